@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { PanelAck, PanelWireEventType } from '../mqtt-panel/protocol.js';
+import { panelTopics } from '../mqtt-panel/topics.js';
+
+export interface PanelSimulatorOptions {
+  url: string;
+  id: string;
+  secret: string;
+  prefix?: string;
+  heartbeatSeconds?: number;
+  battery?: number;
+}
+
+export interface SimulatorEvents {
+  ack: [ack: PanelAck];
+  command: [command: { command: string; requestId?: string }];
+}
+
+/**
+ * A panel speaking protocol v1 as a real one would: its will says `offline`, it announces `online`
+ * retained, sends heartbeats, publishes events at QoS 1 and listens for acks and commands.
+ */
+export class PanelSimulator extends EventEmitter<SimulatorEvents> {
+  private client: MqttClient | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly topics;
+  private seq = 0;
+  private readonly run = randomUUID().slice(0, 8);
+
+  constructor(private readonly opts: PanelSimulatorOptions) {
+    super();
+    this.topics = panelTopics(opts.prefix);
+  }
+
+  get id(): string {
+    return this.opts.id;
+  }
+
+  async connect(): Promise<void> {
+    const { id, secret, url } = this.opts;
+    const client = await mqtt.connectAsync(url, {
+      clientId: `panel-${id}`,
+      username: id,
+      password: secret,
+      clean: true,
+      reconnectPeriod: 1000,
+      will: { topic: this.topics.status(id), payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
+    this.client = client;
+    client.on('message', (topic, payload) => {
+      try {
+        const body = JSON.parse(payload.toString('utf8')) as unknown;
+        if (topic === this.topics.ack(id)) this.emit('ack', body as PanelAck);
+        else if (topic === this.topics.command(id))
+          this.emit('command', body as { command: string; requestId?: string });
+      } catch {
+        // A simulator is a test tool: a malformed message from the service is surfaced by the tests' ack counts.
+      }
+    });
+    await client.subscribeAsync([this.topics.ack(id), this.topics.command(id)], { qos: 1 });
+    await client.publishAsync(this.topics.status(id), 'online', { qos: 1, retain: true });
+    if (this.opts.heartbeatSeconds) {
+      this.heartbeat = setInterval(
+        () => void this.sendHeartbeat().catch(() => undefined),
+        this.opts.heartbeatSeconds * 1000,
+      );
+      this.heartbeat.unref();
+    }
+  }
+
+  async sendHeartbeat(): Promise<void> {
+    await this.mustClient().publishAsync(
+      this.topics.heartbeat(this.opts.id),
+      JSON.stringify({ ts: new Date().toISOString(), battery: this.opts.battery ?? 100, mains: true }),
+      { qos: 0 },
+    );
+  }
+
+  /** Publishes an event at QoS 1 and resolves on its PUBACK; returns the event id. */
+  async send(
+    type: PanelWireEventType,
+    extra: { zone?: string; cid?: string; id?: string; ts?: string } = {},
+  ): Promise<string> {
+    const id = extra.id ?? `${this.run}-${++this.seq}`;
+    const payload = {
+      id,
+      type,
+      ts: extra.ts ?? new Date().toISOString(),
+      ...(extra.zone ? { zone: extra.zone } : {}),
+      ...(extra.cid ? { cid: extra.cid } : {}),
+    };
+    await this.mustClient().publishAsync(this.topics.event(this.opts.id), JSON.stringify(payload), {
+      qos: 1,
+    });
+    return id;
+  }
+
+  /** Resolves with the first ack for event `id` matching `state` (any state when omitted). */
+  waitForAck(id: string, state?: PanelAck['state'], timeoutMs = 10_000): Promise<PanelAck> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('ack', onAck);
+        reject(new Error(`simulator: no ${state ?? ''} ack for ${id} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onAck = (ack: PanelAck) => {
+        if (ack.id !== id || (state && ack.state !== state)) return;
+        clearTimeout(timer);
+        this.off('ack', onAck);
+        resolve(ack);
+      };
+      this.on('ack', onAck);
+    });
+  }
+
+  /** Closes the connection cleanly (no will) unless `abrupt`, which lets the broker send the will. */
+  async close(abrupt = false): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    if (abrupt) {
+      client.stream.destroy();
+      await client.endAsync(true);
+    } else {
+      await client
+        .publishAsync(this.topics.status(this.opts.id), 'offline', { qos: 1, retain: true })
+        .catch(() => undefined);
+      await client.endAsync();
+    }
+  }
+
+  private mustClient(): MqttClient {
+    if (!this.client) throw new Error(`simulator: panel ${this.opts.id} is not connected`);
+    return this.client;
+  }
+}

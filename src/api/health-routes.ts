@@ -1,0 +1,38 @@
+import { Router } from 'express';
+import type { Service } from '../service.js';
+import { route } from './middleware.js';
+
+/** Health reports each part a duty engineer would check first. No auth: load balancers poll it. */
+export function healthRoutes(svc: Service): Router {
+  const r = Router();
+  r.get(
+    '/api/health',
+    route((_req, res) => {
+      let db = 'ok';
+      try {
+        svc.need('store').db.prepare('SELECT 1').get();
+      } catch {
+        db = 'error';
+      }
+      const checks: Record<string, unknown> = { db };
+      for (const [name, part] of svc.parts) {
+        const health = (part as { health?: () => unknown } | undefined)?.health;
+        if (typeof health === 'function') checks[name] = health.call(part);
+      }
+      const ok = db === 'ok';
+      res.status(ok ? 200 : 503).json({
+        status: ok ? 'ok' : 'degraded',
+        version: process.env['npm_package_version'] ?? '0.1.0',
+        uptimeSeconds: Math.round((Date.now() - svc.startedAt.getTime()) / 1000),
+        checks,
+      });
+    }),
+  );
+  r.get(
+    '/metrics',
+    route(async (_req, res) => {
+      res.type(svc.metrics.registry.contentType).send(await svc.metrics.registry.metrics());
+    }),
+  );
+  return r;
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { authSchema } from './sections/auth.js';
+import { camerasSchema } from './sections/cameras.js';
+import { escalationSchema } from './sections/escalation.js';
+import { httpSchema } from './sections/http.js';
+import { type JurisdictionNode, jurisdictionsSchema } from './sections/jurisdictions.js';
+import { mqttSchema } from './sections/mqtt.js';
+import { panelsSchema } from './sections/panels.js';
+import { rulesSchema } from './sections/rules.js';
+import { sitesSchema } from './sections/sites.js';
+import { storageSchema } from './sections/storage.js';
+
+/** The whole configuration: one schema per section, unknown keys rejected everywhere. */
+export const configSchema = z
+  .strictObject({
+    http: httpSchema.default({ host: '127.0.0.1', port: 8080 }),
+    mqtt: mqttSchema.default({
+      clientId: 'sharpeyes-core',
+      topicPrefix: 'sharpeyes',
+      maxPayloadBytes: 8192,
+      maxClockSkewSeconds: 86_400,
+    }),
+    storage: storageSchema.default({ dataDir: './data' }),
+    auth: authSchema,
+    jurisdictions: jurisdictionsSchema,
+    sites: sitesSchema,
+    panels: panelsSchema,
+    cameras: camerasSchema,
+    rules: rulesSchema,
+    escalation: escalationSchema,
+  })
+  .superRefine(checkReferences);
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Ids must be unique and every reference must name something that exists. */
+function checkReferences(cfg: z.infer<typeof configSchemaBase>, ctx: z.RefinementCtx): void {
+  const nodes = new Set<string>();
+  const walk = (list: JurisdictionNode[], path: (string | number)[]) => {
+    list.forEach((n, i) => {
+      if (nodes.has(n.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, i, 'id'],
+          message: `duplicate jurisdiction id "${n.id}"`,
+        });
+      nodes.add(n.id);
+      walk(n.children, [...path, i, 'children']);
+    });
+  };
+  walk(cfg.jurisdictions, ['jurisdictions']);
+
+  const sites = uniqueIds(cfg.sites, 'sites', 'site', ctx);
+  cfg.sites.forEach((s, i) => {
+    if (!nodes.has(s.jurisdiction))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sites', i, 'jurisdiction'],
+        message: `unknown jurisdiction "${s.jurisdiction}"`,
+      });
+  });
+  const cameras = uniqueIds(cfg.cameras, 'cameras', 'camera', ctx);
+  cfg.cameras.forEach((c, i) => {
+    if (!sites.has(c.site))
+      ctx.addIssue({ code: 'custom', path: ['cameras', i, 'site'], message: `unknown site "${c.site}"` });
+  });
+  uniqueIds(cfg.panels, 'panels', 'panel', ctx);
+  cfg.panels.forEach((p, i) => {
+    if (!sites.has(p.site))
+      ctx.addIssue({ code: 'custom', path: ['panels', i, 'site'], message: `unknown site "${p.site}"` });
+    for (const [zoneId, zone] of Object.entries(p.zones)) {
+      zone.cameras.forEach((cam, j) => {
+        if (!cameras.has(cam))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['panels', i, 'zones', zoneId, 'cameras', j],
+            message: `unknown camera "${cam}"`,
+          });
+      });
+    }
+  });
+}
+
+function uniqueIds(list: { id: string }[], section: string, what: string, ctx: z.RefinementCtx): Set<string> {
+  const seen = new Set<string>();
+  list.forEach((item, i) => {
+    if (seen.has(item.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: [section, i, 'id'],
+        message: `duplicate ${what} id "${item.id}"`,
+      });
+    seen.add(item.id);
+  });
+  return seen;
+}
+
+// The shape before refinement, for typing checkReferences.
+const configSchemaBase = z.strictObject({
+  jurisdictions: jurisdictionsSchema,
+  sites: sitesSchema,
+  panels: panelsSchema,
+  cameras: camerasSchema,
+});

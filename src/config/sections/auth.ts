@@ -1,0 +1,14 @@
+import { z } from 'zod';
+
+export const authSchema = z
+  .strictObject({
+    sessionTtlSeconds: z
+      .number()
+      .int()
+      .positive()
+      .default(12 * 3600)
+      .describe('Login sessions expire after this.'),
+    loginAttemptsPerMinute: z.number().int().positive().default(10).describe('Per username and address.'),
+  })
+  .default({ sessionTtlSeconds: 12 * 3600, loginAttemptsPerMinute: 10 })
+  .describe('Operator console sessions.');

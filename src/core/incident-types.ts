@@ -1,0 +1,67 @@
+/** Incident shapes of the public contract (DESIGN.md, `GET /api/incidents/:id`). */
+
+export const INCIDENT_STATES = [
+  'new',
+  'acknowledged',
+  'dispatched',
+  'on_scene',
+  'resolved',
+  'false_alarm',
+] as const;
+export type IncidentState = (typeof INCIDENT_STATES)[number];
+
+export const OPEN_STATES: readonly IncidentState[] = ['new', 'acknowledged', 'dispatched', 'on_scene'];
+
+export type Priority = 1 | 2 | 3 | 4;
+
+export interface Transition {
+  from: IncidentState | null;
+  to: IncidentState;
+  by: string;
+  at: string;
+  note?: string;
+}
+
+export interface Escalation {
+  step: number;
+  kind: 'reannounce' | 'escalate';
+  /** Jurisdiction node whose desks were notified. */
+  jurisdiction: string;
+  at: string;
+}
+
+export interface Clip {
+  camera: string;
+  url: string;
+  start: string;
+  end: string;
+  sha256: string;
+}
+
+export interface IncidentEventRef {
+  key: string;
+  type: string;
+  zone?: string;
+  device: string;
+  ts: string;
+  receivedAt: string;
+}
+
+export interface Incident {
+  id: string;
+  site: string;
+  /** Jurisdiction node of the site: the incident is routed to this node and its ancestors. */
+  jurisdiction: string;
+  priority: Priority;
+  state: IncidentState;
+  /** Name of the correlation rule that opened it. */
+  rule: string;
+  kind: 'alarm' | 'maintenance';
+  confirmed: boolean;
+  openedAt: string;
+  updatedAt: string;
+  events: IncidentEventRef[];
+  transitions: Transition[];
+  escalations: Escalation[];
+  clips: Clip[];
+}

@@ -1,0 +1,74 @@
+import { Bus } from './bus.js';
+import type { Config } from './config/schema.js';
+import { demoModule } from './demo/demo-module.js';
+import type { Logger } from './log.js';
+import { Metrics } from './metrics.js';
+import {
+  coreModule,
+  httpModule,
+  listenModule,
+  realtimeModule,
+  storeModule,
+} from './modules/foundation-modules.js';
+import { panelModule } from './panels/panel-module.js';
+import { type Module, Service } from './service.js';
+
+/**
+ * The modules in start order; they stop in reverse. Nothing starts as an import side effect:
+ * everything the service runs is listed here.
+ */
+export function modules(): Module[] {
+  return [
+    storeModule, // SQLite file, migrations, audit log
+    coreModule, // directory, access, auth, event core (recovers uncorrelated events)
+    httpModule, // express + socket.io, API routes
+    realtimeModule, // /ops rooms fed from the bus
+    panelModule(), // MQTT broker and panel protocol v1
+    listenModule, // static console, error handler, listen
+    demoModule(), // simulated devices of the demo city (only with --demo)
+  ];
+}
+
+export interface RunningService {
+  svc: Service;
+  stop(): Promise<void>;
+}
+
+export async function startService(opts: {
+  config: Config;
+  configFile?: string;
+  log: Logger;
+  demo?: boolean;
+  metrics?: Metrics;
+}): Promise<RunningService> {
+  const svc = new Service({
+    config: opts.config,
+    ...(opts.configFile ? { configFile: opts.configFile } : {}),
+    log: opts.log,
+    metrics: opts.metrics ?? new Metrics(),
+    bus: new Bus(),
+    demo: opts.demo ?? false,
+  });
+  const started: Module[] = [];
+  const stop = async () => {
+    for (const m of started.splice(0).reverse()) {
+      try {
+        await m.stop?.(svc);
+      } catch (err) {
+        // Keep stopping the rest: a module that fails to stop must not keep the others running.
+        svc.log.error({ err, module: m.name }, 'service: module failed to stop');
+      }
+    }
+  };
+  try {
+    for (const m of modules()) {
+      await m.start(svc);
+      started.push(m);
+      svc.log.debug({ module: m.name }, 'service: module started');
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { svc, stop };
+}

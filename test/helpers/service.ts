@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io, type Socket } from 'socket.io-client';
+import { parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { silentLogger } from '../../src/log.js';
+import { type RunningService, startService } from '../../src/main.js';
+
+/** A small city: one centre, two stations, a site under each, a panel per site. */
+export const TEST_CITY_YAML = `
+http: { host: 127.0.0.1, port: 0 }
+mqtt: { embedded: { port: 0, host: 127.0.0.1 } }
+jurisdictions:
+  - id: city
+    name: City 110
+    children:
+      - id: north
+        name: North station
+        children: [{ id: north-grid-1, name: North grid 1 }]
+      - id: south
+        name: South station
+sites:
+  - { id: shop-1, name: Shop One, jurisdiction: north-grid-1, kind: shop, location: { lat: 39.33, lon: 112.43 } }
+  - { id: bank-2, name: Bank Two, jurisdiction: south, kind: bank, location: { lat: 39.32, lon: 112.44 } }
+panels:
+  - id: panel-1
+    site: shop-1
+    secret: secret-panel-1
+    heartbeatSeconds: 30
+    zones: { "1": { name: front door }, "2": { name: back door } }
+  - { id: panel-2, site: bank-2, secret: secret-panel-2, heartbeatSeconds: 30 }
+`;
+
+export interface TestService extends RunningService {
+  dataDir: string;
+  httpUrl: string;
+  mqttUrl: string;
+  /** Logs in (creating the user on first use) and returns a token. */
+  login(username: string, role?: string, scope?: string): Promise<string>;
+  /** Stops the service and removes its data dir. */
+  close(): Promise<void>;
+}
+
+export function testConfig(yaml = TEST_CITY_YAML, dataDir?: string): Config {
+  const cfg = parseConfig(yaml, 'test-config.yaml');
+  if (dataDir) cfg.storage.dataDir = dataDir;
+  return cfg;
+}
+
+export async function startTestService(
+  opts: { yaml?: string; dataDir?: string; keepData?: boolean } = {},
+): Promise<TestService> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sharpeyes-test-'));
+  const config = testConfig(opts.yaml, dataDir);
+  const running = await startService({ config, log: silentLogger });
+  const { svc } = running;
+  const httpUrl = svc.url!;
+  const mqttUrl = `mqtt://127.0.0.1:${String(svc.parts.get('mqttPort'))}`;
+  const created = new Set<string>();
+  return {
+    ...running,
+    dataDir,
+    httpUrl,
+    mqttUrl,
+    async login(username, role = 'operator', scope = 'city') {
+      const password = `pw-${username}-123`;
+      if (!created.has(username) && !(await svc.need('store').users.findByUsername(username))) {
+        await svc.need('auth').createUser({ username, password, role: role as 'operator', scope });
+      }
+      created.add(username);
+      const res = await fetch(`${httpUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+      if (!res.ok) throw new Error(`login ${username} failed: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { token: string }).token;
+    },
+    async close() {
+      await running.stop();
+      if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function opsClient(httpUrl: string, token: string): Promise<Socket> {
+  const socket = io(`${httpUrl}/ops`, { auth: { token }, transports: ['websocket'], reconnection: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+/** Resolves with the first emission of `event` that satisfies `pred`. */
+export function nextEvent<T = unknown>(
+  socket: Socket,
+  event: string,
+  pred: (v: T) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, on);
+      reject(new Error(`no ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const on = (v: T) => {
+      if (!pred(v)) return;
+      clearTimeout(timer);
+      socket.off(event, on);
+      resolve(v);
+    };
+    socket.on(event, on);
+  });
+}
+
+export async function api<T = unknown>(
+  url: string,
+  token: string | undefined,
+  init: RequestInit = {},
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, {
+    ...init,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(init.headers ?? {}),
+    },
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
