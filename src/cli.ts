@@ -6,6 +6,12 @@ import { ConfigError } from './config/load.js';
 /** Every verb of `sharpeyes`; a verb of two words ("user add") is matched on both. */
 const VERBS: Verb[] = [startVerb, userAddVerb];
 
+/** The words before the first option: what the user meant as the verb. */
+function leadingWords(args: string[]): string[] {
+  const i = args.findIndex((a) => a.startsWith('-'));
+  return i === -1 ? args : args.slice(0, i);
+}
+
 function help(): string {
   return [
     'usage: sharpeyes <verb> [options]',
@@ -26,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     return words.every((w, i) => args[i] === w);
   });
   if (!verb) {
-    process.stderr.write(`sharpeyes: unknown verb "${args.slice(0, 2).join(' ')}"\n\n${help()}`);
+    process.stderr.write(`sharpeyes: unknown verb "${leadingWords(args).slice(0, 2).join(' ')}"\n\n${help()}`);
     return 2;
   }
   const rest = args.slice(verb.name.split(' ').length);

@@ -114,7 +114,12 @@ export class EmbeddedPanelBroker {
       },
     });
     this.aedes = aedes;
-    const server = createServer(aedes.handle);
+    // Acks are small writes that follow the PUBACK: without TCP_NODELAY, Nagle holds them ~40 ms
+    // waiting for the panel's delayed ACK.
+    const server = createServer((socket) => {
+      socket.setNoDelay(true);
+      aedes.handle(socket);
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -13,6 +13,7 @@ const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
 export class AuthService {
   private readonly attempts = new Map<string, number[]>();
 
+
   constructor(
     private readonly store: Store,
     private readonly options: { sessionTtlSeconds: number; loginAttemptsPerMinute: number },
@@ -25,11 +26,14 @@ export class AuthService {
     password: string,
     from = '',
   ): Promise<{ token: string; user: User; expiresAt: string }> {
-    this.rateLimit(`${username}|${from}`);
+    const key = `${username}|${from}`;
+    this.checkRateLimit(key);
     const found = await this.store.users.findByUsername(username);
     const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH);
-    if (!found || !ok || found.disabled)
+    if (!found || !ok || found.disabled) {
+      this.recordFailure(key);
       throw new HttpError(401, 'bad_credentials', 'username or password is wrong');
+    }
     const token = randomBytes(32).toString('base64url');
     const at = new Date(this.now());
     const expiresAt = new Date(at.getTime() + this.options.sessionTtlSeconds * 1000).toISOString();
@@ -64,13 +68,21 @@ export class AuthService {
     return this.store.users.create(input);
   }
 
-  private rateLimit(key: string): void {
+  /** Failed attempts per username and address in the last minute; past the limit, even a right password waits. */
+  private recentFailures(key: string): number[] {
     const t = this.now();
     const recent = (this.attempts.get(key) ?? []).filter((x) => t - x < 60_000);
-    if (recent.length >= this.options.loginAttemptsPerMinute) {
-      throw new HttpError(429, 'rate_limited', 'too many login attempts; wait a minute');
-    }
-    recent.push(t);
     this.attempts.set(key, recent);
+    return recent;
+  }
+
+  private checkRateLimit(key: string): void {
+    if (this.recentFailures(key).length >= this.options.loginAttemptsPerMinute) {
+      throw new HttpError(429, 'rate_limited', 'too many failed login attempts; wait a minute');
+    }
+  }
+
+  private recordFailure(key: string): void {
+    this.recentFailures(key).push(this.now());
   }
 }

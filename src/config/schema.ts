@@ -6,21 +6,19 @@ import { httpSchema } from './sections/http.js';
 import { type JurisdictionNode, jurisdictionsSchema } from './sections/jurisdictions.js';
 import { mqttSchema } from './sections/mqtt.js';
 import { panelsSchema } from './sections/panels.js';
+import { recordingSchema } from './sections/recording.js';
 import { rulesSchema } from './sections/rules.js';
 import { sitesSchema } from './sections/sites.js';
 import { storageSchema } from './sections/storage.js';
+import { unitsSchema } from './sections/units.js';
+import { webhooksSchema } from './sections/webhooks.js';
 
 /** The whole configuration: one schema per section, unknown keys rejected everywhere. */
 export const configSchema = z
   .strictObject({
-    http: httpSchema.default({ host: '127.0.0.1', port: 8080 }),
-    mqtt: mqttSchema.default({
-      clientId: 'sharpeyes-core',
-      topicPrefix: 'sharpeyes',
-      maxPayloadBytes: 8192,
-      maxClockSkewSeconds: 86_400,
-    }),
-    storage: storageSchema.default({ dataDir: './data' }),
+    http: httpSchema.prefault({}),
+    mqtt: mqttSchema.prefault({}),
+    storage: storageSchema.prefault({}),
     auth: authSchema,
     jurisdictions: jurisdictionsSchema,
     sites: sitesSchema,
@@ -28,6 +26,9 @@ export const configSchema = z
     cameras: camerasSchema,
     rules: rulesSchema,
     escalation: escalationSchema,
+    units: unitsSchema,
+    webhooks: webhooksSchema,
+    recording: recordingSchema.prefault({}),
   })
   .superRefine(checkReferences);
 
@@ -63,6 +64,15 @@ function checkReferences(cfg: z.infer<typeof configSchemaBase>, ctx: z.Refinemen
   cfg.cameras.forEach((c, i) => {
     if (!sites.has(c.site))
       ctx.addIssue({ code: 'custom', path: ['cameras', i, 'site'], message: `unknown site "${c.site}"` });
+  });
+  uniqueIds(cfg.units, 'units', 'unit', ctx);
+  cfg.units.forEach((u, i) => {
+    if (!nodes.has(u.jurisdiction))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['units', i, 'jurisdiction'],
+        message: `unknown jurisdiction "${u.jurisdiction}"`,
+      });
   });
   uniqueIds(cfg.panels, 'panels', 'panel', ctx);
   cfg.panels.forEach((p, i) => {
@@ -101,4 +111,5 @@ const configSchemaBase = z.strictObject({
   sites: sitesSchema,
   panels: panelsSchema,
   cameras: camerasSchema,
+  units: unitsSchema,
 });

@@ -10,5 +10,5 @@ export const authSchema = z
       .describe('Login sessions expire after this.'),
     loginAttemptsPerMinute: z.number().int().positive().default(10).describe('Per username and address.'),
   })
-  .default({ sessionTtlSeconds: 12 * 3600, loginAttemptsPerMinute: 10 })
+  .prefault({})
   .describe('Operator console sessions.');
