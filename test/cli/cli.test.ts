@@ -13,7 +13,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'bin', 'sharpeyes.js'), ...args], { cwd: ROOT });
+    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'bin', 'sharpeyes.js'), ...args], {
+      cwd: ROOT,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -23,22 +25,60 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 
 describe('sharpeyes CLI', () => {
   it('user add creates a scrypt-hashed user in the data dir, audited', async () => {
-    const res = await cli('user', 'add', '--data-dir', dir, '--username', 'duty1', '--password', 'long-password', '--role', 'operator', '--scope', 'beicheng-station');
+    const res = await cli(
+      'user',
+      'add',
+      '--data-dir',
+      dir,
+      '--username',
+      'duty1',
+      '--password',
+      'long-password',
+      '--role',
+      'operator',
+      '--scope',
+      'beicheng-station',
+    );
     expect(res.stderr).toBe('');
     expect(res.stdout).toContain('created user duty1 (operator @ beicheng-station)');
     const db = new Database(join(dir, 'sharpeyes.db'), { readonly: true });
-    const row = db.prepare('SELECT password_hash, role, scope FROM users WHERE username = ?').get('duty1') as Record<string, string>;
+    const row = db
+      .prepare('SELECT password_hash, role, scope FROM users WHERE username = ?')
+      .get('duty1') as Record<string, string>;
     expect(row).toMatchObject({ role: 'operator', scope: 'beicheng-station' });
     expect(row['password_hash']).toMatch(/^scrypt\$/);
-    expect(db.prepare("SELECT action, target FROM audit_log WHERE action = 'user.add'").get()).toEqual({ action: 'user.add', target: 'user:duty1' });
+    expect(db.prepare("SELECT action, target FROM audit_log WHERE action = 'user.add'").get()).toEqual({
+      action: 'user.add',
+      target: 'user:duty1',
+    });
     db.close();
   });
 
   it.each([
     [['user', 'add', '--username', 'x'], /--username, --password, --role and --scope are all required/],
-    [['user', 'add', '--username', 'x', '--password', 'long-password', '--role', 'king', '--scope', 'city'], /--role must be one of/],
-    [['user', 'add', '--username', 'x', '--password', 'long-password', '--role', 'operator', '--scope', 'atlantis'], /--scope "atlantis" is not a jurisdiction node/],
-    [['user', 'add', '--username', 'x', '--password', 'long-password', '--role', 'site', '--scope', 'city'], /is not a site in the config/],
+    [
+      ['user', 'add', '--username', 'x', '--password', 'long-password', '--role', 'king', '--scope', 'city'],
+      /--role must be one of/,
+    ],
+    [
+      [
+        'user',
+        'add',
+        '--username',
+        'x',
+        '--password',
+        'long-password',
+        '--role',
+        'operator',
+        '--scope',
+        'atlantis',
+      ],
+      /--scope "atlantis" is not a jurisdiction node/,
+    ],
+    [
+      ['user', 'add', '--username', 'x', '--password', 'long-password', '--role', 'site', '--scope', 'city'],
+      /is not a site in the config/,
+    ],
     [['fly'], /unknown verb "fly"/],
     [['start', '--http-port', 'abc'], /--http-port must be a port number/],
   ])('refuses %j with a clear message', async (args, message) => {
