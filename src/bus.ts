@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { NormalizedEvent } from './core/events.js';
-import type { Incident } from './core/incident-types.js';
+import type { Escalation, Incident } from './core/incident-types.js';
 
 /**
  * The one bus of the service (Frigate's Communicator, typed like MQTT.js's TypedEventEmitter).
@@ -12,6 +12,8 @@ export interface BusEvents {
   'event:stored': [event: NormalizedEvent];
   'incident:new': [incident: Incident];
   'incident:update': [incident: Incident, change: IncidentChange];
+  /** An unacknowledged incident was re-announced or escalated to `escalation.jurisdiction`'s desks. */
+  'incident:escalated': [incident: Incident, escalation: Escalation];
 }
 
 export type IncidentChange =
@@ -19,8 +21,8 @@ export type IncidentChange =
   | { kind: 'transition'; from: string; to: string; by: string }
   | { kind: 'priority'; from: number; to: number }
   | { kind: 'escalation'; step: number; jurisdiction: string }
-  | { kind: 'clip'; camera: string }
-  | { kind: 'annotation'; what: string };
+  | { kind: 'clip'; camera: string; url?: string; snapshot?: string }
+  | { kind: 'annotation'; what: string; by?: string };
 
 type Listener<A extends unknown[]> = (...args: A) => void;
 

@@ -1,10 +1,25 @@
+import { auditVerifyVerb } from './cli/audit-verify.js';
 import type { Verb } from './cli/common.js';
+import { detectVerb } from './cli/detect.js';
+import { plateVerb } from './cli/plate.js';
+import { simulateCameraVerb } from './cli/simulate-camera.js';
+import { simulatePanelVerb } from './cli/simulate-panel.js';
 import { startVerb } from './cli/start.js';
 import { userAddVerb } from './cli/user-add.js';
+import { verifyVerb } from './cli/verify.js';
 import { ConfigError } from './config/load.js';
 
 /** Every verb of `sharpeyes`; a verb of two words ("user add") is matched on both. */
-const VERBS: Verb[] = [startVerb, userAddVerb];
+const VERBS: Verb[] = [
+  startVerb,
+  userAddVerb,
+  verifyVerb,
+  detectVerb,
+  plateVerb,
+  auditVerifyVerb,
+  simulatePanelVerb,
+  simulateCameraVerb,
+];
 
 /** The words before the first option: what the user meant as the verb. */
 function leadingWords(args: string[]): string[] {

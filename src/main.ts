@@ -1,6 +1,9 @@
 import { Bus } from './bus.js';
+import { cameraModule } from './cameras/camera-module.js';
 import type { Config } from './config/schema.js';
+import { incidentsModule } from './core/incidents-module.js';
 import { demoModule } from './demo/demo-module.js';
+import { liveModule, liveRelayModule } from './live/live-module.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import {
@@ -11,7 +14,9 @@ import {
   storeModule,
 } from './modules/foundation-modules.js';
 import { panelModule } from './panels/panel-module.js';
+import { recordingModule } from './recording/recording-module.js';
 import { type Module, Service } from './service.js';
+import { verificationModule } from './verification/verification-module.js';
 
 /**
  * The modules in start order; they stop in reverse. Nothing starts as an import side effect:
@@ -23,8 +28,14 @@ export function modules(): Module[] {
     coreModule, // directory, access, auth, event core (recovers uncorrelated events)
     httpModule, // express + socket.io, API routes
     realtimeModule, // /ops rooms fed from the bus
+    incidentsModule(), // issue 4: units, escalation, incident audit, webhooks, sites/tree/reports/audit API
     panelModule(), // MQTT broker and panel protocol v1
+    cameraModule(), // issue 5: camera registry (svc.parts 'cameras'), ONVIF events, video-loss watchdog, camera API
+    liveModule(), // issue 7: stream hub (svc.parts 'streams'), wall API, JPEG fallback
+    recordingModule(), // issue 6: recorder (hub consumer), retention, alarm clips, playback, exports
+    verificationModule(), // ONNX models: alarm verification, motion, plates (issue 9)
     listenModule, // static console, error handler, listen
+    liveRelayModule(), // issue 7: WebSocket /live/{camera} (stops before listen: open sockets block close)
     demoModule(), // simulated devices of the demo city (only with --demo)
   ];
 }

@@ -1,98 +1,179 @@
-// Minimal console of the foundation: log in, see the alarm queue live, acknowledge.
-const $ = (id) => document.getElementById(id);
-let token = localStorage.getItem('sharpeyes.token');
-const incidents = new Map();
+// Console entry: login, the top bar, and a hash router over the views. Each view module exports
+// `mount(container, params)` returning an unmount function; a language switch re-mounts the view.
 
-async function api(path, options = {}) {
-  const res = await fetch(path, {
-    ...options,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-  });
-  if (res.status === 401) {
-    logout();
-    throw new Error('unauthenticated');
+import { ApiError, api, getToken, setToken, setUnauthorizedHandler } from './js/api.js';
+import { $, h } from './js/dom.js';
+import { toggleHelp } from './js/help.js';
+import { applyStatic, getLang, onLangChange, setLang, t, tv } from './js/i18n.js';
+import { icon } from './js/icons.js';
+import { isMuted, onSoundChange, setMuted, unlockAudio } from './js/sound.js';
+import {
+  connectSocket,
+  loadIncidents,
+  loadPanels,
+  loadReference,
+  resetState,
+  state,
+  subscribe,
+} from './js/state.js';
+import { dialogOpen } from './js/widgets.js';
+
+const VIEWS = {
+  queue: { label: 'navQueue', load: () => import('./js/queue.js') },
+  incident: { label: null, load: () => import('./js/incident.js') },
+  map: { label: 'navMap', load: () => import('./js/map.js') },
+  wall: { label: 'navWall', load: () => import('./js/wall.js') },
+  investigate: { label: 'navInvestigate', load: () => import('./js/investigate.js') },
+  site: { label: 'navSite', load: () => import('./js/site-view.js') },
+};
+
+const NAV_BY_ROLE = {
+  site: ['site'],
+  investigator: ['investigate', 'map', 'wall'],
+  operator: ['queue', 'map', 'wall', 'investigate'],
+  supervisor: ['queue', 'map', 'wall', 'investigate'],
+  admin: ['queue', 'map', 'wall', 'investigate'],
+};
+
+let unmount;
+let mountSeq = 0;
+
+function navFor(role) {
+  return NAV_BY_ROLE[role] ?? ['queue'];
+}
+
+function parseHash() {
+  const [name = '', ...rest] = location.hash.replace(/^#\/?/, '').split('/');
+  return { name, params: rest.map(decodeURIComponent) };
+}
+
+async function route() {
+  if (!state.user) return;
+  let { name, params } = parseHash();
+  const allowed = [...navFor(state.user.role), 'incident'];
+  if (!VIEWS[name] || !allowed.includes(name)) {
+    name = navFor(state.user.role)[0];
+    params = [];
+    history.replaceState(null, '', `#/${name}`);
   }
-  const body = res.status === 204 ? null : await res.json();
-  if (!res.ok) throw new Error(body?.error?.message ?? res.statusText);
-  return body;
+  const seq = ++mountSeq;
+  const mod = await VIEWS[name].load();
+  if (seq !== mountSeq) return;
+  unmount?.();
+  const view = $('#view');
+  view.replaceChildren();
+  view.dataset.view = name;
+  document.body.dataset.view = name;
+  unmount = mod.mount(view, params) ?? undefined;
+  renderNav(name);
 }
 
-function logout() {
-  token = null;
-  localStorage.removeItem('sharpeyes.token');
-  $('queue').hidden = true;
-  $('login').hidden = false;
-}
-
-function render() {
-  const rows = [...incidents.values()].sort((a, b) => b.openedAt.localeCompare(a.openedAt));
-  $('incidents').replaceChildren(
-    ...rows.map((inc) => {
-      const tr = document.createElement('tr');
-      tr.className = `state-${inc.state}`;
-      tr.dataset.id = inc.id;
-      const cells = [
-        new Date(inc.openedAt).toLocaleTimeString(),
-        `P${inc.priority}`,
-        inc.site,
-        inc.events[0]?.type ?? inc.rule,
-        inc.state,
-      ];
-      for (const text of cells) {
-        const td = document.createElement('td');
-        td.textContent = text;
-        tr.append(td);
-      }
-      const td = document.createElement('td');
-      if (inc.state === 'new') {
-        const b = document.createElement('button');
-        b.textContent = '确认 Ack';
-        b.className = 'ack';
-        b.onclick = () =>
-          api(`/api/incidents/${inc.id}/ack`, { method: 'POST', body: '{}' }).then(upsert, alert);
-        td.append(b);
-      }
-      tr.append(td);
-      return tr;
-    }),
+function renderNav(active) {
+  $('#nav').replaceChildren(
+    ...navFor(state.user.role).map((name) =>
+      h(
+        'a',
+        { href: `#/${name}`, class: name === active ? 'active' : '', dataset: { nav: name } },
+        t(VIEWS[name].label),
+      ),
+    ),
   );
 }
 
-function upsert(inc) {
-  incidents.set(inc.id, inc);
-  render();
+function renderStatus() {
+  const conn = $('#conn');
+  conn.textContent = state.connected ? `● ${t('live')}` : `○ ${t('offline')}`;
+  conn.className = `conn ${state.connected ? 'ok' : 'bad'}`;
+  const muted = isMuted();
+  const mute = $('#mute');
+  mute.replaceChildren(icon(muted ? 'bellOff' : 'bell'), ` ${muted ? t('muted') : t('sound')}`);
+  mute.classList.toggle('is-muted', muted);
+  $('#lang').textContent = t('lang');
+  $('#login-lang').textContent = t('lang');
+  if (state.user) {
+    const u = state.user;
+    $('#who').textContent = `${u.displayName ?? u.username} · ${tv('role', u.role)} · ${u.scope}`;
+  }
+  const unacked = [...state.incidents.values()].filter((i) => i.state === 'new' && i.kind !== 'maintenance');
+  const count = $('#alarm-count');
+  count.textContent = unacked.length > 0 ? t('unacked', { n: unacked.length }) : '';
+  count.classList.toggle('hot', unacked.length > 0);
 }
 
-async function showQueue() {
-  const me = await api('/api/me');
-  $('who').textContent = `${me.displayName ?? me.username} · ${me.scope}`;
-  $('login').hidden = true;
-  $('queue').hidden = false;
-  const { incidents: list } = await api('/api/incidents?limit=100');
-  for (const inc of list) incidents.set(inc.id, inc);
-  render();
-  const socket = io('/ops', { auth: { token } });
-  socket.on('connect', () => ($('conn').textContent = '● 在线 live'));
-  socket.on('disconnect', () => ($('conn').textContent = '○ 断开 offline'));
-  socket.on('incident:new', upsert);
-  socket.on('incident:update', upsert);
+function showLogin(message = '') {
+  unmount?.();
+  unmount = undefined;
+  resetState();
+  setToken(null);
+  document.body.classList.add('logged-out');
+  $('#view').replaceChildren();
+  $('#login-error').textContent = message;
+  $('#login input[name=password]').value = '';
+  $('#login input[name=username]').focus();
 }
 
-$('login').addEventListener('submit', async (e) => {
+async function enter() {
+  state.user = await api('/api/me');
+  document.body.classList.remove('logged-out');
+  document.body.dataset.role = state.user.role;
+  await loadReference();
+  await Promise.all([loadIncidents(), loadPanels()]);
+  connectSocket(() => showLogin(t('sessionExpired')));
+  renderStatus();
+  await route();
+}
+
+$('#login').addEventListener('submit', async (e) => {
   e.preventDefault();
-  const form = new FormData(e.target);
+  unlockAudio(); // the login click is the gesture that lets the queue ring later
+  const form = Object.fromEntries(new FormData(e.target));
+  const button = e.target.querySelector('button[type=submit]');
+  button.disabled = true;
+  $('#login-error').textContent = '';
   try {
-    const res = await api('/api/auth/login', {
-      method: 'POST',
-      body: JSON.stringify(Object.fromEntries(form)),
-    });
-    token = res.token;
-    localStorage.setItem('sharpeyes.token', token);
-    await showQueue();
+    const res = await api('/api/auth/login', { method: 'POST', body: form, auth: false });
+    setToken(res.token);
+    await enter();
   } catch (err) {
-    $('login-error').textContent = err.message;
+    $('#login-error').textContent = err instanceof ApiError ? err.message : String(err);
+  } finally {
+    button.disabled = false;
   }
 });
 
-if (token) showQueue().catch(logout);
-else logout();
+$('#logout').addEventListener('click', async () => {
+  await api('/api/auth/logout', { method: 'POST', body: {} }).catch(() => undefined);
+  showLogin();
+});
+$('#mute').addEventListener('click', () => setMuted(!isMuted()));
+const switchLang = () => setLang(getLang() === 'en' ? 'zh-CN' : 'en');
+$('#lang').addEventListener('click', switchLang);
+$('#login-lang').addEventListener('click', switchLang);
+
+document.addEventListener('keydown', (e) => {
+  if (!state.user || dialogOpen() || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.target instanceof HTMLElement && e.target.closest('input, textarea, select')) return;
+  if (e.key === '?') toggleHelp();
+  else if (e.key === 'm' || e.key === 'M') setMuted(!isMuted());
+});
+
+setUnauthorizedHandler((message) => showLogin(message));
+onLangChange(() => {
+  renderStatus();
+  if (state.user) void route();
+});
+onSoundChange(renderStatus);
+subscribe((kind) => {
+  if (kind === 'connection' || kind === 'incident' || kind === 'incidents') renderStatus();
+});
+window.addEventListener('hashchange', () => void route());
+setInterval(() => {
+  $('#clock').textContent = new Date().toLocaleTimeString(getLang(), { hour12: false });
+}, 1000);
+
+document.documentElement.lang = getLang();
+applyStatic();
+renderStatus();
+if (getToken())
+  enter().catch((err) => showLogin(err instanceof ApiError && err.status === 401 ? err.message : ''));
+else showLogin();

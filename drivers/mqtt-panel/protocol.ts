@@ -36,6 +36,23 @@ export const heartbeatSchema = z.object({
 });
 export type PanelHeartbeat = z.infer<typeof heartbeatSchema>;
 
+export const PANEL_COMMANDS = ['arm_away', 'arm_home', 'disarm', 'silence', 'test'] as const;
+export type PanelCommandName = (typeof PANEL_COMMANDS)[number];
+
+/** Service → panel on `…/command`. */
+export interface PanelCommandMessage {
+  command: PanelCommandName;
+  requestId: string;
+}
+
+/** Panel → service on `…/reply`. */
+export const commandReplySchema = z.object({
+  requestId: z.string().min(1).max(128),
+  ok: z.boolean(),
+  error: z.string().max(500).optional(),
+});
+export type PanelCommandReply = z.infer<typeof commandReplySchema>;
+
 export interface PanelAck {
   id: string;
   incident?: string;

@@ -11,7 +11,22 @@ export interface PanelSimulatorOptions {
   prefix?: string;
   heartbeatSeconds?: number;
   battery?: number;
+  /**
+   * How the panel answers commands: `ok` (default) replies ok and reports the new arming state as an
+   * event, `fail` replies ok:false, `ignore` never replies (the service times the command out).
+   */
+  commands?: 'ok' | 'fail' | 'ignore';
+  /** MQTT persistent session (clean start off) under client id `panel-{id}`. */
+  persistent?: boolean;
 }
+
+/** What a panel reports after carrying out a command (Contact ID openings/closings and tests). */
+const COMMAND_EVENTS: Record<string, { type: PanelWireEventType; cid: string } | undefined> = {
+  arm_away: { type: 'arm', cid: 'R401' },
+  arm_home: { type: 'arm', cid: 'R441' },
+  disarm: { type: 'disarm', cid: 'E401' },
+  test: { type: 'test', cid: 'E601' },
+};
 
 export interface SimulatorEvents {
   ack: [ack: PanelAck];
@@ -27,6 +42,8 @@ export class PanelSimulator extends EventEmitter<SimulatorEvents> {
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly topics;
   private seq = 0;
+  /** Every ack received, so a wait that starts after the ack arrived still finds it. */
+  readonly acks: PanelAck[] = [];
   private readonly run = randomUUID().slice(0, 8);
 
   constructor(private readonly opts: PanelSimulatorOptions) {
@@ -44,7 +61,7 @@ export class PanelSimulator extends EventEmitter<SimulatorEvents> {
       clientId: `panel-${id}`,
       username: id,
       password: secret,
-      clean: true,
+      clean: this.opts.persistent !== true,
       reconnectPeriod: 1000,
       will: { topic: this.topics.status(id), payload: Buffer.from('offline'), qos: 1, retain: true },
     });
@@ -52,9 +69,15 @@ export class PanelSimulator extends EventEmitter<SimulatorEvents> {
     client.on('message', (topic, payload) => {
       try {
         const body = JSON.parse(payload.toString('utf8')) as unknown;
-        if (topic === this.topics.ack(id)) this.emit('ack', body as PanelAck);
-        else if (topic === this.topics.command(id))
-          this.emit('command', body as { command: string; requestId?: string });
+        if (topic === this.topics.ack(id)) {
+          this.acks.push(body as PanelAck);
+          if (this.acks.length > 10_000) this.acks.shift();
+          this.emit('ack', body as PanelAck);
+        } else if (topic === this.topics.command(id)) {
+          const cmd = body as { command: string; requestId?: string };
+          this.emit('command', cmd);
+          void this.answer(cmd).catch(() => undefined);
+        }
       } catch {
         // A simulator is a test tool: a malformed message from the service is surfaced by the tests' ack counts.
       }
@@ -78,6 +101,19 @@ export class PanelSimulator extends EventEmitter<SimulatorEvents> {
     );
   }
 
+  private async answer(cmd: { command: string; requestId?: string }): Promise<void> {
+    const mode = this.opts.commands ?? 'ok';
+    if (mode === 'ignore' || !cmd.requestId) return;
+    const client = this.mustClient();
+    const reply =
+      mode === 'ok'
+        ? { requestId: cmd.requestId, ok: true }
+        : { requestId: cmd.requestId, ok: false, error: `panel refused ${cmd.command}` };
+    await client.publishAsync(this.topics.reply(this.opts.id), JSON.stringify(reply), { qos: 1 });
+    const follow = mode === 'ok' ? COMMAND_EVENTS[cmd.command] : undefined;
+    if (follow) await this.send(follow.type, { cid: follow.cid });
+  }
+
   /** Publishes an event at QoS 1 and resolves on its PUBACK; returns the event id. */
   async send(
     type: PanelWireEventType,
@@ -99,6 +135,8 @@ export class PanelSimulator extends EventEmitter<SimulatorEvents> {
 
   /** Resolves with the first ack for event `id` matching `state` (any state when omitted). */
   waitForAck(id: string, state?: PanelAck['state'], timeoutMs = 10_000): Promise<PanelAck> {
+    const already = this.acks.find((a) => a.id === id && (!state || a.state === state));
+    if (already) return Promise.resolve(already);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off('ack', onAck);

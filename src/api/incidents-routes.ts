@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Incident, IncidentState } from '../core/incident-types.js';
-import { INCIDENT_STATES } from '../core/incident-types.js';
+import { INCIDENT_STATES, OPEN_STATES } from '../core/incident-types.js';
+import type { UnitRegistry } from '../core/units.js';
 import { HttpError } from '../errors.js';
 import type { Service } from '../service.js';
 import type { User } from '../store/repositories.js';
@@ -15,18 +16,25 @@ const listQuery = z.strictObject({
     .pipe(z.array(z.enum(INCIDENT_STATES)).optional()),
   open: z.enum(['true', 'false']).optional(),
   site: z.string().max(64).optional(),
+  jurisdiction: z.string().max(64).optional().describe('Only this node and its subtree.'),
+  priority: z.coerce.number().int().min(1).max(4).optional(),
+  kind: z.enum(['alarm', 'maintenance']).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
+  offset: z.coerce.number().int().min(0).max(100_000).optional(),
 });
 
-const actionBody = z.strictObject({ note: z.string().max(2000).optional() }).default({});
+const noteOnly = z.strictObject({ note: z.string().max(2000).optional() });
+const withUnit = z.strictObject({
+  unit: z.string().min(1).max(64).optional(),
+  note: z.string().max(2000).optional(),
+});
+const noteBody = z.strictObject({ text: z.string().trim().min(1).max(4000) });
 
 /** Route verb → target state (DESIGN.md: ack, dispatch, resolve, false-alarm). */
-const ACTIONS: Record<string, IncidentState> = {
+const SIMPLE_ACTIONS: Record<string, IncidentState> = {
   ack: 'acknowledged',
-  dispatch: 'dispatched',
-  'on-scene': 'on_scene',
   resolve: 'resolved',
   'false-alarm': 'false_alarm',
 };
@@ -40,10 +48,23 @@ export async function visibleIncident(svc: Service, user: User, id: string): Pro
   return inc;
 }
 
+function mustAct(user: User): void {
+  if (user.role === 'site' || user.role === 'investigator') {
+    throw new HttpError(403, 'forbidden', `role ${user.role} cannot change incidents`);
+  }
+}
+
 export function incidentRoutes(svc: Service): Router {
   const r = Router();
   const access = svc.need('access');
   const store = svc.need('store');
+  const core = () => svc.need('core');
+  const units = () => svc.part<UnitRegistry>('units');
+  // Modules that annotate incidents (issue 9: `verification`) publish this hook.
+  const extend = (i: Incident): Incident => {
+    const fn = svc.parts.get('incident.extend') as ((i: Incident) => Incident) | undefined;
+    return fn ? fn(i) : i;
+  };
   r.use('/api/incidents', requireUser(svc.need('auth')));
 
   r.get(
@@ -51,29 +72,90 @@ export function incidentRoutes(svc: Service): Router {
     route(async (req, res) => {
       const user = userOf(req);
       const q = parse(listQuery, req.query, 'query');
-      const jurisdictions = access.visibleJurisdictions(user);
-      const states =
-        q.state ??
-        (q.open === 'true'
-          ? (['new', 'acknowledged', 'dispatched', 'on_scene'] as IncidentState[])
-          : undefined);
-      if (q.site && !access.canSeeSite(user, q.site)) return res.json({ incidents: [] });
+      const states = q.state ?? (q.open === 'true' ? [...OPEN_STATES] : undefined);
+      let jurisdictions = access.visibleJurisdictions(user);
+      if (q.jurisdiction) {
+        if (!access.canSeeJurisdiction(user, q.jurisdiction))
+          throw new HttpError(404, 'not_found', `jurisdiction ${q.jurisdiction} does not exist`);
+        jurisdictions = svc.need('dir').tree.subtree(q.jurisdiction);
+      }
+      if (q.site && !access.canSeeSite(user, q.site))
+        throw new HttpError(404, 'not_found', `site ${q.site} does not exist`);
+      const limit = q.limit ?? 200;
+      const offset = q.offset ?? 0;
+      // The repository pages by limit only; priority and kind are filtered here on the page read.
+      const filtered = q.priority !== undefined || q.kind !== undefined;
       const list = await store.incidents.list({
         ...(jurisdictions ? { jurisdictions } : { site: user.scope }),
         ...(q.site ? { site: q.site } : {}),
         ...(states ? { states } : {}),
         ...(q.since ? { since: new Date(q.since).toISOString() } : {}),
         ...(q.until ? { until: new Date(q.until).toISOString() } : {}),
-        limit: q.limit ?? 200,
+        limit: filtered ? 100_000 : offset + limit + 1,
       });
-      res.json({ incidents: list });
+      const matching = list.filter(
+        (i) =>
+          (q.priority === undefined || i.priority === q.priority) &&
+          (q.kind === undefined || i.kind === q.kind),
+      );
+      const page = matching.slice(offset, offset + limit);
+      const more = matching.length > offset + limit;
+      res.json({
+        incidents: page.map(extend),
+        offset,
+        limit,
+        ...(more ? { nextOffset: offset + limit } : {}),
+      });
     }),
   );
 
   r.get(
     '/api/incidents/:id',
     route(async (req, res) => {
-      res.json(await visibleIncident(svc, userOf(req), String(req.params['id'])));
+      res.json(extend(await visibleIncident(svc, userOf(req), String(req.params['id']))));
+    }),
+  );
+
+  r.post(
+    '/api/incidents/:id/dispatch',
+    route(async (req, res) => {
+      const user = userOf(req);
+      const inc = await visibleIncident(svc, user, String(req.params['id']));
+      mustAct(user);
+      const body = parse(withUnit, req.body ?? {});
+      if (body.unit) {
+        const unit = units().get(body.unit);
+        if (!unit || !access.canSeeJurisdiction(user, unit.jurisdiction))
+          throw new HttpError(404, 'unknown_unit', `unit ${body.unit} does not exist`);
+        const busy = await units().busyWith(body.unit);
+        if (busy && busy !== inc.id)
+          throw new HttpError(409, 'unit_busy', `unit ${body.unit} is committed to incident ${busy}`, {
+            busy,
+          });
+      }
+      res.json(extend(await core().dispatch(inc.id, user.username, body)));
+    }),
+  );
+
+  r.post(
+    '/api/incidents/:id/on-scene',
+    route(async (req, res) => {
+      const user = userOf(req);
+      const inc = await visibleIncident(svc, user, String(req.params['id']));
+      mustAct(user);
+      const body = parse(withUnit, req.body ?? {});
+      res.json(extend(await core().onScene(inc.id, user.username, body)));
+    }),
+  );
+
+  r.post(
+    '/api/incidents/:id/notes',
+    route(async (req, res) => {
+      const user = userOf(req);
+      const inc = await visibleIncident(svc, user, String(req.params['id']));
+      mustAct(user);
+      const body = parse(noteBody, req.body ?? {});
+      res.status(201).json(extend(await core().addNote(inc.id, user.username, body.text)));
     }),
   );
 
@@ -81,21 +163,13 @@ export function incidentRoutes(svc: Service): Router {
     '/api/incidents/:id/:action',
     route(async (req, res) => {
       const user = userOf(req);
-      const to = ACTIONS[String(req.params['action'])];
+      const to = SIMPLE_ACTIONS[String(req.params['action'])];
       if (!to) throw new HttpError(404, 'not_found', `unknown incident action ${req.params['action']}`);
-      if (user.role === 'site' || user.role === 'investigator') {
-        throw new HttpError(403, 'forbidden', `role ${user.role} cannot change incidents`);
-      }
       const inc = await visibleIncident(svc, user, String(req.params['id']));
-      const body = parse(actionBody, req.body ?? {});
-      const updated = await svc.need('core').transition(inc.id, to, user.username, body.note);
-      svc.need('audit').append({
-        actor: user.username,
-        action: `incident.${to}`,
-        target: `incident:${inc.id}`,
-        ...(body.note ? { detail: { note: body.note } } : {}),
-      });
-      res.json(updated);
+      mustAct(user);
+      const body = parse(noteOnly, req.body ?? {});
+      // The audit row is appended by the incident-audit sink as the change is published.
+      res.json(extend(await core().transition(inc.id, to, user.username, body.note)));
     }),
   );
   return r;

@@ -4,6 +4,7 @@ import { camerasSchema } from './sections/cameras.js';
 import { escalationSchema } from './sections/escalation.js';
 import { httpSchema } from './sections/http.js';
 import { type JurisdictionNode, jurisdictionsSchema } from './sections/jurisdictions.js';
+import { modelsSchema } from './sections/models.js';
 import { mqttSchema } from './sections/mqtt.js';
 import { panelsSchema } from './sections/panels.js';
 import { recordingSchema } from './sections/recording.js';
@@ -29,6 +30,7 @@ export const configSchema = z
     units: unitsSchema,
     webhooks: webhooksSchema,
     recording: recordingSchema.prefault({}),
+    models: modelsSchema,
   })
   .superRefine(checkReferences);
 

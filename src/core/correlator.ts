@@ -1,35 +1,148 @@
+import type { RuleConfig } from '../config/sections/rules.js';
+import { DEFAULT_CONFIRM_WINDOW_SECONDS } from './default-rules.js';
 import type { NormalizedEvent } from './events.js';
 import type { Incident, Priority } from './incident-types.js';
 
-/** What correlation decided for one event. */
+/** What correlation decided for one event; `rule` names the rule that decided. */
 export type Decision =
   | { action: 'open'; rule: string; priority: Priority; kind: Incident['kind']; confirmed: boolean }
-  | { action: 'join'; rule: string; incident: string }
+  | { action: 'join'; rule: string; incident: string; raise?: { priority: Priority; confirmed: boolean } }
+  | { action: 'confirm'; rule: string; incident: string; priority: Priority }
   | { action: 'close'; rule: string; incident: string }
+  | { action: 'site_state'; rule: string; armed: boolean; mode: string }
   | { action: 'none'; rule: string };
 
 export interface CorrelationContext {
   openAlarm: Incident | undefined;
   openMaintenance: Incident | undefined;
+  /** Cameras linked to a panel zone (`Directory.camerasForZone`). */
+  camerasForZone(panelId: string, zone: string | undefined): readonly { id: string }[];
 }
 
-const P1_TYPES = new Set(['panic', 'duress', 'fire', 'medical']);
+/** A trouble that says the panel stopped talking: supervision (communication_lost) or CID 350/354. */
+export function isCommunicationLoss(ev: NormalizedEvent): boolean {
+  if (ev.type !== 'trouble') return false;
+  const reason = ev.detail?.['reason'];
+  if (typeof reason === 'string' && /^communication/.test(reason)) return true;
+  return ev.cid === 'E350' || ev.cid === 'E354';
+}
 
-/** Built-in correlation: the smallest set of rules that keeps one incident per real situation. */
-export function correlate(ev: NormalizedEvent, ctx: CorrelationContext): Decision {
-  if (P1_TYPES.has(ev.type) || ev.type === 'intrusion' || ev.type === 'tamper') {
-    if (ctx.openAlarm) return { action: 'join', rule: 'join-open', incident: ctx.openAlarm.id };
-    if (P1_TYPES.has(ev.type))
-      return { action: 'open', rule: `${ev.type}-p1`, priority: 1, kind: 'alarm', confirmed: true };
-    return { action: 'open', rule: `${ev.type}-p2`, priority: 2, kind: 'alarm', confirmed: false };
+/**
+ * Sequential confirmation (BS 8243): a second, different intrusion zone; motion or a person on a
+ * camera linked to an alarmed zone; or the panel going silent (a cut line is how a real intruder
+ * defeats a panel).
+ */
+export function confirms(
+  ev: NormalizedEvent,
+  inc: Incident,
+  cams: CorrelationContext['camerasForZone'],
+): boolean {
+  const zones = inc.events.filter((e) => e.type === 'intrusion');
+  if (ev.type === 'intrusion') {
+    if (ev.zone === undefined) return false;
+    return zones.length > 0 && !zones.some((e) => e.device === ev.device && e.zone === ev.zone);
   }
-  if (ev.type === 'trouble' || ev.type === 'video_loss') {
-    if (ctx.openMaintenance)
-      return { action: 'join', rule: 'join-maintenance', incident: ctx.openMaintenance.id };
-    return { action: 'open', rule: 'trouble-ticket', priority: 4, kind: 'maintenance', confirmed: true };
+  if (ev.type === 'motion' || ev.type === 'person') {
+    return zones.some((e) => cams(e.device, e.zone).some((c) => c.id === ev.device));
   }
-  if ((ev.type === 'restore' || ev.type === 'video_restore') && ctx.openMaintenance) {
-    return { action: 'close', rule: 'restore-closes', incident: ctx.openMaintenance.id };
+  return isCommunicationLoss(ev);
+}
+
+const DEFAULT_PRIORITY: Partial<Record<RuleConfig['action'], Priority>> = {
+  open: 1,
+  open_unconfirmed: 2,
+  maintenance: 4,
+  confirm: 1,
+};
+
+function priorityOf(rule: RuleConfig): Priority {
+  return (rule.priority ?? DEFAULT_PRIORITY[rule.action] ?? 3) as Priority;
+}
+
+/**
+ * Evaluates the rules in order. The first rule that matches the event type and whose condition holds
+ * decides; a rule whose condition fails (nothing to join, nothing to confirm) passes to the next.
+ */
+export function correlate(
+  rules: readonly RuleConfig[],
+  ev: NormalizedEvent,
+  ctx: CorrelationContext,
+): Decision {
+  for (const rule of rules) {
+    if (!rule.match.includes(ev.type)) continue;
+    const d = apply(rule, rules, ev, ctx);
+    if (d) return d;
   }
-  return { action: 'none', rule: 'no-incident' };
+  return { action: 'none', rule: 'no-rule' };
+}
+
+function apply(
+  rule: RuleConfig,
+  rules: readonly RuleConfig[],
+  ev: NormalizedEvent,
+  ctx: CorrelationContext,
+): Decision | undefined {
+  const { openAlarm, openMaintenance } = ctx;
+  switch (rule.action) {
+    case 'open':
+    case 'open_unconfirmed':
+      return {
+        action: 'open',
+        rule: rule.name,
+        priority: priorityOf(rule),
+        kind: 'alarm',
+        confirmed: rule.action === 'open',
+      };
+    case 'confirm': {
+      if (!openAlarm || openAlarm.confirmed) return undefined;
+      const windowMs = (rule.confirmWindowSeconds ?? DEFAULT_CONFIRM_WINDOW_SECONDS) * 1000;
+      if (Date.parse(ev.receivedAt) - Date.parse(openAlarm.openedAt) > windowMs) return undefined;
+      if (!confirms(ev, openAlarm, ctx.camerasForZone)) return undefined;
+      return { action: 'confirm', rule: rule.name, incident: openAlarm.id, priority: priorityOf(rule) };
+    }
+    case 'join': {
+      if (!openAlarm) return undefined;
+      // A panic at a site whose intrusion is still unconfirmed makes the incident a P1 at once.
+      const opener = rules.find(
+        (r) => (r.action === 'open' || r.action === 'open_unconfirmed') && r.match.includes(ev.type),
+      );
+      if (opener && priorityOf(opener) < openAlarm.priority) {
+        return {
+          action: 'join',
+          rule: rule.name,
+          incident: openAlarm.id,
+          raise: { priority: priorityOf(opener), confirmed: openAlarm.confirmed || opener.action === 'open' },
+        };
+      }
+      return { action: 'join', rule: rule.name, incident: openAlarm.id };
+    }
+    case 'maintenance':
+      if (openMaintenance) return { action: 'join', rule: rule.name, incident: openMaintenance.id };
+      return {
+        action: 'open',
+        rule: rule.name,
+        priority: priorityOf(rule),
+        kind: 'maintenance',
+        confirmed: true,
+      };
+    case 'close_maintenance': {
+      if (!openMaintenance) return undefined;
+      // The restore of an alarm zone (R130) is not the end of a trouble.
+      const of = ev.detail?.['restoreOf'];
+      if (typeof of === 'string' && of !== 'trouble' && of !== 'tamper') return undefined;
+      return { action: 'close', rule: rule.name, incident: openMaintenance.id };
+    }
+    case 'site_state': {
+      const mode = ev.detail?.['mode'];
+      const armed = ev.type === 'arm';
+      return {
+        action: 'site_state',
+        rule: rule.name,
+        armed,
+        mode: armed ? (typeof mode === 'string' ? mode : 'away') : 'disarmed',
+      };
+    }
+    case 'ignore':
+      return { action: 'none', rule: rule.name };
+  }
 }

@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import type { Bus } from '../bus.js';
-import { HttpError } from '../errors.js';
+import type { Bus, IncidentChange } from '../bus.js';
+import type { RuleConfig } from '../config/sections/rules.js';
+import { HttpError, SharpeyesError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/repositories.js';
+import { SqliteCoreRepository } from '../store/sqlite-core.js';
 import { Batcher } from './batcher.js';
+import type { CoreRepository, SiteState } from './core-repository.js';
 import { correlate, type Decision } from './correlator.js';
+import { DEFAULT_RULES } from './default-rules.js';
 import type { Directory } from './directory.js';
 import type { NormalizedEvent } from './events.js';
 import type { Incident, IncidentState } from './incident-types.js';
@@ -26,6 +30,10 @@ export interface EventCoreDeps {
   log: Logger;
   metrics: Metrics;
   now?: () => Date;
+  /** Correlation rules in order; the built-in defaults when omitted. */
+  rules?: readonly RuleConfig[] | undefined;
+  /** Issue-4 storage; derived from a SQLite store when omitted. */
+  coreRepo?: CoreRepository;
 }
 
 export function newIncidentId(at: Date): string {
@@ -34,30 +42,38 @@ export function newIncidentId(at: Date): string {
 }
 
 /**
- * The event core: commits events (in groups), correlates each new one into an incident, and
- * publishes what changed on the bus. Sinks (socket.io, panel acks, streams) subscribe to the bus.
+ * The event core: commits events (in groups), correlates each new one into an incident by the
+ * configured rules, and publishes what changed on the bus. Sinks (socket.io, panel acks, audit,
+ * webhooks, streams) subscribe to the bus.
  */
 export class EventCore {
+  readonly rules: readonly RuleConfig[];
+  readonly repo: CoreRepository;
   private readonly batcher: Batcher<NormalizedEvent, IngestOutcome>;
   private readonly now: () => Date;
   private readonly committed;
   private readonly duplicates;
   private readonly opened;
+  private readonly decisions;
 
   constructor(private readonly deps: EventCoreDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.rules = deps.rules ?? DEFAULT_RULES;
+    const db = (deps.store as { db?: ConstructorParameters<typeof SqliteCoreRepository>[0] }).db;
+    if (!deps.coreRepo && !db)
+      throw new SharpeyesError('core', 'EventCore needs a coreRepo when the store is not SQLite');
+    this.repo = deps.coreRepo ?? new SqliteCoreRepository(db!);
     this.batcher = new Batcher((events) => this.commitAndCorrelate(events));
-    this.committed = deps.metrics.counter(
-      'sharpeyes_events_committed_total',
-      'Events committed to the store',
-      ['source', 'type'],
-    );
-    this.duplicates = deps.metrics.counter('sharpeyes_events_duplicate_total', 'Redelivered events ignored', [
+    const m = deps.metrics;
+    this.committed = m.counter('sharpeyes_events_committed_total', 'Events committed to the store', [
       'source',
+      'type',
     ]);
-    this.opened = deps.metrics.counter('sharpeyes_incidents_opened_total', 'Incidents opened', [
-      'priority',
+    this.duplicates = m.counter('sharpeyes_events_duplicate_total', 'Redelivered events ignored', ['source']);
+    this.opened = m.counter('sharpeyes_incidents_opened_total', 'Incidents opened', ['priority', 'rule']);
+    this.decisions = m.counter('sharpeyes_correlation_decisions_total', 'Correlation decisions', [
       'rule',
+      'action',
     ]);
   }
 
@@ -85,11 +101,80 @@ export class EventCore {
     await this.batcher.drain();
   }
 
+  async get(id: string): Promise<Incident | undefined> {
+    return this.deps.store.incidents.get(id);
+  }
+
+  siteStates(): Promise<Map<string, SiteState>> {
+    return this.repo.siteStates();
+  }
+
   /** Moves an incident to `to`; 404 when it does not exist, 409 when the move is not legal from its state. */
   async transition(id: string, to: IncidentState, by: string, note?: string): Promise<Incident> {
-    const { store, bus } = this.deps;
-    const inc = await store.incidents.get(id);
+    return this.move(id, to, by, note);
+  }
+
+  /**
+   * Dispatch, optionally with a unit. A further unit sent to an incident already dispatched or on
+   * scene is added without a state change.
+   */
+  async dispatch(id: string, by: string, opts: { unit?: string; note?: string } = {}): Promise<Incident> {
+    const at = this.now().toISOString();
+    const inc = await this.mustGet(id);
+    if (opts.unit && (inc.state === 'dispatched' || inc.state === 'on_scene')) {
+      await this.repo.addUnit(id, opts.unit, by, at);
+      if (opts.note) await this.repo.addNote(id, { by, at, text: opts.note });
+      return this.publish(id, { kind: 'annotation', what: `unit ${opts.unit} dispatched`, by });
+    }
+    return this.move(id, 'dispatched', by, opts.note, async () => {
+      if (opts.unit) await this.repo.addUnit(id, opts.unit, by, at);
+    });
+  }
+
+  /** A unit (or the incident's units) reports arrival. */
+  async onScene(id: string, by: string, opts: { unit?: string; note?: string } = {}): Promise<Incident> {
+    const at = this.now().toISOString();
+    const inc = await this.mustGet(id);
+    if (opts.unit && !(inc.units ?? []).some((u) => u.unit === opts.unit)) {
+      throw new HttpError(409, 'unit_not_dispatched', `unit ${opts.unit} was not dispatched to ${id}`);
+    }
+    if (inc.state === 'on_scene' && opts.unit) {
+      await this.repo.markArrived(id, opts.unit, at);
+      return this.publish(id, { kind: 'annotation', what: `unit ${opts.unit} on scene`, by });
+    }
+    return this.move(id, 'on_scene', by, opts.note, async () => {
+      await this.repo.markArrived(id, opts.unit, at);
+    });
+  }
+
+  async addNote(id: string, by: string, text: string): Promise<Incident> {
+    await this.mustGet(id);
+    await this.repo.addNote(id, { by, at: this.now().toISOString(), text });
+    return this.publish(id, { kind: 'annotation', what: 'note', by });
+  }
+
+  /** Re-reads the incident and publishes it with the change (used by the escalation maintainer too). */
+  async publish(id: string, change: IncidentChange): Promise<Incident> {
+    const inc = await this.mustGet(id);
+    this.deps.bus.emit('incident:update', inc, change);
+    return inc;
+  }
+
+  private async mustGet(id: string): Promise<Incident> {
+    const inc = await this.deps.store.incidents.get(id);
     if (!inc) throw new HttpError(404, 'not_found', `incident ${id} does not exist`);
+    return inc;
+  }
+
+  private async move(
+    id: string,
+    to: IncidentState,
+    by: string,
+    note: string | undefined,
+    after?: () => Promise<void>,
+  ): Promise<Incident> {
+    const { store, bus } = this.deps;
+    const inc = await this.mustGet(id);
     if (!canTransition(inc.state, to)) {
       throw new HttpError(
         409,
@@ -103,6 +188,7 @@ export class EventCore {
     }
     const ok = await store.incidents.transition(id, inc.state, to, by, this.now().toISOString(), note);
     if (!ok) throw new HttpError(409, 'conflict', `incident ${id} changed meanwhile; reload and retry`);
+    await after?.();
     const updated = (await store.incidents.get(id))!;
     bus.emit('incident:update', updated, { kind: 'transition', from: inc.state, to, by });
     return updated;
@@ -145,8 +231,14 @@ export class EventCore {
       store.incidents.findOpen(ev.site, 'alarm'),
       store.incidents.findOpen(ev.site, 'maintenance'),
     ]);
-    const decision: Decision = correlate(ev, { openAlarm, openMaintenance });
+    const decision: Decision = correlate(this.rules, ev, {
+      openAlarm,
+      openMaintenance,
+      camerasForZone: (panel, zone) => dir.camerasForZone(panel, zone),
+    });
+    this.decisions.inc({ rule: decision.rule, action: decision.action });
     const at = this.now();
+    const iso = at.toISOString();
     switch (decision.action) {
       case 'open': {
         const site = dir.site(ev.site);
@@ -165,7 +257,7 @@ export class EventCore {
           rule: decision.rule,
           kind: decision.kind,
           confirmed: decision.confirmed,
-          openedAt: at.toISOString(),
+          openedAt: iso,
           firstEvent: ev.key,
           by: 'system',
         });
@@ -174,22 +266,38 @@ export class EventCore {
         return inc;
       }
       case 'join': {
-        await store.incidents.attachEvent(decision.incident, ev.key, at.toISOString());
-        const inc = (await store.incidents.get(decision.incident))!;
-        bus.emit('incident:update', inc, { kind: 'event', eventKey: ev.key });
-        return inc;
+        await store.incidents.attachEvent(decision.incident, ev.key, iso);
+        const before = openAlarm?.id === decision.incident ? openAlarm : openMaintenance;
+        if (decision.raise && before) {
+          await store.incidents.setPriority(
+            before.id,
+            decision.raise.priority,
+            decision.raise.confirmed,
+            iso,
+          );
+          return this.publish(decision.incident, {
+            kind: 'priority',
+            from: before.priority,
+            to: decision.raise.priority,
+          });
+        }
+        return this.publish(decision.incident, { kind: 'event', eventKey: ev.key });
+      }
+      case 'confirm': {
+        const before = openAlarm!;
+        await store.incidents.attachEvent(before.id, ev.key, iso);
+        await this.repo.confirm(before.id, decision.priority, decision.rule, iso);
+        return this.publish(before.id, {
+          kind: 'priority',
+          from: before.priority,
+          to: Math.min(before.priority, decision.priority),
+        });
       }
       case 'close': {
-        await store.incidents.attachEvent(decision.incident, ev.key, at.toISOString());
+        await store.incidents.attachEvent(decision.incident, ev.key, iso);
         const before = (await store.incidents.get(decision.incident))!;
-        await store.incidents.transition(
-          before.id,
-          before.state,
-          'resolved',
-          'system',
-          at.toISOString(),
-          decision.rule,
-        );
+        // A restore ends a ticket from any open state: the system closes what the system opened.
+        await store.incidents.transition(before.id, before.state, 'resolved', 'system', iso, decision.rule);
         const inc = (await store.incidents.get(decision.incident))!;
         bus.emit('incident:update', inc, {
           kind: 'transition',
@@ -199,6 +307,15 @@ export class EventCore {
         });
         return inc;
       }
+      case 'site_state':
+        await this.repo.setSiteState({
+          site: ev.site,
+          armed: decision.armed,
+          mode: decision.mode,
+          changedAt: ev.receivedAt,
+          eventKey: ev.key,
+        });
+        return undefined;
       case 'none':
         return undefined;
     }

@@ -47,6 +47,20 @@ export interface IncidentEventRef {
   receivedAt: string;
 }
 
+/** A unit sent to an incident (issue 4): who sent it, when, and when it reported arrival. */
+export interface IncidentUnit {
+  unit: string;
+  dispatchedAt: string;
+  dispatchedBy: string;
+  arrivedAt?: string;
+}
+
+export interface IncidentNote {
+  by: string;
+  at: string;
+  text: string;
+}
+
 export interface Incident {
   id: string;
   site: string;
@@ -64,4 +78,8 @@ export interface Incident {
   transitions: Transition[];
   escalations: Escalation[];
   clips: Clip[];
+  /** Name of the rule that confirmed an unconfirmed alarm (sequential confirmation), if any. */
+  confirmedBy?: string;
+  units?: IncidentUnit[];
+  notes?: IncidentNote[];
 }

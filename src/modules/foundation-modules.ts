@@ -43,6 +43,7 @@ export const coreModule: Module = {
       dir,
       log: svc.log,
       metrics: svc.metrics,
+      rules: svc.config.rules, // issue 4: undefined → built-in defaults
     });
     const recovered = await svc.core.recover();
     if (recovered > 0) svc.log.warn({ recovered }, 'core: correlated events committed before a crash');

@@ -1,7 +1,11 @@
 import type { PanelAck, PanelWireEvent } from '../../drivers/mqtt-panel/protocol.js';
 import { eventKey, type NormalizedEvent } from '../core/events.js';
 import type { IncidentState } from '../core/incident-types.js';
+import { mapCid } from './cid-codes.js';
 
+const ALARMS = new Set<string>(['panic', 'duress', 'fire', 'medical', 'intrusion']);
+
+/** Maps a validated wire event to the normalized model; a known Contact ID code decides the type. */
 export function toNormalized(
   panelId: string,
   site: string,
@@ -18,7 +22,21 @@ export function toNormalized(
     receivedAt: receivedAt.toISOString(),
   };
   if (ev.zone !== undefined) out.zone = ev.zone;
-  if (ev.cid !== undefined) out.cid = ev.cid;
+  if (ev.cid !== undefined) {
+    out.cid = ev.cid;
+    const mapped = mapCid(ev.cid);
+    if (mapped && ALARMS.has(ev.type) && !ALARMS.has(mapped.type)) {
+      // Never let a code downgrade an alarm (no alarm may be missed): keep the alarm, note the code.
+      out.detail = { ...mapped.detail, cidType: mapped.type };
+    } else if (mapped) {
+      // The Contact ID code is the panel firmware's own word; the JSON type is often a gateway's
+      // coarser mapping. Keep what the panel said when they differ, for the investigator.
+      out.type = mapped.type;
+      out.detail = { ...mapped.detail, ...(mapped.type !== ev.type ? { wireType: ev.type } : {}) };
+    } else {
+      out.detail = { cidUnknown: true };
+    }
+  }
   return out;
 }
 

@@ -1,10 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
-import { EmbeddedPanelBroker } from '../../drivers/mqtt-panel/embedded-broker.js';
 import type { PanelAck } from '../../drivers/mqtt-panel/protocol.js';
 import type { Incident } from '../core/incident-types.js';
 import { SharpeyesError } from '../errors.js';
 import type { Module, Service } from '../service.js';
+import { PanelCommands } from './panel-commands.js';
 import { ackState, toNormalized, wireId } from './panel-mapping.js';
+import { panelRoutes } from './panel-routes.js';
+import { PanelStore } from './panel-store.js';
+import { type PanelTransport, startTransport } from './panel-transport.js';
+import { SupervisionMaintainer } from './supervision-maintainer.js';
 
 /** Publishes to panels, whichever transport carries them. */
 export interface PanelGateway {
@@ -33,7 +37,9 @@ export class RejectLogLimiter {
 }
 
 export function panelModule(): Module {
-  let broker: EmbeddedPanelBroker | undefined;
+  let transport: PanelTransport | undefined;
+  let supervision: SupervisionMaintainer | undefined;
+  let commands: PanelCommands | undefined;
   const unsubscribe: (() => void)[] = [];
   return {
     name: 'panels',
@@ -47,18 +53,30 @@ export function panelModule(): Module {
       ]);
       const acksSent = metrics.counter('sharpeyes_panel_acks_total', 'Acks published to panels', ['state']);
       const limiter = new RejectLogLimiter();
-      const lastSeen = new Map<string, number>();
+      const onReject = (panelId: string | undefined, reason: string, detail: string) => {
+        rejected.inc({ reason });
+        if (limiter.shouldLog(panelId)) log.warn({ panelId, reason, detail }, 'panels: message refused');
+      };
+      const panelStore = new PanelStore(store.db);
+      const sup = new SupervisionMaintainer({
+        panels: dir.allPanels(),
+        store: panelStore,
+        ingest: (ev) => core.ingest(ev),
+        log,
+      });
+      supervision = sup;
+      // Before the transport: retained statuses and queued messages arrive as soon as it is up.
+      sup.start();
 
-      if (!config.mqtt.embedded) {
-        throw new SharpeyesError('panels', 'mqtt.url (external broker) is not supported by this build yet');
-      }
-      broker = new EmbeddedPanelBroker({
-        port: config.mqtt.embedded.port,
-        host: config.mqtt.embedded.host,
-        prefix: config.mqtt.topicPrefix,
-        maxPayloadBytes: config.mqtt.maxPayloadBytes,
-        maxClockSkewSeconds: config.mqtt.maxClockSkewSeconds,
-        hooks: {
+      const publishAck = async (panelId: string, ack: PanelAck) => {
+        if (!transport) throw new SharpeyesError('panels', 'transport is not started');
+        await transport.publish(transport.topics.ack(panelId), ack, 1);
+        acksSent.inc({ state: ack.state });
+      };
+
+      transport = await startTransport(
+        config.mqtt,
+        {
           authenticate: (panelId, secret) => {
             const panel = dir.panel(panelId);
             return panel !== undefined && sameSecret(panel.secret, secret);
@@ -66,55 +84,74 @@ export function panelModule(): Module {
           onEvent: async (panelId, wire) => {
             const panel = dir.panel(panelId);
             if (!panel) throw new SharpeyesError('panels', `panel ${panelId} is not configured`);
-            lastSeen.set(panelId, Date.now());
-            const outcome = await core.ingest(toNormalized(panelId, panel.site, wire, new Date()));
+            sup.seen(panelId);
+            const event = toNormalized(panelId, panel.site, wire, new Date());
+            const outcome = await core.ingest(event);
+            if (!outcome.duplicate && (event.type === 'arm' || event.type === 'disarm')) {
+              sup.armed(
+                panelId,
+                event.type === 'disarm' ? 'disarmed' : event.detail?.['mode'] === 'home' ? 'home' : 'away',
+              );
+            }
             const ack: PanelAck = {
               id: wire.id,
               state: outcome.state ? ackState(outcome.state) : 'received',
             };
             if (outcome.incident) ack.incident = outcome.incident;
             // The ack goes out after the commit; the PUBACK follows when this promise resolves.
-            void gateway
-              .publishAck(panelId, ack)
-              .catch((err: unknown) => log.warn({ err, panelId }, 'panels: ack publish failed'));
+            void publishAck(panelId, ack).catch((err: unknown) =>
+              log.warn({ err, panelId }, 'panels: ack publish failed'),
+            );
           },
           onStatus: (panelId, status) => {
-            lastSeen.set(panelId, Date.now());
             log.info({ panelId, status }, 'panels: status');
+            if (status === 'online') sup.seen(panelId);
+            else sup.offline(panelId);
           },
-          onHeartbeat: (panelId) => {
-            lastSeen.set(panelId, Date.now());
+          onHeartbeat: (panelId, hb) => sup.heartbeat(panelId, hb),
+          onReply: (panelId, payload) => {
+            sup.seen(panelId);
+            commands?.reply(panelId, payload);
           },
-          onReject: (panelId, reason, detail) => {
-            rejected.inc({ reason });
-            if (limiter.shouldLog(panelId)) log.warn({ panelId, reason, detail }, 'panels: message refused');
-          },
+          onReject,
         },
+        { knownPanel: (id) => dir.panel(id) !== undefined, log },
+      );
+      if (transport.port !== undefined) svc.parts.set('mqttPort', transport.port);
+
+      const cmds = new PanelCommands({
+        store: panelStore,
+        publish: async (panelId, message) => {
+          if (!transport) throw new SharpeyesError('panels', 'transport is not started');
+          await transport.publish(transport.topics.command(panelId), message, 1);
+        },
+        log,
+        onReject,
       });
-      const { port } = await broker.start();
-      svc.parts.set('mqttPort', port);
-      log.info({ port }, 'panels: embedded MQTT broker listening');
+      cmds.start();
+      commands = cmds;
 
       const gateway: PanelGateway = {
-        publishAck: async (panelId, ack) => {
-          await broker!.publish(broker!.topics.ack(panelId), ack, 1);
-          acksSent.inc({ state: ack.state });
-        },
+        publishAck,
         health: () => ({
-          broker: 'embedded',
-          port,
-          connected: broker?.connectedPanels() ?? 0,
-          panelsSeen: lastSeen.size,
+          broker: transport?.kind,
+          port: transport?.port,
+          connected: transport?.connected() ?? 0,
+          panels: dir.allPanels().length,
+          online: dir.allPanels().filter((p) => sup.state(p.id)?.online).length,
         }),
       };
       svc.parts.set('panels', gateway);
+      svc.parts.set('panels.supervision', sup);
+      svc.parts.set('panels.commands', cmds);
+      svc.need('app').use(panelRoutes(svc, { supervision: sup, commands: cmds }));
 
       // As the incident moves, every panel whose event is on it hears the new state.
       const onChange = async (inc: Incident) => {
         const state = ackState(inc.state);
         for (const ev of inc.events) {
           const stored = await store.events.get(ev.key);
-          if (!stored || stored.source !== 'panel') continue;
+          if (stored?.source !== 'panel') continue;
           const id = wireId(ev.key, stored.device);
           if (id) await gateway.publishAck(stored.device, { id, incident: inc.id, state });
         }
@@ -130,8 +167,12 @@ export function panelModule(): Module {
     },
     async stop() {
       for (const off of unsubscribe.splice(0)) off();
-      await broker?.stop();
-      broker = undefined;
+      commands?.stop();
+      // The transport first: no new events arrive while supervision settles and saves its state.
+      await transport?.stop();
+      transport = undefined;
+      await supervision?.stop();
+      supervision = undefined;
     },
   };
 }

@@ -8,6 +8,7 @@ import type {
   Transition,
 } from '../core/incident-types.js';
 import type { IncidentFilter, IncidentRepository, NewIncident } from './repositories.js';
+import { incidentExtras } from './sqlite-core.js';
 import type { Db } from './sqlite.js';
 
 interface IncidentRow {
@@ -214,6 +215,7 @@ export class SqliteIncidentRepository implements IncidentRepository {
       transitions,
       escalations,
       clips,
+      ...incidentExtras(this.db, r.id), // issue 4: confirmedBy, units, notes
     };
   }
 }

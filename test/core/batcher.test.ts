@@ -22,6 +22,12 @@ describe('Batcher (group commit)', () => {
     }, 2);
     const settled = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => b.submit(i)));
     expect(sizes).toEqual([2, 2, 1]);
-    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect(settled.map((s) => s.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+    ]);
   });
 });

@@ -6,7 +6,11 @@ const tree = new JurisdictionTree([
     id: 'city',
     name: 'City',
     children: [
-      { id: 'd1', name: 'District 1', children: [{ id: 's1', name: 'Station 1', children: [{ id: 'g1', name: 'Grid 1', children: [] }] }] },
+      {
+        id: 'd1',
+        name: 'District 1',
+        children: [{ id: 's1', name: 'Station 1', children: [{ id: 'g1', name: 'Grid 1', children: [] }] }],
+      },
       { id: 'd2', name: 'District 2', children: [] },
     ],
   },

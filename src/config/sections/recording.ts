@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 export const storagePathSchema = z
   .strictObject({
-    path: z.string().min(1).describe('Directory segments are written under (absolute, or relative to the cwd).'),
+    path: z
+      .string()
+      .min(1)
+      .describe('Directory segments are written under (absolute, or relative to the cwd).'),
     maxBytes: z
       .number()
       .int()
@@ -25,7 +28,12 @@ export const recordingSchema = z
       .max(60)
       .default(4)
       .describe('Target segment length; a segment is cut at the first keyframe after this.'),
-    retentionDays: z.number().min(0.001).max(3650).default(14).describe('Segments older than this are deleted.'),
+    retentionDays: z
+      .number()
+      .min(0.001)
+      .max(3650)
+      .default(14)
+      .describe('Segments older than this are deleted.'),
     paths: z
       .array(storagePathSchema)
       .default([])

@@ -4,10 +4,7 @@ export const WEBHOOK_EVENTS = ['incident:new', 'incident:update', 'incident:esca
 
 export const webhookSchema = z.strictObject({
   url: z.url().describe('Endpoint of the third-party dispatch system (http or https).'),
-  secret: z
-    .string()
-    .min(16)
-    .describe('HMAC-SHA256 key for the X-Sharpeyes-Signature header; use ${ENV}.'),
+  secret: z.string().min(16).describe('HMAC-SHA256 key for the X-Sharpeyes-Signature header; use ${ENV}.'),
   events: z
     .array(z.enum(WEBHOOK_EVENTS))
     .min(1)

@@ -1,5 +1,10 @@
 import { foundation } from './001-foundation.js';
 import { audit } from './002-audit.js';
+import { core } from './010-core.js';
+import { panels } from './020-panels.js';
+import { recording } from './040-recording.js';
+import { live } from './050-live.js';
+import { models } from './070-models.js';
 
 export interface Migration {
   /** Strictly increasing; a database records the highest version applied. */
@@ -13,4 +18,4 @@ export interface Migration {
  * Version ranges by area keep parallel work apart: core 10-19, panels 20-29, cameras 30-39,
  * recording 40-49, live 50-59, console 60-69, models 70-79.
  */
-export const MIGRATIONS: readonly Migration[] = [foundation, audit];
+export const MIGRATIONS: readonly Migration[] = [foundation, audit, core, panels, recording, live, models];

@@ -1,0 +1,95 @@
+import type { Bus } from '../bus.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { CoreRepository } from './core-repository.js';
+import { dueSteps, type EscalationConfig, stepsFor } from './escalation-policy.js';
+import type { EventCore } from './event-core.js';
+import type { Escalation, Priority } from './incident-types.js';
+import type { JurisdictionTree } from './jurisdictions.js';
+
+export interface EscalationMaintainerDeps {
+  repo: CoreRepository;
+  core: EventCore;
+  bus: Bus;
+  tree: JurisdictionTree;
+  config: EscalationConfig;
+  log: Logger;
+  metrics: Metrics;
+  now?: () => number;
+}
+
+/**
+ * Re-announces and escalates incidents nobody acknowledged. It keeps no timers per incident: every
+ * check derives the due steps from the stored opening time and the stored steps, and records a step
+ * with an insert that succeeds once. So a restart in the middle neither loses a step (it is due
+ * and not recorded) nor repeats one (it is recorded), and two service nodes cannot double it.
+ */
+export class EscalationMaintainer {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private readonly now: () => number;
+  private readonly escalated;
+
+  constructor(private readonly deps: EscalationMaintainerDeps) {
+    this.now = deps.now ?? Date.now;
+    this.escalated = deps.metrics.counter('sharpeyes_escalations_total', 'Escalation steps taken', [
+      'priority',
+      'kind',
+    ]);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    void this.check();
+    this.timer = setInterval(() => void this.check(), this.deps.config.checkSeconds * 1000);
+    this.timer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** Takes every due step once; returns how many were taken. Overlapping calls share one run. */
+  check(): Promise<number> {
+    if (!this.running) {
+      this.running = this.run()
+        .catch((err: unknown) => {
+          this.deps.log.error({ err }, 'core: escalation check failed; retrying on the next tick');
+          return 0;
+        })
+        .finally(() => {
+          this.running = undefined;
+        });
+    }
+    return this.running;
+  }
+
+  private async run(): Promise<number> {
+    const { repo, core, bus, tree, config, log } = this.deps;
+    const now = this.now();
+    let taken = 0;
+    const priorities = ([1, 2, 3, 4] as const).filter((p) => stepsFor(config, p).length > 0);
+    for (const pending of await repo.unacknowledged(priorities)) {
+      for (const due of dueSteps(tree, config, pending, now)) {
+        const at = new Date(now).toISOString();
+        if (!(await repo.recordEscalation(pending.id, due.step, due.kind, due.jurisdiction, at))) continue;
+        taken++;
+        this.escalated.inc({ priority: String(pending.priority as Priority), kind: due.kind });
+        const esc: Escalation = { step: due.step, kind: due.kind, jurisdiction: due.jurisdiction, at };
+        log.warn(
+          { incident: pending.id, step: due.step, kind: due.kind, jurisdiction: due.jurisdiction },
+          'core: incident not acknowledged; escalating',
+        );
+        const inc = await core.publish(pending.id, {
+          kind: 'escalation',
+          step: due.step,
+          jurisdiction: due.jurisdiction,
+        });
+        bus.emit('incident:escalated', inc, esc);
+      }
+    }
+    return taken;
+  }
+}

@@ -1,0 +1,77 @@
+import type { PanelBrokerHooks } from '../../drivers/mqtt-panel/embedded-broker.js';
+import { EmbeddedPanelBroker } from '../../drivers/mqtt-panel/embedded-broker.js';
+import { ExternalPanelClient } from '../../drivers/mqtt-panel/external-client.js';
+import type { PanelTopics } from '../../drivers/mqtt-panel/topics.js';
+import type { Config } from '../config/schema.js';
+import { SharpeyesError } from '../errors.js';
+import { type Logger, redactUrl } from '../log.js';
+
+/** Whichever carries panel protocol v1: the embedded Aedes broker or a client of an external broker. */
+export interface PanelTransport {
+  readonly kind: 'embedded' | 'external';
+  readonly topics: PanelTopics;
+  /** The embedded broker's TCP port; undefined for an external broker. */
+  readonly port: number | undefined;
+  publish(topic: string, payload: unknown, qos?: 0 | 1): Promise<void>;
+  connected(): number;
+  stop(): Promise<void>;
+}
+
+export async function startTransport(
+  mqttConfig: Config['mqtt'],
+  hooks: PanelBrokerHooks,
+  deps: { knownPanel(id: string): boolean; log: Logger },
+): Promise<PanelTransport> {
+  if (mqttConfig.url) {
+    const client = new ExternalPanelClient({
+      url: mqttConfig.url,
+      username: mqttConfig.username,
+      password: mqttConfig.password,
+      clientId: mqttConfig.clientId,
+      prefix: mqttConfig.topicPrefix,
+      maxPayloadBytes: mqttConfig.maxPayloadBytes,
+      maxClockSkewSeconds: mqttConfig.maxClockSkewSeconds,
+      knownPanel: deps.knownPanel,
+      hooks,
+      onError: (err) => deps.log.warn({ err: err.message }, 'panels: external broker connection error'),
+    });
+    try {
+      await client.start();
+    } catch (cause) {
+      throw new SharpeyesError(
+        'panels',
+        `cannot use the external broker ${redactUrl(mqttConfig.url)}`,
+        { url: redactUrl(mqttConfig.url) },
+        { cause },
+      );
+    }
+    deps.log.info({ url: redactUrl(mqttConfig.url) }, 'panels: connected to the external MQTT broker');
+    return {
+      kind: 'external',
+      topics: client.topics,
+      port: undefined,
+      publish: (topic, payload, qos) => client.publish(topic, payload, qos),
+      connected: () => client.connected(),
+      stop: () => client.stop(),
+    };
+  }
+  const embedded = mqttConfig.embedded ?? { port: 1883, host: '0.0.0.0' };
+  const broker = new EmbeddedPanelBroker({
+    port: embedded.port,
+    host: embedded.host,
+    prefix: mqttConfig.topicPrefix,
+    maxPayloadBytes: mqttConfig.maxPayloadBytes,
+    maxClockSkewSeconds: mqttConfig.maxClockSkewSeconds,
+    hooks,
+  });
+  const { port } = await broker.start();
+  deps.log.info({ port }, 'panels: embedded MQTT broker listening');
+  return {
+    kind: 'embedded',
+    topics: broker.topics,
+    port,
+    publish: (topic, payload, qos) => broker.publish(topic, payload, qos),
+    connected: () => broker.connectedPanels(),
+    stop: () => broker.stop(),
+  };
+}

@@ -1,0 +1,229 @@
+import { eventKey, type NormalizedEvent } from '../core/events.js';
+import type { Logger } from '../log.js';
+import type { ArmedMode, PanelState, PanelStore } from './panel-store.js';
+
+export interface SupervisedPanel {
+  id: string;
+  site: string;
+  heartbeatSeconds: number;
+}
+
+export interface SupervisionDeps {
+  panels: readonly SupervisedPanel[];
+  store: PanelStore;
+  /** The event core's ingest: resolves once the event is committed. */
+  ingest(event: NormalizedEvent): Promise<unknown>;
+  log: Logger;
+  now?: () => number;
+  /**
+   * Slack past the heartbeat interval before a panel counts as silent, so a heartbeat sent exactly
+   * on its interval and delayed by the network does not raise a false trouble.
+   */
+  graceMs?: number;
+  /** How often changed last-seen times are written (one transaction for all panels). */
+  flushMs?: number;
+}
+
+/**
+ * EN 50136-style supervision of every configured panel. A panel silent past its heartbeat interval,
+ * or whose will (`offline`) arrives, raises a `trouble` (reason communication_lost) for its site; its
+ * next message raises a `restore`. Last-seen times are stored, so after a restart each deadline is
+ * recomputed from the stored time rather than restarted from zero. Event keys are derived from the
+ * last-seen time the silence began at, so raising the same loss twice (a crash between the commit and
+ * saving the state) is a redelivery the core ignores.
+ */
+export class SupervisionMaintainer {
+  private readonly states = new Map<string, PanelState>();
+  private readonly config = new Map<string, SupervisedPanel>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly dirty = new Set<string>();
+  /**
+   * While a trouble or restore is being committed, what the store must still say about the loss:
+   * saving the new in-memory state first would lose the event in a crash before its commit.
+   */
+  private readonly committing = new Map<string, number | undefined>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+  private stopped = false;
+
+  constructor(private readonly deps: SupervisionDeps) {
+    this.now = deps.now ?? Date.now;
+    for (const p of deps.panels) this.config.set(p.id, p);
+  }
+
+  start(): void {
+    const stored = new Map(this.deps.store.loadStates().map((s) => [s.panelId, s]));
+    const t = this.now();
+    const fresh: PanelState[] = [];
+    for (const p of this.config.values()) {
+      let s = stored.get(p.id);
+      if (!s) {
+        // Never seen: supervised from the first start, and that start is stored so a restart keeps it.
+        s = { panelId: p.id, lastSeen: t, online: false, commLostSince: undefined } as PanelState;
+        fresh.push(s);
+      }
+      this.states.set(p.id, s);
+      this.schedule(p.id);
+    }
+    this.deps.store.saveStates(fresh);
+    this.flushTimer = setInterval(() => this.flush(), this.deps.flushMs ?? 1000);
+    this.flushTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await Promise.all(this.chains.values());
+    this.flush();
+  }
+
+  /** Any message from the panel: it is alive. */
+  seen(panelId: string): void {
+    const s = this.states.get(panelId);
+    if (!s) return;
+    s.lastSeen = this.now();
+    s.online = true;
+    this.dirty.add(panelId);
+    this.schedule(panelId);
+    const lostAt = s.commLostSince;
+    if (lostAt !== undefined) {
+      s.commLostSince = undefined;
+      this.committing.set(panelId, lostAt);
+      this.enqueue(panelId, async () => {
+        await this.raise(panelId, 'restore', lostAt, 'communication_restored');
+        this.committing.delete(panelId);
+        this.dirty.add(panelId);
+      });
+    }
+  }
+
+  heartbeat(panelId: string, hb: { battery?: number | undefined; mains?: boolean | undefined }): void {
+    const s = this.states.get(panelId);
+    if (!s) return;
+    if (hb.battery !== undefined) s.battery = hb.battery;
+    if (hb.mains !== undefined) s.mains = hb.mains;
+    this.seen(panelId);
+  }
+
+  armed(panelId: string, mode: ArmedMode): void {
+    const s = this.states.get(panelId);
+    if (!s) return;
+    s.armed = mode;
+    this.dirty.add(panelId);
+  }
+
+  /** The panel's will or an explicit `offline`: the path is down now, no need to wait for the timer. */
+  offline(panelId: string): void {
+    const s = this.states.get(panelId);
+    if (!s) return;
+    s.online = false;
+    this.dirty.add(panelId);
+    this.lost(panelId, 'will');
+  }
+
+  state(panelId: string): PanelState | undefined {
+    const s = this.states.get(panelId);
+    return s ? { ...s } : undefined;
+  }
+
+  /** Resolves when every trouble/restore raised so far is committed (tests, shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all(this.chains.values());
+  }
+
+  private schedule(panelId: string): void {
+    const s = this.states.get(panelId);
+    const p = this.config.get(panelId);
+    if (!s || !p || this.stopped) return;
+    clearTimeout(this.timers.get(panelId));
+    if (s.commLostSince !== undefined) return; // already reported; the next message restores
+    const deadline = (s.lastSeen ?? this.now()) + p.heartbeatSeconds * 1000 + (this.deps.graceMs ?? 2000);
+    const timer = setTimeout(() => this.lost(panelId, 'silent'), Math.max(0, deadline - this.now()));
+    timer.unref();
+    this.timers.set(panelId, timer);
+  }
+
+  private lost(panelId: string, why: 'silent' | 'will'): void {
+    const s = this.states.get(panelId);
+    if (!s || s.commLostSince !== undefined || this.stopped) return;
+    const since = s.lastSeen ?? 0;
+    s.commLostSince = since;
+    s.online = false;
+    clearTimeout(this.timers.get(panelId));
+    this.timers.delete(panelId);
+    this.committing.set(panelId, undefined);
+    this.enqueue(panelId, async () => {
+      // Store the last-seen time first: the trouble's key is derived from it.
+      this.deps.store.saveStates([{ ...s, lastSeen: since, commLostSince: undefined }]);
+      await this.raise(panelId, 'trouble', since, 'communication_lost', why);
+      this.committing.delete(panelId);
+      this.dirty.add(panelId);
+      this.flush();
+    });
+  }
+
+  private async raise(
+    panelId: string,
+    type: 'trouble' | 'restore',
+    since: number,
+    reason: string,
+    why?: string,
+  ): Promise<void> {
+    const p = this.config.get(panelId);
+    if (!p) return;
+    const at = new Date(this.now()).toISOString();
+    const tag = type === 'trouble' ? 'comm-lost' : 'comm-restored';
+    const ev: NormalizedEvent = {
+      key: eventKey('system', panelId, `${tag}:${since}`),
+      source: 'system',
+      device: panelId,
+      site: p.site,
+      type,
+      ts: at,
+      receivedAt: at,
+      detail: {
+        reason,
+        lastSeen: new Date(since).toISOString(),
+        ...(why ? { via: why } : {}),
+        heartbeatSeconds: p.heartbeatSeconds,
+      },
+    };
+    this.deps.log.warn({ panelId, site: p.site, type, reason, via: why }, 'panels: supervision');
+    await this.deps.ingest(ev);
+  }
+
+  /** Per-panel order: a restore is never committed before the trouble it restores. */
+  private enqueue(panelId: string, job: () => Promise<void>): void {
+    const prev = this.chains.get(panelId) ?? Promise.resolve();
+    const next = prev.then(job).catch((err: unknown) => {
+      // The core refused the commit (store down): keep the panel marked lost so the timer does not
+      // spin; the next message from it will try the restore path again.
+      this.deps.log.error({ err, panelId }, 'panels: supervision event not committed');
+    });
+    this.chains.set(panelId, next);
+    void next.then(() => {
+      if (this.chains.get(panelId) === next) this.chains.delete(panelId);
+    });
+  }
+
+  private flush(): void {
+    if (this.dirty.size === 0) return;
+    const list: PanelState[] = [];
+    for (const id of this.dirty) {
+      const s = this.states.get(id);
+      if (!s) continue;
+      list.push(this.committing.has(id) ? { ...s, commLostSince: this.committing.get(id) } : s);
+    }
+    this.dirty.clear();
+    try {
+      this.deps.store.saveStates(list);
+    } catch (err) {
+      // Tolerated: the next flush writes the newer times; supervision runs from memory meanwhile.
+      this.deps.log.error({ err }, 'panels: saving panel state failed');
+      for (const s of list) this.dirty.add(s.panelId);
+    }
+  }
+}

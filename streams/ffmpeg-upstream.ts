@@ -1,0 +1,113 @@
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { Fmp4Splitter, type ParsedFragment, type ParsedInit } from './fmp4.js';
+
+/** How ffmpeg reads a camera stream: input arguments and (by default) a stream copy. */
+export interface UpstreamSource {
+  /** ffmpeg arguments up to and including `-i <url>`. */
+  input: string[];
+  /** Video codec arguments; default `-c:v copy` (media is copied, never re-encoded). */
+  codec?: string[];
+  /** What to log for this source (a URL without credentials). */
+  label: string;
+}
+
+/** Input arguments for a camera URL: RTSP over TCP with a socket timeout, anything else as is. */
+export function urlSource(url: string, label = url): UpstreamSource {
+  const input =
+    url.startsWith('rtsp://') || url.startsWith('rtsps://')
+      ? ['-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', url]
+      : ['-i', url];
+  return { input, label };
+}
+
+export interface FfmpegUpstreamOptions {
+  source: UpstreamSource;
+  /** Longest fragment ffmpeg writes, so a viewer never waits a whole GOP for data. */
+  fragmentMs: number;
+  ffmpegPath?: string;
+  onInit(init: ParsedInit): void;
+  onFragment(fragment: ParsedFragment): void;
+  /** Called once, when the process has exited (for any reason). */
+  onExit(reason: string): void;
+}
+
+export function ffmpegArgs(source: UpstreamSource, fragmentMs: number): string[] {
+  return [
+    ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-fflags', 'nobuffer'],
+    ...source.input,
+    ...['-map', '0:v:0', '-an'],
+    ...(source.codec ?? ['-c:v', 'copy']),
+    ...['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof'],
+    ...['-frag_duration', String(fragmentMs * 1000), 'pipe:1'],
+  ];
+}
+
+/**
+ * One ffmpeg process pulling one camera stream and writing fragmented MP4 to stdout, split into the
+ * init segment and fragments as they arrive.
+ */
+export class FfmpegUpstream {
+  private readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  private readonly stderrTail: string[] = [];
+  private exited = false;
+  private killReason: string | undefined;
+  readonly exitedPromise: Promise<void>;
+
+  constructor(opts: FfmpegUpstreamOptions) {
+    this.child = spawn(opts.ffmpegPath ?? 'ffmpeg', ffmpegArgs(opts.source, opts.fragmentMs), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const splitter = new Fmp4Splitter({ onInit: opts.onInit, onFragment: opts.onFragment });
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      if (this.killReason) return;
+      try {
+        splitter.push(chunk);
+      } catch (err) {
+        // A stream we cannot frame is useless; restart it rather than guess.
+        this.kill(err instanceof Error ? err.message : String(err));
+      }
+    });
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (text: string) => {
+      for (const line of text.split('\n')) {
+        // ffmpeg prints the input URL in some errors: keep only credential-free text.
+        if (line.trim()) this.stderrTail.push(line.replace(/(\w+:\/\/)([^@/\s]+)@/g, '$1[redacted]@'));
+      }
+      this.stderrTail.splice(0, Math.max(0, this.stderrTail.length - 5));
+    });
+    this.exitedPromise = new Promise((resolve) => {
+      const done = (reason: string) => {
+        if (this.exited) return;
+        this.exited = true;
+        opts.onExit(this.killReason ?? reason);
+        resolve();
+      };
+      this.child.once('error', (err) => done(`ffmpeg failed to start: ${err.message}`));
+      this.child.once('close', (code, signal) => {
+        const tail = this.stderrTail.join(' | ');
+        done(`ffmpeg exited (${signal ?? `code ${code}`})${tail ? `: ${tail}` : ''}`);
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  /** SIGTERM, then SIGKILL if ffmpeg has not exited after `graceMs`; resolves once it has exited. */
+  kill(reason: string, graceMs = 2000): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    this.killReason ??= reason;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      if (!this.exited) this.child.kill('SIGKILL');
+    }, graceMs);
+    timer.unref();
+    return this.exitedPromise.finally(() => clearTimeout(timer));
+  }
+}

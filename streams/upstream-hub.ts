@@ -1,0 +1,357 @@
+import { FfmpegUpstream, type UpstreamSource } from './ffmpeg-upstream.js';
+import type { ParsedFragment, ParsedInit } from './fmp4.js';
+
+export type { UpstreamSource } from './ffmpeg-upstream.js';
+
+export type StreamName = 'main' | 'sub';
+export type UpstreamState = 'idle' | 'connecting' | 'live' | 'lost';
+
+/** codec: `video/mp4; codecs="avc1.xxxxxx"`; init: ftyp+moov. */
+export interface MediaInit {
+  codec: string;
+  init: Buffer;
+}
+
+/** One moof+mdat. `wallclock` is when the hub received it (ms since epoch). */
+export interface MediaFragment {
+  data: Buffer;
+  keyframe: boolean;
+  wallclock: number;
+  decodeTime: number;
+  timescale: number;
+}
+
+/**
+ * A recorder, a live viewer, a motion analyser. Callbacks run synchronously on the hub's data path:
+ * keep them short. `onInit` comes first and again after every reconnect (fragments that follow
+ * belong to the new init); fragments after an init always start at a keyframe.
+ */
+export interface StreamConsumer {
+  onInit(i: MediaInit): void;
+  onFragment(f: MediaFragment): void;
+  /** The hub will send nothing more (service stopping). */
+  onEnd?(reason: string): void;
+  /** The upstream's state changed (e.g. `lost` while the camera is unreachable, `live` again). */
+  onState?(state: UpstreamState, detail?: string): void;
+}
+
+export interface UpstreamHub {
+  subscribe(cameraId: string, stream: StreamName, consumer: StreamConsumer, who: string): () => void;
+  status(cameraId: string): { main: UpstreamState; sub: UpstreamState; consumers: number };
+}
+
+export interface UpstreamInfo {
+  camera: string;
+  stream: StreamName;
+  state: UpstreamState;
+  consumers: string[];
+  pid: number | undefined;
+  restarts: number;
+  lastError: string | undefined;
+}
+
+export interface HubLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface HubOptions {
+  /** Where a camera stream comes from; `undefined` when it cannot be reached now (retried). */
+  resolve(cameraId: string, stream: StreamName): Promise<UpstreamSource | undefined>;
+  log?: HubLog;
+  /** Keep an upstream open this long after its last consumer leaves (a tile switching streams). */
+  lingerMs?: number;
+  /** Reconnect backoff after an upstream fails: initial delay, doubled up to the cap. */
+  retryMs?: { initial: number; max: number };
+  /** An upstream that sends nothing this long is restarted. */
+  stallMs?: number;
+  /** Longest fragment ffmpeg writes. */
+  fragmentMs?: number;
+  /** The last GOP is kept for late joiners up to this size. */
+  gopCacheBytes?: number;
+  ffmpegPath?: string;
+  /** Observability hooks (metrics). */
+  onFragment?(cameraId: string, stream: StreamName, f: MediaFragment): void;
+  onRestart?(cameraId: string, stream: StreamName, reason: string): void;
+}
+
+interface Member {
+  consumer: StreamConsumer;
+  who: string;
+  /** Joined (or re-inited) and waiting for a keyframe before getting fragments. */
+  waiting: boolean;
+}
+
+const noopLog: HubLog = { info() {}, warn() {} };
+
+/** One camera stream: at most one ffmpeg, fanned out to every member. */
+class Upstream {
+  readonly members = new Set<Member>();
+  state: UpstreamState = 'idle';
+  init: MediaInit | undefined;
+  timescale = 90000;
+  gop: MediaFragment[] = [];
+  gopBytes = 0;
+  proc: FfmpegUpstream | undefined;
+  restarts = 0;
+  attempt = 0;
+  lastError: string | undefined;
+  lastData = 0;
+  lingerTimer: NodeJS.Timeout | undefined;
+  retryTimer: NodeJS.Timeout | undefined;
+  stallTimer: NodeJS.Timeout | undefined;
+  generation = 0;
+
+  constructor(
+    readonly camera: string,
+    readonly stream: StreamName,
+  ) {}
+}
+
+/**
+ * The one place camera connections are made (go2rtc's producer/consumer model): the first consumer
+ * of a camera stream opens it, every later one shares it, the last to leave closes it.
+ */
+export class StreamHub implements UpstreamHub {
+  private readonly ups = new Map<string, Upstream>();
+  private readonly log: HubLog;
+  private readonly lingerMs: number;
+  private readonly retry: { initial: number; max: number };
+  private readonly stallMs: number;
+  private readonly fragmentMs: number;
+  private readonly gopCacheBytes: number;
+  private stopping = false;
+
+  constructor(private readonly opts: HubOptions) {
+    this.log = opts.log ?? noopLog;
+    this.lingerMs = opts.lingerMs ?? 3000;
+    this.retry = opts.retryMs ?? { initial: 500, max: 10_000 };
+    this.stallMs = opts.stallMs ?? 10_000;
+    this.fragmentMs = opts.fragmentMs ?? 200;
+    this.gopCacheBytes = opts.gopCacheBytes ?? 8 * 1024 * 1024;
+  }
+
+  subscribe(cameraId: string, stream: StreamName, consumer: StreamConsumer, who: string): () => void {
+    if (this.stopping) {
+      consumer.onEnd?.('stream hub is stopping');
+      return () => {};
+    }
+    const key = `${cameraId}/${stream}`;
+    let up = this.ups.get(key);
+    if (!up) {
+      up = new Upstream(cameraId, stream);
+      this.ups.set(key, up);
+    }
+    clearTimeout(up.lingerTimer);
+    up.lingerTimer = undefined;
+    const member: Member = { consumer, who, waiting: true };
+    up.members.add(member);
+    if (up.init) {
+      this.call(up, member, () => consumer.onInit(up.init as MediaInit));
+      // Start at once from the cached keyframe; the player catches up with the live edge.
+      if (up.gop[0]?.keyframe) {
+        member.waiting = false;
+        for (const f of up.gop) this.call(up, member, () => consumer.onFragment(f));
+      }
+    }
+    if (up.state === 'idle') this.open(up);
+    this.call(up, member, () => consumer.onState?.(up.state, up.lastError));
+    const upstream = up;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      upstream.members.delete(member);
+      this.lingerIfEmpty(upstream);
+    };
+  }
+
+  private lingerIfEmpty(up: Upstream): void {
+    if (up.members.size > 0 || up.lingerTimer || this.stopping) return;
+    up.lingerTimer = setTimeout(() => void this.close(up, 'no consumers'), this.lingerMs);
+    up.lingerTimer.unref();
+  }
+
+  status(cameraId: string): { main: UpstreamState; sub: UpstreamState; consumers: number } {
+    const main = this.ups.get(`${cameraId}/main`);
+    const sub = this.ups.get(`${cameraId}/sub`);
+    return {
+      main: main?.state ?? 'idle',
+      sub: sub?.state ?? 'idle',
+      consumers: (main?.members.size ?? 0) + (sub?.members.size ?? 0),
+    };
+  }
+
+  /** Every open (or lingering) upstream, for health, metrics and tests. */
+  upstreams(): UpstreamInfo[] {
+    return [...this.ups.values()].map((u) => ({
+      camera: u.camera,
+      stream: u.stream,
+      state: u.state,
+      consumers: [...u.members].map((m) => m.who),
+      pid: u.proc?.pid,
+      restarts: u.restarts,
+      lastError: u.lastError,
+    }));
+  }
+
+  /** Ends every consumer and stops every ffmpeg (SIGTERM, then SIGKILL). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const waits: Promise<void>[] = [];
+    for (const up of this.ups.values()) {
+      for (const m of [...up.members]) this.call(up, m, () => m.consumer.onEnd?.('stream hub stopped'));
+      up.members.clear();
+      waits.push(this.close(up, 'service stopping'));
+    }
+    await Promise.all(waits);
+  }
+
+  private open(up: Upstream): void {
+    const gen = ++up.generation;
+    this.setState(up, 'connecting');
+    this.opts
+      .resolve(up.camera, up.stream)
+      .then((source) => {
+        if (gen !== up.generation || this.stopping) return;
+        if (!source) return this.failed(up, `no ${up.stream} stream URL for camera ${up.camera}`);
+        this.spawn(up, source, gen);
+      })
+      .catch((err: unknown) => {
+        if (gen === up.generation) this.failed(up, err instanceof Error ? err.message : String(err));
+      });
+  }
+
+  private spawn(up: Upstream, source: UpstreamSource, gen: number): void {
+    this.log.info(
+      { camera: up.camera, stream: up.stream, source: source.label },
+      'streams: opening upstream',
+    );
+    up.lastData = Date.now();
+    up.proc = new FfmpegUpstream({
+      source,
+      fragmentMs: this.fragmentMs,
+      ...(this.opts.ffmpegPath ? { ffmpegPath: this.opts.ffmpegPath } : {}),
+      onInit: (i) => this.onInit(up, i),
+      onFragment: (f) => this.onFragment(up, f),
+      onExit: (reason) => {
+        if (gen !== up.generation) return;
+        up.proc = undefined;
+        clearInterval(up.stallTimer);
+        this.failed(up, reason);
+      },
+    });
+    up.stallTimer = setInterval(
+      () => {
+        if (Date.now() - up.lastData > this.stallMs) void up.proc?.kill(`no data for ${this.stallMs} ms`);
+      },
+      Math.min(1000, this.stallMs),
+    );
+    up.stallTimer.unref();
+  }
+
+  private onInit(up: Upstream, i: ParsedInit): void {
+    up.lastData = Date.now();
+    up.init = { codec: i.mime, init: i.data };
+    up.timescale = i.timescale;
+    up.gop = [];
+    up.gopBytes = 0;
+    for (const m of up.members) {
+      m.waiting = true;
+      this.call(up, m, () => m.consumer.onInit(up.init as MediaInit));
+    }
+  }
+
+  private onFragment(up: Upstream, p: ParsedFragment): void {
+    const f: MediaFragment = {
+      data: p.data,
+      keyframe: p.keyframe,
+      wallclock: Date.now(),
+      decodeTime: p.decodeTime,
+      timescale: up.timescale,
+    };
+    up.lastData = f.wallclock;
+    if (up.state !== 'live') {
+      up.attempt = 0;
+      up.lastError = undefined;
+      this.setState(up, 'live');
+    }
+    if (f.keyframe) {
+      up.gop = [f];
+      up.gopBytes = f.data.length;
+    } else if (up.gop.length && up.gopBytes + f.data.length <= this.gopCacheBytes) {
+      up.gop.push(f);
+      up.gopBytes += f.data.length;
+    } else {
+      up.gop = [];
+      up.gopBytes = 0;
+    }
+    this.opts.onFragment?.(up.camera, up.stream, f);
+    for (const m of up.members) {
+      if (m.waiting && !f.keyframe) continue;
+      m.waiting = false;
+      this.call(up, m, () => m.consumer.onFragment(f));
+    }
+  }
+
+  private failed(up: Upstream, reason: string): void {
+    up.lastError = reason;
+    if (this.stopping || up.members.size === 0) {
+      this.setState(up, 'idle');
+      return;
+    }
+    up.restarts++;
+    this.opts.onRestart?.(up.camera, up.stream, reason);
+    const delay = Math.min(this.retry.max, this.retry.initial * 2 ** up.attempt);
+    up.attempt++;
+    this.log.warn(
+      { camera: up.camera, stream: up.stream, reason, retryInMs: delay },
+      'streams: upstream lost, reconnecting',
+    );
+    this.setState(up, 'lost', reason);
+    clearTimeout(up.retryTimer);
+    up.retryTimer = setTimeout(() => {
+      up.retryTimer = undefined;
+      if (up.members.size > 0 && !this.stopping) this.open(up);
+    }, delay);
+    up.retryTimer.unref();
+  }
+
+  private close(up: Upstream, reason: string): Promise<void> {
+    up.generation++;
+    clearTimeout(up.lingerTimer);
+    clearTimeout(up.retryTimer);
+    clearInterval(up.stallTimer);
+    up.lingerTimer = up.retryTimer = up.stallTimer = undefined;
+    const proc = up.proc;
+    up.proc = undefined;
+    up.init = undefined;
+    up.gop = [];
+    up.gopBytes = 0;
+    up.attempt = 0;
+    this.setState(up, 'idle');
+    this.ups.delete(`${up.camera}/${up.stream}`);
+    if (proc) this.log.info({ camera: up.camera, stream: up.stream, reason }, 'streams: closing upstream');
+    return proc ? proc.kill(reason) : Promise.resolve();
+  }
+
+  private setState(up: Upstream, state: UpstreamState, detail?: string): void {
+    if (up.state === state) return;
+    up.state = state;
+    for (const m of up.members) this.call(up, m, () => m.consumer.onState?.(state, detail));
+  }
+
+  /** A consumer that throws is dropped; it must not break the others or the upstream. */
+  private call(up: Upstream, m: Member, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      up.members.delete(m);
+      this.lingerIfEmpty(up);
+      this.log.warn(
+        { camera: up.camera, stream: up.stream, who: m.who, err },
+        'streams: consumer failed, dropped',
+      );
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { backoffDelay } from '../../src/cameras/backoff.js';
+import { CameraHealthMaintainer, type HealthState } from '../../src/cameras/camera-health-maintainer.js';
+
+describe('backoffDelay', () => {
+  const policy = { baseMs: 1000, capMs: 30_000 };
+  it.each([
+    [1, 0, 500],
+    [1, 1, 1000],
+    [2, 0, 1000],
+    [3, 1, 4000],
+    [5, 0.5, 12_000],
+    // capped: 2^9 s would be 512 s
+    [10, 1, 30_000],
+    [10, 0, 15_000],
+    [1000, 1, 30_000],
+  ])('attempt %d with random %d → %d ms', (attempt, r, want) => {
+    expect(backoffDelay(attempt, policy, () => r)).toBe(want);
+  });
+});
+
+/** A frame source the test drives by hand. */
+function fakeSources() {
+  const opened: Array<{ onData(): void; onEnd(reason: string): void; stopped: boolean }> = [];
+  return {
+    opened,
+    open: (h: { onData(): void; onEnd(reason: string): void }) => {
+      const s = { ...h, stopped: false };
+      opened.push(s);
+      return {
+        stop: () => {
+          s.stopped = true;
+        },
+      };
+    },
+  };
+}
+
+describe('CameraHealthMaintainer', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function make() {
+    const src = fakeSources();
+    const calls: string[] = [];
+    const states: HealthState[] = [];
+    const delays: number[] = [];
+    const h = new CameraHealthMaintainer({
+      lossSeconds: 5,
+      open: src.open,
+      backoff: { baseMs: 1000, capMs: 8000 },
+      random: () => 1,
+      onLoss: ({ seconds }) => calls.push(`loss:${seconds}`),
+      onRestore: () => calls.push('restore'),
+      onState: (s) => states.push(s),
+      onReconnect: ({ delayMs }) => delays.push(delayMs),
+    });
+    return { h, src, calls, states, delays };
+  }
+
+  it('raises one loss after N seconds without frames, and one restore when frames return', async () => {
+    const { h, src, calls, states } = make();
+    h.start();
+    src.opened[0]!.onData();
+    expect(states).toEqual(['up']);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(calls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(calls).toEqual(['loss:5']);
+    // The silent reader was dropped and a new one opened after the first backoff step.
+    expect(src.opened[0]!.stopped).toBe(true);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(calls).toEqual(['loss:5']);
+    src.opened.at(-1)!.onData();
+    expect(calls).toEqual(['loss:5', 'restore']);
+    expect(states).toEqual(['up', 'lost', 'up']);
+    h.stop();
+  });
+
+  it('a camera that never delivers raises loss once', async () => {
+    const { h, calls } = make();
+    h.start();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toEqual(['loss:5']);
+    h.stop();
+  });
+
+  it('a reconnect that finds frames again within N seconds raises nothing', async () => {
+    const { h, src, calls } = make();
+    h.start();
+    src.opened[0]!.onData();
+    await vi.advanceTimersByTimeAsync(1000);
+    src.opened[0]!.onEnd('connection reset');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(src.opened).toHaveLength(2);
+    src.opened[1]!.onData();
+    await vi.advanceTimersByTimeAsync(3000);
+    src.opened[1]!.onData();
+    expect(calls).toEqual([]);
+    expect(h.status()).toMatchObject({ state: 'up', reconnects: 1, lastError: 'connection reset' });
+    h.stop();
+  });
+
+  it('backs off exponentially up to the cap while the camera refuses, and resets on frames', async () => {
+    const { h, src, delays } = make();
+    h.start();
+    for (let i = 0; i < 6; i++) {
+      src.opened.at(-1)!.onEnd('404 Not Found');
+      await vi.advanceTimersByTimeAsync(delays.at(-1)!);
+    }
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
+    src.opened.at(-1)!.onData();
+    src.opened.at(-1)!.onEnd('reset');
+    expect(delays.at(-1)).toBe(1000);
+    h.stop();
+  });
+
+  it('ignores a late end from a reader it already dropped', async () => {
+    const { h, src, delays } = make();
+    h.start();
+    src.opened[0]!.onData();
+    await vi.advanceTimersByTimeAsync(6000);
+    expect(delays).toHaveLength(1);
+    src.opened[0]!.onEnd('killed');
+    expect(delays).toHaveLength(1);
+    h.stop();
+  });
+
+  it('stop() stops the reader and schedules nothing more', async () => {
+    const { h, src, calls } = make();
+    h.start();
+    h.stop();
+    expect(src.opened[0]!.stopped).toBe(true);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(src.opened).toHaveLength(1);
+    expect(calls).toEqual([]);
+  });
+});

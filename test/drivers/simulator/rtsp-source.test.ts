@@ -1,0 +1,117 @@
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RtspSource, startRtspSource } from '../../../drivers/simulator/rtsp-source.js';
+
+const run = promisify(execFile);
+
+async function probe(url: string): Promise<Record<string, unknown>> {
+  const { stdout } = await run(
+    'ffprobe',
+    [
+      ...['-v', 'error', '-rtsp_transport', 'tcp', '-analyzeduration', '1000000', '-probesize', '500000'],
+      ...['-show_entries', 'stream=codec_name,width,height,pix_fmt,r_frame_rate', '-of', 'json', url],
+    ],
+    { timeout: 15_000 },
+  );
+  const streams = (JSON.parse(stdout) as { streams: Record<string, unknown>[] }).streams;
+  return streams[0] ?? {};
+}
+
+async function probeError(url: string): Promise<string> {
+  try {
+    await run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', url], { timeout: 15_000 });
+    return 'no error';
+  } catch (err) {
+    return String((err as { stderr?: string }).stderr);
+  }
+}
+
+describe('startRtspSource', () => {
+  let src: RtspSource;
+  beforeAll(async () => {
+    src = await startRtspSource({ width: 320, height: 180, fps: 10, paths: ['main', 'sub'] });
+  });
+  afterAll(async () => {
+    await src.stop();
+  });
+
+  it.each([
+    ['main', 320, 180],
+    ['sub', 160, 90],
+  ])('serves H.264 yuv420p on /%s at %dx%d', async (path, width, height) => {
+    expect(src.url(path)).toBe(`rtsp://127.0.0.1:${src.port}/${path}`);
+    expect(await probe(src.url(path))).toEqual({
+      codec_name: 'h264',
+      width,
+      height,
+      pix_fmt: 'yuv420p',
+      r_frame_rate: '10/1',
+    });
+  });
+
+  it('sends a keyframe every second (every fps frames)', async () => {
+    const { stdout } = await run(
+      'ffprobe',
+      [
+        ...['-v', 'error', '-rtsp_transport', 'tcp', '-select_streams', 'v:0', '-read_intervals', '%+2.5'],
+        ...['-show_entries', 'packet=flags', '-of', 'csv=p=0', src.url('main')],
+      ],
+      { timeout: 15_000 },
+    );
+    const flags = stdout.trim().split('\n');
+    const keys = flags.flatMap((f, i) => (f.startsWith('K') ? [i] : []));
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    expect(keys[1]! - keys[0]!).toBe(10);
+  });
+
+  it('drop ends a running reader and refuses new ones until resume', async () => {
+    const reader = spawn('ffmpeg', [
+      '-v',
+      'error',
+      '-rtsp_transport',
+      'tcp',
+      '-i',
+      src.url('main'),
+      '-f',
+      'null',
+      '-',
+    ]);
+    // Let it connect and decode before pulling the plug.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(reader.exitCode).toBeNull();
+    const exited = once(reader, 'exit');
+    await src.drop();
+    const watchdog = setTimeout(() => reader.kill('SIGKILL'), 10_000);
+    const [, signal] = (await exited) as [number | null, string | null];
+    clearTimeout(watchdog);
+    expect(signal).toBeNull();
+    expect(await probeError(src.url('main'))).toContain('404');
+    await src.resume();
+    expect((await probe(src.url('main'))).codec_name).toBe('h264');
+  });
+});
+
+describe('startRtspSource with credentials', () => {
+  let src: RtspSource;
+  beforeAll(async () => {
+    src = await startRtspSource({
+      width: 160,
+      height: 90,
+      fps: 5,
+      paths: ['live'],
+      username: 'cam',
+      password: 'p@ss',
+    });
+  });
+  afterAll(async () => {
+    await src.stop();
+  });
+
+  it('refuses readers without credentials and admits the ones in url()', async () => {
+    expect(src.url('live')).toBe(`rtsp://cam:p%40ss@127.0.0.1:${src.port}/live`);
+    expect(await probeError(`rtsp://127.0.0.1:${src.port}/live`)).toContain('401');
+    expect((await probe(src.url('live'))).codec_name).toBe('h264');
+  });
+});

@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { NormalizedEvent } from '../../src/core/events.js';
+import { silentLogger } from '../../src/log.js';
+import { PanelStore } from '../../src/panels/panel-store.js';
+import { SupervisionMaintainer } from '../../src/panels/supervision-maintainer.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+
+const PANELS = [
+  { id: 'p-fast', site: 'shop-1', heartbeatSeconds: 30 },
+  { id: 'p-slow', site: 'bank-2', heartbeatSeconds: 300 },
+];
+
+describe('panel supervision', () => {
+  let dir: string;
+  let db: SqliteStore;
+  let ingested: NormalizedEvent[];
+  let running: SupervisionMaintainer[];
+  const T0 = Date.parse('2026-11-22T08:00:00Z');
+
+  const make = () => {
+    const sup = new SupervisionMaintainer({
+      panels: PANELS,
+      store: new PanelStore(db.db),
+      ingest: async (ev) => {
+        ingested.push(ev);
+        return { duplicate: ingested.filter((e) => e.key === ev.key).length > 1 };
+      },
+      log: silentLogger,
+      graceMs: 2000,
+    });
+    running.push(sup);
+    return sup;
+  };
+  const keys = () => ingested.map((e) => `${e.type}:${e.device}`);
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 });
+    dir = mkdtempSync(join(tmpdir(), 'sharpeyes-sup-'));
+    db = new SqliteStore(join(dir, 'sharpeyes.db'));
+    ingested = [];
+    running = [];
+  });
+  afterEach(async () => {
+    for (const s of running) await s.stop();
+    await db.close();
+    vi.useRealTimers();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a panel silent past its interval raises one trouble for its site; its return a restore', async () => {
+    const sup = make();
+    sup.start();
+    sup.heartbeat('p-fast', { battery: 80, mains: true });
+    await vi.advanceTimersByTimeAsync(31_000);
+    expect(ingested).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(2_000);
+    await sup.settled();
+    expect(keys()).toEqual(['trouble:p-fast']);
+    expect(ingested[0]).toMatchObject({
+      source: 'system',
+      site: 'shop-1',
+      detail: { reason: 'communication_lost', via: 'silent', lastSeen: new Date(T0).toISOString() },
+    });
+    expect(sup.state('p-fast')).toMatchObject({ online: false, battery: 80, mains: true });
+    // Still silent: no second trouble.
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(keys()).toEqual(['trouble:p-fast']);
+
+    sup.heartbeat('p-fast', { battery: 79 });
+    await sup.settled();
+    expect(keys()).toEqual(['trouble:p-fast', 'restore:p-fast']);
+    expect(ingested[1]?.detail).toMatchObject({ reason: 'communication_restored' });
+    expect(sup.state('p-fast')).toMatchObject({ online: true, battery: 79, commLostSince: undefined });
+  });
+
+  it.each([
+    ['heartbeats', (s: SupervisionMaintainer) => s.heartbeat('p-fast', {})],
+    ['events', (s: SupervisionMaintainer) => s.seen('p-fast')],
+  ])('%s every 20 s keep a panel supervised without trouble', async (_name, ping) => {
+    const sup = make();
+    sup.start();
+    for (let i = 0; i < 10; i++) {
+      ping(sup);
+      await vi.advanceTimersByTimeAsync(20_000);
+    }
+    expect(ingested.filter((e) => e.device === 'p-fast')).toHaveLength(0);
+  });
+
+  it('the will (offline) raises the trouble at once', async () => {
+    const sup = make();
+    sup.start();
+    sup.seen('p-slow');
+    sup.offline('p-slow');
+    await sup.settled();
+    expect(keys()).toEqual(['trouble:p-slow']);
+    expect(ingested[0]?.detail).toMatchObject({ via: 'will', reason: 'communication_lost' });
+  });
+
+  it('timers survive a restart: the deadline is computed from the stored last-seen time', async () => {
+    const first = make();
+    first.start();
+    first.heartbeat('p-slow', { mains: false });
+    first.armed('p-slow', 'home');
+    await vi.advanceTimersByTimeAsync(200_000);
+    await first.stop();
+
+    // Down for 60 s, then a new process: 40 s of the 300 s interval (+2 s grace) are left.
+    await vi.advanceTimersByTimeAsync(60_000);
+    const second = make();
+    second.start();
+    expect(second.state('p-slow')).toMatchObject({ armed: 'home', mains: false });
+    await vi.advanceTimersByTimeAsync(41_000);
+    expect(ingested.filter((e) => e.device === 'p-slow')).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1_500);
+    await second.settled();
+    expect(ingested.filter((e) => e.device === 'p-slow').map((e) => e.type)).toEqual(['trouble']);
+  });
+
+  it('a loss already reported before the restart is not raised again, and its restore follows', async () => {
+    const first = make();
+    first.start();
+    first.seen('p-fast');
+    await vi.advanceTimersByTimeAsync(40_000);
+    await first.settled();
+    await first.stop();
+    const lost = ingested.filter((e) => e.type === 'trouble' && e.device === 'p-fast');
+    expect(lost).toHaveLength(1);
+
+    const second = make();
+    second.start();
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(ingested.filter((e) => e.type === 'trouble' && e.device === 'p-fast')).toHaveLength(1);
+    second.seen('p-fast');
+    await second.settled();
+    const restore = ingested.find((e) => e.type === 'restore');
+    expect(restore?.key).toBe(lost[0]?.key.replace('comm-lost', 'comm-restored'));
+  });
+
+  it('a crash between the trouble commit and saving the state re-raises the same key (idempotent)', async () => {
+    const first = make();
+    first.start();
+    first.seen('p-fast');
+    // The commit succeeds but the process dies before the loss is saved: put the store back to what
+    // it held before the commit, then start a new process on it.
+    await vi.advanceTimersByTimeAsync(40_000);
+    await first.stop();
+    const key = ingested[0]?.key;
+    new PanelStore(db.db).saveStates([{ ...first.state('p-fast')!, commLostSince: undefined }]);
+    const second = make();
+    second.start();
+    await vi.advanceTimersByTimeAsync(1);
+    await second.settled();
+    expect(ingested.map((e) => e.key)).toEqual([key, key]);
+  });
+
+  it('a panel never seen is supervised from the first start, also across restarts', async () => {
+    const first = make();
+    first.start();
+    await vi.advanceTimersByTimeAsync(20_000);
+    await first.stop();
+    const second = make();
+    second.start();
+    await vi.advanceTimersByTimeAsync(12_500);
+    await second.settled();
+    expect(keys()).toContain('trouble:p-fast');
+  });
+});

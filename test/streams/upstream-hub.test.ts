@@ -1,0 +1,187 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RtspSource, startRtspSource } from '../../drivers/simulator/rtsp-source.js';
+import { urlSource } from '../../streams/ffmpeg-upstream.js';
+import {
+  type MediaFragment,
+  type MediaInit,
+  type StreamConsumer,
+  StreamHub,
+  type UpstreamState,
+} from '../../streams/upstream-hub.js';
+
+/** ffmpeg processes that are children of this test process. */
+function ffmpegChildren(): number[] {
+  try {
+    const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+    return out
+      .split('\n')
+      .filter((l) => l.trim().endsWith('ffmpeg'))
+      .map((l) => Number.parseInt(l, 10));
+  } catch {
+    return []; // ps exits 1 when there are no children at all
+  }
+}
+
+async function waitFor(what: string, pred: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+class Recorder implements StreamConsumer {
+  inits: MediaInit[] = [];
+  frags: MediaFragment[] = [];
+  states: UpstreamState[] = [];
+  ended: string | undefined;
+  /** Whether the first fragment after every init was a keyframe. */
+  startsAtKeyframe = true;
+  private afterInit = false;
+  onInit(i: MediaInit) {
+    this.inits.push(i);
+    this.afterInit = true;
+  }
+  onFragment(f: MediaFragment) {
+    if (this.afterInit && !f.keyframe) this.startsAtKeyframe = false;
+    this.afterInit = false;
+    this.frags.push(f);
+  }
+  onState(s: UpstreamState) {
+    this.states.push(s);
+  }
+  onEnd(reason: string) {
+    this.ended = reason;
+  }
+}
+
+let source: RtspSource;
+let hub: StreamHub;
+let resolves = 0;
+
+beforeAll(async () => {
+  source = await startRtspSource({ width: 320, height: 240, fps: 15 });
+});
+afterAll(async () => {
+  await source?.stop();
+});
+afterEach(async () => {
+  await hub?.stop();
+  expect(ffmpegChildren()).toEqual([]);
+});
+
+function makeHub(paths: Record<string, string | undefined> = { 'cam-1/main': 'main', 'cam-1/sub': 'sub' }) {
+  resolves = 0;
+  hub = new StreamHub({
+    lingerMs: 0,
+    retryMs: { initial: 100, max: 400 },
+    stallMs: 4000,
+    resolve: async (camera, stream) => {
+      resolves++;
+      const p = paths[`${camera}/${stream}`];
+      return p ? urlSource(source.url(p)) : undefined;
+    },
+  });
+  return hub;
+}
+
+describe('StreamHub on a real RTSP source', () => {
+  it('fans one ffmpeg out to several consumers, opens on demand and closes after the last', async () => {
+    makeHub();
+    expect(hub.status('cam-1')).toEqual({ main: 'idle', sub: 'idle', consumers: 0 });
+    expect(ffmpegChildren()).toEqual([]);
+    const consumers = [new Recorder(), new Recorder(), new Recorder()];
+    const offs = consumers.map((c, i) => hub.subscribe('cam-1', 'sub', c, `viewer-${i}`));
+    await waitFor('fragments at every consumer', () => consumers.every((c) => c.frags.length >= 3));
+    expect(ffmpegChildren()).toHaveLength(1);
+    expect(resolves).toBe(1);
+    expect(hub.status('cam-1')).toEqual({ main: 'idle', sub: 'live', consumers: 3 });
+    expect(hub.upstreams()[0]?.consumers).toEqual(['viewer-0', 'viewer-1', 'viewer-2']);
+    for (const c of consumers) {
+      expect(c.inits[0]?.codec).toMatch(/^video\/mp4; codecs="avc1\.42[0-9a-f]{4}"$/);
+      expect(c.startsAtKeyframe).toBe(true);
+      expect(c.states).toContain('live');
+    }
+    // Every consumer sees the same fragments (one upstream), in order.
+    const [a, b] = consumers;
+    const common = b!.frags.map((f) => f.decodeTime);
+    expect(a!.frags.map((f) => f.decodeTime)).toEqual(expect.arrayContaining(common));
+
+    // A second stream of the same camera is its own upstream.
+    const main = new Recorder();
+    const offMain = hub.subscribe('cam-1', 'main', main, 'recorder');
+    await waitFor('main fragments', () => main.frags.length >= 1);
+    expect(ffmpegChildren()).toHaveLength(2);
+
+    offs[0]!();
+    offs[1]!();
+    offs[1]!(); // unsubscribing twice is harmless
+    expect(hub.status('cam-1').consumers).toBe(2);
+    expect(ffmpegChildren()).toHaveLength(2);
+    offs[2]!();
+    await waitFor('sub upstream closed', () => ffmpegChildren().length === 1);
+    expect(hub.status('cam-1')).toEqual({ main: 'live', sub: 'idle', consumers: 1 });
+    offMain();
+    await waitFor('every upstream closed', () => ffmpegChildren().length === 0);
+    expect(hub.status('cam-1')).toEqual({ main: 'idle', sub: 'idle', consumers: 0 });
+    expect(hub.upstreams()).toEqual([]);
+  });
+
+  it('gives a late subscriber the init segment and then a keyframe fragment', async () => {
+    makeHub();
+    const first = new Recorder();
+    hub.subscribe('cam-1', 'sub', first, 'first');
+    await waitFor('a non-key fragment', () => first.frags.some((f) => !f.keyframe));
+    const late = new Recorder();
+    hub.subscribe('cam-1', 'sub', late, 'late');
+    expect(late.inits).toHaveLength(1);
+    await waitFor('late fragments', () => late.frags.length >= 2);
+    expect(late.frags[0]?.keyframe).toBe(true);
+    expect(late.inits[0]?.init.equals(first.inits[0]!.init)).toBe(true);
+    expect(ffmpegChildren()).toHaveLength(1);
+  });
+
+  it('reconnects after the source drops, and consumers see lost then live with a new init', async () => {
+    makeHub();
+    const c = new Recorder();
+    hub.subscribe('cam-1', 'sub', c, 'viewer');
+    await waitFor('live', () => c.frags.length >= 2);
+    await source.drop();
+    await waitFor('lost', () => hub.status('cam-1').sub === 'lost');
+    expect(c.states).toContain('lost');
+    const before = c.frags.length;
+    await source.resume();
+    await waitFor('live again', () => c.inits.length >= 2 && c.frags.length > before + 1);
+    expect(hub.status('cam-1').sub).toBe('live');
+    expect(c.startsAtKeyframe).toBe(true);
+    expect(hub.upstreams()[0]?.restarts).toBeGreaterThanOrEqual(1);
+    expect(ffmpegChildren()).toHaveLength(1);
+  });
+
+  it('retries a camera without a stream URL and ends consumers when stopped', async () => {
+    makeHub({});
+    const c = new Recorder();
+    hub.subscribe('cam-9', 'main', c, 'viewer');
+    await waitFor('retries', () => resolves >= 3);
+    expect(hub.status('cam-9').main).toBe('lost');
+    expect(hub.upstreams()[0]?.lastError).toMatch(/no main stream URL for camera cam-9/);
+    expect(ffmpegChildren()).toEqual([]);
+    await hub.stop();
+    expect(c.ended).toMatch(/stopped/);
+    const after = new Recorder();
+    hub.subscribe('cam-1', 'sub', after, 'too-late');
+    expect(after.ended).toMatch(/stopping/);
+  });
+
+  it('kills ffmpeg on stop (SIGTERM, then SIGKILL)', async () => {
+    makeHub();
+    const c = new Recorder();
+    hub.subscribe('cam-1', 'main', c, 'viewer');
+    await waitFor('live', () => c.frags.length >= 1);
+    expect(ffmpegChildren()).toHaveLength(1);
+    await hub.stop();
+    expect(ffmpegChildren()).toEqual([]);
+    expect(c.ended).toBe('stream hub stopped');
+  });
+});

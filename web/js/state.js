@@ -1,0 +1,170 @@
+// What every view shares: the user, incidents (live over Socket.IO /ops), sites, panels, cameras
+// and units. Reference data comes from routes other parts of the service own; a route that is not
+// there leaves its collection empty (`available[name] = false`) and the views show "—".
+import { api, getToken, optional } from './api.js';
+import { ringNow, updateRing } from './sound.js';
+
+export const state = {
+  user: undefined,
+  incidents: new Map(),
+  sites: new Map(),
+  /** site id → panels of the site */
+  panelsBySite: new Map(),
+  panels: [],
+  cameras: [],
+  units: [],
+  tree: [],
+  connected: false,
+  available: { sites: false, panels: false, cameras: false, units: false, tree: false },
+};
+
+const listeners = new Set();
+let socket;
+let panelTimer;
+
+/** `fn(kind, payload)`; kinds: incidents, incident, reference, panels, connection, export. */
+export function subscribe(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+export function emit(kind, payload) {
+  for (const fn of listeners) {
+    try {
+      fn(kind, payload);
+    } catch (err) {
+      // One broken view must not stop the others from updating; the console logs it for support.
+      console.error('console: listener failed', err);
+    }
+  }
+}
+
+export const OPEN = new Set(['new', 'acknowledged', 'dispatched', 'on_scene']);
+export const isOpen = (inc) => OPEN.has(inc.state);
+
+export function siteOf(id) {
+  return state.sites.get(id);
+}
+
+export function siteName(id) {
+  return state.sites.get(id)?.name ?? id;
+}
+
+export function camerasOfSite(site) {
+  return state.cameras.filter((c) => c.site === site);
+}
+
+export function upsertIncident(inc) {
+  state.incidents.set(inc.id, inc);
+  emit('incident', inc);
+  refreshRing();
+}
+
+function highestUnacked() {
+  let best;
+  for (const inc of state.incidents.values())
+    if (inc.state === 'new' && inc.kind !== 'maintenance' && (best === undefined || inc.priority < best))
+      best = inc.priority;
+  return best;
+}
+
+export function refreshRing() {
+  // A shop owner's page shows their alarms but does not ring: the ring is for the duty desks.
+  updateRing(state.user?.role === 'site' ? () => undefined : highestUnacked);
+}
+
+export async function loadIncidents() {
+  const { incidents } = await api('/api/incidents?limit=300');
+  state.incidents.clear();
+  for (const inc of incidents) state.incidents.set(inc.id, inc);
+  emit('incidents');
+  refreshRing();
+}
+
+export async function loadPanels() {
+  const res = await optional('/api/panels');
+  state.available.panels = Array.isArray(res?.panels);
+  state.panels = res?.panels ?? [];
+  state.panelsBySite.clear();
+  for (const p of state.panels) {
+    const list = state.panelsBySite.get(p.site) ?? [];
+    list.push(p);
+    state.panelsBySite.set(p.site, list);
+  }
+  emit('panels');
+}
+
+export async function loadReference() {
+  const [sites, cameras, units, tree] = await Promise.all([
+    optional('/api/sites'),
+    // The cameras API (GET /api/cameras) and, until it exists, the live wall's scoped list.
+    optional('/api/cameras').then((r) => r ?? optional('/api/live/cameras')),
+    state.user?.role === 'site' ? undefined : optional('/api/units'),
+    state.user?.role === 'site' ? undefined : optional('/api/tree'),
+  ]);
+  state.available.sites = Array.isArray(sites?.sites);
+  state.sites = new Map((sites?.sites ?? []).map((s) => [s.id, s]));
+  state.available.cameras = Array.isArray(cameras?.cameras);
+  state.cameras = cameras?.cameras ?? [];
+  state.available.units = Array.isArray(units?.units);
+  state.units = units?.units ?? [];
+  state.available.tree = Array.isArray(tree?.roots);
+  state.tree = tree?.roots ?? [];
+  emit('reference');
+}
+
+export function connectSocket(onUnauthenticated) {
+  disconnectSocket();
+  // socket.io's browser client is served by the service at /socket.io/socket.io.js (global `io`).
+  socket = window.io('/ops', { auth: { token: getToken() }, transports: ['websocket', 'polling'] });
+  socket.on('connect', () => {
+    state.connected = true;
+    emit('connection');
+    // Catch up on what happened while disconnected.
+    loadIncidents().catch(() => undefined);
+  });
+  socket.on('disconnect', () => {
+    state.connected = false;
+    emit('connection');
+  });
+  socket.on('connect_error', (err) => {
+    state.connected = false;
+    emit('connection');
+    if (String(err?.message).startsWith('unauthenticated')) onUnauthenticated();
+  });
+  socket.on('incident:new', (inc) => {
+    upsertIncident(inc);
+    if (inc.kind !== 'maintenance' && state.user?.role !== 'site') ringNow(inc.priority);
+    emit('incident:new', inc);
+  });
+  socket.on('incident:update', (inc) => upsertIncident(inc));
+  socket.on('export:progress', (p) => emit('export', p));
+  for (const ev of ['panel:status', 'panel:update', 'panel:heartbeat']) socket.on(ev, () => schedulePanels());
+  panelTimer = setInterval(() => loadPanels().catch(() => undefined), 15_000);
+}
+
+let panelSoon;
+function schedulePanels() {
+  clearTimeout(panelSoon);
+  panelSoon = setTimeout(() => loadPanels().catch(() => undefined), 300);
+}
+
+export function disconnectSocket() {
+  socket?.close();
+  socket = undefined;
+  clearInterval(panelTimer);
+  state.connected = false;
+}
+
+export function resetState() {
+  disconnectSocket();
+  state.user = undefined;
+  state.incidents.clear();
+  state.sites.clear();
+  state.panels = [];
+  state.panelsBySite.clear();
+  state.cameras = [];
+  state.units = [];
+  state.tree = [];
+  updateRing(() => undefined);
+}

@@ -1,0 +1,243 @@
+// Live player: fragmented MP4 over the /live/{camera} WebSocket into Media Source Extensions.
+// Protocol (DESIGN.md): a JSON text message with the codec first, then the binary init segment,
+// then per fragment a JSON header {type:'fragment', wallclock, decodeTime, timescale} and the binary
+// moof+mdat, starting at a keyframe. A browser without MSE (or without the codec) gets the
+// JPEG fallback: /api/live/{camera}/frame.jpg polled once a second.
+
+const LIVE_EDGE_S = 0.3; // where a seek lands, behind the end of the buffer
+const SEEK_IF_BEHIND_S = 1.0; // further behind than this: jump to the live edge
+const SPEED_UP_IF_BEHIND_S = 0.5; // between this and the seek: play at 1.25x
+const KEEP_BEHIND_S = 10; // buffer kept behind the playhead
+
+export function liveUrl(cameraId, { stream = 'sub', token } = {}) {
+  const proto = location.protocol === 'https:' ? 'wss' : 'ws';
+  const q = new URLSearchParams({ token: token ?? localStorage.getItem('sharpeyes.token') ?? '', stream });
+  return `${proto}://${location.host}/live/${encodeURIComponent(cameraId)}?${q}`;
+}
+
+export function mseSupported(codec) {
+  const MS = globalThis.MediaSource ?? globalThis.ManagedMediaSource;
+  return Boolean(MS && (!codec || MS.isTypeSupported(codec)));
+}
+
+/**
+ * `new MsePlayer(video, {cameraId, stream, token, onStatus})`, then `start()`; `destroy()` stops it.
+ * Status (also a 'livestatus' event on the video): {state: connecting|live|lost|ended|jpeg,
+ * latencyMs, skipped}. Latency is from a fragment's arrival at the server to its frame on screen.
+ */
+export class MsePlayer {
+  constructor(video, opts = {}) {
+    this.video = video;
+    this.opts = opts;
+    this.url = opts.url ?? liveUrl(opts.cameraId ?? opts.camera, opts);
+    this.status = { state: 'connecting', latencyMs: undefined, skipped: 0, mode: 'mse' };
+    this.stopped = true;
+    this.retryMs = 500;
+    this.timeline = [];
+    this.queue = [];
+    this.offsetMs = 0;
+    video.livePlayer = this; // for diagnostics and tests
+  }
+
+  start() {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.video.muted = true;
+    this.video.playsInline = true;
+    this.tick = setInterval(() => this.catchUp(), 250);
+    this.connect();
+  }
+
+  destroy() {
+    this.stopped = true;
+    clearInterval(this.tick);
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.jpegTimer);
+    this.ws?.close();
+    this.resetMedia();
+    this.jpeg?.remove();
+  }
+
+  stop() {
+    this.destroy();
+  }
+
+  connect() {
+    const ws = new WebSocket(this.url);
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    this.setStatus({ state: 'connecting' });
+    ws.onmessage = (ev) => {
+      if (typeof ev.data === 'string') this.onText(JSON.parse(ev.data));
+      else this.onBinary(ev.data);
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws || this.stopped || this.status.mode === 'jpeg') return;
+      this.setStatus({ state: 'lost' });
+      this.retryTimer = setTimeout(() => this.connect(), this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, 10_000);
+    };
+  }
+
+  onText(m) {
+    if (m.type === 'init') {
+      this.offsetMs = m.serverTime - Date.now();
+      if (!mseSupported(m.codec)) return this.fallbackToJpeg(m.codec);
+      this.retryMs = 500;
+      this.setupMedia(m.codec);
+    } else if (m.type === 'fragment') {
+      // The hub stamped this before sending it: the offset is at least this (same clock: ~0).
+      this.offsetMs = Math.max(this.offsetMs, m.wallclock - Date.now());
+      this.nextMeta = m;
+      this.status.skipped = m.skipped;
+    } else if (m.type === 'state') {
+      this.setStatus({ state: m.state === 'live' ? 'live' : m.state });
+    } else if (m.type === 'end') {
+      this.setStatus({ state: 'lost', reason: m.reason });
+    }
+  }
+
+  onBinary(buf) {
+    // Server arrival to browser arrival of this fragment (the network and relay leg), in ms.
+    if (this.nextMeta) this.status.arrivalMs = Date.now() + this.offsetMs - this.nextMeta.wallclock;
+    this.queue.push({ buf, meta: this.nextMeta });
+    this.nextMeta = undefined;
+    // A queue that grows while the tab is hidden is useless: keep from the last keyframe.
+    if (this.queue.length > 50) {
+      const k = this.queue.findLastIndex((q) => q.meta?.keyframe);
+      if (k > 0) this.queue.splice(0, k);
+    }
+    this.pump();
+  }
+
+  setupMedia(codec) {
+    this.resetMedia();
+    const MS = globalThis.MediaSource ?? globalThis.ManagedMediaSource;
+    const ms = new MS();
+    this.ms = ms;
+    this.video.disableRemotePlayback = true;
+    this.objectUrl = URL.createObjectURL(ms);
+    this.video.src = this.objectUrl;
+    ms.addEventListener(
+      'sourceopen',
+      () => {
+        if (this.ms !== ms) return;
+        this.sb = ms.addSourceBuffer(codec);
+        this.sb.mode = 'segments';
+        this.sb.addEventListener('updateend', () => this.pump());
+        this.pump();
+      },
+      { once: true },
+    );
+  }
+
+  resetMedia() {
+    this.sb = undefined;
+    this.queue = [];
+    this.timeline = [];
+    if (this.ms) {
+      this.ms = undefined;
+      this.video.removeAttribute('src');
+      this.video.load();
+      URL.revokeObjectURL(this.objectUrl);
+    }
+  }
+
+  pump() {
+    const sb = this.sb;
+    if (!sb || sb.updating || this.queue.length === 0) return;
+    const cur = this.video.currentTime;
+    if (sb.buffered.length && cur - sb.buffered.start(0) > KEEP_BEHIND_S * 2) {
+      sb.remove(0, cur - KEEP_BEHIND_S);
+      return; // updateend pumps again
+    }
+    const { buf, meta } = this.queue.shift();
+    if (meta) {
+      this.timeline.push({ t: meta.decodeTime / meta.timescale, wall: meta.wallclock });
+      if (this.timeline.length > 200) this.timeline.splice(0, 100);
+    }
+    try {
+      sb.appendBuffer(buf);
+      this.lastAppend = Date.now();
+    } catch (err) {
+      // QuotaExceeded or a decode error: start over from the next init.
+      console.warn('live: append failed, reconnecting', err);
+      this.ws?.close();
+    }
+  }
+
+  /** Keeps the playhead near the live edge: jump gaps, seek when far behind, speed up a little. */
+  catchUp() {
+    const v = this.video;
+    const b = v.buffered;
+    if (!this.sb || b.length === 0) return;
+    const end = b.end(b.length - 1);
+    const cur = v.currentTime;
+    let inRange = false;
+    for (let i = 0; i < b.length; i++) if (cur >= b.start(i) && cur <= b.end(i)) inRange = true;
+    const behind = end - cur;
+    if (!inRange || behind > SEEK_IF_BEHIND_S) {
+      v.currentTime = Math.max(b.start(b.length - 1), end - LIVE_EDGE_S);
+      v.playbackRate = 1;
+    } else {
+      v.playbackRate = behind > SPEED_UP_IF_BEHIND_S ? 1.25 : 1;
+    }
+    if (v.paused) v.play().catch(() => {});
+    const fresh = Date.now() - (this.lastAppend ?? 0) < 3000;
+    this.setStatus(fresh ? { state: 'live', latencyMs: this.latency() } : { state: 'lost' });
+  }
+
+  /** Server-arrival-to-screen time of the frame at the playhead, in ms. */
+  latency() {
+    const t = this.video.currentTime;
+    const tl = this.timeline;
+    let i = tl.length - 1;
+    while (i >= 0 && tl[i].t > t) i--;
+    if (i < 0) return undefined;
+    // The fragment arrived once its last frame was in; the frame at t was captured (end - t) earlier.
+    const fragEnd = tl[i + 1]?.t ?? this.video.buffered.end(this.video.buffered.length - 1);
+    const captured = tl[i].wall - Math.max(0, fragEnd - t) * 1000;
+    return Math.max(0, Math.round(Date.now() + this.offsetMs - captured));
+  }
+
+  fallbackToJpeg(codec) {
+    this.setStatus({ state: 'jpeg', mode: 'jpeg', reason: `no MSE for ${codec}` });
+    this.ws?.close();
+    const camera = this.opts.cameraId ?? this.opts.camera;
+    const token = this.opts.token ?? localStorage.getItem('sharpeyes.token') ?? '';
+    const img = document.createElement('img');
+    img.className = 'live-jpeg';
+    img.alt = camera;
+    this.jpeg = img;
+    this.video.hidden = true;
+    this.video.after(img);
+    const next = () => {
+      if (this.stopped) return;
+      const q = new URLSearchParams({ token, stream: this.opts.stream ?? 'sub', t: String(Date.now()) });
+      img.src = `/api/live/${encodeURIComponent(camera)}/frame.jpg?${q}`;
+    };
+    img.onload = () => {
+      this.setStatus({ state: 'jpeg', latencyMs: undefined });
+      this.jpegTimer = setTimeout(next, 1000);
+    };
+    img.onerror = () => {
+      this.setStatus({ state: 'lost' });
+      this.jpegTimer = setTimeout(next, 3000);
+    };
+    next();
+  }
+
+  setStatus(patch) {
+    const prev = this.status;
+    this.status = { ...prev, ...patch };
+    if (prev.state === this.status.state && prev.latencyMs === this.status.latencyMs) return;
+    this.opts.onStatus?.(this.status);
+    this.video.dispatchEvent(new CustomEvent('livestatus', { detail: this.status }));
+  }
+}
+
+export function createPlayer(video, opts) {
+  return new MsePlayer(video, opts);
+}
+
+export default createPlayer;
