@@ -90,7 +90,8 @@ const bare = { ffmpeg: ((procCpuMs(bareFfmpeg.pid) - b0) / (SECONDS * 1000)) * 1
 bareFfmpeg.kill('SIGTERM');
 console.log(`bare: ffmpeg ${f1(bare.ffmpeg)}% CPU, idle service ${f1(bare.service)}% CPU`);
 
-// A. Node clients.
+// A. Node clients (in this process; the service's CPU is its own process).
+const nodeClientCpu: Record<number, number> = {};
 const serverSide: Record<number, ReturnType<typeof summary>> = {};
 for (const n of VIEWERS) {
   const samples: number[] = [];
@@ -116,11 +117,13 @@ for (const n of VIEWERS) {
   );
   await sleep(2000);
   measuring = true;
-  await sleep(SECONDS * 1000);
+  const cpu = await cpuOver(SECONDS * 1000);
   measuring = false;
   for (const c of clients) c.close();
   serverSide[n] = summary(samples);
-  console.log(`A n=${n}`, serverSide[n]);
+  nodeClientCpu[n] = cpu.service + cpu.ffmpeg;
+  console.log(`A n=${n}`, serverSide[n], cpu);
+  await sleep(1000);
 }
 
 // B. Chromium.
@@ -203,8 +206,12 @@ console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 const lo = Math.min(...VIEWERS);
 const hi = Math.max(...VIEWERS);
-console.log(
-  `\nservice+ffmpeg CPU, ${hi} viewers vs ${lo}: ${f1(serviceCpu[hi] ?? 0)} % / ${f1(serviceCpu[lo] ?? 0)} % = ${((serviceCpu[hi] ?? 0) / (serviceCpu[lo] ?? 1)).toFixed(2)}x`,
-);
+const ratio = (m: Record<number, number>, what: string) =>
+  console.log(
+    `service+ffmpeg CPU, ${hi} vs ${lo} ${what}: ${f1(m[hi] ?? 0)} % / ${f1(m[lo] ?? 0)} % = ${((m[hi] ?? 0) / (m[lo] || 1)).toFixed(2)}x`,
+  );
+console.log('');
+ratio(nodeClientCpu, 'Node viewers (A)');
+ratio(serviceCpu, 'Chromium viewers (B)');
 await stopChild(child);
 await source.stop();

@@ -59,7 +59,11 @@ ${panels.join('\n')}
 }
 
 /** Connects `n` clients, 50 at a time (a thousand simultaneous CONNECTs is a different benchmark). */
-async function connectMany(url: string, n: number, auth: (i: number) => mqtt.IClientOptions): Promise<MqttClient[]> {
+async function connectMany(
+  url: string,
+  n: number,
+  auth: (i: number) => mqtt.IClientOptions,
+): Promise<MqttClient[]> {
   const clients: MqttClient[] = [];
   for (let i = 0; i < n; i += 50) {
     const batch = Array.from({ length: Math.min(50, n - i) }, (_, j) =>
@@ -121,8 +125,16 @@ async function serviceRun(run: number): Promise<{ rate: number; latency: number[
   try {
     execFileSync(
       process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', 'user', 'add', '--config', cfg, '--data-dir', dir]
-        .concat(['--username', 'bench', '--password', 'bench-password', '--role', 'operator', '--scope', 'city']),
+      ['--import', 'tsx', 'src/cli.ts', 'user', 'add', '--config', cfg, '--data-dir', dir].concat([
+        '--username',
+        'bench',
+        '--password',
+        'bench-password',
+        '--role',
+        'operator',
+        '--scope',
+        'city',
+      ]),
       { stdio: 'ignore' },
     );
     const login = await fetch(`${httpUrl}/api/auth/login`, {
@@ -156,7 +168,9 @@ async function serviceRun(run: number): Promise<{ rate: number; latency: number[
     socket.close();
     await Promise.all(clients.map((c) => c.endAsync(true)));
     const metrics = await (await fetch(`${httpUrl}/metrics`)).text();
-    const stored = [...metrics.matchAll(/^sharpeyes_events_committed_total\{[^}]*source="panel"[^}]*\} (\d+)/gm)]
+    const stored = [
+      ...metrics.matchAll(/^sharpeyes_events_committed_total\{[^}]*source="panel"[^}]*\} (\d+)/gm),
+    ]
       .map((m) => Number(m[1]))
       .reduce((a, b) => a + b, 0);
     return { rate, latency, stored };
@@ -166,7 +180,12 @@ async function serviceRun(run: number): Promise<{ rate: number; latency: number[
   }
 }
 
-const all = { bare: [] as number[], incident: [] as number[], bareRate: [] as number[], rate: [] as number[] };
+const all = {
+  bare: [] as number[],
+  incident: [] as number[],
+  bareRate: [] as number[],
+  rate: [] as number[],
+};
 for (let r = 1; r <= RUNS; r++) {
   const bare = await bareRun();
   const svc = await serviceRun(r);

@@ -46,7 +46,11 @@ try {
   const ready: number[] = [];
   const bare: number[] = [];
   for (const i of sites) {
-    const panel = await mqtt.connectAsync(svc.mqttUrl, { username: `p${i}`, password: `secret-p${i}`, clientId: `p${i}` });
+    const panel = await mqtt.connectAsync(svc.mqttUrl, {
+      username: `p${i}`,
+      password: `secret-p${i}`,
+      clientId: `p${i}`,
+    });
     const clipped = new Promise<[Incident, number]>((resolve) =>
       socket.on('incident:update', (inc: Incident, change: { kind: string }) => {
         if (change?.kind === 'clip' && inc.site === `s${i}`) resolve([inc, Date.now()]);
@@ -68,7 +72,20 @@ try {
     writeFileSync(list, concatList(segs));
     const t = performance.now();
     await new Promise<void>((resolve) => {
-      const p = spawn('ffmpeg', ['-v', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-y', join(svc.dataDir, 'bare.mp4')]);
+      const p = spawn('ffmpeg', [
+        '-v',
+        'error',
+        '-f',
+        'concat',
+        '-safe',
+        '0',
+        '-i',
+        list,
+        '-c',
+        'copy',
+        '-y',
+        join(svc.dataDir, 'bare.mp4'),
+      ]);
       p.once('close', () => resolve());
     });
     bare.push(performance.now() - t);
@@ -77,11 +94,17 @@ try {
   socket.close();
   const r = summary(ready);
   const b = summary(bare);
-  console.log(`alarms: ${alarms}; segments ${SEGMENT} s, source keyframe every 1 s, postroll ${POSTROLL} s, 1280x720`);
+  console.log(
+    `alarms: ${alarms}; segments ${SEGMENT} s, source keyframe every 1 s, postroll ${POSTROLL} s, 1280x720`,
+  );
   console.log('| | p50 | p99 |');
   console.log('|---|---|---|');
-  console.log(`| postroll end → clip on the operator's socket | ${r.p50.toFixed(0)} ms | ${r.p99.toFixed(0)} ms |`);
-  console.log(`| bare \`ffmpeg -f concat -c copy\` of the same segments | ${b.p50.toFixed(0)} ms | ${b.p99.toFixed(0)} ms |`);
+  console.log(
+    `| postroll end → clip on the operator's socket | ${r.p50.toFixed(0)} ms | ${r.p99.toFixed(0)} ms |`,
+  );
+  console.log(
+    `| bare \`ffmpeg -f concat -c copy\` of the same segments | ${b.p50.toFixed(0)} ms | ${b.p99.toFixed(0)} ms |`,
+  );
 } finally {
   await svc.close();
   await rtsp.stop();

@@ -52,7 +52,18 @@ try {
     seconds: 62,
     size: values.size,
     // Constant 4 Mbit/s (x264 CBR filler), a typical 1080p/720p camera main stream, so bytes are realistic.
-    encoderArgs: ['-b:v', '4M', '-minrate', '4M', '-maxrate', '4M', '-bufsize', '2M', '-x264-params', 'nal-hrd=cbr'],
+    encoderArgs: [
+      '-b:v',
+      '4M',
+      '-minrate',
+      '4M',
+      '-maxrate',
+      '4M',
+      '-bufsize',
+      '2M',
+      '-x264-params',
+      'nal-hrd=cbr',
+    ],
   });
   for (const r of recs) r.onEnd('end');
   const from = BASE + 1000;
@@ -73,9 +84,13 @@ try {
   };
   const ffmpegConcat = (list: string, out: string) =>
     new Promise<void>((resolve, reject) => {
-      const p = spawn('ffmpeg', ['-v', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-y', out], {
-        stdio: 'inherit',
-      });
+      const p = spawn(
+        'ffmpeg',
+        ['-v', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-y', out],
+        {
+          stdio: 'inherit',
+        },
+      );
       p.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg ${code}`))));
     });
   const lists = segs.map((s, i) => {
@@ -113,7 +128,8 @@ try {
     mkdirSync(dest);
     copy.push(
       await time(async () => {
-        for (const s of segs.flat()) copyFileSync(resolveInside(s.storage, s.path), join(dest, `${s.id}.mp4`));
+        for (const s of segs.flat())
+          copyFileSync(resolveInside(s.storage, s.path), join(dest, `${s.id}.mp4`));
       }),
     );
     rmSync(join(exportsDir, `bench-${r}.zip`), { force: true });

@@ -34,23 +34,33 @@ export function decodeOutput(
     const anchors = dims[2]!;
     const nc = rows - 4;
     const base = image * rows * anchors;
-    for (let a = 0; a < anchors; a++) {
-      let best = -1;
-      let bestScore = opts.scoreThreshold;
-      for (let c = 0; c < nc; c++) {
-        if (keep && !keep.has(c)) continue;
-        const s = data[base + (4 + c) * anchors + a]!;
-        if (s >= bestScore) {
-          bestScore = s;
-          best = c;
+    // Class rows are contiguous over anchors: walk them row by row (cache friendly) keeping the
+    // best class of each anchor, instead of striding down a column per anchor.
+    const bestScore = new Float32Array(anchors).fill(opts.scoreThreshold);
+    const bestClass = new Int32Array(anchors).fill(-1);
+    for (let c = 0; c < nc; c++) {
+      if (keep && !keep.has(c)) continue;
+      const row = base + (4 + c) * anchors;
+      for (let a = 0; a < anchors; a++) {
+        const s = data[row + a]!;
+        if (s >= bestScore[a]!) {
+          bestScore[a] = s;
+          bestClass[a] = c;
         }
       }
+    }
+    for (let a = 0; a < anchors; a++) {
+      const best = bestClass[a]!;
       if (best < 0) continue;
       const cx = data[base + a]!;
       const cy = data[base + anchors + a]!;
       const w = data[base + 2 * anchors + a]!;
       const h = data[base + 3 * anchors + a]!;
-      out.push({ box: [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], classId: best, score: bestScore });
+      out.push({
+        box: [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2],
+        classId: best,
+        score: bestScore[a]!,
+      });
     }
     return out;
   }

@@ -35,17 +35,20 @@ export function letterboxInto(
   out.fill(pad, offset, offset + 3 * plane);
   const sx = img.width / w;
   const sy = img.height / h;
+  // Nearest neighbour: detectors are trained on far coarser augmentation than this loses.
+  const srcCol = new Int32Array(w);
+  for (let x = 0; x < w; x++) srcCol[x] = Math.min(img.width - 1, Math.floor((x + 0.5) * sx)) * 3;
+  const src = img.data;
   for (let y = 0; y < h; y++) {
-    const srcY = Math.min(img.height - 1, Math.floor((y + 0.5) * sy));
-    const rowBase = offset + (y + padY) * size + padX;
+    const srcRow = Math.min(img.height - 1, Math.floor((y + 0.5) * sy)) * img.width * 3;
+    const r = offset + (y + padY) * size + padX;
+    const g = r + plane;
+    const b = g + plane;
     for (let x = 0; x < w; x++) {
-      // Nearest neighbour: detectors are trained on far coarser augmentation than this loses.
-      const srcX = Math.min(img.width - 1, Math.floor((x + 0.5) * sx));
-      const s = (srcY * img.width + srcX) * 3;
-      const o = rowBase + x;
-      out[o] = img.data[s]! * k;
-      out[o + plane] = img.data[s + 1]! * k;
-      out[o + 2 * plane] = img.data[s + 2]! * k;
+      const s = srcRow + srcCol[x]!;
+      out[r + x] = src[s]! * k;
+      out[g + x] = src[s + 1]! * k;
+      out[b + x] = src[s + 2]! * k;
     }
   }
   return { scale: w / img.width, padX, padY, srcWidth: img.width, srcHeight: img.height };

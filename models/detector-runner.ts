@@ -56,7 +56,8 @@ export class Detector {
       if (!opts.classes.includes(name)) throw new ModelError(`keepClasses names unknown class "${name}"`);
     this.keep = wanted.length ? new Set(wanted.map((n) => opts.classes.indexOf(n))) : undefined;
     this.batchSize = Math.max(1, opts.batchSize ?? 1);
-    this.maxInFlight = Math.max(1, opts.workers ?? 1);
+    // One batch more than workers: the next batch is letterboxed while the workers infer.
+    this.maxInFlight = Math.max(1, opts.workers ?? 1) + 1;
   }
 
   static async open(opts: DetectorOptions): Promise<Detector> {

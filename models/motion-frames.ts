@@ -36,7 +36,7 @@ export class FrameReader {
     this.frameBytes = opts.width * opts.height * bpp;
     const args = ['-hide_banner', '-loglevel', 'error', ...(opts.url ? ['-nostdin'] : [])];
     // On a pipe ffmpeg would otherwise read seconds of stream to probe it before the first frame.
-    const pipeInput = ['-fflags', 'nobuffer', '-probesize', '65536', '-analyzeduration', '0', '-i', 'pipe:0'];
+    const pipeInput = ['-probesize', '65536', '-analyzeduration', '0', '-i', 'pipe:0'];
     args.push(...(opts.inputOptions ?? []), ...(opts.url ? inputArgs(opts.url) : pipeInput));
     if (opts.durationSeconds !== undefined) args.push('-t', String(opts.durationSeconds));
     args.push(
@@ -53,6 +53,11 @@ export class FrameReader {
     this.proc.on('close', (code) =>
       this.finish(code === 0 ? 'end' : `ffmpeg exited ${code}: ${this.stderr.trim().slice(-200)}`),
     );
+  }
+
+  /** Process id of the decoder (benchmarks read its CPU time). */
+  get pid(): number | undefined {
+    return this.proc.pid;
   }
 
   /** Feeds container bytes (init segment, then fragments) when reading from stdin. */

@@ -27,6 +27,7 @@ interface Pending {
 interface Slot {
   worker: Worker;
   busy: number;
+  dead: boolean;
 }
 
 const ORT_PATH = createRequire(import.meta.url).resolve('onnxruntime-node');
@@ -68,7 +69,7 @@ export class OnnxPool {
     const worker = new Worker(WORKER_URL, {
       workerData: { ortPath: ORT_PATH, model, threads: Math.max(1, opts.threads ?? 1) },
     });
-    const slot: Slot = { worker, busy: 0 };
+    const slot: Slot = { worker, busy: 0, dead: false };
     return new Promise((resolve, reject) => {
       worker.on('message', (msg: WorkerMessage) => {
         if (msg.type === 'ready') {
@@ -85,14 +86,19 @@ export class OnnxPool {
         reject(new ModelError(`worker of ${this.name} failed`, {}, { cause: err }));
         this.failAll(slot, err);
       });
-      worker.on('exit', () => this.failAll(slot, new Error('worker exited')));
+      worker.on('exit', () => {
+        slot.dead = true;
+        this.failAll(slot, new Error('worker exited'));
+      });
     });
   }
 
   /** Runs the model on the least busy worker. The input buffers are transferred: do not reuse them. */
   run(feeds: Record<string, FloatTensor>): Promise<Record<string, FloatTensor>> {
     if (this.closed) return Promise.reject(new ModelError(`${this.name} is closed`));
-    const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const live = this.slots.filter((s) => !s.dead);
+    if (live.length === 0) return Promise.reject(new ModelError(`${this.name}: every worker has exited`));
+    const slot = live.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
     const wire: Record<string, { type: 'float32'; dims: readonly number[]; data: ArrayBuffer }> = {};
     const transfer: ArrayBuffer[] = [];

@@ -47,7 +47,9 @@ export async function main(argv: string[]): Promise<number> {
     return words.every((w, i) => args[i] === w);
   });
   if (!verb) {
-    process.stderr.write(`sharpeyes: unknown verb "${leadingWords(args).slice(0, 2).join(' ')}"\n\n${help()}`);
+    process.stderr.write(
+      `sharpeyes: unknown verb "${leadingWords(args).slice(0, 2).join(' ')}"\n\n${help()}`,
+    );
     return 2;
   }
   const rest = args.slice(verb.name.split(' ').length);

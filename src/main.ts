@@ -1,5 +1,6 @@
 import { Bus } from './bus.js';
 import { cameraModule } from './cameras/camera-module.js';
+import { consoleModule } from './console/console-module.js';
 import type { Config } from './config/schema.js';
 import { incidentsModule } from './core/incidents-module.js';
 import { demoModule } from './demo/demo-module.js';
@@ -34,6 +35,7 @@ export function modules(): Module[] {
     liveModule(), // issue 7: stream hub (svc.parts 'streams'), wall API, JPEG fallback
     recordingModule(), // issue 6: recorder (hub consumer), retention, alarm clips, playback, exports
     verificationModule(), // ONNX models: alarm verification, motion, plates (issue 9)
+    consoleModule(), // issue 8: operator console preferences API (the console itself is static web/)
     listenModule, // static console, error handler, listen
     liveRelayModule(), // issue 7: WebSocket /live/{camera} (stops before listen: open sockets block close)
     demoModule(), // simulated devices of the demo city (only with --demo)

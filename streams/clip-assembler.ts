@@ -35,8 +35,18 @@ export async function sha256File(file: string): Promise<string> {
 }
 
 /** Segments of the range whose files exist, oldest first. */
-export function footage(index: SegmentIndex, camera: string, fromMs: number, toMs: number): Segment[] {
-  return index.segments(camera, fromMs, toMs).filter((s) => existsSync(resolveInside(s.storage, s.path)));
+export function footage(
+  index: SegmentIndex,
+  camera: string,
+  fromMs: number,
+  toMs: number,
+  /** The segment still being written (not indexed yet), included when it overlaps the range. */
+  open?: Segment,
+): Segment[] {
+  const segs = index.segments(camera, fromMs, toMs);
+  if (open && open.endMs > fromMs && open.startMs < toMs && !segs.some((s) => s.path === open.path))
+    segs.push(open);
+  return segs.filter((s) => existsSync(resolveInside(s.storage, s.path)));
 }
 
 /** An ffconcat list of absolute segment paths (quotes escaped the way the concat demuxer reads them). */
@@ -91,8 +101,9 @@ export async function assembleClip(o: {
   out: string;
   onProgress?: (fraction: number) => void;
   ffmpeg?: string;
+  open?: Segment | undefined;
 }): Promise<ClipResult> {
-  const segments = footage(o.index, o.camera, o.fromMs, o.toMs);
+  const segments = footage(o.index, o.camera, o.fromMs, o.toMs, o.open);
   const first = segments[0];
   const last = segments[segments.length - 1];
   if (!first || !last)

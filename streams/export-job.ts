@@ -179,7 +179,8 @@ async function streamClipInto(
     proc.once('error', reject);
     proc.once('close', resolve);
   });
-  if (code !== 0) throw new ClipError(`ffmpeg concat for ${name} exited with ${code}: ${stderr}`, 'ffmpeg_failed');
+  if (code !== 0)
+    throw new ClipError(`ffmpeg concat for ${name} exited with ${code}: ${stderr}`, 'ffmpeg_failed');
   await ended;
   onProgress(1);
   return { sha256: hash.digest('hex'), bytes };

@@ -25,6 +25,8 @@ export interface FfmpegUpstreamOptions {
   source: UpstreamSource;
   /** Longest fragment ffmpeg writes, so a viewer never waits a whole GOP for data. */
   fragmentMs: number;
+  /** Probe briefly (see ffmpegArgs). */
+  fastStart?: boolean;
   ffmpegPath?: string;
   onInit(init: ParsedInit): void;
   onFragment(fragment: ParsedFragment): void;
@@ -32,9 +34,15 @@ export interface FfmpegUpstreamOptions {
   onExit(reason: string): void;
 }
 
-export function ffmpegArgs(source: UpstreamSource, fragmentMs: number): string[] {
+/**
+ * `fastStart` probes half a second of input instead of ffmpeg's default (about two seconds here),
+ * so the first picture is on the wall a second sooner. A camera whose SDP carries no SPS/PPS may
+ * need the full probe: the hub uses it on every retry after a failed start.
+ */
+export function ffmpegArgs(source: UpstreamSource, fragmentMs: number, fastStart = false): string[] {
   return [
     ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-fflags', 'nobuffer'],
+    ...(fastStart ? ['-analyzeduration', '500000'] : []),
     ...source.input,
     ...['-map', '0:v:0', '-an'],
     ...(source.codec ?? ['-c:v', 'copy']),
@@ -55,9 +63,13 @@ export class FfmpegUpstream {
   readonly exitedPromise: Promise<void>;
 
   constructor(opts: FfmpegUpstreamOptions) {
-    this.child = spawn(opts.ffmpegPath ?? 'ffmpeg', ffmpegArgs(opts.source, opts.fragmentMs), {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.child = spawn(
+      opts.ffmpegPath ?? 'ffmpeg',
+      ffmpegArgs(opts.source, opts.fragmentMs, opts.fastStart),
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const splitter = new Fmp4Splitter({ onInit: opts.onInit, onFragment: opts.onFragment });
     this.child.stdout.on('data', (chunk: Buffer) => {
       if (this.killReason) return;

@@ -39,8 +39,8 @@ export interface LiveSessionOptions {
 }
 
 /**
- * One viewer of one camera stream. Every fragment is preceded by a small JSON header (its hub
- * arrival time and decode time) so the player can show its latency. A viewer that falls behind is
+ * One viewer of one camera stream. Every keyframe fragment is preceded by a small JSON header (its
+ * hub arrival time and decode time) so the player can show its latency. A viewer that falls behind is
  * never buffered without bound: it skips to the next keyframe and the player jumps the gap.
  */
 export class LiveSession implements StreamConsumer {
@@ -98,14 +98,17 @@ export class LiveSession implements StreamConsumer {
       return;
     }
     this.skipping = false;
-    this.text({
-      type: 'fragment',
-      wallclock: f.wallclock,
-      decodeTime: f.decodeTime,
-      timescale: f.timescale,
-      keyframe: f.keyframe,
-      skipped: this.skipped,
-    });
+    // Once a second is enough for the player's latency figure; a header per fragment per viewer
+    // would double the sends of a 64-viewer camera.
+    if (f.keyframe)
+      this.text({
+        type: 'fragment',
+        wallclock: f.wallclock,
+        decodeTime: f.decodeTime,
+        timescale: f.timescale,
+        keyframe: f.keyframe,
+        skipped: this.skipped,
+      });
     this.sink.sendBinary(f.data, (err) => {
       if (!err) this.opts.onSent?.(this.now() - f.wallclock);
     });

@@ -2,9 +2,9 @@ import { unlinkSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { OpenSegment } from './recorder-segment.js';
 import type { Segment, SegmentIndex } from './segment-index.js';
-import type { MediaFragment, MediaInit, StreamConsumer, UpstreamHub, UpstreamState } from './upstream-hub.js';
+import type { MediaFragment, MediaInit, StreamConsumer, UpstreamHub, UpstreamState } from './stream-types.js';
 
-export type { MediaFragment, MediaInit, StreamConsumer } from './upstream-hub.js';
+export type { MediaFragment, MediaInit, StreamConsumer } from './stream-types.js';
 
 /** The part of the stream hub (issue 7, `upstream-hub.ts`) the recorder uses. */
 export type HubLike = Pick<UpstreamHub, 'subscribe'>;
@@ -36,6 +36,7 @@ export class CameraRecorder implements StreamConsumer {
   /** Wall clock of a decode time: the hub stamps arrival times, which jitter; media time does not. */
   private anchor: { wall: number; decode: number; timescale: number } | undefined;
   private waiters: Waiter[] = [];
+  private lastErrorLog = 0;
   private lastEnd = 'not recording';
   state: 'waiting' | 'recording' | 'lost' = 'waiting';
 
@@ -74,6 +75,26 @@ export class CameraRecorder implements StreamConsumer {
   }
 
   onFragment(frag: MediaFragment): void {
+    try {
+      this.record(frag);
+    } catch (err) {
+      // Never throw into the hub (it drops a failing consumer for good): a write error (disk full)
+      // closes what was written and recording starts again at the next keyframe.
+      const now = Date.now();
+      if (now - this.lastErrorLog > 60_000) {
+        this.lastErrorLog = now;
+        this.o.log.error(
+          { err, camera: this.camera },
+          'recorder: cannot write a segment; retrying at the next keyframe',
+        );
+      }
+      this.lastEnd = `write failed: ${err instanceof Error ? err.message : String(err)}`;
+      const open = this.open;
+      if (open) this.closeSegment(open.lastWallclock + open.lastDurationMs);
+    }
+  }
+
+  private record(frag: MediaFragment): void {
     if (!this.init) return;
     const f = { ...frag, wallclock: this.wallOf(frag) };
     const durationMs =
@@ -83,18 +104,46 @@ export class CameraRecorder implements StreamConsumer {
     this.prevDecode = { time: f.decodeTime, timescale: f.timescale };
     const seg = this.open;
     if (seg && durationMs > 0) seg.lastDurationMs = durationMs;
-    if (seg && f.keyframe) {
-      const long = f.wallclock - seg.startMs >= this.o.segmentSeconds * 1000;
-      const cut = this.waiters.some((w) => w.toMs <= f.wallclock);
-      if (long || cut) this.closeSegment(f.wallclock);
-    }
+    if (seg && f.keyframe && f.wallclock - seg.startMs >= this.o.segmentSeconds * 1000)
+      this.closeSegment(f.wallclock);
     if (!this.open) {
       // A segment starts only at a keyframe: without one it would not decode on its own.
       if (!f.keyframe) return;
       this.startSegment(f.wallclock);
     }
-    this.open?.append(f.data, f.wallclock, durationMs);
+    const open = this.open;
+    if (!open) return;
+    open.append(f.data, f.wallclock, durationMs);
     this.state = 'recording';
+    if (this.waiters.length > 0) this.release(open.lastWallclock + open.lastDurationMs);
+  }
+
+  private release(coveredMs: number): void {
+    const done = this.waiters.filter((w) => w.toMs <= coveredMs);
+    if (done.length === 0) return;
+    this.waiters = this.waiters.filter((w) => w.toMs > coveredMs);
+    for (const w of done) w.resolve();
+  }
+
+  /**
+   * The segment being written, as a segment row that is not indexed yet: its file is a playable
+   * fragmented MP4 of every whole fragment so far, so a clip can include it without waiting for the
+   * cut (that is what keeps alarm-to-clip time under a GOP).
+   */
+  openSegment(): Segment | undefined {
+    const o = this.open;
+    if (!o || o.fragments === 0) return undefined;
+    return {
+      id: -1,
+      camera: this.camera,
+      startMs: o.startMs,
+      endMs: Math.round(o.lastWallclock + o.lastDurationMs),
+      bytes: o.bytes,
+      storage: o.storage,
+      path: o.relPath,
+      keyframe: true,
+      codec: o.codec,
+    };
   }
 
   onEnd(reason: string): void {
@@ -104,10 +153,11 @@ export class CameraRecorder implements StreamConsumer {
     this.init = undefined;
   }
 
-  /** Resolves once footage up to `toMs` is indexed (cutting the open segment early), or at the timeout. */
+  /** Resolves once footage up to `toMs` is on disk (indexed or in the open segment), or false at the timeout. */
   waitFor(toMs: number, timeoutMs: number): Promise<boolean> {
     const last = this.o.index.lastSegment(this.camera);
-    if (last && last.endMs >= toMs) return Promise.resolve(true);
+    if ((last && last.endMs >= toMs) || (this.openSegment()?.endMs ?? 0) >= toMs)
+      return Promise.resolve(true);
     return new Promise((resolve) => {
       const w: Waiter = {
         toMs,
@@ -167,9 +217,7 @@ export class CameraRecorder implements StreamConsumer {
         codec: seg.codec,
       });
       this.o.onSegment?.(row);
-      const done = this.waiters.filter((w) => w.toMs <= row.endMs);
-      this.waiters = this.waiters.filter((w) => w.toMs > row.endMs);
-      for (const w of done) w.resolve();
+      this.release(row.endMs);
     } catch (err) {
       // The file stays on disk; the start-up reconcile indexes or removes it.
       this.o.log.error({ err, camera: this.camera, file: seg.file }, 'recorder: could not close a segment');
@@ -202,6 +250,10 @@ export class Recorder {
 
   waitFor(camera: string, toMs: number, timeoutMs: number): Promise<boolean> {
     return this.cams.get(camera)?.rec.waitFor(toMs, timeoutMs) ?? Promise.resolve(false);
+  }
+
+  openSegment(camera: string): Segment | undefined {
+    return this.cams.get(camera)?.rec.openSegment();
   }
 
   stop(): void {

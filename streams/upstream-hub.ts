@@ -1,54 +1,25 @@
 import { FfmpegUpstream, type UpstreamSource } from './ffmpeg-upstream.js';
 import type { ParsedFragment, ParsedInit } from './fmp4.js';
+import type {
+  MediaFragment,
+  MediaInit,
+  StreamConsumer,
+  StreamName,
+  UpstreamHub,
+  UpstreamInfo,
+  UpstreamState,
+} from './stream-types.js';
 
 export type { UpstreamSource } from './ffmpeg-upstream.js';
-
-export type StreamName = 'main' | 'sub';
-export type UpstreamState = 'idle' | 'connecting' | 'live' | 'lost';
-
-/** codec: `video/mp4; codecs="avc1.xxxxxx"`; init: ftyp+moov. */
-export interface MediaInit {
-  codec: string;
-  init: Buffer;
-}
-
-/** One moof+mdat. `wallclock` is when the hub received it (ms since epoch). */
-export interface MediaFragment {
-  data: Buffer;
-  keyframe: boolean;
-  wallclock: number;
-  decodeTime: number;
-  timescale: number;
-}
-
-/**
- * A recorder, a live viewer, a motion analyser. Callbacks run synchronously on the hub's data path:
- * keep them short. `onInit` comes first and again after every reconnect (fragments that follow
- * belong to the new init); fragments after an init always start at a keyframe.
- */
-export interface StreamConsumer {
-  onInit(i: MediaInit): void;
-  onFragment(f: MediaFragment): void;
-  /** The hub will send nothing more (service stopping). */
-  onEnd?(reason: string): void;
-  /** The upstream's state changed (e.g. `lost` while the camera is unreachable, `live` again). */
-  onState?(state: UpstreamState, detail?: string): void;
-}
-
-export interface UpstreamHub {
-  subscribe(cameraId: string, stream: StreamName, consumer: StreamConsumer, who: string): () => void;
-  status(cameraId: string): { main: UpstreamState; sub: UpstreamState; consumers: number };
-}
-
-export interface UpstreamInfo {
-  camera: string;
-  stream: StreamName;
-  state: UpstreamState;
-  consumers: string[];
-  pid: number | undefined;
-  restarts: number;
-  lastError: string | undefined;
-}
+export type {
+  MediaFragment,
+  MediaInit,
+  StreamConsumer,
+  StreamName,
+  UpstreamHub,
+  UpstreamInfo,
+  UpstreamState,
+} from './stream-types.js';
 
 export interface HubLog {
   info(obj: object, msg: string): void;
@@ -231,6 +202,7 @@ export class StreamHub implements UpstreamHub {
     up.proc = new FfmpegUpstream({
       source,
       fragmentMs: this.fragmentMs,
+      fastStart: up.attempt === 0,
       ...(this.opts.ffmpegPath ? { ffmpegPath: this.opts.ffmpegPath } : {}),
       onInit: (i) => this.onInit(up, i),
       onFragment: (f) => this.onFragment(up, f),

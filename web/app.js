@@ -6,7 +6,8 @@ import { $, h } from './js/dom.js';
 import { toggleHelp } from './js/help.js';
 import { applyStatic, getLang, onLangChange, setLang, t, tv } from './js/i18n.js';
 import { icon } from './js/icons.js';
-import { isMuted, onSoundChange, setMuted, unlockAudio } from './js/sound.js';
+import { pullPrefs, pushPref } from './js/prefs.js';
+import { currentShift, isMuted, onSoundChange, setMuted, unlockAudio } from './js/sound.js';
 import {
   connectSocket,
   loadIncidents,
@@ -25,14 +26,15 @@ const VIEWS = {
   wall: { label: 'navWall', load: () => import('./js/wall.js') },
   investigate: { label: 'navInvestigate', load: () => import('./js/investigate.js') },
   site: { label: 'navSite', load: () => import('./js/site-view.js') },
+  reports: { label: 'navReports', load: () => import('./js/reports.js') },
 };
 
 const NAV_BY_ROLE = {
   site: ['site'],
   investigator: ['investigate', 'map', 'wall'],
   operator: ['queue', 'map', 'wall', 'investigate'],
-  supervisor: ['queue', 'map', 'wall', 'investigate'],
-  admin: ['queue', 'map', 'wall', 'investigate'],
+  supervisor: ['queue', 'map', 'wall', 'investigate', 'reports'],
+  admin: ['queue', 'map', 'wall', 'investigate', 'reports'],
 };
 
 let unmount;
@@ -114,6 +116,11 @@ function showLogin(message = '') {
 
 async function enter() {
   state.user = await api('/api/me');
+  // The user's saved preferences win, except a language chosen on the login screen just now.
+  const prefs = await pullPrefs();
+  if (langChosenAtLogin) pushPref('lang', getLang());
+  else if (prefs.lang && prefs.lang !== getLang()) setLang(prefs.lang);
+  langChosenAtLogin = false;
   document.body.classList.remove('logged-out');
   document.body.dataset.role = state.user.role;
   await loadReference();
@@ -145,19 +152,31 @@ $('#logout').addEventListener('click', async () => {
   await api('/api/auth/logout', { method: 'POST', body: {} }).catch(() => undefined);
   showLogin();
 });
-$('#mute').addEventListener('click', () => setMuted(!isMuted()));
-const switchLang = () => setLang(getLang() === 'en' ? 'zh-CN' : 'en');
-$('#lang').addEventListener('click', switchLang);
-$('#login-lang').addEventListener('click', switchLang);
+let langChosenAtLogin = false;
+const toggleMute = () => {
+  setMuted(!isMuted());
+  pushPref('mutedShift', isMuted() ? currentShift() : null);
+};
+$('#mute').addEventListener('click', toggleMute);
+$('#lang').addEventListener('click', () => {
+  setLang(getLang() === 'en' ? 'zh-CN' : 'en');
+  pushPref('lang', getLang());
+});
+$('#login-lang').addEventListener('click', () => {
+  setLang(getLang() === 'en' ? 'zh-CN' : 'en');
+  langChosenAtLogin = true;
+});
 
 document.addEventListener('keydown', (e) => {
   if (!state.user || dialogOpen() || e.ctrlKey || e.metaKey || e.altKey) return;
   if (e.target instanceof HTMLElement && e.target.closest('input, textarea, select')) return;
   if (e.key === '?') toggleHelp();
-  else if (e.key === 'm' || e.key === 'M') setMuted(!isMuted());
+  else if (e.key === 'm' || e.key === 'M') toggleMute();
 });
 
 setUnauthorizedHandler((message) => showLogin(message));
+// After a reload the session is restored without a click; the first key or click unlocks audio.
+for (const ev of ['pointerdown', 'keydown']) document.addEventListener(ev, unlockAudio, { once: true });
 onLangChange(() => {
   renderStatus();
   if (state.user) void route();

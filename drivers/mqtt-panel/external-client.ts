@@ -19,6 +19,8 @@ export interface ExternalClientOptions {
   connections?: number;
   maxPayloadBytes?: number;
   maxClockSkewSeconds?: number;
+  /** Start-up fails when the broker does not accept us within this long. */
+  connectTimeoutMs?: number;
   /** Session expiry (MQTT 5) in seconds: how long the broker queues for us while we are down. */
   sessionExpirySeconds?: number;
   /** Whether a panel id is configured; the broker authenticated the sender, not us. */
@@ -84,24 +86,31 @@ export class ExternalPanelClient {
   }
 
   private async ready(client: MqttClient, group: string): Promise<void> {
-    {
-      await new Promise<void>((resolve, reject) => {
-        const onErr = (err: Error) => reject(err);
-        client.once('connect', () => {
-          client.off('error', onErr);
-          resolve();
-        });
-        // mqtt.js reconnects forever; at start-up a refusal (bad credentials) must fail loudly.
-        client.once('error', onErr);
+    const timeoutMs = this.opts.connectTimeoutMs ?? 15_000;
+    await new Promise<void>((resolve, reject) => {
+      // mqtt.js reconnects forever; at start-up a refusal or an unreachable broker must fail loudly.
+      const timer = setTimeout(
+        () => reject(new Error(`mqtt-panel: no CONNACK from the broker within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      const onErr = (err: Error) => {
+        clearTimeout(timer);
+        reject(err);
+      };
+      client.once('connect', () => {
+        clearTimeout(timer);
+        client.off('error', onErr);
+        resolve();
       });
-      const filters = KINDS.map((k) => `$share/${group}/${this.topics.wildcard(k)}`);
-      const granted = await client.subscribeAsync(filters, { qos: 1 });
-      const refused = granted.filter((g) => g.qos > 2);
-      if (refused.length > 0) {
-        throw new Error(
-          `mqtt-panel: broker refused subscriptions ${refused.map((g) => g.topic).join(', ')}: check its ACL`,
-        );
-      }
+      client.once('error', onErr);
+    });
+    const filters = KINDS.map((k) => `$share/${group}/${this.topics.wildcard(k)}`);
+    const granted = await client.subscribeAsync(filters, { qos: 1 });
+    const refused = granted.filter((g) => g.qos > 2);
+    if (refused.length > 0) {
+      throw new Error(
+        `mqtt-panel: broker refused subscriptions ${refused.map((g) => g.topic).join(', ')}: check its ACL`,
+      );
     }
   }
 

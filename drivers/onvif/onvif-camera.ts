@@ -2,7 +2,7 @@ import { type Capabilities, type DeviceInformation, OnvifDevice } from './onvif-
 import { OnvifEvents } from './onvif-events.js';
 import { type MediaProfile, OnvifMedia, pickStreams } from './onvif-media.js';
 import { OnvifPtz, type PtzPreset, resolvePreset } from './onvif-ptz.js';
-import { type PullPointOptions, PullPointMaintainer } from './onvif-pullpoint-maintainer.js';
+import { PullPointMaintainer, type PullPointOptions } from './onvif-pullpoint-maintainer.js';
 import { type Credentials, SoapClient } from './onvif-soap.js';
 import { OnvifError } from './onvif-xml.js';
 

@@ -67,7 +67,14 @@ export function parseSystemDateAndTime(body: XmlNode): Date {
   if (y === undefined || mo === undefined || da === undefined)
     throw new OnvifError('GetSystemDateAndTime: date missing');
   return new Date(
-    Date.UTC(y, mo - 1, da, int(text(t, 'Hour')) ?? 0, int(text(t, 'Minute')) ?? 0, int(text(t, 'Second')) ?? 0),
+    Date.UTC(
+      y,
+      mo - 1,
+      da,
+      int(text(t, 'Hour')) ?? 0,
+      int(text(t, 'Minute')) ?? 0,
+      int(text(t, 'Second')) ?? 0,
+    ),
   );
 }
 

@@ -153,6 +153,7 @@ export class OnvifEvents {
       header: wsa(sub.address, ACTION.unsubscribe),
       timeoutMs: 3000,
     });
-    if (!child(res, 'UnsubscribeResponse')) throw new OnvifError('Unsubscribe: no UnsubscribeResponse in body');
+    if (!child(res, 'UnsubscribeResponse'))
+      throw new OnvifError('Unsubscribe: no UnsubscribeResponse in body');
   }
 }

@@ -54,7 +54,10 @@ export function pickStreams(profiles: MediaProfile[]): { main: MediaProfile; sub
   return { main, sub };
 }
 
-export function parseMediaUri(body: XmlNode, response: 'GetStreamUriResponse' | 'GetSnapshotUriResponse'): string {
+export function parseMediaUri(
+  body: XmlNode,
+  response: 'GetStreamUriResponse' | 'GetSnapshotUriResponse',
+): string {
   const uri = text(path(body, response, 'MediaUri'), 'Uri');
   const action = response.replace('Response', '');
   if (!uri) throw new OnvifError(`${action}: no MediaUri/Uri in body`);

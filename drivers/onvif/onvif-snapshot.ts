@@ -8,7 +8,8 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 /** RFC 7616 digest (MD5, qop=auth or none) for one request. */
 export function httpDigest(challenge: string, method: string, uri: string, cred: Credentials): string {
   const p: Record<string, string> = {};
-  for (const m of challenge.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) p[m[1]!.toLowerCase()] = m[2] ?? m[3] ?? '';
+  for (const m of challenge.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g))
+    p[m[1]!.toLowerCase()] = m[2] ?? m[3] ?? '';
   const realm = p['realm'] ?? '';
   const nonce = p['nonce'] ?? '';
   const ha1 = md5(`${cred.username}:${realm}:${cred.password}`);
@@ -30,10 +31,15 @@ export function httpDigest(challenge: string, method: string, uri: string, cred:
  * Fetches the JPEG behind an ONVIF snapshot URI. Hikvision and Dahua protect it with HTTP digest
  * (not WS-Security), Axis with digest or basic, some cameras with nothing: answer the challenge given.
  */
-export async function fetchSnapshot(uri: string, cred: Credentials | undefined, timeoutMs = 8000): Promise<Buffer> {
+export async function fetchSnapshot(
+  uri: string,
+  cred: Credentials | undefined,
+  timeoutMs = 8000,
+): Promise<Buffer> {
   const u = new URL(uri);
   // Credentials embedded in the URI (some NVRs do that) move to the auth header.
-  if (u.username && !cred) cred = { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+  if (u.username && !cred)
+    cred = { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
   u.username = '';
   u.password = '';
   const target = u.toString();
@@ -56,8 +62,10 @@ export async function fetchSnapshot(uri: string, cred: Credentials | undefined, 
   } catch (err) {
     throw new OnvifError(`snapshot: ${hostOf(uri)} unreachable`, {}, { cause: err });
   }
-  if (!res.ok) throw new OnvifError(`snapshot: HTTP ${res.status} from ${hostOf(uri)}`, { status: res.status });
+  if (!res.ok)
+    throw new OnvifError(`snapshot: HTTP ${res.status} from ${hostOf(uri)}`, { status: res.status });
   const buf = Buffer.from(await res.arrayBuffer());
-  if (buf[0] !== 0xff || buf[1] !== 0xd8) throw new OnvifError('snapshot: answer is not a JPEG', { bytes: buf.length });
+  if (buf[0] !== 0xff || buf[1] !== 0xd8)
+    throw new OnvifError('snapshot: answer is not a JPEG', { bytes: buf.length });
   return buf;
 }

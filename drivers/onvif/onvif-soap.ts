@@ -64,7 +64,8 @@ export function parseFault(doc: XmlNode): SoapFault | undefined {
   if (!fault) return undefined;
   // Old Axis and some NVR firmware answer SOAP 1.1 faults even to SOAP 1.2 requests.
   const code = text(fault, 'Code', 'Value') ?? text(fault, 'faultcode') ?? 'unknown';
-  const subcode = text(fault, 'Code', 'Subcode', 'Value') ?? text(fault, 'Code', 'Subcode', 'Subcode', 'Value');
+  const subcode =
+    text(fault, 'Code', 'Subcode', 'Value') ?? text(fault, 'Code', 'Subcode', 'Subcode', 'Value');
   const reason = text(fault, 'Reason', 'Text') ?? text(fault, 'faultstring') ?? '';
   return { code: stripPrefix(code), ...(subcode ? { subcode: stripPrefix(subcode) } : {}), reason };
 }
@@ -122,7 +123,11 @@ export class SoapClient {
         signal: AbortSignal.timeout(opts.timeoutMs ?? this.opts.timeoutMs ?? 10_000),
       });
     } catch (err) {
-      throw new OnvifError(`${action}: ${hostOf(url)} unreachable`, { action, url: hostOf(url) }, { cause: err });
+      throw new OnvifError(
+        `${action}: ${hostOf(url)} unreachable`,
+        { action, url: hostOf(url) },
+        { cause: err },
+      );
     }
     const xml = await res.text();
     if (!xml.trim()) {

@@ -52,7 +52,10 @@ export function startFrameReader(url: string, h: FrameReaderHandlers, ffmpeg = '
 }
 
 /** One JPEG frame from an RTSP stream (snapshot for cameras without an ONVIF snapshot URI). */
-export async function grabJpeg(url: string, opts: { timeoutMs?: number; ffmpeg?: string } = {}): Promise<Buffer> {
+export async function grabJpeg(
+  url: string,
+  opts: { timeoutMs?: number; ffmpeg?: string } = {},
+): Promise<Buffer> {
   try {
     const { stdout } = await run(
       opts.ffmpeg ?? 'ffmpeg',
@@ -67,7 +70,7 @@ export async function grabJpeg(url: string, opts: { timeoutMs?: number; ffmpeg?:
     return stdout;
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString('utf8').trim() ?? '';
-        // No `cause`: execFile's error message holds the command line, credentials included.
+    // No `cause`: execFile's error message holds the command line, credentials included.
     throw new RtspError(`snapshot failed: ${stderr || (err as Error).message}`.slice(0, 400));
   }
 }

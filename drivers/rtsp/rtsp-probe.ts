@@ -158,7 +158,11 @@ export async function probeRtsp(url: string, opts: { timeoutMs?: number } = {}):
       ...(video ? { video } : {}),
     };
   } catch (err) {
-    throw new RtspError(`probe of ${redactRtspUrl(url)} failed: ${(err as Error).message}`, {}, { cause: err });
+    throw new RtspError(
+      `probe of ${redactRtspUrl(url)} failed: ${(err as Error).message}`,
+      {},
+      { cause: err },
+    );
   } finally {
     conn.close();
   }

@@ -85,6 +85,8 @@ export class PanelSimulator extends EventEmitter<SimulatorEvents> {
     await client.subscribeAsync([this.topics.ack(id), this.topics.command(id)], { qos: 1 });
     await client.publishAsync(this.topics.status(id), 'online', { qos: 1, retain: true });
     if (this.opts.heartbeatSeconds) {
+      // Like a panel at boot: report battery and mains at once, then every interval.
+      await this.sendHeartbeat();
       this.heartbeat = setInterval(
         () => void this.sendHeartbeat().catch(() => undefined),
         this.opts.heartbeatSeconds * 1000,

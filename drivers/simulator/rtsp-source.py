@@ -78,7 +78,9 @@ def say(obj):
 
 
 mount_all()
-server.attach(None)
+if server.attach(None) == 0:
+    sys.stderr.write(f"cannot listen on 127.0.0.1:{cfg.get('port', 0)}\n")
+    sys.exit(1)
 say({"port": server.get_bound_port()})
 loop = GLib.MainLoop()
 

@@ -24,8 +24,8 @@ async function visibleTarget(svc: Service, user: User, target: string): Promise<
   const id = rest.join(':');
   switch (kind) {
     case 'incident': {
-      const inc = await svc.need('store').incidents.get(id);
-      return inc !== undefined && access.canSeeIncident(user, inc);
+      const place = await svc.need('core').repo.placeOf(id);
+      return place !== undefined && access.canSeeIncident(user, place);
     }
     case 'site':
       return access.canSeeSite(user, id);

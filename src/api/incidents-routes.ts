@@ -83,23 +83,19 @@ export function incidentRoutes(svc: Service): Router {
         throw new HttpError(404, 'not_found', `site ${q.site} does not exist`);
       const limit = q.limit ?? 200;
       const offset = q.offset ?? 0;
-      // The repository pages by limit only; priority and kind are filtered here on the page read.
-      const filtered = q.priority !== undefined || q.kind !== undefined;
       const list = await store.incidents.list({
         ...(jurisdictions ? { jurisdictions } : { site: user.scope }),
         ...(q.site ? { site: q.site } : {}),
         ...(states ? { states } : {}),
         ...(q.since ? { since: new Date(q.since).toISOString() } : {}),
         ...(q.until ? { until: new Date(q.until).toISOString() } : {}),
-        limit: filtered ? 100_000 : offset + limit + 1,
+        ...(q.priority !== undefined ? { priority: q.priority } : {}),
+        ...(q.kind ? { kind: q.kind } : {}),
+        offset,
+        limit: limit + 1, // one more than asked tells whether there is a next page
       });
-      const matching = list.filter(
-        (i) =>
-          (q.priority === undefined || i.priority === q.priority) &&
-          (q.kind === undefined || i.kind === q.kind),
-      );
-      const page = matching.slice(offset, offset + limit);
-      const more = matching.length > offset + limit;
+      const page = list.slice(0, limit);
+      const more = list.length > limit;
       res.json({
         incidents: page.map(extend),
         offset,

@@ -24,7 +24,11 @@ export function fromOnvif(cam: CameraConfig, ev: DriverCameraEvent, now: Date): 
     type,
     ts,
     receivedAt: now.toISOString(),
-    detail: { via: 'onvif', topic: ev.topic, ...(Object.keys(ev.source).length > 0 ? { source: ev.source } : {}) },
+    detail: {
+      via: 'onvif',
+      topic: ev.topic,
+      ...(Object.keys(ev.source).length > 0 ? { source: ev.source } : {}),
+    },
   };
 }
 

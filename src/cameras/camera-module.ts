@@ -34,15 +34,24 @@ export function cameraModule(opts: CameraModuleOptions = {}): Module {
       const dir = svc.need('dir');
       const audit = svc.need('audit');
       const up = metrics.gauge('sharpeyes_camera_up', 'Camera delivers frames (1) or not (0)', ['camera']);
-      const reconnects = metrics.counter('sharpeyes_camera_reconnects_total', 'Camera stream reconnects', ['camera']);
-      const losses = metrics.counter('sharpeyes_camera_video_loss_total', 'Video losses detected', ['camera']);
-      const events = metrics.counter('sharpeyes_camera_events_total', 'Camera events ingested', ['camera', 'type']);
+      const reconnects = metrics.counter('sharpeyes_camera_reconnects_total', 'Camera stream reconnects', [
+        'camera',
+      ]);
+      const losses = metrics.counter('sharpeyes_camera_video_loss_total', 'Video losses detected', [
+        'camera',
+      ]);
+      const events = metrics.counter('sharpeyes_camera_events_total', 'Camera events ingested', [
+        'camera',
+        'type',
+      ]);
 
       const ingest = (ev: NormalizedEvent) => {
         events.inc({ camera: ev.device, type: ev.type });
-        core.ingest(ev).catch((err: unknown) =>
-          log.error({ err: errorMessage(err), camera: ev.device, type: ev.type }, 'cameras: ingest failed'),
-        );
+        core
+          .ingest(ev)
+          .catch((err: unknown) =>
+            log.error({ err: errorMessage(err), camera: ev.device, type: ev.type }, 'cameras: ingest failed'),
+          );
       };
       const reg = new CameraRegistry({
         cameras: config.cameras,
@@ -58,7 +67,8 @@ export function cameraModule(opts: CameraModuleOptions = {}): Module {
       const openFrames =
         (cam: CameraConfig): OpenFrameSource =>
         (h) => {
-          const hub = opts.useHub === false ? undefined : (svc.parts.get('streams') as UpstreamHub | undefined);
+          const hub =
+            opts.useHub === false ? undefined : (svc.parts.get('streams') as UpstreamHub | undefined);
           if (hub) {
             const unsubscribe = hub.subscribe(
               cam.id,
@@ -125,7 +135,10 @@ export function cameraModule(opts: CameraModuleOptions = {}): Module {
             reg
               .gotoPreset(camId, zone.preset)
               .catch((err: unknown) =>
-                log.warn({ camera: camId, incident: inc.id, err: errorMessage(err) }, 'cameras: alarm PTZ failed'),
+                log.warn(
+                  { camera: camId, incident: inc.id, err: errorMessage(err) },
+                  'cameras: alarm PTZ failed',
+                ),
               );
           }
         }

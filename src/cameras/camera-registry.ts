@@ -87,15 +87,27 @@ export class CameraRegistry {
     const log = this.deps.log;
     try {
       const st = await e.onvif.connect();
+      // Stopped while connecting: starting a subscription now would outlive the service.
+      if (this.stopped) return;
       e.onvifState = 'ready';
       delete e.onvifError;
       log.info(
-        { camera: e.cfg.id, model: st.info.model, main: st.main.token, sub: st.sub.token, ptz: e.onvif.hasPtz },
+        {
+          camera: e.cfg.id,
+          model: st.info.model,
+          main: st.main.token,
+          sub: st.sub.token,
+          ptz: e.onvif.hasPtz,
+        },
         'cameras: ONVIF camera connected',
       );
       e.events = e.onvif.events({
         onEvent: (ev) => this.deps.onEvent(e.cfg, ev),
-        onError: (err, n) => log.warn({ camera: e.cfg.id, err: errorMessage(err), attempt: n }, 'cameras: event subscription failed'),
+        onError: (err, n) =>
+          log.warn(
+            { camera: e.cfg.id, err: errorMessage(err), attempt: n },
+            'cameras: event subscription failed',
+          ),
         retryDelayMs: (n) => backoffDelay(n, this.deps.backoff ?? DEFAULT_BACKOFF),
       });
       done();
@@ -204,7 +216,10 @@ export class CameraRegistry {
     const e = this.entries.get(id);
     if (!e) throw new SharpeyesError('cameras', `no camera ${id}`, { camera: id });
     if (!e.onvif || e.onvifState !== 'ready' || !e.onvif.hasPtz) {
-      throw new SharpeyesError('cameras', `camera ${id} has no PTZ available`, { camera: id, code: 'no_ptz' });
+      throw new SharpeyesError('cameras', `camera ${id} has no PTZ available`, {
+        camera: id,
+        code: 'no_ptz',
+      });
     }
     await e.onvif.gotoPreset(preset);
   }
@@ -219,7 +234,10 @@ export class CameraRegistry {
         return await fetchSnapshot(uri, e.onvif?.credentials);
       } catch (err) {
         // Tolerated: some cameras advertise a snapshot URI that answers 404/500; the stream still works.
-        this.deps.log.warn({ camera: id, err: errorMessage(err) }, 'cameras: snapshot URI failed, grabbing a frame');
+        this.deps.log.warn(
+          { camera: id, err: errorMessage(err) },
+          'cameras: snapshot URI failed, grabbing a frame',
+        );
       }
     }
     const url = (await this.streamUrl(id, 'sub')) ?? (await this.streamUrl(id, 'main'));

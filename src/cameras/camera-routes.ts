@@ -1,13 +1,15 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { parse, requireUser, route, userOf } from '../api/middleware.js';
 import { errorMessage, HttpError, SharpeyesError } from '../errors.js';
 import type { Service } from '../service.js';
 import type { User } from '../store/repositories.js';
-import { parse, requireUser, route, userOf } from '../api/middleware.js';
 import type { CameraRegistry, CameraStatus } from './camera-registry.js';
 
 const ptzBody = z.strictObject({
-  preset: z.union([z.number().int().min(0).max(999), z.string().min(1).max(64)]).describe('Preset number or token.'),
+  preset: z
+    .union([z.number().int().min(0).max(999), z.string().min(1).max(64)])
+    .describe('Preset number or token.'),
 });
 
 /** Roles that may steer a camera; investigators and site users look, they do not move cameras. */
@@ -24,7 +26,8 @@ export function cameraRoutes(svc: Service, registry: CameraRegistry): Router {
   /** 404 whether missing or out of scope, so scope leaks nothing. */
   const visible = (user: User, id: string): CameraStatus => {
     const cam = registry.get(id);
-    if (!cam || !access.canSeeCamera(user, id)) throw new HttpError(404, 'not_found', `camera ${id} does not exist`);
+    if (!cam || !access.canSeeCamera(user, id))
+      throw new HttpError(404, 'not_found', `camera ${id} does not exist`);
     return cam;
   };
 
@@ -98,7 +101,11 @@ export function cameraRoutes(svc: Service, registry: CameraRegistry): Router {
         const unknown = err instanceof Error && /has no preset/.test(err.message);
         if (unknown) throw new HttpError(400, 'unknown_preset', `camera ${cam.id} has no preset ${preset}`);
         const code = err instanceof SharpeyesError ? 409 : 502;
-        throw new HttpError(code, code === 409 ? 'no_ptz' : 'camera_unreachable', `camera ${cam.id}: ${errorMessage(err)}`);
+        throw new HttpError(
+          code,
+          code === 409 ? 'no_ptz' : 'camera_unreachable',
+          `camera ${cam.id}: ${errorMessage(err)}`,
+        );
       }
       ptzCommands.inc({ result: 'ok' });
       res.json({ camera: cam.id, preset, state: 'sent' });

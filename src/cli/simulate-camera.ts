@@ -6,7 +6,8 @@ import { commonOptions, intOption, type Verb } from './common.js';
 function positiveInt(name: string, v: string | undefined, max: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be an integer 1..${max}, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new Error(`--${name} must be an integer 1..${max}, got "${v}"`);
   return n;
 }
 
@@ -58,9 +59,13 @@ export const simulateCameraVerb: Verb = {
           width,
           height,
           fps,
-          ...(values.username !== undefined ? { username: values.username, password: values.password ?? '' } : {}),
+          ...(values.username !== undefined
+            ? { username: values.username, password: values.password ?? '' }
+            : {}),
           // Only the first camera can own a fixed discovery port; the others answer unicast probes.
-          ...(discovery !== undefined && i === 0 ? { discoveryPort: discovery, multicast: discovery === 3702 } : {}),
+          ...(discovery !== undefined && i === 0
+            ? { discoveryPort: discovery, multicast: discovery === 3702 }
+            : {}),
           ...(rtspPort !== undefined && rtspPort !== 0 ? { rtspPort: rtspPort + i } : {}),
         });
         await sim.start();

@@ -60,6 +60,8 @@ export interface CoreRepository {
   /** Incidents still `new` whose priority is one of `priorities` (those that have escalation steps). */
   unacknowledged(priorities: readonly number[]): Promise<PendingEscalation[]>;
   openCountsBySite(): Promise<Map<string, number>>;
+  /** Where an incident is (for scope checks that need no full incident). */
+  placeOf(id: string): Promise<{ site: string; jurisdiction: string } | undefined>;
   timings(filter: {
     since: string;
     until: string;

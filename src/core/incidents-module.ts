@@ -1,7 +1,7 @@
 import { auditRoutes } from '../api/audit-routes.js';
 import { reportRoutes } from '../api/reports-routes.js';
 import { siteRoutes } from '../api/sites-routes.js';
-import { attachIncidentAudit, auditConfigChange } from '../audit/incident-audit.js';
+import { auditConfigChange } from '../audit/incident-audit.js';
 import { jurisdictionRoom } from '../realtime/ops-namespace.js';
 import type { Module, Service } from '../service.js';
 import { WebhookSender } from '../webhooks/webhook-sender.js';
@@ -9,9 +9,10 @@ import { EscalationMaintainer } from './escalation-maintainer.js';
 import { UnitRegistry } from './units.js';
 
 /**
- * Issue 4 around the event core: units, escalation of what nobody answers, the audit of every
- * incident change, signed webhooks, `incident:escalated` to the target node's room, and the REST
- * routes for sites, the tree, units, reports and the audit log. Starts after realtime (needs /ops).
+ * Issue 4 around the event core: units, escalation of what nobody answers, the configuration-change
+ * audit, signed webhooks, `incident:escalated` to the target node's room, and the REST routes for
+ * sites, the tree, units, reports and the audit log. Starts after realtime (needs /ops). The
+ * incident-change audit sink is attached by the core module, so recovered incidents are audited too.
  */
 export function incidentsModule(): Module {
   const undo: (() => void | Promise<void>)[] = [];
@@ -25,7 +26,6 @@ export function incidentsModule(): Module {
 
       svc.parts.set('units', new UnitRegistry(svc.config.units, dir.tree, core.repo));
 
-      undo.push(attachIncidentAudit(svc.bus, audit));
       if (auditConfigChange(audit, svc.config, svc.configFile))
         svc.log.info('core: configuration changed since the last start (audited)');
 

@@ -1,5 +1,6 @@
 import type { PanelWireEventType } from '../../drivers/mqtt-panel/protocol.js';
 import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
+import { type DemoCameras, startDemoCameras } from '../cameras/demo-cameras.js';
 import type { Module, Service } from '../service.js';
 
 export const DEMO_USERS = [
@@ -54,11 +55,14 @@ export async function ensureDemoUsers(svc: Service): Promise<boolean> {
 export function demoModule(): Module {
   const sims: PanelSimulator[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let cameras: DemoCameras | undefined;
   return {
     name: 'demo',
     async start(svc) {
       if (!svc.demo) return;
       const created = await ensureDemoUsers(svc);
+      // Simulated cameras (issue 5); the camera registry connects to them on its next retry.
+      cameras = await startDemoCameras(svc.config.cameras, svc.log);
       const port = svc.part<number>('mqttPort');
       for (const p of svc.need('dir').allPanels()) {
         const sim = new PanelSimulator({
@@ -79,12 +83,14 @@ export function demoModule(): Module {
         sim
           .send(type, { zone: String(1 + Math.floor(Math.random() * 3)) })
           .catch((err: unknown) => svc.log.warn({ err }, 'demo: send failed'));
+        cameras?.motionSomewhere();
       }, 90_000);
       timer.unref();
       svc.log.info({ panels: sims.length, usersCreated: created }, 'demo: simulated panels online');
     },
     async stop() {
       if (timer) clearInterval(timer);
+      await cameras?.stop();
       await Promise.all(sims.splice(0).map((s) => s.close()));
     },
   };

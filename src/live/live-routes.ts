@@ -30,6 +30,7 @@ export const PRIORITY_COLOURS: Record<number, string> = {
 const frameQuery = z.strictObject({
   stream: z.enum(['sub', 'main']).default('sub'),
   token: z.string().optional(),
+  t: z.string().max(20).optional().describe('Cache buster.'),
 });
 
 /** Cameras linked to an incident: its zones' cameras (with their preset), else every site camera. */

@@ -7,6 +7,7 @@ import { healthRoutes } from '../api/health-routes.js';
 import { incidentRoutes } from '../api/incidents-routes.js';
 import { errorHandler } from '../api/middleware.js';
 import { AuditLog } from '../audit/audit-log.js';
+import { attachIncidentAudit } from '../audit/incident-audit.js';
 import { Access } from '../auth/access.js';
 import { AuthService } from '../auth/auth-service.js';
 import { Directory } from '../core/directory.js';
@@ -45,6 +46,8 @@ export const coreModule: Module = {
       metrics: svc.metrics,
       rules: svc.config.rules, // issue 4: undefined → built-in defaults
     });
+    // Issue 4: every incident change is audited, the recovered ones included.
+    svc.parts.set('incident.audit.detach', attachIncidentAudit(svc.bus, svc.need('audit')));
     const recovered = await svc.core.recover();
     if (recovered > 0) svc.log.warn({ recovered }, 'core: correlated events committed before a crash');
   },

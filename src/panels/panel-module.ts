@@ -52,6 +52,11 @@ export function panelModule(): Module {
         'reason',
       ]);
       const acksSent = metrics.counter('sharpeyes_panel_acks_total', 'Acks published to panels', ['state']);
+      const supervised = metrics.counter(
+        'sharpeyes_panel_supervision_total',
+        'Communication-lost troubles and their restores raised by panel supervision',
+        ['type'],
+      );
       const limiter = new RejectLogLimiter();
       const onReject = (panelId: string | undefined, reason: string, detail: string) => {
         rejected.inc({ reason });
@@ -63,6 +68,7 @@ export function panelModule(): Module {
         store: panelStore,
         ingest: (ev) => core.ingest(ev),
         log,
+        onRaised: (type) => supervised.inc({ type }),
       });
       supervision = sup;
       // Before the transport: retained statuses and queued messages arrive as soon as it is up.

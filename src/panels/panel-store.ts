@@ -6,6 +6,8 @@ export type ArmedMode = 'away' | 'home' | 'disarmed';
 export interface PanelState {
   panelId: string;
   lastSeen: number | undefined;
+  /** Epoch ms supervision began for a panel not yet seen: its deadline runs from here. */
+  supervisedSince?: number | undefined;
   online: boolean;
   /** Epoch ms of the last-seen time whose silence raised a communication-lost trouble. */
   commLostSince: number | undefined;
@@ -36,6 +38,7 @@ interface StateRow {
   armed: string | null;
   battery: number | null;
   mains: number | null;
+  supervised_since: string | null;
 }
 
 interface CommandRow {
@@ -72,11 +75,14 @@ export class PanelStore {
 
   constructor(private readonly db: Db) {
     this.upsert = db.prepare(
-      `INSERT INTO panel_state (panel_id, last_seen, online, comm_lost_since, armed, battery, mains, updated_at)
-       VALUES (@panelId, @lastSeen, @online, @commLostSince, @armed, @battery, @mains, @updatedAt)
+      `INSERT INTO panel_state (panel_id, last_seen, online, comm_lost_since, armed, battery, mains,
+         supervised_since, updated_at)
+       VALUES (@panelId, @lastSeen, @online, @commLostSince, @armed, @battery, @mains, @supervisedSince,
+         @updatedAt)
        ON CONFLICT(panel_id) DO UPDATE SET last_seen = excluded.last_seen, online = excluded.online,
          comm_lost_since = excluded.comm_lost_since, armed = excluded.armed, battery = excluded.battery,
-         mains = excluded.mains, updated_at = excluded.updated_at`,
+         mains = excluded.mains, supervised_since = excluded.supervised_since,
+         updated_at = excluded.updated_at`,
     );
     this.saveMany = db.transaction((states: readonly PanelState[]) => {
       const updatedAt = new Date().toISOString();
@@ -89,6 +95,7 @@ export class PanelStore {
           armed: s.armed ?? null,
           battery: s.battery ?? null,
           mains: s.mains === undefined ? null : s.mains ? 1 : 0,
+          supervisedSince: iso(s.supervisedSince),
           updatedAt,
         });
       }
@@ -100,6 +107,7 @@ export class PanelStore {
     return rows.map((r) => ({
       panelId: r.panel_id,
       lastSeen: ms(r.last_seen),
+      supervisedSince: ms(r.supervised_since),
       online: r.online === 1,
       commLostSince: ms(r.comm_lost_since),
       armed: (r.armed ?? undefined) as ArmedMode | undefined,

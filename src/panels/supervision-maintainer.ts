@@ -22,6 +22,13 @@ export interface SupervisionDeps {
   graceMs?: number;
   /** How often changed last-seen times are written (one transaction for all panels). */
   flushMs?: number;
+  /**
+   * After a restart, a deadline that passed while the service was down waits this long more: live
+   * panels need a moment to reconnect, and the service's own outage is not every panel's fault.
+   */
+  restartGraceMs?: number;
+  /** After a supervision trouble or restore is committed (metrics). */
+  onRaised?(type: 'trouble' | 'restore', panelId: string): void;
 }
 
 /**
@@ -46,6 +53,7 @@ export class SupervisionMaintainer {
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private stopped = false;
+  private startedAt = 0;
 
   constructor(private readonly deps: SupervisionDeps) {
     this.now = deps.now ?? Date.now;
@@ -55,14 +63,17 @@ export class SupervisionMaintainer {
   start(): void {
     const stored = new Map(this.deps.store.loadStates().map((s) => [s.panelId, s]));
     const t = this.now();
+    this.startedAt = t;
     const fresh: PanelState[] = [];
     for (const p of this.config.values()) {
       let s = stored.get(p.id);
       if (!s) {
         // Never seen: supervised from the first start, and that start is stored so a restart keeps it.
-        s = { panelId: p.id, lastSeen: t, online: false, commLostSince: undefined } as PanelState;
+        s = { panelId: p.id, lastSeen: undefined, supervisedSince: t, online: false } as PanelState;
         fresh.push(s);
       }
+      // Nothing heard since this start yet: online again with its first message.
+      s.online = false;
       this.states.set(p.id, s);
       this.schedule(p.id);
     }
@@ -140,7 +151,9 @@ export class SupervisionMaintainer {
     if (!s || !p || this.stopped) return;
     clearTimeout(this.timers.get(panelId));
     if (s.commLostSince !== undefined) return; // already reported; the next message restores
-    const deadline = (s.lastSeen ?? this.now()) + p.heartbeatSeconds * 1000 + (this.deps.graceMs ?? 2000);
+    const base = s.lastSeen ?? s.supervisedSince ?? this.now();
+    const due = base + p.heartbeatSeconds * 1000 + (this.deps.graceMs ?? 2000);
+    const deadline = Math.max(due, this.startedAt + (this.deps.restartGraceMs ?? 10_000));
     const timer = setTimeout(() => this.lost(panelId, 'silent'), Math.max(0, deadline - this.now()));
     timer.unref();
     this.timers.set(panelId, timer);
@@ -149,7 +162,7 @@ export class SupervisionMaintainer {
   private lost(panelId: string, why: 'silent' | 'will'): void {
     const s = this.states.get(panelId);
     if (!s || s.commLostSince !== undefined || this.stopped) return;
-    const since = s.lastSeen ?? 0;
+    const since = s.lastSeen ?? s.supervisedSince ?? 0;
     s.commLostSince = since;
     s.online = false;
     clearTimeout(this.timers.get(panelId));
@@ -157,7 +170,7 @@ export class SupervisionMaintainer {
     this.committing.set(panelId, undefined);
     this.enqueue(panelId, async () => {
       // Store the last-seen time first: the trouble's key is derived from it.
-      this.deps.store.saveStates([{ ...s, lastSeen: since, commLostSince: undefined }]);
+      this.deps.store.saveStates([{ ...s, commLostSince: undefined }]);
       await this.raise(panelId, 'trouble', since, 'communication_lost', why);
       this.committing.delete(panelId);
       this.dirty.add(panelId);
@@ -186,13 +199,15 @@ export class SupervisionMaintainer {
       receivedAt: at,
       detail: {
         reason,
-        lastSeen: new Date(since).toISOString(),
+        // Last time heard from, or when supervision began for a panel never heard from.
+        silentSince: new Date(since).toISOString(),
         ...(why ? { via: why } : {}),
         heartbeatSeconds: p.heartbeatSeconds,
       },
     };
     this.deps.log.warn({ panelId, site: p.site, type, reason, via: why }, 'panels: supervision');
     await this.deps.ingest(ev);
+    this.deps.onRaised?.(type, panelId);
   }
 
   /** Per-panel order: a restore is never committed before the trouble it restores. */

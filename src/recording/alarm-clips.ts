@@ -45,7 +45,7 @@ export class AlarmClips {
       store: SqliteStore;
       db: Db;
       index: SegmentIndex;
-      recorder: Pick<Recorder, 'waitFor'> | undefined;
+      recorder: Pick<Recorder, 'waitFor' | 'openSegment'> | undefined;
       clipsDir: string;
       segmentSeconds: number;
       log: Logger;
@@ -134,7 +134,7 @@ export class AlarmClips {
       if (w.doneMs !== undefined && w.doneMs >= w.toMs) continue;
       const fromMs = w.doneMs ?? w.fromMs;
       try {
-        // The segment holding the end of the postroll is cut at the next keyframe, not after a whole segment.
+        // Footage up to the postroll's end may still be in the open segment: its file plays as it is.
         await this.o.recorder?.waitFor(camera, w.toMs, this.o.segmentSeconds * 1000 + 5000);
         const id = randomUUID();
         const dir = join(this.o.clipsDir, sanitizeName(p.incidentId));
@@ -142,7 +142,13 @@ export class AlarmClips {
         const file = join(dir, `${id}.mp4`);
         // The snapshot is cut from the segment holding the alarm moment, alongside the clip (not after it).
         const jpg = join(dir, `${id}.jpg`);
-        const atAlarm = footage(this.o.index, camera, w.alarmMs, w.alarmMs + 1)[0];
+        const atAlarm = footage(
+          this.o.index,
+          camera,
+          w.alarmMs,
+          w.alarmMs + 1,
+          this.o.recorder?.openSegment(camera),
+        )[0];
         const snap = atAlarm
           ? snapshotFromClip(
               resolveInside(atAlarm.storage, atAlarm.path),
@@ -151,12 +157,19 @@ export class AlarmClips {
             )
           : undefined;
         const [clip] = await Promise.all([
-          assembleClip({ index: this.o.index, camera, fromMs, toMs: w.toMs, out: file }),
+          assembleClip({
+            index: this.o.index,
+            camera,
+            fromMs,
+            toMs: w.toMs,
+            out: file,
+            open: this.o.recorder?.openSegment(camera),
+          }),
           snap?.catch((err: unknown) => this.o.log.warn({ err, camera }, 'recording: snapshot failed')),
         ]);
         if (!snap)
-          await snapshotFromClip(file, jpg, Math.max(0, (clip.endMs - clip.startMs) / 2000)).catch((err: unknown) =>
-            this.o.log.warn({ err, camera }, 'recording: snapshot failed'),
+          await snapshotFromClip(file, jpg, Math.max(0, (clip.endMs - clip.startMs) / 2000)).catch(
+            (err: unknown) => this.o.log.warn({ err, camera }, 'recording: snapshot failed'),
           );
         const url = `/api/clips/${id}`;
         this.o.db

@@ -196,6 +196,16 @@ export function recordingRoutes(svc: Service, d: RecordingDeps): Router {
         incident: b.incident,
         exportedBy: { username: user.username, role: user.role, scope: user.scope },
       });
+      // The source segments named in the manifest stay on disk as long as the export may be checked.
+      for (const camera of cameras)
+        d.index.lock({
+          incidentId: b.incident ?? null,
+          camera,
+          startMs: b.from,
+          endMs: b.to,
+          reason: `export ${id}`,
+          createdBy: user.username,
+        });
       audit.append({
         actor: user.username,
         action: 'footage.export',

@@ -37,6 +37,10 @@ export interface IncidentFilter {
   site?: string;
   since?: string;
   until?: string;
+  /** Issue 4: priority, kind and paging. */
+  priority?: number;
+  kind?: Incident['kind'];
+  offset?: number;
   limit?: number;
 }
 

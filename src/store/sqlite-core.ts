@@ -170,6 +170,12 @@ export class SqliteCoreRepository implements CoreRepository {
     }));
   }
 
+  async placeOf(id: string): Promise<{ site: string; jurisdiction: string } | undefined> {
+    return this.db.prepare('SELECT site, jurisdiction FROM incidents WHERE id = ?').get(id) as
+      | { site: string; jurisdiction: string }
+      | undefined;
+  }
+
   async openCountsBySite(): Promise<Map<string, number>> {
     const rows = this.db
       .prepare(`SELECT site, COUNT(*) AS n FROM incidents WHERE state IN ${OPEN} GROUP BY site`)

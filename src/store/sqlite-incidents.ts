@@ -8,8 +8,8 @@ import type {
   Transition,
 } from '../core/incident-types.js';
 import type { IncidentFilter, IncidentRepository, NewIncident } from './repositories.js';
-import { incidentExtras } from './sqlite-core.js';
 import type { Db } from './sqlite.js';
+import { incidentExtras } from './sqlite-core.js';
 
 interface IncidentRow {
   id: string;
@@ -86,8 +86,16 @@ export class SqliteIncidentRepository implements IncidentRepository {
       where.push('opened_at < ?');
       args.push(f.until);
     }
-    const sql = `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, f.limit ?? 200) as IncidentRow[];
+    if (f.priority !== undefined) {
+      where.push('priority = ?');
+      args.push(f.priority);
+    }
+    if (f.kind) {
+      where.push('kind = ?');
+      args.push(f.kind);
+    }
+    const sql = `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, id LIMIT ? OFFSET ?`;
+    const rows = this.db.prepare(sql).all(...args, f.limit ?? 200, f.offset ?? 0) as IncidentRow[];
     return rows.map((r) => this.hydrate(r));
   }
 

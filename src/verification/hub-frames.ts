@@ -23,8 +23,8 @@ export interface HubFrames {
 /**
  * Decodes a camera's fMP4 from the streams hub to raw frames: the init segment and fragments go to an
  * ffmpeg decoder's stdin, so the camera keeps one connection for recorder, viewers and analysis.
- * The hub sends a new init after a reconnect; fragments then belong to a new stream, so the decoder
- * is replaced.
+ * The hub sends a new init after a reconnect; fragments then belong to a new stream, so a new decoder
+ * takes over while the old one drains.
  */
 export function hubFrames(
   hub: UpstreamHub,
@@ -36,14 +36,18 @@ export function hubFrames(
   let reader: FrameReader | undefined;
   let started = false;
   let stopped = false;
-  const retired: Promise<void>[] = [];
+  const retired: FrameReader[] = [];
   const unsubscribe = hub.subscribe(
     camera,
     stream,
     {
       onInit: (i) => {
         if (stopped) return;
-        if (reader) retired.push(reader.stop());
+        // The old decoder drains what it has (its frames still count) and exits on end of input.
+        if (reader) {
+          reader.endInput();
+          retired.push(reader);
+        }
         reader = new FrameReader(opts);
         started = false;
         reader.input(i.init);
@@ -64,7 +68,7 @@ export function hubFrames(
     async stop() {
       stopped = true;
       unsubscribe();
-      await Promise.all([...retired, reader?.stop()]);
+      await Promise.all([...retired, reader].map((r) => r?.stop()));
     },
   };
 }

@@ -67,17 +67,22 @@ export class Verifier {
     let person: Best | undefined;
     let motion: Best | undefined;
     let fallback: Best | undefined;
-    for (const camera of this.camerasOf(inc)) {
-      const preroll = svc.need('dir').camera(camera)?.preroll ?? 0;
-      const sampled = await this.sample(camera, {
-        width: v.width,
-        height,
-        fps: v.fps,
-        seconds: v.seconds,
-        prerollSeconds: Math.min(preroll, v.seconds * 2),
-        at,
-      });
-      const verdict = await this.analyse(camera, sampled);
+    // Cameras are sampled together: the live window is the same wall-clock time for all of them.
+    const results = await Promise.all(
+      this.camerasOf(inc).map(async (camera) => {
+        const preroll = svc.need('dir').camera(camera)?.preroll ?? 0;
+        const sampled = await this.sample(camera, {
+          width: v.width,
+          height,
+          fps: v.fps,
+          seconds: v.seconds,
+          prerollSeconds: Math.min(preroll, v.seconds * 2),
+          at,
+        });
+        return this.analyse(camera, sampled);
+      }),
+    );
+    for (const verdict of results) {
       verdicts.push(verdict.summary);
       if (verdict.person && (!person || verdict.person.score > person.score)) person = verdict.person;
       if (verdict.motion && (!motion || verdict.motion.score > motion.score)) motion = verdict.motion;

@@ -140,3 +140,32 @@ describe('CameraHealthMaintainer', () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe('CameraHealthMaintainer with a real ffmpeg reader and RTSP server', () => {
+  it('sees the stream, its loss after a drop, and its return after resume', async () => {
+    const { startRtspSource } = await import('../../drivers/simulator/rtsp-source.js');
+    const { startFrameReader } = await import('../../drivers/rtsp/rtsp-frame-reader.js');
+    const src = await startRtspSource({ width: 160, height: 90, fps: 10, paths: ['main'] });
+    const seen: string[] = [];
+    const h = new CameraHealthMaintainer({
+      lossSeconds: 2,
+      backoff: { baseMs: 200, capMs: 1000 },
+      open: (cb) => startFrameReader(src.url('main'), { onData: () => cb.onData(), onEnd: cb.onEnd }),
+      onLoss: () => seen.push('loss'),
+      onRestore: () => seen.push('restore'),
+    });
+    try {
+      h.start();
+      await vi.waitFor(() => expect(h.status().state).toBe('up'), { timeout: 15_000, interval: 100 });
+      await src.drop();
+      await vi.waitFor(() => expect(seen).toEqual(['loss']), { timeout: 15_000, interval: 100 });
+      expect(h.status().lastError).toMatch(/ffmpeg exited/);
+      await src.resume();
+      await vi.waitFor(() => expect(seen).toEqual(['loss', 'restore']), { timeout: 20_000, interval: 100 });
+      expect(h.status().reconnects).toBeGreaterThan(0);
+    } finally {
+      h.stop();
+      await src.stop();
+    }
+  });
+});

@@ -36,6 +36,8 @@ cameras:
     site: shop-1
     videoLossSeconds: 2
     onvif: { url: "${deviceUrl}", username: admin, password: cam-pass-1 }
+# Alarm verification (issue 9) samples footage for seconds; it is not what these tests are about.
+models: { verification: { enabled: false } }
 `;
 }
 
@@ -51,7 +53,13 @@ describe('cameras end to end', () => {
   let token: string;
 
   beforeAll(async () => {
-    sim = await new CameraSimulator({ username: 'admin', password: 'cam-pass-1', width: 320, height: 180, fps: 10 }).start();
+    sim = await new CameraSimulator({
+      username: 'admin',
+      password: 'cam-pass-1',
+      width: 320,
+      height: 180,
+      fps: 10,
+    }).start();
     const [found] = await discover({
       multicast: false,
       targets: [{ host: '127.0.0.1', port: sim.discoveryPort }],
@@ -63,12 +71,8 @@ describe('cameras end to end', () => {
   });
   afterAll(async () => {
     socket?.close();
-    let t = Date.now();
     await svc?.close();
-    console.log('svc', Date.now() - t);
-    t = Date.now();
     await sim?.stop();
-    console.log('sim', Date.now() - t);
   });
 
   const camera = async () => (await api<CameraStatus>(`${svc.httpUrl}/api/cameras/cam-1`, token)).body;
@@ -91,7 +95,12 @@ describe('cameras end to end', () => {
     const url = await reg.streamUrl('cam-1', 'main');
     const { stdout } = await run(
       'ffprobe',
-      [...['-v', 'error', '-rtsp_transport', 'tcp', '-show_entries', 'stream=codec_name,pix_fmt'], '-of', 'csv=p=0', url!],
+      [
+        ...['-v', 'error', '-rtsp_transport', 'tcp', '-show_entries', 'stream=codec_name,pix_fmt'],
+        '-of',
+        'csv=p=0',
+        url!,
+      ],
       { timeout: 15_000 },
     );
     expect(stdout.trim()).toBe('h264,yuv420p');
@@ -119,7 +128,11 @@ describe('cameras end to end', () => {
 
   it('a zone alarm turns the zone camera to its preset; the camera’s motion confirms the alarm', async () => {
     const before = sim.gotoCalls.length;
-    const panel = await mqtt.connectAsync(svc.mqttUrl, { username: 'panel-1', password: 'secret-panel-1', clientId: 'p1' });
+    const panel = await mqtt.connectAsync(svc.mqttUrl, {
+      username: 'panel-1',
+      password: 'secret-panel-1',
+      clientId: 'p1',
+    });
     const opened = nextEvent<Incident>(socket, 'incident:new', (i) => i.kind === 'alarm');
     await panel.publishAsync(
       'sharpeyes/panels/panel-1/event',
@@ -130,7 +143,12 @@ describe('cameras end to end', () => {
     expect(inc.confirmed).toBe(false);
     await expect.poll(() => sim.gotoCalls.slice(before)).toEqual(['2']);
 
-    const confirmed = nextEvent<Incident>(socket, 'incident:update', (i) => i.id === inc.id && i.confirmed, 15_000);
+    const confirmed = nextEvent<Incident>(
+      socket,
+      'incident:update',
+      (i) => i.id === inc.id && i.confirmed,
+      15_000,
+    );
     sim.raise('motion');
     const c = await confirmed;
     expect(c.events.map((e) => [e.type, e.device])).toEqual([
@@ -141,16 +159,20 @@ describe('cameras end to end', () => {
   });
 });
 
-describe.skip('camera REST API', () => {
+describe('camera REST API', () => {
   let sim: CameraSimulator;
   let svc: TestService;
   beforeAll(async () => {
-    sim = await new CameraSimulator({ username: 'admin', password: 'cam-pass-1', width: 320, height: 180, fps: 10 }).start();
+    sim = await new CameraSimulator({
+      username: 'admin',
+      password: 'cam-pass-1',
+      width: 320,
+      height: 180,
+      fps: 10,
+    }).start();
     svc = await startTestService({ yaml: cityYaml(sim.deviceUrl) });
-    const op = await svc.login('op-city', 'operator', 'city');
-    await expect
-      .poll(async () => (await api<CameraStatus>(`${svc.httpUrl}/api/cameras/cam-1`, op)).body.ptz, { timeout: 15_000 })
-      .toBe(true);
+    const reg = svc.svc.part<CameraRegistry>('cameras');
+    for (let i = 0; i < 150 && !reg.get('cam-1')?.ptz; i++) await new Promise((r) => setTimeout(r, 100));
   });
   afterAll(async () => {
     await svc?.close();
@@ -181,14 +203,18 @@ describe.skip('camera REST API', () => {
 
   it('serves a snapshot JPEG and audits it as a footage view', async () => {
     const t = await svc.login('op-city', 'operator', 'city');
-    const res = await fetch(`${svc.httpUrl}/api/cameras/cam-1/snapshot`, { headers: { authorization: `Bearer ${t}` } });
+    const res = await fetch(`${svc.httpUrl}/api/cameras/cam-1/snapshot`, {
+      headers: { authorization: `Bearer ${t}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/jpeg');
     const jpeg = Buffer.from(await res.arrayBuffer());
     expect(jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
     const row = svc.svc
       .need('store')
-      .db.prepare("SELECT actor, action, target FROM audit_log WHERE action = 'footage.view' ORDER BY seq DESC LIMIT 1")
+      .db.prepare(
+        "SELECT actor, action, target FROM audit_log WHERE action = 'footage.view' ORDER BY seq DESC LIMIT 1",
+      )
       .get();
     expect(row).toEqual({ actor: 'op-city', action: 'footage.view', target: 'camera:cam-1' });
   });
@@ -213,9 +239,11 @@ describe.skip('camera REST API', () => {
     if (status === 200) {
       const row = svc.svc
         .need('store')
-        .db.prepare("SELECT actor, target FROM audit_log WHERE action = 'camera.ptz' ORDER BY seq DESC LIMIT 1")
+        .db.prepare(
+          "SELECT actor, target FROM audit_log WHERE action = 'camera.ptz' ORDER BY seq DESC LIMIT 1",
+        )
         .get();
-      expect(row).toEqual({ actor: t && `ptz-${role}-${scope}`, target: 'camera:cam-1' });
+      expect(row).toEqual({ actor: `ptz-${role}-${scope}`, target: 'camera:cam-1' });
     }
   });
 

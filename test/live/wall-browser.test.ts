@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../helpers/service.js';
 import { type LiveCity, startLiveCity } from './live-fixture.js';
 
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
@@ -93,6 +93,32 @@ describe('video wall in headless Chromium', () => {
     await page.keyboard.press('Escape');
     await page.waitForSelector('.live-full', { state: 'detached' });
     await expect.poll(() => viewersOf('cam-1', 'main')).toEqual([]);
+  });
+
+  it('falls back to JPEG snapshots in a browser without Media Source Extensions', async () => {
+    const ctx = await browser.newContext();
+    await ctx.addInitScript((t) => {
+      Reflect.deleteProperty(window, 'MediaSource');
+      Reflect.deleteProperty(window, 'ManagedMediaSource');
+      localStorage.setItem('sharpeyes.token', t);
+    }, token);
+    try {
+      const p = await ctx.newPage();
+      await p.goto(`${city.svc.httpUrl}/live/wall.html`);
+      const tile = '.live-wall-grid .live-tile[data-camera="cam-1"]';
+      await p.waitForSelector(`${tile}[data-state="jpeg"]`, { timeout: 20_000 });
+      await p.waitForFunction(
+        (sel) =>
+          ((document.querySelector(`${sel} img.live-jpeg`) as HTMLImageElement | null)?.naturalWidth ?? 0) >
+          0,
+        tile,
+        { timeout: 15_000 },
+      );
+      expect(await p.$eval(`${tile} .live-state`, (e) => e.textContent)).toBe('JPEG');
+      await p.screenshot({ path: join(ARTIFACTS, 'live-wall-jpeg.png') });
+    } finally {
+      await ctx.close();
+    }
   });
 
   it('puts an incident’s cameras on the first tiles with its colour until acknowledged', async () => {

@@ -137,6 +137,9 @@ describe('panels API', () => {
     p2 = new PanelSimulator({ url: svc.mqttUrl, id: 'panel-2', secret: 'secret-panel-2' });
     await p2.connect();
     await expect.poll(async () => (await store.incidents.get(ticket.id))?.state).toBe('resolved');
+    const metrics = await (await fetch(url('/metrics'))).text();
+    expect(metrics).toMatch(/^sharpeyes_panel_supervision_total\{type="trouble"\} 1$/m);
+    expect(metrics).toMatch(/^sharpeyes_panel_supervision_total\{type="restore"\} 1$/m);
     expect((await api<PanelView>(url('/api/panels/panel-2'), tokens['city'])).body).toMatchObject({
       online: true,
       commLost: false,

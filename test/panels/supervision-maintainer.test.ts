@@ -62,7 +62,7 @@ describe('panel supervision', () => {
     expect(ingested[0]).toMatchObject({
       source: 'system',
       site: 'shop-1',
-      detail: { reason: 'communication_lost', via: 'silent', lastSeen: new Date(T0).toISOString() },
+      detail: { reason: 'communication_lost', via: 'silent', silentSince: new Date(T0).toISOString() },
     });
     expect(sup.state('p-fast')).toMatchObject({ online: false, battery: 80, mains: true });
     // Still silent: no second trouble.
@@ -119,6 +119,23 @@ describe('panel supervision', () => {
     expect(ingested.filter((e) => e.device === 'p-slow').map((e) => e.type)).toEqual(['trouble']);
   });
 
+  it('after a long outage, a live panel has 10 s to reconnect before it counts as lost', async () => {
+    const first = make();
+    first.start();
+    first.seen('p-fast');
+    first.seen('p-slow');
+    await first.stop();
+    await vi.advanceTimersByTimeAsync(3_600_000); // the service was down an hour
+    const second = make();
+    second.start();
+    await vi.advanceTimersByTimeAsync(5_000);
+    second.seen('p-fast'); // reconnected in time
+    await vi.advanceTimersByTimeAsync(5_001);
+    await second.settled();
+    expect(keys()).toEqual(['trouble:p-slow']);
+    expect(ingested[0]?.detail).toMatchObject({ silentSince: new Date(T0).toISOString() });
+  });
+
   it('a loss already reported before the restart is not raised again, and its restore follows', async () => {
     const first = make();
     first.start();
@@ -151,7 +168,7 @@ describe('panel supervision', () => {
     new PanelStore(db.db).saveStates([{ ...first.state('p-fast')!, commLostSince: undefined }]);
     const second = make();
     second.start();
-    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(10_000);
     await second.settled();
     expect(ingested.map((e) => e.key)).toEqual([key, key]);
   });
@@ -163,8 +180,12 @@ describe('panel supervision', () => {
     await first.stop();
     const second = make();
     second.start();
+    expect(second.state('p-fast')).toMatchObject({ lastSeen: undefined, supervisedSince: T0 });
     await vi.advanceTimersByTimeAsync(12_500);
     await second.settled();
     expect(keys()).toContain('trouble:p-fast');
+    expect(ingested.find((e) => e.device === 'p-fast')?.detail).toMatchObject({
+      silentSince: new Date(T0).toISOString(),
+    });
   });
 });

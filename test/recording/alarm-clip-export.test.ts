@@ -134,6 +134,12 @@ describe('recording through the stream hub: alarm clip, playback, signed export'
       body: JSON.stringify({ cameras: ['cam-1', 'cam-2'], from, to, reason: 'case 2026/17' }),
     });
     expect(res.status).toBe(202);
+    expect(
+      rec.index
+        .locks()
+        .filter((l) => l.reason === `export ${res.body.id}`)
+        .map((l) => l.camera),
+    ).toEqual(['cam-1', 'cam-2']);
     const finished = await done;
     expect(finished.id).toBe(res.body.id);
     expect(progress.map((p) => p.state)).toContain('running');
@@ -212,6 +218,46 @@ describe('recording through the stream hub: alarm clip, playback, signed export'
       expect(readdirSync(join(svc.dataDir, 'exports'))).toEqual(files);
     },
   );
+
+  it.each([
+    [
+      'a reversed range',
+      'recordings?camera=cam-1&from=2026-01-02T00:00:10Z&to=2026-01-02T00:00:00Z',
+      400,
+      'bad_range',
+    ],
+    [
+      'an unknown camera',
+      'recordings?camera=cam-9&from=2026-01-02T00:00:00Z&to=2026-01-02T00:00:10Z',
+      404,
+      'not_found',
+    ],
+    [
+      'a path trick',
+      'recordings?camera=..%2Fetc&from=2026-01-02T00:00:00Z&to=2026-01-02T00:00:10Z',
+      400,
+      'bad_request',
+    ],
+    ['a bad instant', 'recordings?camera=cam-1&from=yesterday&to=2026-01-02T00:00:10Z', 400, 'bad_request'],
+    [
+      'playback with no footage',
+      'recordings/play?camera=cam-1&from=2020-01-02T00:00:00Z&to=2020-01-02T00:00:10Z',
+      404,
+      'no_footage',
+    ],
+    [
+      'out-of-scope playback',
+      'recordings/play?camera=cam-2&from=2020-01-02T00:00:00Z&to=2020-01-02T00:00:10Z',
+      404,
+      'not_found',
+    ],
+  ])('refuses %s on the timeline and playback routes', async (_what, path, status, code) => {
+    const token = await svc.login('op-north', 'operator', 'north');
+    const views = svc.svc.need('audit').list({ action: 'footage.view' }).length;
+    const res = await api<{ error: { code: string } }>(`${svc.httpUrl}/api/${path}`, token);
+    expect([res.status, res.body.error.code]).toEqual([status, code]);
+    expect(svc.svc.need('audit').list({ action: 'footage.view' })).toHaveLength(views);
+  });
 
   it('records the time the camera was unreachable as a gap, then records again', async () => {
     const before = rec.index.lastSegment('cam-2')!;

@@ -1,7 +1,10 @@
 import { readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { probe, recordTestFootage, tempRecordingStore } from './recording-fixture.js';
+import { silentLogger } from '../../src/log.js';
+import { assembleClip } from '../../streams/clip-assembler.js';
+import { CameraRecorder } from '../../streams/recorder.js';
+import { feedTestStream, probe, recordTestFootage, tempRecordingStore } from './recording-fixture.js';
 
 const BASE = Date.UTC(2026, 0, 2, 3, 4, 5, 0);
 
@@ -62,5 +65,60 @@ describe('recorder: segments from a real H.264 fMP4 stream', () => {
     const [seg] = store.index.segments(camera, 0, Number.MAX_SAFE_INTEGER);
     expect(seg!.path.split('/')[0]).toBe(dir);
     expect(seg!.path.split('/')).toHaveLength(3);
+  });
+
+  it('footage still in the open segment is waited for and clipped without waiting for the cut', async () => {
+    store = tempRecordingStore();
+    const rec = new CameraRecorder('cam-1', {
+      index: store.index,
+      storageFor: () => store.storage,
+      segmentSeconds: 30,
+      log: silentLogger,
+    });
+    const covered = rec.waitFor(BASE + 2500, 60_000);
+    await feedTestStream(rec, { baseMs: BASE, seconds: 4 });
+    expect(await covered).toBe(true);
+    expect(store.index.segments('cam-1', 0, Number.MAX_SAFE_INTEGER)).toEqual([]);
+    const open = rec.openSegment();
+    expect(open).toMatchObject({ startMs: BASE, endMs: BASE + 4000 });
+    const clip = await assembleClip({
+      index: store.index,
+      camera: 'cam-1',
+      fromMs: BASE + 1000,
+      toMs: BASE + 2500,
+      out: join(store.dir, 'open.mp4'),
+      open,
+    });
+    expect((await probe(clip.file)).frames).toBe(100);
+    // Nothing more comes: a wait beyond the footage ends false at its timeout.
+    expect(await rec.waitFor(BASE + 60_000, 20)).toBe(false);
+    rec.onEnd('done');
+    expect(store.index.segments('cam-1', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(1);
+  });
+
+  it('a write error never throws into the hub; recording starts again at the next keyframe', async () => {
+    store = tempRecordingStore();
+    let broken = true;
+    const rec = new CameraRecorder('cam-1', {
+      index: store.index,
+      // A path under a regular file cannot be created (ENOTDIR), like a full or failed disk.
+      storageFor: () => (broken ? join(store.dir, 'test.db', 'recordings') : store.storage),
+      segmentSeconds: 2,
+      log: silentLogger,
+    });
+    await feedTestStream(
+      {
+        onInit: (i) => rec.onInit(i),
+        onFragment: (f) => {
+          if (f.wallclock >= BASE + 2000) broken = false;
+          rec.onFragment(f);
+        },
+      },
+      { baseMs: BASE, seconds: 4 },
+    );
+    rec.onEnd('done');
+    expect(store.index.segments('cam-1', 0, Number.MAX_SAFE_INTEGER).map((s) => s.startMs - BASE)).toEqual([
+      2000,
+    ]);
   });
 });

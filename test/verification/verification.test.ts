@@ -23,7 +23,13 @@ let svc: TestService;
 function cityYaml(): string {
   const city = YAML.parse(TEST_CITY_YAML);
   city.jurisdictions[0].children[1].children = [{ id: 'south-grid-1', name: 'South grid 1' }];
-  city.sites.push({ id: 'school-3', name: 'School Three', jurisdiction: 'south-grid-1', kind: 'school', location: { lat: 39.3, lon: 112.4 } });
+  city.sites.push({
+    id: 'school-3',
+    name: 'School Three',
+    jurisdiction: 'south-grid-1',
+    kind: 'school',
+    location: { lat: 39.3, lon: 112.4 },
+  });
   city.panels.push({ id: 'panel-3', site: 'school-3', secret: 'secret-panel-3', heartbeatSeconds: 30 });
   city.panels[0].zones['1'].cameras = ['cam-person'];
   city.cameras = [
@@ -116,7 +122,11 @@ describe('alarm verification', () => {
       .need('store')
       .db.prepare("SELECT actor, action, target FROM audit_log WHERE action = 'footage.view'")
       .all();
-    expect(audit).toContainEqual({ actor: 'op-north', action: 'footage.view', target: `incident:${pushed.id}` });
+    expect(audit).toContainEqual({
+      actor: 'op-north',
+      action: 'footage.view',
+      target: `incident:${pushed.id}`,
+    });
   });
 
   it.each([
@@ -134,12 +144,18 @@ describe('alarm verification', () => {
 
   it('scopes the verification and its frame like the incident: 404 out of scope, 401 without a token', async () => {
     const token = await svc.login('op-north', 'operator', 'north');
-    const list = await api<{ incidents: VerifiedIncident[] }>(`${svc.httpUrl}/api/incidents?site=shop-1`, token);
+    const list = await api<{ incidents: VerifiedIncident[] }>(
+      `${svc.httpUrl}/api/incidents?site=shop-1`,
+      token,
+    );
     const inc = list.body.incidents.find((i) => i.verification?.status === 'person_seen')!;
     expect(inc).toBeDefined();
     const south = await svc.login('op-south', 'operator', 'south');
     for (const path of ['verification', 'verification/frame']) {
-      const out = await api<{ error: { code: string } }>(`${svc.httpUrl}/api/incidents/${inc.id}/${path}`, south);
+      const out = await api<{ error: { code: string } }>(
+        `${svc.httpUrl}/api/incidents/${inc.id}/${path}`,
+        south,
+      );
       expect(out.status).toBe(404);
       expect(out.body.error.code).toBe('not_found');
       expect((await fetch(`${svc.httpUrl}/api/incidents/${inc.id}/${path}`)).status).toBe(401);

@@ -63,7 +63,7 @@ describe('console with live video, recordings and export', () => {
     await expect
       .poll(() => playing(page, '#incident-view .video-box[data-camera="cam-shop-1"]'), { timeout: 20_000 })
       .toBe(true);
-    await shot(page, '11-incident-live');
+    await shot(page, '12-incident-live');
   });
 
   it('the video wall embeds the live wall', async () => {
@@ -72,7 +72,8 @@ describe('console with live video, recordings and export', () => {
     // The operator takes the shop camera from the tree onto the wall (double-click: first free tile).
     await page.locator('#wall-view .live-tree-camera-name[data-camera="cam-shop-1"]').dblclick();
     await expect.poll(() => page.locator('#wall-view video').count(), { timeout: 15_000 }).toBeGreaterThan(0);
-    await shot(page, '12-wall-live');
+    await expect.poll(() => playing(page, '#wall-view'), { timeout: 20_000 }).toBe(true);
+    await shot(page, '13-wall-live');
   });
 
   it('the investigator finds the footage, plays it and exports it with progress', async () => {
@@ -96,6 +97,6 @@ describe('console with live video, recordings and export', () => {
     expect(await page.locator('#inv-export pre').last().textContent()).toMatch(
       /^npx sharpeyes verify sharpeyes-export-.+\.zip$/,
     );
-    await shot(page, '13-investigate-export');
+    await shot(page, '14-investigate-export');
   });
 });

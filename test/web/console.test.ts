@@ -179,6 +179,23 @@ describe('operator console in headless Chromium', () => {
       await expect.poll(() => page.locator('#map-box').textContent()).toBe('—');
     }
     await shot(page, '05-map');
+    if (sites.status === 200) {
+      // The wheel zooms in at the cursor: the drawn longitude span shrinks.
+      const span = () =>
+        page.evaluate(() => {
+          const v = (
+            document.querySelector('#map-box svg') as unknown as { view: { minLon: number; maxLon: number } }
+          ).view;
+          return v.maxLon - v.minLon;
+        });
+      const before = await span();
+      const box = (await page.locator('#map-box svg').boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.wheel(0, -200);
+      await expect.poll(span).toBeLessThan(before);
+      await page.locator('#map-fit').click();
+      await expect.poll(span).toBeCloseTo(before, 6);
+    }
     await page.goto(`${svc.httpUrl}/#/wall`);
     await page.locator('#wall-view').waitFor();
     await shot(page, '06-wall');
@@ -241,6 +258,59 @@ describe('operator console in headless Chromium', () => {
     await ctx.close();
   });
 
+  it('a supervisor sees the escalations nobody answered, response times and site ratings', async () => {
+    const password = await addUser(svc, 'sup-city', 'supervisor', 'city');
+    const ctx = await browser.newContext({ viewport: HALL, locale: 'zh-CN' });
+    const sup = await ctx.newPage();
+    await loginInPage(sup, svc.httpUrl, 'sup-city', password);
+    await sup.locator('#nav a[data-nav=reports]').click();
+    await sup.locator(`#rep-escalated tr[data-id="${bankIncident.id}"]`).waitFor();
+    await expect.poll(() => sup.locator('#rep-ratings tr[data-site]').count()).toBe(5);
+    await expect.poll(() => sup.locator('#rep-times').textContent()).toContain('北城派出所');
+    await shot(sup, '11-reports');
+    await ctx.close();
+  });
+
+  it.each([
+    ['day shift into night', '2026-11-22T19:58:00', '2026-11-22T20:01:00'],
+    ['night shift across midnight into day', '2026-11-22T23:30:00', '2026-11-23T08:00:30'],
+  ])('the mute lapses when the shift changes (%s)', async (_name, before, after) => {
+    const ctx = await browser.newContext({ viewport: LAPTOP, locale: 'zh-CN' });
+    await ctx.clock.install({ time: new Date(before) });
+    const p = await ctx.newPage();
+    // One user per case: logins are rate-limited per username (3 a minute in this city).
+    const user = `op-shift-${before.slice(11, 13)}`;
+    await loginInPage(p, svc.httpUrl, user, await addUser(svc, user, 'operator', 'city'));
+    await p.locator('#mute').click();
+    await expect.poll(() => p.locator('#mute').textContent()).toContain('本班静音');
+    await p.reload();
+    await expect.poll(() => p.locator('#mute').textContent()).toContain('本班静音');
+    // The mute is the user's, not the browser's: another desk (fresh browser) in the same shift has it.
+    const desk2 = await browser.newContext({ viewport: LAPTOP, locale: 'zh-CN' });
+    await desk2.clock.install({ time: new Date(before) });
+    const p2 = await desk2.newPage();
+    await loginInPage(p2, svc.httpUrl, user, `pw-${user}-123`);
+    await expect.poll(() => p2.locator('#mute').textContent()).toContain('本班静音');
+    await desk2.close();
+    await ctx.clock.setSystemTime(new Date(after));
+    await p.reload();
+    await expect.poll(() => p.locator('#mute').textContent()).toContain('铃声开');
+    await ctx.close();
+  });
+
+  it('an investigator searches and views but has no incident actions', async () => {
+    const password = await addUser(svc, 'inv-city', 'investigator', 'city');
+    const ctx = await browser.newContext({ viewport: LAPTOP, locale: 'zh-CN' });
+    const inv = await ctx.newPage();
+    await loginInPage(inv, svc.httpUrl, 'inv-city', password);
+    expect(await inv.locator('#nav a').allTextContents()).toEqual(['调查取证', '辖区地图', '视频墙']);
+    await inv.locator(`.inv-incidents tr[data-id="${shopIncident.id}"]`).waitFor();
+    await inv.goto(`${svc.httpUrl}/#/incident/${shopIncident.id}`);
+    await inv.locator('#timeline li').first().waitFor();
+    expect(await inv.locator('.incident-head button.act').count()).toBe(0);
+    await ctx.close();
+  });
+
   it('switches language and remembers it', async () => {
     await page.goto(`${svc.httpUrl}/#/queue`);
     await page.locator('#queue-list').waitFor();
@@ -248,6 +318,15 @@ describe('operator console in headless Chromium', () => {
     await expect.poll(() => page.locator('#nav a').first().textContent()).toBe('Alarm queue');
     await expect.poll(() => page.locator('.queue-head').textContent()).toContain('Site');
     await shot(page, '10-queue-english');
+    // Saved for the user on the server too, so it follows them to another desk.
+    const token = await page.evaluate(() => localStorage.getItem('sharpeyes.token'));
+    await expect
+      .poll(
+        async () =>
+          (await api<{ prefs: { lang?: string } }>(`${svc.httpUrl}/api/console/prefs`, token!)).body.prefs
+            .lang,
+      )
+      .toBe('en');
     await page.reload();
     await expect.poll(() => page.locator('#nav a').first().textContent()).toBe('Alarm queue');
     await page.locator('#lang').click();

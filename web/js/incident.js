@@ -6,7 +6,7 @@ import { fmtAge, fmtDateTime, fmtTime, t, tv } from './i18n.js';
 import { liveTile, snapshotImg } from './live.js';
 import { openBySite } from './map.js';
 import { drawMap } from './map-svg.js';
-import { camerasOfSite, siteOf, state, subscribe, upsertIncident } from './state.js';
+import { camerasOfSite, jurisdictionName, siteOf, state, subscribe, upsertIncident } from './state.js';
 import {
   ACTION_LABEL,
   act,
@@ -92,6 +92,14 @@ function verificationView(v) {
 export function mount(root, [id]) {
   let inc = state.incidents.get(id);
   let tiles = [];
+  // Elements that must survive a re-render (an update arriving while the operator plays the clip or
+  // types a note): made once per key and moved into each new render. Snapshots are fetched once,
+  // not on every update (each fetch of footage is an audit entry).
+  const kept = new Map();
+  const keep = (key, make) => {
+    if (!kept.has(key)) kept.set(key, make());
+    return kept.get(key);
+  };
   /** Cameras linked to the incident's zones (live API), else every camera of the site. */
   let linked;
   let verification;
@@ -183,7 +191,7 @@ export function mount(root, [id]) {
                     void addNote(e.target.elements.note);
                   },
                 },
-                h('textarea', { name: 'note', rows: 2, placeholder: t('noteOptional') }),
+                keep('note', () => h('textarea', { name: 'note', rows: 2, placeholder: t('noteOptional') })),
                 h('button', { type: 'submit' }, t('addNote')),
               )
             : null,
@@ -209,7 +217,9 @@ export function mount(root, [id]) {
                     h(
                       'div',
                       { class: 'clip' },
-                      h('video', { controls: true, preload: 'metadata', src: withToken(c.url) }),
+                      keep(`clip:${c.url}`, () =>
+                        h('video', { controls: true, preload: 'metadata', src: withToken(c.url) }),
+                      ),
                       h(
                         'div',
                         { class: 'muted' },
@@ -224,18 +234,22 @@ export function mount(root, [id]) {
               {},
               h('h3', {}, t('snapshot')),
               inc.clips?.[0]?.url
-                ? h(
-                    'div',
-                    { class: 'video-box' },
-                    h('img', {
-                      src: withToken(`${inc.clips[0].url}/snapshot`),
-                      alt: t('snapshot'),
-                      onerror: (e) =>
-                        e.target.replaceWith(firstCam ? snapshotImg(firstCam.id).el : t('noData')),
-                    }),
+                ? keep(`snap:${inc.clips[0].url}`, () =>
+                    h(
+                      'div',
+                      { class: 'video-box' },
+                      h('img', {
+                        src: withToken(`${inc.clips[0].url}/snapshot`),
+                        alt: t('snapshot'),
+                        onerror: (e) =>
+                          e.target.replaceWith(firstCam ? snapshotImg(firstCam.id).el : t('noData')),
+                      }),
+                    ),
                   )
                 : firstCam
-                  ? h('div', { class: 'video-box' }, snapshotImg(firstCam.id).el)
+                  ? keep(`cam:${firstCam.id}`, () =>
+                      h('div', { class: 'video-box' }, snapshotImg(firstCam.id).el),
+                    )
                   : h('span', { class: 'muted' }, t('noData')),
             ),
           ),
@@ -251,6 +265,8 @@ export function mount(root, [id]) {
             h('dd', {}, site?.name ?? inc.site),
             h('dt', {}, t('address')),
             h('dd', {}, site?.address ?? t('noData')),
+            h('dt', {}, t('jurisdiction')),
+            h('dd', {}, jurisdictionName(inc.jurisdiction)),
             h('dt', {}, t('position')),
             h(
               'dd',
@@ -380,6 +396,7 @@ export function mount(root, [id]) {
     });
   document.addEventListener('keydown', onKey);
   const off = subscribe((kind, payload) => {
+    if (kind === 'reference' && inc) render();
     if (kind === 'incident' && payload.id === id) {
       inc = payload;
       render();

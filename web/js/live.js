@@ -5,7 +5,7 @@ import { getToken, withToken } from './api.js';
 import { h } from './dom.js';
 import { t } from './i18n.js';
 
-const CANDIDATES = ['/live/mse-player.js', '/live/player.js', '/live/live-player.js'];
+const CANDIDATES = ['/live/player.js', '/live/mse-player.js'];
 let found;
 
 export async function playerModule() {

@@ -5,8 +5,9 @@ import { fill, h } from './dom.js';
 import { fmtAge, fmtTime, t } from './i18n.js';
 import { icon } from './icons.js';
 import { snapshotImg } from './live.js';
+import { pushPref } from './prefs.js';
 import { isMuted, onSoundChange } from './sound.js';
-import { camerasOfSite, isOpen, siteName, siteOf, state, subscribe } from './state.js';
+import { camerasOfSite, isOpen, jurisdictionName, siteName, siteOf, state, subscribe } from './state.js';
 import {
   ACTION_LABEL,
   canAct,
@@ -60,6 +61,7 @@ export function mount(root) {
             onclick: () => {
               filter = f;
               localStorage.setItem(FILTER_KEY, f);
+              pushPref('queueFilter', f);
               render();
             },
           },
@@ -121,7 +123,7 @@ export function mount(root) {
         'span',
         { class: 'c-site' },
         h('b', {}, siteName(inc.site)),
-        h('small', {}, site?.address ?? inc.jurisdiction),
+        h('small', {}, site?.address ?? jurisdictionName(inc.jurisdiction)),
       ),
       h('span', { class: 'c-type' }, h('b', {}, incidentType(inc)), h('small', {}, incidentZone(inc))),
       h('span', { class: 'c-state' }, stateChip(inc.state), escalationBadge(inc)),
@@ -170,7 +172,7 @@ export function mount(root) {
           'div',
           {},
           h('h2', {}, siteName(inc.site)),
-          h('div', { class: 'muted' }, site?.address ?? inc.jurisdiction),
+          h('div', { class: 'muted' }, site?.address ?? jurisdictionName(inc.jurisdiction)),
         ),
       ),
       h(
@@ -193,7 +195,7 @@ export function mount(root) {
             : t('noData'),
         ),
       ),
-      cam ? h('div', { class: 'side-snap' }, snapshotImg(cam.id).el) : null,
+      cam ? sideSnap(cam.id) : null,
       h('div', { class: 'side-actions' }, actions),
       h(
         'a',
@@ -203,6 +205,15 @@ export function mount(root) {
         t('open'),
       ),
     );
+  }
+
+  // The side snapshot is fetched when the selected camera changes, not on every queue update
+  // (each fetch of footage is an audit entry).
+  let snap;
+  function sideSnap(cameraId) {
+    if (snap?.camera !== cameraId)
+      snap = { camera: cameraId, el: h('div', { class: 'side-snap' }, snapshotImg(cameraId).el) };
+    return snap.el;
   }
 
   function render() {

@@ -50,6 +50,22 @@ export function siteName(id) {
   return state.sites.get(id)?.name ?? id;
 }
 
+let treeNames;
+/** Display name of a jurisdiction node (from /api/tree), or its id. */
+export function jurisdictionName(id) {
+  if (!treeNames) {
+    treeNames = new Map();
+    const walk = (list) => {
+      for (const n of list ?? []) {
+        treeNames.set(n.id, n.name);
+        walk(n.children);
+      }
+    };
+    walk(state.tree);
+  }
+  return treeNames.get(id) ?? id;
+}
+
 export function camerasOfSite(site) {
   return state.cameras.filter((c) => c.site === site);
 }
@@ -110,7 +126,18 @@ export async function loadReference() {
   state.units = units?.units ?? [];
   state.available.tree = Array.isArray(tree?.roots);
   state.tree = tree?.roots ?? [];
+  treeNames = undefined;
   emit('reference');
+}
+
+/** Units change state as they are dispatched; views refresh them after an action. */
+export async function loadUnits() {
+  if (!state.available.units) return;
+  const res = await optional('/api/units');
+  if (Array.isArray(res?.units)) {
+    state.units = res.units;
+    emit('reference');
+  }
 }
 
 export function connectSocket(onUnauthenticated) {

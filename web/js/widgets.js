@@ -3,7 +3,7 @@
 import { api } from './api.js';
 import { h, toast } from './dom.js';
 import { fmtAge, t, tv } from './i18n.js';
-import { state, upsertIncident } from './state.js';
+import { loadUnits, state, upsertIncident } from './state.js';
 
 export function priorityBadge(p) {
   return h('span', { class: `prio prio-${p}`, title: `P${p}` }, `P${p}`);
@@ -123,6 +123,8 @@ export async function act(inc, to, extra = {}) {
     if (extra.unit) body.unit = extra.unit;
     const updated = await api(`/api/incidents/${current.id}/${ROUTE[to]}`, { method: 'POST', body });
     upsertIncident(updated);
+    if (to === 'dispatched' || to === 'on_scene' || to === 'resolved' || to === 'false_alarm')
+      void loadUnits().catch(() => undefined);
     return updated;
   } catch (err) {
     toast(err.message, 'error');

@@ -33,7 +33,6 @@ export class MsePlayer {
     this.status = { state: 'connecting', latencyMs: undefined, skipped: 0, mode: 'mse' };
     this.stopped = true;
     this.retryMs = 500;
-    this.timeline = [];
     this.queue = [];
     this.offsetMs = 0;
     video.livePlayer = this; // for diagnostics and tests
@@ -124,7 +123,10 @@ export class MsePlayer {
         if (this.ms !== ms) return;
         this.sb = ms.addSourceBuffer(codec);
         this.sb.mode = 'segments';
-        this.sb.addEventListener('updateend', () => this.pump());
+        this.sb.addEventListener('updateend', () => {
+          this.markAppended();
+          this.pump();
+        });
         this.pump();
       },
       { once: true },
@@ -134,7 +136,8 @@ export class MsePlayer {
   resetMedia() {
     this.sb = undefined;
     this.queue = [];
-    this.timeline = [];
+    this.mark = undefined;
+    this.appending = undefined;
     if (this.ms) {
       this.ms = undefined;
       this.video.removeAttribute('src');
@@ -152,10 +155,7 @@ export class MsePlayer {
       return; // updateend pumps again
     }
     const { buf, meta } = this.queue.shift();
-    if (meta) {
-      this.timeline.push({ t: meta.decodeTime / meta.timescale, wall: meta.wallclock });
-      if (this.timeline.length > 200) this.timeline.splice(0, 100);
-    }
+    this.appending = meta;
     try {
       sb.appendBuffer(buf);
       this.lastAppend = Date.now();
@@ -187,17 +187,24 @@ export class MsePlayer {
     this.setStatus(fresh ? { state: 'live', latencyMs: this.latency() } : { state: 'lost' });
   }
 
-  /** Server-arrival-to-screen time of the frame at the playhead, in ms. */
+  /** A fragment with a header is in: its last frame (the buffer's end) reached the server at `wall`. */
+  markAppended() {
+    const meta = this.appending;
+    this.appending = undefined;
+    const b = this.sb?.buffered;
+    if (!meta || !b?.length) return;
+    this.mark = { end: b.end(b.length - 1), wall: meta.wallclock };
+  }
+
+  /**
+   * Server-arrival-to-screen time of the frame at the playhead, in ms. Live media runs in real time,
+   * so the frame at t reached the server (mark.end - t) before (or after) the marked fragment did.
+   */
   latency() {
-    const t = this.video.currentTime;
-    const tl = this.timeline;
-    let i = tl.length - 1;
-    while (i >= 0 && tl[i].t > t) i--;
-    if (i < 0) return undefined;
-    // The fragment arrived once its last frame was in; the frame at t was captured (end - t) earlier.
-    const fragEnd = tl[i + 1]?.t ?? this.video.buffered.end(this.video.buffered.length - 1);
-    const captured = tl[i].wall - Math.max(0, fragEnd - t) * 1000;
-    return Math.max(0, Math.round(Date.now() + this.offsetMs - captured));
+    if (!this.mark) return undefined;
+    const shown = this.video.currentTime;
+    const arrived = this.mark.wall - (this.mark.end - shown) * 1000;
+    return Math.max(0, Math.round(Date.now() + this.offsetMs - arrived));
   }
 
   fallbackToJpeg(codec) {

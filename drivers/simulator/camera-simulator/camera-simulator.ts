@@ -5,10 +5,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { passwordDigest } from '../../onvif/onvif-soap.js';
-import { attr, child, path, parseXml, text, type XmlNode } from '../../onvif/onvif-xml.js';
+import { attr, child, parseXml, path, text, type XmlNode } from '../../onvif/onvif-xml.js';
 import { type RtspSource, startRtspSource } from '../rtsp-source.js';
 import * as R from './onvif-replies.js';
-import { SimEventQueue, type SimEventKind } from './sim-events.js';
+import { type SimEventKind, SimEventQueue } from './sim-events.js';
 
 export interface CameraSimulatorOptions {
   /** HTTP port of the ONVIF services; 0 = free port. */
@@ -76,6 +76,16 @@ export class CameraSimulator {
         ? { username: this.opts.username, password: this.opts.password ?? '' }
         : {}),
     });
+    try {
+      await this.listen();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    return this;
+  }
+
+  private async listen(): Promise<void> {
     this.http = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
@@ -87,7 +97,6 @@ export class CameraSimulator {
     });
     this.port = (this.http.address() as AddressInfo).port;
     await this.startDiscovery();
-    return this;
   }
 
   async stop(): Promise<void> {
@@ -96,6 +105,7 @@ export class CameraSimulator {
     this.udp = undefined;
     if (this.http) {
       this.http.closeAllConnections();
+      // close() reports "not running" when listen never succeeded; either way it is closed now.
       await new Promise<void>((resolve) => this.http!.close(() => resolve()));
       this.http = undefined;
     }
@@ -105,6 +115,11 @@ export class CameraSimulator {
   /** Raises an ONVIF event (motion/tamper/video_loss) to every PullPoint subscriber. */
   raise(kind: SimEventKind, active = true): void {
     this.events.raise(kind, active);
+  }
+
+  /** Drops every PullPoint subscription, as a camera whose event service restarts does. */
+  forgetSubscriptions(): void {
+    this.events.forgetAll();
   }
 
   async drop(): Promise<void> {
@@ -172,7 +187,8 @@ export class CameraSimulator {
     }
     const op = child(bodyNode, action) ?? {};
     const out = await this.answer(url.pathname, action, op);
-    if (out === undefined) return send(R.fault('Receiver', 'ter:ActionNotSupported', `${action} not supported`), 400);
+    if (out === undefined)
+      return send(R.fault('Receiver', 'ter:ActionNotSupported', `${action} not supported`), 400);
     send(out.xml, out.status ?? 200);
   }
 
@@ -197,7 +213,14 @@ export class CameraSimulator {
         return {
           xml: R.profiles([
             { token: 'Profile_1', name: 'mainStream', width: w, height: h, fps, ptz: true },
-            { token: 'Profile_2', name: 'subStream', width: Math.round(w / 4) * 2, height: Math.round(h / 4) * 2, fps, ptz: false },
+            {
+              token: 'Profile_2',
+              name: 'subStream',
+              width: Math.round(w / 4) * 2,
+              height: Math.round(h / 4) * 2,
+              fps,
+              ptz: false,
+            },
           ]),
         };
       case 'GetStreamUri': {
@@ -253,7 +276,19 @@ export class CameraSimulator {
     this.snapshot ??= (
       await run(
         'ffmpeg',
-        ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=1', '-frames:v', '1', '-f', 'mjpeg', 'pipe:1'],
+        [
+          '-v',
+          'error',
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc=size=640x360:rate=1',
+          '-frames:v',
+          '1',
+          '-f',
+          'mjpeg',
+          'pipe:1',
+        ],
         { encoding: 'buffer', maxBuffer: 8 << 20 },
       )
     ).stdout;

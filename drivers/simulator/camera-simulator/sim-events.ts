@@ -37,6 +37,11 @@ export class SimEventQueue {
     }
   }
 
+  forgetAll(): void {
+    for (const s of this.subs.values()) s.waiter?.();
+    this.subs.clear();
+  }
+
   close(): void {
     this.closed = true;
     for (const s of this.subs.values()) s.waiter?.();

@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PanelSimulator } from '../../../drivers/simulator/panel-simulator.js';
@@ -63,6 +66,8 @@ describe('external broker (real Mosquitto)', () => {
   afterAll(async () => {
     await svc?.close();
     await broker?.stop();
+    // The first service keeps its data for the restart test; remove it even when that test did not run.
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('a panic through Mosquitto is committed, opens an incident, and the panel hears the ack', async () => {
@@ -130,6 +135,21 @@ describe('external broker (real Mosquitto)', () => {
     await new Promise((r) => setTimeout(r, 300));
     await pub(broker, 'panel-2', 'sharpeyes/panels/panel-2/event', event(`private-${randomUUID()}`, 'test'));
     expect((await sub).stdout).toBe('');
+  });
+
+  it('a service with a wrong broker password fails to start, naming the broker without its credentials', async () => {
+    const bad = TEST_CITY_YAML.replace(
+      'mqtt: { embedded: { port: 0, host: 127.0.0.1 } }',
+      `mqtt: { url: "mqtt://sharpeyes-core:wrong@127.0.0.1:${broker.port}", clientId: bad-${clientId} }`,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-ext-bad-'));
+    const err = await startTestService({ yaml: bad, dataDir: dir }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    rmSync(dir, { recursive: true, force: true });
+    expect(err?.message).toMatch(/cannot use the external broker mqtt:\/\/\[redacted\]@127\.0\.0\.1/);
+    expect(err?.message).not.toContain('wrong');
   });
 
   it('a wrong secret is refused by the broker', async () => {

@@ -98,6 +98,7 @@ export async function startMosquitto(
     await Promise.race([waitForPort(port), exited]);
   } catch (err) {
     proc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
     throw new Error(`mosquitto did not start: ${stderr}`, { cause: err });
   }
   return {

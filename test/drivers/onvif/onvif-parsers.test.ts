@@ -65,8 +65,16 @@ describe('device service', () => {
   });
 
   it.each([
-    ['http://192.168.1.64/onvif/Media', 'http://203.0.113.7:8081/onvif/device_service', 'http://203.0.113.7:8081/onvif/Media'],
-    ['http://0.0.0.0/onvif/ptz', 'https://cam.example:443/onvif/device_service', 'https://cam.example/onvif/ptz'],
+    [
+      'http://192.168.1.64/onvif/Media',
+      'http://203.0.113.7:8081/onvif/device_service',
+      'http://203.0.113.7:8081/onvif/Media',
+    ],
+    [
+      'http://0.0.0.0/onvif/ptz',
+      'https://cam.example:443/onvif/device_service',
+      'https://cam.example/onvif/ptz',
+    ],
   ])('rebase(%s) onto the reached host', (xaddr, reached, want) => {
     expect(rebase(xaddr, reached)).toBe(want);
   });
@@ -129,7 +137,11 @@ describe('media service', () => {
 describe('PTZ service', () => {
   it.each([
     ['hikvision-presets.xml', ['1', '2', '3'], ['front door', 'counter', '3']],
-    ['axis-presets.xml', ['c2b3d7a0-0b1f-4f3c-9d55-000000000001', 'c2b3d7a0-0b1f-4f3c-9d55-000000000002'], ['Home', 'Entrance']],
+    [
+      'axis-presets.xml',
+      ['c2b3d7a0-0b1f-4f3c-9d55-000000000001', 'c2b3d7a0-0b1f-4f3c-9d55-000000000002'],
+      ['Home', 'Entrance'],
+    ],
   ])('%s → preset tokens and names', (file, tokens, names) => {
     const presets = parsePresets(body(file));
     expect(presets.map((p) => p.token)).toEqual(tokens);
@@ -149,7 +161,10 @@ describe('PTZ service', () => {
 
 describe('events service', () => {
   it.each([
-    ['hikvision-create-pullpoint.xml', 'http://192.168.1.64/onvif/Events/PullSubManager_2024-03-01T10:00:00Z_0'],
+    [
+      'hikvision-create-pullpoint.xml',
+      'http://192.168.1.64/onvif/Events/PullSubManager_2024-03-01T10:00:00Z_0',
+    ],
     ['axis-create-pullpoint.xml', 'http://10.0.0.9/onvif/services'],
   ])('%s → subscription address', (file, address) => {
     const sub = parseSubscription(body(file));
@@ -168,7 +183,12 @@ describe('events service', () => {
       'dahua-pull-tamper-initialized.xml',
       [
         { kind: 'tamper', active: false, operation: 'Initialized' },
-        { kind: 'tamper', active: true, operation: 'Changed', topic: 'VideoSource/GlobalSceneChange/ImagingService' },
+        {
+          kind: 'tamper',
+          active: true,
+          operation: 'Changed',
+          topic: 'VideoSource/GlobalSceneChange/ImagingService',
+        },
       ],
     ],
     // No PropertyOperation attribute: treated as a change.
@@ -178,7 +198,7 @@ describe('events service', () => {
     const { messages } = parseNotifications(body(file));
     const events = messages.map(classify).filter((e) => e !== undefined);
     expect(events).toHaveLength(want.length);
-    want.forEach((w, i) => expect(events[i]).toMatchObject(w));
+    for (const [i, w] of want.entries()) expect(events[i]).toMatchObject(w);
   });
 
   it('keeps source items of a notification', () => {
@@ -228,11 +248,18 @@ describe('WS-Discovery', () => {
         urn: 'urn:uuid:54575a64-3435-3230-3430-bcbac2000000',
         name: 'HIKVISION DS-2CD2143G2-I',
         hardware: 'DS-2CD2143G2-I',
-        xaddrs: ['http://192.168.1.64/onvif/device_service', 'http://[fe80::bab8:c2ff:fe00:0]/onvif/device_service'],
+        xaddrs: [
+          'http://192.168.1.64/onvif/device_service',
+          'http://[fe80::bab8:c2ff:fe00:0]/onvif/device_service',
+        ],
       },
     ],
     // Dahua leaves RelatesTo out: accepted whatever probe we sent.
-    ['dahua-probe-match-no-relates.xml', 'urn:uuid:probe-2', { name: 'Dahua', hardware: 'IPC-HDW2431T-AS-S2' }],
+    [
+      'dahua-probe-match-no-relates.xml',
+      'urn:uuid:probe-2',
+      { name: 'Dahua', hardware: 'IPC-HDW2431T-AS-S2' },
+    ],
   ])('%s → device', (file, relatesTo, want) => {
     const [d] = parseProbeMatches(xml(file), '192.0.2.1:3702', relatesTo);
     expect(d).toMatchObject(want);

@@ -1,12 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grabJpeg, startFrameReader } from '../../../drivers/rtsp/rtsp-frame-reader.js';
 import { parseChallenge, parseSdp, probeRtsp } from '../../../drivers/rtsp/rtsp-probe.js';
-import { parseRtspUrl, RtspError, redactRtspUrl, rtspWithCredentials } from '../../../drivers/rtsp/rtsp-url.js';
+import {
+  parseRtspUrl,
+  RtspError,
+  redactRtspUrl,
+  rtspWithCredentials,
+} from '../../../drivers/rtsp/rtsp-url.js';
 import { type RtspSource, startRtspSource } from '../../../drivers/simulator/rtsp-source.js';
 
 describe('credentials stay out of text', () => {
   it.each([
-    ['rtsp://admin:s3cret@10.0.0.5:554/Streaming/Channels/101', 'rtsp://[redacted]@10.0.0.5:554/Streaming/Channels/101'],
+    [
+      'rtsp://admin:s3cret@10.0.0.5:554/Streaming/Channels/101',
+      'rtsp://[redacted]@10.0.0.5:554/Streaming/Channels/101',
+    ],
     ['rtsp://10.0.0.5/live', 'rtsp://10.0.0.5/live'],
     // Dahua-style query credentials
     [
@@ -25,7 +33,10 @@ describe('credentials stay out of text', () => {
 
 describe('URL handling', () => {
   it.each([
-    ['rtsp://a%40b:p%3Aw@cam.local:8554/main', { host: 'cam.local', port: 8554, username: 'a@b', password: 'p:w', bare: 'rtsp://cam.local:8554/main' }],
+    [
+      'rtsp://a%40b:p%3Aw@cam.local:8554/main',
+      { host: 'cam.local', port: 8554, username: 'a@b', password: 'p:w', bare: 'rtsp://cam.local:8554/main' },
+    ],
     ['rtsp://cam.local/main', { host: 'cam.local', port: 554, bare: 'rtsp://cam.local/main' }],
   ])('parses %s', (url, want) => {
     expect(parseRtspUrl(url)).toEqual(want);
@@ -41,7 +52,8 @@ describe('URL handling', () => {
   });
 
   it('parses SDP tracks and auth challenges', () => {
-    const sdp = 'v=0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:stream=0\r\nm=audio 0 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n';
+    const sdp =
+      'v=0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:stream=0\r\nm=audio 0 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n';
     expect(parseSdp(sdp)).toEqual([
       { kind: 'video', codec: 'h264', control: 'stream=0' },
       { kind: 'audio', codec: 'pcma' },
@@ -56,7 +68,14 @@ describe('URL handling', () => {
 describe('against a real RTSP server', () => {
   let src: RtspSource;
   beforeAll(async () => {
-    src = await startRtspSource({ width: 160, height: 90, fps: 10, paths: ['main'], username: 'viewer', password: 'pa ss' });
+    src = await startRtspSource({
+      width: 160,
+      height: 90,
+      fps: 10,
+      paths: ['main'],
+      username: 'viewer',
+      password: 'pa ss',
+    });
   });
   afterAll(async () => {
     await src.stop();
@@ -71,7 +90,9 @@ describe('against a real RTSP server', () => {
   });
 
   it('a probe of a closed port rejects without the password in the message', async () => {
-    const err = await probeRtsp('rtsp://u:hidden-pw@127.0.0.1:1/x', { timeoutMs: 2000 }).catch((e: Error) => e);
+    const err = await probeRtsp('rtsp://u:hidden-pw@127.0.0.1:1/x', { timeoutMs: 2000 }).catch(
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(RtspError);
     expect((err as Error).message).not.toContain('hidden-pw');
   });

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OnvifCamera } from '../../../drivers/onvif/onvif-camera.js';
 import { discover } from '../../../drivers/onvif/onvif-discovery.js';
-import type { DriverCameraEvent } from '../../../drivers/onvif/onvif-events.js';
+import { type DriverCameraEvent, OnvifEvents } from '../../../drivers/onvif/onvif-events.js';
 import { fetchSnapshot } from '../../../drivers/onvif/onvif-snapshot.js';
+import { SoapClient } from '../../../drivers/onvif/onvif-soap.js';
+import { probeRtsp } from '../../../drivers/rtsp/rtsp-probe.js';
 import { CameraSimulator } from '../../../drivers/simulator/camera-simulator/camera-simulator.js';
 
 const run = promisify(execFile);
@@ -13,7 +15,13 @@ describe('CameraSimulator driven by the ONVIF driver', () => {
   let sim: CameraSimulator;
   let cam: OnvifCamera;
   beforeAll(async () => {
-    sim = await new CameraSimulator({ username: 'admin', password: 'cam-pass-1', width: 320, height: 180, fps: 10 }).start();
+    sim = await new CameraSimulator({
+      username: 'admin',
+      password: 'cam-pass-1',
+      width: 320,
+      height: 180,
+      fps: 10,
+    }).start();
     cam = new OnvifCamera({ url: sim.deviceUrl, username: 'admin', password: 'cam-pass-1' });
   });
   afterAll(async () => {
@@ -21,7 +29,11 @@ describe('CameraSimulator driven by the ONVIF driver', () => {
   });
 
   it('answers a unicast WS-Discovery probe with its device service', async () => {
-    const found = await discover({ multicast: false, targets: [{ host: '127.0.0.1', port: sim.discoveryPort }], timeoutMs: 400 });
+    const found = await discover({
+      multicast: false,
+      targets: [{ host: '127.0.0.1', port: sim.discoveryPort }],
+      timeoutMs: 400,
+    });
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ urn: sim.urn, xaddrs: [sim.deviceUrl], name: 'SE-SIM-IPC' });
   });
@@ -97,6 +109,48 @@ describe('CameraSimulator driven by the ONVIF driver', () => {
       ['motion', true, 'Changed'],
       ['tamper', true, 'Changed'],
     ]);
+  });
+
+  it('renews and unsubscribes a PullPoint subscription; a pull after unsubscribe is a fault', async () => {
+    const events = new OnvifEvents(
+      new SoapClient({ credentials: { username: 'admin', password: 'cam-pass-1' } }),
+      cam.state!.capabilities.events!,
+    );
+    const sub = await events.subscribe(10);
+    expect(sub.address).toMatch(/\/onvif\/subscription\//);
+    await events.renew(sub, 30);
+    const { messages } = await events.pull(sub, 1);
+    expect(messages.map((m) => m.operation)).toEqual(['Initialized', 'Initialized']);
+    await events.unsubscribe(sub);
+    await expect(events.pull(sub, 1)).rejects.toThrow(/PullMessages failed: InvalidArgVal/);
+  });
+
+  it('re-subscribes when the camera forgets the subscription, and keeps delivering', async () => {
+    const got: DriverCameraEvent[] = [];
+    const errors: unknown[] = [];
+    const pp = cam.events({
+      onEvent: (ev) => got.push(ev),
+      onError: (err) => errors.push(err),
+      retryDelayMs: () => 100,
+      pullTimeoutSeconds: 1,
+    })!;
+    await vi.waitFor(() => expect(got).toHaveLength(2), { timeout: 5000 });
+    // The camera reboots its event service: every subscription is gone.
+    sim.forgetSubscriptions();
+    await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0), { timeout: 5000 });
+    await vi.waitFor(() => expect(got).toHaveLength(4), { timeout: 5000 });
+    sim.raise('tamper');
+    await vi.waitFor(() => expect(got.at(-1)).toMatchObject({ kind: 'tamper', active: true }), {
+      timeout: 5000,
+    });
+    await pp.stop();
+  });
+
+  it('a second simulator on a taken port fails to start and leaves no RTSP server behind', async () => {
+    const other = new CameraSimulator({ port: sim.port, width: 160, height: 90, fps: 5 });
+    await expect(other.start()).rejects.toThrow(/EADDRINUSE/);
+    // Its RTSP server was started first and must be gone again: nothing answers DESCRIBE there.
+    await expect(probeRtsp(other.rtspUrl('main'))).rejects.toThrow(/ECONNREFUSED/);
   });
 
   it('control endpoint raises events and rejects unknown controls', async () => {

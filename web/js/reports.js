@@ -1,0 +1,151 @@
+// Supervisors' page: escalations nobody answered, response times per station and unit, and the
+// monthly green/yellow/red rating of sites (GET /api/reports/*). Missing routes show "—".
+import { optional } from './api.js';
+import { fill, h } from './dom.js';
+import { fmtAge, fmtTime, t } from './i18n.js';
+import { siteName, state, subscribe } from './state.js';
+import { escalationBadge, incidentType, priorityBadge, stateChip } from './widgets.js';
+
+const monthOf = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
+const secs = (v) =>
+  v === null || v === undefined ? t('noData') : v < 120 ? `${Math.round(v)} s` : `${(v / 60).toFixed(1)} min`;
+const spread = (s) => (s && s.count > 0 ? `${secs(s.p50)} / ${secs(s.p90)}` : t('noData'));
+
+function table(headers, rows) {
+  if (rows.length === 0) return h('div', { class: 'muted' }, t('noData'));
+  return h(
+    'table',
+    { class: 'grid' },
+    h(
+      'tr',
+      {},
+      headers.map((x) => h('th', {}, x)),
+    ),
+    rows,
+  );
+}
+
+export function mount(root) {
+  const month = h('input', { type: 'month', value: monthOf(new Date()), id: 'rep-month' });
+  const escalated = h('section', { class: 'card', id: 'rep-escalated' });
+  const times = h('section', { class: 'card', id: 'rep-times' });
+  const ratings = h('section', { class: 'card', id: 'rep-ratings' });
+
+  function renderEscalated() {
+    const list = [...state.incidents.values()]
+      .filter((i) => i.state === 'new' && (i.escalations ?? []).length > 0)
+      .sort((a, b) => a.openedAt.localeCompare(b.openedAt));
+    fill(
+      escalated,
+      h('h3', {}, t('unanswered')),
+      table(
+        [t('colPriority'), t('colTime'), t('colSite'), t('colType'), t('colState')],
+        list.map((i) =>
+          h(
+            'tr',
+            {
+              class: 'selectable',
+              dataset: { id: i.id },
+              onclick: () => (location.hash = `#/incident/${i.id}`),
+            },
+            h('td', {}, priorityBadge(i.priority)),
+            h('td', {}, `${fmtTime(i.openedAt)} · ${fmtAge(i.openedAt)}`),
+            h('td', {}, siteName(i.site)),
+            h('td', {}, incidentType(i)),
+            h('td', {}, stateChip(i.state), escalationBadge(i)),
+          ),
+        ),
+      ),
+    );
+  }
+
+  async function load() {
+    const [rt, rr] = await Promise.all([
+      optional('/api/reports/response-times').catch(() => undefined),
+      optional(`/api/reports/ratings?month=${month.value}`).catch(() => undefined),
+    ]);
+    fill(
+      times,
+      h('h3', {}, `${t('responseTimes')} (p50 / p90)`),
+      table(
+        [t('station'), t('incidents'), t('falseAlarm'), t('toAck'), t('toArrival')],
+        (rt?.stations ?? []).map((s) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, s.name),
+            h('td', {}, s.incidents),
+            h('td', {}, s.falseAlarms),
+            h('td', {}, spread(s.acknowledge)),
+            h('td', {}, spread(s.arrival)),
+          ),
+        ),
+      ),
+      h('h3', {}, t('units')),
+      table(
+        [t('units'), t('dispatch'), t('travel'), t('toArrival')],
+        (rt?.units ?? []).map((u) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, u.name),
+            h('td', {}, u.dispatches),
+            h('td', {}, spread(u.dispatchToArrival)),
+            h('td', {}, spread(u.openToArrival)),
+          ),
+        ),
+      ),
+    );
+    fill(
+      ratings,
+      h('h3', {}, `${t('rating')} ${rr?.month ?? month.value}`),
+      rr?.rule ? h('div', { class: 'muted small' }, rr.rule) : null,
+      table(
+        [t('site'), t('rating'), t('incidents'), t('falseAlarm'), t('troubleTickets')],
+        (rr?.sites ?? [])
+          .sort(
+            (a, b) =>
+              ['red', 'yellow', 'green'].indexOf(a.rating) - ['red', 'yellow', 'green'].indexOf(b.rating),
+          )
+          .map((s) =>
+            h(
+              'tr',
+              { dataset: { site: s.id } },
+              h('td', {}, s.name),
+              h(
+                'td',
+                {},
+                h(
+                  'span',
+                  { class: `rating rating-${s.rating}` },
+                  t(`rating${s.rating.charAt(0).toUpperCase()}${s.rating.slice(1)}`),
+                ),
+              ),
+              h('td', {}, s.alarms),
+              h('td', {}, `${s.falseAlarms} (${Math.round((s.falseAlarmRate ?? 0) * 100)}%)`),
+              h(
+                'td',
+                {},
+                `${s.troubleTickets}${s.oldestOpenTroubleHours > 0 ? ` · ${Math.round(s.oldestOpenTroubleHours)} h` : ''}`,
+              ),
+            ),
+          ),
+      ),
+    );
+  }
+
+  month.addEventListener('change', () => void load());
+  root.append(
+    h(
+      'div',
+      { class: 'page reports-view', id: 'reports-view' },
+      h('div', { class: 'card inv-form' }, h('label', {}, t('month'), month)),
+      h('div', { class: 'reports-grid' }, escalated, times, ratings),
+    ),
+  );
+  renderEscalated();
+  void load();
+  return subscribe((kind) => {
+    if (kind === 'incident' || kind === 'incidents') renderEscalated();
+  });
+}
