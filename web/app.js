@@ -186,9 +186,11 @@ subscribe((kind) => {
   if (kind === 'connection' || kind === 'incident' || kind === 'incidents') renderStatus();
 });
 window.addEventListener('hashchange', () => void route());
-setInterval(() => {
+const tick = () => {
   $('#clock').textContent = new Date().toLocaleTimeString(getLang(), { hour12: false });
-}, 1000);
+};
+tick();
+setInterval(tick, 1000);
 
 document.documentElement.lang = getLang();
 applyStatic();

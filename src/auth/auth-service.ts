@@ -13,7 +13,6 @@ const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
 export class AuthService {
   private readonly attempts = new Map<string, number[]>();
 
-
   constructor(
     private readonly store: Store,
     private readonly options: { sessionTtlSeconds: number; loginAttemptsPerMinute: number },

@@ -156,7 +156,7 @@ export class AlarmClips {
               Math.max(0, (w.alarmMs - atAlarm.startMs) / 1000),
             )
           : undefined;
-        const [clip] = await Promise.all([
+        const [clip, snapOk] = await Promise.all([
           assembleClip({
             index: this.o.index,
             camera,
@@ -165,9 +165,16 @@ export class AlarmClips {
             out: file,
             open: this.o.recorder?.openSegment(camera),
           }),
-          snap?.catch((err: unknown) => this.o.log.warn({ err, camera }, 'recording: snapshot failed')),
+          snap?.then(
+            () => true,
+            (err: unknown) => {
+              // The open segment may not be readable yet under load: the finished clip is cut from below.
+              this.o.log.warn({ err, camera }, 'recording: snapshot from the live segment failed; using the clip');
+              return false;
+            },
+          ),
         ]);
-        if (!snap)
+        if (!snapOk)
           await snapshotFromClip(file, jpg, Math.max(0, (clip.endMs - clip.startMs) / 2000)).catch(
             (err: unknown) => this.o.log.warn({ err, camera }, 'recording: snapshot failed'),
           );

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { Detector } from '../../models/detector-runner.js';
 import { PlateReader } from '../../models/plate-reader.js';
 import type { Incident } from '../core/incident-types.js';
@@ -56,7 +56,8 @@ export function verificationModule(): Module {
         store,
         detector,
         config: cfg,
-        framesDir: join(svc.config.storage.dataDir, 'verification'),
+        // Absolute: the frame route serves it with sendFile, and dataDir may be relative (./data).
+        framesDir: resolve(svc.config.storage.dataDir, 'verification'),
       });
       const inFlight = new Set<Promise<unknown>>();
       const run = (inc: Incident) => {

@@ -46,7 +46,10 @@ describe('AuthService', () => {
     await expect(auth.login('ghost', 'nope')).rejects.toMatchObject({ status: 401 });
     await expect(auth.login('op1', 'nope')).rejects.toMatchObject({ status: 401 });
     await expect(auth.login('op1', 'nope')).rejects.toMatchObject({ status: 401 });
-    await expect(auth.login('op1', 'pass-word-1')).rejects.toMatchObject({ status: 429, code: 'rate_limited' });
+    await expect(auth.login('op1', 'pass-word-1')).rejects.toMatchObject({
+      status: 429,
+      code: 'rate_limited',
+    });
     clock += 61_000;
     await expect(auth.login('op1', 'pass-word-1')).resolves.toMatchObject({ user: { username: 'op1' } });
   });

@@ -23,10 +23,22 @@ describe('config', () => {
     ['unknown top-level key', 'cameraz: []', /\(top level\): unknown key\(s\) "cameraz"/],
     ['wrong type', 'http: { port: "eighty" }', /http\.port: .*number/],
     ['port out of range', 'http: { port: 70000 }', /http\.port: /],
-    ['both brokers', 'mqtt: { url: "mqtt://x", embedded: { port: 1 } }', /either mqtt\.embedded or mqtt\.url/],
-    ['short secret', 'jurisdictions: [{id: c, name: C}]\nsites: [{id: s, name: S, jurisdiction: c, kind: shop, location: {lat: 1, lon: 1}}]\npanels: [{id: p, site: s, secret: short}]', /panels\.0\.secret: /],
+    [
+      'both brokers',
+      'mqtt: { url: "mqtt://x", embedded: { port: 1 } }',
+      /either mqtt\.embedded or mqtt\.url/,
+    ],
+    [
+      'short secret',
+      'jurisdictions: [{id: c, name: C}]\nsites: [{id: s, name: S, jurisdiction: c, kind: shop, location: {lat: 1, lon: 1}}]\npanels: [{id: p, site: s, secret: short}]',
+      /panels\.0\.secret: /,
+    ],
     ['bad id', 'jurisdictions: [{ id: "a b", name: X }]', /jurisdictions\.0\.id: an id of letters/],
-    ['camera with neither source', 'jurisdictions: [{id: c, name: C}]\nsites: [{id: s, name: S, jurisdiction: c, kind: shop, location: {lat: 1, lon: 1}}]\ncameras: [{id: k, site: s}]', /exactly one of onvif or rtsp/],
+    [
+      'camera with neither source',
+      'jurisdictions: [{id: c, name: C}]\nsites: [{id: s, name: S, jurisdiction: c, kind: shop, location: {lat: 1, lon: 1}}]\ncameras: [{id: k, site: s}]',
+      /exactly one of onvif or rtsp/,
+    ],
     ['YAML syntax', 'http: [', /YAML: /],
   ])('rejects %s with the key path', (_name, yaml, message) => {
     expect(() => parseConfig(yaml, 'x.yaml')).toThrow(message);
@@ -47,12 +59,16 @@ describe('config', () => {
   });
 
   it('reports unknown keys from a file', () => {
-    expect(() => loadConfig(fixture('bad-unknown-key.yaml'))).toThrow(/bad-unknown-key\.yaml is invalid:\n {2}http: unknown key\(s\) "colour"/);
+    expect(() => loadConfig(fixture('bad-unknown-key.yaml'))).toThrow(
+      /bad-unknown-key\.yaml is invalid:\n {2}http: unknown key\(s\) "colour"/,
+    );
   });
 
   it('substitutes ${ENV} and ${ENV:-default}, and refuses a missing variable', () => {
     expect(substituteEnv('a: ${A}\nb: ${B:-two}', { A: 'one' }, 'f')).toBe('a: one\nb: two');
-    expect(() => substituteEnv('a: ${MISSING_VAR}', {}, 'f.yaml')).toThrow(/f\.yaml is invalid:\n {2}environment variable \$\{MISSING_VAR\} is not set/);
+    expect(() => substituteEnv('a: ${MISSING_VAR}', {}, 'f.yaml')).toThrow(
+      /f\.yaml is invalid:\n {2}environment variable \$\{MISSING_VAR\} is not set/,
+    );
     const cfg = parseConfig('storage: { dataDir: "${DIR}" }', 'x.yaml', { DIR: '/var/lib/se' });
     expect(cfg.storage.dataDir).toBe('/var/lib/se');
   });

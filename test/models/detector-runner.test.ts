@@ -101,3 +101,20 @@ describe('detector runner errors', () => {
     await expect(open('yolov8', { keepClasses: ['dog'] })).rejects.toThrow(/unknown class "dog"/);
   });
 });
+
+describe('OnnxPool', () => {
+  it('rejects in-flight and later runs with a clear error when its worker dies', async () => {
+    const { OnnxPool } = await import('../../models/onnx-pool.js');
+    const model = buildSyntheticDetector({ layout: 'yolov8', size: SIZE, classes: 2, anchors: ANCHORS });
+    const pool = await OnnxPool.open({ model, name: 'doomed' });
+    const slots = (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
+    const input = () => ({ images: { dims: [1, 3, SIZE, SIZE], data: new Float32Array(3 * SIZE * SIZE) } });
+    // The worker is told to stop, then sent a run before it has gone: that run is in flight when it dies.
+    const dying = slots[0]!.worker.terminate();
+    const inFlight = pool.run(input());
+    await dying;
+    await expect(inFlight).rejects.toThrow(/doomed: worker exited/);
+    await expect(pool.run(input())).rejects.toThrow(/doomed: every worker has exited/);
+    await pool.close();
+  });
+});

@@ -33,7 +33,9 @@ describe('SQLite store', () => {
     const store = new SqliteStore(file);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
-    const versions = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
+    const versions = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as {
+      version: number;
+    }[];
     expect(versions.length).toBeGreaterThanOrEqual(2);
     expect(migrate(store.db)).toBe(0);
     store.db.close();
@@ -51,22 +53,34 @@ describe('SQLite store', () => {
 
   it('rolls back a failing migration as a whole', () => {
     const db = openDatabase(':memory:');
-    expect(() => migrate(db, [{ version: 1, name: 'bad', sql: 'CREATE TABLE t (x); INSERT INTO nope VALUES (1);' }])).toThrow();
+    expect(() =>
+      migrate(db, [{ version: 1, name: 'bad', sql: 'CREATE TABLE t (x); INSERT INTO nope VALUES (1);' }]),
+    ).toThrow();
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 't'").get()).toBeUndefined();
   });
 
   it('inserts events idempotently by key, and keeps them across reopen', async () => {
     const file = tempFile();
     const store = new SqliteStore(file);
-    expect(await store.events.insertMany([ev('1'), ev('2', { zone: '3', cid: 'E120', detail: { battery: 80 } })])).toEqual([true, true]);
+    expect(
+      await store.events.insertMany([ev('1'), ev('2', { zone: '3', cid: 'E120', detail: { battery: 80 } })]),
+    ).toEqual([true, true]);
     expect(await store.events.insertMany([ev('2'), ev('3')])).toEqual([false, true]);
     await store.close();
     const raw = new Database(file, { readonly: true });
     expect((raw.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n).toBe(3);
     raw.close();
     const again = new SqliteStore(file);
-    expect(await again.events.get('panel:p1:2')).toMatchObject({ zone: '3', cid: 'E120', detail: { battery: 80 } });
-    expect((await again.events.uncorrelated(10)).map((e) => e.key)).toEqual(['panel:p1:1', 'panel:p1:2', 'panel:p1:3']);
+    expect(await again.events.get('panel:p1:2')).toMatchObject({
+      zone: '3',
+      cid: 'E120',
+      detail: { battery: 80 },
+    });
+    expect((await again.events.uncorrelated(10)).map((e) => e.key)).toEqual([
+      'panel:p1:1',
+      'panel:p1:2',
+      'panel:p1:3',
+    ]);
     await again.events.markCorrelated(['panel:p1:1'], '2026-11-22T07:00:01Z');
     expect(await again.events.uncorrelated(10)).toHaveLength(2);
     await again.close();
@@ -87,9 +101,18 @@ describe('SQLite store', () => {
       firstEvent: 'panel:p1:1',
       by: 'system',
     });
-    expect(inc).toMatchObject({ state: 'new', events: [{ key: 'panel:p1:1', type: 'panic' }], clips: [], escalations: [] });
-    expect(await store.incidents.transition('INC-1', 'new', 'acknowledged', 'op', '2026-11-22T07:01:00Z', 'on it')).toBe(true);
-    expect(await store.incidents.transition('INC-1', 'new', 'acknowledged', 'op2', '2026-11-22T07:01:01Z')).toBe(false);
+    expect(inc).toMatchObject({
+      state: 'new',
+      events: [{ key: 'panel:p1:1', type: 'panic' }],
+      clips: [],
+      escalations: [],
+    });
+    expect(
+      await store.incidents.transition('INC-1', 'new', 'acknowledged', 'op', '2026-11-22T07:01:00Z', 'on it'),
+    ).toBe(true);
+    expect(
+      await store.incidents.transition('INC-1', 'new', 'acknowledged', 'op2', '2026-11-22T07:01:01Z'),
+    ).toBe(false);
     const got = await store.incidents.get('INC-1');
     expect(got?.transitions.map((t) => [t.from, t.to, t.by, t.note])).toEqual([
       [null, 'new', 'system', undefined],
@@ -97,7 +120,9 @@ describe('SQLite store', () => {
     ]);
     expect(await store.incidents.findOpen('s1', 'alarm')).toMatchObject({ id: 'INC-1' });
     expect(await store.incidents.list({ jurisdictions: ['j2'] })).toEqual([]);
-    expect((await store.incidents.list({ jurisdictions: ['j1'], states: ['acknowledged'] })).map((i) => i.id)).toEqual(['INC-1']);
+    expect(
+      (await store.incidents.list({ jurisdictions: ['j1'], states: ['acknowledged'] })).map((i) => i.id),
+    ).toEqual(['INC-1']);
     await store.close();
   });
 });

@@ -221,6 +221,10 @@ describe('operator console in headless Chromium', () => {
     const overflow = await small.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
     expect(overflow).toBe(false);
     await shot(small, '08-queue-laptop-1366');
+    await small.keyboard.press('Enter');
+    await small.locator('#timeline li').first().waitFor();
+    expect(await small.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)).toBe(false);
+    await shot(small, '08b-incident-laptop-1366');
     await laptop.close();
   });
 

@@ -5,6 +5,7 @@ import { t } from './i18n.js';
 const KEYS = [
   ['A', 'keyAck'],
   ['D', 'keyDispatch'],
+  ['O', 'keyOnScene'],
   ['R', 'keyResolve'],
   ['F', 'keyFalse'],
   ['J / K', 'keyMove'],

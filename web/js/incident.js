@@ -5,7 +5,7 @@ import { fill, h, toast } from './dom.js';
 import { fmtAge, fmtDateTime, fmtTime, t, tv } from './i18n.js';
 import { liveTile, snapshotImg } from './live.js';
 import { openBySite } from './map.js';
-import { drawMap } from './map-svg.js';
+import { drawMap, fitView } from './map-svg.js';
 import { camerasOfSite, jurisdictionName, siteOf, state, subscribe, upsertIncident } from './state.js';
 import {
   ACTION_LABEL,
@@ -54,6 +54,14 @@ export function timelineOf(inc) {
     ]),
   ];
   return items.filter((i) => i.at).sort((a, b) => a.at.localeCompare(b.at));
+}
+
+/** The site and its neighbours within about a kilometre: what the mini-map frames. */
+function nearby(site) {
+  const { lat, lon } = site.location;
+  return [...state.sites.values()].filter(
+    (s) => s.location && Math.abs(s.location.lat - lat) < 0.009 && Math.abs(s.location.lon - lon) < 0.012,
+  );
 }
 
 function unitName(id) {
@@ -302,7 +310,10 @@ export function mount(root, [id]) {
                   tree: state.tree,
                   openBySite: openBySite(),
                   focus: inc.site,
-                  labels: false,
+                  labels: true,
+                  aspect: 4 / 3,
+                  width: 520,
+                  view: fitView(nearby(site)),
                 })
               : null,
           ),

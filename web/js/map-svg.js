@@ -4,7 +4,6 @@
 // configured. Zoom and pan re-draw with a new `view`, so dots and labels keep their size on screen.
 import { svg } from './dom.js';
 
-const W = 1000;
 const RATING = { green: '#2fbf71', yellow: '#f2c94c', red: '#e5383b' };
 const PRIO = { 1: '#e5383b', 2: '#f28c28', 3: '#f2c94c', 4: '#8a94a6' };
 
@@ -68,6 +67,7 @@ const overlaps = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h
  * @param opts.colourBy 'incidents' | 'rating'
  * @param opts.focus site id drawn larger (incident page)
  * @param opts.view {minLat,maxLat,minLon,maxLon}; default: fit every site
+ * @param opts.width drawing units across; text sizes are in these units, so pass about the pixel width
  * @returns the <svg>, with `view` (the bounds drawn) and `toLatLon(fx, fy)` for fractions of its box
  */
 export function drawMap({
@@ -81,6 +81,7 @@ export function drawMap({
   labels = true,
   aspect = 16 / 9,
   view,
+  width: W = 1000,
 }) {
   const placed = placedOf(sites);
   const nodes = flattenTree(tree);
@@ -134,7 +135,8 @@ export function drawMap({
   );
   // Dots first claim their own space, so no label is drawn over another site.
   for (const s of order) {
-    const r = s.id === focus ? 14 : 10;
+    // The pulse ring of a site with open incidents counts as taken too.
+    const r = (s.id === focus ? 14 : 10) + (openBySite.get(s.id)?.count ? 8 : 0);
     taken.push({ x: x(s.location.lon) - r, y: y(s.location.lat) - r, w: 2 * r, h: 2 * r });
   }
   // Jurisdiction cells: the sites' own nodes (grids) and their parents (stations), as padded boxes.

@@ -48,6 +48,7 @@ export function mount(root) {
       focus: selected,
       view,
       aspect: mapBox.clientWidth > 0 ? mapBox.clientWidth / Math.max(1, mapBox.clientHeight) : 16 / 9,
+      width: Math.max(800, Math.min(1400, mapBox.clientWidth || 1000)),
       onSite: (id) => {
         if (justDragged) return;
         selected = id;
