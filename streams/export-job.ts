@@ -67,7 +67,16 @@ interface StreamedClip {
  */
 export async function runExport(
   req: ExportRequest,
-  deps: { index: SegmentIndex; exportsDir: string; key: SiteKey; onProgress?: (p: number) => void },
+  deps: {
+    index: SegmentIndex;
+    exportsDir: string;
+    key: SiteKey;
+    onProgress?: (p: number) => void;
+    /** Aborting kills the running ffmpeg and removes the partial zip (service shutdown). */
+    signal?: AbortSignal;
+    /** The ffmpeg binary (tests use a wrapper that reads at native rate). */
+    ffmpeg?: string;
+  },
 ): Promise<{ file: string; manifest: ExportManifest }> {
   const out = join(deps.exportsDir, `${req.id}.zip`);
   const part = `${out}.part`;
@@ -83,13 +92,19 @@ export async function runExport(
     const clips: StreamedClip[] = [];
     const n = req.cameras.length;
     for (const [i, camera] of req.cameras.entries()) {
+      if (deps.signal?.aborted) throw new ExportAborted(deps.signal.reason);
       const segments = footage(deps.index, camera, req.fromMs, req.toMs);
       const first = segments[0];
       const last = segments[segments.length - 1];
       if (!first || !last) throw new ClipError(`camera ${camera} has no footage in the range`, 'no_footage');
       const name = `clips/${sanitizeName(camera)}.mp4`;
-      const { sha256, bytes } = await streamClipInto(zip, name, segments, (f) =>
-        deps.onProgress?.(((i + f) / n) * 0.95),
+      const { sha256, bytes } = await streamClipInto(
+        zip,
+        name,
+        segments,
+        (f) => deps.onProgress?.(((i + f) / n) * 0.95),
+        deps.signal,
+        deps.ffmpeg,
       );
       clips.push({ camera, name, startMs: first.startMs, endMs: last.endMs, sha256, bytes, segments });
     }
@@ -133,6 +148,7 @@ export async function runExport(
     zip.addBuffer(pubBytes, PUBLIC_KEY_FILE);
     zip.end();
     await written;
+    if (deps.signal?.aborted) throw new ExportAborted(deps.signal.reason);
     renameSync(part, out);
     deps.onProgress?.(1);
     return { file: out, manifest };
@@ -150,12 +166,18 @@ async function streamClipInto(
   name: string,
   segments: Segment[],
   onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
+  ffmpeg?: string,
 ): Promise<{ sha256: string; bytes: number }> {
   const totalUs = segments.reduce((n, s) => n + (s.endMs - s.startMs) * 1000, 0);
-  const proc = spawnConcat(segments, [
-    ...['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof'],
-    ...['-progress', 'pipe:2', '-nostats', 'pipe:1'],
-  ]);
+  const proc = spawnConcat(
+    segments,
+    [
+      ...['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof'],
+      ...['-progress', 'pipe:2', '-nostats', 'pipe:1'],
+    ],
+    ffmpeg,
+  );
   const hash = createHash('sha256');
   let bytes = 0;
   const tap = new Transform({
@@ -175,15 +197,26 @@ async function streamClipInto(
   proc.stdout.pipe(tap);
   const ended = new Promise<void>((resolve) => tap.once('end', resolve));
   zip.addReadStream(tap, name, { compress: false });
+  const kill = () => proc.kill('SIGKILL');
+  signal?.addEventListener('abort', kill, { once: true });
   const code = await new Promise<number | null>((resolve, reject) => {
     proc.once('error', reject);
     proc.once('close', resolve);
-  });
+  }).finally(() => signal?.removeEventListener('abort', kill));
+  if (signal?.aborted) throw new ExportAborted(signal.reason);
   if (code !== 0)
     throw new ClipError(`ffmpeg concat for ${name} exited with ${code}: ${stderr}`, 'ffmpeg_failed');
   await ended;
   onProgress(1);
   return { sha256: hash.digest('hex'), bytes };
+}
+
+/** An export stopped on purpose (its `AbortSignal`), not by a fault of the footage. */
+export class ExportAborted extends Error {
+  constructor(reason: unknown) {
+    super(typeof reason === 'string' ? reason : 'export aborted');
+    this.name = 'ExportAborted';
+  }
 }
 
 function sha256Buffer(b: Buffer): string {

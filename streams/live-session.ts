@@ -7,7 +7,9 @@ import type { MediaFragment, MediaInit, StreamConsumer, UpstreamState } from './
 export interface LiveSink {
   readonly bufferedAmount: number;
   sendText(text: string): void;
-  sendBinary(data: Buffer, sent: (err?: Error) => void): void;
+  sendBinary(data: Buffer, sent: (err?: Error | null) => void): void;
+  /** A text message then a binary one, in one write if the sink can (default: the two calls above). */
+  sendTextThenBinary?(text: string, data: Buffer, sent: (err?: Error | null) => void): void;
   close(code: number, reason: string): void;
 }
 
@@ -98,20 +100,23 @@ export class LiveSession implements StreamConsumer {
       return;
     }
     this.skipping = false;
+    const sent = (err?: Error | null) => {
+      if (!err) this.opts.onSent?.(this.now() - f.wallclock);
+    };
     // Once a second is enough for the player's latency figure; a header per fragment per viewer
     // would double the sends of a 64-viewer camera.
-    if (f.keyframe)
-      this.text({
-        type: 'fragment',
-        wallclock: f.wallclock,
-        decodeTime: f.decodeTime,
-        timescale: f.timescale,
-        keyframe: f.keyframe,
-        skipped: this.skipped,
-      });
-    this.sink.sendBinary(f.data, (err) => {
-      if (!err) this.opts.onSent?.(this.now() - f.wallclock);
-    });
+    if (!f.keyframe) return this.sink.sendBinary(f.data, sent);
+    const header = JSON.stringify({
+      type: 'fragment',
+      wallclock: f.wallclock,
+      decodeTime: f.decodeTime,
+      timescale: f.timescale,
+      keyframe: f.keyframe,
+      skipped: this.skipped,
+    } satisfies LiveMessage);
+    if (this.sink.sendTextThenBinary) return this.sink.sendTextThenBinary(header, f.data, sent);
+    this.sink.sendText(header);
+    this.sink.sendBinary(f.data, sent);
   }
 
   onState(state: UpstreamState, detail?: string): void {

@@ -25,6 +25,8 @@ export interface RetentionOptions {
   now?: () => number;
   /** The camera id a (sanitised) directory name belongs to, for files recovered at start. */
   cameraOfDir?: (dir: string) => string | undefined;
+  /** Export retention: deletes exports created before the cutoff (file and row); returns how many. */
+  exports?: { retentionDays: number; expire(cutoffMs: number): number };
 }
 
 export interface RetentionReport {
@@ -32,6 +34,8 @@ export interface RetentionReport {
   byBytes: number;
   byDisk: number;
   bytesFreed: number;
+  /** Evidence exports deleted for age. */
+  exports: number;
 }
 
 export interface ReconcileReport {
@@ -84,7 +88,7 @@ export class RetentionMaintainer {
   }
 
   runOnce(): RetentionReport {
-    const r: RetentionReport = { byAge: 0, byBytes: 0, byDisk: 0, bytesFreed: 0 };
+    const r: RetentionReport = { byAge: 0, byBytes: 0, byDisk: 0, bytesFreed: 0, exports: 0 };
     const now = this.now();
     const cutoff = now - this.o.retentionDays * 86_400_000;
     for (const sp of this.o.paths) {
@@ -141,7 +145,8 @@ export class RetentionMaintainer {
       }
     }
     const pruned = this.o.index.pruneGaps(cutoff);
-    if (r.byAge + r.byBytes + r.byDisk + pruned > 0)
+    if (this.o.exports) r.exports = this.o.exports.expire(now - this.o.exports.retentionDays * 86_400_000);
+    if (r.byAge + r.byBytes + r.byDisk + r.exports + pruned > 0)
       this.o.log.info({ ...r, gapsPruned: pruned }, 'retention: pass');
     return r;
   }

@@ -202,11 +202,19 @@ export class SegmentIndex {
     return lock;
   }
 
-  locks(filter: { incidentId?: string } = {}): EvidenceLock[] {
+  lockById(id: string): EvidenceLock | undefined {
+    return this.locks({ id })[0];
+  }
+
+  locks(filter: { incidentId?: string; id?: string } = {}): EvidenceLock[] {
     const rows = (
-      filter.incidentId
-        ? this.db.prepare('SELECT * FROM evidence_locks WHERE incident_id = ?').all(filter.incidentId)
-        : this.db.prepare('SELECT * FROM evidence_locks').all()
+      filter.id
+        ? this.db.prepare('SELECT * FROM evidence_locks WHERE id = ?').all(filter.id)
+        : filter.incidentId
+          ? this.db
+              .prepare('SELECT * FROM evidence_locks WHERE incident_id = ? ORDER BY created_at')
+              .all(filter.incidentId)
+          : this.db.prepare('SELECT * FROM evidence_locks ORDER BY created_at').all()
     ) as {
       id: string;
       incident_id: string | null;

@@ -171,6 +171,17 @@ export class PanelSimulator extends EventEmitter<SimulatorEvents> {
     }
   }
 
+  /**
+   * Ends the connection with a clean DISCONNECT and says nothing about being offline: for a demo whose
+   * simulated panels stop because the service stops, not because the panels went dark.
+   */
+  async detach(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const client = this.client;
+    this.client = undefined;
+    await client?.endAsync();
+  }
+
   private mustClient(): MqttClient {
     if (!this.client) throw new Error(`simulator: panel ${this.opts.id} is not connected`);
     return this.client;

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { incidentExtender } from '../core/incident-extend.js';
 import type { Incident, IncidentState } from '../core/incident-types.js';
 import { INCIDENT_STATES, OPEN_STATES } from '../core/incident-types.js';
 import type { UnitRegistry } from '../core/units.js';
@@ -61,10 +62,7 @@ export function incidentRoutes(svc: Service): Router {
   const core = () => svc.need('core');
   const units = () => svc.part<UnitRegistry>('units');
   // Modules that annotate incidents (issue 9: `verification`) publish this hook.
-  const extend = (i: Incident): Incident => {
-    const fn = svc.parts.get('incident.extend') as ((i: Incident) => Incident) | undefined;
-    return fn ? fn(i) : i;
-  };
+  const extend = incidentExtender(svc.parts);
   r.use('/api/incidents', requireUser(svc.need('auth')));
 
   r.get(

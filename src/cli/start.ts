@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEMO_USERS } from '../demo/demo-module.js';
-import { createLogger } from '../log.js';
+import { createLogger, redactUrl } from '../log.js';
 import { startService } from '../main.js';
 import { commonOptions, configFrom, intOption, type Verb } from './common.js';
 
@@ -53,7 +53,9 @@ export const startVerb: Verb = {
     const lines = [
       '',
       `Sharpeyes is running. Console: ${svc.url}/`,
-      `  MQTT panels: mqtt://127.0.0.1:${String(svc.parts.get('mqttPort') ?? '?')}  (topic prefix ${config.mqtt.topicPrefix})`,
+      config.mqtt.url
+        ? `  MQTT panels: external broker ${redactUrl(config.mqtt.url)}  (topic prefix ${config.mqtt.topicPrefix})`
+        : `  MQTT panels: mqtt://127.0.0.1:${String(svc.parts.get('mqttPort'))}  (topic prefix ${config.mqtt.topicPrefix})`,
       `  data dir: ${config.storage.dataDir}   config: ${file}`,
     ];
     if (demo) {

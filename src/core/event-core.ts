@@ -214,14 +214,16 @@ export class EventCore {
       this.committed.inc({ source: ev.source, type: ev.type });
       this.deps.bus.emit('event:stored', ev);
       const inc = await this.correlateOne(ev);
-      correlated.push(ev.key);
+      // An event linked to an incident was marked correlated in the incident's own transaction;
+      // the rest (site state, nothing to do) share one commit for the batch, none when empty.
+      if (!inc) correlated.push(ev.key);
       outcomes.push({
         key: ev.key,
         duplicate: false,
         ...(inc ? { incident: inc.id, state: inc.state } : {}),
       });
     }
-    await store.events.markCorrelated(correlated, this.now().toISOString());
+    if (correlated.length > 0) await store.events.markCorrelated(correlated, this.now().toISOString());
     return outcomes;
   }
 

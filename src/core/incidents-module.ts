@@ -4,8 +4,10 @@ import { siteRoutes } from '../api/sites-routes.js';
 import { auditConfigChange } from '../audit/incident-audit.js';
 import { jurisdictionRoom } from '../realtime/ops-namespace.js';
 import type { Module, Service } from '../service.js';
+import { webhookRoutes } from '../webhooks/webhook-routes.js';
 import { WebhookSender } from '../webhooks/webhook-sender.js';
 import { EscalationMaintainer } from './escalation-maintainer.js';
+import { incidentExtender } from './incident-extend.js';
 import { UnitRegistry } from './units.js';
 
 /**
@@ -29,13 +31,20 @@ export function incidentsModule(): Module {
       if (auditConfigChange(audit, svc.config, svc.configFile))
         svc.log.info('core: configuration changed since the last start (audited)');
 
+      const extend = incidentExtender(svc.parts);
       undo.push(
         svc.bus.on('incident:escalated', (inc, esc) => {
-          ops.to(jurisdictionRoom(esc.jurisdiction)).emit('incident:escalated', inc, esc);
+          ops.to(jurisdictionRoom(esc.jurisdiction)).emit('incident:escalated', extend(inc), esc);
         }),
       );
 
-      const webhooks = new WebhookSender(svc.config.webhooks, svc);
+      const webhooks = new WebhookSender(svc.config.webhooks, {
+        db: svc.need('store').db,
+        bus: svc.bus,
+        log: svc.log,
+        metrics: svc.metrics,
+        extend,
+      });
       webhooks.start();
       svc.parts.set('webhooks', webhooks);
       undo.push(() => webhooks.stop());
@@ -57,6 +66,7 @@ export function incidentsModule(): Module {
       app.use(siteRoutes(svc));
       app.use(reportRoutes(svc));
       app.use(auditRoutes(svc));
+      app.use(webhookRoutes(svc, webhooks));
     },
     async stop() {
       for (const fn of undo.splice(0).reverse()) await fn();

@@ -91,7 +91,9 @@ export function demoModule(): Module {
     async stop() {
       if (timer) clearInterval(timer);
       await cameras?.stop();
-      await Promise.all(sims.splice(0).map((s) => s.close()));
+      // The panels stay "online": it is the service that stops, not the sites going dark, so no
+      // trouble tickets are raised by a demo shutdown.
+      await Promise.all(sims.splice(0).map((s) => s.detach()));
     },
   };
 }

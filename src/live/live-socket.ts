@@ -5,6 +5,7 @@ import { LiveSession } from '../../streams/live-session.js';
 import type { StreamName, UpstreamHub } from '../../streams/upstream-hub.js';
 import type { Service } from '../service.js';
 import type { User } from '../store/repositories.js';
+import { SharedFrames, writeFramed } from './ws-frames.js';
 
 const PATH = /^\/live\/([A-Za-z0-9_.:-]{1,64})\/?$/;
 
@@ -49,7 +50,9 @@ export function attachLiveSocket(
     'sharpeyes_live_send_seconds',
     'Fragment arrival at the hub to hand-off to the viewer socket',
   );
+  // perMessageDeflate stays off: the shared frames are uncompressed (and video does not deflate).
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 4096 });
+  const frames = new SharedFrames();
   const sockets = new Set<WebSocket>();
 
   const open = (ws: WebSocket, user: User, camera: string, stream: StreamName) => {
@@ -62,7 +65,10 @@ export function attachLiveSocket(
           return ws.bufferedAmount;
         },
         sendText: (t) => ws.send(t),
-        sendBinary: (d, cb) => ws.send(d, { binary: true }, cb),
+        // Framed once per fragment and shared by every viewer (ws-frames.ts).
+        sendBinary: (d, cb) => writeFramed(ws, frames.binary(d), cb),
+        sendTextThenBinary: (t, d, cb) => writeFramed(ws, frames.textThenBinary(t, d), cb),
+        ...(process.env.XX_OLD ? { sendBinary: (d: Buffer, cb: (err?: Error | null) => void) => ws.send(d, { binary: true }, cb), sendTextThenBinary: undefined } : {}), // XX_TEMP
         close: (code, reason) => ws.close(code, reason),
       },
       {

@@ -12,6 +12,7 @@ import { Access } from '../auth/access.js';
 import { AuthService } from '../auth/auth-service.js';
 import { Directory } from '../core/directory.js';
 import { EventCore } from '../core/event-core.js';
+import { incidentExtender } from '../core/incident-extend.js';
 import { attachOpsNamespace } from '../realtime/ops-namespace.js';
 import type { Module } from '../service.js';
 import { SqliteStore } from '../store/sqlite.js';
@@ -85,6 +86,7 @@ export const realtimeModule: Module = {
       bus: svc.bus,
       dir: svc.need('dir'),
       log: svc.log,
+      extend: incidentExtender(svc.parts),
     });
     svc.parts.set('realtime.detach', detach);
   },

@@ -24,7 +24,14 @@ export function roomOfUser(user: User): string {
 /** Socket.IO `/ops`: `auth: {token}`, one room per scope, `incident:new` and `incident:update`. */
 export function attachOpsNamespace(
   ops: Namespace,
-  deps: { auth: AuthService; bus: Bus; dir: Directory; log: Logger },
+  deps: {
+    auth: AuthService;
+    bus: Bus;
+    dir: Directory;
+    log: Logger;
+    /** The `incident.extend` hook (issue 9 `verification`), so the socket shows what REST shows. */
+    extend?: (inc: Incident) => Incident;
+  },
 ): () => void {
   ops.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
@@ -41,8 +48,16 @@ export function attachOpsNamespace(
     const user = socket.data['user'] as User;
     void socket.join(roomOfUser(user));
   });
+  // Extended once per emitted incident (one indexed read), not once per room or socket.
   const send = (event: 'incident:new' | 'incident:update', inc: Incident, extra?: unknown) => {
-    ops.to(roomsFor(deps.dir, inc)).emit(event, inc, extra);
+    let out = inc;
+    try {
+      out = deps.extend ? deps.extend(inc) : inc;
+    } catch (err) {
+      // The incident itself must still reach the desks; only its annotation is missing.
+      deps.log.error({ err, incident: inc.id }, 'realtime: incident.extend failed; sent without it');
+    }
+    ops.to(roomsFor(deps.dir, inc)).emit(event, out, extra);
   };
   const offNew = deps.bus.on('incident:new', (inc) => send('incident:new', inc));
   const offUpdate = deps.bus.on('incident:update', (inc, change) => send('incident:update', inc, change));

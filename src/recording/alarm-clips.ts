@@ -20,6 +20,9 @@ interface CameraWindow {
   alarmMs: number;
 }
 
+/** A finished job is kept this long, so a late event extends its clip instead of cutting a new one. */
+const FORGET_MS = 3_600_000;
+
 interface Pending {
   incidentId: string;
   cameras: Map<string, CameraWindow>;
@@ -54,6 +57,7 @@ export class AlarmClips {
   ) {}
 
   start(): void {
+    this.resume();
     this.offs.push(this.o.bus.on('incident:new', (inc) => this.onIncident(inc)));
     this.offs.push(
       this.o.bus.on('incident:update', (inc, change) => {
@@ -67,6 +71,83 @@ export class AlarmClips {
     for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
     await this.chain;
+  }
+
+  /**
+   * Picks up the clip jobs a stop or crash left pending (migration 041): each is due at its postroll's
+   * end, at once when that has passed. Cameras whose clip was already cut (`doneMs`) are not cut again.
+   */
+  private resume(): void {
+    const now = (this.o.now ?? Date.now)();
+    const rows = this.o.db.prepare('SELECT incident_id, cameras, due_ms FROM recording_clip_jobs').all() as {
+      incident_id: string;
+      cameras: string;
+      due_ms: number;
+    }[];
+    for (const r of rows) {
+      let cams: Record<string, CameraWindow>;
+      try {
+        cams = JSON.parse(r.cameras) as Record<string, CameraWindow>;
+      } catch (err) {
+        // A row this code did not write: nothing can be cut from it; keep it out of the way.
+        this.o.log.error({ err, incident: r.incident_id }, 'recording: unreadable clip job dropped');
+        this.forget(r.incident_id);
+        continue;
+      }
+      const p: Pending = {
+        incidentId: r.incident_id,
+        cameras: new Map(Object.entries(cams)),
+        dueMs: r.due_ms,
+      };
+      const open = [...p.cameras.values()].some((w) => w.doneMs === undefined || w.doneMs < w.toMs);
+      if (!open && r.due_ms < now - FORGET_MS) {
+        this.forget(r.incident_id);
+        continue;
+      }
+      this.pending.set(p.incidentId, p);
+      if (open) {
+        this.o.log.info(
+          { incident: p.incidentId, dueMs: p.dueMs },
+          'recording: resuming a pending alarm clip',
+        );
+        this.schedule(p, p.dueMs);
+      } else this.forgetLater(p);
+    }
+  }
+
+  private persist(p: Pending): void {
+    this.o.db
+      .prepare(
+        `INSERT INTO recording_clip_jobs (incident_id, cameras, due_ms, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(incident_id) DO UPDATE SET cameras = excluded.cameras, due_ms = excluded.due_ms,
+         updated_at = excluded.updated_at`,
+      )
+      .run(p.incidentId, JSON.stringify(Object.fromEntries(p.cameras)), p.dueMs, new Date().toISOString());
+  }
+
+  private forget(incidentId: string): void {
+    this.o.db.prepare('DELETE FROM recording_clip_jobs WHERE incident_id = ?').run(incidentId);
+  }
+
+  private schedule(p: Pending, due: number): void {
+    clearTimeout(p.timer);
+    p.timer = setTimeout(
+      () => {
+        this.chain = this.chain.then(() => this.makeClips(p));
+      },
+      Math.max(0, due - (this.o.now ?? Date.now)()),
+    );
+    p.timer.unref();
+  }
+
+  /** Events joining within the hour extend the clip; after that the incident is forgotten here. */
+  private forgetLater(p: Pending): void {
+    setTimeout(() => {
+      if (this.pending.get(p.incidentId) === p && p.dueMs <= (this.o.now ?? Date.now)()) {
+        this.pending.delete(p.incidentId);
+        this.forget(p.incidentId);
+      }
+    }, FORGET_MS).unref();
   }
 
   /** Resolves once every clip job scheduled so far has finished. */
@@ -118,15 +199,8 @@ export class AlarmClips {
     const due = Math.max(...[...p.cameras.values()].map((w) => w.toMs));
     if (!Number.isFinite(due) || due <= p.dueMs) return;
     p.dueMs = due;
-    clearTimeout(p.timer);
-    const pend = p;
-    p.timer = setTimeout(
-      () => {
-        this.chain = this.chain.then(() => this.makeClips(pend));
-      },
-      Math.max(0, due - (this.o.now ?? Date.now)()),
-    );
-    p.timer.unref();
+    this.persist(p);
+    this.schedule(p, due);
   }
 
   private async makeClips(p: Pending): Promise<void> {
@@ -169,7 +243,10 @@ export class AlarmClips {
             () => true,
             (err: unknown) => {
               // The open segment may not be readable yet under load: the finished clip is cut from below.
-              this.o.log.warn({ err, camera }, 'recording: snapshot from the live segment failed; using the clip');
+              this.o.log.warn(
+                { err, camera },
+                'recording: snapshot from the live segment failed; using the clip',
+              );
               return false;
             },
           ),
@@ -179,20 +256,24 @@ export class AlarmClips {
             (err: unknown) => this.o.log.warn({ err, camera }, 'recording: snapshot failed'),
           );
         const url = `/api/clips/${id}`;
-        this.o.db
-          .prepare(
-            'INSERT INTO clips (id, incident_id, camera, url, start, end, sha256) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          )
-          .run(
-            id,
-            p.incidentId,
-            camera,
-            url,
-            new Date(clip.startMs).toISOString(),
-            new Date(clip.endMs).toISOString(),
-            clip.sha256,
-          );
-        w.doneMs = clip.endMs;
+        // The clip row and the job's `doneMs` in one transaction: a resumed job never cuts it twice.
+        this.o.db.transaction(() => {
+          this.o.db
+            .prepare(
+              'INSERT INTO clips (id, incident_id, camera, url, start, end, sha256) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            )
+            .run(
+              id,
+              p.incidentId,
+              camera,
+              url,
+              new Date(clip.startMs).toISOString(),
+              new Date(clip.endMs).toISOString(),
+              clip.sha256,
+            );
+          w.doneMs = clip.endMs;
+          this.persist(p);
+        })();
         const inc = await this.o.store.incidents.get(p.incidentId);
         if (inc)
           this.o.bus.emit('incident:update', inc, { kind: 'clip', camera, url, snapshot: `${url}/snapshot` });
@@ -201,10 +282,6 @@ export class AlarmClips {
         this.o.log.error({ err, incident: p.incidentId, camera }, 'recording: alarm clip failed');
       }
     }
-    // Events joining within the hour extend the clip; after that the incident is forgotten here.
-    setTimeout(() => {
-      if (this.pending.get(p.incidentId) === p && p.dueMs <= (this.o.now ?? Date.now)())
-        this.pending.delete(p.incidentId);
-    }, 3_600_000).unref();
+    this.forgetLater(p);
   }
 }

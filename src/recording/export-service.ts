@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import type { SiteKey } from '../../streams/evidence-keys.js';
-import { type ExportRequest, runExport } from '../../streams/export-job.js';
+import { ExportAborted, type ExportRequest, runExport } from '../../streams/export-job.js';
 import type { SegmentIndex } from '../../streams/segment-index.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/sqlite.js';
+
+const SHUTDOWN = 'interrupted by shutdown';
 
 export type ExportState = 'queued' | 'running' | 'done' | 'failed';
 
@@ -41,6 +43,9 @@ export class ExportService {
   private queue: ExportRequest[] = [];
   private running = false;
   private lastPush = new Map<string, number>();
+  /** Aborts the running export; replaced per job. */
+  private abort = new AbortController();
+  private stopping = false;
 
   constructor(
     private readonly o: {
@@ -50,6 +55,8 @@ export class ExportService {
       key: SiteKey;
       log: Logger;
       onProgress(status: ExportStatus): void;
+      /** The ffmpeg binary; default `ffmpeg` on the PATH. */
+      ffmpeg?: string;
     },
   ) {
     mkdirSync(o.exportsDir, { recursive: true });
@@ -59,6 +66,50 @@ export class ExportService {
       )
       .run().changes;
     if (n > 0) o.log.warn({ exports: n }, 'recording: exports interrupted by a restart marked failed');
+  }
+
+  /**
+   * Shutdown: the running export is aborted (its ffmpeg killed, its partial zip removed) and it and
+   * every queued one are marked failed, so a SIGTERM does not wait for a long export.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const job of this.queue.splice(0)) this.update(job.id, 'failed', 0, { error: SHUTDOWN });
+    this.abort.abort(SHUTDOWN);
+    await this.idle();
+  }
+
+  /**
+   * Export retention: finished or failed exports created before `cutoffMs` lose their zip and row,
+   * and the evidence locks they held on their source segments (incident locks stay). Returns what went.
+   */
+  expire(cutoffMs: number): { id: string; requestedBy: string; file: string | null; createdAt: string }[] {
+    const rows = this.o.db
+      .prepare(
+        "SELECT id, requested_by, file, created_at FROM recording_exports WHERE state IN ('done', 'failed') AND created_at < ?",
+      )
+      .all(new Date(cutoffMs).toISOString()) as {
+      id: string;
+      requested_by: string;
+      file: string | null;
+      created_at: string;
+    }[];
+    for (const r of rows) {
+      // File first, then the row: a crash in between leaves a row whose download is a 409, not an orphan zip.
+      if (r.file) rmSync(r.file, { force: true });
+      this.o.db.transaction(() => {
+        this.o.db.prepare('DELETE FROM recording_exports WHERE id = ?').run(r.id);
+        this.o.db
+          .prepare('DELETE FROM evidence_locks WHERE reason = ? AND incident_id IS NULL')
+          .run(`export ${r.id}`);
+      })();
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      requestedBy: r.requested_by,
+      file: r.file,
+      createdAt: r.created_at,
+    }));
   }
 
   create(req: Omit<ExportRequest, 'id'>): string {
@@ -78,8 +129,11 @@ export class ExportService {
         req.incident ?? null,
         new Date().toISOString(),
       );
-    this.queue.push({ ...req, id });
-    void this.pump();
+    if (this.stopping) this.update(id, 'failed', 0, { error: SHUTDOWN });
+    else {
+      this.queue.push({ ...req, id });
+      void this.pump();
+    }
     return id;
   }
 
@@ -139,11 +193,15 @@ export class ExportService {
       for (let job = this.queue.shift(); job; job = this.queue.shift()) {
         const id = job.id;
         this.update(id, 'running', 0);
+        this.abort = new AbortController();
+        if (this.stopping) this.abort.abort(SHUTDOWN);
         try {
           const { file } = await runExport(job, {
             index: this.o.index,
             exportsDir: this.o.exportsDir,
             key: this.o.key,
+            signal: this.abort.signal,
+            ...(this.o.ffmpeg ? { ffmpeg: this.o.ffmpeg } : {}),
             onProgress: (p) => {
               if (p < 1) this.update(id, 'running', Math.round(p * 1000) / 1000);
             },
@@ -151,7 +209,9 @@ export class ExportService {
           this.update(id, 'done', 1, { file });
           this.o.log.info({ export: id, file }, 'recording: export ready');
         } catch (err) {
-          this.o.log.error({ err, export: id }, 'recording: export failed');
+          if (err instanceof ExportAborted)
+            this.o.log.warn({ export: id }, `recording: export ${err.message}`);
+          else this.o.log.error({ err, export: id }, 'recording: export failed');
           this.update(id, 'failed', 0, { error: err instanceof Error ? err.message : String(err) });
         }
         this.lastPush.delete(id);

@@ -7,6 +7,7 @@ import { sanitizeName } from '../../streams/segment-paths.js';
 import type { Module, Service } from '../service.js';
 import type { User } from '../store/repositories.js';
 import { AlarmClips } from './alarm-clips.js';
+import { evidenceRoutes } from './evidence-routes.js';
 import { ExportService } from './export-service.js';
 import { recordingRoutes } from './recording-routes.js';
 
@@ -44,6 +45,21 @@ export function recordingModule(): Module {
         (paths.find((p) => p.cameras.includes(camera)) ?? paths[0])?.path ?? resolve(dataDir, 'recordings');
       const byDir = new Map(dir.allCameras().map((c) => [sanitizeName(c.id), c.id]));
 
+      const ops = svc.need('ops');
+      ops.on('connection', (socket) => {
+        const user = socket.data['user'] as User | undefined;
+        if (user) void socket.join(userRoom(user.username));
+      });
+      const key = loadOrCreateSiteKey(resolve(dataDir, 'keys'));
+      const exports = new ExportService({
+        db: store.db,
+        index,
+        exportsDir: resolve(dataDir, 'exports'),
+        key,
+        log: svc.log,
+        onProgress: (st) => ops.to(userRoom(st.requestedBy)).emit('export:progress', st),
+      });
+      const audit = svc.need('audit');
       const retention = new RetentionMaintainer({
         index,
         paths,
@@ -51,6 +67,24 @@ export function recordingModule(): Module {
         minFreeHours: cfg.minFreeHours,
         log: svc.log,
         cameraOfDir: (d) => byDir.get(d),
+        exports: {
+          retentionDays: cfg.exportRetentionDays,
+          expire: (cutoffMs) => {
+            const gone = exports.expire(cutoffMs);
+            for (const e of gone)
+              audit.append({
+                actor: 'system',
+                action: 'footage.export.expire',
+                target: `export:${e.id}`,
+                detail: {
+                  requestedBy: e.requestedBy,
+                  createdAt: e.createdAt,
+                  retentionDays: cfg.exportRetentionDays,
+                },
+              });
+            return gone.length;
+          },
+        },
       });
       await retention.reconcile();
       retention.runOnce();
@@ -76,19 +110,6 @@ export function recordingModule(): Module {
         recorder.start(dir.allCameras().map((c) => c.id));
       }
 
-      const ops = svc.need('ops');
-      ops.on('connection', (socket) => {
-        const user = socket.data['user'] as User | undefined;
-        if (user) void socket.join(userRoom(user.username));
-      });
-      const exports = new ExportService({
-        db: store.db,
-        index,
-        exportsDir: resolve(dataDir, 'exports'),
-        key: loadOrCreateSiteKey(resolve(dataDir, 'keys')),
-        log: svc.log,
-        onProgress: (st) => ops.to(userRoom(st.requestedBy)).emit('export:progress', st),
-      });
       const clips = new AlarmClips({
         bus: svc.bus,
         dir,
@@ -109,15 +130,17 @@ export function recordingModule(): Module {
           maxRangeMs: cfg.maxExportSeconds * 1000,
         }),
       );
+      svc.need('app').use(evidenceRoutes(svc, { index, publicKeyPem: key.publicKeyPem }));
       part = { index, recorder, retention, exports, clips };
       svc.parts.set('recording', part);
     },
     async stop() {
       if (!part) return;
       part.retention.stop();
+      // A running export is aborted, not waited for: SIGTERM must exit promptly.
+      await part.exports.stop();
       await part.clips.stop();
       part.recorder?.stop();
-      await part.exports.idle();
       part = undefined;
     },
   };

@@ -45,11 +45,13 @@ export interface IncidentFilter {
 }
 
 export interface IncidentRepository {
+  /** Also marks `firstEvent` correlated, in the same transaction. */
   create(incident: NewIncident): Promise<Incident>;
   get(id: string): Promise<Incident | undefined>;
   list(filter: IncidentFilter): Promise<Incident[]>;
   /** The newest open incident of the given kind at a site, if any. */
   findOpen(site: string, kind: Incident['kind']): Promise<Incident | undefined>;
+  /** Links the event and marks it correlated, in one transaction. */
   attachEvent(id: string, eventKey: string, at: string): Promise<void>;
   /**
    * Moves the incident from `from` to `to` if it is still in `from` (compare-and-set); returns false

@@ -25,7 +25,13 @@ interface IncidentRow {
 }
 
 export class SqliteIncidentRepository implements IncidentRepository {
-  constructor(private readonly db: Db) {}
+  private readonly markCorrelated;
+
+  constructor(private readonly db: Db) {
+    this.markCorrelated = db.prepare(
+      'UPDATE events SET correlated_at = COALESCE(correlated_at, ?) WHERE key = ?',
+    );
+  }
 
   async create(n: NewIncident): Promise<Incident> {
     this.db.transaction(() => {
@@ -48,6 +54,8 @@ export class SqliteIncidentRepository implements IncidentRepository {
       this.db
         .prepare('INSERT INTO incident_events (incident_id, event_key) VALUES (?, ?)')
         .run(n.id, n.firstEvent);
+      // Issue 4: the event is correlated in the transaction that links it (one fsync, not two).
+      this.markCorrelated.run(n.openedAt, n.firstEvent);
       this.db
         .prepare(
           'INSERT INTO transitions (incident_id, from_state, to_state, by_user, at) VALUES (?, NULL, ?, ?, ?)',
@@ -115,6 +123,7 @@ export class SqliteIncidentRepository implements IncidentRepository {
         .prepare('INSERT OR IGNORE INTO incident_events (incident_id, event_key) VALUES (?, ?)')
         .run(id, eventKey);
       this.db.prepare('UPDATE incidents SET updated_at = ? WHERE id = ?').run(at, id);
+      this.markCorrelated.run(at, eventKey);
     })();
   }
 

@@ -42,7 +42,12 @@ export function frameUrl(incidentId: string): string {
 
 /** The `verifications` table (migration 70). */
 export class VerificationStore {
-  constructor(private readonly db: Db) {}
+  // Prepared once: `get` runs for every incident the API, the socket and the webhooks send.
+  private readonly getStmt;
+
+  constructor(private readonly db: Db) {
+    this.getStmt = db.prepare('SELECT * FROM verifications WHERE incident_id = ?');
+  }
 
   /** Marks an incident as being verified; false when it already has a row (verified once only). */
   start(incidentId: string, at: string): boolean {
@@ -69,9 +74,7 @@ export class VerificationStore {
   }
 
   get(incidentId: string): Verification | undefined {
-    const r = this.db.prepare('SELECT * FROM verifications WHERE incident_id = ?').get(incidentId) as
-      | Row
-      | undefined;
+    const r = this.getStmt.get(incidentId) as Row | undefined;
     if (!r) return undefined;
     return {
       status: r.status,

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { buildSyntheticDetector } from '../../models/detector-synthetic.js';
@@ -8,7 +9,7 @@ import type { IncidentChange } from '../../src/bus.js';
 import type { Incident } from '../../src/core/incident-types.js';
 import type { Verification } from '../../src/verification/verification-store.js';
 import { renderClip } from '../fixtures/models/videos.js';
-import { api, startTestService, TEST_CITY_YAML, type TestService } from '../helpers/service.js';
+import { api, opsClient, startTestService, TEST_CITY_YAML, type TestService } from '../helpers/service.js';
 
 type VerifiedIncident = Incident & { verification?: Verification };
 
@@ -99,15 +100,56 @@ async function intrusion(panel: string, site: string, zone: string | undefined):
   return annotated;
 }
 
+/** The first `/ops` `incident:update` (incident and change) that satisfies `pred`. */
+function socketUpdate(
+  socket: Socket,
+  pred: (inc: VerifiedIncident, change: IncidentChange) => boolean,
+): Promise<[VerifiedIncident, IncidentChange]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error('no incident:update over the socket within 20 s')),
+      20_000,
+    );
+    const on = (inc: VerifiedIncident, change: IncidentChange) => {
+      if (!pred(inc, change)) return;
+      clearTimeout(timer);
+      socket.off('incident:update', on);
+      resolve([inc, change]);
+    };
+    socket.on('incident:update', on);
+  });
+}
+
 describe('alarm verification', () => {
   it('a person on the linked camera: person_seen, raised to P1 and confirmed, best frame served and audited', async () => {
+    const token = await svc.login('op-north', 'operator', 'north');
+    const socket = await opsClient(svc.httpUrl, token);
+    const overSocket = socketUpdate(socket, (_inc, change) => change.kind === 'annotation');
     const pushed = await intrusion('panel-1', 'shop-1', '1');
     expect(pushed.verification).toMatchObject({ status: 'person_seen', camera: 'cam-person' });
 
-    const token = await svc.login('op-north', 'operator', 'north');
+    // The console gets the result over Socket.IO, and later updates still carry it (incident.extend).
+    try {
+      const [annotated, change] = await overSocket;
+      expect(change).toEqual({ kind: 'annotation', what: 'verification' });
+      expect(annotated).toMatchObject({ id: pushed.id, priority: 1, confirmed: true });
+      expect(annotated.verification).toMatchObject({ status: 'person_seen', camera: 'cam-person' });
+      const acked = socketUpdate(
+        socket,
+        (inc, change) => inc.id === pushed.id && change.kind === 'transition',
+      );
+      expect(
+        (await api(`${svc.httpUrl}/api/incidents/${pushed.id}/ack`, token, { method: 'POST' })).status,
+      ).toBe(200);
+      const [afterAck] = await acked;
+      expect(afterAck).toMatchObject({ state: 'acknowledged', verification: { status: 'person_seen' } });
+    } finally {
+      socket.close();
+    }
+
     const { status, body } = await api<VerifiedIncident>(`${svc.httpUrl}/api/incidents/${pushed.id}`, token);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ priority: 1, confirmed: true, state: 'new' });
+    expect(body).toMatchObject({ priority: 1, confirmed: true, state: 'acknowledged' });
     expect(body.verification?.status).toBe('person_seen');
     expect(body.verification?.score).toBeGreaterThan(0.5);
     expect(body.verification?.bestFrameUrl).toBe(`/api/incidents/${pushed.id}/verification/frame`);

@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
@@ -94,9 +96,55 @@ describe('console with live video, recordings and export', () => {
     await page.locator('#export-start').click();
     await page.locator('#inv-export .progress').waitFor();
     await page.locator('#inv-export a.button[download]').waitFor({ timeout: 30_000 });
-    expect(await page.locator('#inv-export pre').last().textContent()).toMatch(
-      /^npx sharpeyes verify sharpeyes-export-.+\.zip$/,
-    );
+    await page.locator('#inv-export #verify-file').waitFor({ state: 'attached' });
     await shot(page, '14-investigate-export');
+  });
+
+  it('the investigator downloads the export and verifies it in the browser; a tampered copy names the file', async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('#inv-export a.button[download]').click(),
+    ]);
+    const zip = join(svc.dataDir, 'downloaded-export.zip');
+    await download.saveAs(zip);
+    const verdict = page.locator('#verify-result .verify-verdict');
+
+    await page.locator('#verify-file').setInputFiles(zip);
+    await expect.poll(() => verdict.getAttribute('class'), { timeout: 15_000 }).toContain('ok');
+    expect(await page.locator('#verify-result .verify-signature').getAttribute('data-signature')).toBe(
+      'valid',
+    );
+    const files = page.locator('#verify-result .verify-files li');
+    expect(await files.evaluateAll((els) => els.map((e) => [e.dataset.file, e.className]))).toEqual([
+      ['clips/cam-shop-1.mp4', 'ok'],
+      ['site-ed25519.pub', 'ok'],
+    ]);
+    await page.locator('#verify-result').scrollIntoViewIfNeeded();
+    await shot(page, '15-investigate-verify-ok');
+
+    const bad = readFileSync(zip);
+    bad[200] = (bad[200]! + 1) % 256; // inside the clip's bytes (stored, not deflated)
+    const tampered = join(svc.dataDir, 'tampered-export.zip');
+    writeFileSync(tampered, bad);
+    await page.locator('#verify-file').setInputFiles(tampered);
+    await expect.poll(() => verdict.getAttribute('class'), { timeout: 15_000 }).toContain('bad');
+    expect(
+      await page.locator('#verify-result li[data-file="clips/cam-shop-1.mp4"]').getAttribute('class'),
+    ).toBe('bad');
+    expect(await page.locator('#verify-result .verify-problems').textContent()).toMatch(
+      /clips\/cam-shop-1\.mp4: SHA-256/,
+    );
+    expect(await verdict.textContent()).toContain('tampered-export.zip');
+    await page.locator('#verify-result').scrollIntoViewIfNeeded();
+    await shot(page, '16-investigate-verify-tampered');
+    expect(
+      svc.svc
+        .need('audit')
+        .list({ action: 'evidence.verify' })
+        .map((a) => a.detail?.['ok']),
+    ).toEqual([
+      false, // newest first
+      true,
+    ]);
   });
 });

@@ -1,12 +1,31 @@
 // Investigation: search incidents and footage by site, camera and time; play; export with
 // progress (socket `export:progress`, polling as a fallback); verify an export.
 
-import { ApiError, api, optional, withToken } from './api.js';
+import { ApiError, api, getToken, optional, withToken } from './api.js';
 import { fill, h, toast } from './dom.js';
 import { fmtDateTime, t, tv } from './i18n.js';
 import { icon } from './icons.js';
 import { siteName, state, subscribe } from './state.js';
 import { incidentType, priorityBadge, stateChip } from './widgets.js';
+
+/** POSTs a zip as the raw body (never read into memory by the page): the server streams it to disk. */
+async function uploadZip(file) {
+  const token = getToken();
+  let res;
+  try {
+    res = await fetch('/api/exports/verify', {
+      method: 'POST',
+      headers: { 'content-type': 'application/zip', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: file,
+    });
+  } catch {
+    throw new ApiError(0, 'network', t('networkError'));
+  }
+  const json = await res.json().catch(() => undefined);
+  if (!res.ok)
+    throw new ApiError(res.status, json?.error?.code ?? 'http', json?.error?.message ?? `${res.status}`);
+  return json;
+}
 
 const localInput = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 const pct = (p) => Math.round(Math.max(0, Math.min(100, p <= 1 ? p * 100 : p)));
@@ -231,9 +250,6 @@ export function mount(root) {
             ` ${t('export')}`,
           )
         : null,
-      done
-        ? h('button', { type: 'button', onclick: () => void verify(ex.id) }, icon('check'), ` ${t('verify')}`)
-        : null,
       files.length > 0
         ? h(
             'details',
@@ -242,37 +258,87 @@ export function mount(root) {
             h('pre', {}, files.map((f) => `${f.sha256}  ${f.name ?? f.path}`).join('\n')),
           )
         : null,
-      h('div', { class: 'verify-result' }),
-      h('div', { class: 'muted' }, t('verifyCli')),
-      h('pre', {}, `npx sharpeyes verify sharpeyes-export-${ex.id}.zip`),
     );
   }
 
-  async function verify(id) {
-    const out = exportBox.querySelector('.verify-result');
+  /**
+   * Verification in the browser: the chosen zip goes up as the raw body to `POST /api/exports/verify`,
+   * which runs the same checks as `sharpeyes verify` against the site key; each file shows green or red.
+   */
+  async function verifyUpload(file) {
+    const out = exportBox.querySelector('#verify-result');
+    if (!file) return;
+    fill(out, h('span', { class: 'muted' }, `${t('verifyRunning')} ${file.name}`));
+    let res;
     try {
-      const res = await api(`/api/exports/${id}/verify`, { method: 'POST', body: {} });
-      fill(
-        out,
-        h(
-          'b',
-          { class: res?.ok ? 'ok' : 'bad' },
-          icon(res?.ok ? 'check' : 'cross'),
-          ` ${res?.ok ? t('verifyOk') : t('verifyFailed')}`,
-        ),
-        res?.problems ? h('pre', {}, JSON.stringify(res.problems, null, 1)) : null,
-      );
+      res = await uploadZip(file);
     } catch (err) {
       fill(
         out,
         h(
-          'span',
-          { class: 'muted' },
-          err instanceof ApiError && err.status === 404 ? t('verifyCli') : err.message,
+          'b',
+          { class: 'bad' },
+          icon('cross'),
+          ' ',
+          err?.code === 'not_zip' ? t('verifyNotZip') : err.message,
         ),
       );
+      return;
     }
+    fill(
+      out,
+      h(
+        'b',
+        { class: `verify-verdict ${res.ok ? 'ok' : 'bad'}` },
+        icon(res.ok ? 'check' : 'cross'),
+        ` ${res.ok ? t('verifyOk') : t('verifyFailed')} · ${file.name}`,
+      ),
+      h(
+        'div',
+        {
+          class: `verify-signature ${res.signature === 'valid' ? 'ok' : 'bad'}`,
+          dataset: { signature: res.signature },
+        },
+        `${t('signature')}: ${tv('sig', res.signature)}`,
+      ),
+      h(
+        'ul',
+        { class: 'verify-files' },
+        (res.files ?? []).map((f) =>
+          h(
+            'li',
+            { class: f.ok ? 'ok' : 'bad', dataset: { file: f.name, ok: String(f.ok) } },
+            icon(f.ok ? 'check' : 'cross'),
+            ` ${f.name} `,
+            h('code', { class: 'muted' }, f.sha256 ? f.sha256.slice(0, 16) : '—'),
+          ),
+        ),
+      ),
+      (res.problems ?? []).length > 0
+        ? h(
+            'details',
+            { open: true },
+            h('summary', {}, t('verifyProblems')),
+            h(
+              'ul',
+              { class: 'verify-problems bad' },
+              res.problems.map((p) => h('li', {}, p)),
+            ),
+          )
+        : null,
+    );
   }
+
+  const picker = h('input', {
+    type: 'file',
+    id: 'verify-file',
+    accept: '.zip,application/zip',
+    onchange: (e) => {
+      void verifyUpload(e.currentTarget.files?.[0]);
+      // The same file chosen again (after a fix) must fire `change` again.
+      e.currentTarget.value = '';
+    },
+  });
 
   exportBox.append(
     h('h3', {}, t('export')),
@@ -284,6 +350,9 @@ export function mount(root) {
       t('export'),
     ),
     h('div', { class: 'export-status' }),
+    h('h3', {}, t('verify')),
+    h('label', { class: 'verify-pick' }, t('verifyPick'), ' ', picker),
+    h('div', { class: 'verify-result', id: 'verify-result', 'aria-live': 'polite' }),
   );
 
   root.append(

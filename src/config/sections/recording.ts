@@ -34,6 +34,12 @@ export const recordingSchema = z
       .max(3650)
       .default(14)
       .describe('Segments older than this are deleted.'),
+    exportRetentionDays: z
+      .number()
+      .min(0.001)
+      .max(3650)
+      .default(30)
+      .describe('Evidence export zips (and their rows) older than this are deleted, audited.'),
     paths: z
       .array(storagePathSchema)
       .default([])

@@ -10,13 +10,28 @@ export const webhookSchema = z.strictObject({
     .min(1)
     .default([...WEBHOOK_EVENTS])
     .describe('Which events are sent.'),
-  maxAttempts: z.number().int().min(1).max(20).default(6).describe('Attempts per delivery.'),
+  maxAttempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe(
+      'Attempts per delivery before it is dead-lettered; unlimited within maxAgeSeconds when omitted.',
+    ),
+  maxAgeSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .default(86_400)
+    .describe('A delivery not accepted this long after the change is dead-lettered (state failed).'),
   initialBackoffMs: z
     .number()
     .int()
     .min(1)
     .default(1000)
-    .describe('Wait before the 2nd attempt; doubles each time (capped at 5 minutes).'),
+    .describe('Wait before the 2nd attempt; doubles each time up to maxBackoffMs, with jitter.'),
+  maxBackoffMs: z.number().int().min(1).default(300_000).describe('Longest wait between two attempts.'),
   timeoutMs: z.number().int().min(100).default(10_000).describe('Per attempt.'),
 });
 export type WebhookConfig = z.infer<typeof webhookSchema>;

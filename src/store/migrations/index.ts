@@ -1,9 +1,11 @@
 import { foundation } from './001-foundation.js';
 import { audit } from './002-audit.js';
 import { core } from './010-core.js';
+import { webhookOutbox } from './011-webhook-outbox.js';
 import { panels } from './020-panels.js';
 import { panelSupervisedSince } from './021-panel-supervised-since.js';
 import { recording } from './040-recording.js';
+import { recordingClipJobs } from './041-recording-clip-jobs.js';
 import { live } from './050-live.js';
 import { consolePrefs } from './060-console.js';
 import { models } from './070-models.js';
@@ -24,9 +26,11 @@ export const MIGRATIONS: readonly Migration[] = [
   foundation,
   audit,
   core,
+  webhookOutbox,
   panels,
   panelSupervisedSince,
   recording,
+  recordingClipJobs,
   live,
   consolePrefs,
   models,
