@@ -155,6 +155,9 @@ export async function runExport(
   } catch (err) {
     zip.outputStream.unpipe(ws);
     ws.destroy();
+    // The partial zip is discarded: a late error of its streams (aborted mid-entry) has nothing left to fail.
+    written.catch(() => undefined);
+    zip.outputStream.on('error', () => undefined);
     rmSync(part, { force: true });
     throw err;
   }

@@ -105,7 +105,10 @@ export class LiveSession implements StreamConsumer {
     };
     // Once a second is enough for the player's latency figure; a header per fragment per viewer
     // would double the sends of a 64-viewer camera.
-    if (!f.keyframe) return this.sink.sendBinary(f.data, sent);
+    if (!f.keyframe) {
+      this.sink.sendBinary(f.data, sent);
+      return;
+    }
     const header = JSON.stringify({
       type: 'fragment',
       wallclock: f.wallclock,
@@ -114,9 +117,12 @@ export class LiveSession implements StreamConsumer {
       keyframe: f.keyframe,
       skipped: this.skipped,
     } satisfies LiveMessage);
-    if (this.sink.sendTextThenBinary) return this.sink.sendTextThenBinary(header, f.data, sent);
-    this.sink.sendText(header);
-    this.sink.sendBinary(f.data, sent);
+    if (this.sink.sendTextThenBinary) {
+      this.sink.sendTextThenBinary(header, f.data, sent);
+    } else {
+      this.sink.sendText(header);
+      this.sink.sendBinary(f.data, sent);
+    }
   }
 
   onState(state: UpstreamState, detail?: string): void {

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Bus, IncidentChange } from '../bus.js';
 import type { RuleConfig } from '../config/sections/rules.js';
-import { HttpError, SharpeyesError } from '../errors.js';
+import { HttpError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/repositories.js';
-import { SqliteCoreRepository } from '../store/sqlite-core.js';
 import { Batcher } from './batcher.js';
 import type { CoreRepository, SiteState } from './core-repository.js';
 import { correlate, type Decision } from './correlator.js';
@@ -32,8 +31,6 @@ export interface EventCoreDeps {
   now?: () => Date;
   /** Correlation rules in order; the built-in defaults when omitted. */
   rules?: readonly RuleConfig[] | undefined;
-  /** Issue-4 storage; derived from a SQLite store when omitted. */
-  coreRepo?: CoreRepository;
 }
 
 export function newIncidentId(at: Date): string {
@@ -59,10 +56,7 @@ export class EventCore {
   constructor(private readonly deps: EventCoreDeps) {
     this.now = deps.now ?? (() => new Date());
     this.rules = deps.rules ?? DEFAULT_RULES;
-    const db = (deps.store as { db?: ConstructorParameters<typeof SqliteCoreRepository>[0] }).db;
-    if (!deps.coreRepo && !db)
-      throw new SharpeyesError('core', 'EventCore needs a coreRepo when the store is not SQLite');
-    this.repo = deps.coreRepo ?? new SqliteCoreRepository(db!);
+    this.repo = deps.store.core;
     this.batcher = new Batcher((events) => this.commitAndCorrelate(events));
     const m = deps.metrics;
     this.committed = m.counter('sharpeyes_events_committed_total', 'Events committed to the store', [

@@ -39,6 +39,8 @@ interface Pending {
 export class AlarmClips {
   private readonly pending = new Map<string, Pending>();
   private readonly offs: (() => void)[] = [];
+  private readonly forgetTimers = new Set<NodeJS.Timeout>();
+  private stopped = false;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -67,8 +69,11 @@ export class AlarmClips {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const off of this.offs.splice(0)) off();
     for (const p of this.pending.values()) clearTimeout(p.timer);
+    for (const t of this.forgetTimers) clearTimeout(t);
+    this.forgetTimers.clear();
     this.pending.clear();
     await this.chain;
   }
@@ -142,12 +147,17 @@ export class AlarmClips {
 
   /** Events joining within the hour extend the clip; after that the incident is forgotten here. */
   private forgetLater(p: Pending): void {
-    setTimeout(() => {
+    // After stop the row stays: the next start finds it done and forgets it when it is old enough.
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.forgetTimers.delete(timer);
       if (this.pending.get(p.incidentId) === p && p.dueMs <= (this.o.now ?? Date.now)()) {
         this.pending.delete(p.incidentId);
         this.forget(p.incidentId);
       }
-    }, FORGET_MS).unref();
+    }, FORGET_MS);
+    timer.unref();
+    this.forgetTimers.add(timer);
   }
 
   /** Resolves once every clip job scheduled so far has finished. */

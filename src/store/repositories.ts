@@ -1,3 +1,4 @@
+import type { CoreRepository } from '../core/core-repository.js';
 import type { NormalizedEvent } from '../core/events.js';
 import type { Incident, IncidentState, Priority } from '../core/incident-types.js';
 
@@ -107,5 +108,7 @@ export interface Store {
   readonly incidents: IncidentRepository;
   readonly users: UserRepository;
   readonly sessions: SessionRepository;
+  /** Site state, confirmations, units and notes of the event core. */
+  readonly core: CoreRepository;
   close(): Promise<void>;
 }

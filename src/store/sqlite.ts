@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { SharpeyesError } from '../errors.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 import type { Store } from './repositories.js';
+import { SqliteCoreRepository } from './sqlite-core.js';
 import { SqliteEventRepository } from './sqlite-events.js';
 import { SqliteIncidentRepository } from './sqlite-incidents.js';
 import { SqliteSessionRepository, SqliteUserRepository } from './sqlite-users.js';
@@ -22,6 +23,32 @@ export function openDatabase(file: string): Db {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   return db;
+}
+
+/**
+ * The same connection, with `prepare` memoised: repositories write their SQL inline, and compiling it
+ * again for every event showed up in profiles of the ingest path. Bounded, because list filters build
+ * SQL with a variable number of placeholders. Cached statements must not be used with `iterate()`
+ * while the same SQL runs again inside the loop.
+ */
+export function withStatementCache(db: Db, max = 256): Db {
+  const cache = new Map<string, Database.Statement>();
+  const prepare = (sql: string): Database.Statement => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'prepare') return prepare;
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number {
@@ -59,14 +86,17 @@ export class SqliteStore implements Store {
   readonly incidents: SqliteIncidentRepository;
   readonly users: SqliteUserRepository;
   readonly sessions: SqliteSessionRepository;
+  readonly core: SqliteCoreRepository;
 
   constructor(file: string) {
     this.db = openDatabase(file);
     migrate(this.db);
-    this.events = new SqliteEventRepository(this.db);
-    this.incidents = new SqliteIncidentRepository(this.db);
-    this.users = new SqliteUserRepository(this.db);
-    this.sessions = new SqliteSessionRepository(this.db);
+    const cached = withStatementCache(this.db);
+    this.events = new SqliteEventRepository(cached);
+    this.incidents = new SqliteIncidentRepository(cached);
+    this.users = new SqliteUserRepository(cached);
+    this.sessions = new SqliteSessionRepository(cached);
+    this.core = new SqliteCoreRepository(cached);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -248,6 +249,39 @@ describe('evidence locks API and verifying an uploaded export', () => {
       expect(res.body.files.filter((f) => !f.ok).map((f) => f.name)).toEqual(badFiles);
       expect(res.body.problems.length).toBeGreaterThan(0);
       for (const f of badFiles) expect(res.body.problems.join('\n')).toContain(f);
+    });
+
+    it('refuses a body declared larger than the 2 GiB limit before reading it', async () => {
+      const url = new URL(`${svc.httpUrl}/api/exports/verify`);
+      const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${token}`,
+              'content-type': 'application/zip',
+              'content-length': String(3 * 1024 ** 3),
+            },
+          },
+          (r) => {
+            let body = '';
+            r.on('data', (d: Buffer) => {
+              body += d.toString();
+            });
+            r.on('end', () => {
+              resolve({ status: r.statusCode ?? 0, body });
+              req.destroy();
+            });
+          },
+        );
+        req.on('error', reject);
+        req.write('PK\x03\x04');
+      });
+      expect(res.status).toBe(413);
+      expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'too_large' } });
     });
 
     it.each([

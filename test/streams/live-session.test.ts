@@ -137,4 +137,43 @@ describe('LiveSession backpressure', () => {
     s.onFragment(frag(0, true));
     expect(sink.binaries).toHaveLength(1);
   });
+
+  it('hands a keyframe header and its fragment over together when the sink can write them at once', () => {
+    const sink = new FakeSink();
+    const pairs: [LiveMessage, string][] = [];
+    const paired: LiveSink = {
+      get bufferedAmount() {
+        return sink.bufferedAmount;
+      },
+      sendText: (t) => sink.sendText(t),
+      sendBinary: (d, sent) => sink.sendBinary(d, sent),
+      sendTextThenBinary: (t, d, sent) => {
+        pairs.push([JSON.parse(t) as LiveMessage, d.toString()]);
+        sent();
+      },
+      close: (code, reason) => sink.close(code, reason),
+    };
+    const sent: number[] = [];
+    const s = new LiveSession(paired, {
+      camera: 'cam-1',
+      stream: 'sub',
+      onSent: (ms) => sent.push(ms),
+      now: () => 2000,
+    });
+    s.onInit({ codec: 'video/mp4; codecs="avc1.42c01e"', init: Buffer.from('init') });
+    for (const [i, k] of [true, false, false, true].entries()) s.onFragment(frag(i, k));
+    expect(pairs).toEqual([
+      [
+        { type: 'fragment', wallclock: 1000, decodeTime: 0, timescale: 1000, keyframe: true, skipped: 0 },
+        'frag-0',
+      ],
+      [
+        { type: 'fragment', wallclock: 1003, decodeTime: 300, timescale: 1000, keyframe: true, skipped: 0 },
+        'frag-3',
+      ],
+    ]);
+    expect(sink.binaries.map(String)).toEqual(['init', 'frag-1', 'frag-2']);
+    expect(sink.texts.map((t) => t.type)).toEqual(['init']);
+    expect(sent).toEqual([1000, 999, 998, 997]);
+  });
 });
