@@ -1,7 +1,7 @@
 import { Bus } from './bus.js';
 import { cameraModule } from './cameras/camera-module.js';
-import { consoleModule } from './console/console-module.js';
 import type { Config } from './config/schema.js';
+import { consoleModule } from './console/console-module.js';
 import { incidentsModule } from './core/incidents-module.js';
 import { demoModule } from './demo/demo-module.js';
 import { liveModule, liveRelayModule } from './live/live-module.js';

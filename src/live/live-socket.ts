@@ -68,7 +68,6 @@ export function attachLiveSocket(
         // Framed once per fragment and shared by every viewer (ws-frames.ts).
         sendBinary: (d, cb) => writeFramed(ws, frames.binary(d), cb),
         sendTextThenBinary: (t, d, cb) => writeFramed(ws, frames.textThenBinary(t, d), cb),
-        ...(process.env.XX_OLD ? { sendBinary: (d: Buffer, cb: (err?: Error | null) => void) => ws.send(d, { binary: true }, cb), sendTextThenBinary: undefined } : {}), // XX_TEMP
         close: (code, reason) => ws.close(code, reason),
       },
       {

@@ -2,11 +2,11 @@ import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 
 /**
- * Frames a live fragment once for every viewer. `ws.send` frames (allocates a header, builds a
- * writev) per socket; with 64 viewers of one camera that was most of the relay's per-viewer CPU.
- * Here each fragment is framed once into one buffer, the same buffer is written to every viewer's
- * socket, and a keyframe's JSON header goes out in the same write as its fragment (one syscall per
- * viewer per fragment instead of two). The bytes on the wire are exactly those `ws.send` writes:
+ * Frames a live fragment once for every viewer. `ws.send` frames per socket (a header buffer, a
+ * two-buffer writev), and a keyframe's JSON header was a second writev. Here each fragment is framed
+ * once into one buffer, the same buffer is written to every viewer's socket, and a keyframe's header
+ * goes out in the same write as its fragment (one syscall per viewer per fragment, always). See
+ * bench/README.md (live) for the cost. The bytes on the wire are exactly those `ws.send` writes:
  * unmasked, FIN set, no RSV1 — which is why the server must run with `perMessageDeflate: false`.
  */
 
