@@ -64,7 +64,7 @@ const { child, captures } = await spawnUntil(
 );
 const svcPid = child.pid as number;
 const [httpUrl, token] = captures as [string, string];
-const wsUrl = `${httpUrl.replace(/^http/, 'ws')}/live/cam-1?stream=sub&token=${token}`;
+const wsUrl = `${httpUrl.replace(/^http/, 'ws')}/live/cam-1?stream=sub&meta=1&token=${token}`;
 /** The service's ffmpeg (one per camera stream). */
 function ffmpegPid(): number | undefined {
   try {

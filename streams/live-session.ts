@@ -35,14 +35,20 @@ export interface LiveSessionOptions {
   /** Past this the viewer is hopeless (or gone): close it. */
   closeBytes?: number;
   now?: () => number;
+  /**
+   * Interleave JSON metadata for the console's player (`?meta=1`): a timing header before each
+   * keyframe fragment and upstream state changes. Off by default, so a plain client gets exactly
+   * DESIGN.md's stream: one JSON text message with the codec, then binary fMP4.
+   */
+  meta?: boolean;
   /** Time from a fragment's arrival at the hub to its hand-off to the socket, in ms. */
   onSent?(ms: number): void;
   onSkip?(fragments: number): void;
 }
 
 /**
- * One viewer of one camera stream. Every keyframe fragment is preceded by a small JSON header (its
- * hub arrival time and decode time) so the player can show its latency. A viewer that falls behind is
+ * One viewer of one camera stream. With `meta`, every keyframe fragment is preceded by a small JSON
+ * header (its hub arrival time and decode time) so the player can show its latency. A viewer that falls behind is
  * never buffered without bound: it skips to the next keyframe and the player jumps the gap.
  */
 export class LiveSession implements StreamConsumer {
@@ -105,7 +111,7 @@ export class LiveSession implements StreamConsumer {
     };
     // Once a second is enough for the player's latency figure; a header per fragment per viewer
     // would double the sends of a 64-viewer camera.
-    if (!f.keyframe) {
+    if (!f.keyframe || !this.opts.meta) {
       this.sink.sendBinary(f.data, sent);
       return;
     }
@@ -127,7 +133,7 @@ export class LiveSession implements StreamConsumer {
 
   onState(state: UpstreamState, detail?: string): void {
     // The protocol starts with the codec message: states before it are left to the REST status.
-    if (this.closed || !this.initSent) return;
+    if (this.closed || !this.initSent || !this.opts.meta) return;
     this.text(detail ? { type: 'state', state, detail } : { type: 'state', state });
   }
 

@@ -55,7 +55,7 @@ export function attachLiveSocket(
   const frames = new SharedFrames();
   const sockets = new Set<WebSocket>();
 
-  const open = (ws: WebSocket, user: User, camera: string, stream: StreamName) => {
+  const open = (ws: WebSocket, user: User, camera: string, stream: StreamName, meta: boolean) => {
     sockets.add(ws);
     viewers.inc();
     opens.inc({ stream });
@@ -73,6 +73,7 @@ export function attachLiveSocket(
       {
         camera,
         stream,
+        meta,
         ...(opts.highWaterBytes ? { highWaterBytes: opts.highWaterBytes } : {}),
         onSent: (ms) => sendLatency.observe(ms / 1000),
         onSkip: (n) => skipped.inc(n),
@@ -123,7 +124,9 @@ export function attachLiveSocket(
           target: `camera:${camera}`,
           detail: { stream: streamParam, remote: req.socket.remoteAddress ?? null },
         });
-        wss.handleUpgrade(req, socket, head, (ws) => open(ws, user, camera, streamParam));
+        wss.handleUpgrade(req, socket, head, (ws) =>
+          open(ws, user, camera, streamParam, url.searchParams.get('meta') === '1'),
+        );
       })
       .catch((err: unknown) => {
         log.error({ err, camera }, 'live: upgrade failed');

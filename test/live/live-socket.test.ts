@@ -18,7 +18,7 @@ afterAll(async () => {
 
 describe('WebSocket /live/{cameraId}', () => {
   it('sends the codec as JSON, then the init segment, then fragments from a keyframe, and audits the open', async () => {
-    const c = await openLive(city.svc.httpUrl, `/live/cam-1?token=${opToken}&stream=sub`);
+    const c = await openLive(city.svc.httpUrl, `/live/cam-1?token=${opToken}&stream=sub&meta=1`);
     await expect.poll(() => c.binaries.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
     const init = c.texts[0] as { type: string; codec: string; camera: string; stream: string };
     expect(init).toMatchObject({ type: 'init', camera: 'cam-1', stream: 'sub' });
@@ -31,6 +31,17 @@ describe('WebSocket /live/{cameraId}', () => {
 
     const entries = city.svc.svc.need('audit').list({ action: 'footage.live', target: 'camera:cam-1' });
     expect(entries[0]).toMatchObject({ actor: 'op-city', detail: { stream: 'sub' } });
+    c.ws.close();
+    await c.closed;
+  });
+
+  it('without meta=1 sends exactly the documented stream: one JSON codec message, then only binary', async () => {
+    const c = await openLive(city.svc.httpUrl, `/live/cam-1?token=${opToken}`);
+    await expect.poll(() => c.binaries.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
+    expect(c.texts).toHaveLength(1);
+    expect(c.texts[0]).toMatchObject({ type: 'init', camera: 'cam-1', stream: 'sub' });
+    expect(c.binaries[0]?.toString('latin1', 4, 8)).toBe('ftyp');
+    expect(c.binaries.slice(1).every((b) => b.toString('latin1', 4, 8) === 'moof')).toBe(true);
     c.ws.close();
     await c.closed;
   });

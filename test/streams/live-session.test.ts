@@ -34,6 +34,7 @@ function play(sequence: [string, number][], highWaterBytes = 1000) {
   const s = new LiveSession(sink, {
     camera: 'cam-1',
     stream: 'sub',
+    meta: true,
     highWaterBytes,
     onSent: (ms) => sent.push(ms),
     now: () => 2000,
@@ -127,7 +128,7 @@ describe('LiveSession backpressure', () => {
 
   it('sends no state before the codec message, and nothing after it is detached', () => {
     const sink = new FakeSink();
-    const s = new LiveSession(sink, { camera: 'cam-1', stream: 'sub' });
+    const s = new LiveSession(sink, { camera: 'cam-1', stream: 'sub', meta: true });
     s.onState('connecting');
     expect(sink.texts).toEqual([]);
     s.onInit({ codec: 'video/mp4; codecs="avc1.42c01e"', init: Buffer.from('init') });
@@ -157,6 +158,7 @@ describe('LiveSession backpressure', () => {
     const s = new LiveSession(paired, {
       camera: 'cam-1',
       stream: 'sub',
+      meta: true,
       onSent: (ms) => sent.push(ms),
       now: () => 2000,
     });

@@ -11,7 +11,12 @@ const KEEP_BEHIND_S = 10; // buffer kept behind the playhead
 
 export function liveUrl(cameraId, { stream = 'sub', token } = {}) {
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-  const q = new URLSearchParams({ token: token ?? localStorage.getItem('sharpeyes.token') ?? '', stream });
+  // meta=1: the relay interleaves JSON timing headers (for the tile's latency) and upstream states.
+  const q = new URLSearchParams({
+    token: token ?? localStorage.getItem('sharpeyes.token') ?? '',
+    stream,
+    meta: '1',
+  });
   return `${proto}://${location.host}/live/${encodeURIComponent(cameraId)}?${q}`;
 }
 
