@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { io } from 'socket.io-client';
+import { cityYaml } from './lib/city.js';
 import { fmt, spawnUntil, stopChild, summary } from './lib/harness.js';
 
 const { values } = parseArgs({
@@ -30,33 +31,6 @@ const PANELS = Number(values.panels);
 const EVENTS = Number(values.events);
 const PANICS = Math.min(Number(values.panics), PANELS);
 const RUNS = Number(values.runs);
-
-function cityYaml(n: number): string {
-  const sites: string[] = [];
-  const panels: string[] = [];
-  for (let i = 0; i < n; i++) {
-    sites.push(
-      `  - { id: s${i}, name: Site ${i}, jurisdiction: g${i % 20}, kind: shop, location: { lat: 39.3, lon: 112.4 } }`,
-    );
-    panels.push(`  - { id: p${i}, site: s${i}, secret: secret-${i}-xyz, heartbeatSeconds: 3600 }`);
-  }
-  const grids = Array.from({ length: 20 }, (_, g) => `          - { id: g${g}, name: Grid ${g} }`).join('\n');
-  return `http: { host: 127.0.0.1, port: 0 }
-mqtt: { embedded: { port: 0, host: 127.0.0.1 } }
-jurisdictions:
-  - id: city
-    name: City
-    children:
-      - id: station
-        name: Station
-        children:
-${grids}
-sites:
-${sites.join('\n')}
-panels:
-${panels.join('\n')}
-`;
-}
 
 /** Connects `n` clients, 50 at a time (a thousand simultaneous CONNECTs is a different benchmark). */
 async function connectMany(

@@ -8,8 +8,8 @@ import { openBySite } from './map.js';
 import { drawMap, fitView } from './map-svg.js';
 import { camerasOfSite, jurisdictionName, siteOf, state, subscribe, upsertIncident } from './state.js';
 import {
-  ACTION_LABEL,
   act,
+  actionButtons,
   canAct,
   confirmAndAct,
   dialogOpen,
@@ -120,23 +120,7 @@ export function mount(root, [id]) {
     const cameras = linked ?? camerasOfSite(inc.site);
     // Made once and moved into each re-render, so a state change never restarts the video.
     if (tiles.length === 0) tiles = cameras.slice(0, 4).map((c) => liveTile(c));
-    const actions = canAct()
-      ? Object.entries(KEYS).map(([key, to]) =>
-          h(
-            'button',
-            {
-              type: 'button',
-              class: `act act-${to}`,
-              disabled: !reachable(inc, to),
-              dataset: { action: to },
-              onclick: () => void confirmAndAct(inc, to),
-            },
-            h('kbd', {}, key.toUpperCase()),
-            ' ',
-            t(ACTION_LABEL[to]),
-          ),
-        )
-      : [];
+    const actions = actionButtons(inc, KEYS);
     const firstCam = cameras[0];
     fill(
       page,

@@ -9,8 +9,7 @@ import { pushPref } from './prefs.js';
 import { isMuted, onSoundChange } from './sound.js';
 import { camerasOfSite, isOpen, jurisdictionName, siteName, siteOf, state, subscribe } from './state.js';
 import {
-  ACTION_LABEL,
-  canAct,
+  actionButtons,
   confirmAndAct,
   dialogOpen,
   escalationBadge,
@@ -19,7 +18,6 @@ import {
   isEscalated,
   panelState,
   priorityBadge,
-  reachable,
   stateChip,
 } from './widgets.js';
 
@@ -145,23 +143,7 @@ export function mount(root) {
     }
     const site = siteOf(inc.site);
     const cam = camerasOfSite(inc.site)[0];
-    const actions = canAct()
-      ? Object.entries(KEYS).map(([key, to]) =>
-          h(
-            'button',
-            {
-              type: 'button',
-              class: `act act-${to}`,
-              disabled: !reachable(inc, to),
-              dataset: { action: to },
-              onclick: () => void confirmAndAct(inc, to),
-            },
-            h('kbd', {}, key.toUpperCase()),
-            ' ',
-            t(ACTION_LABEL[to]),
-          ),
-        )
-      : [];
+    const actions = actionButtons(inc, KEYS);
     fill(
       side,
       h(

@@ -147,6 +147,26 @@ export async function confirmAndAct(inc, to) {
 }
 
 let openDialog;
+/** The action buttons of an incident (key → target state), or none for a role that cannot act. */
+export function actionButtons(inc, keys) {
+  if (!canAct()) return [];
+  return Object.entries(keys).map(([key, to]) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: `act act-${to}`,
+        disabled: !reachable(inc, to),
+        dataset: { action: to },
+        onclick: () => void confirmAndAct(inc, to),
+      },
+      h('kbd', {}, key.toUpperCase()),
+      ' ',
+      t(ACTION_LABEL[to]),
+    ),
+  );
+}
+
 export function dialogOpen() {
   return openDialog !== undefined;
 }
