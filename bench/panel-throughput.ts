@@ -9,15 +9,13 @@
  *
  *   npx tsx bench/panel-throughput.ts [--panels 1000] [--events 20] [--panics 200] [--runs 3]
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
-import { io } from 'socket.io-client';
 import { cityYaml } from './lib/city.js';
-import { fmt, spawnUntil, stopChild, summary } from './lib/harness.js';
+import { fmt, operatorSocket, spawnUntil, stopChild, summary } from './lib/harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -97,28 +95,7 @@ async function serviceRun(run: number): Promise<{ rate: number; latency: number[
   );
   const [httpUrl, mqttUrl] = captures as [string, string];
   try {
-    execFileSync(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', 'user', 'add', '--config', cfg, '--data-dir', dir].concat([
-        '--username',
-        'bench',
-        '--password',
-        'bench-password',
-        '--role',
-        'operator',
-        '--scope',
-        'city',
-      ]),
-      { stdio: 'ignore' },
-    );
-    const login = await fetch(`${httpUrl}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'bench', password: 'bench-password' }),
-    });
-    const { token } = (await login.json()) as { token: string };
-    const socket = io(`${httpUrl}/ops`, { auth: { token }, transports: ['websocket'] });
-    await new Promise<void>((r) => socket.once('connect', () => r()));
+    const socket = await operatorSocket(cfg, dir, httpUrl);
 
     const clients = await connectMany(mqttUrl, PANELS, (i) => ({
       clientId: `bench-p${i}`,

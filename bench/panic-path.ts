@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
-import { io } from 'socket.io-client';
 import { cityYaml } from './lib/city.js';
-import { fmt, spawnUntil, stopChild, summary } from './lib/harness.js';
+import { fmt, operatorSocket, spawnUntil, stopChild, summary } from './lib/harness.js';
 
 const { values } = parseArgs({
   options: { panics: { type: 'string', default: '1000' }, runs: { type: 'string', default: '3' } },
@@ -31,38 +30,7 @@ async function serviceRun(): Promise<{ incident: number[]; ack: number[] }> {
   );
   const [httpUrl, mqttUrl] = captures as [string, string];
   try {
-    const { execFileSync } = await import('node:child_process');
-    execFileSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli.ts',
-        'user',
-        'add',
-        '--config',
-        cfg,
-        '--data-dir',
-        dir,
-        '--username',
-        'bench',
-        '--password',
-        'bench-password',
-        '--role',
-        'operator',
-        '--scope',
-        'city',
-      ],
-      { stdio: 'ignore' },
-    );
-    const login = await fetch(`${httpUrl}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'bench', password: 'bench-password' }),
-    });
-    const { token } = (await login.json()) as { token: string };
-    const socket = io(`${httpUrl}/ops`, { auth: { token }, transports: ['websocket'] });
-    await new Promise<void>((r) => socket.once('connect', () => r()));
+    const socket = await operatorSocket(cfg, dir, httpUrl);
 
     const incident: number[] = [];
     const ack: number[] = [];

@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { io, type Socket } from 'socket.io-client';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -69,4 +70,34 @@ export async function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 5000).unref();
   });
+}
+
+/**
+ * Adds an operator scoped at `city` with the real CLI, logs in over HTTP and opens a connected
+ * Socket.IO `/ops` client: the operator's desk a benchmark times `incident:new` at.
+ */
+export async function operatorSocket(cfg: string, dataDir: string, httpUrl: string): Promise<Socket> {
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli.ts', 'user', 'add', '--config', cfg, '--data-dir', dataDir].concat([
+      '--username',
+      'bench',
+      '--password',
+      'bench-password',
+      '--role',
+      'operator',
+      '--scope',
+      'city',
+    ]),
+    { cwd: ROOT, stdio: 'ignore' },
+  );
+  const login = await fetch(`${httpUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'bench', password: 'bench-password' }),
+  });
+  const { token } = (await login.json()) as { token: string };
+  const socket = io(`${httpUrl}/ops`, { auth: { token }, transports: ['websocket'] });
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  return socket;
 }

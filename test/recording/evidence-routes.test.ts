@@ -3,13 +3,13 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
 import type { RtspSource } from '../../drivers/simulator/rtsp-source.js';
 import type { Incident } from '../../src/core/incident-types.js';
 import type { RecordingPart } from '../../src/recording/recording-module.js';
 import { loadOrCreateSiteKey, signBytes } from '../../streams/evidence-keys.js';
 import { writeZip } from '../../streams/export-job.js';
 import { api, nextEvent, opsClient, type TestService } from '../helpers/service.js';
+import { unzip } from '../helpers/zip.js';
 import { startRecordingCity, waitForSegments } from './recording-fixture.js';
 
 interface LockJson {
@@ -23,28 +23,6 @@ interface VerifyJson {
   signature: string;
   files: { name: string; sha256: string | null; ok: boolean }[];
   problems: string[];
-}
-
-function unzip(file: string): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      const out = new Map<string, Buffer>();
-      zip.on('end', () => resolve(out));
-      zip.on('entry', (e: yauzl.Entry) => {
-        zip.openReadStream(e, (e2, s) => {
-          if (e2 || !s) return reject(e2);
-          const chunks: Buffer[] = [];
-          s.on('data', (c: Buffer) => chunks.push(c));
-          s.on('end', () => {
-            out.set(e.fileName, Buffer.concat(chunks));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.readEntry();
-    });
-  });
 }
 
 describe('evidence locks API and verifying an uploaded export', () => {

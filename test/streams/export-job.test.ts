@@ -3,36 +3,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
 import { assembleClip, ClipError, sha256File } from '../../streams/clip-assembler.js';
 import { loadOrCreateSiteKey } from '../../streams/evidence-keys.js';
 import { verifyExport } from '../../streams/evidence-verify.js';
 import { type ExportManifest, runExport, writeZip } from '../../streams/export-job.js';
+import { unzip } from '../helpers/zip.js';
 import { probe, recordTestFootage, tempRecordingStore } from './recording-fixture.js';
 
 const BASE = Date.UTC(2026, 0, 2, 3, 4, 5, 0);
-
-async function unzip(file: string): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      const out = new Map<string, Buffer>();
-      zip.on('end', () => resolve(out));
-      zip.on('entry', (e: yauzl.Entry) => {
-        zip.openReadStream(e, (e2, s) => {
-          if (e2 || !s) return reject(e2);
-          const chunks: Buffer[] = [];
-          s.on('data', (c: Buffer) => chunks.push(c));
-          s.on('end', () => {
-            out.set(e.fileName, Buffer.concat(chunks));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.readEntry();
-    });
-  });
-}
 
 async function rezip(from: string, to: string, edit: (m: Map<string, Buffer>) => void): Promise<void> {
   const entries = await unzip(from);
