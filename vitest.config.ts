@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // Issue 16's three-node kill test (test/cluster/*.cluster.ts: Mosquitto, PostgreSQL, Redis and
+    // three service processes, about two minutes) runs with the rest; `npm run test:cluster` runs it alone.
+    include: ['test/**/*.test.ts', 'test/cluster/**/*.cluster.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration tests start real brokers, GStreamer x264 sources, ffmpeg and Chromium: on two cores,

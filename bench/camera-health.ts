@@ -77,7 +77,7 @@ try {
     }
   });
 
-  const snap = await time(N, () => fetchSnapshot(cam.snapshotUri!, cam.credentials));
+  const snap = await time(N, () => fetchSnapshot(cam.snapshotUri!, cam.credentials, { ownHost: cam.host }));
   const grab = await time(Math.max(3, Math.round(N / 4)), () => grabJpeg(url));
 
   console.log(`camera-health bench, ${new Date().toISOString()}, n=${N} (bare ffmpeg/ffprobe runs n/4)`);

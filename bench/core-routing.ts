@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuditLog } from '../src/audit/audit-log.js';
-import { attachIncidentAudit } from '../src/audit/incident-audit.js';
 import { Bus } from '../src/bus.js';
 import { configSchema } from '../src/config/schema.js';
 import { Directory } from '../src/core/directory.js';
@@ -19,6 +18,10 @@ import { EventCore, newIncidentId } from '../src/core/event-core.js';
 import type { NormalizedEvent } from '../src/core/events.js';
 import { silentLogger } from '../src/log.js';
 import { Metrics } from '../src/metrics.js';
+import { auditSink } from '../src/outbox/audit-sink.js';
+import { busRelaySink } from '../src/outbox/bus-relay.js';
+import { Outbox } from '../src/outbox/outbox.js';
+import { OutboxDispatcher } from '../src/outbox/outbox-dispatcher.js';
 import { roomsFor } from '../src/realtime/ops-namespace.js';
 import { type openDatabase, SqliteStore } from '../src/store/sqlite.js';
 import { fmt, summary } from './lib/harness.js';
@@ -105,18 +108,17 @@ async function runCore(sites: number, withAudit: boolean, sync: Sync) {
   preload(store.db, sites);
   const bus = new Bus();
   const directory = new Directory(config);
-  const core = new EventCore({
-    store,
-    bus,
-    dir: directory,
-    log: silentLogger,
-    metrics: new Metrics({ defaults: false }),
-  });
+  const metrics = new Metrics({ defaults: false });
+  const outbox = new Outbox(store.k);
+  const dispatcher = new OutboxDispatcher({ outbox, log: silentLogger, metrics });
+  const core = new EventCore({ store, outbox, bus, dir: directory, log: silentLogger, metrics });
   let rooms = 0;
   bus.on('incident:new', (inc) => {
     rooms += roomsFor(directory, inc).length; // the routing the realtime sink does per incident
   });
-  if (withAudit) attachIncidentAudit(bus, new AuditLog(store.db));
+  await dispatcher.add(busRelaySink({ bus, views: store.incidents, log: silentLogger }));
+  if (withAudit) await dispatcher.add(auditSink(new AuditLog(store.k, store.dialect)));
+  dispatcher.start();
   const samples: number[] = [];
   for (let n = 0; n < EVENTS; n++) {
     const site = (n * 7919) % sites; // spread over the sites; each panic opens a new incident
@@ -126,6 +128,8 @@ async function runCore(sites: number, withAudit: boolean, sync: Sync) {
     // Untimed: close it, so the next panic at this site opens a new incident again.
     await core.transition(out.incident!, 'false_alarm', 'bench');
   }
+  await dispatcher.idle();
+  await dispatcher.stop();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
   return { samples, rooms: rooms / EVENTS };

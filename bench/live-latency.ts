@@ -64,7 +64,10 @@ const { child, captures } = await spawnUntil(
 );
 const svcPid = child.pid as number;
 const [httpUrl, token] = captures as [string, string];
-const wsUrl = `${httpUrl.replace(/^http/, 'ws')}/live/cam-1?stream=sub&meta=1&token=${token}`;
+// A tool that can set headers authenticates the upgrade with the session token in Authorization
+// (issue 15: no session token in a URL; browsers use a signed media URL instead).
+const wsUrl = `${httpUrl.replace(/^http/, 'ws')}/live/cam-1?stream=sub&meta=1`;
+const wsHeaders = { authorization: `Bearer ${token}` };
 /** The service's ffmpeg (one per camera stream). */
 function ffmpegPid(): number | undefined {
   try {
@@ -98,7 +101,7 @@ for (const n of VIEWERS) {
   let measuring = false;
   const clients = await Promise.all(
     Array.from({ length: n }, () => {
-      const ws = new WebSocket(wsUrl);
+      const ws = new WebSocket(wsUrl, { headers: wsHeaders });
       let wall: number | undefined;
       ws.on('message', (data, binary) => {
         if (!binary) {

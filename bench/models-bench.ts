@@ -12,9 +12,9 @@ import { letterboxInto } from '../models/detector-preprocess.js';
 import { Detector } from '../models/detector-runner.js';
 import { buildSyntheticDetector, type SyntheticAnchor } from '../models/detector-synthetic.js';
 import type { RgbImage } from '../models/image.js';
+import { InferencePool } from '../models/inference-pool.js';
 import { MotionDetector } from '../models/motion-detector.js';
 import { readFrames } from '../models/motion-frames.js';
-import { OnnxPool } from '../models/onnx-pool.js';
 import { detInput } from '../models/plate-detect.js';
 import { recInput } from '../models/plate-recognize.js';
 import { PLATE_FONTS, renderPlate } from '../test/fixtures/models/plate-images.js';
@@ -68,7 +68,9 @@ async function compare(name: string, model: string | Uint8Array, feeds: Feeds) {
     typeof model === 'string'
       ? await ort.InferenceSession.create(model, opts)
       : await ort.InferenceSession.create(model, opts);
-  const pool = await OnnxPool.open({ model, threads: THREADS, name });
+  const pool = await InferencePool.open({ threads: THREADS, name, maxQueue: 1_000 });
+  pool.register(name, model);
+  await pool.load(name);
   const bareOnce = () =>
     bare.run(
       Object.fromEntries(
@@ -81,7 +83,7 @@ async function compare(name: string, model: string | Uint8Array, feeds: Feeds) {
     Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { dims: t.dims, data: t.data.slice() }]));
   for (let i = 0; i < 3; i++) {
     await bareOnce();
-    await pool.run(poolFeeds());
+    await pool.run(name, poolFeeds());
   }
   const row: Row = {
     name,
@@ -99,7 +101,7 @@ async function compare(name: string, model: string | Uint8Array, feeds: Feeds) {
     row.bare.push(performance.now() - t);
     const p = poolFeeds();
     t = performance.now();
-    await pool.run(p);
+    await pool.run(name, p);
     row.runner.push(performance.now() - t);
   }
   const calls = Math.max(5, Math.round(N / 2));
@@ -108,7 +110,10 @@ async function compare(name: string, model: string | Uint8Array, feeds: Feeds) {
     // Inputs copied before the clock starts: the bare side reuses its buffer, so copying inside
     // the timed loop would charge the runner for the bench's own work.
     const ready = Array.from({ length: calls }, poolFeeds);
-    row.runnerFps = Math.max(row.runnerFps, await throughput(() => pool.run(ready.pop()!), calls, 2, 1));
+    row.runnerFps = Math.max(
+      row.runnerFps,
+      await throughput(() => pool.run(name, ready.pop()!), calls, 2, 1),
+    );
   }
   rows.push(row);
   await pool.close();

@@ -98,7 +98,7 @@ async function serviceRun(run: number): Promise<{ rate: number; latency: number[
     const socket = await operatorSocket(cfg, dir, httpUrl);
 
     const clients = await connectMany(mqttUrl, PANELS, (i) => ({
-      clientId: `bench-p${i}`,
+      clientId: `p${i}`,
       username: `p${i}`,
       password: `secret-${i}-xyz`,
     }));

@@ -38,7 +38,7 @@ async function serviceRun(): Promise<{ incident: number[]; ack: number[] }> {
       const panel = await mqtt.connectAsync(mqttUrl, {
         username: `p${i}`,
         password: `secret-${i}-xyz`,
-        clientId: `bench-p${i}`,
+        clientId: `p${i}`,
       });
       await panel.subscribeAsync(`sharpeyes/panels/p${i}/ack`, { qos: 1 });
       const t0 = performance.now();

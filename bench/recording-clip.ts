@@ -67,7 +67,7 @@ try {
     ready.push(at - postrollEnd);
     // Baseline: the bare concat of the same segments, once they are all there.
     const clip = inc.clips[0]!;
-    const segs = rec.index.segments('cam-1', Date.parse(clip.start), Date.parse(clip.end));
+    const segs = await rec.index.segments('cam-1', Date.parse(clip.start), Date.parse(clip.end));
     const list = join(svc.dataDir, 'bench.ffconcat');
     writeFileSync(list, concatList(segs));
     const t = performance.now();

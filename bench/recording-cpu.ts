@@ -47,13 +47,14 @@ try {
   const cams = Array.from({ length: N }, (_, i) => `cam-${i + 1}`);
   const recorder = new Recorder(hub, {
     index: store.index,
+    writer: store.writer,
     storageFor: () => store.storage,
     segmentSeconds: 4,
     log: silentLogger,
   });
   // Readers join one at a time: the simulator's shared mount refuses a burst of simultaneous SETUPs.
   for (const c of cams) {
-    recorder.start([c]);
+    await recorder.start([c]);
     await new Promise((r) => setTimeout(r, 800));
     const dir = join(store.dir, 'bare', c);
     mkdirSync(dir, { recursive: true });
@@ -71,44 +72,46 @@ try {
   }
   await new Promise((r) => setTimeout(r, 4000)); // warm up
   const hubPids = () => hub.upstreams().map((u) => u.pid);
-  const sample = () => ({
+  const allSegments = async () =>
+    (await Promise.all(cams.map((c) => store.index.segments(c, 0, Number.MAX_SAFE_INTEGER)))).flat();
+  const sample = async () => ({
     t: performance.now(),
     node: process.cpuUsage(),
     hub: hubPids().reduce<number>((n, p) => n + cpuSeconds(p), 0),
     bare: bare.reduce((n, p) => n + cpuSeconds(p.pid), 0),
-    segs: store.index.allSegments().length,
+    segs: (await allSegments()).length,
   });
-  const a = sample();
+  const a = await sample();
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  const b = sample();
+  const b = await sample();
   const wall = (b.t - a.t) / 1000;
   const nodeCpu = (b.node.user - a.node.user + b.node.system - a.node.system) / 1e6;
   const pct = (s: number) => (s / wall) * 100;
   const oursPct = pct(b.hub - a.hub + nodeCpu);
   const barePct = pct(b.bare - a.bare);
   const bareSegs = cams.reduce((n, c) => n + readdirSync(join(store.dir, 'bare', c)).length, 0);
-  const bytes = store.index.allSegments().reduce((n, s) => n + s.bytes, 0);
+  const bytes = (await allSegments()).reduce((n, s) => n + s.bytes, 0);
   console.log(
     `${N} cameras, 1280x720 15 fps H.264, ${SECONDS} s window; ${b.segs - a.segs} segments indexed, ${bareSegs} bare segments`,
   );
-  const ms = store.index.allSegments().reduce((n, s) => n + s.endMs - s.startMs, 0);
+  const ms = (await allSegments()).reduce((n, s) => n + s.endMs - s.startMs, 0);
   console.log(
     `recorded ${(bytes / 1e6).toFixed(1)} MB, ${((bytes * 8) / (ms / 1000) / 1e6).toFixed(2)} Mbit/s per camera; upstreams: ${hub.upstreams().length}`,
   );
   console.log('| per camera | CPU % of one core | of which |');
   console.log('|---|---|---|');
   console.log(
-    `| sharpeyes (hub ffmpeg + Node recorder) | ${(oursPct / N).toFixed(2)} % | ffmpeg ${(pct(b.hub - a.hub) / N).toFixed(2)} %, Node ${(pct(nodeCpu) / N).toFixed(2)} % |`,
+    `| sharpeyes (hub ffmpeg + Node recorder and writer thread) | ${(oursPct / N).toFixed(2)} % | ffmpeg ${(pct(b.hub - a.hub) / N).toFixed(2)} %, Node ${(pct(nodeCpu) / N).toFixed(2)} % |`,
   );
   console.log(`| bare \`ffmpeg -c copy -f segment\` | ${(barePct / N).toFixed(2)} % | |`);
   console.log(`ratio ours/bare: ${(oursPct / barePct).toFixed(2)}x`);
   console.log(
     `cameras per 2-core node at 70 % CPU for recording alone: ~${Math.floor((200 * 0.7) / (oursPct / N))}`,
   );
-  recorder.stop();
+  await recorder.stop();
 } finally {
   for (const p of bare) p.kill('SIGTERM');
   await hub.stop();
   await rtsp.stop();
-  store.cleanup();
+  await store.cleanup();
 }

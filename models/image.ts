@@ -23,9 +23,10 @@ export function ffmpeg(args: readonly string[], input?: Uint8Array, timeoutMs = 
       err += b.toString();
     });
     p.on('error', (e) => reject(new ModelError('cannot run ffmpeg', {}, { cause: e })));
-    p.on('close', (code) => {
+    p.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(Buffer.concat(out));
+      else if (signal) reject(new ModelError(`ffmpeg gave no frame within ${timeoutMs / 1000} s (stopped)`));
       else reject(new ModelError(`ffmpeg exited ${code}: ${err.trim().slice(0, 300)}`));
     });
     if (input && p.stdin) {
@@ -41,12 +42,17 @@ export function inputArgs(source: string): string[] {
 }
 
 /**
- * Decodes one frame of an image file, a video file or a stream URL to RGB with one ffmpeg run; the
- * frame comes out as PAM, whose header carries the size.
+ * Decodes one frame of an image file, a video file (at `seekSeconds` when given) or a stream URL to
+ * RGB with one ffmpeg run; the frame comes out as PAM, whose header carries the size.
  */
-export async function decodeImageFile(source: string, timeoutSeconds = 10): Promise<RgbImage> {
+export async function decodeImageFile(
+  source: string,
+  timeoutSeconds = 10,
+  seekSeconds?: number,
+): Promise<RgbImage> {
   const pam = await ffmpeg(
     [
+      ...(seekSeconds !== undefined ? ['-ss', String(seekSeconds)] : []),
       ...inputArgs(source),
       ...['-frames:v', '1', '-f', 'image2pipe', '-c:v', 'pam', '-pix_fmt', 'rgb24', '-'],
     ],
@@ -68,11 +74,31 @@ export async function decodeImageFile(source: string, timeoutSeconds = 10): Prom
   return { width, height, data: new Uint8Array(data) };
 }
 
-/** Encodes an RGB image as JPEG with ffmpeg. */
-export function encodeJpeg(img: RgbImage, quality = 4): Promise<Buffer> {
+/** A rectangle to draw on a frame: x1, y1, x2, y2 in pixels and an ffmpeg colour (`red`, `0xFFD700`). */
+export interface DrawnBox {
+  box: readonly [number, number, number, number];
+  color: string;
+}
+
+/** ffmpeg `drawbox` filters outlining each box, the line a little thicker on bigger frames. */
+export function boxFilters(img: RgbImage, boxes: readonly DrawnBox[]): string[] {
+  const t = Math.max(2, Math.round(img.width / 320));
+  return boxes.map(({ box, color }) => {
+    const x = Math.max(0, Math.floor(box[0]));
+    const y = Math.max(0, Math.floor(box[1]));
+    const w = Math.max(1, Math.min(img.width - x, Math.ceil(box[2] - box[0])));
+    const h = Math.max(1, Math.min(img.height - y, Math.ceil(box[3] - box[1])));
+    return `drawbox=x=${x}:y=${y}:w=${w}:h=${h}:color=${color}:t=${t}`;
+  });
+}
+
+/** Encodes an RGB image as JPEG with ffmpeg, outlining `boxes` on it (no font needed). */
+export function encodeJpeg(img: RgbImage, quality = 4, boxes: readonly DrawnBox[] = []): Promise<Buffer> {
+  const filters = boxFilters(img, boxes);
   return ffmpeg(
     [
       ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${img.width}x${img.height}`, '-i', 'pipe:0'],
+      ...(filters.length ? ['-vf', filters.join(',')] : []),
       ...['-frames:v', '1', '-q:v', String(quality), '-f', 'image2pipe', '-c:v', 'mjpeg', '-'],
     ],
     img.data,

@@ -15,6 +15,11 @@ export interface FrameReaderOptions {
   pixelFormat: 'gray' | 'rgb24';
   /** Stop after this many seconds of input (sampling a clip). */
   durationSeconds?: number;
+  /**
+   * Scale into width×height keeping the picture's aspect ratio, with black bars (a 4:3 camera in a
+   * 16:9 frame): people keep their shape for the detector. Default: stretch to width×height.
+   */
+  keepAspect?: boolean;
   onFrame(frame: Uint8Array): void;
   onEnd?(reason: string): void;
 }
@@ -39,8 +44,12 @@ export class FrameReader {
     const pipeInput = ['-probesize', '65536', '-analyzeduration', '0', '-i', 'pipe:0'];
     args.push(...(opts.inputOptions ?? []), ...(opts.url ? inputArgs(opts.url) : pipeInput));
     if (opts.durationSeconds !== undefined) args.push('-t', String(opts.durationSeconds));
+    const { width: w, height: h } = opts;
+    const scale = opts.keepAspect
+      ? `scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2`
+      : `scale=${w}:${h}`;
     args.push(
-      ...['-an', '-vf', `fps=${opts.fps},scale=${opts.width}:${opts.height}`],
+      ...['-an', '-vf', `fps=${opts.fps},${scale}`],
       ...['-f', 'rawvideo', '-pix_fmt', opts.pixelFormat, 'pipe:1'],
     );
     this.proc = spawn('ffmpeg', args, { stdio: [opts.url ? 'ignore' : 'pipe', 'pipe', 'pipe'] });

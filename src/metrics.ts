@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
@@ -8,7 +9,34 @@ export class Metrics {
   readonly registry = new Registry();
 
   constructor(options: { defaults?: boolean } = {}) {
-    if (options.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'sharpeyes_' });
+    if (options.defaults !== false) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'sharpeyes_' });
+      this.eventLoopDelay();
+    }
+  }
+
+  /**
+   * `sharpeyes_event_loop_delay_seconds{quantile}`: how long the event loop was held up since the
+   * previous scrape (quantiles of perf_hooks' 10 ms samples; `quantile="1"` is the worst). Anything
+   * on the loop (a sync write, a long query) delays every PUBACK by as much.
+   */
+  private eventLoopDelay(): void {
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    new Gauge({
+      name: 'sharpeyes_event_loop_delay_seconds',
+      help: 'Event-loop delay since the previous scrape, quantiles of 10 ms samples (1 = the worst)',
+      labelNames: ['quantile'],
+      registers: [this.registry],
+      collect() {
+        const q = (p: number) => (h.count > 0 ? h.percentile(p) / 1e9 : 0);
+        this.set({ quantile: '0.5' }, q(50));
+        this.set({ quantile: '0.9' }, q(90));
+        this.set({ quantile: '0.99' }, q(99));
+        this.set({ quantile: '1' }, h.count > 0 ? h.max / 1e9 : 0);
+        h.reset();
+      },
+    });
   }
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
@@ -17,10 +45,28 @@ export class Metrics {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+  /** With `read`, the gauge is set from it each time /metrics is scraped. */
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    read?: () => number,
+  ): Gauge<L> {
     const existing = this.registry.getSingleMetric(name);
     if (existing) return existing as Gauge<L>;
-    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+    return new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      ...(read
+        ? {
+            collect(this: Gauge<L>) {
+              this.set(read());
+            },
+          }
+        : {}),
+    });
   }
 
   histogram<L extends string>(

@@ -11,7 +11,8 @@ import type { EventCore } from './core/event-core.js';
 import { SharpeyesError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
-import type { SqliteStore } from './store/sqlite.js';
+import type { Outbox } from './outbox/outbox.js';
+import type { Store } from './store/sqlite.js';
 
 /** A unit of the service with an explicit start and stop (go2rtc's module table). */
 export interface Module {
@@ -44,12 +45,13 @@ export class Service {
   readonly demo: boolean;
   readonly startedAt = new Date();
 
-  store?: SqliteStore;
+  store?: Store;
   dir?: Directory;
   access?: Access;
   auth?: AuthService;
   audit?: AuditLog;
   core?: EventCore;
+  outbox?: Outbox;
   app?: Express;
   http?: HttpServer;
   io?: IoServer;
@@ -68,9 +70,20 @@ export class Service {
     this.demo = opts.demo;
   }
 
-  need<K extends 'store' | 'dir' | 'access' | 'auth' | 'audit' | 'core' | 'app' | 'http' | 'io' | 'ops'>(
-    key: K,
-  ): NonNullable<Service[K]> {
+  need<
+    K extends
+      | 'store'
+      | 'dir'
+      | 'access'
+      | 'auth'
+      | 'audit'
+      | 'core'
+      | 'outbox'
+      | 'app'
+      | 'http'
+      | 'io'
+      | 'ops',
+  >(key: K): NonNullable<Service[K]> {
     const v = this[key];
     if (v === undefined || v === null)
       throw new SharpeyesError('service', `${key} is not started yet: check the module order in src/main.ts`);

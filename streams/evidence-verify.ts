@@ -3,6 +3,41 @@ import yauzl from 'yauzl';
 import { keyFingerprint, verifyBytes } from './evidence-keys.js';
 import type { ExportManifest } from './export-job.js';
 
+/**
+ * What an archive may hold before verification refuses it. The same caps apply to
+ * `POST /api/exports/verify` and `sharpeyes verify`; every one is checked from the zip's own
+ * directory before an entry is inflated, and again on the bytes as they stream.
+ */
+export interface VerifyLimits {
+  /** Entries in the zip (an export holds one clip per camera, at most 16, and three control files). */
+  maxEntries: number;
+  /** `manifest.json`, kept in memory to be parsed and signature-checked. */
+  maxManifestBytes: number;
+  /** `manifest.sig` (base64 of 64 bytes). */
+  maxSignatureBytes: number;
+  /** Each `.pub` key (a PEM Ed25519 public key is 113 bytes). */
+  maxKeyBytes: number;
+  /** All entries inflated together. */
+  maxTotalBytes: number;
+  /**
+   * Inflated to compressed, per entry of more than 1 MiB and for the whole archive against its file
+   * size. Exports are stored (MP4 does not deflate): about 1. A zip bomb is in the thousands.
+   */
+  maxRatio: number;
+}
+
+export const DEFAULT_VERIFY_LIMITS: VerifyLimits = {
+  maxEntries: 1000,
+  maxManifestBytes: 1024 * 1024,
+  maxSignatureBytes: 4096,
+  maxKeyBytes: 16 * 1024,
+  maxTotalBytes: 64 * 1024 ** 3,
+  maxRatio: 100,
+};
+
+const RATIO_FLOOR = 1024 * 1024;
+const MAX_KEYS = 4;
+
 export interface VerifyResult {
   ok: boolean;
   /** Each thing that does not hold, named: a file whose hash differs, a bad signature... */
@@ -15,6 +50,29 @@ export interface VerifyResult {
   signature: 'valid' | 'invalid' | 'missing';
   /** Every file the manifest lists, plus any the zip holds unlisted: actual SHA-256 (null when absent). */
   files: { name: string; sha256: string | null; ok: boolean }[];
+  /** Set when the archive broke a limit: nothing more was read. */
+  refused?: { code: ArchiveRefusal; message: string };
+  /** What the manifest says the export covers (for a scope check), when it could be read. */
+  covers?: { cameras: string[]; incident: string | null };
+}
+
+export type ArchiveRefusal =
+  | 'too_many_entries'
+  | 'entry_too_large'
+  | 'archive_too_large'
+  | 'compression_ratio'
+  | 'duplicate_entry'
+  | 'too_many_keys';
+
+/** A limit broken: verification stops at once (the stream is destroyed, nothing more is inflated). */
+export class ArchiveRefusedError extends Error {
+  constructor(
+    readonly code: ArchiveRefusal,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ArchiveRefusedError';
+  }
 }
 
 interface Entry {
@@ -23,30 +81,113 @@ interface Entry {
   data?: Buffer;
 }
 
-/** Reads every entry of a zip, hashing each as it streams; small control files are kept in memory. */
-function readZip(file: string): Promise<Map<string, Entry>> {
-  const keep = new Set(['manifest.json', 'manifest.sig']);
+const MiB = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
+
+/** The in-memory cap of a control file, or undefined for a file that is only hashed. */
+function keptLimit(name: string, l: VerifyLimits): number | undefined {
+  if (name === 'manifest.json') return l.maxManifestBytes;
+  if (name === 'manifest.sig') return l.maxSignatureBytes;
+  if (name.endsWith('.pub')) return l.maxKeyBytes;
+  return undefined;
+}
+
+/** Refuses an entry on what the zip's directory declares, before it is inflated. */
+function checkDeclared(e: yauzl.Entry, l: VerifyLimits, declaredTotal: number, fileSize: number): void {
+  const kept = keptLimit(e.fileName, l);
+  if (kept !== undefined && e.uncompressedSize > kept)
+    throw new ArchiveRefusedError(
+      'entry_too_large',
+      `${e.fileName} declares ${e.uncompressedSize} bytes; at most ${kept} are accepted`,
+    );
+  if (e.uncompressedSize > RATIO_FLOOR && e.uncompressedSize / Math.max(1, e.compressedSize) > l.maxRatio)
+    throw new ArchiveRefusedError(
+      'compression_ratio',
+      `${e.fileName} inflates ${MiB(e.compressedSize)} to ${MiB(e.uncompressedSize)} (more than ${l.maxRatio}:1): refused as a zip bomb`,
+    );
+  if (declaredTotal > l.maxTotalBytes)
+    throw new ArchiveRefusedError(
+      'archive_too_large',
+      `the archive declares more than ${MiB(l.maxTotalBytes)} of content`,
+    );
+  if (declaredTotal > RATIO_FLOOR && declaredTotal / Math.max(1, fileSize) > l.maxRatio)
+    throw new ArchiveRefusedError(
+      'compression_ratio',
+      `the archive's entries add up to ${MiB(declaredTotal)} from a ${MiB(fileSize)} file (more than ${l.maxRatio}:1): refused as a zip bomb`,
+    );
+}
+
+/**
+ * Reads every entry of a zip, hashing each as it streams; the small control files are kept in memory,
+ * each within its cap. Any limit broken rejects with `ArchiveRefusedError` and stops reading.
+ */
+function readZip(file: string, l: VerifyLimits): Promise<Map<string, Entry>> {
   return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, zip) => {
+    yauzl.open(file, { lazyEntries: true, autoClose: true, validateEntrySizes: true }, (err, zip) => {
       if (err || !zip) return reject(err ?? new Error('cannot open zip'));
+      const fail = (e: unknown) => {
+        zip.close();
+        reject(e);
+      };
+      if (zip.entryCount > l.maxEntries)
+        return fail(
+          new ArchiveRefusedError(
+            'too_many_entries',
+            `the archive has ${zip.entryCount} entries; an export has at most ${l.maxEntries}`,
+          ),
+        );
       const out = new Map<string, Entry>();
+      let declaredTotal = 0;
+      let inflated = 0;
+      let keys = 0;
       zip.on('error', reject);
       zip.on('end', () => resolve(out));
       zip.on('entry', (entry: yauzl.Entry) => {
         if (entry.fileName.endsWith('/')) return zip.readEntry();
+        try {
+          if (out.has(entry.fileName))
+            throw new ArchiveRefusedError(
+              'duplicate_entry',
+              `${entry.fileName} appears twice in the archive`,
+            );
+          if (entry.fileName.endsWith('.pub') && ++keys > MAX_KEYS)
+            throw new ArchiveRefusedError(
+              'too_many_keys',
+              `the archive holds more than ${MAX_KEYS} .pub keys`,
+            );
+          declaredTotal += entry.uncompressedSize;
+          checkDeclared(entry, l, declaredTotal, zip.fileSize);
+        } catch (e) {
+          return fail(e);
+        }
+        const kept = keptLimit(entry.fileName, l);
         zip.openReadStream(entry, (e2, stream) => {
-          if (e2 || !stream) return reject(e2 ?? new Error(`cannot read ${entry.fileName}`));
+          if (e2 || !stream) return fail(e2 ?? new Error(`cannot read ${entry.fileName}`));
           const h = createHash('sha256');
           const chunks: Buffer[] = [];
           let bytes = 0;
           stream.on('data', (c: Buffer) => {
-            h.update(c);
             bytes += c.length;
-            if (keep.has(entry.fileName) || entry.fileName.endsWith('.pub')) chunks.push(c);
+            inflated += c.length;
+            // yauzl already stops an entry at its declared size; these hold even if it did not.
+            if ((kept !== undefined && bytes > kept) || inflated > l.maxTotalBytes) {
+              stream.destroy();
+              return fail(
+                new ArchiveRefusedError(
+                  kept !== undefined && bytes > kept ? 'entry_too_large' : 'archive_too_large',
+                  `${entry.fileName} inflates past its limit`,
+                ),
+              );
+            }
+            h.update(c);
+            if (kept !== undefined) chunks.push(c);
           });
-          stream.on('error', reject);
+          stream.on('error', fail);
           stream.on('end', () => {
-            out.set(entry.fileName, { sha256: h.digest('hex'), bytes, data: Buffer.concat(chunks) });
+            out.set(entry.fileName, {
+              sha256: h.digest('hex'),
+              bytes,
+              ...(kept !== undefined ? { data: Buffer.concat(chunks) } : {}),
+            });
             zip.readEntry();
           });
         });
@@ -59,31 +200,38 @@ function readZip(file: string): Promise<Map<string, Entry>> {
 /**
  * Checks an export: the manifest's Ed25519 signature (against `publicKeyPem` when given, which is
  * what a court should do with the site's published key; else against the key in the zip), every
- * file's SHA-256 and size, and that the zip holds no file the manifest does not list.
+ * file's SHA-256 and size, and that the zip holds no file the manifest does not list. An archive
+ * past `limits` is refused (`refused` set, `ok` false) without being read further.
  */
 export async function verifyExport(
   file: string,
   opts: {
-    publicKeyPem?: string /** Name used in messages instead of the path (an uploaded temp file). */;
+    publicKeyPem?: string;
+    /** Name used in messages instead of the path (an uploaded temp file). */
     displayName?: string;
+    limits?: Partial<VerifyLimits>;
   } = {},
 ): Promise<VerifyResult> {
+  const limits = { ...DEFAULT_VERIFY_LIMITS, ...opts.limits };
   const problems: string[] = [];
   const verified: string[] = [];
   const files: VerifyResult['files'] = [];
   const keySource = opts.publicKeyPem ? 'given' : 'embedded';
-  const failed = (problem: string): VerifyResult => ({
+  const failed = (problem: string, refused?: VerifyResult['refused']): VerifyResult => ({
     ok: false,
     problems: [problem],
     verified,
     keySource,
     signature: 'missing',
     files,
+    ...(refused ? { refused } : {}),
   });
   let entries: Map<string, Entry>;
   try {
-    entries = await readZip(file);
+    entries = await readZip(file, limits);
   } catch (err) {
+    if (err instanceof ArchiveRefusedError)
+      return failed(`refused: ${err.message}`, { code: err.code, message: err.message });
     return failed(`${opts.displayName ?? file} is not a readable zip: ${String(err)}`);
   }
   const manifestBytes = entries.get('manifest.json')?.data;
@@ -92,11 +240,18 @@ export async function verifyExport(
   let manifest: ExportManifest;
   try {
     manifest = JSON.parse(manifestBytes.toString()) as ExportManifest;
+    if (typeof manifest !== 'object' || manifest === null) throw new TypeError('not an object');
   } catch {
     return failed('manifest.json is not valid JSON');
   }
+  const covers = {
+    cameras: Array.isArray(manifest.cameras)
+      ? manifest.cameras.map((c) => String((c as { camera?: unknown })?.camera ?? ''))
+      : [],
+    incident: typeof manifest.incident === 'string' ? manifest.incident : null,
+  };
   let signature: VerifyResult['signature'] = 'missing';
-  const embeddedName = manifest.signature?.publicKey ?? '';
+  const embeddedName = String(manifest.signature?.publicKey ?? '');
   const embedded = entries.get(embeddedName)?.data?.toString();
   const key = opts.publicKeyPem ?? embedded;
   if (!sig) problems.push('manifest.sig is missing');
@@ -120,7 +275,14 @@ export async function verifyExport(
     }
   }
   const listed = new Set<string>(['manifest.json', 'manifest.sig']);
-  for (const f of manifest.files ?? []) {
+  // A tampered manifest may hold anything: only well-formed file rows are compared.
+  const rows = (Array.isArray(manifest.files) ? manifest.files : []).filter(
+    (f): f is ExportManifest['files'][number] =>
+      typeof f === 'object' && f !== null && typeof (f as { name?: unknown }).name === 'string',
+  );
+  if (Array.isArray(manifest.files) && rows.length !== manifest.files.length)
+    problems.push('manifest.json: some file rows are malformed');
+  for (const f of rows) {
     listed.add(f.name);
     const e = entries.get(f.name);
     const good = e !== undefined && e.sha256 === f.sha256 && e.bytes === f.bytes;
@@ -134,5 +296,5 @@ export async function verifyExport(
     files.push({ name, sha256: e.sha256, ok: false });
     problems.push(`${name}: in the export but not listed in the manifest`);
   }
-  return { ok: problems.length === 0, problems, verified, keySource, signature, files };
+  return { ok: problems.length === 0, problems, verified, keySource, signature, files, covers };
 }

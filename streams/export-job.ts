@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import yazl from 'yazl';
-import { ClipError, footage, spawnConcat } from './clip-assembler.js';
+import { assembleClip, type ClipResult } from './clip-assembler.js';
 import { PUBLIC_KEY_FILE, type SiteKey, signBytes } from './evidence-keys.js';
-import type { Segment, SegmentIndex } from './segment-index.js';
+import type { Gap, SegmentIndex } from './segment-index.js';
 import { sanitizeName } from './segment-paths.js';
 
 export interface ExportRequest {
@@ -32,13 +32,22 @@ export interface ExportManifest {
   reason: string;
   incident: string | null;
   requested: { from: string; to: string };
+  /** The zone of the wall-clock track and chapter titles in the clips. */
+  timeZone: string;
   cameras: {
     camera: string;
     file: string;
+    /** Wall clock of the first frame (also the clip's `creation_time`) and of the end of the last. */
     from: string;
     to: string;
+    /** Seconds of video: the wall time covered less the gaps. */
+    duration: number;
     sha256: string;
     bytes: number;
+    /** Contiguous stretches: where each starts in the file (`mediaStart`, s) and on the wall clock. */
+    pieces: { from: string; to: string; mediaStart: number; duration: number }[];
+    /** Holes in the recording inside the range, with the recorder's reason. */
+    gaps: { from: string; to: string; reason: string }[];
     segments: { path: string; from: string; to: string; bytes: number }[];
   }[];
   files: ManifestFile[];
@@ -46,24 +55,52 @@ export interface ExportManifest {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
-/** A clip streamed into the zip: its hash and size are known once ffmpeg has finished. */
-interface StreamedClip {
-  camera: string;
-  name: string;
-  startMs: number;
-  endMs: number;
-  sha256: string;
-  bytes: number;
-  segments: Segment[];
+/** An export stopped on purpose (its `AbortSignal`), not by a fault of the footage. */
+export class ExportAborted extends Error {
+  constructor(reason: unknown) {
+    super(typeof reason === 'string' ? reason : 'export aborted');
+    this.name = 'ExportAborted';
+  }
+}
+
+function cameraEntry(c: ClipResult, name: string, gaps: Gap[]): ExportManifest['cameras'][number] {
+  return {
+    camera: c.camera,
+    file: name,
+    from: iso(c.startMs),
+    to: iso(c.endMs),
+    duration: round3(c.duration),
+    sha256: c.sha256,
+    bytes: c.bytes,
+    pieces: c.pieces.map((p) => ({
+      from: iso(p.startMs),
+      to: iso(p.endMs),
+      mediaStart: round3(p.mediaStart),
+      duration: round3(p.segments.reduce((n, s) => n + (s.endMs - s.startMs) / 1000, 0)),
+    })),
+    gaps: c.holes.map((h) => ({
+      from: iso(h.startMs),
+      to: iso(h.endMs),
+      reason: gaps.find((g) => g.startMs < h.endMs && g.endMs > h.startMs)?.reason ?? 'not recorded',
+    })),
+    segments: c.segments.map((s) => ({
+      path: s.path,
+      from: iso(s.startMs),
+      to: iso(s.endMs),
+      bytes: s.bytes,
+    })),
+  };
 }
 
 /**
- * Builds an evidence export: one clip per camera (concat demuxer, `-c copy`, as fragmented MP4 piped
- * straight into the zip and hashed on the way, so the footage is written once), then a manifest
- * with every file's SHA-256 and the source segments, its Ed25519 signature with the site key and
- * the public key. Zipped with yazl, stored (MP4 does not deflate). The zip is written under a
- * `.part` name and renamed, so a finished file is always a whole export.
+ * Builds an evidence export: one MP4 per camera (concat demuxer, `-c copy`, index at the front, the
+ * wall-clock track and chapters, `creation_time` = its first frame), then a manifest with every
+ * file's SHA-256, ranges, pieces and gaps, its Ed25519 signature with the site key, and the public
+ * key. Clips are cut to `<id>.work/` (a player needs the moov, which ffmpeg writes last) and stored in
+ * the zip uncompressed; the zip is written under a `.part` name and renamed, so a finished file is
+ * always a whole export.
  */
 export async function runExport(
   req: ExportRequest,
@@ -71,6 +108,7 @@ export async function runExport(
     index: SegmentIndex;
     exportsDir: string;
     key: SiteKey;
+    timeZone?: string;
     onProgress?: (p: number) => void;
     /** Aborting kills the running ffmpeg and removes the partial zip (service shutdown). */
     signal?: AbortSignal;
@@ -80,33 +118,31 @@ export async function runExport(
 ): Promise<{ file: string; manifest: ExportManifest }> {
   const out = join(deps.exportsDir, `${req.id}.zip`);
   const part = `${out}.part`;
-  const zip = new yazl.ZipFile();
-  const ws = createWriteStream(part);
-  const written = new Promise<void>((resolve, reject) => {
-    ws.once('close', resolve);
-    ws.once('error', reject);
-    zip.outputStream.once('error', reject);
-  });
-  zip.outputStream.pipe(ws);
+  // Clips are cut next to the zip (same disk, and a crash's leftovers are found by their name).
+  const tmp = join(deps.exportsDir, `${req.id}.work`);
+  await mkdir(tmp, { recursive: true });
+  const timeZone = deps.timeZone ?? 'Asia/Shanghai';
   try {
-    const clips: StreamedClip[] = [];
+    const cams: ExportManifest['cameras'] = [];
     const n = req.cameras.length;
     for (const [i, camera] of req.cameras.entries()) {
       if (deps.signal?.aborted) throw new ExportAborted(deps.signal.reason);
-      const segments = footage(deps.index, camera, req.fromMs, req.toMs);
-      const first = segments[0];
-      const last = segments[segments.length - 1];
-      if (!first || !last) throw new ClipError(`camera ${camera} has no footage in the range`, 'no_footage');
       const name = `clips/${sanitizeName(camera)}.mp4`;
-      const { sha256, bytes } = await streamClipInto(
-        zip,
-        name,
-        segments,
-        (f) => deps.onProgress?.(((i + f) / n) * 0.95),
-        deps.signal,
-        deps.ffmpeg,
-      );
-      clips.push({ camera, name, startMs: first.startMs, endMs: last.endMs, sha256, bytes, segments });
+      const clip = await assembleClip({
+        index: deps.index,
+        camera,
+        fromMs: req.fromMs,
+        toMs: req.toMs,
+        out: join(tmp, `${i}.mp4`),
+        timeZone,
+        onProgress: (f) => deps.onProgress?.(((i + f) / n) * 0.95),
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(deps.ffmpeg ? { ffmpeg: deps.ffmpeg } : {}),
+      }).catch((err: unknown) => {
+        if (deps.signal?.aborted) throw new ExportAborted(deps.signal.reason);
+        throw err;
+      });
+      cams.push(cameraEntry(clip, name, await deps.index.gaps(camera, clip.startMs, clip.endMs)));
     }
     const pubBytes = Buffer.from(deps.key.publicKeyPem);
     const manifest: ExportManifest = {
@@ -117,23 +153,15 @@ export async function runExport(
       reason: req.reason,
       incident: req.incident ?? null,
       requested: { from: iso(req.fromMs), to: iso(req.toMs) },
-      cameras: clips.map((c) => ({
-        camera: c.camera,
-        file: c.name,
-        from: iso(c.startMs),
-        to: iso(c.endMs),
-        sha256: c.sha256,
-        bytes: c.bytes,
-        segments: c.segments.map((s) => ({
-          path: s.path,
-          from: iso(s.startMs),
-          to: iso(s.endMs),
-          bytes: s.bytes,
-        })),
-      })),
+      timeZone,
+      cameras: cams,
       files: [
-        ...clips.map((c) => ({ name: c.name, sha256: c.sha256, bytes: c.bytes })),
-        { name: PUBLIC_KEY_FILE, sha256: sha256Buffer(pubBytes), bytes: pubBytes.length },
+        ...cams.map((c) => ({ name: c.file, sha256: c.sha256, bytes: c.bytes })),
+        {
+          name: PUBLIC_KEY_FILE,
+          sha256: createHash('sha256').update(pubBytes).digest('hex'),
+          bytes: pubBytes.length,
+        },
       ],
       signature: {
         algorithm: 'Ed25519',
@@ -143,87 +171,38 @@ export async function runExport(
       },
     };
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+    const zip = new yazl.ZipFile();
+    for (const [i, c] of cams.entries()) zip.addFile(join(tmp, `${i}.mp4`), c.file, { compress: false });
     zip.addBuffer(manifestBytes, 'manifest.json');
     zip.addBuffer(Buffer.from(`${signBytes(deps.key, manifestBytes)}\n`), 'manifest.sig');
     zip.addBuffer(pubBytes, PUBLIC_KEY_FILE);
     zip.end();
-    await written;
+    const ws = createWriteStream(part);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('close', resolve);
+      ws.once('error', reject);
+      zip.outputStream.once('error', reject);
+      zip.outputStream.pipe(ws);
+      deps.signal?.addEventListener(
+        'abort',
+        () => {
+          zip.outputStream.unpipe(ws);
+          ws.destroy();
+          reject(new ExportAborted(deps.signal?.reason));
+        },
+        { once: true },
+      );
+    });
     if (deps.signal?.aborted) throw new ExportAborted(deps.signal.reason);
-    renameSync(part, out);
+    await rename(part, out);
     deps.onProgress?.(1);
     return { file: out, manifest };
   } catch (err) {
-    zip.outputStream.unpipe(ws);
-    ws.destroy();
-    // The partial zip is discarded: a late error of its streams (aborted mid-entry) has nothing left to fail.
-    written.catch(() => undefined);
-    zip.outputStream.on('error', () => undefined);
-    rmSync(part, { force: true });
+    await rm(part, { force: true });
     throw err;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
   }
-}
-
-/** Runs the concat for one camera into a zip entry; resolves with the entry's SHA-256 and size. */
-async function streamClipInto(
-  zip: yazl.ZipFile,
-  name: string,
-  segments: Segment[],
-  onProgress: (fraction: number) => void,
-  signal?: AbortSignal,
-  ffmpeg?: string,
-): Promise<{ sha256: string; bytes: number }> {
-  const totalUs = segments.reduce((n, s) => n + (s.endMs - s.startMs) * 1000, 0);
-  const proc = spawnConcat(
-    segments,
-    [
-      ...['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof'],
-      ...['-progress', 'pipe:2', '-nostats', 'pipe:1'],
-    ],
-    ffmpeg,
-  );
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  let stderr = '';
-  proc.stderr.on('data', (d: Buffer) => {
-    const text = d.toString();
-    const m = /out_time_us=(\d+)/.exec(text);
-    if (m && totalUs > 0) onProgress(Math.min(1, Number(m[1]) / totalUs));
-    stderr = (stderr + text.replace(/^\w+=.*$/gm, '').trim()).slice(-4000);
-  });
-  proc.stdout.pipe(tap);
-  const ended = new Promise<void>((resolve) => tap.once('end', resolve));
-  zip.addReadStream(tap, name, { compress: false });
-  const kill = () => proc.kill('SIGKILL');
-  signal?.addEventListener('abort', kill, { once: true });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    proc.once('error', reject);
-    proc.once('close', resolve);
-  }).finally(() => signal?.removeEventListener('abort', kill));
-  if (signal?.aborted) throw new ExportAborted(signal.reason);
-  if (code !== 0)
-    throw new ClipError(`ffmpeg concat for ${name} exited with ${code}: ${stderr}`, 'ffmpeg_failed');
-  await ended;
-  onProgress(1);
-  return { sha256: hash.digest('hex'), bytes };
-}
-
-/** An export stopped on purpose (its `AbortSignal`), not by a fault of the footage. */
-export class ExportAborted extends Error {
-  constructor(reason: unknown) {
-    super(typeof reason === 'string' ? reason : 'export aborted');
-    this.name = 'ExportAborted';
-  }
-}
-
-function sha256Buffer(b: Buffer): string {
-  return createHash('sha256').update(b).digest('hex');
 }
 
 export async function writeZip(

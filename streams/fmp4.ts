@@ -78,6 +78,8 @@ export interface InitInfo {
   timescale: number;
   /** trex default sample flags, used when a fragment carries none of its own. */
   defaultSampleFlags: number;
+  /** trex default sample duration (ticks), used when neither tfhd nor trun carries one. */
+  defaultSampleDuration: number;
 }
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
@@ -85,8 +87,12 @@ const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 /** Reads codec, timescale and trex defaults from a moov box of the first video track. */
 export function parseMoov(buf: Buffer, moov: Box): InitInfo {
   let defaultSampleFlags = 0;
+  let defaultSampleDuration = 0;
   const trex = path(buf, moov, ['mvex', 'trex']);
-  if (trex) defaultSampleFlags = buf.readUInt32BE(trex.body + 20);
+  if (trex) {
+    defaultSampleDuration = buf.readUInt32BE(trex.body + 12);
+    defaultSampleFlags = buf.readUInt32BE(trex.body + 20);
+  }
   for (const trak of children(buf, moov.body, moov.end).filter((b) => b.type === 'trak')) {
     const mdia = child(buf, trak, 'mdia');
     const hdlr = mdia && child(buf, mdia, 'hdlr');
@@ -100,7 +106,13 @@ export function parseMoov(buf: Buffer, moov: Box): InitInfo {
     const entry = readBoxHeader(buf, stsd.body + 8);
     if (!entry) throw new Fmp4Error('stsd has no sample entry');
     const codec = sampleEntryCodec(buf, entry);
-    return { codec, mime: `video/mp4; codecs="${codec}"`, timescale, defaultSampleFlags };
+    return {
+      codec,
+      mime: `video/mp4; codecs="${codec}"`,
+      timescale,
+      defaultSampleFlags,
+      defaultSampleDuration,
+    };
   }
   throw new Fmp4Error('init segment has no video track');
 }
@@ -128,6 +140,10 @@ export interface FragmentInfo {
   /** tfdt baseMediaDecodeTime of the first track fragment, in the track's timescale. */
   decodeTime: number;
   sequence: number;
+  /** Sum of the fragment's sample durations (ticks): where the next fragment's decode time should be. */
+  duration: number;
+  /** Samples (frames) in the fragment. */
+  samples: number;
 }
 
 /**
@@ -141,8 +157,13 @@ export function isSyncFlags(flags: number): boolean {
   return dependsOn === 2 || (dependsOn !== 1 && nonSync === 0);
 }
 
-/** Reads a moof: sequence number, decode time and the first sample's sync flag. */
-export function parseMoof(buf: Buffer, moof: Box, defaultSampleFlags = 0): FragmentInfo {
+/** Reads a moof: sequence number, decode time, duration, sample count and the first sample's sync flag. */
+export function parseMoof(
+  buf: Buffer,
+  moof: Box,
+  /** The init segment's trex defaults, for fragments that carry none of their own. */
+  d: { flags?: number; duration?: number } = {},
+): FragmentInfo {
   const mfhd = child(buf, moof, 'mfhd');
   const sequence = mfhd ? buf.readUInt32BE(mfhd.body + 4) : 0;
   const traf = child(buf, moof, 'traf');
@@ -156,30 +177,40 @@ export function parseMoof(buf: Buffer, moof: Box, defaultSampleFlags = 0): Fragm
     decodeTime =
       buf[tfdt.body] === 1 ? Number(buf.readBigUInt64BE(tfdt.body + 4)) : buf.readUInt32BE(tfdt.body + 4);
   }
-  let flags = defaultSampleFlags;
+  let flags = d.flags ?? 0;
+  let sampleDuration = d.duration ?? 0;
   if (tfhd) {
     const tf = buf.readUInt32BE(tfhd.body) & 0xffffff;
     let p = tfhd.body + 8; // version/flags + track_ID
     if (tf & 0x01) p += 8; // base_data_offset
     if (tf & 0x02) p += 4; // sample_description_index
-    if (tf & 0x08) p += 4; // default_sample_duration
+    if (tf & 0x08) {
+      sampleDuration = buf.readUInt32BE(p);
+      p += 4;
+    }
     if (tf & 0x10) p += 4; // default_sample_size
     if (tf & 0x20) flags = buf.readUInt32BE(p);
   }
+  let samples = 0;
+  let duration = 0;
   if (trun) {
     const tr = buf.readUInt32BE(trun.body) & 0xffffff;
-    const count = buf.readUInt32BE(trun.body + 4);
+    samples = buf.readUInt32BE(trun.body + 4);
     let p = trun.body + 8;
     if (tr & 0x01) p += 4; // data_offset
     if (tr & 0x04) {
       flags = buf.readUInt32BE(p);
-    } else if (tr & 0x400 && count > 0) {
-      if (tr & 0x100) p += 4; // first sample's duration
-      if (tr & 0x200) p += 4; // first sample's size
-      flags = buf.readUInt32BE(p);
+      p += 4;
+    } else if (tr & 0x400 && samples > 0) {
+      flags = buf.readUInt32BE(p + (tr & 0x100 ? 4 : 0) + (tr & 0x200 ? 4 : 0));
     }
+    if (tr & 0x100) {
+      const stride = 4 * [0x100, 0x200, 0x400, 0x800].filter((f) => tr & f).length;
+      if (p + stride * samples > trun.end) throw new Fmp4Error('trun is shorter than its sample count');
+      for (let i = 0; i < samples; i++) duration += buf.readUInt32BE(p + i * stride);
+    } else duration = sampleDuration * samples;
   }
-  return { keyframe: isSyncFlags(flags), decodeTime, sequence };
+  return { keyframe: isSyncFlags(flags), decodeTime, sequence, duration, samples };
 }
 
 export interface ParsedInit extends InitInfo {
@@ -249,7 +280,10 @@ export class Fmp4Splitter {
       }
       case 'moof':
         if (!this.init) return; // joined mid-stream: wait for an init segment
-        this.moofInfo = parseMoof(data, local, this.init.defaultSampleFlags);
+        this.moofInfo = parseMoof(data, local, {
+          flags: this.init.defaultSampleFlags,
+          duration: this.init.defaultSampleDuration,
+        });
         this.head.push(data);
         return;
       case 'mdat': {

@@ -1,62 +1,85 @@
-import { closeSync, fdatasyncSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { rebaseFragment } from './fmp4-rebase.js';
 import { resolveInside, segmentRelPath } from './segment-paths.js';
+import type { SegmentFiles } from './segment-writer.js';
 
 /**
- * One segment file being written: the init segment, then whole moof+mdat fragments appended with
- * synchronous writes. Every write leaves a file that ends on a box boundary or inside the last
- * fragment, so a writer that dies still leaves a playable fragmented MP4 (a plain MP4 would have no
- * moov and play nothing).
+ * One segment being written: its file on the writer thread, and what the index row will say. Every
+ * fragment is appended with its decode time rebased to the segment's first one, so the file's
+ * timestamps start at zero and its duration is its own (not its place in the upstream).
  */
 export class OpenSegment {
-  readonly relPath: string;
-  readonly file: string;
-  private fd: number | undefined;
-  bytes = 0;
+  readonly handle: number;
+  relPath: string;
+  file: string;
+  /** Wall clock of the segment's start and of the end of its last fragment. */
+  startMs: number;
+  endMs: number;
   fragments = 0;
-  /** Wall clock of the last fragment and its duration, for the end time on a stream end. */
-  lastWallclock: number;
-  lastDurationMs = 0;
+  frames = 0;
+  /** Decode time (ticks) where the last fragment ends: the segment's end on the media clock. */
+  endDecode: number;
+  /** Offsets (ms from the start) of the keyframes in the segment, for reverse play and stepping. */
+  readonly keyframes: number[] = [];
 
   constructor(
+    private readonly writer: SegmentFiles,
     readonly storage: string,
     readonly camera: string,
-    readonly startMs: number,
+    startMs: number,
+    /** Decode time (ticks) of the first fragment: time zero of the file. */
+    readonly baseDecode: number,
+    readonly timescale: number,
     readonly codec: string,
     init: Buffer,
   ) {
+    this.startMs = startMs;
+    this.endMs = startMs;
+    this.endDecode = baseDecode;
     this.relPath = segmentRelPath(camera, startMs);
     this.file = resolveInside(storage, this.relPath);
-    mkdirSync(dirname(this.file), { recursive: true });
-    this.fd = openSync(this.file, 'wx');
-    this.lastWallclock = startMs;
-    this.write(init);
+    this.handle = writer.open(this.file, init);
   }
 
-  append(fragment: Buffer, wallclock: number, durationMs: number): void {
-    this.write(fragment);
+  /** Rebases and queues one fragment; false when the file failed or the writer is too far behind. */
+  append(
+    f: { data: Buffer; decodeTime: number; keyframe: boolean; samples?: number | undefined },
+    durationTicks: number,
+    startMs: number,
+    durationMs: number,
+  ): boolean {
+    const data = rebaseFragment(f.data, f.decodeTime - this.baseDecode);
+    const endMs = startMs + durationMs;
+    if (!this.writer.append(this.handle, data, endMs)) return false;
+    if (f.keyframe)
+      this.keyframes.push(Math.round(((f.decodeTime - this.baseDecode) / this.timescale) * 1000));
     this.fragments++;
-    this.lastWallclock = wallclock;
-    if (durationMs > 0) this.lastDurationMs = durationMs;
+    this.frames += f.samples ?? 0;
+    this.endMs = endMs;
+    this.endDecode = f.decodeTime + durationTicks;
+    return true;
   }
 
-  private write(buf: Buffer): void {
-    if (this.fd === undefined) return;
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
-    this.bytes += buf.length;
+  /** The wall clock up to which the file on disk holds footage (acknowledged by the writer). */
+  get writtenEndMs(): number {
+    return this.writer.written(this.handle)?.endMs ?? 0;
   }
 
-  /** Flushes to disk and closes; returns the bytes on disk. */
-  close(): number {
-    if (this.fd === undefined) return this.bytes;
-    const fd = this.fd;
-    this.fd = undefined;
-    try {
-      fdatasyncSync(fd);
-    } finally {
-      closeSync(fd);
+  get failed(): { message: string; code: string } | undefined {
+    return this.writer.failed(this.handle);
+  }
+
+  /**
+   * The final range on the wall clock, from the run's clock at the close: media time from the first
+   * fragment to the end of the last. A run's anchor may have been refined while its first segment was
+   * open; the file is then renamed to its final start. Returns the final file name.
+   */
+  finish(wallOf: (decode: number) => number): string {
+    const start = Math.round(wallOf(this.baseDecode));
+    this.endMs = Math.max(start + 1, Math.round(wallOf(this.endDecode)));
+    if (start !== this.startMs) {
+      this.startMs = start;
+      this.relPath = segmentRelPath(this.camera, start);
     }
-    return statSync(this.file).size;
+    return resolveInside(this.storage, this.relPath);
   }
 }

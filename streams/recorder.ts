@@ -1,7 +1,8 @@
-import { unlinkSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { MediaClock } from './recorder-clock.js';
 import { OpenSegment } from './recorder-segment.js';
-import type { Segment, SegmentIndex } from './segment-index.js';
+import { CONTIGUOUS_MS, type Segment, type SegmentIndex } from './segment-index.js';
+import type { SegmentFiles } from './segment-writer.js';
 import type { MediaFragment, MediaInit, StreamConsumer, UpstreamHub, UpstreamState } from './stream-types.js';
 
 export type { MediaFragment, MediaInit, StreamConsumer } from './stream-types.js';
@@ -11,6 +12,7 @@ export type HubLike = Pick<UpstreamHub, 'subscribe'>;
 
 export interface RecorderOptions {
   index: SegmentIndex;
+  writer: SegmentFiles;
   /** Storage root a camera's segments go under. */
   storageFor(camera: string): string;
   segmentSeconds: number;
@@ -18,6 +20,8 @@ export interface RecorderOptions {
   /** A segment starting later than this after the previous one ended makes a gap row. */
   gapToleranceMs?: number;
   onSegment?(segment: Segment): void;
+  /** A fragment dropped because the writer thread is behind (a disk that cannot keep up). */
+  onDropped?(camera: string): void;
 }
 
 interface Waiter {
@@ -27,95 +31,197 @@ interface Waiter {
 
 /**
  * Records one camera: a consumer of the hub's main stream that cuts segments at keyframes (the
- * stream is copied, never decoded) and indexes each segment the moment it closes.
+ * stream is copied, never decoded), rebases each segment's timestamps to zero, places it on the wall
+ * clock by media time (recorder-clock.ts), hands the bytes to the writer thread and indexes each
+ * segment once the thread has flushed it. A reconnect, missing frames or a stalled stream end the
+ * segment; the next starts at a keyframe, and the hole between them is a gap row with its reason.
  */
 export class CameraRecorder implements StreamConsumer {
   private init: MediaInit | undefined;
   private open: OpenSegment | undefined;
-  private prevDecode: { time: number; timescale: number } | undefined;
-  /** Wall clock of a decode time: the hub stamps arrival times, which jitter; media time does not. */
-  private anchor: { wall: number; decode: number; timescale: number } | undefined;
+  private readonly clock = new MediaClock();
   private waiters: Waiter[] = [];
   private lastErrorLog = 0;
+  /** Why the previous run ended: the reason of the next gap. */
   private lastEnd = 'not recording';
+  /** Wall clock where the last segment (closed, maybe not indexed yet) ended. */
+  private lastEndMs: number | undefined;
+  /** Where the last indexed segment ends (advanced in the index chain, so failed files do not count). */
+  private indexedEndMs = 0;
+  private recordedEndMs: number | undefined;
+  /** Why the recording stopped before a segment (the reason of a gap that ends where it starts). */
+  private readonly gapReason = new WeakMap<OpenSegment, string>();
+  /** Index writes of this camera, in order (a gap before the segment after it). */
+  private chain: Promise<void> = Promise.resolve();
   state: 'waiting' | 'recording' | 'lost' = 'waiting';
 
   constructor(
     readonly camera: string,
     private readonly o: RecorderOptions,
-  ) {}
+    /** End of the camera's last indexed segment (from the index at start), for the first gap. */
+    lastEndMs?: number,
+  ) {
+    this.lastEndMs = lastEndMs;
+    this.recordedEndMs = lastEndMs;
+    this.indexedEndMs = lastEndMs ?? 0;
+  }
 
   onInit(i: MediaInit): void {
     // A new init means a new upstream (reconnect, codec change): fragments after it need it.
-    if (this.open) this.closeSegment(this.open.lastWallclock + this.open.lastDurationMs);
+    this.endRun(this.state === 'lost' ? this.lastEnd : 'upstream restarted');
     this.init = i;
-    this.prevDecode = undefined;
-    this.anchor = undefined;
   }
 
   onState(state: UpstreamState, detail?: string): void {
     if (state !== 'lost') return;
-    this.lastEnd = `stream lost${detail ? `: ${detail}` : ''}`;
+    this.endRun(`stream lost${detail ? `: ${detail}` : ''}`);
     this.state = 'lost';
-    if (this.open) this.closeSegment(this.open.lastWallclock + this.open.lastDurationMs);
   }
 
-  /**
-   * Start time of a fragment on the wall clock: anchored on the first fragment after an init and
-   * advanced by decode time, re-anchored when it drifts from the arrival time by over 2 s (a stall).
-   */
-  private wallOf(f: MediaFragment): number {
-    const a = this.anchor;
-    if (a && a.timescale === f.timescale) {
-      const t = a.wall + ((f.decodeTime - a.decode) / f.timescale) * 1000;
-      if (Math.abs(t - f.wallclock) <= 2000) return t;
-    }
-    this.anchor = { wall: f.wallclock, decode: f.decodeTime, timescale: f.timescale };
-    return f.wallclock;
+  onEnd(reason: string): void {
+    this.endRun(`stream ended: ${reason}`);
+    this.state = 'lost';
+    this.init = undefined;
   }
 
   onFragment(frag: MediaFragment): void {
     try {
       this.record(frag);
     } catch (err) {
-      // Never throw into the hub (it drops a failing consumer for good): a write error (disk full)
-      // closes what was written and recording starts again at the next keyframe.
-      const now = Date.now();
-      if (now - this.lastErrorLog > 60_000) {
-        this.lastErrorLog = now;
-        this.o.log.error(
-          { err, camera: this.camera },
-          'recorder: cannot write a segment; retrying at the next keyframe',
-        );
-      }
-      this.lastEnd = `write failed: ${err instanceof Error ? err.message : String(err)}`;
-      const open = this.open;
-      if (open) this.closeSegment(open.lastWallclock + open.lastDurationMs);
+      // Never throw into the hub (it drops a failing consumer for good): recording starts again at
+      // the next keyframe.
+      this.logError(err, 'recorder: cannot record a fragment; retrying at the next keyframe');
+      this.endRun(`recording failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
-  private record(frag: MediaFragment): void {
+  private logError(err: unknown, msg: string): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog < 60_000) return;
+    this.lastErrorLog = now;
+    this.o.log.error({ err, camera: this.camera }, msg);
+  }
+
+  private record(f: MediaFragment): void {
     if (!this.init) return;
-    const f = { ...frag, wallclock: this.wallOf(frag) };
-    const durationMs =
-      this.prevDecode && this.prevDecode.timescale === f.timescale
-        ? ((f.decodeTime - this.prevDecode.time) / f.timescale) * 1000
-        : 0;
-    this.prevDecode = { time: f.decodeTime, timescale: f.timescale };
+    const failed = this.open?.failed;
+    if (failed) this.endRun(`write failed: ${failed.message}`);
+    let p = this.clock.place({ ...f, duration: f.duration ?? 0 });
+    if (p.kind === 'cut') {
+      this.o.log.info({ camera: this.camera, reason: p.reason }, 'recorder: new run');
+      this.endRun(p.reason);
+      p = this.clock.place({ ...f, duration: f.duration ?? 0 });
+    }
+    if (p.kind === 'hole') {
+      this.closeSegment();
+      this.lastEnd = `${Math.round(p.missingMs)} ms of frames missing upstream`;
+    }
+    if (p.kind === 'cut') return;
     const seg = this.open;
-    if (seg && durationMs > 0) seg.lastDurationMs = durationMs;
-    if (seg && f.keyframe && f.wallclock - seg.startMs >= this.o.segmentSeconds * 1000)
-      this.closeSegment(f.wallclock);
+    const halfFrame = p.durationMs / 2;
+    if (seg && f.keyframe && p.startMs - seg.startMs >= this.o.segmentSeconds * 1000 - halfFrame)
+      this.closeSegment();
     if (!this.open) {
       // A segment starts only at a keyframe: without one it would not decode on its own.
       if (!f.keyframe) return;
-      this.startSegment(f.wallclock);
+      this.startSegment(p.startMs, f.decodeTime, f.timescale);
     }
     const open = this.open;
     if (!open) return;
-    open.append(f.data, f.wallclock, durationMs);
+    if (!open.append(f, f.duration ?? 0, this.clock.wallOf(f.decodeTime), p.durationMs)) {
+      this.o.onDropped?.(this.camera);
+      this.logError(undefined, 'recorder: the segment writer is behind; dropping until the next keyframe');
+      this.endRun('the disk could not keep up');
+      return;
+    }
     this.state = 'recording';
-    if (this.waiters.length > 0) this.release(open.lastWallclock + open.lastDurationMs);
+  }
+
+  /** Ends the current run: the segment closes, the next fragment places a new run on the clock. */
+  private endRun(reason: string): void {
+    this.closeSegment();
+    if (this.clock.started) this.lastEnd = reason;
+    this.clock.reset();
+  }
+
+  private startSegment(startMs: number, decodeTime: number, timescale: number): void {
+    const init = this.init;
+    if (!init) return;
+    // A run never starts before the previous one's recorded end (overlapping footage has no place).
+    const start =
+      this.lastEndMs === undefined ? startMs : startMs + this.clock.notBefore(decodeTime, this.lastEndMs);
+    this.open = new OpenSegment(
+      this.o.writer,
+      this.o.storageFor(this.camera),
+      this.camera,
+      Math.round(start),
+      decodeTime,
+      timescale,
+      init.codec,
+      init.init,
+    );
+    this.gapReason.set(this.open, this.lastEnd);
+    this.lastEnd = 'not recording';
+  }
+
+  private closeSegment(): void {
+    const seg = this.open;
+    if (!seg) return;
+    this.open = undefined;
+    const file = seg.finish((d) => this.clock.wallOf(d));
+    this.clock.refinable = false;
+    if (seg.fragments > 0) this.lastEndMs = seg.endMs;
+    const closed = this.o.writer.close(seg.handle, file);
+    this.enqueue(async () => {
+      const c = await closed;
+      if (c.error) this.logError(c.error, `recorder: segment ${seg.relPath} failed: ${c.error.message}`);
+      if (seg.fragments === 0 || c.endMs === 0 || !c.file) return;
+      // The gap is decided here, in the index chain, with the segment's final start: a file that
+      // failed to write is no footage, and the gap starts where footage on disk ends.
+      const prevEnd = this.recordedEndMs;
+      if (prevEnd !== undefined && seg.startMs - prevEnd > (this.o.gapToleranceMs ?? CONTIGUOUS_MS))
+        await this.o.index.addGap({
+          camera: this.camera,
+          startMs: prevEnd,
+          endMs: seg.startMs,
+          reason: this.gapReason.get(seg) ?? 'not recording',
+        });
+      const row = await this.o.index.addSegment({
+        camera: this.camera,
+        startMs: seg.startMs,
+        // A failed write keeps what was flushed before it.
+        endMs: c.error ? Math.min(seg.endMs, Math.round(c.endMs)) : seg.endMs,
+        bytes: c.bytes,
+        storage: seg.storage,
+        path: seg.relPath,
+        keyframe: true,
+        codec: seg.codec,
+        zeroBased: true,
+        frames: c.error ? null : seg.frames,
+        keyframes: seg.keyframes,
+      });
+      this.indexedEndMs = Math.max(this.indexedEndMs, row.endMs);
+      this.recordedEndMs = row.endMs;
+      this.o.onSegment?.(row);
+      this.release(row.endMs);
+    });
+  }
+
+  private enqueue(job: () => Promise<unknown>): void {
+    this.chain = this.chain.then(job).then(
+      () => undefined,
+      (err: unknown) =>
+        this.logError(err, 'recorder: could not index a segment (the start-up reconcile will)'),
+    );
+  }
+
+  /** Footage written to disk so far reached `endMs` (the writer thread says so). */
+  written(endMs: number): void {
+    if (this.waiters.length > 0) this.release(endMs);
+  }
+
+  owns(handle: number): boolean {
+    return this.open?.handle === handle;
   }
 
   private release(coveredMs: number): void {
@@ -127,37 +233,32 @@ export class CameraRecorder implements StreamConsumer {
 
   /**
    * The segment being written, as a segment row that is not indexed yet: its file is a playable
-   * fragmented MP4 of every whole fragment so far, so a clip can include it without waiting for the
-   * cut (that is what keeps alarm-to-clip time under a GOP).
+   * fragmented MP4 of every fragment the writer has flushed, so a clip can include it without
+   * waiting for the cut (that is what keeps alarm-to-clip time under a GOP).
    */
   openSegment(): Segment | undefined {
     const o = this.open;
-    if (!o || o.fragments === 0) return undefined;
+    const end = o?.writtenEndMs ?? 0;
+    if (!o || end <= o.startMs) return undefined;
     return {
       id: -1,
       camera: this.camera,
       startMs: o.startMs,
-      endMs: Math.round(o.lastWallclock + o.lastDurationMs),
-      bytes: o.bytes,
+      endMs: Math.round(end),
+      bytes: 0,
       storage: o.storage,
       path: o.relPath,
       keyframe: true,
       codec: o.codec,
+      zeroBased: true,
+      frames: null,
+      keyframes: [...o.keyframes],
     };
-  }
-
-  onEnd(reason: string): void {
-    this.lastEnd = `stream ended: ${reason}`;
-    this.state = 'lost';
-    if (this.open) this.closeSegment(this.open.lastWallclock + this.open.lastDurationMs);
-    this.init = undefined;
   }
 
   /** Resolves once footage up to `toMs` is on disk (indexed or in the open segment), or false at the timeout. */
   waitFor(toMs: number, timeoutMs: number): Promise<boolean> {
-    const last = this.o.index.lastSegment(this.camera);
-    if ((last && last.endMs >= toMs) || (this.openSegment()?.endMs ?? 0) >= toMs)
-      return Promise.resolve(true);
+    if (this.indexedEndMs >= toMs || (this.openSegment()?.endMs ?? 0) >= toMs) return Promise.resolve(true);
     return new Promise((resolve) => {
       const w: Waiter = {
         toMs,
@@ -175,53 +276,10 @@ export class CameraRecorder implements StreamConsumer {
     });
   }
 
-  /** Closes the open segment (service stop). */
-  stop(): void {
-    this.lastEnd = 'recorder stopped';
-    if (this.open) this.closeSegment(this.open.lastWallclock + this.open.lastDurationMs);
-  }
-
-  private startSegment(startMs: number): void {
-    const init = this.init;
-    if (!init) return;
-    const prev = this.o.index.lastSegment(this.camera);
-    const tolerance = this.o.gapToleranceMs ?? 1500;
-    if (prev && startMs - prev.endMs > tolerance) {
-      this.o.index.addGap({ camera: this.camera, startMs: prev.endMs, endMs: startMs, reason: this.lastEnd });
-    }
-    let start = Math.round(startMs);
-    // Two segments of one camera in the same millisecond cannot share a file name.
-    if (prev && start <= prev.startMs) start = prev.startMs + 1;
-    this.open = new OpenSegment(this.o.storageFor(this.camera), this.camera, start, init.codec, init.init);
-    this.lastEnd = 'not recording';
-  }
-
-  private closeSegment(endMs: number): void {
-    const seg = this.open;
-    if (!seg) return;
-    this.open = undefined;
-    try {
-      const bytes = seg.close();
-      if (seg.fragments === 0) {
-        unlinkSync(seg.file); // init only: nothing to play
-        return;
-      }
-      const row = this.o.index.addSegment({
-        camera: this.camera,
-        startMs: seg.startMs,
-        endMs: Math.max(Math.round(endMs), seg.startMs + 1),
-        bytes,
-        storage: seg.storage,
-        path: seg.relPath,
-        keyframe: true,
-        codec: seg.codec,
-      });
-      this.o.onSegment?.(row);
-      this.release(row.endMs);
-    } catch (err) {
-      // The file stays on disk; the start-up reconcile indexes or removes it.
-      this.o.log.error({ err, camera: this.camera, file: seg.file }, 'recorder: could not close a segment');
-    }
+  /** Closes the open segment and resolves once every segment of this camera is indexed. */
+  async stop(reason = 'recorder stopped'): Promise<void> {
+    this.endRun(reason);
+    await this.chain;
   }
 }
 
@@ -232,16 +290,35 @@ export class Recorder {
   constructor(
     private readonly hub: HubLike,
     private readonly o: RecorderOptions,
-  ) {}
+  ) {
+    o.writer.onWritten = (handle, endMs) => {
+      for (const { rec } of this.cams.values()) if (rec.owns(handle)) return rec.written(endMs);
+    };
+  }
 
-  start(cameras: string[]): void {
+  /** Subscribes each camera (after reading where its recording ended, for the first gap). */
+  async start(cameras: string[]): Promise<void> {
     for (const camera of cameras) {
       if (this.cams.has(camera)) continue;
-      const rec = new CameraRecorder(camera, this.o);
+      const last = await this.o.index.lastSegment(camera);
+      const rec = new CameraRecorder(camera, this.o, last?.endMs);
       const unsubscribe = this.hub.subscribe(camera, 'main', rec, 'recorder');
       this.cams.set(camera, { rec, unsubscribe });
     }
     this.o.log.info({ cameras: cameras.length }, 'recorder: recording');
+  }
+
+  /**
+   * Stops recording one camera (issue 16: its lease went to another node): its open segment is
+   * closed, flushed and indexed, so the next node's recording begins after it.
+   */
+  async stopCamera(camera: string): Promise<void> {
+    const c = this.cams.get(camera);
+    if (!c) return;
+    this.cams.delete(camera);
+    c.unsubscribe();
+    await c.rec.stop('camera recorded by another node');
+    this.o.log.info({ camera }, 'recorder: stopped (camera held by another node)');
   }
 
   camera(camera: string): CameraRecorder | undefined {
@@ -256,11 +333,11 @@ export class Recorder {
     return this.cams.get(camera)?.rec.openSegment();
   }
 
-  stop(): void {
-    for (const { rec, unsubscribe } of this.cams.values()) {
-      unsubscribe();
-      rec.stop();
-    }
+  /** Closes every open segment and waits until each is flushed and indexed. */
+  async stop(): Promise<void> {
+    const all = [...this.cams.values()];
     this.cams.clear();
+    for (const { unsubscribe } of all) unsubscribe();
+    await Promise.all(all.map(({ rec }) => rec.stop('service stopped')));
   }
 }

@@ -19,6 +19,10 @@ export interface MediaFragment {
   wallclock: number;
   decodeTime: number;
   timescale: number;
+  /** Sum of the fragment's sample durations in `timescale` ticks (0 when the stream says none). */
+  duration?: number;
+  /** Frames in the fragment. */
+  samples?: number;
 }
 
 /**

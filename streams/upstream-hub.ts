@@ -241,6 +241,8 @@ export class StreamHub implements UpstreamHub {
       wallclock: Date.now(),
       decodeTime: p.decodeTime,
       timescale: up.timescale,
+      duration: p.duration,
+      samples: p.samples,
     };
     up.lastData = f.wallclock;
     if (up.state !== 'live') {

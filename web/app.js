@@ -2,10 +2,14 @@
 // `mount(container, params)` returning an unmount function; a language switch re-mounts the view.
 
 import { ApiError, api, getToken, setToken, setUnauthorizedHandler } from './js/api.js';
+import { resetDetails } from './js/details.js';
 import { $, h } from './js/dom.js';
 import { toggleHelp } from './js/help.js';
-import { applyStatic, getLang, onLangChange, setLang, t, tv } from './js/i18n.js';
+import { applyStatic, fmtTime, getLang, onLangChange, setLang, t, tv } from './js/i18n.js';
 import { icon } from './js/icons.js';
+import { resetMapConfig } from './js/map-leaflet.js';
+import { scopeName } from './js/names.js';
+import { mountNotices } from './js/notices.js';
 import { pullPrefs, pushPref } from './js/prefs.js';
 import { currentShift, isMuted, onSoundChange, setMuted, unlockAudio } from './js/sound.js';
 import {
@@ -27,17 +31,21 @@ const VIEWS = {
   investigate: { label: 'navInvestigate', load: () => import('./js/investigate.js') },
   site: { label: 'navSite', load: () => import('./js/site-view.js') },
   reports: { label: 'navReports', load: () => import('./js/reports.js') },
+  handover: { label: 'navHandover', load: () => import('./js/handover.js') },
+  users: { label: 'navUsers', load: () => import('./js/admin-users.js') },
+  sitedesk: { label: null, load: () => import('./js/site-desk.js') }, // issue 17, reached from links
 };
 
 const NAV_BY_ROLE = {
   site: ['site'],
-  investigator: ['investigate', 'map', 'wall'],
-  operator: ['queue', 'map', 'wall', 'investigate'],
-  supervisor: ['queue', 'map', 'wall', 'investigate', 'reports'],
-  admin: ['queue', 'map', 'wall', 'investigate', 'reports'],
+  investigator: ['investigate', 'map', 'wall', 'handover'],
+  operator: ['queue', 'map', 'wall', 'investigate', 'handover'],
+  supervisor: ['queue', 'map', 'wall', 'investigate', 'reports', 'handover', 'users'],
+  admin: ['queue', 'map', 'wall', 'investigate', 'reports', 'handover', 'users'],
 };
 
 let unmount;
+let unmountNotices;
 let mountSeq = 0;
 
 function navFor(role) {
@@ -52,7 +60,8 @@ function parseHash() {
 async function route() {
   if (!state.user) return;
   let { name, params } = parseHash();
-  const allowed = [...navFor(state.user.role), 'incident'];
+  const desk = ['operator', 'supervisor', 'admin'].includes(state.user.role);
+  const allowed = [...navFor(state.user.role), 'incident', ...(desk ? ['sitedesk'] : [])];
   if (!VIEWS[name] || !allowed.includes(name)) {
     name = navFor(state.user.role)[0];
     params = [];
@@ -94,7 +103,7 @@ function renderStatus() {
   $('#login-lang').textContent = t('lang');
   if (state.user) {
     const u = state.user;
-    $('#who').textContent = `${u.displayName ?? u.username} · ${tv('role', u.role)} · ${u.scope}`;
+    $('#who').textContent = `${u.displayName ?? u.username} · ${tv('role', u.role)} · ${scopeName(u)}`;
   }
   const unacked = [...state.incidents.values()].filter((i) => i.state === 'new' && i.kind !== 'maintenance');
   const count = $('#alarm-count');
@@ -105,7 +114,11 @@ function renderStatus() {
 function showLogin(message = '') {
   unmount?.();
   unmount = undefined;
+  unmountNotices?.();
+  unmountNotices = undefined;
   resetState();
+  resetDetails();
+  resetMapConfig();
   setToken(null);
   document.body.classList.add('logged-out');
   $('#view').replaceChildren();
@@ -125,7 +138,9 @@ async function enter() {
   document.body.dataset.role = state.user.role;
   await loadReference();
   await Promise.all([loadIncidents(), loadPanels()]);
-  connectSocket(() => showLogin(t('sessionExpired')));
+  // Issue 15: the server ends the socket of a session that ended, and says why (logout, disabled...).
+  connectSocket((reason) => showLogin(reason ? tv('sessionEnd', reason) : t('sessionExpired')));
+  unmountNotices = mountNotices(); // issue 19: notice pop-ups with receipts
   renderStatus();
   await route();
 }
@@ -183,11 +198,11 @@ onLangChange(() => {
 });
 onSoundChange(renderStatus);
 subscribe((kind) => {
-  if (kind === 'connection' || kind === 'incident' || kind === 'incidents') renderStatus();
+  if (['connection', 'incident', 'incidents', 'reference'].includes(kind)) renderStatus();
 });
 window.addEventListener('hashchange', () => void route());
 const tick = () => {
-  $('#clock').textContent = new Date().toLocaleTimeString(getLang(), { hour12: false });
+  $('#clock').textContent = fmtTime(new Date().toISOString());
 };
 tick();
 setInterval(tick, 1000);

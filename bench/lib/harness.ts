@@ -35,7 +35,9 @@ export async function spawnUntil(
   patterns: RegExp[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<{ child: ChildProcess; captures: string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  // BENCH_CHILD_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the service under load.
+  const extra = process.env['BENCH_CHILD_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,7 +50,7 @@ export async function spawnUntil(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`child did not start: ${err || out}`)),
-      opts.timeoutMs ?? 30_000,
+      opts.timeoutMs ?? 120_000, // a service start takes long on a loaded 2-core machine
     );
     child.once('exit', (code) => reject(new Error(`child exited ${code}: ${err}`)));
     child.stdout?.on('data', (d: Buffer) => {

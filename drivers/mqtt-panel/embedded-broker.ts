@@ -1,5 +1,10 @@
-import { type AddressInfo, createServer, type Server } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes';
+import levelPersistence from 'aedes-persistence-level';
+import { Level } from 'level';
+import { AuthThrottle } from './auth-throttle.js';
 import {
   heartbeatSchema,
   type PanelHeartbeat,
@@ -12,6 +17,8 @@ import { type PanelTopics, panelTopics } from './topics.js';
 export interface PanelBrokerHooks {
   /** Checks a panel's credentials. */
   authenticate(panelId: string, secret: string): boolean;
+  /** Whether a panel id is configured (binds MQTT client ids to panels). */
+  knownPanel?(panelId: string): boolean;
   /**
    * Commits a valid event. The PUBACK is sent only after this resolves; if it rejects, the panel is
    * disconnected without a PUBACK and redelivers.
@@ -26,8 +33,18 @@ export interface PanelBrokerHooks {
 }
 
 export interface EmbeddedBrokerOptions {
-  port: number;
+  /** Plain TCP port; `null` for none (TLS only). */
+  port: number | null;
   host?: string;
+  /** MQTT over TLS (8883 by convention) with the given certificate. */
+  tls?: { port: number; cert: Buffer | string; key: Buffer | string; ca?: Buffer | string } | undefined;
+  /**
+   * Directory of the on-disk session store (LevelDB): panels' subscriptions and the QoS 1 acks and
+   * commands queued for them survive a crash. In memory when absent.
+   */
+  sessionsDir?: string | undefined;
+  /** Failed logins per address (and per panel id) per minute before further attempts are refused. */
+  maxFailedLoginsPerMinute?: number;
   prefix?: string;
   maxPayloadBytes?: number;
   maxClockSkewSeconds?: number;
@@ -43,27 +60,72 @@ export interface EmbeddedBrokerOptions {
 export class EmbeddedPanelBroker {
   readonly topics: PanelTopics;
   private aedes: Aedes | undefined;
-  private server: Server | undefined;
+  private servers: Server[] = [];
+  private level: Level<string, Buffer> | undefined;
+  private readonly throttle: AuthThrottle;
   private readonly panelOf = new WeakMap<Client, string>();
   private readonly dropped = new WeakSet<PublishPacket>();
 
   constructor(private readonly opts: EmbeddedBrokerOptions) {
     this.topics = panelTopics(opts.prefix);
+    this.throttle = new AuthThrottle({ maxPerMinute: opts.maxFailedLoginsPerMinute ?? 10, now: opts.now });
   }
 
-  async start(): Promise<{ port: number }> {
+  /**
+   * The configured panel a client id belongs to: the longest panel id it starts with, followed by
+   * the end or a separator (`-`, `:`, `/`, `.`, `_`). A panel may connect only with a client id of
+   * its own, so it cannot take another panel's session (kick it off, fire its will, take its acks).
+   */
+  private ownerOfClientId(clientId: string): string | undefined {
+    const known = this.opts.hooks.knownPanel;
+    if (!known) return undefined;
+    if (known(clientId)) return clientId;
+    for (let i = clientId.length - 1; i > 0; i--) {
+      if (!'-:/._'.includes(clientId[i]!)) continue;
+      const prefix = clientId.slice(0, i);
+      if (known(prefix)) return prefix;
+    }
+    return undefined;
+  }
+
+  async start(): Promise<{ port: number; tlsPort?: number }> {
     const { hooks } = this.opts;
     const now = this.opts.now ?? Date.now;
     const maxBytes = this.opts.maxPayloadBytes ?? 8192;
     const maxSkewMs = (this.opts.maxClockSkewSeconds ?? 86_400) * 1000;
 
+    let persistence: ReturnType<typeof levelPersistence> | undefined;
+    if (this.opts.sessionsDir) {
+      mkdirSync(this.opts.sessionsDir, { recursive: true });
+      this.level = new Level<string, Buffer>(this.opts.sessionsDir, { valueEncoding: 'buffer' });
+      await this.level.open();
+      persistence = levelPersistence(this.level);
+    }
     const aedes = await Aedes.createBroker({
+      ...(persistence ? { persistence } : {}),
+      // mqemitter's default of 100 in flight queued acks behind a flood of incoming events.
+      concurrency: 1000,
       authenticate: (client, username, password, done) => {
+        const refuse = (reason: string, detail: string, returnCode: number) => {
+          hooks.onReject(username, reason, detail);
+          const err = Object.assign(new Error(detail), { returnCode });
+          done(err as Error & { returnCode: number }, false);
+        };
+        const address = remoteAddress(client);
+        if (this.throttle.blocked(address, username))
+          return refuse('throttled', `too many failed logins from ${address}`, 5);
         const secret = password ? Buffer.from(password).toString('utf8') : '';
         if (!username || !hooks.authenticate(username, secret)) {
-          hooks.onReject(username, 'bad_credentials', `client ${client.id} failed authentication`);
-          const err = Object.assign(new Error('bad credentials'), { returnCode: 4 });
-          return done(err as Error & { returnCode: number }, false);
+          this.throttle.failed(address, username);
+          return refuse('bad_credentials', `client ${client.id} failed authentication`, 4);
+        }
+        if (hooks.knownPanel && this.ownerOfClientId(client.id) !== username) {
+          // MQTT 3.1.1 CONNACK 2: identifier rejected.
+          return refuse(
+            'foreign_client_id',
+            `panel ${username} may not use client id ${client.id}: it must start with its own id`,
+            2,
+          );
         }
         this.panelOf.set(client, username);
         done(null, true);
@@ -116,16 +178,26 @@ export class EmbeddedPanelBroker {
     this.aedes = aedes;
     // Acks are small writes that follow the PUBACK: without TCP_NODELAY, Nagle holds them ~40 ms
     // waiting for the panel's delayed ACK.
-    const server = createServer((socket) => {
+    const handle = (socket: Socket) => {
       socket.setNoDelay(true);
       aedes.handle(socket);
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host ?? '0.0.0.0', () => resolve());
-    });
-    return { port: (server.address() as AddressInfo).port };
+    };
+    const listen = async (server: Server, port: number) => {
+      this.servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, this.opts.host ?? '0.0.0.0', () => resolve());
+      });
+      return (server.address() as AddressInfo).port;
+    };
+    const out: { port: number; tlsPort?: number } = { port: 0 };
+    if (this.opts.port !== null) out.port = await listen(createServer(handle), this.opts.port);
+    if (this.opts.tls) {
+      const { cert, key, ca, port } = this.opts.tls;
+      const tlsServer = createTlsServer({ cert, key, ...(ca ? { ca } : {}), minVersion: 'TLSv1.2' }, handle);
+      out.tlsPort = await listen(tlsServer, port);
+    }
+    return out;
   }
 
   /** Publishes from the service (acks, commands) at QoS 1. */
@@ -152,12 +224,18 @@ export class EmbeddedPanelBroker {
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
+    const servers = this.servers.splice(0);
     const aedes = this.aedes;
-    this.server = undefined;
     this.aedes = undefined;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    await this.level?.close();
+    this.level = undefined;
+  }
+
+  /** Client ids of the connected panels (tests, health). */
+  clientIds(): string[] {
+    return Object.keys((this.aedes as unknown as { clients?: Record<string, unknown> })?.clients ?? {});
   }
 
   private onPublished(packet: PublishPacket, client: Client | null): void {
@@ -195,4 +273,11 @@ export class EmbeddedPanelBroker {
       }
     }
   }
+}
+
+function remoteAddress(client: Client): string {
+  const conn = (
+    client as unknown as { conn?: { remoteAddress?: string; socket?: { remoteAddress?: string } } }
+  ).conn;
+  return conn?.remoteAddress ?? conn?.socket?.remoteAddress ?? 'unknown';
 }

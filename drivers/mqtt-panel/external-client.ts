@@ -115,10 +115,14 @@ export class ExternalPanelClient {
   }
 
   /** Publishes from the service (acks, commands), spreading over the connections. */
-  async publish(topic: string, payload: unknown, qos: 0 | 1 = 1): Promise<void> {
+  async publish(topic: string, payload: unknown, qos: 0 | 1 = 1, ttlSeconds?: number): Promise<void> {
     const client = this.clients[this.next++ % Math.max(1, this.clients.length)];
     if (!client) throw new Error('mqtt-panel: external client not started');
-    await client.publishAsync(topic, JSON.stringify(payload), { qos });
+    await client.publishAsync(topic, JSON.stringify(payload), {
+      qos,
+      // MQTT 5 message expiry: the broker drops a command still queued for an offline panel.
+      ...(ttlSeconds ? { properties: { messageExpiryInterval: ttlSeconds } } : {}),
+    });
   }
 
   connected(): number {

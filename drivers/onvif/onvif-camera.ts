@@ -25,12 +25,16 @@ export interface OnvifCameraState {
   clockOffsetMs: number;
 }
 
-/** Inserts credentials into an RTSP/HTTP URI (cameras return URIs without them). */
-export function withCredentials(uri: string, cred: Credentials | undefined): string {
+/**
+ * Inserts credentials into an RTSP/HTTP URI (cameras return URIs without them) — only when the URI
+ * is on `ownHost`, the camera's own host: a reply naming another host gets no credentials.
+ */
+export function withCredentials(uri: string, cred: Credentials | undefined, ownHost?: string): string {
   if (!cred) return uri;
   try {
     const u = new URL(uri);
     if (u.username) return uri;
+    if (ownHost !== undefined && u.hostname.toLowerCase() !== ownHost.toLowerCase()) return uri;
     u.username = encodeURIComponent(cred.username);
     u.password = encodeURIComponent(cred.password);
     return u.toString();
@@ -95,7 +99,12 @@ export class OnvifCamera {
 
   /** Stream URI with credentials: never log it unredacted. */
   streamUri(which: 'main' | 'sub'): string {
-    return withCredentials(this.need().streamUris[which], this.cred);
+    return withCredentials(this.need().streamUris[which], this.cred, this.host);
+  }
+
+  /** The camera's own host name (of its configured device-service URL): credentials go only there. */
+  get host(): string {
+    return new URL(this.opts.url).hostname.toLowerCase();
   }
 
   get snapshotUri(): string | undefined {

@@ -16,8 +16,10 @@ export interface PanelSimulatorOptions {
    * event, `fail` replies ok:false, `ignore` never replies (the service times the command out).
    */
   commands?: 'ok' | 'fail' | 'ignore';
-  /** MQTT persistent session (clean start off) under client id `panel-{id}`. */
+  /** MQTT persistent session (clean start off) under its client id. */
   persistent?: boolean;
+  /** MQTT client id; the panel id by default (it must start with the panel id). */
+  clientId?: string;
 }
 
 /** What a panel reports after carrying out a command (Contact ID openings/closings and tests). */
@@ -31,6 +33,8 @@ const COMMAND_EVENTS: Record<string, { type: PanelWireEventType; cid: string } |
 export interface SimulatorEvents {
   ack: [ack: PanelAck];
   command: [command: { command: string; requestId?: string }];
+  /** A command that arrived after its `expiresAt` and was not carried out. */
+  expired: [command: { command: string; requestId?: string; expiresAt?: string }];
 }
 
 /**
@@ -58,7 +62,8 @@ export class PanelSimulator extends EventEmitter<SimulatorEvents> {
   async connect(): Promise<void> {
     const { id, secret, url } = this.opts;
     const client = await mqtt.connectAsync(url, {
-      clientId: `panel-${id}`,
+      // The client id must start with the panel id: the broker binds client ids to panels.
+      clientId: this.opts.clientId ?? id,
       username: id,
       password: secret,
       clean: this.opts.persistent !== true,
@@ -74,7 +79,12 @@ export class PanelSimulator extends EventEmitter<SimulatorEvents> {
           if (this.acks.length > 10_000) this.acks.shift();
           this.emit('ack', body as PanelAck);
         } else if (topic === this.topics.command(id)) {
-          const cmd = body as { command: string; requestId?: string };
+          const cmd = body as { command: string; requestId?: string; expiresAt?: string };
+          // Protocol v1: a command past its expiry (queued while this panel was offline) is not obeyed.
+          if (cmd.expiresAt && Date.parse(cmd.expiresAt) < Date.now()) {
+            this.emit('expired', cmd);
+            return;
+          }
           this.emit('command', cmd);
           void this.answer(cmd).catch(() => undefined);
         }

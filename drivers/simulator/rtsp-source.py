@@ -1,10 +1,13 @@
 #!/usr/bin/python3
 # Simulated RTSP source for tests and the demo: Debian's GStreamer RTSP server (TCP interleaved
 # works, unlike the npm rtsp-streaming-server). Driven by rtsp-source.ts over stdin/stdout:
-#   argv[1] = JSON {"port": 0, "fps": 15, "mounts": [{"path": "main", "width": 1280, "height": 720}],
+#   argv[1] = JSON {"port": 0, "mounts": [{"path": "main", "launch": "( videotestsrc ... )", "shared": true}],
 #                   "username": null, "password": null}
+#   "shared" (default true): one pipeline for every reader of the mount; false: one per reader.
+#   The launch strings are built in gst-pipelines.ts (which `sharpeyes doctor` checks), never here.
 #   stdout  = one JSON line {"port": N} once bound, then {"ok": "<cmd>"} per command
-#   stdin   = "drop" (unmount + disconnect every client) | "resume" (mount again) | EOF (exit)
+#   stdin   = "drop" (unmount + disconnect every client) | "resume" (mount again)
+#             | "mounts <json list of {path, launch}>" (replace every mount: clients reconnect) | EOF (exit)
 import json
 import sys
 
@@ -16,7 +19,6 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 Gst.init(None)
 cfg = json.loads(sys.argv[1])
-fps = int(cfg.get("fps", 15))
 
 server = GstRtspServer.RTSPServer()
 server.set_address("127.0.0.1")
@@ -34,20 +36,12 @@ if cfg.get("username"):
 
 
 def make_factory(m):
-    w, h = int(m["width"]), int(m["height"])
-    launch = (
-        "( videotestsrc is-live=true pattern=smpte "
-        f"! video/x-raw,width={w},height={h},framerate={fps}/1,format=I420 "
-        '! clockoverlay time-format="%Y-%m-%d %H:%M:%S" font-desc="Sans 18" '
-        f"! timeoverlay halignment=right valignment=bottom text=\"{m['path']}\" "
-        f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={fps} "
-        f"bitrate={max(200, w * h // 1000)} "
-        "! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=1 )"
-    )
     f = GstRtspServer.RTSPMediaFactory()
-    f.set_launch(launch)
-    # One encoder per mount however many readers (recorder, live relay, watchdog).
-    f.set_shared(True)
+    f.set_launch(m["launch"])
+    # Shared: one encoder per mount however many readers (recorder, live relay, watchdog). A looped
+    # file is not live: a second reader's PLAY (ffmpeg always sends Range: npt=0-) would seek the
+    # shared pipeline under the first and get 503, so each reader gets its own (cheap: no encoder).
+    f.set_shared(m.get("shared", True))
     if cfg.get("username"):
         perms = GstRtspServer.RTSPPermissions()
         perms.add_role_from_structure(
@@ -98,6 +92,11 @@ def on_stdin(channel, condition):
         unmount_all()
     elif cmd == "resume":
         mount_all()
+    elif cmd.startswith("mounts "):
+        unmount_all()
+        cfg["mounts"] = json.loads(cmd[len("mounts "):])
+        mount_all()
+        cmd = "mounts"
     say({"ok": cmd})
     return True
 

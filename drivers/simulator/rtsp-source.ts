@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { loopFileLaunch, testPatternLaunch } from './gst-pipelines.js';
 
 /**
  * A real H.264 RTSP/TCP source for tests and the demo: GStreamer's RTSP server (Debian
  * gir1.2-gst-rtsp-server-1.0) run by `/usr/bin/python3` — the Debian python, which has `gi`.
- * Test pattern with a burnt-in wall clock, I420 (yuv420p), baseline profile, keyframe every second.
+ * Test pattern with a burnt-in wall clock, I420 (yuv420p), baseline profile, keyframe every second;
+ * or pre-encoded real footage looped without encoding (`videos`).
  */
 export interface RtspSourceOptions {
   /** Main mount size; other mounts (e.g. `sub`) get half of it. Default 1280x720. */
@@ -19,16 +21,31 @@ export interface RtspSourceOptions {
   /** Require RTSP basic auth; `url()` then carries the credentials. */
   username?: string;
   password?: string;
+  /**
+   * Serve pre-encoded H.264 files (`prepareLoopVideo`) in a loop instead of the test pattern: mount
+   * path → file. Nothing is encoded, so many mounts of one file are cheap; each reader gets its own
+   * loop from the file's start. `width`, `height`, `fps` and `paths` are then unused.
+   */
+  videos?: Record<string, { file: string }>;
 }
 
 export interface RtspSource {
   port: number;
+  /** Process id of the GStreamer server (benchmarks read its CPU time). */
+  pid: number | undefined;
   /** `rtsp://[user:pass@]127.0.0.1:port/path` */
   url(path?: string): string;
   /** Unmount every path and disconnect every reader: readers see the stream end, reconnects get 404. */
   drop(): Promise<void>;
   /** Mount again after `drop()`. */
   resume(): Promise<void>;
+  /**
+   * Serves other pre-encoded files on the same port (the demo swaps its test pattern for real footage
+   * once the footage is encoded): every mount is replaced, readers are disconnected and reconnect.
+   */
+  showVideos(videos: Record<string, { file: string }>): Promise<void>;
+  /** Whether the server still runs, and the end of what it wrote to stderr (for a failing test). */
+  status(): { running: boolean; stderr: string };
   stop(): Promise<void>;
 }
 
@@ -45,16 +62,23 @@ const PYTHON = process.env.SHARPEYES_GST_PYTHON ?? '/usr/bin/python3';
 export async function startRtspSource(opts: RtspSourceOptions = {}): Promise<RtspSource> {
   const width = opts.width ?? 1280;
   const height = opts.height ?? 720;
-  const paths = opts.paths ?? ['main', 'sub'];
-  const mounts = paths.map((path, i) => ({
-    path,
-    // x264 wants even dimensions.
-    width: i === 0 ? width : Math.max(2, Math.round(width / 4) * 2),
-    height: i === 0 ? height : Math.max(2, Math.round(height / 4) * 2),
-  }));
+  const videos = opts.videos ? Object.entries(opts.videos) : undefined;
+  const paths = videos ? videos.map(([path]) => path) : (opts.paths ?? ['main', 'sub']);
+  const fps = opts.fps ?? 15;
+  const mounts = videos
+    ? videos.map(([path, v]) => ({ path, launch: loopFileLaunch({ path, ...v }), shared: false }))
+    : paths.map((path, i) => ({
+        path,
+        launch: testPatternLaunch({
+          path,
+          fps,
+          // x264 wants even dimensions.
+          width: i === 0 ? width : Math.max(2, Math.round(width / 4) * 2),
+          height: i === 0 ? height : Math.max(2, Math.round(height / 4) * 2),
+        }),
+      }));
   const cfg = {
     port: opts.port ?? 0,
-    fps: opts.fps ?? 15,
     mounts,
     username: opts.username ?? null,
     password: opts.password ?? null,
@@ -93,9 +117,15 @@ export async function startRtspSource(opts: RtspSourceOptions = {}): Promise<Rts
 
   return {
     port,
+    pid: child.pid,
     url: (path = paths[0] ?? 'main') => `rtsp://${auth}127.0.0.1:${port}/${path}`,
     drop: () => command('drop'),
     resume: () => command('resume'),
+    showVideos: (videos) =>
+      command(
+        `mounts ${JSON.stringify(Object.entries(videos).map(([path, v]) => ({ path, launch: loopFileLaunch({ path, ...v }), shared: false })))}`,
+      ),
+    status: () => ({ running: !exited, stderr }),
     stop: async () => {
       if (exited) return;
       const gone = once(child, 'exit');

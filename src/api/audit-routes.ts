@@ -58,7 +58,7 @@ export function auditRoutes(svc: Service): Router {
       const q = parse(auditQuery, req.query, 'query');
       const limit = q.limit ?? 200;
       // Read more than asked and keep what the user may see; a bounded over-read, not a full scan.
-      const rows = svc.need('audit').list({
+      const rows = await svc.need('audit').list({
         ...(q.target ? { target: q.target } : {}),
         ...(q.action ? { action: q.action } : {}),
         limit: Math.min(limit * 10, 10_000),

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { HttpError } from '../errors.js';
 import type { Service } from '../service.js';
+import { BoundedLimiter } from '../util/bounded-limiter.js';
 import { bearerToken, parse, requireUser, route, userOf } from './middleware.js';
 
 const loginBody = z.strictObject({
@@ -10,17 +12,47 @@ const loginBody = z.strictObject({
 
 export function authRoutes(svc: Service): Router {
   const auth = svc.need('auth');
+  const audit = svc.need('audit');
   const r = Router();
+  const outcomes = svc.metrics.counter('sharpeyes_auth_logins_total', 'Console logins by outcome', [
+    'outcome',
+  ]);
+  // Failed logins are audited once per address a minute (with the count they stand for), 300 a
+  // minute in all: a brute force shows in the audit log without filling it.
+  const failedRows = new BoundedLimiter({ intervalMs: 60_000, maxKeys: 10_000, overall: 300 });
   r.post(
     '/api/auth/login',
     route(async (req, res) => {
       const body = parse(loginBody, req.body);
-      const { token, user, expiresAt } = await auth.login(body.username, body.password, req.ip ?? '');
-      svc.need('audit').append({
+      const from = req.ip ?? '';
+      let session: Awaited<ReturnType<typeof auth.login>>;
+      try {
+        session = await auth.login(body.username, body.password, from);
+      } catch (err) {
+        if (err instanceof HttpError && (err.status === 401 || err.status === 429)) {
+          outcomes.inc({ outcome: err.code });
+          const d = failedRows.take(`${err.code}|${from}`);
+          if (d.allowed)
+            await audit.append({
+              actor: 'anonymous',
+              action: err.status === 429 ? 'login.throttled' : 'login.failed',
+              target: `user:${body.username}`,
+              detail: {
+                ip: from,
+                code: err.code,
+                ...(d.suppressed > 0 ? { alsoFailedSinceLastRow: d.suppressed } : {}),
+              },
+            });
+        }
+        throw err;
+      }
+      const { token, user, expiresAt } = session;
+      outcomes.inc({ outcome: 'ok' });
+      await audit.append({
         actor: user.username,
         action: 'login',
         target: `user:${user.username}`,
-        detail: { ip: req.ip },
+        detail: { ip: from, session: session.ref },
       });
       res.json({ token, expiresAt, user });
     }),
@@ -31,6 +63,12 @@ export function authRoutes(svc: Service): Router {
     route(async (req, res) => {
       const token = bearerToken(req);
       if (token) await auth.logout(token);
+      await audit.append({
+        actor: userOf(req).username,
+        action: 'logout',
+        target: `user:${userOf(req).username}`,
+        detail: { session: req.authSession?.ref ?? null },
+      });
       res.status(204).end();
     }),
   );

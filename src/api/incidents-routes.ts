@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { incidentExtender } from '../core/incident-extend.js';
+import { incidentsViewer, incidentViewer } from '../core/incident-extend.js';
 import type { Incident, IncidentState } from '../core/incident-types.js';
 import { INCIDENT_STATES, OPEN_STATES } from '../core/incident-types.js';
 import type { UnitRegistry } from '../core/units.js';
@@ -9,24 +9,35 @@ import type { Service } from '../service.js';
 import type { User } from '../store/repositories.js';
 import { parse, requireUser, route, userOf } from './middleware.js';
 
-const listQuery = z.strictObject({
-  state: z
-    .string()
-    .optional()
-    .transform((s) => (s ? s.split(',') : undefined))
-    .pipe(z.array(z.enum(INCIDENT_STATES)).optional()),
-  open: z.enum(['true', 'false']).optional(),
-  site: z.string().max(64).optional(),
-  jurisdiction: z.string().max(64).optional().describe('Only this node and its subtree.'),
-  priority: z.coerce.number().int().min(1).max(4).optional(),
-  kind: z.enum(['alarm', 'maintenance']).optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  offset: z.coerce.number().int().min(0).max(100_000).optional(),
-});
+const listQuery = z
+  .strictObject({
+    state: z
+      .string()
+      .optional()
+      .transform((s) => (s ? s.split(',') : undefined))
+      .pipe(z.array(z.enum(INCIDENT_STATES)).optional()),
+    open: z.enum(['true', 'false']).optional(),
+    site: z.string().max(64).optional(),
+    jurisdiction: z.string().max(64).optional().describe('Only this node and its subtree.'),
+    priority: z.coerce.number().int().min(1).max(4).optional(),
+    kind: z.enum(['alarm', 'maintenance']).optional(),
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+    offset: z.coerce.number().int().min(0).max(100_000).optional(),
+  })
+  // A reversed range finds nothing and would read as "no alarms"; say what is wrong instead.
+  .refine((q) => !q.since || !q.until || Date.parse(q.since) <= Date.parse(q.until), {
+    message: '`until` must not be before `since`',
+    path: ['until'],
+    params: { reason: 'range_reversed' },
+  });
 
-const noteOnly = z.strictObject({ note: z.string().max(2000).optional() });
+const noteOnly = z.strictObject({
+  note: z.string().max(2000).optional(),
+  /** Issue 17: a supervisor closes although required plan steps are open, and says why. */
+  override: z.strictObject({ reason: z.string().trim().min(4).max(2000) }).optional(),
+});
 const withUnit = z.strictObject({
   unit: z.string().min(1).max(64).optional(),
   note: z.string().max(2000).optional(),
@@ -62,7 +73,8 @@ export function incidentRoutes(svc: Service): Router {
   const core = () => svc.need('core');
   const units = () => svc.part<UnitRegistry>('units');
   // Modules that annotate incidents (issue 9: `verification`) publish this hook.
-  const extend = incidentExtender(svc.parts);
+  const extend = incidentViewer(svc.parts);
+  const extendAll = incidentsViewer(svc.parts);
   r.use('/api/incidents', requireUser(svc.need('auth')));
 
   r.get(
@@ -95,7 +107,7 @@ export function incidentRoutes(svc: Service): Router {
       const page = list.slice(0, limit);
       const more = list.length > limit;
       res.json({
-        incidents: page.map(extend),
+        incidents: await extendAll(page),
         offset,
         limit,
         ...(more ? { nextOffset: offset + limit } : {}),
@@ -106,7 +118,7 @@ export function incidentRoutes(svc: Service): Router {
   r.get(
     '/api/incidents/:id',
     route(async (req, res) => {
-      res.json(extend(await visibleIncident(svc, userOf(req), String(req.params['id']))));
+      res.json(await extend(await visibleIncident(svc, userOf(req), String(req.params['id']))));
     }),
   );
 
@@ -127,7 +139,7 @@ export function incidentRoutes(svc: Service): Router {
             busy,
           });
       }
-      res.json(extend(await core().dispatch(inc.id, user.username, body)));
+      res.json(await extend(await core().dispatch(inc.id, user.username, body)));
     }),
   );
 
@@ -138,7 +150,7 @@ export function incidentRoutes(svc: Service): Router {
       const inc = await visibleIncident(svc, user, String(req.params['id']));
       mustAct(user);
       const body = parse(withUnit, req.body ?? {});
-      res.json(extend(await core().onScene(inc.id, user.username, body)));
+      res.json(await extend(await core().onScene(inc.id, user.username, body)));
     }),
   );
 
@@ -149,21 +161,29 @@ export function incidentRoutes(svc: Service): Router {
       const inc = await visibleIncident(svc, user, String(req.params['id']));
       mustAct(user);
       const body = parse(noteBody, req.body ?? {});
-      res.status(201).json(extend(await core().addNote(inc.id, user.username, body.text)));
+      res.status(201).json(await extend(await core().addNote(inc.id, user.username, body.text)));
     }),
   );
 
+  // Only the simple actions: other paths under an incident (issue 17's steps, calls, take) belong to
+  // the routers of their modules, and an unknown one reaches the JSON 404.
   r.post(
-    '/api/incidents/:id/:action',
+    Object.keys(SIMPLE_ACTIONS).map((a) => `/api/incidents/:id/${a}`),
     route(async (req, res) => {
       const user = userOf(req);
-      const to = SIMPLE_ACTIONS[String(req.params['action'])];
-      if (!to) throw new HttpError(404, 'not_found', `unknown incident action ${req.params['action']}`);
+      const to = SIMPLE_ACTIONS[req.path.split('/').at(-1) ?? '']!;
       const inc = await visibleIncident(svc, user, String(req.params['id']));
       mustAct(user);
       const body = parse(noteOnly, req.body ?? {});
+      if (body.override && user.role !== 'supervisor' && user.role !== 'admin')
+        throw new HttpError(
+          403,
+          'forbidden',
+          'only a supervisor may close an incident with steps still open',
+        );
+      const opts = body.override ? { override: body.override } : {};
       // The audit row is appended by the incident-audit sink as the change is published.
-      res.json(extend(await core().transition(inc.id, to, user.username, body.note)));
+      res.json(await extend(await core().transition(inc.id, to, user.username, body.note, opts)));
     }),
   );
   return r;

@@ -1,32 +1,39 @@
+import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ZodError, type z } from 'zod';
-import type { AuthService } from '../auth/auth-service.js';
+import type { AuthService, AuthSession } from '../auth/auth-service.js';
 import { errorMessage, HttpError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Role, User } from '../store/repositories.js';
+import { authenticate, headerToken } from './authenticate.js';
+import { clientErrorOf } from './body-errors.js';
+import { detailsOf, validationError } from './validation-errors.js';
 
 declare global {
   namespace Express {
     interface Request {
       user?: User;
+      /** The session the request proved (issue 15: bound media URLs, logout, socket watch). */
+      authSession?: AuthSession;
     }
   }
 }
 
+/** The session token of the Authorization header; never the query string (issue 15). */
 export function bearerToken(req: Request): string | undefined {
-  const h = req.headers.authorization;
-  if (h?.startsWith('Bearer ')) return h.slice(7).trim();
-  const q = req.query['token'];
-  return typeof q === 'string' ? q : undefined;
+  return headerToken(req);
 }
 
-/** Rejects with 401 unless the request carries a live session token. */
+/**
+ * Rejects with 401 unless the request carries a live session token in `Authorization: Bearer`, or
+ * is a GET of a media path with a valid signed media URL (src/api/authenticate.ts).
+ */
 export function requireUser(auth: AuthService): RequestHandler {
   return async (req, _res, next) => {
     try {
-      const user = await auth.resolve(bearerToken(req));
-      if (!user) throw new HttpError(401, 'unauthenticated', 'a valid Bearer token is required');
-      req.user = user;
+      const session = await authenticate(auth, req);
+      req.user = session.user;
+      req.authSession = session;
       next();
     } catch (err) {
       next(err);
@@ -48,13 +55,10 @@ export function userOf(req: Request): User {
   return req.user;
 }
 
-/** Parses with a zod schema; a failure is a 400 naming each bad field. */
+/** Parses with a zod schema; a failure is a 400 naming each bad field, with `details` a client translates. */
 export function parse<S extends z.ZodType>(schema: S, value: unknown, what = 'body'): z.infer<S> {
   const res = schema.safeParse(value);
-  if (!res.success) {
-    const issues = res.error.issues.map((i) => `${[what, ...i.path].join('.')}: ${i.message}`);
-    throw new HttpError(400, 'bad_request', issues.join('; '), { issues });
-  }
+  if (!res.success) throw validationError(res.error, what, value);
   return res.data;
 }
 
@@ -67,30 +71,39 @@ export function route(fn: (req: Request, res: Response) => Promise<unknown> | un
   };
 }
 
-export function errorHandler(log: Logger, onError?: (status: number, code: string) => void) {
-  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+export function errorHandler(log: Logger, onError?: (status: number, code: string, req: Request) => void) {
+  return (thrown: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // Bad input the HTTP plumbing rejected (body size, charset, encoding, %ZZ) is a 4xx, not a fault.
+    let err = clientErrorOf(thrown) ?? thrown;
     let status = 500;
     let code = 'internal';
     let message = 'internal error';
     let data: Record<string, unknown> | undefined;
+    let details: unknown;
+    if (err instanceof ZodError) err = validationError(err, 'body');
     if (err instanceof HttpError) {
       ({ status, code } = err);
       message = err.message.replace(/^http: /, '');
-      data = Object.keys(err.data).length > 0 ? err.data : undefined;
-    } else if (err instanceof ZodError) {
-      status = 400;
-      code = 'bad_request';
-      message = err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      const lifted = detailsOf(err.data);
+      details = lifted.details;
+      data = Object.keys(lifted.rest).length > 0 ? lifted.rest : undefined;
     } else if (err instanceof SyntaxError && 'body' in err) {
       status = 400;
       code = 'bad_json';
       message = 'request body is not valid JSON';
     } else {
-      log.error({ err, path: req.path }, 'api: unhandled error');
-      message = errorMessage(err);
+      // A fault of ours: the stack goes to the log under a reference; the client gets only the reference,
+      // not the internal message (a SQL error, a file path).
+      const reference = randomUUID().slice(0, 8);
+      log.error({ err, path: req.path, reference, detail: errorMessage(err) }, 'api: unhandled error');
+      message = `internal error (reference ${reference} in the service log)`;
     }
-    onError?.(status, code);
+    onError?.(status, code, req);
     if (res.headersSent) return;
-    res.status(status).json({ error: { code, message, ...(data ? { data } : {}) } });
+    const retry = data?.['retryAfterSeconds'];
+    if (status === 429 && typeof retry === 'number') res.setHeader('retry-after', String(retry));
+    res.status(status).json({
+      error: { code, message, ...(details !== undefined ? { details } : {}), ...(data ? { data } : {}) },
+    });
   };
 }

@@ -1,13 +1,17 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { JurisdictionNode } from '../config/sections/jurisdictions.js';
+import type { PanelConfig } from '../config/sections/panels.js';
 import type { SiteConfig } from '../config/sections/sites.js';
+import { ConsoleStore } from '../console/console-store.js';
 import type { SiteState } from '../core/core-repository.js';
 import type { JurisdictionTree } from '../core/jurisdictions.js';
-import { currentMonth, monthRange, rateSites, type SiteRating } from '../core/site-rating.js';
-import type { UnitRegistry } from '../core/units.js';
+import { rankUnits, type UnitRegistry } from '../core/units.js';
 import { HttpError } from '../errors.js';
+import type { RatingService, SiteRating } from '../ratings/rating-service.js';
 import type { Service } from '../service.js';
 import type { User } from '../store/repositories.js';
+import { visibleIncident } from './incidents-routes.js';
 import { parse, requireUser, route, userOf } from './middleware.js';
 
 export interface TreeView {
@@ -35,6 +39,36 @@ const sitesQuery = z.strictObject({
     .optional(),
 });
 
+const unitsQuery = z.strictObject({
+  incident: z.string().min(1).max(64).optional().describe('Rank for this incident’s site.'),
+  site: z.string().min(1).max(64).optional().describe('Rank for this site.'),
+});
+
+const signalsQuery = z.strictObject({
+  type: z.enum(['test', 'arm', 'disarm']).default('test'),
+  since: z.iso.datetime({ offset: true }).optional().describe('Default: 7 days ago.'),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+});
+
+/** Names from the tree's root down to `node` (what a person reads instead of `grid-bc-01`). */
+export function jurisdictionPath(tree: JurisdictionTree, node: string): { id: string; name: string }[] {
+  const n = tree.get(node);
+  return (n?.path ?? []).map((id) => ({ id, name: tree.get(id)?.name ?? id }));
+}
+
+/** Configured positions of jurisdiction nodes (a station building), by node id. */
+function nodeLocations(roots: readonly JurisdictionNode[]): Map<string, { lat: number; lon: number }> {
+  const out = new Map<string, { lat: number; lon: number }>();
+  const walk = (list: readonly JurisdictionNode[]) => {
+    for (const n of list) {
+      if (n.location) out.set(n.id, n.location);
+      walk(n.children);
+    }
+  };
+  walk(roots);
+  return out;
+}
+
 /** Sites the user sees: a jurisdiction user their subtree's, a site user their own. */
 export function visibleSites(svc: Service, user: User): SiteConfig[] {
   const dir = svc.need('dir');
@@ -46,32 +80,41 @@ export function visibleSites(svc: Service, user: User): SiteConfig[] {
   return dir.allSites().filter((s) => nodes.has(s.jurisdiction));
 }
 
-/** Monthly ratings of `sites` (the site-rating rule is in src/core/site-rating.ts). */
+/** Monthly ratings of `sites` (issue 19: the configured rules, src/ratings/); the running month by default. */
 export async function ratingsFor(
   svc: Service,
   sites: readonly SiteConfig[],
-  month: string,
+  month?: string,
 ): Promise<Map<string, SiteRating>> {
-  const repo = svc.need('core').repo;
-  const { since, until } = monthRange(month);
-  const jurisdictions = [...new Set(sites.map((s) => s.jurisdiction))];
-  const wanted = new Set(sites.map((s) => s.id));
-  const incidents = (await repo.timings({ since, until, jurisdictions })).filter((i) => wanted.has(i.site));
-  const open = (await repo.openMaintenance()).filter((t) => wanted.has(t.site));
-  return rateSites(
+  const got = await svc.part<RatingService>('ratings').forSites(
     sites.map((s) => s.id),
     month,
-    incidents,
-    open,
-    new Date(),
   );
+  return got.ratings;
 }
 
-function siteView(s: SiteConfig, open: number, rating: SiteRating | undefined, state: SiteState | undefined) {
+/** Zone names of a site's panels: what the console writes instead of "防区 1". */
+function zonesOf(panels: readonly PanelConfig[], site: string) {
+  return panels
+    .filter((p) => p.site === site)
+    .flatMap((p) => Object.entries(p.zones).map(([zone, z]) => ({ panel: p.id, zone, name: z.name })));
+}
+
+function siteView(
+  tree: JurisdictionTree,
+  panels: readonly PanelConfig[],
+  s: SiteConfig,
+  open: number,
+  rating: SiteRating | undefined,
+  state: SiteState | undefined,
+) {
   return {
     id: s.id,
     name: s.name,
     jurisdiction: s.jurisdiction,
+    jurisdictionName: tree.get(s.jurisdiction)?.name ?? s.jurisdiction,
+    jurisdictionPath: jurisdictionPath(tree, s.jurisdiction),
+    zones: zonesOf(panels, s.id),
     kind: s.kind,
     location: s.location,
     address: s.address ?? null,
@@ -83,12 +126,16 @@ function siteView(s: SiteConfig, open: number, rating: SiteRating | undefined, s
   };
 }
 
-/** `GET /api/sites`, `/api/sites/:id`, `/api/tree`, `/api/units` (scoped to the user's subtree). */
+/**
+ * `GET /api/sites`, `/api/sites/:id`, `/api/sites/:id/signals`, `/api/tree`, `/api/units` (scoped to
+ * the user's subtree; `/api/units?incident=` or `?site=` ranks them for dispatch).
+ */
 export function siteRoutes(svc: Service): Router {
   const r = Router();
   const auth = requireUser(svc.need('auth'));
   const access = svc.need('access');
   const dir = svc.need('dir');
+  const consoleStore = new ConsoleStore(svc.need('store').k);
 
   r.get(
     '/api/sites',
@@ -104,10 +151,12 @@ export function siteRoutes(svc: Service): Router {
       const [open, states, ratings] = await Promise.all([
         core.repo.openCountsBySite(),
         core.siteStates(),
-        ratingsFor(svc, sites, q.month ?? currentMonth(new Date())),
+        ratingsFor(svc, sites, q.month),
       ]);
       res.json({
-        sites: sites.map((s) => siteView(s, open.get(s.id) ?? 0, ratings.get(s.id), states.get(s.id))),
+        sites: sites.map((s) =>
+          siteView(dir.tree, dir.allPanels(), s, open.get(s.id) ?? 0, ratings.get(s.id), states.get(s.id)),
+        ),
       });
     }),
   );
@@ -125,10 +174,10 @@ export function siteRoutes(svc: Service): Router {
       const [open, states, ratings] = await Promise.all([
         core.repo.openCountsBySite(),
         core.siteStates(),
-        ratingsFor(svc, [site], currentMonth(new Date())),
+        ratingsFor(svc, [site]),
       ]);
       res.json({
-        ...siteView(site, open.get(id) ?? 0, ratings.get(id), states.get(id)),
+        ...siteView(dir.tree, dir.allPanels(), site, open.get(id) ?? 0, ratings.get(id), states.get(id)),
         panels: dir
           .allPanels()
           .filter((p) => p.site === id)
@@ -151,12 +200,42 @@ export function siteRoutes(svc: Service): Router {
   );
 
   r.get(
+    '/api/sites/:id/signals',
+    auth,
+    route(async (req, res) => {
+      const user = userOf(req);
+      const id = String(req.params['id']);
+      if (!dir.site(id) || !access.canSeeSite(user, id))
+        throw new HttpError(404, 'not_found', `site ${id} does not exist`);
+      const q = parse(signalsQuery, req.query, 'query');
+      const since = q.since ? new Date(q.since) : new Date(Date.now() - 7 * 86_400_000);
+      res.json({ signals: await consoleStore.siteSignals(id, q.type, since.toISOString(), q.limit ?? 20) });
+    }),
+  );
+
+  const locations = nodeLocations(svc.config.jurisdictions);
+  r.get(
     '/api/units',
     auth,
     route(async (req, res) => {
       const user = userOf(req);
-      if (user.role === 'site') return res.json({ units: [] });
-      res.json({ units: await svc.part<UnitRegistry>('units').list(user.scope) });
+      const registry = svc.part<UnitRegistry>('units');
+      const q = parse(unitsQuery, req.query, 'query');
+      if (user.role === 'site') {
+        // A shop owner reads the names of the units sent to their own alarms ("已派警 北城巡逻1车"),
+        // never the city's roster, states or positions.
+        const sent = await consoleStore.unitsSentToSite(user.scope);
+        const units = sent.flatMap((id) => registry.get(id) ?? []);
+        return res.json({ units: units.map((u) => ({ id: u.id, name: u.name, kind: u.kind })) });
+      }
+      const units = await registry.list(user.scope);
+      let siteId = q.site;
+      if (q.incident) siteId = (await visibleIncident(svc, user, q.incident)).site;
+      else if (siteId && !access.canSeeSite(user, siteId))
+        throw new HttpError(404, 'not_found', `site ${siteId} does not exist`);
+      const site = siteId ? dir.site(siteId) : undefined;
+      if (!site) return res.json({ units });
+      res.json({ units: rankUnits(units, site, dir.tree, (n) => locations.get(n)) });
     }),
   );
   return r;

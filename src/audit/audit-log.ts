@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../store/sqlite.js';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { DB } from '../store/db-types.js';
+import { relaxedTransaction } from '../store/relaxed.js';
 
 export interface AuditEntry {
   actor: string;
@@ -15,7 +17,19 @@ export interface AuditRecord extends AuditEntry {
   hash: string;
 }
 
+/** An entry an outbox sink appends: `outboxSeq` is the outbox row it stands for (see `appendMany`). */
+export interface OutboxAuditEntry extends AuditEntry {
+  outboxSeq?: number;
+}
+
 export const GENESIS = '0'.repeat(64);
+
+/** PostgreSQL advisory lock serialising appends across nodes (the chain has one tail). */
+const AUDIT_LOCK = 725003;
+/** Rows read per query while verifying: the chain is walked without holding it all in memory. */
+const VERIFY_PAGE = 2000;
+
+type Executor = Kysely<DB> | Transaction<DB>;
 
 /** The hash of a row covers every field and the previous row's hash, so any edit breaks the chain. */
 export function auditHash(r: {
@@ -31,34 +45,166 @@ export function auditHash(r: {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-interface AuditRow {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  detail: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
 /**
- * Append-only, hash-chained audit log. `append` is synchronous inside one SQLite transaction, so an
- * audited action (a footage view, an export) is on disk before the action is served.
+ * Append-only, hash-chained audit log on the data layer (SQLite or PostgreSQL). Each append is one
+ * transaction that reads the tail and writes the next link; on PostgreSQL an advisory transaction
+ * lock makes the appends of every node take turns, so two nodes never both link to the same tail
+ * (SQLite has one writer anyway). Callers await `append` before serving the audited action, so a
+ * footage view or an export is on disk before it is served.
  */
 export class AuditLog {
-  private readonly appendTx;
-
   constructor(
-    private readonly db: Db,
+    private readonly k: Kysely<DB>,
+    private readonly dialect: 'sqlite' | 'postgres' = 'sqlite',
     private readonly now: () => Date = () => new Date(),
-  ) {
-    this.appendTx = db.transaction((e: AuditEntry): AuditRecord => {
-      const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
-        | { seq: number; hash: string }
-        | undefined;
-      const seq = (last?.seq ?? 0) + 1;
-      const prevHash = last?.hash ?? GENESIS;
+  ) {}
+
+  async append(entry: AuditEntry): Promise<AuditRecord> {
+    return this.k.transaction().execute(async (tx) => (await this.link(tx, [entry]))[0]!);
+  }
+
+  /**
+   * Appends several entries in one transaction (one fsync); with `cursor`, an outbox sink's position
+   * is saved in the same transaction and entries whose `outboxSeq` the stored cursor already passed
+   * are skipped: a batch handled twice (after a crash, or by two nodes at once) is appended once.
+   * With `tx`, runs inside the caller's transaction instead of its own.
+   */
+  async appendMany(
+    entries: readonly OutboxAuditEntry[],
+    cursor?: { sink: string; seq: number },
+    tx?: Transaction<DB>,
+  ): Promise<void> {
+    if (entries.length === 0 && !cursor) return;
+    const run = async (t: Transaction<DB>) => {
+      await this.lock(t);
+      let fresh = entries;
+      if (cursor) {
+        const done = await this.cursorIn(t, cursor.sink);
+        if (done !== undefined && done >= cursor.seq) return;
+        if (done !== undefined)
+          fresh = entries.filter((e) => e.outboxSeq === undefined || e.outboxSeq > done);
+      }
+      await this.link(t, fresh, true);
+      if (cursor)
+        await t
+          .insertInto('outbox_cursors')
+          .values({ sink: cursor.sink, seq: cursor.seq, updated_at: this.now().toISOString() })
+          .onConflict((oc) =>
+            oc.column('sink').doUpdateSet((eb) => ({
+              seq: eb.ref('excluded.seq'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+    };
+    if (tx) await run(tx);
+    // The outbox sink's entries are written again from the outbox after a crash (with the cursor
+    // they commit with): their commit need not wait for the disk.
+    else if (cursor) await relaxedTransaction(this.k, run);
+    else await this.k.transaction().execute(run);
+  }
+
+  /** A stored outbox cursor (see `appendMany`). */
+  async cursor(sink: string): Promise<number | undefined> {
+    return this.cursorIn(this.k, sink);
+  }
+
+  /** Walks the chain; returns the first broken link, or ok with the number of rows checked. */
+  async verify(): Promise<{ ok: true; rows: number } | { ok: false; seq: number; reason: string }> {
+    let prev = GENESIS;
+    let expectedSeq = 1;
+    let rows = 0;
+    for (;;) {
+      const page = await this.k
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('seq', '>=', expectedSeq)
+        .orderBy('seq')
+        .limit(VERIFY_PAGE)
+        .execute();
+      if (page.length === 0) return { ok: true, rows };
+      for (const r of page) {
+        const seq = Number(r.seq);
+        if (seq !== expectedSeq)
+          return { ok: false, seq: expectedSeq, reason: `row ${expectedSeq} is missing` };
+        if (r.prev_hash !== prev)
+          return { ok: false, seq, reason: `row ${seq} does not point at the hash of row ${seq - 1}` };
+        const h = auditHash({
+          seq,
+          at: r.at,
+          actor: r.actor,
+          action: r.action,
+          target: r.target,
+          detail: r.detail,
+          prevHash: r.prev_hash,
+        });
+        if (h !== r.hash) return { ok: false, seq, reason: `row ${seq} was altered (hash mismatch)` };
+        prev = r.hash;
+        expectedSeq++;
+        rows++;
+      }
+    }
+  }
+
+  async list(filter: { target?: string; action?: string; limit?: number } = {}): Promise<AuditRecord[]> {
+    let q = this.k.selectFrom('audit_log').selectAll();
+    if (filter.target) q = q.where('target', '=', filter.target);
+    if (filter.action) q = q.where('action', '=', filter.action);
+    const rows = await q
+      .orderBy('seq', 'desc')
+      .limit(filter.limit ?? 200)
+      .execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      target: r.target,
+      ...(r.detail ? { detail: JSON.parse(r.detail) as Record<string, unknown> } : {}),
+      prevHash: r.prev_hash,
+      hash: r.hash,
+    }));
+  }
+
+  /** One row: what `sharpeyes audit verify` prints about a broken link. */
+  async row(seq: number): Promise<Omit<AuditRecord, 'prevHash' | 'hash'> | undefined> {
+    const r = await this.k
+      .selectFrom('audit_log')
+      .select(['seq', 'at', 'actor', 'action', 'target'])
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    return r ? { ...r, seq: Number(r.seq) } : undefined;
+  }
+
+  private async lock(tx: Transaction<DB>): Promise<void> {
+    if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`.execute(tx);
+  }
+
+  private async cursorIn(db: Executor, sink: string): Promise<number | undefined> {
+    const r = await db.selectFrom('outbox_cursors').select('seq').where('sink', '=', sink).executeTakeFirst();
+    return r ? Number(r.seq) : undefined;
+  }
+
+  /** Links `entries` after the tail, inside `tx` (which holds the lock when `locked`). */
+  private async link(
+    tx: Transaction<DB>,
+    entries: readonly AuditEntry[],
+    locked = false,
+  ): Promise<AuditRecord[]> {
+    if (entries.length === 0) return [];
+    if (!locked) await this.lock(tx);
+    const last = await tx
+      .selectFrom('audit_log')
+      .select(['seq', 'hash'])
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    let seq = last ? Number(last.seq) : 0;
+    let prevHash = last?.hash ?? GENESIS;
+    const out: AuditRecord[] = [];
+    const rows: DB['audit_log'][] = [];
+    for (const e of entries) {
+      seq++;
       const at = this.now().toISOString();
       const detail = e.detail ? JSON.stringify(e.detail) : null;
       const hash = auditHash({
@@ -70,73 +216,34 @@ export class AuditLog {
         detail,
         prevHash,
       });
-      db.prepare(
-        'INSERT INTO audit_log (seq, at, actor, action, target, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(seq, at, e.actor, e.action, e.target, detail, prevHash, hash);
-      return { ...e, seq, at, prevHash, hash };
-    });
-  }
-
-  append(entry: AuditEntry): AuditRecord {
-    return this.appendTx(entry);
-  }
-
-  /** Walks the chain; returns the first broken link, or ok with the number of rows checked. */
-  verify(): { ok: true; rows: number } | { ok: false; seq: number; reason: string } {
-    let prev = GENESIS;
-    let expectedSeq = 1;
-    let rows = 0;
-    for (const r of this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as Iterable<AuditRow>) {
-      if (r.seq !== expectedSeq)
-        return { ok: false, seq: expectedSeq, reason: `row ${expectedSeq} is missing` };
-      if (r.prev_hash !== prev)
-        return {
-          ok: false,
-          seq: r.seq,
-          reason: `row ${r.seq} does not point at the hash of row ${r.seq - 1}`,
-        };
-      const h = auditHash({
-        seq: r.seq,
-        at: r.at,
-        actor: r.actor,
-        action: r.action,
-        target: r.target,
-        detail: r.detail,
-        prevHash: r.prev_hash,
+      out.push({
+        actor: e.actor,
+        action: e.action,
+        target: e.target,
+        ...(e.detail ? { detail: e.detail } : {}),
+        seq,
+        at,
+        prevHash,
+        hash,
       });
-      if (h !== r.hash) return { ok: false, seq: r.seq, reason: `row ${r.seq} was altered (hash mismatch)` };
-      prev = r.hash;
-      expectedSeq++;
-      rows++;
+      rows.push({
+        seq,
+        at,
+        actor: e.actor,
+        action: e.action,
+        target: e.target,
+        detail,
+        prev_hash: prevHash,
+        hash,
+      });
+      prevHash = hash;
     }
-    return { ok: true, rows };
-  }
-
-  list(filter: { target?: string; action?: string; limit?: number } = {}): AuditRecord[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.target) {
-      where.push('target = ?');
-      args.push(filter.target);
-    }
-    if (filter.action) {
-      where.push('action = ?');
-      args.push(filter.action);
-    }
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`,
-      )
-      .all(...args, filter.limit ?? 200) as AuditRow[];
-    return rows.map((r) => ({
-      seq: r.seq,
-      at: r.at,
-      actor: r.actor,
-      action: r.action,
-      target: r.target,
-      ...(r.detail ? { detail: JSON.parse(r.detail) as Record<string, unknown> } : {}),
-      prevHash: r.prev_hash,
-      hash: r.hash,
-    }));
+    // One multi-row insert per batch of links.
+    for (let i = 0; i < rows.length; i += 200)
+      await tx
+        .insertInto('audit_log')
+        .values(rows.slice(i, i + 200))
+        .execute();
+    return out;
   }
 }

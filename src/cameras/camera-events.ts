@@ -33,15 +33,20 @@ export function fromOnvif(cam: CameraConfig, ev: DriverCameraEvent, now: Date): 
 }
 
 /** Watchdog verdicts: `video_loss` (trouble for the site) and `video_restore`. */
+/**
+ * A watchdog's video loss or restore. The key is derived from when the loss began (`lostSince`), so
+ * the loss raised again after a crash, or a retried commit, is a redelivery the core ignores.
+ */
 export function fromWatchdog(
   cam: CameraConfig,
   type: 'video_loss' | 'video_restore',
   now: Date,
   detail: Record<string, unknown>,
+  lostSince: Date = now,
 ): NormalizedEvent {
   const ts = now.toISOString();
   return {
-    key: eventKey('camera', cam.id, `watchdog:${type}:${ts}`),
+    key: eventKey('camera', cam.id, `watchdog:${type}:${lostSince.toISOString()}`),
     source: 'camera',
     device: cam.id,
     site: cam.site,

@@ -18,6 +18,11 @@ export interface CameraHealthOptions {
   onReconnect?(info: { attempt: number; delayMs: number; reason: string }): void;
   backoff?: BackoffPolicy;
   random?: () => number;
+  /**
+   * A loss that began before a restart (stored): the watchdog starts in it, so the first media
+   * raises the restore that closes its ticket, and the silence does not raise a second loss.
+   */
+  lostSince?: number | undefined;
 }
 
 export interface HealthStatus {
@@ -56,6 +61,10 @@ export class CameraHealthMaintainer {
 
   start(): void {
     this.startedAt = Date.now();
+    if (this.opts.lostSince !== undefined) {
+      this.lostAt = this.opts.lostSince;
+      this.setState('lost');
+    }
     this.checkTimer = setInterval(() => this.check(), Math.max(100, Math.min(1000, this.lossMs / 4)));
     this.checkTimer.unref?.();
     this.connect();

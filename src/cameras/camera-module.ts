@@ -1,8 +1,10 @@
 import { startFrameReader } from '../../drivers/rtsp/rtsp-frame-reader.js';
 import type { UpstreamHub } from '../../streams/upstream-hub.js';
+import type { Cluster } from '../cluster/cluster.js';
 import type { CameraConfig } from '../config/sections/cameras.js';
 import type { NormalizedEvent } from '../core/events.js';
 import type { Incident } from '../core/incident-types.js';
+import { retryUntilCommitted } from '../core/retry-ingest.js';
 import { errorMessage } from '../errors.js';
 import type { Module, Service } from '../service.js';
 import type { BackoffPolicy } from './backoff.js';
@@ -10,6 +12,7 @@ import { fromOnvif, fromWatchdog } from './camera-events.js';
 import { CameraHealthMaintainer, type OpenFrameSource } from './camera-health-maintainer.js';
 import { CameraRegistry } from './camera-registry.js';
 import { cameraRoutes } from './camera-routes.js';
+import { CameraStateStore } from './camera-state-store.js';
 
 export interface CameraModuleOptions {
   /** Reconnect policy of readers and ONVIF connects (tests shorten it). */
@@ -26,6 +29,8 @@ export function cameraModule(opts: CameraModuleOptions = {}): Module {
   let registry: CameraRegistry | undefined;
   let offIncident: (() => void) | undefined;
   let startTimer: NodeJS.Timeout | undefined;
+  let offCameras: (() => void) | undefined;
+  let stopping = false;
   return {
     name: 'cameras',
     async start(svc: Service) {
@@ -45,14 +50,30 @@ export function cameraModule(opts: CameraModuleOptions = {}): Module {
         'type',
       ]);
 
-      const ingest = (ev: NormalizedEvent) => {
+      // Camera events are retried until committed (issue 13); a camera's losses and restores in order.
+      const chains = new Map<string, Promise<unknown>>();
+      const ingest = (ev: NormalizedEvent, after?: () => Promise<void>) => {
         events.inc({ camera: ev.device, type: ev.type });
-        core
-          .ingest(ev)
+        const prev = chains.get(ev.device) ?? Promise.resolve();
+        const next = prev.then(async () => {
+          const done = await retryUntilCommitted(() => core.ingest(ev), {
+            log,
+            what: { camera: ev.device, type: ev.type, event: ev.key },
+            stopped: () => stopping,
+          });
+          if (done !== undefined) await after?.();
+        });
+        chains.set(ev.device, next);
+        void next
           .catch((err: unknown) =>
-            log.error({ err: errorMessage(err), camera: ev.device, type: ev.type }, 'cameras: ingest failed'),
-          );
+            log.error({ err, camera: ev.device }, 'cameras: saving camera state failed'),
+          )
+          .finally(() => {
+            if (chains.get(ev.device) === next) chains.delete(ev.device);
+          });
       };
+      const states = new CameraStateStore(svc.need('store').k);
+      const lostSince = new Map<string, Date>();
       const reg = new CameraRegistry({
         cameras: config.cameras,
         log,
@@ -96,10 +117,23 @@ export function cameraModule(opts: CameraModuleOptions = {}): Module {
           };
         };
 
-      for (const cam of config.cameras) {
-        up.set({ camera: cam.id }, 0);
+      // Issue 16: a camera's watchdog runs on one node, the holder of its lease (`camera:<id>`); a node
+      // taking a camera over starts from the loss state the one before stored, so an ongoing loss is
+      // neither raised twice nor forgotten. A single node holds every camera.
+      const watch = async (cam: CameraConfig) => {
+        const was = await states.loss(cam.id);
+        if (was) {
+          lostSince.set(cam.id, new Date(was.lostSince));
+          // Lost before the restart (or the takeover) and never committed: raise it again, same key.
+          if (!was.reported)
+            ingest(
+              fromWatchdog(cam, 'video_loss', new Date(), { restart: true }, new Date(was.lostSince)),
+              () => states.setLoss(cam.id, was.lostSince, true),
+            );
+        } else lostSince.delete(cam.id);
         const health = new CameraHealthMaintainer({
           lossSeconds: cam.videoLossSeconds,
+          lostSince: was ? Date.parse(was.lostSince) : undefined,
           open: openFrames(cam),
           ...(opts.backoff ? { backoff: opts.backoff } : {}),
           onState: (s) => up.set({ camera: cam.id }, s === 'up' ? 1 : 0),
@@ -110,28 +144,85 @@ export function cameraModule(opts: CameraModuleOptions = {}): Module {
           onLoss: ({ seconds, reason }) => {
             losses.inc({ camera: cam.id });
             log.warn({ camera: cam.id, seconds, reason }, 'cameras: video loss');
-            ingest(fromWatchdog(cam, 'video_loss', new Date(), { seconds, ...(reason ? { reason } : {}) }));
+            const since = new Date();
+            lostSince.set(cam.id, since);
+            const iso = since.toISOString();
+            // The loss is stored before its commit is tried: a crash in between raises it again.
+            void states
+              .setLoss(cam.id, iso, false)
+              .catch((err: unknown) =>
+                log.error({ err, camera: cam.id }, 'cameras: saving loss state failed'),
+              );
+            ingest(
+              fromWatchdog(cam, 'video_loss', since, { seconds, ...(reason ? { reason } : {}) }, since),
+              () => states.setLoss(cam.id, iso, true),
+            );
           },
           onRestore: ({ downSeconds }) => {
             log.info({ camera: cam.id, downSeconds }, 'cameras: video restored');
-            ingest(fromWatchdog(cam, 'video_restore', new Date(), { downSeconds }));
+            const since = lostSince.get(cam.id) ?? new Date(Date.now() - downSeconds * 1000);
+            lostSince.delete(cam.id);
+            ingest(fromWatchdog(cam, 'video_restore', new Date(), { downSeconds }, since), () =>
+              states.setLoss(cam.id, null, false),
+            );
           },
         });
         reg.setHealth(cam.id, health);
-      }
+        health.start();
+      };
+      for (const cam of config.cameras) up.set({ camera: cam.id }, 0);
+      // On SQLite the node is alone and watches every camera from the start, as it always did.
+      const cluster =
+        config.storage.database.kind === 'postgres'
+          ? (svc.parts.get('cluster') as Cluster | undefined)
+          : undefined;
+      const owns = (camera: string) => cluster?.ownsCamera(camera) ?? true;
+      // Starts and stops of one camera's watchdog take turns (a lease lost and won again quickly).
+      const turns = new Map<string, Promise<void>>();
+      const watching = new Set<string>();
+      const follow = (owned: ReadonlySet<string>) => {
+        for (const cam of config.cameras) {
+          const want = owned.has(cam.id) && !stopping;
+          if (want === watching.has(cam.id)) continue;
+          if (want) watching.add(cam.id);
+          else watching.delete(cam.id);
+          const next = (turns.get(cam.id) ?? Promise.resolve()).then(async () => {
+            if (want) await watch(cam);
+            else reg.healthOf(cam.id)?.stop();
+          });
+          turns.set(
+            cam.id,
+            next.catch((err: unknown) =>
+              log.error({ err, camera: cam.id }, 'cameras: could not start or stop a watchdog'),
+            ),
+          );
+        }
+      };
 
-      // Alarm PTZ: a zone that names a preset turns its cameras there when its alarm opens an incident.
-      offIncident = bus.on('incident:new', (inc: Incident) => {
-        for (const ev of inc.events) {
+      // Alarm PTZ: a zone that names a preset turns its cameras there when its alarm opens an incident,
+      // and when a later event joins, confirms or raises it (issue 13: not on incident:new only).
+      const turn = (inc: Incident, refs: Incident['events']) => {
+        if (inc.kind !== 'alarm') return;
+        for (const ev of refs) {
           const zone = ev.zone !== undefined ? dir.panel(ev.device)?.zones[ev.zone] : undefined;
           if (zone?.preset === undefined) continue;
           for (const camId of zone.cameras) {
-            audit.append({
-              actor: 'system',
-              action: 'camera.ptz',
-              target: `camera:${camId}`,
-              detail: { command: 'goto_preset', preset: zone.preset, incident: inc.id, reason: 'alarm' },
-            });
+            // Issue 16: turned (and audited) once, by the node holding the camera.
+            if (!owns(camId)) continue;
+            // PTZ does not wait for its audit row: the turn is what the operator needs first.
+            void audit
+              .append({
+                actor: 'system',
+                action: 'camera.ptz',
+                target: `camera:${camId}`,
+                detail: { command: 'goto_preset', preset: zone.preset, incident: inc.id, reason: 'alarm' },
+              })
+              .catch((err: unknown) =>
+                log.error(
+                  { camera: camId, err: errorMessage(err) },
+                  'cameras: could not audit an alarm PTZ turn',
+                ),
+              );
             reg
               .gotoPreset(camId, zone.preset)
               .catch((err: unknown) =>
@@ -142,19 +233,34 @@ export function cameraModule(opts: CameraModuleOptions = {}): Module {
               );
           }
         }
+      };
+      const offNew = bus.on('incident:new', (inc: Incident) => turn(inc, inc.events));
+      const offUpdate = bus.on('incident:update', (inc, change) => {
+        const key = 'eventKey' in change ? change.eventKey : undefined;
+        if (!key) return;
+        turn(
+          inc,
+          inc.events.filter((e) => e.key === key),
+        );
       });
+      offIncident = () => {
+        offNew();
+        offUpdate();
+      };
 
       svc.parts.set('cameras', reg);
       svc.need('app').use(cameraRoutes(svc, reg));
       reg.start();
-      // Watchdogs start once the module table has run, so the stream hub (a later module) is there.
-      startTimer = setTimeout(() => {
-        for (const cam of config.cameras) reg.healthOf(cam.id)?.start();
-      }, 0);
+      // Watchdogs follow the camera leases; a node without the cluster part watches every camera
+      // once the module table has run, so the stream hub (a later module) is there.
+      if (cluster) offCameras = cluster.onCameras(follow);
+      else startTimer = setTimeout(() => follow(new Set(config.cameras.map((c) => c.id))), 0);
       log.info({ cameras: config.cameras.length }, 'cameras: registry started');
     },
     async stop() {
+      stopping = true;
       clearTimeout(startTimer);
+      offCameras?.();
       offIncident?.();
       await registry?.stop();
     },

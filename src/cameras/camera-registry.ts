@@ -231,7 +231,8 @@ export class CameraRegistry {
     const uri = e.onvif?.snapshotUri;
     if (uri) {
       try {
-        return await fetchSnapshot(uri, e.onvif?.credentials);
+        // Issue 15: the camera's credentials go only to its own host, whatever host the reply names.
+        return await fetchSnapshot(uri, e.onvif?.credentials, { ownHost: e.onvif!.host });
       } catch (err) {
         // Tolerated: some cameras advertise a snapshot URI that answers 404/500; the stream still works.
         this.deps.log.warn(

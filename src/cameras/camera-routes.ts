@@ -56,7 +56,7 @@ export function cameraRoutes(svc: Service, registry: CameraRegistry): Router {
       const user = userOf(req);
       const cam = visible(user, String(req.params['id']));
       // Audited before it is served: a view that failed half-way was still asked for.
-      audit.append({
+      await audit.append({
         actor: user.username,
         action: 'footage.view',
         target: `camera:${cam.id}`,
@@ -88,7 +88,7 @@ export function cameraRoutes(svc: Service, registry: CameraRegistry): Router {
         ptzCommands.inc({ result: 'no_ptz' });
         throw new HttpError(409, 'no_ptz', `camera ${cam.id} has no PTZ (or is not connected)`);
       }
-      audit.append({
+      await audit.append({
         actor: user.username,
         action: 'camera.ptz',
         target: `camera:${cam.id}`,

@@ -1,68 +1,165 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CameraSimulator } from '../../drivers/simulator/camera-simulator/camera-simulator.js';
+import { type LoopVideo, OPENCV_VTEST, prepareLoopVideo } from '../../drivers/simulator/loop-video.js';
 import { type RtspSource, startRtspSource } from '../../drivers/simulator/rtsp-source.js';
 import type { CameraConfig } from '../config/sections/cameras.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 
 const LOCAL = new Set(['127.0.0.1', 'localhost']);
-/** Small and slow enough that a laptop runs the whole demo city's encoders. */
-const DEMO_VIDEO = { width: 640, height: 360, fps: 10 } as const;
+/** The test pattern while real footage is not there: small and slow enough for a laptop's encoders. */
+const DEMO_PATTERN = { width: 640, height: 360, fps: 10 } as const;
+
+export interface DemoCamerasOptions {
+  /** Real footage for the cameras; default Debian opencv-doc's vtest.avi (people walking). */
+  video?: string;
+  /**
+   * Where its pre-encoded loop is kept; default `<os.tmpdir()>/sharpeyes-cache` (made again after a
+   * reboot clears it; pass `<dataDir>/cache` to keep it).
+   */
+  cacheDir?: string;
+}
 
 export interface DemoCameras {
   /** Raises motion on a random simulated ONVIF camera (the demo's idle activity). */
   motionSomewhere(): void;
+  /** Resolves once the cameras show real footage (or stay on the test pattern, with the reason). */
+  footage: Promise<'real' | 'test pattern'>;
   stop(): Promise<void>;
+}
+
+/** The cameras of the config that point at this machine, grouped: ONVIF ones and RTSP ones by port. */
+function localCameras(cameras: CameraConfig[]) {
+  const onvif: { cam: CameraConfig; port: number }[] = [];
+  const rtsp = new Map<number, { paths: string[]; username?: string; password?: string }>();
+  for (const cam of cameras) {
+    if (cam.onvif) {
+      const u = new URL(cam.onvif.url);
+      if (LOCAL.has(u.hostname)) onvif.push({ cam, port: Number(u.port || 80) });
+    } else if (cam.rtsp) {
+      const u = new URL(cam.rtsp);
+      if (!LOCAL.has(u.hostname)) continue;
+      const port = Number(u.port || 554);
+      const group = rtsp.get(port) ?? { paths: [] };
+      group.paths.push(u.pathname.replace(/^\//, '') || 'main');
+      if (u.username) {
+        group.username = decodeURIComponent(u.username);
+        group.password = decodeURIComponent(u.password);
+      }
+      rtsp.set(port, group);
+    }
+  }
+  return { onvif, rtsp };
 }
 
 /**
  * Simulates every camera of the config that points at this machine: an ONVIF simulator on the port
- * of its device URL (credentials from config), or an RTSP source on the port and path of its URL.
- * A camera whose port is taken is skipped with a warning; the registry then reports it offline.
+ * of its device URL (credentials from config), or an RTSP source on the port of its URL serving all
+ * the paths cameras name on that port. A camera whose port is taken is skipped with a warning; the
+ * registry then reports it offline.
+ *
+ * Cameras start on the test pattern at once; the real footage (people walking, for the wall, the
+ * recordings and person verification) is encoded once in the background and then swapped in without
+ * encoding: readers reconnect within a second. Without the footage the test pattern stays.
  */
-export async function startDemoCameras(cameras: CameraConfig[], log: Logger): Promise<DemoCameras> {
+export async function startDemoCameras(
+  cameras: CameraConfig[],
+  log: Logger,
+  opts: DemoCamerasOptions = {},
+): Promise<DemoCameras> {
   const sims: CameraSimulator[] = [];
-  const sources: RtspSource[] = [];
-  for (const cam of cameras) {
+  const sources: { src: RtspSource; paths: string[] }[] = [];
+  const { onvif, rtsp } = localCameras(cameras);
+  for (const { cam, port } of onvif) {
     try {
-      if (cam.onvif) {
-        const u = new URL(cam.onvif.url);
-        if (!LOCAL.has(u.hostname)) continue;
-        const sim = new CameraSimulator({
-          ...DEMO_VIDEO,
-          port: Number(u.port || 80),
-          name: cam.name ?? cam.id,
-          ...(cam.onvif.username !== undefined
-            ? { username: cam.onvif.username, password: cam.onvif.password ?? '' }
-            : {}),
-        });
-        sims.push(await sim.start());
-      } else if (cam.rtsp) {
-        const u = new URL(cam.rtsp);
-        if (!LOCAL.has(u.hostname)) continue;
-        const path = u.pathname.replace(/^\//, '') || 'main';
-        sources.push(
-          await startRtspSource({
-            ...DEMO_VIDEO,
-            port: Number(u.port || 554),
-            paths: [path],
-            ...(u.username
-              ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }
-              : {}),
-          }),
-        );
-      }
+      const sim = new CameraSimulator({
+        ...DEMO_PATTERN,
+        port,
+        name: cam.name ?? cam.id,
+        ...(cam.onvif?.username !== undefined
+          ? { username: cam.onvif.username, password: cam.onvif.password ?? '' }
+          : {}),
+      });
+      sims.push(await sim.start());
     } catch (err) {
       log.warn({ camera: cam.id, err: errorMessage(err) }, 'demo: cannot simulate camera');
     }
   }
+  for (const [port, g] of rtsp) {
+    try {
+      const src = await startRtspSource({
+        ...DEMO_PATTERN,
+        port,
+        paths: g.paths,
+        ...(g.username !== undefined ? { username: g.username, password: g.password ?? '' } : {}),
+      });
+      sources.push({ src, paths: g.paths });
+    } catch (err) {
+      log.warn({ port, paths: g.paths, err: errorMessage(err) }, 'demo: cannot simulate RTSP cameras');
+    }
+  }
   log.info({ onvif: sims.length, rtsp: sources.length }, 'demo: simulated cameras online');
+  const abort = new AbortController();
+  const footage = showFootage(opts, log, abort.signal, async (video) => {
+    if (abort.signal.aborted) return;
+    await Promise.all([
+      ...sims.map((s) => s.showVideo({ main: video, sub: video })),
+      ...sources.map(({ src, paths }) =>
+        src.showVideos(Object.fromEntries(paths.map((p) => [p, { file: video.file }]))),
+      ),
+    ]);
+  });
   return {
     motionSomewhere() {
       const sim = sims[Math.floor(Math.random() * sims.length)];
       sim?.raise('motion');
     },
+    footage,
     async stop() {
-      await Promise.all([...sims.splice(0).map((s) => s.stop()), ...sources.splice(0).map((s) => s.stop())]);
+      // A first start may still be encoding: stop it (the next start encodes again) rather than wait.
+      abort.abort();
+      await footage;
+      await Promise.all([
+        ...sims.splice(0).map((s) => s.stop()),
+        ...sources.splice(0).map((s) => s.src.stop()),
+      ]);
     },
   };
+}
+
+/**
+ * Encodes the footage once (about 7 s of one core for vtest.avi; cached) and hands it to `show`.
+ * Main and sub streams are the same 768×576 loop: verification samples the sub stream, and people
+ * 40–120 pixels tall are what the detector was measured on.
+ */
+async function showFootage(
+  opts: DemoCamerasOptions,
+  log: Logger,
+  signal: AbortSignal,
+  show: (video: LoopVideo) => Promise<void>,
+): Promise<'real' | 'test pattern'> {
+  const source = opts.video ?? OPENCV_VTEST;
+  if (!existsSync(source)) {
+    log.warn(
+      { video: source },
+      'demo: no real footage (install the Debian package opencv-doc for vtest.avi); cameras show the test pattern',
+    );
+    return 'test pattern';
+  }
+  try {
+    const video = await prepareLoopVideo(
+      { source, width: 768, height: 576, fps: 10 },
+      opts.cacheDir ?? join(tmpdir(), 'sharpeyes-cache'),
+      signal,
+    );
+    await show(video);
+    log.info({ video: source, loopSeconds: video.seconds }, 'demo: cameras show real footage');
+    return 'real';
+  } catch (err) {
+    if (!signal.aborted)
+      log.warn({ err: errorMessage(err) }, 'demo: real footage not available; cameras show the test pattern');
+    return 'test pattern';
+  }
 }

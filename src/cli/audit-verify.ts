@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import { AuditLog } from '../audit/audit-log.js';
+import { openStoreReadonly, sqliteFile } from '../store/open.js';
 import { commonOptions, configFrom, type Verb } from './common.js';
 
 /**
@@ -16,25 +14,27 @@ export const auditVerifyVerb: Verb = {
   async run(args) {
     const { values } = parseArgs({ args, options: { ...commonOptions }, strict: true });
     // The data dir alone is enough: without --config, do not require a readable demo config.
-    const dataDir = values['data-dir'] ?? configFrom(values).config.storage.dataDir;
-    const file = join(dataDir, 'sharpeyes.db');
-    if (!existsSync(file)) throw new Error(`no database at ${file}`);
-    const db = new Database(file, { readonly: true, fileMustExist: true });
+    // The data dir alone is enough: without --config, do not require a readable demo config.
+    const storage =
+      values['data-dir'] && !values.config
+        ? { dataDir: values['data-dir'], database: { kind: 'sqlite' as const } }
+        : configFrom(values).config.storage;
+    const where = storage.database.kind === 'postgres' ? 'PostgreSQL' : sqliteFile(storage.dataDir);
+    const store = await openStoreReadonly(storage);
     try {
-      const result = new AuditLog(db).verify();
+      const audit = new AuditLog(store.k, store.dialect);
+      const result = await audit.verify();
       if (result.ok) {
-        process.stdout.write(`audit log intact: ${result.rows} rows (${file})\n`);
+        process.stdout.write(`audit log intact: ${result.rows} rows (${where})\n`);
         return 0;
       }
-      const row = db
-        .prepare('SELECT seq, at, actor, action, target FROM audit_log WHERE seq = ?')
-        .get(result.seq) as Record<string, unknown> | undefined;
+      const row = await audit.row(result.seq);
       process.stdout.write(
         `audit log BROKEN at row ${result.seq}: ${result.reason}\n${row ? `  row: ${JSON.stringify(row)}\n` : ''}`,
       );
       return 1;
     } finally {
-      db.close();
+      await store.close();
     }
   },
 };

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { decodeImageFile } from '../../models/image.js';
-import { PlateReader } from '../../models/plate-reader.js';
+import { ModelRuntime } from '../verification/model-runtime.js';
 import { commonOptions, configFrom, type Verb } from './common.js';
 
 export const plateVerb: Verb = {
@@ -19,15 +19,11 @@ export const plateVerb: Verb = {
     if (!image || positionals.length > 1) throw new Error('give exactly one IMAGE file');
     if (!existsSync(image)) throw new Error(`image ${image} does not exist`);
     const { config } = configFrom(values);
-    const p = config.models.plates;
     const img = await decodeImageFile(image);
-    const reader = await PlateReader.open({
-      threads: p.threads,
-      ...(p.detModel ? { detModel: p.detModel } : {}),
-      ...(p.recModel ? { recModel: p.recModel } : {}),
-      ...(p.dictionary ? { dictionary: p.dictionary } : {}),
-    });
+    // The service's model runtime: the same pool, models and config keys as the checkpoint reader.
+    const runtime = new ModelRuntime(config.models, config.storage.dataDir);
     try {
+      const reader = await runtime.plates();
       const t0 = performance.now();
       const read = await reader.read(img);
       const out = {
@@ -44,7 +40,7 @@ export const plateVerb: Verb = {
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return read.plate ? 0 : 1;
     } finally {
-      await reader.close();
+      await runtime.close();
     }
   },
 };

@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuditLog } from '../audit/audit-log.js';
 import { Access } from '../auth/access.js';
 import { AuthService } from '../auth/auth-service.js';
 import { Directory } from '../core/directory.js';
+import { openStore } from '../store/open.js';
 import { ROLES, type Role } from '../store/repositories.js';
-import { SqliteStore } from '../store/sqlite.js';
 import { commonOptions, configFrom, type Verb } from './common.js';
 
 export const userAddVerb: Verb = {
@@ -41,7 +40,7 @@ export const userAddVerb: Verb = {
           : `--scope "${scope}" is not a jurisdiction node in the config`,
       );
     }
-    const store = new SqliteStore(join(config.storage.dataDir, 'sharpeyes.db'));
+    const store = await openStore(config.storage);
     try {
       if (await store.users.findByUsername(username)) throw new Error(`user "${username}" already exists`);
       const auth = new AuthService(store, config.auth);
@@ -52,7 +51,7 @@ export const userAddVerb: Verb = {
         scope,
         ...(values.name ? { displayName: values.name } : {}),
       });
-      new AuditLog(store.db).append({
+      await new AuditLog(store.k, store.dialect).append({
         actor: 'cli',
         action: 'user.add',
         target: `user:${username}`,

@@ -30,7 +30,12 @@ export const verifyVerb: Verb = {
       if (existsSync(candidate)) keyFile = candidate;
     }
     if (keyFile && !existsSync(keyFile)) throw new Error(`public key ${keyFile} does not exist`);
+    // The same caps as POST /api/exports/verify (DEFAULT_VERIFY_LIMITS): a zip bomb is refused here too.
     const res = await verifyExport(file, keyFile ? { publicKeyPem: readFileSync(keyFile, 'utf8') } : {});
+    if (res.refused) {
+      process.stdout.write(`REFUSED: ${file}: ${res.refused.message}\n`);
+      return 1;
+    }
     for (const f of res.verified) process.stdout.write(`ok       ${f}\n`);
     for (const p of res.problems) process.stdout.write(`FAILED   ${p}\n`);
     const keyNote =

@@ -1,24 +1,36 @@
 import { z } from 'zod';
+import { actionPlansSchema } from './sections/action-plans.js';
 import { authSchema } from './sections/auth.js';
+import { callListsSchema } from './sections/call-lists.js';
 import { camerasSchema } from './sections/cameras.js';
+import { clusterSchema, realtimeSchema } from './sections/cluster.js';
+import { dc09Schema } from './sections/dc09.js';
 import { escalationSchema } from './sections/escalation.js';
 import { httpSchema } from './sections/http.js';
 import { type JurisdictionNode, jurisdictionsSchema } from './sections/jurisdictions.js';
+import { mapSchema } from './sections/map.js';
 import { modelsSchema } from './sections/models.js';
 import { mqttSchema } from './sections/mqtt.js';
+import { noticesSchema } from './sections/notices.js';
+import { notifiersSchema } from './sections/notifiers.js';
 import { panelsSchema } from './sections/panels.js';
+import { ratingsSchema } from './sections/ratings.js';
 import { recordingSchema } from './sections/recording.js';
 import { rulesSchema } from './sections/rules.js';
+import { schedulesSchema } from './sections/schedules.js';
 import { sitesSchema } from './sections/sites.js';
 import { storageSchema } from './sections/storage.js';
 import { unitsSchema } from './sections/units.js';
 import { webhooksSchema } from './sections/webhooks.js';
+import { workflowSchema } from './sections/workflow.js';
+import { checkWorkflowReferences } from './sections/workflow-references.js';
 
 /** The whole configuration: one schema per section, unknown keys rejected everywhere. */
 export const configSchema = z
   .strictObject({
     http: httpSchema.prefault({}),
     mqtt: mqttSchema.prefault({}),
+    dc09: dc09Schema.optional(),
     storage: storageSchema.prefault({}),
     auth: authSchema,
     jurisdictions: jurisdictionsSchema,
@@ -31,8 +43,20 @@ export const configSchema = z
     webhooks: webhooksSchema,
     recording: recordingSchema.prefault({}),
     models: modelsSchema,
+    map: mapSchema.prefault({}),
+    // Issue 17: the alarm-centre workflow.
+    actionPlans: actionPlansSchema,
+    callLists: callListsSchema,
+    notifiers: notifiersSchema,
+    schedules: schedulesSchema,
+    workflow: workflowSchema,
+    ratings: ratingsSchema, // issue 19
+    notices: noticesSchema, // issue 19
+    cluster: clusterSchema.prefault({}),
+    realtime: realtimeSchema.prefault({}),
   })
-  .superRefine(checkReferences);
+  .superRefine(checkReferences)
+  .superRefine(checkWorkflowReferences);
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -90,6 +114,27 @@ function checkReferences(cfg: z.infer<typeof configSchemaBase>, ctx: z.Refinemen
           });
       });
     }
+  });
+  checkDc09Accounts(cfg.panels, ctx);
+}
+
+/**
+ * Two panels may share a DC-09 account only on different lines or receivers, so that a message names
+ * one panel (the most specific entry wins: an entry without a line may sit beside one with).
+ */
+function checkDc09Accounts(panels: z.infer<typeof panelsSchema>, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, string>();
+  panels.forEach((p, i) => {
+    if (!p.dc09) return;
+    const key = `${p.dc09.account}|R${p.dc09.receiver ?? '*'}|L${p.dc09.line ?? '*'}`;
+    const other = seen.get(key);
+    if (other !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['panels', i, 'dc09', 'account'],
+        message: `DC-09 account ${p.dc09.account} is already panel "${other}"'s; give one of them another line or receiver`,
+      });
+    else seen.set(key, p.id);
   });
 }
 

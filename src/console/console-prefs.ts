@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { parse, requireUser, route, userOf } from '../api/middleware.js';
 import type { Service } from '../service.js';
+import type { ConsoleStore } from './console-store.js';
 
 /**
  * What the console remembers per user. Every key is optional; a PUT merges the keys it names
@@ -15,46 +16,57 @@ export const prefsSchema = z.strictObject({
     .nullable()
     .optional()
     .describe('The shift the user muted the ring for; the mute lapses when the shift changes.'),
-  queueFilter: z.enum(['open', 'all']).nullable().optional().describe('Queue tab.'),
-  mapColour: z.enum(['incidents', 'rating']).nullable().optional().describe('Map colouring.'),
+  queueFilter: z
+    .enum(['alarms', 'maintenance', 'closed', 'open', 'all'])
+    .nullable()
+    .optional()
+    .describe('Queue tab (`open` and `all` are the names older consoles saved).'),
+  mapColour: z
+    .enum(['incidents', 'rating'])
+    .nullable()
+    .optional()
+    .describe('Map site layer: plain or by rating.'),
+  mapLayers: z
+    .string()
+    .regex(/^((incidents|areas|units)(,(incidents|areas|units)){0,2})?$/, 'a list of incidents, areas, units')
+    .nullable()
+    .optional()
+    .describe('Map overlays that are on, comma-separated.'),
 });
 export type ConsolePrefs = z.infer<typeof prefsSchema>;
 
 /** `GET /api/console/prefs` → `{prefs}`; `PUT /api/console/prefs {…}` merges and returns `{prefs}`. */
-export function consolePrefsRoutes(svc: Service): Router {
+export function consolePrefsRoutes(svc: Service, store: ConsoleStore): Router {
   const r = Router();
-  const db = svc.need('store').db;
-  const select = db.prepare('SELECT prefs FROM console_prefs WHERE user_id = ?');
-  const upsert = db.prepare(
-    'INSERT INTO console_prefs (user_id, prefs, updated_at) VALUES (?, ?, ?) ' +
-      'ON CONFLICT(user_id) DO UPDATE SET prefs = excluded.prefs, updated_at = excluded.updated_at',
-  );
-  const load = (userId: number): ConsolePrefs => {
-    const row = select.get(userId) as { prefs: string } | undefined;
-    if (!row) return {};
+  const load = async (userId: number): Promise<ConsolePrefs> => {
+    const stored = await store.prefs(userId);
+    if (stored === undefined) return {};
     // A row written by an older version with keys since removed is read leniently, not refused.
-    const res = prefsSchema.safeParse(JSON.parse(row.prefs));
+    const res = prefsSchema.safeParse(stored);
     return res.success ? res.data : {};
   };
 
   r.use('/api/console', requireUser(svc.need('auth')));
   r.get(
     '/api/console/prefs',
-    route((req, res) => {
-      res.json({ prefs: load(userOf(req).id) });
+    route(async (req, res) => {
+      res.json({ prefs: await load(userOf(req).id) });
     }),
   );
   r.put(
     '/api/console/prefs',
-    route((req, res) => {
+    route(async (req, res) => {
       const user = userOf(req);
       const patch = parse(prefsSchema, req.body ?? {});
-      const merged: Record<string, unknown> = { ...load(user.id) };
+      const current = await load(user.id);
+      const merged: Record<string, unknown> = { ...current };
       for (const [k, v] of Object.entries(patch)) {
         if (v === null) delete merged[k];
         else if (v !== undefined) merged[k] = v;
       }
-      upsert.run(user.id, JSON.stringify(merged), new Date().toISOString());
+      // A PUT that changes nothing (an empty body) writes nothing.
+      if (JSON.stringify(merged) !== JSON.stringify(current))
+        await store.savePrefs(user.id, merged, new Date().toISOString());
       res.json({ prefs: merged });
     }),
   );

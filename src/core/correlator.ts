@@ -1,20 +1,38 @@
 import type { RuleConfig } from '../config/sections/rules.js';
+import type { OpenAlarm, OpenTicket } from '../store/decision-store.js';
 import { DEFAULT_CONFIRM_WINDOW_SECONDS } from './default-rules.js';
 import type { NormalizedEvent } from './events.js';
+import { clearsFault, faultOf } from './faults.js';
 import type { Incident, Priority } from './incident-types.js';
 
 /** What correlation decided for one event; `rule` names the rule that decided. */
 export type Decision =
-  | { action: 'open'; rule: string; priority: Priority; kind: Incident['kind']; confirmed: boolean }
-  | { action: 'join'; rule: string; incident: string; raise?: { priority: Priority; confirmed: boolean } }
+  | {
+      action: 'open';
+      rule: string;
+      priority: Priority;
+      kind: Incident['kind'];
+      confirmed: boolean;
+      /** Maintenance tickets: the fault the event raises on its device's ticket. */
+      fault?: string;
+    }
+  | {
+      action: 'join';
+      rule: string;
+      incident: string;
+      raise?: { priority: Priority; confirmed: boolean };
+      fault?: string;
+    }
   | { action: 'confirm'; rule: string; incident: string; priority: Priority }
-  | { action: 'close'; rule: string; incident: string }
+  /** A restore clears faults of its device's ticket; `close` when none is left open. */
+  | { action: 'clear'; rule: string; incident: string; faults: string[]; close: boolean }
   | { action: 'site_state'; rule: string; armed: boolean; mode: string }
   | { action: 'none'; rule: string };
 
 export interface CorrelationContext {
-  openAlarm: Incident | undefined;
-  openMaintenance: Incident | undefined;
+  openAlarm: OpenAlarm | undefined;
+  /** The open maintenance ticket of the event's own device (tickets are per device). */
+  openTicket: OpenTicket | undefined;
   /** Cameras linked to a panel zone (`Directory.camerasForZone`). */
   camerasForZone(panelId: string, zone: string | undefined): readonly { id: string }[];
 }
@@ -34,10 +52,10 @@ export function isCommunicationLoss(ev: NormalizedEvent): boolean {
  */
 export function confirms(
   ev: NormalizedEvent,
-  inc: Incident,
+  inc: OpenAlarm,
   cams: CorrelationContext['camerasForZone'],
 ): boolean {
-  const zones = inc.events.filter((e) => e.type === 'intrusion');
+  const zones = inc.zones.filter((e) => e.type === 'intrusion');
   if (ev.type === 'intrusion') {
     if (ev.zone === undefined) return false;
     return zones.length > 0 && !zones.some((e) => e.device === ev.device && e.zone === ev.zone);
@@ -70,10 +88,19 @@ export function correlate(
 ): Decision {
   for (const rule of rules) {
     if (!rule.match.includes(ev.type)) continue;
+    if (rule.detail && !detailHolds(rule.detail, ev)) continue;
     const d = apply(rule, rules, ev, ctx);
     if (d) return d;
   }
   return { action: 'none', rule: 'no-rule' };
+}
+
+/** Every value the rule names is the event's (`{watchlist: true}`: a plate on the watchlist). */
+function detailHolds(
+  want: Readonly<Record<string, string | number | boolean>>,
+  ev: NormalizedEvent,
+): boolean {
+  return Object.entries(want).every(([k, v]) => ev.detail?.[k] === v);
 }
 
 function apply(
@@ -82,7 +109,7 @@ function apply(
   ev: NormalizedEvent,
   ctx: CorrelationContext,
 ): Decision | undefined {
-  const { openAlarm, openMaintenance } = ctx;
+  const { openAlarm, openTicket } = ctx;
   switch (rule.action) {
     case 'open':
     case 'open_unconfirmed':
@@ -116,21 +143,31 @@ function apply(
       }
       return { action: 'join', rule: rule.name, incident: openAlarm.id };
     }
-    case 'maintenance':
-      if (openMaintenance) return { action: 'join', rule: rule.name, incident: openMaintenance.id };
+    case 'maintenance': {
+      const fault = faultOf(ev);
+      if (openTicket) return { action: 'join', rule: rule.name, incident: openTicket.id, fault };
       return {
         action: 'open',
         rule: rule.name,
         priority: priorityOf(rule),
         kind: 'maintenance',
         confirmed: true,
+        fault,
       };
+    }
     case 'close_maintenance': {
-      if (!openMaintenance) return undefined;
-      // The restore of an alarm zone (R130) is not the end of a trouble.
-      const of = ev.detail?.['restoreOf'];
-      if (typeof of === 'string' && of !== 'trouble' && of !== 'tamper') return undefined;
-      return { action: 'close', rule: rule.name, incident: openMaintenance.id };
+      // Only the device's own ticket, and only the faults this restore restores: the restore of an
+      // alarm zone (R130) is not the end of a trouble, a camera's return not the end of a dead panel.
+      if (!openTicket) return undefined;
+      const faults = openTicket.faults.filter((f) => clearsFault(ev, f));
+      if (faults.length === 0) return undefined;
+      return {
+        action: 'clear',
+        rule: rule.name,
+        incident: openTicket.id,
+        faults,
+        close: faults.length === openTicket.faults.length,
+      };
     }
     case 'site_state': {
       const mode = ev.detail?.['mode'];

@@ -11,7 +11,11 @@ export const DEFAULT_CONFIRM_WINDOW_SECONDS = 1800;
  * - anything alarming at a site with an open alarm joins it (raising it when it is more urgent);
  * - panic/duress/fire/medical open a P1 at once; one intrusion zone opens an unconfirmed P2;
  * - tamper opens a P3 (a technical security event, not yet a break-in);
- * - trouble opens (or joins) a P4 maintenance ticket that its restore closes.
+ * - trouble opens (or joins) a P4 maintenance ticket that its restore closes;
+ * - a plate on the watchlist joins the site's open alarm or opens a confirmed P2 (a plate off the
+ *   watchlist is stored only).
+ * - a site's schedule (issue 17): an unexpected opening or a site late to close opens an unconfirmed
+ *   P3 (the centre calls the site first).
  */
 export const DEFAULT_RULES: readonly RuleConfig[] = [
   { name: 'arm-disarm', match: ['arm', 'disarm'], action: 'site_state' },
@@ -32,5 +36,9 @@ export const DEFAULT_RULES: readonly RuleConfig[] = [
   { name: 'intrusion-unconfirmed', match: ['intrusion'], action: 'open_unconfirmed', priority: 2 },
   { name: 'tamper-p3', match: ['tamper'], action: 'open', priority: 3 },
   { name: 'trouble-ticket', match: ['trouble', 'video_loss'], action: 'maintenance', priority: 4 },
+  { name: 'plate-watchlist', match: ['plate'], detail: { watchlist: true }, action: 'join' },
+  { name: 'plate-watchlist', match: ['plate'], detail: { watchlist: true }, action: 'open', priority: 2 },
   { name: 'restore-closes-ticket', match: ['restore', 'video_restore'], action: 'close_maintenance' },
+  { name: 'unexpected-opening', match: ['unexpected_opening'], action: 'open_unconfirmed', priority: 3 },
+  { name: 'late-to-close', match: ['late_to_close'], action: 'open_unconfirmed', priority: 3 },
 ];

@@ -67,27 +67,22 @@ export class EscalationMaintainer {
   }
 
   private async run(): Promise<number> {
-    const { repo, core, bus, tree, config, log } = this.deps;
+    const { repo, core, tree, config, log } = this.deps;
     const now = this.now();
     let taken = 0;
     const priorities = ([1, 2, 3, 4] as const).filter((p) => stepsFor(config, p).length > 0);
     for (const pending of await repo.unacknowledged(priorities)) {
       for (const due of dueSteps(tree, config, pending, now)) {
         const at = new Date(now).toISOString();
-        if (!(await repo.recordEscalation(pending.id, due.step, due.kind, due.jurisdiction, at))) continue;
+        const esc: Escalation = { step: due.step, kind: due.kind, jurisdiction: due.jurisdiction, at };
+        // The step and its announcement commit together (one decision, one transaction).
+        if (!(await core.escalate(pending.id, esc))) continue;
         taken++;
         this.escalated.inc({ priority: String(pending.priority as Priority), kind: due.kind });
-        const esc: Escalation = { step: due.step, kind: due.kind, jurisdiction: due.jurisdiction, at };
         log.warn(
           { incident: pending.id, step: due.step, kind: due.kind, jurisdiction: due.jurisdiction },
           'core: incident not acknowledged; escalating',
         );
-        const inc = await core.publish(pending.id, {
-          kind: 'escalation',
-          step: due.step,
-          jurisdiction: due.jurisdiction,
-        });
-        bus.emit('incident:escalated', inc, esc);
       }
     }
     return taken;

@@ -1,17 +1,19 @@
-import { randomBytes } from 'node:crypto';
 import type { Bus, IncidentChange } from '../bus.js';
 import type { RuleConfig } from '../config/sections/rules.js';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { Store } from '../store/repositories.js';
-import { Batcher } from './batcher.js';
+import type { NewOutboxRow, Outbox } from '../outbox/outbox.js';
+import { DecisionStore, type IncidentSummary, type Tx } from '../store/decision-store.js';
+import type { Store } from '../store/sqlite.js';
+import { Batcher, ItemFailed } from './batcher.js';
+import type { CoreHooks, DivertedAs, GuardContext } from './core-hooks.js';
 import type { CoreRepository, SiteState } from './core-repository.js';
-import { correlate, type Decision } from './correlator.js';
+import { Decider, newIncidentId, updateRow } from './decider.js';
 import { DEFAULT_RULES } from './default-rules.js';
 import type { Directory } from './directory.js';
 import type { NormalizedEvent } from './events.js';
-import type { Incident, IncidentState } from './incident-types.js';
+import type { Escalation, Incident, IncidentState } from './incident-types.js';
 import { canTransition } from './state-machine.js';
 
 export interface IngestOutcome {
@@ -20,10 +22,13 @@ export interface IngestOutcome {
   duplicate: boolean;
   incident?: string;
   state?: IncidentState;
+  /** Issue 17: the event was stored but diverted from the usual decision (test mode, storm, runaway). */
+  diverted?: DivertedAs;
 }
 
 export interface EventCoreDeps {
   store: Store;
+  outbox: Outbox;
   bus: Bus;
   dir: Directory;
   log: Logger;
@@ -33,62 +38,108 @@ export interface EventCoreDeps {
   rules?: readonly RuleConfig[] | undefined;
 }
 
-export function newIncidentId(at: Date): string {
-  const day = at.toISOString().slice(0, 10).replaceAll('-', '');
-  return `INC-${day}-${randomBytes(4).toString('hex').toUpperCase()}`;
-}
+export { newIncidentId };
 
 /**
- * The event core: commits events (in groups), correlates each new one into an incident by the
- * configured rules, and publishes what changed on the bus. Sinks (socket.io, panel acks, audit,
- * webhooks, streams) subscribe to the bus.
+ * The event core (issue 13): for each event ONE transaction holds the event row, the decision the
+ * rules take on it (incident opened, joined, raised, confirmed, a fault cleared) and the outbox rows
+ * that announce it. Only after it commits is the sender acknowledged; the sinks (sockets, panel acks,
+ * audit, webhooks, clips, PTZ, verification) read the outbox at their own pace. Operator actions and
+ * escalations are decisions too: each change and its outbox rows commit together.
  */
 export class EventCore {
   readonly rules: readonly RuleConfig[];
   readonly repo: CoreRepository;
+  readonly decisions: DecisionStore;
   private readonly batcher: Batcher<NormalizedEvent, IngestOutcome>;
   private readonly now: () => Date;
   private readonly committed;
+  private readonly commitTime;
   private readonly duplicates;
   private readonly opened;
-  private readonly decisions;
+  private readonly decider: Decider;
+  private hooks: CoreHooks = {};
 
   constructor(private readonly deps: EventCoreDeps) {
     this.now = deps.now ?? (() => new Date());
     this.rules = deps.rules ?? DEFAULT_RULES;
     this.repo = deps.store.core;
-    this.batcher = new Batcher((events) => this.commitAndCorrelate(events));
+    this.decisions = new DecisionStore(deps.store.k, deps.store.dialect);
+    // A runaway device takes at most 8 places in a batch, and 2 while other devices' events wait: a
+    // panic from another panel waits for at most the batch in flight and its own, each holding few
+    // of the flood's events (bench/README.md, runaway flood: with 32 places other sites' panics
+    // waited 3–8× longer during a flood).
+    this.batcher = new Batcher((events) => this.commitBatch(events), 512, {
+      keyOf: (e) => `${e.source}:${e.device}`,
+      perKey: 8,
+      whenOthersWait: 2,
+    });
     const m = deps.metrics;
     this.committed = m.counter('sharpeyes_events_committed_total', 'Events committed to the store', [
       'source',
       'type',
     ]);
+    // What a sender waits for its acknowledgement: queueing behind other batches, the decision, the
+    // commit's fsync (the service's own share of every PUBACK and DC-09 ACK).
+    this.commitTime = m.histogram(
+      'sharpeyes_event_commit_seconds',
+      'From an event handed to the core to its decision being durable',
+      ['source'],
+    );
     this.duplicates = m.counter('sharpeyes_events_duplicate_total', 'Redelivered events ignored', ['source']);
     this.opened = m.counter('sharpeyes_incidents_opened_total', 'Incidents opened', ['priority', 'rule']);
-    this.decisions = m.counter('sharpeyes_correlation_decisions_total', 'Correlation decisions', [
-      'rule',
-      'action',
-    ]);
+    this.decider = new Decider({
+      rules: this.rules,
+      decisions: this.decisions,
+      dir: deps.dir,
+      log: deps.log,
+      metrics: m,
+      hooks: () => this.hooks,
+    });
+    m.gauge('sharpeyes_ingest_queue_depth', 'Events waiting for their commit', [], () => this.batcher.depth);
   }
 
-  /** Resolves once the event is durable and correlated: only then may the sender be acknowledged. */
+  /** Resolves once the event and its decision are durable: only then may the sender be acknowledged. */
   ingest(event: NormalizedEvent): Promise<IngestOutcome> {
-    return this.batcher.submit(event);
+    const end = this.commitTime.startTimer({ source: event.source });
+    const done = this.batcher.submit(event);
+    done.then(
+      () => end(),
+      () => undefined,
+    );
+    return done;
   }
 
-  /** Correlates events that were committed before a crash but never correlated. */
+  /**
+   * Events a version before issue 13 committed without a decision (the decision now shares the
+   * event's transaction, so new ones cannot exist). Each gets its decision now, as of when it arrived.
+   */
   async recover(): Promise<number> {
     let total = 0;
     for (;;) {
-      const pending = await this.deps.store.events.uncorrelated(500);
+      const pending = await this.deps.store.events.uncorrelated(200);
       if (pending.length === 0) return total;
-      for (const ev of pending) await this.correlateOne(ev);
-      await this.deps.store.events.markCorrelated(
-        pending.map((e) => e.key),
-        this.now().toISOString(),
-      );
+      for (const ev of pending) {
+        await this.deps.store.k.transaction().execute(async (tx) => {
+          await tx
+            .updateTable('events')
+            .set({ correlated_at: ev.receivedAt })
+            .where('key', '=', ev.key)
+            .execute();
+          const rows: NewOutboxRow[] = [];
+          const out = await this.decider.decide(tx, ev, rows);
+          rows.push(this.storedRow(ev, out));
+          await this.deps.outbox.append(tx, rows);
+        });
+      }
+      this.deps.outbox.wake();
       total += pending.length;
     }
+  }
+
+  /** Issue 17: the workflow's part in each decision (test mode, runaway, storm, plans, ownership). */
+  setHooks(hooks: CoreHooks): void {
+    this.hooks = hooks;
   }
 
   async drain(): Promise<void> {
@@ -104,8 +155,14 @@ export class EventCore {
   }
 
   /** Moves an incident to `to`; 404 when it does not exist, 409 when the move is not legal from its state. */
-  async transition(id: string, to: IncidentState, by: string, note?: string): Promise<Incident> {
-    return this.move(id, to, by, note);
+  async transition(
+    id: string,
+    to: IncidentState,
+    by: string,
+    note?: string,
+    opts: { override?: { reason: string } } = {},
+  ): Promise<Incident> {
+    return this.move(id, to, by, note, undefined, opts.override);
   }
 
   /**
@@ -114,14 +171,24 @@ export class EventCore {
    */
   async dispatch(id: string, by: string, opts: { unit?: string; note?: string } = {}): Promise<Incident> {
     const at = this.now().toISOString();
-    const inc = await this.mustGet(id);
+    const inc = await this.mustGetSummary(id);
     if (opts.unit && (inc.state === 'dispatched' || inc.state === 'on_scene')) {
-      await this.repo.addUnit(id, opts.unit, by, at);
-      if (opts.note) await this.repo.addNote(id, { by, at, text: opts.note });
-      return this.publish(id, { kind: 'annotation', what: `unit ${opts.unit} dispatched`, by });
+      const unit = opts.unit;
+      const change = { kind: 'annotation', what: `unit ${unit} dispatched`, by } as const;
+      const guard = { by, action: 'dispatch' } as const;
+      await this.write(
+        inc,
+        [change],
+        async (tx) => {
+          await this.decisions.addUnit(tx, id, unit, by, at);
+          if (opts.note) await this.decisions.addNote(tx, id, { by, at, text: opts.note });
+        },
+        guard,
+      );
+      return (await this.get(id))!;
     }
-    return this.move(id, 'dispatched', by, opts.note, async () => {
-      if (opts.unit) await this.repo.addUnit(id, opts.unit, by, at);
+    return this.move(id, 'dispatched', by, opts.note, async (tx) => {
+      if (opts.unit) await this.decisions.addUnit(tx, id, opts.unit, by, at);
     });
   }
 
@@ -129,33 +196,154 @@ export class EventCore {
   async onScene(id: string, by: string, opts: { unit?: string; note?: string } = {}): Promise<Incident> {
     const at = this.now().toISOString();
     const inc = await this.mustGet(id);
+    const summary = await this.mustGetSummary(id);
     if (opts.unit && !(inc.units ?? []).some((u) => u.unit === opts.unit)) {
       throw new HttpError(409, 'unit_not_dispatched', `unit ${opts.unit} was not dispatched to ${id}`);
     }
     if (inc.state === 'on_scene' && opts.unit) {
-      await this.repo.markArrived(id, opts.unit, at);
-      return this.publish(id, { kind: 'annotation', what: `unit ${opts.unit} on scene`, by });
+      const unit = opts.unit;
+      const change = { kind: 'annotation', what: `unit ${unit} on scene`, by } as const;
+      await this.write(summary, [change], (tx) => this.decisions.markArrived(tx, id, unit, at), {
+        by,
+        action: 'on_scene',
+      });
+      return (await this.get(id))!;
     }
-    return this.move(id, 'on_scene', by, opts.note, async () => {
-      await this.repo.markArrived(id, opts.unit, at);
+    return this.move(id, 'on_scene', by, opts.note, async (tx) => {
+      await this.decisions.markArrived(tx, id, opts.unit, at);
     });
   }
 
   async addNote(id: string, by: string, text: string): Promise<Incident> {
-    await this.mustGet(id);
-    await this.repo.addNote(id, { by, at: this.now().toISOString(), text });
-    return this.publish(id, { kind: 'annotation', what: 'note', by });
+    const inc = await this.mustGetSummary(id);
+    const at = this.now().toISOString();
+    await this.write(
+      inc,
+      [{ kind: 'annotation', what: 'note', by }],
+      (tx) => this.decisions.addNote(tx, id, { by, at, text }),
+      { by, action: 'note' },
+    );
+    return (await this.get(id))!;
   }
 
-  /** Re-reads the incident and publishes it with the change (used by the escalation maintainer too). */
-  async publish(id: string, change: IncidentChange): Promise<Incident> {
-    const inc = await this.mustGet(id);
-    this.deps.bus.emit('incident:update', inc, change);
-    return inc;
+  /**
+   * A workflow change (issue 17: a plan step, a call, an owner, a confirmation): `fn` writes its rows
+   * in the transaction and returns the changes announced with them. The guard (ownership) runs first
+   * unless `guard: false` (taking an incident over is how an operator gets past it).
+   */
+  async apply(
+    id: string,
+    by: string,
+    fn: (tx: Tx, inc: IncidentSummary) => Promise<IncidentChange[]>,
+    opts: { guard?: boolean } = {},
+  ): Promise<Incident> {
+    const inc = await this.mustGetSummary(id);
+    await this.deps.store.k.transaction().execute(async (tx) => {
+      const guarded = opts.guard !== false ? await this.guard(tx, inc, { by, action: 'workflow' }) : [];
+      const changes = [...guarded, ...(await fn(tx, inc))];
+      await this.deps.outbox.append(
+        tx,
+        changes.map((c) => this.updateRow(inc, c)),
+      );
+    });
+    this.deps.outbox.wake();
+    return (await this.get(id))!;
+  }
+
+  /**
+   * Decides events a hook held (storm mode) now that they are let go: each in a transaction of its
+   * own, dated now (an incident opened at its arrival would be overdue and escalate at once).
+   */
+  async release(events: readonly NormalizedEvent[]): Promise<IngestOutcome[]> {
+    const out: IngestOutcome[] = [];
+    const at = this.now().toISOString();
+    for (const ev of events) {
+      await this.deps.store.k.transaction().execute(async (tx) => {
+        const rows: NewOutboxRow[] = [];
+        out.push(await this.decider.decide(tx, { ...ev, receivedAt: at }, rows));
+        await this.deps.outbox.append(tx, rows);
+      });
+    }
+    this.deps.outbox.wake();
+    return out;
+  }
+
+  /**
+   * Announces a change whose data another part committed (a clip cut, a verification result): one
+   * outbox row, in a transaction of its own. Returns the incident as it is now.
+   */
+  async announce(id: string, change: IncidentChange): Promise<Incident> {
+    const inc = await this.mustGetSummary(id);
+    await this.write(inc, [change], async () => {});
+    return (await this.get(id))!;
+  }
+
+  /** @deprecated Use `announce`: kept for callers that re-publish after their own commit. */
+  publish(id: string, change: IncidentChange): Promise<Incident> {
+    return this.announce(id, change);
+  }
+
+  /**
+   * Records an escalation step once (the primary key (incident, step) makes it once across restarts
+   * and nodes) and announces it, in one transaction. False when it was taken before.
+   */
+  async escalate(id: string, esc: Escalation): Promise<boolean> {
+    const inc = await this.decisions.incidentSummary(this.deps.store.k, id);
+    if (!inc) return false;
+    let taken = false;
+    await this.deps.store.k.transaction().execute(async (tx) => {
+      taken = await this.decisions.recordEscalation(tx, id, esc);
+      if (!taken) return;
+      await this.deps.outbox.append(tx, [
+        this.updateRow(inc, { kind: 'escalation', step: esc.step, jurisdiction: esc.jurisdiction }),
+        {
+          topic: 'incident:escalated',
+          incidentId: id,
+          site: inc.site,
+          jurisdiction: inc.jurisdiction,
+          payload: { escalation: esc },
+        },
+      ]);
+    });
+    if (taken) this.deps.outbox.wake();
+    return taken;
+  }
+
+  private async write(
+    inc: IncidentSummary,
+    changes: IncidentChange[],
+    fn: (tx: Tx) => Promise<unknown>,
+    guard?: GuardContext,
+  ): Promise<void> {
+    await this.deps.store.k.transaction().execute(async (tx) => {
+      const guarded = guard ? await this.guard(tx, inc, guard) : [];
+      await fn(tx);
+      await this.deps.outbox.append(
+        tx,
+        [...guarded, ...changes].map((c) => this.updateRow(inc, c)),
+      );
+    });
+    this.deps.outbox.wake();
+  }
+
+  /** The workflow's guard (ownership, open plan steps); the system itself is never refused. */
+  private async guard(tx: Tx, inc: IncidentSummary, ctx: GuardContext): Promise<IncidentChange[]> {
+    if (ctx.by === 'system' || !this.hooks.guard) return [];
+    return (await this.hooks.guard(tx, inc, ctx)) ?? [];
+  }
+
+  private updateRow(inc: { id: string; site: string; jurisdiction: string }, change: IncidentChange) {
+    return updateRow(inc, change);
   }
 
   private async mustGet(id: string): Promise<Incident> {
     const inc = await this.deps.store.incidents.get(id);
+    if (!inc) throw new HttpError(404, 'not_found', `incident ${id} does not exist`);
+    return inc;
+  }
+
+  private async mustGetSummary(id: string): Promise<IncidentSummary> {
+    const inc = await this.decisions.incidentSummary(this.deps.store.k, id);
     if (!inc) throw new HttpError(404, 'not_found', `incident ${id} does not exist`);
     return inc;
   }
@@ -165,10 +353,10 @@ export class EventCore {
     to: IncidentState,
     by: string,
     note: string | undefined,
-    after?: () => Promise<void>,
+    also?: (tx: Tx) => Promise<unknown>,
+    override?: { reason: string },
   ): Promise<Incident> {
-    const { store, bus } = this.deps;
-    const inc = await this.mustGet(id);
+    const inc = await this.mustGetSummary(id);
     if (!canTransition(inc.state, to)) {
       throw new HttpError(
         409,
@@ -180,140 +368,109 @@ export class EventCore {
         },
       );
     }
-    const ok = await store.incidents.transition(id, inc.state, to, by, this.now().toISOString(), note);
-    if (!ok) throw new HttpError(409, 'conflict', `incident ${id} changed meanwhile; reload and retry`);
-    await after?.();
-    const updated = (await store.incidents.get(id))!;
-    bus.emit('incident:update', updated, { kind: 'transition', from: inc.state, to, by });
-    return updated;
+    const at = this.now().toISOString();
+    let moved = false;
+    await this.deps.store.k.transaction().execute(async (tx) => {
+      const guarded = await this.guard(tx, inc, {
+        by,
+        action: 'transition',
+        to,
+        ...(override ? { override } : {}),
+      });
+      moved = await this.decisions.transition(tx, id, inc.state, to, by, at, note);
+      if (!moved) return;
+      await also?.(tx);
+      await this.deps.outbox.append(tx, [
+        ...guarded.map((c) => this.updateRow(inc, c)),
+        this.updateRow(inc, { kind: 'transition', from: inc.state, to, by, ...(note ? { note } : {}) }),
+      ]);
+    });
+    if (!moved) throw new HttpError(409, 'conflict', `incident ${id} changed meanwhile; reload and retry`);
+    this.deps.outbox.wake();
+    return (await this.get(id))!;
   }
 
-  private async commitAndCorrelate(events: NormalizedEvent[]): Promise<IngestOutcome[]> {
-    const { store } = this.deps;
-    const fresh = await store.events.insertMany(events);
-    const outcomes: IngestOutcome[] = [];
-    const correlated: string[] = [];
-    for (const [i, ev] of events.entries()) {
-      if (!fresh[i]) {
-        this.duplicates.inc({ source: ev.source });
-        const incident = await store.events.incidentOf(ev.key);
-        const inc = incident ? await store.incidents.get(incident) : undefined;
-        outcomes.push({
-          key: ev.key,
-          duplicate: true,
-          ...(inc ? { incident: inc.id, state: inc.state } : {}),
-        });
-        continue;
+  /**
+   * One transaction for the batch (one fsync for a burst). If it fails, each event is tried alone, so
+   * one event that cannot be stored does not hold up the others; its sender gets no acknowledgement
+   * and redelivers.
+   */
+  private async commitBatch(events: NormalizedEvent[]): Promise<(IngestOutcome | ItemFailed)[]> {
+    try {
+      return await this.commit(events);
+    } catch (err) {
+      if (events.length === 1) return [new ItemFailed(err)];
+      this.deps.log.warn(
+        { err, events: events.length },
+        'core: batch commit failed; committing its events one by one',
+      );
+      const out: (IngestOutcome | ItemFailed)[] = [];
+      for (const ev of events) {
+        try {
+          out.push(...(await this.commit([ev])));
+        } catch (e) {
+          out.push(new ItemFailed(e));
+        }
       }
-      this.committed.inc({ source: ev.source, type: ev.type });
-      this.deps.bus.emit('event:stored', ev);
-      const inc = await this.correlateOne(ev);
-      // An event linked to an incident was marked correlated in the incident's own transaction;
-      // the rest (site state, nothing to do) share one commit for the batch, none when empty.
-      if (!inc) correlated.push(ev.key);
-      outcomes.push({
-        key: ev.key,
-        duplicate: false,
-        ...(inc ? { incident: inc.id, state: inc.state } : {}),
-      });
+      return out;
     }
-    if (correlated.length > 0) await store.events.markCorrelated(correlated, this.now().toISOString());
+  }
+
+  private async commit(events: NormalizedEvent[]): Promise<IngestOutcome[]> {
+    const outcomes: IngestOutcome[] = [];
+    const counted: NormalizedEvent[] = [];
+    let dups: NormalizedEvent[] = [];
+    let opened: { priority: number; rule: string }[] = [];
+    await this.deps.store.k.transaction().execute(async (tx) => {
+      // A retried transaction starts from scratch.
+      outcomes.length = 0;
+      counted.length = 0;
+      dups = [];
+      opened = [];
+      const rows: NewOutboxRow[] = [];
+      await this.decisions.lockSites(
+        tx,
+        events.map((e) => e.site),
+      );
+      for (const ev of events) {
+        if (!(await this.decisions.insertEvent(tx, ev))) {
+          dups.push(ev);
+          const inc = await this.decisions.incidentOfEvent(tx, ev.key);
+          const out: IngestOutcome = {
+            key: ev.key,
+            duplicate: true,
+            ...(inc ? { incident: inc.id, state: inc.state } : {}),
+          };
+          outcomes.push(out);
+          rows.push(this.storedRow(ev, out, true));
+          continue;
+        }
+        counted.push(ev);
+        const out = await this.decider.decide(tx, ev, rows, (o) => opened.push(o));
+        outcomes.push(out);
+        rows.push(this.storedRow(ev, out));
+      }
+      await this.deps.outbox.append(tx, rows);
+    });
+    this.deps.outbox.wake();
+    for (const ev of counted) this.committed.inc({ source: ev.source, type: ev.type });
+    for (const ev of dups) this.duplicates.inc({ source: ev.source });
+    for (const o of opened) this.opened.inc({ priority: String(o.priority), rule: o.rule });
     return outcomes;
   }
 
-  private async correlateOne(ev: NormalizedEvent): Promise<Incident | undefined> {
-    const { store, bus, dir, log } = this.deps;
-    const [openAlarm, openMaintenance] = await Promise.all([
-      store.incidents.findOpen(ev.site, 'alarm'),
-      store.incidents.findOpen(ev.site, 'maintenance'),
-    ]);
-    const decision: Decision = correlate(this.rules, ev, {
-      openAlarm,
-      openMaintenance,
-      camerasForZone: (panel, zone) => dir.camerasForZone(panel, zone),
-    });
-    this.decisions.inc({ rule: decision.rule, action: decision.action });
-    const at = this.now();
-    const iso = at.toISOString();
-    switch (decision.action) {
-      case 'open': {
-        const site = dir.site(ev.site);
-        if (!site) {
-          log.warn(
-            { site: ev.site, event: ev.key },
-            'core: event names an unknown site; stored, no incident',
-          );
-          return undefined;
-        }
-        const inc = await store.incidents.create({
-          id: newIncidentId(at),
-          site: ev.site,
-          jurisdiction: site.jurisdiction,
-          priority: decision.priority,
-          rule: decision.rule,
-          kind: decision.kind,
-          confirmed: decision.confirmed,
-          openedAt: iso,
-          firstEvent: ev.key,
-          by: 'system',
-        });
-        this.opened.inc({ priority: String(inc.priority), rule: inc.rule });
-        bus.emit('incident:new', inc);
-        return inc;
-      }
-      case 'join': {
-        await store.incidents.attachEvent(decision.incident, ev.key, iso);
-        const before = openAlarm?.id === decision.incident ? openAlarm : openMaintenance;
-        if (decision.raise && before) {
-          await store.incidents.setPriority(
-            before.id,
-            decision.raise.priority,
-            decision.raise.confirmed,
-            iso,
-          );
-          return this.publish(decision.incident, {
-            kind: 'priority',
-            from: before.priority,
-            to: decision.raise.priority,
-          });
-        }
-        return this.publish(decision.incident, { kind: 'event', eventKey: ev.key });
-      }
-      case 'confirm': {
-        const before = openAlarm!;
-        await store.incidents.attachEvent(before.id, ev.key, iso);
-        await this.repo.confirm(before.id, decision.priority, decision.rule, iso);
-        return this.publish(before.id, {
-          kind: 'priority',
-          from: before.priority,
-          to: Math.min(before.priority, decision.priority),
-        });
-      }
-      case 'close': {
-        await store.incidents.attachEvent(decision.incident, ev.key, iso);
-        const before = (await store.incidents.get(decision.incident))!;
-        // A restore ends a ticket from any open state: the system closes what the system opened.
-        await store.incidents.transition(before.id, before.state, 'resolved', 'system', iso, decision.rule);
-        const inc = (await store.incidents.get(decision.incident))!;
-        bus.emit('incident:update', inc, {
-          kind: 'transition',
-          from: before.state,
-          to: 'resolved',
-          by: 'system',
-        });
-        return inc;
-      }
-      case 'site_state':
-        await this.repo.setSiteState({
-          site: ev.site,
-          armed: decision.armed,
-          mode: decision.mode,
-          changedAt: ev.receivedAt,
-          eventKey: ev.key,
-        });
-        return undefined;
-      case 'none':
-        return undefined;
-    }
+  /** `event:stored` (or redelivered): what the panel-ack sink and other event consumers read. */
+  private storedRow(ev: NormalizedEvent, out: IngestOutcome, redelivered = false): NewOutboxRow {
+    return {
+      topic: 'event:stored',
+      incidentId: out.incident,
+      site: ev.site,
+      payload: {
+        event: ev,
+        ...(out.incident ? { incident: out.incident, state: out.state } : {}),
+        ...(out.diverted ? { diverted: out.diverted } : {}),
+        ...(redelivered ? { redelivered: true } : {}),
+      },
+    };
   }
 }

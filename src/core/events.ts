@@ -30,7 +30,14 @@ export const CAMERA_EVENT_TYPES = [
 ] as const;
 export type CameraEventType = (typeof CAMERA_EVENT_TYPES)[number];
 
-export type EventType = PanelEventType | CameraEventType;
+/**
+ * Event types the service raises from a site's schedule (issue 17): a disarm outside opening hours,
+ * a site still not armed after closing time and its grace.
+ */
+export const SCHEDULE_EVENT_TYPES = ['unexpected_opening', 'late_to_close'] as const;
+export type ScheduleEventType = (typeof SCHEDULE_EVENT_TYPES)[number];
+
+export type EventType = PanelEventType | CameraEventType | ScheduleEventType;
 
 export type EventSource = 'panel' | 'camera' | 'sia' | 'model' | 'system';
 

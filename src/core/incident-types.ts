@@ -74,7 +74,12 @@ export interface Incident {
   confirmed: boolean;
   openedAt: string;
   updatedAt: string;
+  /**
+   * Its events, oldest first. Lists and pushes carry the latest ones only (`eventCount` says how many
+   * there are): a runaway panel's incident must not make every push grow with it.
+   */
   events: IncidentEventRef[];
+  eventCount?: number;
   transitions: Transition[];
   escalations: Escalation[];
   clips: Clip[];

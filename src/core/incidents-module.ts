@@ -1,13 +1,15 @@
 import { auditRoutes } from '../api/audit-routes.js';
-import { reportRoutes } from '../api/reports-routes.js';
 import { siteRoutes } from '../api/sites-routes.js';
 import { auditConfigChange } from '../audit/incident-audit.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { OutboxDispatcher } from '../outbox/outbox-dispatcher.js';
+import { webhookSink } from '../outbox/webhook-sink.js';
 import { jurisdictionRoom } from '../realtime/ops-namespace.js';
 import type { Module, Service } from '../service.js';
 import { webhookRoutes } from '../webhooks/webhook-routes.js';
 import { WebhookSender } from '../webhooks/webhook-sender.js';
 import { EscalationMaintainer } from './escalation-maintainer.js';
-import { incidentExtender } from './incident-extend.js';
+import { incidentViewer } from './incident-extend.js';
 import { UnitRegistry } from './units.js';
 
 /**
@@ -28,24 +30,43 @@ export function incidentsModule(): Module {
 
       svc.parts.set('units', new UnitRegistry(svc.config.units, dir.tree, core.repo));
 
-      if (auditConfigChange(audit, svc.config, svc.configFile))
+      if (await auditConfigChange(audit, svc.config, svc.configFile))
         svc.log.info('core: configuration changed since the last start (audited)');
 
-      const extend = incidentExtender(svc.parts);
+      // The escalation push and the webhooks show the incident as REST does, with the asynchronous
+      // annotations too (issue 17: plan, owner, confirmation...); pushes leave in the order they came.
+      const extend = incidentViewer(svc.parts);
+      let escalations: Promise<void> = Promise.resolve();
       undo.push(
         svc.bus.on('incident:escalated', (inc, esc) => {
-          ops.to(jurisdictionRoom(esc.jurisdiction)).emit('incident:escalated', extend(inc), esc);
+          escalations = escalations.then(async () => {
+            let out = inc;
+            try {
+              out = await extend(inc);
+            } catch (err) {
+              // The desks must still hear of it; only its annotations are missing.
+              svc.log.error({ err, incident: inc.id }, 'core: escalation push sent without annotations');
+            }
+            ops.local.to(jurisdictionRoom(esc.jurisdiction)).emit('incident:escalated', out, esc);
+          });
         }),
       );
 
       const webhooks = new WebhookSender(svc.config.webhooks, {
-        db: svc.need('store').db,
+        k: svc.need('store').k,
         bus: svc.bus,
         log: svc.log,
         metrics: svc.metrics,
         extend,
+        // Issue 16: one node of a city delivers (the holder of the webhook sink's lease).
+        mayRun: () => svc.part<Cluster>('cluster').holds('outbox:webhooks'),
       });
-      webhooks.start();
+      await webhooks.start();
+      if (svc.config.webhooks.length > 0) {
+        await svc
+          .part<OutboxDispatcher>('outbox.dispatcher')
+          .add(webhookSink({ views: svc.need('store').incidents, queue: webhooks }));
+      }
       svc.parts.set('webhooks', webhooks);
       undo.push(() => webhooks.stop());
 
@@ -58,13 +79,16 @@ export function incidentsModule(): Module {
         log: svc.log,
         metrics: svc.metrics,
       });
-      escalation.start();
+      // Issue 16: checked by one node of a city at a time (its steps are idempotent anyway).
+      svc.part<Cluster>('cluster').run('timer:escalation', {
+        start: () => escalation.start(),
+        stop: () => escalation.stop(),
+      });
       svc.parts.set('escalation', escalation);
       undo.push(() => escalation.stop());
 
       const app = svc.need('app');
       app.use(siteRoutes(svc));
-      app.use(reportRoutes(svc));
       app.use(auditRoutes(svc));
       app.use(webhookRoutes(svc, webhooks));
     },

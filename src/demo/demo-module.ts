@@ -65,6 +65,7 @@ export function demoModule(): Module {
       cameras = await startDemoCameras(svc.config.cameras, svc.log);
       const port = svc.part<number>('mqttPort');
       for (const p of svc.need('dir').allPanels()) {
+        if (p.secret === undefined) continue; // a DC-09-only panel has no MQTT login
         const sim = new PanelSimulator({
           url: `mqtt://127.0.0.1:${port}`,
           id: p.id,

@@ -157,7 +157,7 @@ export function liveRoutes(svc: Service, hub: UpstreamHub, snapshots: LiveSnapsh
       const now = Date.now();
       if ((audited.get(key) ?? 0) < now - 5 * 60_000) {
         audited.set(key, now);
-        audit.append({
+        await audit.append({
           actor: user.username,
           action: 'footage.live',
           target: `camera:${camera}`,

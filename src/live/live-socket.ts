@@ -3,11 +3,17 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { LiveSession } from '../../streams/live-session.js';
 import type { StreamName, UpstreamHub } from '../../streams/upstream-hub.js';
+import { headerToken } from '../api/authenticate.js';
+import type { RefusalAudit } from '../api/refusal-audit.js';
+import type { AuthSession } from '../auth/auth-service.js';
+import { looksLikeMediaToken } from '../auth/media-urls.js';
 import type { Service } from '../service.js';
 import type { User } from '../store/repositories.js';
 import { SharedFrames, writeFramed } from './ws-frames.js';
 
 const PATH = /^\/live\/([A-Za-z0-9_.:-]{1,64})\/?$/;
+/** WebSocket close code (application range) when the viewer's session ends: the player stops retrying. */
+export const SESSION_ENDED_CLOSE = 4401;
 
 /** Refuses an upgrade with a plain HTTP answer (the browser sees the WebSocket fail). */
 function refuse(socket: Duplex, status: number, code: string, message: string): void {
@@ -25,9 +31,10 @@ export interface LiveSocketOptions {
 }
 
 /**
- * `WebSocket /live/{cameraId}?token=…&stream=sub|main`: authenticated by session token, limited to
- * the user's scope (unknown and out-of-scope cameras both answer 404, so scope leaks nothing),
- * audited on every open. Other upgrades (socket.io's `/socket.io/`) are left alone.
+ * `WebSocket /live/{cameraId}?token=…&stream=sub|main`: authenticated by a signed media URL (or a
+ * Bearer header), limited to the user's scope (unknown and out-of-scope cameras both answer 404, so
+ * scope leaks nothing; an out-of-scope try is audited as access.denied), audited on every open, and
+ * closed with code 4401 when its session ends. Other upgrades (socket.io's `/socket.io/`) are left alone.
  */
 export function attachLiveSocket(
   svc: Service,
@@ -39,6 +46,56 @@ export function attachLiveSocket(
   const access = svc.need('access');
   const audit = svc.need('audit');
   const { metrics, log } = svc;
+  const refusals = svc.parts.get('refusals') as RefusalAudit | undefined;
+
+  /**
+   * Issue 15: a browser opens `/live/{camera}` with a signed media URL (`?token=m1.…`, from
+   * POST /api/media/sign, bound to this path, stream and meta, valid 60 s); a tool that can set
+   * headers may send `Authorization: Bearer <session token>` on the upgrade instead. A session token
+   * in the query string is refused (`token_in_url`): it would land in logs, history and Referers.
+   */
+  const authenticateUpgrade = async (
+    req: IncomingMessage,
+    url: URL,
+  ): Promise<{ session: AuthSession } | { refused: true; code: string; message: string }> => {
+    const bearer = headerToken(req);
+    if (bearer !== undefined) {
+      const session = await auth.resolveSession(bearer);
+      return session
+        ? { session }
+        : {
+            refused: true,
+            code: 'unauthenticated',
+            message: 'the session has ended or the token is wrong: log in again',
+          };
+    }
+    const token = url.searchParams.get('token');
+    if (token === null)
+      return {
+        refused: true,
+        code: 'unauthenticated',
+        message: 'a signed media URL (token query parameter) is required',
+      };
+    if (!looksLikeMediaToken(token))
+      return {
+        refused: true,
+        code: 'token_in_url',
+        message:
+          'a session token is not accepted in a URL: open /live with a signed URL from POST /api/media/sign',
+      };
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const v = auth.mediaUrls.verify(q === -1 ? raw : raw.slice(0, q), url.searchParams, token);
+    if (!v.ok) return { refused: true, code: v.code, message: v.message };
+    const session = await auth.sessionByRef(v.ref);
+    return session
+      ? { session }
+      : {
+          refused: true,
+          code: 'session_ended',
+          message: 'the session this URL was signed for has ended: log in again',
+        };
+  };
   const rejected = metrics.counter('sharpeyes_live_rejected_total', 'Live video opens refused', ['reason']);
   const opens = metrics.counter('sharpeyes_live_opens_total', 'Live video sessions opened', ['stream']);
   const viewers = metrics.gauge('sharpeyes_live_viewers', 'Open live video sessions');
@@ -106,27 +163,44 @@ export function attachLiveSocket(
         `stream must be sub or main, not ${streamParam.slice(0, 20)}`,
       );
     }
-    auth
-      .resolve(url.searchParams.get('token') ?? undefined)
-      .then((user) => {
-        if (!user) {
-          rejected.inc({ reason: 'unauthenticated' });
-          return refuse(socket, 401, 'unauthenticated', 'a valid token query parameter is required');
+    authenticateUpgrade(req, url)
+      .then(async (r) => {
+        if ('refused' in r) {
+          rejected.inc({ reason: r.code });
+          refusals?.recordUpgrade({ path: url.pathname, address: req.socket.remoteAddress }, 401, r.code);
+          return refuse(socket, 401, r.code, r.message);
         }
+        const { session } = r;
+        const user = session.user;
         if (!access.canSeeCamera(user, camera)) {
           rejected.inc({ reason: 'not_found' });
+          if (svc.need('dir').camera(camera))
+            refusals?.recordUpgrade(
+              { path: url.pathname, address: req.socket.remoteAddress, user },
+              404,
+              'not_found',
+              `camera:${camera}`,
+            );
           return refuse(socket, 404, 'not_found', `camera ${camera} does not exist`);
         }
         // On disk before the first byte of footage is served.
-        audit.append({
+        await audit.append({
           actor: user.username,
           action: 'footage.live',
           target: `camera:${camera}`,
-          detail: { stream: streamParam, remote: req.socket.remoteAddress ?? null },
+          detail: { stream: streamParam, remote: req.socket.remoteAddress ?? null, via: session.via },
         });
-        wss.handleUpgrade(req, socket, head, (ws) =>
-          open(ws, user, camera, streamParam, url.searchParams.get('meta') === '1'),
-        );
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          open(ws, user, camera, streamParam, url.searchParams.get('meta') === '1');
+          // Issue 15: the viewer closes within seconds of a logout, expiry, disabled user or revoke.
+          const unwatch = auth.watch.add({
+            ref: session.ref,
+            userId: user.id,
+            expiresAtMs: Date.parse(session.expiresAt),
+            close: (reason) => ws.close(SESSION_ENDED_CLOSE, `session ended: ${reason}`),
+          });
+          ws.once('close', unwatch);
+        });
       })
       .catch((err: unknown) => {
         log.error({ err, camera }, 'live: upgrade failed');

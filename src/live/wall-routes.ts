@@ -4,6 +4,7 @@ import { parse, requireUser, route, userOf } from '../api/middleware.js';
 import { HttpError } from '../errors.js';
 import type { Service } from '../service.js';
 import type { User } from '../store/repositories.js';
+import { WallStore } from './wall-store.js';
 
 export const WALL_SIZES = [1, 4, 9, 16] as const;
 
@@ -32,19 +33,14 @@ export function wallRoutes(svc: Service): Router {
   const r = Router();
   const auth = requireUser(svc.need('auth'));
   const access = svc.need('access');
-  const db = svc.need('store').db;
+  const store = new WallStore(svc.need('store').k);
   const bad = svc.metrics.counter('sharpeyes_live_bad_requests_total', 'Live REST requests refused', [
     'code',
   ]);
-  const select = db.prepare('SELECT layout FROM wall_layouts WHERE user_id = ?');
-  const upsert = db.prepare(
-    'INSERT INTO wall_layouts (user_id, layout, updated_at) VALUES (?, ?, ?) ' +
-      'ON CONFLICT(user_id) DO UPDATE SET layout = excluded.layout, updated_at = excluded.updated_at',
-  );
 
-  const load = (user: User): WallLayout => {
-    const row = select.get(user.id) as { layout: string } | undefined;
-    const res = row ? wallSchema.safeParse(JSON.parse(row.layout)) : undefined;
+  const load = async (user: User): Promise<WallLayout> => {
+    const stored = await store.layout(user.id);
+    const res = stored ? wallSchema.safeParse(JSON.parse(stored)) : undefined;
     const wall = res?.success ? res.data : DEFAULT_WALL;
     // A camera taken out of the user's scope since it was saved leaves an empty tile.
     return { ...wall, tiles: wall.tiles.map((c) => (c && access.canSeeCamera(user, c) ? c : null)) };
@@ -53,15 +49,15 @@ export function wallRoutes(svc: Service): Router {
   r.get(
     '/api/wall',
     auth,
-    route((req, res) => {
-      res.json(load(userOf(req)));
+    route(async (req, res) => {
+      res.json(await load(userOf(req)));
     }),
   );
 
   r.put(
     '/api/wall',
     auth,
-    route((req, res) => {
+    route(async (req, res) => {
       const user = userOf(req);
       let wall: WallLayout;
       try {
@@ -77,8 +73,8 @@ export function wallRoutes(svc: Service): Router {
           cameras: unknown,
         });
       }
-      upsert.run(user.id, JSON.stringify(wall), new Date().toISOString());
-      res.json(load(user));
+      await store.save(user.id, JSON.stringify(wall), new Date().toISOString());
+      res.json(await load(user));
     }),
   );
   return r;

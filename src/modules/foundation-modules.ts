@@ -1,31 +1,44 @@
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import express from 'express';
 import { Server as IoServer } from 'socket.io';
 import { authRoutes } from '../api/auth-routes.js';
 import { healthRoutes } from '../api/health-routes.js';
+import { createHttpServer } from '../api/http-server.js';
 import { incidentRoutes } from '../api/incidents-routes.js';
+import { mediaRoutes } from '../api/media-routes.js';
 import { errorHandler } from '../api/middleware.js';
+import { RefusalAudit } from '../api/refusal-audit.js';
+import { cspFor, securityHeaders } from '../api/security-headers.js';
+import { userRoutes } from '../api/user-routes.js';
 import { AuditLog } from '../audit/audit-log.js';
-import { attachIncidentAudit } from '../audit/incident-audit.js';
 import { Access } from '../auth/access.js';
 import { AuthService } from '../auth/auth-service.js';
+import type { Cluster } from '../cluster/cluster.js';
 import { Directory } from '../core/directory.js';
 import { EventCore } from '../core/event-core.js';
-import { incidentExtender } from '../core/incident-extend.js';
+import { incidentViewer } from '../core/incident-extend.js';
+import { HttpError } from '../errors.js';
+import { redactUrl } from '../log.js';
+import { auditSink } from '../outbox/audit-sink.js';
+import { busRelaySink } from '../outbox/bus-relay.js';
+import { Outbox } from '../outbox/outbox.js';
+import { OutboxDispatcher } from '../outbox/outbox-dispatcher.js';
 import { attachOpsNamespace } from '../realtime/ops-namespace.js';
+import { attachRedisAdapter, crossNodeWake } from '../realtime/redis-adapter.js';
 import type { Module } from '../service.js';
-import { SqliteStore } from '../store/sqlite.js';
+import { openStore, sqliteFile } from '../store/open.js';
 
 export const WEB_ROOT = join(import.meta.dirname, '..', '..', 'web');
 
 export const storeModule: Module = {
   name: 'store',
   async start(svc) {
-    const file = join(svc.config.storage.dataDir, 'sharpeyes.db');
-    svc.store = new SqliteStore(file);
-    svc.audit = new AuditLog(svc.store.db);
-    svc.log.info({ file }, 'store: open');
+    const { storage } = svc.config;
+    svc.store = await openStore(storage);
+    if (storage.database.kind === 'postgres')
+      svc.log.info({ url: redactUrl(storage.database.url) }, 'store: PostgreSQL open');
+    else svc.log.info({ file: sqliteFile(storage.dataDir) }, 'store: open');
+    svc.audit = new AuditLog(svc.store.k, svc.store.dialect);
   },
   async stop(svc) {
     await svc.store?.close();
@@ -38,23 +51,59 @@ export const coreModule: Module = {
     const dir = new Directory(svc.config);
     svc.dir = dir;
     svc.access = new Access(dir);
-    svc.auth = new AuthService(svc.need('store'), svc.config.auth);
+    svc.auth = new AuthService(svc.need('store'), svc.config.auth, Date.now, svc.log);
+    const store = svc.need('store');
+    const outbox = new Outbox(store.k, undefined, store.dialect);
+    const dispatcher = new OutboxDispatcher({
+      outbox,
+      log: svc.log,
+      metrics: svc.metrics,
+      ...(svc.parts.has('cluster') ? { cluster: svc.part<Cluster>('cluster') } : {}),
+    });
+    svc.outbox = outbox;
+    svc.parts.set('outbox.dispatcher', dispatcher);
     svc.core = new EventCore({
-      store: svc.need('store'),
+      store,
+      outbox,
       bus: svc.bus,
       dir,
       log: svc.log,
       metrics: svc.metrics,
       rules: svc.config.rules, // issue 4: undefined → built-in defaults
     });
-    // Issue 4: every incident change is audited, the recovered ones included.
-    svc.parts.set('incident.audit.detach', attachIncidentAudit(svc.bus, svc.need('audit')));
+    // Issue 13: the sinks read the outbox from their own cursors; the dispatcher starts once every
+    // module has added its sink (outboxModule), so what a crash left undelivered reaches all of them.
+    const cluster = svc.parts.has('cluster') ? svc.part<Cluster>('cluster') : undefined;
+    await dispatcher.add(
+      busRelaySink({
+        bus: svc.bus,
+        views: store.incidents,
+        log: svc.log,
+        ...(cluster && store.dialect === 'postgres' ? { nodeId: cluster.nodeId } : {}),
+      }),
+    );
+    await dispatcher.add(auditSink(svc.need('audit')));
     const recovered = await svc.core.recover();
-    if (recovered > 0) svc.log.warn({ recovered }, 'core: correlated events committed before a crash');
+    if (recovered > 0)
+      svc.log.warn({ recovered }, 'core: decided events an older version had left undecided');
   },
   async stop(svc) {
     // In-flight events are committed before the store closes.
     await svc.core?.drain();
+  },
+};
+
+/**
+ * Starts the outbox dispatcher once every module has added its sink; stops it first (the modules
+ * its sinks call are still running then).
+ */
+export const outboxModule: Module = {
+  name: 'outbox',
+  async start(svc) {
+    svc.part<OutboxDispatcher>('outbox.dispatcher').start();
+  },
+  async stop(svc) {
+    await svc.part<OutboxDispatcher>('outbox.dispatcher').stop();
   },
 };
 
@@ -65,16 +114,40 @@ export const httpModule: Module = {
     const app = express();
     app.disable('x-powered-by');
     app.set('trust proxy', 'loopback');
+    // Issue 15: CSP and the usual headers on everything, before any route or static file.
+    app.use(
+      securityHeaders({
+        tls: svc.config.http.tls !== undefined,
+        csp: svc.config.http.contentSecurityPolicy ?? cspFor(svc.config.map.tiles),
+      }),
+    );
     app.use(express.json({ limit: '256kb' }));
-    const http = createServer(app);
+    const { server: http, scheme } = createHttpServer(svc.config.http, app);
+    svc.parts.set('httpScheme', scheme);
+    // Issue 15: 401s, 403s and out-of-scope 404s (REST, /ops, /live) are audited, bounded, as access.denied.
+    svc.parts.set(
+      'refusals',
+      new RefusalAudit({
+        audit: svc.need('audit'),
+        access: svc.need('access'),
+        dir: svc.need('dir'),
+        incidentPlace: (id) => svc.need('core').repo.placeOf(id),
+        log: svc.log,
+        metrics: svc.metrics,
+      }),
+    );
     const io = new IoServer(http, { serveClient: true, cors: { origin: false } });
     svc.app = app;
     svc.http = http;
     svc.io = io;
     svc.ops = io.of('/ops');
+    if (svc.config.realtime.redis)
+      svc.parts.set('realtime.redis', await attachRedisAdapter(io, svc.config.realtime.redis, svc.log));
     app.use(healthRoutes(svc));
     app.use(authRoutes(svc));
     app.use(incidentRoutes(svc));
+    app.use(mediaRoutes(svc)); // issue 15: signed media URLs
+    app.use(userRoutes(svc)); // issue 15: admin users page
   },
 };
 
@@ -86,11 +159,26 @@ export const realtimeModule: Module = {
       bus: svc.bus,
       dir: svc.need('dir'),
       log: svc.log,
-      extend: incidentExtender(svc.parts),
+      extend: incidentViewer(svc.parts),
+      refusals: svc.part<RefusalAudit>('refusals'),
     });
     svc.parts.set('realtime.detach', detach);
+    if (svc.config.realtime.redis) {
+      const dispatcher = svc.part<OutboxDispatcher>('outbox.dispatcher');
+      const outbox = svc.need('outbox');
+      svc.parts.set(
+        'realtime.wake',
+        crossNodeWake(
+          svc.need('ops'),
+          (fn) => outbox.onWake(fn),
+          () => dispatcher.poke(),
+          svc.log,
+        ),
+      );
+    }
   },
   async stop(svc) {
+    if (svc.parts.has('realtime.wake')) svc.part<() => void>('realtime.wake')();
     if (svc.parts.has('realtime.detach')) svc.part<() => void>('realtime.detach')();
   },
 };
@@ -105,12 +193,17 @@ export const listenModule: Module = {
       'code',
     ]);
     app.use(express.static(WEB_ROOT, { index: 'index.html', maxAge: 0 }));
-    app.use('/api', (req, res) => {
-      res
-        .status(404)
-        .json({ error: { code: 'not_found', message: `no route ${req.method} /api${req.path}` } });
+    // Through the error handler, so an unknown route is counted (and audited when refused) like any other.
+    app.use('/api', (req, _res, next) => {
+      next(new HttpError(404, 'not_found', `no route ${req.method} /api${req.path}`));
     });
-    app.use(errorHandler(svc.log, (status, code) => apiErrors.inc({ status: String(status), code })));
+    const refusals = svc.part<RefusalAudit>('refusals');
+    app.use(
+      errorHandler(svc.log, (status, code, req) => {
+        apiErrors.inc({ status: String(status), code });
+        refusals.record(req, status, code);
+      }),
+    );
     const http = svc.need('http');
     const { host, port } = svc.config.http;
     await new Promise<void>((resolve, reject) => {
@@ -120,7 +213,9 @@ export const listenModule: Module = {
     const addr = http.address();
     const actualPort = typeof addr === 'object' && addr ? addr.port : port;
     svc.parts.set('httpPort', actualPort);
-    svc.url = svc.config.http.publicUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
+    const scheme = svc.parts.get('httpScheme') === 'https' ? 'https' : 'http';
+    svc.url =
+      svc.config.http.publicUrl ?? `${scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
     svc.log.info({ url: svc.url }, 'http: listening');
   },
   async stop(svc) {
@@ -129,5 +224,6 @@ export const listenModule: Module = {
       svc.io.close(() => resolve());
     });
     svc.http?.closeAllConnections();
+    if (svc.parts.has('realtime.redis')) await svc.part<() => Promise<void>>('realtime.redis')();
   },
 };

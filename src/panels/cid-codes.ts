@@ -44,12 +44,15 @@ export const CID_CODES: Readonly<Record<string, CidMeaning>> = {
   '321': { type: 'trouble', description: 'bell/siren trouble', reason: 'siren' },
   '350': { type: 'trouble', description: 'communication trouble', reason: 'communication' },
   '351': { type: 'trouble', description: 'telco 1 fault', reason: 'telco' },
+  '373': { type: 'trouble', description: 'fire trouble', reason: 'fire_trouble' },
   '380': { type: 'trouble', description: 'sensor trouble', reason: 'sensor' },
   '384': { type: 'trouble', description: 'RF low battery', reason: 'rf_low_battery' },
   '400': { type: 'disarm', description: 'open/close' },
   '401': { type: 'disarm', description: 'open/close by user' },
   '403': { type: 'disarm', description: 'automatic open/close' },
+  '406': { type: 'disarm', description: 'cancel by user' },
   '407': { type: 'disarm', description: 'remote arm/disarm' },
+  '409': { type: 'disarm', description: 'keyswitch open/close' },
   '441': { type: 'disarm', description: 'armed stay (home)' },
   '601': { type: 'test', description: 'manual trigger test' },
   '602': { type: 'test', description: 'periodic test report' },
@@ -88,4 +91,95 @@ export function mapCid(cid: string): CidMapping | undefined {
     return { type: 'restore', detail };
   }
   return { type: meaning.type, detail };
+}
+
+/**
+ * SIA DC-03 event codes (DC-09 `SIA-DCS` messages) as the qualified Contact ID code of the same
+ * meaning (after the ADM-CID ↔ SIA table pysiaalarm ships), so both formats share one table of
+ * meanings. For SIA, `xA` is an alarm, `xH` its restore and `xR` a restoral; `xT` a trouble and `xJ`
+ * its restore; `OP`/`CL` opening (disarm) and closing (arm). A code missing here is stored as unknown,
+ * never dropped.
+ */
+export const SIA_CODES: Readonly<Record<string, string>> = {
+  // panic
+  PA: 'E120',
+  PH: 'R120',
+  PR: 'R120',
+  // hold-up: a silent panic
+  HA: 'E122',
+  HH: 'R122',
+  HR: 'R122',
+  // burglary
+  BA: 'E130',
+  BH: 'R130',
+  BR: 'R130',
+  // fire; heat
+  FA: 'E110',
+  FH: 'R110',
+  FR: 'R110',
+  KA: 'E114',
+  KH: 'R114',
+  KR: 'R114',
+  // medical; personal emergency
+  MA: 'E100',
+  MH: 'R100',
+  MR: 'R100',
+  QA: 'E101',
+  QH: 'R101',
+  QR: 'R101',
+  // tamper; expansion device tamper
+  TA: 'E137',
+  TR: 'R137',
+  ES: 'E145',
+  EJ: 'R145',
+  // AC (mains), system battery, battery missing, service required, power up
+  AT: 'E301',
+  AR: 'R301',
+  YT: 'E302',
+  YR: 'R302',
+  YM: 'E311',
+  YX: 'E300',
+  YZ: 'R300',
+  RR: 'E305',
+  // bell fault, communications fail, phone line
+  YA: 'E321',
+  YH: 'R321',
+  YC: 'E350',
+  YK: 'R350',
+  LT: 'E351',
+  LR: 'R351',
+  // burglary and untyped zone trouble, fire trouble, transmitter battery
+  BT: 'E380',
+  BJ: 'R380',
+  UT: 'E380',
+  UJ: 'R380',
+  FT: 'E373',
+  FJ: 'R373',
+  XT: 'E384',
+  XR: 'R384',
+  // openings (disarm) and closings (arm): by user, area, automatic, remote, keyswitch; perimeter (stay) armed
+  OP: 'E401',
+  CL: 'R401',
+  OG: 'E401',
+  CG: 'R401',
+  OA: 'E403',
+  CA: 'R403',
+  OQ: 'E407',
+  CQ: 'R407',
+  OS: 'E409',
+  CS: 'R409',
+  NL: 'R441',
+  // alarm cancelled by a user
+  BC: 'E406',
+  OC: 'E406',
+  // automatic and manual test
+  RP: 'E602',
+  RX: 'E601',
+};
+
+/** Maps a SIA event code through its Contact ID equivalent; `undefined` for a code the table lacks. */
+export function mapSia(code: string): (CidMapping & { cid: string }) | undefined {
+  const cid = SIA_CODES[code];
+  const mapped = cid ? mapCid(cid) : undefined;
+  return cid && mapped ? { ...mapped, cid } : undefined;
 }

@@ -9,8 +9,8 @@ import type { PanelCommand, PanelStore } from './panel-store.js';
 
 export interface PanelCommandsDeps {
   store: PanelStore;
-  /** Publishes on the panel's command topic at QoS 1. */
-  publish(panelId: string, message: PanelCommandMessage): Promise<void>;
+  /** Publishes on the panel's command topic at QoS 1, expiring (where the broker can) after `ttlSeconds`. */
+  publish(panelId: string, message: PanelCommandMessage, ttlSeconds: number): Promise<void>;
   log: Logger;
   /** A command without a reply after this long is `timeout`. */
   timeoutMs?: number;
@@ -33,8 +33,8 @@ export class PanelCommands {
   }
 
   /** Re-arms the timeouts of commands sent before a restart: their replies may still come. */
-  start(): void {
-    for (const c of this.deps.store.pendingCommands()) {
+  async start(): Promise<void> {
+    for (const c of await this.deps.store.pendingCommands()) {
       this.arm(c.requestId, Date.parse(c.requestedAt) + this.timeoutMs - this.now());
     }
   }
@@ -45,43 +45,50 @@ export class PanelCommands {
   }
 
   async send(panelId: string, command: PanelCommandName, by: string): Promise<PanelCommand> {
+    const t = this.now();
     const cmd: PanelCommand = {
       requestId: randomUUID(),
       panelId,
       command,
       state: 'pending',
       requestedBy: by,
-      requestedAt: new Date(this.now()).toISOString(),
+      requestedAt: new Date(t).toISOString(),
+      // A command carries its expiry: a panel that reconnects after the timeout must not obey it.
+      expiresAt: new Date(t + this.timeoutMs).toISOString(),
     };
     // Stored before it is sent, so a reply can never arrive for a command we do not know.
-    this.deps.store.insertCommand(cmd);
+    await this.deps.store.insertCommand(cmd);
     try {
-      await this.deps.publish(panelId, { command, requestId: cmd.requestId });
+      await this.deps.publish(
+        panelId,
+        { command, requestId: cmd.requestId, expiresAt: cmd.expiresAt! },
+        Math.ceil(this.timeoutMs / 1000),
+      );
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
-      this.deps.store.settleCommand(cmd.requestId, 'failed', new Date(this.now()).toISOString(), msg);
-      return this.deps.store.getCommand(cmd.requestId) ?? cmd;
+      await this.deps.store.settleCommand(cmd.requestId, 'failed', new Date(this.now()).toISOString(), msg);
+      return (await this.deps.store.getCommand(cmd.requestId)) ?? cmd;
     }
     this.arm(cmd.requestId, this.timeoutMs);
     return cmd;
   }
 
   /** A message on the panel's reply topic. */
-  reply(panelId: string, payload: unknown): void {
+  async reply(panelId: string, payload: unknown): Promise<void> {
     const parsed = commandReplySchema.safeParse(payload);
     if (!parsed.success) {
       this.deps.onReject?.(panelId, 'bad_payload', `reply: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
       return;
     }
     const { requestId, ok, error } = parsed.data;
-    const cmd = this.deps.store.getCommand(requestId);
+    const cmd = await this.deps.store.getCommand(requestId);
     if (!cmd || cmd.panelId !== panelId) {
       // A panel may only answer its own commands.
       this.deps.onReject?.(panelId, 'bad_payload', `reply names unknown request ${requestId}`);
       return;
     }
     const at = new Date(this.now()).toISOString();
-    if (this.deps.store.settleCommand(requestId, ok ? 'ok' : 'failed', at, ok ? undefined : error)) {
+    if (await this.deps.store.settleCommand(requestId, ok ? 'ok' : 'failed', at, ok ? undefined : error)) {
       clearTimeout(this.timers.get(requestId));
       this.timers.delete(requestId);
     } else {
@@ -89,12 +96,24 @@ export class PanelCommands {
     }
   }
 
-  get(requestId: string): PanelCommand | undefined {
+  get(requestId: string): Promise<PanelCommand | undefined> {
     return this.deps.store.getCommand(requestId);
   }
 
-  list(panelId: string, limit?: number): PanelCommand[] {
+  list(panelId: string, limit?: number): Promise<PanelCommand[]> {
     return this.deps.store.listCommands(panelId, limit);
+  }
+
+  /**
+   * Settles every pending command past its expiry as `timeout`, whichever node sent it: the sweep
+   * the cluster's lease holder runs, so a command whose node died still ends. The UPDATE only moves
+   * `pending` rows, so a reply or another sweep racing it settles each command once.
+   */
+  async expireDue(): Promise<number> {
+    const at = new Date(this.now()).toISOString();
+    const n = await this.deps.store.expireCommands(at, 'no reply from the panel');
+    if (n > 0) this.deps.log.warn({ commands: n }, 'panels: commands timed out');
+    return n;
   }
 
   private arm(requestId: string, delayMs: number): void {
@@ -102,8 +121,17 @@ export class PanelCommands {
       () => {
         this.timers.delete(requestId);
         const at = new Date(this.now()).toISOString();
-        if (this.deps.store.settleCommand(requestId, 'timeout', at, 'no reply from the panel'))
-          this.deps.log.warn({ requestId }, 'panels: command timed out');
+        this.deps.store
+          .settleCommand(requestId, 'timeout', at, 'no reply from the panel')
+          .then((settled) => {
+            if (settled) this.deps.log.warn({ requestId }, 'panels: command timed out');
+          })
+          .catch((err: unknown) =>
+            this.deps.log.error(
+              { err, requestId },
+              'panels: could not settle a timed-out command; the sweep will',
+            ),
+          );
       },
       Math.max(0, delayMs),
     );

@@ -22,19 +22,30 @@ export function toNormalized(
     receivedAt: receivedAt.toISOString(),
   };
   if (ev.zone !== undefined) out.zone = ev.zone;
+  // Kept although malformed, or with the device clock far off: recorded on the event, shown to the
+  // operator; the core dates it by `receivedAt`.
+  const flags: Record<string, unknown> = {
+    ...(ev.problems ? { malformed: ev.problems } : {}),
+    ...(ev.clockSkewSeconds !== undefined ? { clockSkewSeconds: ev.clockSkewSeconds } : {}),
+  };
+  if (Object.keys(flags).length > 0) out.detail = flags;
   if (ev.cid !== undefined) {
     out.cid = ev.cid;
     const mapped = mapCid(ev.cid);
     if (mapped && ALARMS.has(ev.type) && !ALARMS.has(mapped.type)) {
       // Never let a code downgrade an alarm (no alarm may be missed): keep the alarm, note the code.
-      out.detail = { ...mapped.detail, cidType: mapped.type };
+      out.detail = { ...flags, ...mapped.detail, cidType: mapped.type };
     } else if (mapped) {
       // The Contact ID code is the panel firmware's own word; the JSON type is often a gateway's
       // coarser mapping. Keep what the panel said when they differ, for the investigator.
       out.type = mapped.type;
-      out.detail = { ...mapped.detail, ...(mapped.type !== ev.type ? { wireType: ev.type } : {}) };
+      out.detail = {
+        ...flags,
+        ...mapped.detail,
+        ...(mapped.type !== ev.type ? { wireType: ev.type } : {}),
+      };
     } else {
-      out.detail = { cidUnknown: true };
+      out.detail = { ...flags, cidUnknown: true };
     }
   }
   return out;

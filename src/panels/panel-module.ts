@@ -1,10 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { PanelAck } from '../../drivers/mqtt-panel/protocol.js';
-import type { Incident } from '../core/incident-types.js';
+import type { Cluster } from '../cluster/cluster.js';
 import { SharpeyesError } from '../errors.js';
+import type { OutboxDispatcher } from '../outbox/outbox-dispatcher.js';
 import type { Module, Service } from '../service.js';
+import { AckLedger, panelAckSink } from './panel-ack-sink.js';
 import { PanelCommands } from './panel-commands.js';
-import { ackState, toNormalized, wireId } from './panel-mapping.js';
+import { ackState, toNormalized } from './panel-mapping.js';
 import { panelRoutes } from './panel-routes.js';
 import { PanelStore } from './panel-store.js';
 import { type PanelTransport, startTransport } from './panel-transport.js';
@@ -22,17 +24,28 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Logs a rejection at most once a minute per panel, so a broken panel cannot flood the log. */
+/**
+ * Logs a rejection at most once a minute per panel, so a broken panel cannot flood the log. Bounded:
+ * an attacker sending a new username each time cannot grow it past `max` keys (the oldest go first).
+ */
 export class RejectLogLimiter {
   private readonly last = new Map<string, number>();
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly max = 4096,
+  ) {}
   shouldLog(panelId: string | undefined): boolean {
     const key = panelId ?? '(unknown)';
     const t = this.now();
     const prev = this.last.get(key);
     if (prev !== undefined && t - prev < 60_000) return false;
-    this.last.set(key, t);
+    this.last.delete(key);
+    this.last.set(key, t); // re-inserted: Map order is oldest first
+    while (this.last.size > this.max) this.last.delete(this.last.keys().next().value as string);
     return true;
+  }
+  get size(): number {
+    return this.last.size;
   }
 }
 
@@ -40,11 +53,10 @@ export function panelModule(): Module {
   let transport: PanelTransport | undefined;
   let supervision: SupervisionMaintainer | undefined;
   let commands: PanelCommands | undefined;
-  const unsubscribe: (() => void)[] = [];
   return {
     name: 'panels',
     async start(svc: Service) {
-      const { config, log, metrics, bus } = svc;
+      const { config, log, metrics } = svc;
       const dir = svc.need('dir');
       const core = svc.need('core');
       const store = svc.need('store');
@@ -58,26 +70,55 @@ export function panelModule(): Module {
         ['type'],
       );
       const limiter = new RejectLogLimiter();
+      const ledger = new AckLedger();
+      const kept = metrics.counter(
+        'sharpeyes_panel_kept_total',
+        'Panel events kept although malformed (they name an alarm) or with the device clock far off',
+        ['why'],
+      );
       const onReject = (panelId: string | undefined, reason: string, detail: string) => {
         rejected.inc({ reason });
         if (limiter.shouldLog(panelId)) log.warn({ panelId, reason, detail }, 'panels: message refused');
       };
-      const panelStore = new PanelStore(store.db);
+      const panelStore = new PanelStore(store.k);
       const sup = new SupervisionMaintainer({
         panels: dir.allPanels(),
         store: panelStore,
         ingest: (ev) => core.ingest(ev),
         log,
         onRaised: (type) => supervised.inc({ type }),
+        // Issue 16: one node of a city sweeps for silent panels (on SQLite there is one node).
+        ...(svc.config.storage.database.kind === 'postgres'
+          ? { sweeps: () => svc.part<Cluster>('cluster').holds('timer:supervision') }
+          : {}),
       });
+      if (svc.config.storage.database.kind === 'postgres')
+        svc
+          .part<Cluster>('cluster')
+          .run('timer:supervision', { start: () => undefined, stop: () => undefined });
       supervision = sup;
       // Before the transport: retained statuses and queued messages arrive as soon as it is up.
-      sup.start();
+      await sup.start();
 
-      const publishAck = async (panelId: string, ack: PanelAck) => {
-        if (!transport) throw new SharpeyesError('panels', 'transport is not started');
-        await transport.publish(transport.topics.ack(panelId), ack, 1);
-        acksSent.inc({ state: ack.state });
+      // One ack at a time per panel: concurrent QoS 1 deliveries to one client through the on-disk
+      // session store lose messages (seen under load: 14 of 1,980 never arrived); in order, none do.
+      const ackChains = new Map<string, Promise<void>>();
+      const publishAck = (panelId: string, ack: PanelAck): Promise<void> => {
+        const prev = ackChains.get(panelId) ?? Promise.resolve();
+        const next = prev
+          .catch(() => undefined)
+          .then(async () => {
+            if (!transport) throw new SharpeyesError('panels', 'transport is not started');
+            await transport.publish(transport.topics.ack(panelId), ack, 1);
+            acksSent.inc({ state: ack.state });
+          });
+        ackChains.set(panelId, next);
+        const forget = () => {
+          if (ackChains.get(panelId) === next) ackChains.delete(panelId);
+        };
+        // Its caller handles the failure (the ledger, the outbox sink): this only tidies up.
+        next.then(forget, forget);
+        return next;
       };
 
       transport = await startTransport(
@@ -85,12 +126,29 @@ export function panelModule(): Module {
         {
           authenticate: (panelId, secret) => {
             const panel = dir.panel(panelId);
-            return panel !== undefined && sameSecret(panel.secret, secret);
+            // A panel configured for DC-09 only has no secret and cannot log in over MQTT.
+            return panel?.secret !== undefined && sameSecret(panel.secret, secret);
           },
           onEvent: async (panelId, wire) => {
             const panel = dir.panel(panelId);
             if (!panel) throw new SharpeyesError('panels', `panel ${panelId} is not configured`);
             sup.seen(panelId);
+            if (wire.problems) {
+              kept.inc({ why: 'malformed' });
+              if (limiter.shouldLog(`${panelId}:kept`))
+                log.warn(
+                  { panelId, type: wire.type, problems: wire.problems },
+                  'panels: malformed alarm kept',
+                );
+            }
+            if (wire.clockSkewSeconds !== undefined) {
+              kept.inc({ why: 'clock_skew' });
+              if (limiter.shouldLog(`${panelId}:skew`))
+                log.warn(
+                  { panelId, clockSkewSeconds: wire.clockSkewSeconds },
+                  'panels: panel clock is off; its events are dated by the receive time',
+                );
+            }
             const event = toNormalized(panelId, panel.site, wire, new Date());
             const outcome = await core.ingest(event);
             if (!outcome.duplicate && (event.type === 'arm' || event.type === 'disarm')) {
@@ -99,15 +157,14 @@ export function panelModule(): Module {
                 event.type === 'disarm' ? 'disarmed' : event.detail?.['mode'] === 'home' ? 'home' : 'away',
               );
             }
+            // The `received` ack goes out at once (it must not queue behind a busy minute's commits);
+            // the outbox's panel-ack sink sends it only if this did not (a crash, a failed publish).
             const ack: PanelAck = {
               id: wire.id,
               state: outcome.state ? ackState(outcome.state) : 'received',
             };
             if (outcome.incident) ack.incident = outcome.incident;
-            // The ack goes out after the commit; the PUBACK follows when this promise resolves.
-            void publishAck(panelId, ack).catch((err: unknown) =>
-              log.warn({ err, panelId }, 'panels: ack publish failed'),
-            );
+            ledger.track(event.key, publishAck(panelId, ack));
           },
           onStatus: (panelId, status) => {
             log.info({ panelId, status }, 'panels: status');
@@ -117,25 +174,43 @@ export function panelModule(): Module {
           onHeartbeat: (panelId, hb) => sup.heartbeat(panelId, hb),
           onReply: (panelId, payload) => {
             sup.seen(panelId);
-            commands?.reply(panelId, payload);
+            commands
+              ?.reply(panelId, payload)
+              .catch((err: unknown) =>
+                log.error({ err, panelId }, 'panels: could not record a command reply'),
+              );
           },
           onReject,
         },
-        { knownPanel: (id) => dir.panel(id) !== undefined, log },
+        { knownPanel: (id) => dir.panel(id) !== undefined, log, dataDir: config.storage.dataDir },
       );
       if (transport.port !== undefined) svc.parts.set('mqttPort', transport.port);
+      if (transport.tlsPort !== undefined) svc.parts.set('mqttTlsPort', transport.tlsPort);
 
       const cmds = new PanelCommands({
         store: panelStore,
-        publish: async (panelId, message) => {
+        publish: async (panelId, message, ttlSeconds) => {
           if (!transport) throw new SharpeyesError('panels', 'transport is not started');
-          await transport.publish(transport.topics.command(panelId), message, 1);
+          await transport.publish(transport.topics.command(panelId), message, 1, ttlSeconds);
         },
         log,
         onReject,
       });
-      cmds.start();
+      await cmds.start();
       commands = cmds;
+      // Issue 16: commands whose node died still time out, swept by one node of the city.
+      let expiry: NodeJS.Timeout | undefined;
+      svc.part<Cluster>('cluster').run('timer:command-expiry', {
+        start: () => {
+          expiry = setInterval(() => {
+            cmds
+              .expireDue()
+              .catch((err: unknown) => log.error({ err }, 'panels: command expiry sweep failed'));
+          }, 5_000);
+          expiry.unref();
+        },
+        stop: () => clearInterval(expiry),
+      });
 
       const gateway: PanelGateway = {
         publishAck,
@@ -152,27 +227,12 @@ export function panelModule(): Module {
       svc.parts.set('panels.commands', cmds);
       svc.need('app').use(panelRoutes(svc, { supervision: sup, commands: cmds }));
 
-      // As the incident moves, every panel whose event is on it hears the new state.
-      const onChange = async (inc: Incident) => {
-        const state = ackState(inc.state);
-        for (const ev of inc.events) {
-          const stored = await store.events.get(ev.key);
-          if (stored?.source !== 'panel') continue;
-          const id = wireId(ev.key, stored.device);
-          if (id) await gateway.publishAck(stored.device, { id, incident: inc.id, state });
-        }
-      };
-      unsubscribe.push(
-        bus.on('incident:update', (inc, change) => {
-          if (change.kind !== 'transition') return;
-          onChange(inc).catch((err: unknown) =>
-            log.warn({ err, incident: inc.id }, 'panels: state ack failed'),
-          );
-        }),
-      );
+      // Acks (received, then each state of the incident) come from the outbox (issue 13).
+      await svc
+        .part<OutboxDispatcher>('outbox.dispatcher')
+        .add(panelAckSink({ k: store.k, ledger, publishAck }));
     },
     async stop() {
-      for (const off of unsubscribe.splice(0)) off();
       commands?.stop();
       // The transport first: no new events arrive while supervision settles and saves its state.
       await transport?.stop();

@@ -69,17 +69,20 @@ export function panelRoutes(
 
   r.get(
     '/api/panels/:id',
-    route((req, res) => {
-      res.json(view(visiblePanel(userOf(req), String(req.params['id']))));
+    route(async (req, res) => {
+      const out = view(visiblePanel(userOf(req), String(req.params['id'])));
+      // Issue 17: the workflow adds `runaway` (read from the store).
+      const more = svc.parts.get('panel.extendAsync') as (<T>(p: T) => Promise<T>) | undefined;
+      res.json(more ? await more(out) : out);
     }),
   );
 
   r.get(
     '/api/panels/:id/commands',
-    route((req, res) => {
+    route(async (req, res) => {
       const p = visiblePanel(userOf(req), String(req.params['id']));
       const q = parse(commandsQuery, req.query, 'query');
-      res.json({ commands: deps.commands.list(p.id, q.limit) });
+      res.json({ commands: await deps.commands.list(p.id, q.limit) });
     }),
   );
 
@@ -99,7 +102,7 @@ export function panelRoutes(
         throw new HttpError(403, 'forbidden', `role ${user.role} cannot send ${command} to a panel`);
       }
       const cmd = await deps.commands.send(p.id, command, user.username);
-      audit.append({
+      await audit.append({
         actor: user.username,
         action: 'panel.command',
         target: `panel:${p.id}`,

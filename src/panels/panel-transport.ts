@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { PanelBrokerHooks } from '../../drivers/mqtt-panel/embedded-broker.js';
 import { EmbeddedPanelBroker } from '../../drivers/mqtt-panel/embedded-broker.js';
 import { ExternalPanelClient } from '../../drivers/mqtt-panel/external-client.js';
@@ -12,7 +14,10 @@ export interface PanelTransport {
   readonly topics: PanelTopics;
   /** The embedded broker's TCP port; undefined for an external broker. */
   readonly port: number | undefined;
-  publish(topic: string, payload: unknown, qos?: 0 | 1): Promise<void>;
+  /** The embedded broker's TLS port, when TLS is configured. */
+  readonly tlsPort?: number;
+  /** `ttlSeconds`: MQTT 5 message expiry on an external broker (the payload carries it for all). */
+  publish(topic: string, payload: unknown, qos?: 0 | 1, ttlSeconds?: number): Promise<void>;
   connected(): number;
   stop(): Promise<void>;
 }
@@ -20,7 +25,7 @@ export interface PanelTransport {
 export async function startTransport(
   mqttConfig: Config['mqtt'],
   hooks: PanelBrokerHooks,
-  deps: { knownPanel(id: string): boolean; log: Logger },
+  deps: { knownPanel(id: string): boolean; log: Logger; dataDir: string },
 ): Promise<PanelTransport> {
   if (mqttConfig.url) {
     const client = new ExternalPanelClient({
@@ -50,26 +55,46 @@ export async function startTransport(
       kind: 'external',
       topics: client.topics,
       port: undefined,
-      publish: (topic, payload, qos) => client.publish(topic, payload, qos),
+      publish: (topic, payload, qos, ttl) => client.publish(topic, payload, qos, ttl),
       connected: () => client.connected(),
       stop: () => client.stop(),
     };
   }
-  const embedded = mqttConfig.embedded ?? { port: 1883, host: '0.0.0.0' };
+  const embedded = mqttConfig.embedded ?? {
+    port: 1883,
+    host: '0.0.0.0',
+    plain: true,
+    maxFailedLoginsPerMinute: 10,
+  };
+  const tls = embedded.tls;
   const broker = new EmbeddedPanelBroker({
-    port: embedded.port,
+    port: embedded.plain ? embedded.port : null,
     host: embedded.host,
+    ...(tls
+      ? {
+          tls: {
+            port: tls.port,
+            cert: readFileSync(tls.cert),
+            key: readFileSync(tls.key),
+            ...(tls.ca ? { ca: readFileSync(tls.ca) } : {}),
+          },
+        }
+      : {}),
+    // Issue 13: panels' sessions on disk, so acks queued for a reconnecting panel survive a crash.
+    sessionsDir: join(deps.dataDir, 'mqtt-sessions'),
+    maxFailedLoginsPerMinute: embedded.maxFailedLoginsPerMinute,
     prefix: mqttConfig.topicPrefix,
     maxPayloadBytes: mqttConfig.maxPayloadBytes,
     maxClockSkewSeconds: mqttConfig.maxClockSkewSeconds,
-    hooks,
+    hooks: { ...hooks, knownPanel: deps.knownPanel },
   });
-  const { port } = await broker.start();
-  deps.log.info({ port }, 'panels: embedded MQTT broker listening');
+  const { port, tlsPort } = await broker.start();
+  deps.log.info({ port, tlsPort }, 'panels: embedded MQTT broker listening');
   return {
     kind: 'embedded',
     topics: broker.topics,
-    port,
+    port: embedded.plain ? port : tlsPort,
+    ...(tlsPort !== undefined ? { tlsPort } : {}),
     publish: (topic, payload, qos) => broker.publish(topic, payload, qos),
     connected: () => broker.connectedPanels(),
     stop: () => broker.stop(),

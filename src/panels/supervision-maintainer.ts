@@ -1,4 +1,5 @@
 import { eventKey, type NormalizedEvent } from '../core/events.js';
+import { retryUntilCommitted } from '../core/retry-ingest.js';
 import type { Logger } from '../log.js';
 import type { ArmedMode, PanelState, PanelStore } from './panel-store.js';
 
@@ -29,6 +30,18 @@ export interface SupervisionDeps {
   restartGraceMs?: number;
   /** After a supervision trouble or restore is committed (metrics). */
   onRaised?(type: 'trouble' | 'restore', panelId: string): void;
+  /** First retry delay of a failed commit (tests shorten it). */
+  retryInitialMs?: number;
+  /**
+   * Issue 16, several nodes: whether this node runs the silence sweep now (it holds the lease
+   * `timer:supervision`). Each node hears only the panels the broker's shared subscription gives it,
+   * so the sweeping node checks the stored last-seen time (every node saves its own) before it
+   * raises a loss, and every node learns stored losses so the next message it hears restores them.
+   * Absent: one node, it sweeps.
+   */
+  sweeps?: () => boolean;
+  /** How often a sweeping node that is not the lease holder looks again (default 1 s). */
+  standbyMs?: number;
 }
 
 /**
@@ -45,6 +58,8 @@ export class SupervisionMaintainer {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
+  /** Panels whose restore this node committed since the last flush: their stored loss is cleared. */
+  private readonly restored = new Set<string>();
   /**
    * While a trouble or restore is being committed, what the store must still say about the loss:
    * saving the new in-memory state first would lose the event in a crash before its commit.
@@ -60,8 +75,8 @@ export class SupervisionMaintainer {
     for (const p of deps.panels) this.config.set(p.id, p);
   }
 
-  start(): void {
-    const stored = new Map(this.deps.store.loadStates().map((s) => [s.panelId, s]));
+  async start(): Promise<void> {
+    const stored = new Map((await this.deps.store.loadStates()).map((s) => [s.panelId, s]));
     const t = this.now();
     this.startedAt = t;
     const fresh: PanelState[] = [];
@@ -77,8 +92,15 @@ export class SupervisionMaintainer {
       this.states.set(p.id, s);
       this.schedule(p.id);
     }
-    this.deps.store.saveStates(fresh);
-    this.flushTimer = setInterval(() => this.flush(), this.deps.flushMs ?? 1000);
+    await this.deps.store.saveStates(fresh);
+    this.flushTimer = setInterval(() => {
+      void this.flush().then(() => {
+        if (this.deps.sweeps && !this.stopped)
+          return this.learnLosses().catch((err: unknown) =>
+            this.deps.log.error({ err }, 'panels: reading stored losses failed'),
+          );
+      });
+    }, this.deps.flushMs ?? 1000);
     this.flushTimer.unref();
   }
 
@@ -88,7 +110,8 @@ export class SupervisionMaintainer {
     this.timers.clear();
     if (this.flushTimer) clearInterval(this.flushTimer);
     await Promise.all(this.chains.values());
-    this.flush();
+    await this.flushing;
+    await this.flush();
   }
 
   /** Any message from the panel: it is alive. */
@@ -106,6 +129,7 @@ export class SupervisionMaintainer {
       this.enqueue(panelId, async () => {
         await this.raise(panelId, 'restore', lostAt, 'communication_restored');
         this.committing.delete(panelId);
+        this.restored.add(panelId);
         this.dirty.add(panelId);
       });
     }
@@ -162,6 +186,65 @@ export class SupervisionMaintainer {
   private lost(panelId: string, why: 'silent' | 'will'): void {
     const s = this.states.get(panelId);
     if (!s || s.commLostSince !== undefined || this.stopped) return;
+    if (why === 'silent' && this.deps.sweeps) {
+      this.enqueue(panelId, () => this.lostInCluster(panelId));
+      return;
+    }
+    this.raiseLost(panelId, why);
+  }
+
+  /** The silence deadline in a cluster: only the sweeping node raises, on the newest stored time. */
+  private async lostInCluster(panelId: string): Promise<void> {
+    const s = this.states.get(panelId);
+    if (!s || s.commLostSince !== undefined || this.stopped) return;
+    if (!this.deps.sweeps?.()) {
+      const t = setTimeout(() => this.lost(panelId, 'silent'), this.deps.standbyMs ?? 1000);
+      t.unref();
+      this.timers.set(panelId, t);
+      return;
+    }
+    const [stored] = await this.deps.store.loadStates([panelId]);
+    if (stored?.commLostSince !== undefined) {
+      // Raised already (by the node that swept before): the next message restores it.
+      s.commLostSince = stored.commLostSince;
+      return;
+    }
+    if (stored?.lastSeen !== undefined && (s.lastSeen === undefined || stored.lastSeen > s.lastSeen)) {
+      // Another node heard it: not silent.
+      s.lastSeen = stored.lastSeen;
+      this.schedule(panelId);
+      return;
+    }
+    this.raiseLost(panelId, 'silent');
+  }
+
+  /** Stored losses into memory (cluster): whichever node hears the panel next raises its restore. */
+  private async learnLosses(): Promise<void> {
+    const stored = await this.deps.store.loadLost();
+    for (const st of stored) {
+      const s = this.states.get(st.panelId);
+      if (!s || s.commLostSince !== undefined || this.committing.has(st.panelId)) continue;
+      if (st.commLostSince === undefined) continue;
+      if (s.lastSeen !== undefined && s.lastSeen > st.commLostSince && s.lastSeen > (st.lastSeen ?? 0)) {
+        // Heard here after the loss began: restore now.
+        const lostAt = st.commLostSince;
+        this.committing.set(st.panelId, lostAt);
+        this.enqueue(st.panelId, async () => {
+          await this.raise(st.panelId, 'restore', lostAt, 'communication_restored');
+          this.committing.delete(st.panelId);
+          this.restored.add(st.panelId);
+          this.dirty.add(st.panelId);
+        });
+        continue;
+      }
+      s.commLostSince = st.commLostSince;
+      clearTimeout(this.timers.get(st.panelId));
+    }
+  }
+
+  private raiseLost(panelId: string, why: 'silent' | 'will'): void {
+    const s = this.states.get(panelId);
+    if (!s || s.commLostSince !== undefined || this.stopped) return;
     const since = s.lastSeen ?? s.supervisedSince ?? 0;
     s.commLostSince = since;
     s.online = false;
@@ -170,11 +253,11 @@ export class SupervisionMaintainer {
     this.committing.set(panelId, undefined);
     this.enqueue(panelId, async () => {
       // Store the last-seen time first: the trouble's key is derived from it.
-      this.deps.store.saveStates([{ ...s, commLostSince: undefined }]);
+      await this.deps.store.saveStates([{ ...s, commLostSince: undefined }]);
       await this.raise(panelId, 'trouble', since, 'communication_lost', why);
       this.committing.delete(panelId);
       this.dirty.add(panelId);
-      this.flush();
+      await this.flush();
     });
   }
 
@@ -206,7 +289,15 @@ export class SupervisionMaintainer {
       },
     };
     this.deps.log.warn({ panelId, site: p.site, type, reason, via: why }, 'panels: supervision');
-    await this.deps.ingest(ev);
+    // Retried until committed (issue 13): a lost panel must reach an operator even if the store was
+    // busy or full for a while. Its key is stable, so a retry that did commit is a redelivery.
+    const done = await retryUntilCommitted(() => this.deps.ingest(ev), {
+      log: this.deps.log,
+      what: { panelId, type, event: ev.key },
+      stopped: () => this.stopped,
+      ...(this.deps.retryInitialMs !== undefined ? { initialMs: this.deps.retryInitialMs } : {}),
+    });
+    if (done === undefined) throw new Error(`panels: ${type} of ${panelId} not committed before stop`);
     this.deps.onRaised?.(type, panelId);
   }
 
@@ -224,7 +315,17 @@ export class SupervisionMaintainer {
     });
   }
 
-  private flush(): void {
+  /** Resolves when the flush in flight (if any) is done. */
+  private flushing: Promise<void> = Promise.resolve();
+
+  private async flush(): Promise<void> {
+    // One flush at a time: a slow store must not pile up writes of the same panels.
+    await this.flushing;
+    this.flushing = this.flushNow();
+    await this.flushing;
+  }
+
+  private async flushNow(): Promise<void> {
     if (this.dirty.size === 0) return;
     const list: PanelState[] = [];
     for (const id of this.dirty) {
@@ -234,7 +335,16 @@ export class SupervisionMaintainer {
     }
     this.dirty.clear();
     try {
-      this.deps.store.saveStates(list);
+      if (this.deps.sweeps) {
+        // Several nodes: only the node that restored a loss clears it in the store.
+        const cleared = list.filter((s) => this.restored.has(s.panelId));
+        for (const s of cleared) this.restored.delete(s.panelId);
+        await this.deps.store.saveStates(cleared);
+        await this.deps.store.saveStates(
+          list.filter((s) => !cleared.includes(s)),
+          { keepLoss: true },
+        );
+      } else await this.deps.store.saveStates(list);
     } catch (err) {
       // Tolerated: the next flush writes the newer times; supervision runs from memory meanwhile.
       this.deps.log.error({ err }, 'panels: saving panel state failed');

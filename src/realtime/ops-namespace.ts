@@ -1,5 +1,6 @@
 import type { Namespace } from 'socket.io';
-import type { AuthService } from '../auth/auth-service.js';
+import type { RefusalAudit } from '../api/refusal-audit.js';
+import type { AuthService, AuthSession } from '../auth/auth-service.js';
 import type { Bus } from '../bus.js';
 import type { Directory } from '../core/directory.js';
 import type { Incident } from '../core/incident-types.js';
@@ -21,7 +22,15 @@ export function roomOfUser(user: User): string {
   return user.role === 'site' ? siteRoom(user.scope) : jurisdictionRoom(user.scope);
 }
 
-/** Socket.IO `/ops`: `auth: {token}`, one room per scope, `incident:new` and `incident:update`. */
+/** What a client hears just before the server closes its socket because the session ended. */
+export const SESSION_END_EVENT = 'session:end';
+
+/**
+ * Socket.IO `/ops`: `auth: {token}`, one room per scope, `incident:new` and `incident:update`.
+ * Each socket is watched by its session (src/auth/session-watch.ts): a logout, a disabled user, a
+ * revoke, a password change or the session's expiry sends `session:end {reason}` and disconnects it
+ * within seconds, on this node at once and on others at their next store re-check.
+ */
 export function attachOpsNamespace(
   ops: Namespace,
   deps: {
@@ -30,37 +39,67 @@ export function attachOpsNamespace(
     dir: Directory;
     log: Logger;
     /** The `incident.extend` hook (issue 9 `verification`), so the socket shows what REST shows. */
-    extend?: (inc: Incident) => Incident;
+    extend?: (inc: Incident) => Incident | Promise<Incident>;
+    /** Issue 15: refused handshakes are audited as access.denied. */
+    refusals?: RefusalAudit;
   },
 ): () => void {
   ops.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     deps.auth
-      .resolve(typeof token === 'string' ? token : undefined)
-      .then((user) => {
-        if (!user) return next(new Error('unauthenticated: a valid token is required in auth.token'));
-        socket.data['user'] = user;
+      .resolveSession(typeof token === 'string' ? token : undefined)
+      .then((session) => {
+        if (!session) {
+          deps.refusals?.recordUpgrade(
+            { path: '/ops', address: socket.handshake.address },
+            401,
+            token === undefined ? 'unauthenticated' : 'session_ended',
+          );
+          return next(new Error('unauthenticated: a valid token is required in auth.token'));
+        }
+        socket.data['user'] = session.user;
+        socket.data['session'] = session;
         next();
       })
       .catch((err: unknown) => next(err instanceof Error ? err : new Error(String(err))));
   });
   ops.on('connection', (socket) => {
-    const user = socket.data['user'] as User;
+    const session = socket.data['session'] as AuthSession;
+    const user = session.user;
+    const unwatch = deps.auth.watch.add({
+      ref: session.ref,
+      userId: user.id,
+      expiresAtMs: Date.parse(session.expiresAt),
+      close: (reason) => {
+        socket.emit(SESSION_END_EVENT, { reason });
+        socket.disconnect(true);
+      },
+    });
+    socket.once('disconnect', unwatch);
     void socket.join(roomOfUser(user));
   });
   // Extended once per emitted incident (one indexed read), not once per room or socket.
-  const send = (event: 'incident:new' | 'incident:update', inc: Incident, extra?: unknown) => {
+  const send = async (event: 'incident:new' | 'incident:update', inc: Incident, extra?: unknown) => {
     let out = inc;
     try {
-      out = deps.extend ? deps.extend(inc) : inc;
+      out = deps.extend ? await deps.extend(inc) : inc;
     } catch (err) {
       // The incident itself must still reach the desks; only its annotation is missing.
       deps.log.error({ err, incident: inc.id }, 'realtime: incident.extend failed; sent without it');
     }
-    ops.to(roomsFor(deps.dir, inc)).emit(event, out, extra);
+    // Local: every node relays the shared outbox to its own sockets (with the Redis adapter a
+    // broadcast would reach each desk once per node).
+    ops.local.to(roomsFor(deps.dir, inc)).emit(event, out, extra);
   };
-  const offNew = deps.bus.on('incident:new', (inc) => send('incident:new', inc));
-  const offUpdate = deps.bus.on('incident:update', (inc, change) => send('incident:update', inc, change));
+  // The annotations are read asynchronously (issue 17); pushes still leave in the order they came.
+  let chain: Promise<void> = Promise.resolve();
+  const inOrder = (fn: () => Promise<void>) => {
+    chain = chain.then(fn);
+  };
+  const offNew = deps.bus.on('incident:new', (inc) => inOrder(() => send('incident:new', inc)));
+  const offUpdate = deps.bus.on('incident:update', (inc, change) =>
+    inOrder(() => send('incident:update', inc, change)),
+  );
   return () => {
     offNew();
     offUpdate();

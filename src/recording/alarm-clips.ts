@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import { assembleClip, footage, snapshotFromClip } from '../../streams/clip-assembler.js';
 import type { Recorder } from '../../streams/recorder.js';
 import type { SegmentIndex } from '../../streams/segment-index.js';
@@ -9,7 +10,9 @@ import type { Bus } from '../bus.js';
 import type { Directory } from '../core/directory.js';
 import type { Incident } from '../core/incident-types.js';
 import type { Logger } from '../log.js';
-import type { Db, SqliteStore } from '../store/sqlite.js';
+import type { DB } from '../store/db-types.js';
+import type { Store } from '../store/sqlite.js';
+import type {} from './recording-tables.js';
 
 interface CameraWindow {
   fromMs: number;
@@ -42,28 +45,39 @@ export class AlarmClips {
   private readonly forgetTimers = new Set<NodeJS.Timeout>();
   private stopped = false;
   private chain: Promise<void> = Promise.resolve();
+  /**
+   * Job-row writes in the order they were made (a bus handler cannot wait for them): on a connection
+   * pool a later `persist` must not be overtaken by an earlier one.
+   */
+  private writes: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly o: {
       bus: Bus;
       dir: Directory;
-      store: SqliteStore;
-      db: Db;
+      store: Store;
+      k: Kysely<DB>;
       index: SegmentIndex;
-      recorder: Pick<Recorder, 'waitFor' | 'openSegment'> | undefined;
+      recorder: Pick<Recorder, 'waitFor' | 'openSegment' | 'camera'> | undefined;
       clipsDir: string;
       segmentSeconds: number;
+      /** Zone of the wall-clock track in the clips. */
+      timeZone?: string;
       log: Logger;
       now?: () => number;
     },
   ) {}
 
-  start(): void {
-    this.resume();
+  /** Starts (again, on the node taking the clip jobs over: issue 16) from the stored jobs. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.resume();
     this.offs.push(this.o.bus.on('incident:new', (inc) => this.onIncident(inc)));
     this.offs.push(
       this.o.bus.on('incident:update', (inc, change) => {
-        if (change.kind === 'event') this.onIncident(inc);
+        // Any change an event caused (a joined event, a confirming camera raising the priority, a
+        // transition) brings that event's cameras into the clip, with their evidence lock.
+        if (change.kind === 'event' || ('eventKey' in change && change.eventKey)) this.onIncident(inc);
       }),
     );
   }
@@ -76,19 +90,19 @@ export class AlarmClips {
     this.forgetTimers.clear();
     this.pending.clear();
     await this.chain;
+    await this.writes;
   }
 
   /**
    * Picks up the clip jobs a stop or crash left pending (migration 041): each is due at its postroll's
    * end, at once when that has passed. Cameras whose clip was already cut (`doneMs`) are not cut again.
    */
-  private resume(): void {
+  private async resume(): Promise<void> {
     const now = (this.o.now ?? Date.now)();
-    const rows = this.o.db.prepare('SELECT incident_id, cameras, due_ms FROM recording_clip_jobs').all() as {
-      incident_id: string;
-      cameras: string;
-      due_ms: number;
-    }[];
+    const rows = await this.o.k
+      .selectFrom('recording_clip_jobs')
+      .select(['incident_id', 'cameras', 'due_ms'])
+      .execute();
     for (const r of rows) {
       let cams: Record<string, CameraWindow>;
       try {
@@ -102,10 +116,10 @@ export class AlarmClips {
       const p: Pending = {
         incidentId: r.incident_id,
         cameras: new Map(Object.entries(cams)),
-        dueMs: r.due_ms,
+        dueMs: Number(r.due_ms),
       };
       const open = [...p.cameras.values()].some((w) => w.doneMs === undefined || w.doneMs < w.toMs);
-      if (!open && r.due_ms < now - FORGET_MS) {
+      if (!open && p.dueMs < now - FORGET_MS) {
         this.forget(r.incident_id);
         continue;
       }
@@ -120,18 +134,37 @@ export class AlarmClips {
     }
   }
 
+  /** Queues a write of the job row after the ones before it; never rejects (the failure is logged). */
+  private write(what: string, incidentId: string, fn: () => Promise<unknown>): Promise<void> {
+    this.writes = this.writes.then(fn).then(
+      () => undefined,
+      (err: unknown) => this.o.log.error({ err, incident: incidentId }, `recording: could not ${what}`),
+    );
+    return this.writes;
+  }
+
+  /** The job row as it is now (the insert or update statement, run in `db`: `k` or a transaction). */
+  private jobRow(db: Kysely<DB>, p: Pending) {
+    const row = {
+      cameras: JSON.stringify(Object.fromEntries(p.cameras)),
+      due_ms: p.dueMs,
+      updated_at: new Date().toISOString(),
+    };
+    return db
+      .insertInto('recording_clip_jobs')
+      .values({ incident_id: p.incidentId, ...row })
+      .onConflict((oc) => oc.column('incident_id').doUpdateSet(row));
+  }
+
   private persist(p: Pending): void {
-    this.o.db
-      .prepare(
-        `INSERT INTO recording_clip_jobs (incident_id, cameras, due_ms, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT(incident_id) DO UPDATE SET cameras = excluded.cameras, due_ms = excluded.due_ms,
-         updated_at = excluded.updated_at`,
-      )
-      .run(p.incidentId, JSON.stringify(Object.fromEntries(p.cameras)), p.dueMs, new Date().toISOString());
+    const q = this.jobRow(this.o.k, p);
+    void this.write('save the alarm clip job', p.incidentId, () => q.execute());
   }
 
   private forget(incidentId: string): void {
-    this.o.db.prepare('DELETE FROM recording_clip_jobs WHERE incident_id = ?').run(incidentId);
+    void this.write('drop the alarm clip job', incidentId, () =>
+      this.o.k.deleteFrom('recording_clip_jobs').where('incident_id', '=', incidentId).execute(),
+    );
   }
 
   private schedule(p: Pending, due: number): void {
@@ -197,14 +230,19 @@ export class AlarmClips {
         toMs,
         alarmMs: w?.alarmMs ?? first,
       });
-      this.o.index.lock({
-        incidentId: inc.id,
-        camera,
-        startMs: w?.toMs ?? fromMs - this.o.segmentSeconds * 1000,
-        endMs: toMs + this.o.segmentSeconds * 1000,
-        reason: 'alarm clip',
-        createdBy: 'system',
-      });
+      this.o.index
+        .lock({
+          incidentId: inc.id,
+          camera,
+          startMs: w?.toMs ?? fromMs - this.o.segmentSeconds * 1000,
+          endMs: toMs + this.o.segmentSeconds * 1000,
+          reason: 'alarm clip',
+          createdBy: 'system',
+        })
+        .catch((err: unknown) =>
+          // The clip is still cut; retention may take its preroll first, which the log says.
+          this.o.log.error({ err, incident: inc.id, camera }, 'recording: could not lock the alarm range'),
+        );
     }
     const due = Math.max(...[...p.cameras.values()].map((w) => w.toMs));
     if (!Number.isFinite(due) || due <= p.dueMs) return;
@@ -213,25 +251,38 @@ export class AlarmClips {
     this.schedule(p, due);
   }
 
+  /**
+   * Waits until `camera`'s footage reaches `toMs`: from this node's recorder, or (issue 16: a camera
+   * recorded by another node, on storage the nodes share) until the shared index has a segment that
+   * far. False when it did not within `timeoutMs`; the clip then holds what there is.
+   */
+  private async footageUntil(camera: string, toMs: number, timeoutMs: number): Promise<boolean> {
+    const rec = this.o.recorder;
+    if (!rec || rec.camera(camera)) return (await rec?.waitFor(camera, toMs, timeoutMs)) ?? false;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const last = await this.o.index.lastSegment(camera);
+      if (last && last.endMs >= toMs) return true;
+      if (this.stopped || Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
   private async makeClips(p: Pending): Promise<void> {
     for (const [camera, w] of p.cameras) {
       if (w.doneMs !== undefined && w.doneMs >= w.toMs) continue;
       const fromMs = w.doneMs ?? w.fromMs;
       try {
         // Footage up to the postroll's end may still be in the open segment: its file plays as it is.
-        await this.o.recorder?.waitFor(camera, w.toMs, this.o.segmentSeconds * 1000 + 5000);
+        await this.footageUntil(camera, w.toMs, this.o.segmentSeconds * 1000 + 5000);
         const id = randomUUID();
         const dir = join(this.o.clipsDir, sanitizeName(p.incidentId));
         mkdirSync(dir, { recursive: true });
         const file = join(dir, `${id}.mp4`);
         // The snapshot is cut from the segment holding the alarm moment, alongside the clip (not after it).
         const jpg = join(dir, `${id}.jpg`);
-        const atAlarm = footage(
-          this.o.index,
-          camera,
-          w.alarmMs,
-          w.alarmMs + 1,
-          this.o.recorder?.openSegment(camera),
+        const atAlarm = (
+          await footage(this.o.index, camera, w.alarmMs, w.alarmMs + 1, this.o.recorder?.openSegment(camera))
         )[0];
         const snap = atAlarm
           ? snapshotFromClip(
@@ -247,6 +298,7 @@ export class AlarmClips {
             fromMs,
             toMs: w.toMs,
             out: file,
+            ...(this.o.timeZone ? { timeZone: this.o.timeZone } : {}),
             open: this.o.recorder?.openSegment(camera),
           }),
           snap?.then(
@@ -266,24 +318,33 @@ export class AlarmClips {
             (err: unknown) => this.o.log.warn({ err, camera }, 'recording: snapshot failed'),
           );
         const url = `/api/clips/${id}`;
-        // The clip row and the job's `doneMs` in one transaction: a resumed job never cuts it twice.
-        this.o.db.transaction(() => {
-          this.o.db
-            .prepare(
-              'INSERT INTO clips (id, incident_id, camera, url, start, end, sha256) VALUES (?, ?, ?, ?, ?, ?, ?)',
-            )
-            .run(
-              id,
-              p.incidentId,
-              camera,
-              url,
-              new Date(clip.startMs).toISOString(),
-              new Date(clip.endMs).toISOString(),
-              clip.sha256,
-            );
-          w.doneMs = clip.endMs;
-          this.persist(p);
-        })();
+        const done = w.doneMs;
+        const clipRow = {
+          id,
+          incident_id: p.incidentId,
+          camera,
+          url,
+          start: new Date(clip.startMs).toISOString(),
+          end: new Date(clip.endMs).toISOString(),
+          sha256: clip.sha256,
+        };
+        // The clip row and the job's `doneMs` in one transaction (a resumed job never cuts it twice),
+        // after the job writes queued before it; a failure fails this camera's clip (logged below).
+        const recorded = this.writes.then(() =>
+          this.o.k
+            .transaction()
+            .execute(async (tx) => {
+              await tx.insertInto('clips').values(clipRow).execute();
+              w.doneMs = clip.endMs;
+              await this.jobRow(tx, p).execute();
+            })
+            .catch((err: unknown) => {
+              w.doneMs = done;
+              throw err;
+            }),
+        );
+        this.writes = recorded.catch(() => undefined);
+        await recorded;
         const inc = await this.o.store.incidents.get(p.incidentId);
         if (inc)
           this.o.bus.emit('incident:update', inc, { kind: 'clip', camera, url, snapshot: `${url}/snapshot` });

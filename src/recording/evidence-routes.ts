@@ -81,7 +81,7 @@ export function evidenceRoutes(svc: Service, d: EvidenceDeps): Router {
         throw new HttpError(404, 'not_found', `camera ${q.camera} does not exist`);
       if (q.incident) await visibleIncident(svc, user, q.incident);
       const out: EvidenceLock[] = [];
-      for (const l of d.index.locks(q.incident ? { incidentId: q.incident } : {})) {
+      for (const l of await d.index.locks(q.incident ? { incidentId: q.incident } : {})) {
         if (q.camera && l.camera !== null && l.camera !== q.camera) continue;
         if (await canSeeLock(user, l)) out.push(l);
       }
@@ -96,7 +96,7 @@ export function evidenceRoutes(svc: Service, d: EvidenceDeps): Router {
     route(async (req, res) => {
       const user = userOf(req);
       const id = String(req.params['id']);
-      const lock = d.index.lockById(id);
+      const lock = await d.index.lockById(id);
       if (!lock || !(await canSeeLock(user, lock)))
         throw new HttpError(404, 'not_found', `evidence lock ${id} does not exist`);
       const b = parse(unlockBody, req.body ?? {});
@@ -110,8 +110,8 @@ export function evidenceRoutes(svc: Service, d: EvidenceDeps): Router {
             { incident: inc.id, state: inc.state },
           );
       }
-      d.index.unlock(id);
-      audit.append({
+      await d.index.unlock(id);
+      await audit.append({
         actor: user.username,
         action: 'evidence.unlock',
         target: `lock:${id}`,
@@ -125,6 +125,8 @@ export function evidenceRoutes(svc: Service, d: EvidenceDeps): Router {
   r.post(
     '/api/exports/verify',
     auth,
+    // Issue 15: verifying evidence is investigators' work (and their supervisors' and admins').
+    requireRole('investigator', 'supervisor', 'admin'),
     route(async (req, res) => {
       const user = userOf(req);
       const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -158,14 +160,41 @@ export function evidenceRoutes(svc: Service, d: EvidenceDeps): Router {
         await pipeline(req, tap, createWriteStream(file));
         if (!ZIP_MAGIC.some((m) => m.equals(head)))
           throw new HttpError(400, 'not_zip', `the body (${bytes} bytes) is not a zip archive`);
+        // Capped (entries, control-file sizes, inflated total, compression ratio) and streamed: a
+        // small zip declaring gigabytes is refused from its directory, before anything is inflated.
         const v = await verifyExport(file, { publicKeyPem: d.publicKeyPem, displayName: 'the upload' });
         const sha256 = hash.digest('hex');
-        audit.append({
+        // A camera of this city outside the user's subtree; a camera we do not know (an export from
+        // elsewhere, which the site key will not verify anyway) is not a scope question.
+        const outside = (v.covers?.cameras ?? []).filter(
+          (c) => svc.need('dir').camera(c) && !access.canSeeCamera(user, c),
+        );
+        await audit.append({
           actor: user.username,
-          action: 'evidence.verify',
+          // A refusal (a bomb, or cameras out of scope) is its own action; the 403 is also access.denied.
+          action: v.refused || outside.length > 0 ? 'evidence.verify.refused' : 'evidence.verify',
           target: `upload:${sha256}`,
-          detail: { bytes, ok: v.ok, signature: v.signature, problems: v.problems.length },
+          detail: {
+            bytes,
+            ok: v.ok,
+            signature: v.signature,
+            problems: v.problems.length,
+            ...(v.refused
+              ? { refused: v.refused.code }
+              : outside.length > 0
+                ? { refused: 'out_of_scope' }
+                : {}),
+            ...(outside.length > 0 ? { outOfScope: outside } : {}),
+          },
         });
+        if (v.refused)
+          throw new HttpError(422, v.refused.code, `the archive was refused: ${v.refused.message}`);
+        if (outside.length > 0)
+          throw new HttpError(
+            403,
+            'out_of_scope',
+            `this export is of cameras outside your jurisdiction (${outside.slice(0, 5).join(', ')})`,
+          );
         res.json({ ok: v.ok, signature: v.signature, files: v.files, problems: v.problems });
       } finally {
         rmSync(dir, { recursive: true, force: true });

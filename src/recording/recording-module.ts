@@ -1,42 +1,58 @@
 import { resolve } from 'node:path';
+import { Gauge } from 'prom-client';
 import { loadOrCreateSiteKey } from '../../streams/evidence-keys.js';
 import { type HubLike, Recorder } from '../../streams/recorder.js';
 import { RetentionMaintainer } from '../../streams/retention-maintainer.js';
 import { SegmentIndex } from '../../streams/segment-index.js';
 import { sanitizeName } from '../../streams/segment-paths.js';
+import { SegmentWriter } from '../../streams/segment-writer.js';
+import type { Cluster } from '../cluster/cluster.js';
 import type { Module, Service } from '../service.js';
 import type { User } from '../store/repositories.js';
 import { AlarmClips } from './alarm-clips.js';
+import { bookmarkRoutes } from './bookmark-routes.js';
+import { clipRoutes } from './clip-routes.js';
 import { evidenceRoutes } from './evidence-routes.js';
+import { exportRoutes } from './export-routes.js';
 import { ExportService } from './export-service.js';
+import { PlaybackViews } from './playback-views.js';
 import { recordingRoutes } from './recording-routes.js';
+import { RecordingStore } from './recording-store.js';
 
 /** What the module publishes as `svc.parts.get('recording')`. */
 export interface RecordingPart {
   index: SegmentIndex;
+  store: RecordingStore;
+  writer: SegmentWriter;
   recorder: Recorder | undefined;
   retention: RetentionMaintainer;
   exports: ExportService;
   clips: AlarmClips;
+  /** The background reconcile started at start-up (tests wait for it). */
+  reconciled: Promise<unknown>;
 }
 
 const userRoom = (username: string) => `u:${username}`;
 
 /**
- * Issue 6: continuous recording of every camera's main stream (a consumer of the stream hub),
- * retention, alarm clips on incidents, playback and signed evidence exports. Starts after the live
- * module (which publishes the hub) and before `listen`.
+ * Issues 6 and 14: continuous recording of every camera's main stream (a consumer of the stream hub;
+ * the bytes are written by the segment writer thread, off the event loop), retention in bounded
+ * async passes, alarm clips, the timeline and segment playback, bookmarks and signed evidence
+ * exports. Starts after the live module (which publishes the hub) and before `listen`.
  */
 export function recordingModule(): Module {
   let part: RecordingPart | undefined;
+  let offCameras: (() => void) | undefined;
+  let followed: Promise<void> = Promise.resolve();
   return {
     name: 'recording',
     async start(svc: Service) {
       const cfg = svc.config.recording;
       const dataDir = svc.config.storage.dataDir;
       const dir = svc.need('dir');
-      const store = svc.need('store');
-      const index = new SegmentIndex(store.db);
+      const { k, dialect } = svc.need('store');
+      const index = new SegmentIndex(k, dialect);
+      const store = new RecordingStore(k);
       const paths =
         cfg.paths.length > 0
           ? cfg.paths.map((p) => ({ path: resolve(p.path), maxBytes: p.maxBytes, cameras: p.cameras }))
@@ -44,6 +60,7 @@ export function recordingModule(): Module {
       const storageFor = (camera: string) =>
         (paths.find((p) => p.cameras.includes(camera)) ?? paths[0])?.path ?? resolve(dataDir, 'recordings');
       const byDir = new Map(dir.allCameras().map((c) => [sanitizeName(c.id), c.id]));
+      const cameras = dir.allCameras().map((c) => c.id);
 
       const ops = svc.need('ops');
       ops.on('connection', (socket) => {
@@ -52,10 +69,11 @@ export function recordingModule(): Module {
       });
       const key = loadOrCreateSiteKey(resolve(dataDir, 'keys'));
       const exports = new ExportService({
-        db: store.db,
+        k,
         index,
         exportsDir: resolve(dataDir, 'exports'),
         key,
+        timeZone: cfg.timeZone,
         log: svc.log,
         onProgress: (st) => ops.to(userRoom(st.requestedBy)).emit('export:progress', st),
       });
@@ -69,10 +87,10 @@ export function recordingModule(): Module {
         cameraOfDir: (d) => byDir.get(d),
         exports: {
           retentionDays: cfg.exportRetentionDays,
-          expire: (cutoffMs) => {
-            const gone = exports.expire(cutoffMs);
+          expire: async (cutoffMs) => {
+            const gone = await exports.expire(cutoffMs);
             for (const e of gone)
-              audit.append({
+              await audit.append({
                 actor: 'system',
                 action: 'footage.export.expire',
                 target: `export:${e.id}`,
@@ -86,12 +104,42 @@ export function recordingModule(): Module {
           },
         },
       });
-      await retention.reconcile();
-      retention.runOnce();
-      retention.start(cfg.maintainSeconds * 1000);
+      // Segments a crash left unindexed are indexed before recording resumes (exact first gap); the
+      // full walk of the archive runs in the background, yielding.
+      await retention.recoverRecent(cameras);
+      const reconciled = retention
+        .reconcile()
+        .catch((err: unknown) => svc.log.error({ err }, 'retention: reconcile failed'));
+      // Issue 16: one node of a city runs retention (and export expiry) over the shared footage.
+      // On SQLite the node is alone: everything starts here and now, as it always did.
+      const cluster =
+        svc.config.storage.database.kind === 'postgres'
+          ? (svc.parts.get('cluster') as Cluster | undefined)
+          : undefined;
+      const retentionJob = {
+        start: () => retention.start(cfg.maintainSeconds * 1000),
+        stop: () => retention.stop(),
+      };
+      if (cluster) cluster.run('timer:retention', retentionJob);
+      else retentionJob.start();
 
       const segments = svc.metrics.counter('sharpeyes_recording_segments_total', 'Segments recorded');
       const segBytes = svc.metrics.counter('sharpeyes_recording_bytes_total', 'Bytes recorded');
+      const dropped = svc.metrics.counter(
+        'sharpeyes_recording_dropped_total',
+        'Times a camera dropped footage because the segment writer thread was behind (a slow disk)',
+        ['camera'],
+      );
+      const writer = new SegmentWriter({ log: svc.log });
+      if (!svc.metrics.registry.getSingleMetric('sharpeyes_recording_writer_backlog_bytes'))
+        new Gauge({
+          name: 'sharpeyes_recording_writer_backlog_bytes',
+          help: 'Bytes handed to the segment writer thread and not yet on disk',
+          registers: [svc.metrics.registry],
+          collect() {
+            this.set(writer.backlog);
+          },
+        });
       let recorder: Recorder | undefined;
       const hub = svc.parts.get('streams') as HubLike | undefined;
       if (!cfg.enabled) svc.log.info({}, 'recording: disabled in config');
@@ -99,6 +147,7 @@ export function recordingModule(): Module {
       else {
         recorder = new Recorder(hub, {
           index,
+          writer,
           storageFor,
           segmentSeconds: cfg.segmentSeconds,
           log: svc.log,
@@ -106,42 +155,65 @@ export function recordingModule(): Module {
             segments.inc();
             segBytes.inc(s.bytes);
           },
+          onDropped: (camera) => dropped.inc({ camera }),
         });
-        recorder.start(dir.allCameras().map((c) => c.id));
+        const rec = recorder;
+        if (cluster) {
+          // Issue 16: each camera is recorded by the node holding its lease, and only there.
+          offCameras = cluster.onCameras((owned) => {
+            followed = followed
+              .then(async () => {
+                for (const c of cameras) if (!owned.has(c)) await rec.stopCamera(c);
+                const mine = cameras.filter((c) => owned.has(c));
+                if (mine.length > 0) await rec.start(mine);
+              })
+              .catch((err: unknown) =>
+                svc.log.error({ err }, 'recording: could not follow the camera leases'),
+              );
+          });
+        } else await rec.start(cameras);
       }
 
+      const clipsDir = resolve(dataDir, 'clips');
       const clips = new AlarmClips({
         bus: svc.bus,
         dir,
-        store,
-        db: store.db,
+        store: svc.need('store'),
+        k,
         index,
         recorder,
-        clipsDir: resolve(dataDir, 'clips'),
+        clipsDir,
         segmentSeconds: cfg.segmentSeconds,
+        timeZone: cfg.timeZone,
         log: svc.log,
       });
-      clips.start();
-      svc.need('app').use(
-        recordingRoutes(svc, {
-          index,
-          exports,
-          clipsDir: resolve(dataDir, 'clips'),
-          maxRangeMs: cfg.maxExportSeconds * 1000,
-        }),
-      );
-      svc.need('app').use(evidenceRoutes(svc, { index, publicKeyPem: key.publicKeyPem }));
-      part = { index, recorder, retention, exports, clips };
+      // Issue 16: the clip jobs are one node's at a time (it cuts from the shared index and footage).
+      if (cluster) cluster.run('timer:clips', { start: () => clips.start(), stop: () => clips.stop() });
+      else await clips.start();
+      const app = svc.need('app');
+      const maxRangeMs = cfg.maxExportSeconds * 1000;
+      app.use(recordingRoutes(svc, { index, store, views: new PlaybackViews(), maxRangeMs }));
+      app.use(clipRoutes(svc, { index, store, exports, clipsDir }));
+      app.use(exportRoutes(svc, { index, exports, maxRangeMs }));
+      app.use(bookmarkRoutes(svc, { index, store }));
+      app.use(evidenceRoutes(svc, { index, publicKeyPem: key.publicKeyPem }));
+      part = { index, store, writer, recorder, retention, exports, clips, reconciled };
       svc.parts.set('recording', part);
     },
     async stop() {
       if (!part) return;
-      part.retention.stop();
-      // A running export is aborted, not waited for: SIGTERM must exit promptly.
-      await part.exports.stop();
-      await part.clips.stop();
-      part.recorder?.stop();
+      const p = part;
       part = undefined;
+      offCameras?.();
+      await followed;
+      await p.retention.stop();
+      // A running export is aborted, not waited for: SIGTERM must exit promptly.
+      await p.exports.stop();
+      await p.clips.stop();
+      // Every open segment is closed, flushed and indexed before the store closes.
+      await p.recorder?.stop();
+      await p.writer.stop();
+      await p.reconciled;
     },
   };
 }

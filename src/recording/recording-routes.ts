@@ -1,21 +1,16 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Request, Router } from 'express';
+import { readFile } from 'node:fs/promises';
+import { Router } from 'express';
 import { z } from 'zod';
 import { footage, spawnConcat } from '../../streams/clip-assembler.js';
+import { rebaseSegmentFile } from '../../streams/fmp4-rebase.js';
 import type { SegmentIndex } from '../../streams/segment-index.js';
-import { sanitizeName } from '../../streams/segment-paths.js';
-import { visibleIncident } from '../api/incidents-routes.js';
+import { resolveInside } from '../../streams/segment-paths.js';
 import { parse, requireUser, route, userOf } from '../api/middleware.js';
 import { HttpError } from '../errors.js';
 import type { Service } from '../service.js';
-import type { User } from '../store/repositories.js';
-import type { ExportService } from './export-service.js';
-
-const cameraId = z
-  .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/, 'a camera id (letters, digits, ".", "_", "-")');
-const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
+import type { PlaybackViews } from './playback-views.js';
+import type { RecordingStore } from './recording-store.js';
+import { cameraId, checkRange, instant, iso, visibleCamera } from './route-helpers.js';
 
 const rangeQuery = z.strictObject({
   camera: cameraId,
@@ -24,45 +19,31 @@ const rangeQuery = z.strictObject({
   token: z.string().optional(),
 });
 
-const exportBody = z.strictObject({
-  cameras: z.array(cameraId).min(1).max(16),
-  from: instant,
-  to: instant,
-  reason: z.string().trim().min(3).max(500),
-  incident: z.string().max(64).optional(),
-});
-
 export interface RecordingDeps {
   index: SegmentIndex;
-  exports: ExportService;
-  clipsDir: string;
+  store: RecordingStore;
+  views: PlaybackViews;
   maxRangeMs: number;
 }
 
-/** Range checks shared by the timeline, playback and export: reversed and huge ranges are 400s. */
-function checkRange(fromMs: number, toMs: number, maxMs: number): void {
-  if (toMs <= fromMs) throw new HttpError(400, 'bad_range', '`to` must be after `from`');
-  if (toMs - fromMs > maxMs)
-    throw new HttpError(400, 'range_too_long', `a range may span at most ${maxMs / 1000} s`, {
-      maxSeconds: maxMs / 1000,
-    });
-}
+/** Longest window one playback index covers (the player asks again as the playhead moves). */
+const INDEX_WINDOW_MS = 2 * 3_600_000;
+/** Longest range one timeline request covers (runs, gaps and markers are few per day). */
+const TIMELINE_MS = 31 * 86_400_000;
 
-/** Unknown and out-of-scope cameras are the same 404, so scope leaks nothing. */
-function visibleCamera(svc: Service, user: User, camera: string): void {
-  if (!svc.need('access').canSeeCamera(user, camera))
-    throw new HttpError(404, 'not_found', `camera ${camera} does not exist`);
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
+/**
+ * Timeline and playback (issue 14). The player never makes the server transcode or concatenate: it
+ * reads an audited index of a window (`/api/recordings/index`), then fetches the recorded segments as
+ * they are (`/api/recordings/segments/:id?view=`), each a self-contained fMP4 starting at a keyframe
+ * and at time zero, and places them on its own wall-clock timeline with MSE.
+ */
 export function recordingRoutes(svc: Service, d: RecordingDeps): Router {
   const r = Router();
   const auth = requireUser(svc.need('auth'));
   const audit = svc.need('audit');
-  r.use(['/api/recordings', '/api/exports', '/api/clips'], auth);
+  r.use('/api/recordings', auth);
 
-  /** Timeline: segments and gaps of one camera over a range. */
+  /** Segments and gaps of one camera over a range (issue 6 contract), with the runs they form. */
   r.get(
     '/api/recordings',
     route(async (req, res) => {
@@ -70,23 +51,144 @@ export function recordingRoutes(svc: Service, d: RecordingDeps): Router {
       const q = parse(rangeQuery, req.query, 'query');
       visibleCamera(svc, user, q.camera);
       checkRange(q.from, q.to, d.maxRangeMs);
-      const segments = d.index.segments(q.camera, q.from, q.to);
+      const segments = await d.index.segments(q.camera, q.from, q.to);
       res.json({
         camera: q.camera,
         from: iso(q.from),
         to: iso(q.to),
         segments: segments.map((s) => ({ start: iso(s.startMs), end: iso(s.endMs), bytes: s.bytes })),
-        gaps: d.index
-          .gaps(q.camera, q.from, q.to)
-          .map((g) => ({ start: iso(g.startMs), end: iso(g.endMs), reason: g.reason })),
+        runs: (await d.index.runs(q.camera, q.from, q.to)).map((x) => ({
+          start: iso(x.startMs),
+          end: iso(x.endMs),
+        })),
+        gaps: (await d.index.gaps(q.camera, q.from, q.to)).map((g) => ({
+          start: iso(g.startMs),
+          end: iso(g.endMs),
+          reason: g.reason,
+        })),
         playback: `/api/recordings/play?camera=${encodeURIComponent(q.camera)}&from=${iso(q.from)}&to=${iso(q.to)}`,
       });
     }),
   );
 
+  /** What a timeline draws over hours or days: recorded runs, gaps, alarm/motion markers, bookmarks. */
+  r.get(
+    '/api/recordings/timeline',
+    route(async (req, res) => {
+      const user = userOf(req);
+      const q = parse(rangeQuery, req.query, 'query');
+      visibleCamera(svc, user, q.camera);
+      checkRange(q.from, q.to, TIMELINE_MS);
+      const site = svc.need('dir').camera(q.camera)?.site ?? '';
+      const [runs, gaps, markers, bookmarks] = await Promise.all([
+        d.index.runs(q.camera, q.from, q.to),
+        d.index.gaps(q.camera, q.from, q.to),
+        d.store.markers(q.camera, site, q.from, q.to),
+        d.store.bookmarks({ cameras: [q.camera], fromMs: q.from, toMs: q.to }),
+      ]);
+      res.json({
+        camera: q.camera,
+        from: iso(q.from),
+        to: iso(q.to),
+        runs: runs.map((x) => ({ start: iso(x.startMs), end: iso(x.endMs) })),
+        gaps: gaps.map((g) => ({ start: iso(g.startMs), end: iso(g.endMs), reason: g.reason })),
+        markers: markers.map((m) => ({
+          at: iso(m.atMs),
+          kind: m.kind,
+          type: m.type,
+          device: m.device,
+          zone: m.zone,
+          incident: m.incidentId,
+        })),
+        bookmarks: bookmarks.map((b) => ({
+          id: b.id,
+          at: iso(b.atMs),
+          to: b.endMs === null ? null : iso(b.endMs),
+          note: b.note,
+          incident: b.incidentId,
+          by: b.createdBy,
+        })),
+      });
+    }),
+  );
+
   /**
-   * Playback: the range's segments joined by the concat demuxer with `-c copy` and streamed as one
-   * fragmented MP4 that a `<video>` element plays as it arrives (add `&token=` for a video src).
+   * The segment index of a playback window, audited as a view of the footage (`footage.view`). Each
+   * segment's URL carries the view id; the keyframe offsets let the player step and play backwards.
+   */
+  r.get(
+    '/api/recordings/index',
+    route(async (req, res) => {
+      const user = userOf(req);
+      const q = parse(rangeQuery, req.query, 'query');
+      visibleCamera(svc, user, q.camera);
+      checkRange(q.from, q.to, INDEX_WINDOW_MS);
+      const segments = await d.index.segments(q.camera, q.from, q.to);
+      const gaps = await d.index.gaps(q.camera, q.from, q.to);
+      const view = d.views.open({ username: user.username, camera: q.camera, fromMs: q.from, toMs: q.to });
+      await audit.append({
+        actor: user.username,
+        action: 'footage.view',
+        target: `camera:${q.camera}`,
+        detail: {
+          from: iso(q.from),
+          to: iso(q.to),
+          segments: segments.length,
+          via: 'playback',
+          view: view.id,
+        },
+      });
+      res.json({
+        camera: q.camera,
+        from: iso(q.from),
+        to: iso(q.to),
+        view: view.id,
+        segments: segments.map((s) => ({
+          id: s.id,
+          start: s.startMs,
+          end: s.endMs,
+          bytes: s.bytes,
+          frames: s.frames,
+          keyframes: s.keyframes,
+          codec: s.codec,
+          url: `/api/recordings/segments/${s.id}?view=${view.id}`,
+        })),
+        gaps: gaps.map((g) => ({ start: g.startMs, end: g.endMs, reason: g.reason })),
+      });
+    }),
+  );
+
+  /** One recorded segment, as recorded (rebased to zero first if it predates issue 14). */
+  r.get(
+    '/api/recordings/segments/:id',
+    route(async (req, res) => {
+      const user = userOf(req);
+      const id = Number(req.params['id']);
+      const seg = Number.isSafeInteger(id) && id > 0 ? await d.index.segmentById(id) : undefined;
+      if (!seg || !svc.need('access').canSeeCamera(user, seg.camera))
+        throw new HttpError(404, 'not_found', `segment ${req.params['id']} does not exist`);
+      const q = parse(z.strictObject({ view: z.uuid(), token: z.string().optional() }), req.query, 'query');
+      if (!d.views.allows(q.view, user.username, seg.camera, seg.startMs, seg.endMs))
+        throw new HttpError(403, 'view_expired', 'open the recording again: this playback view has expired');
+      const file = resolveInside(seg.storage, seg.path);
+      res.setHeader('cache-control', 'no-store');
+      if (seg.zeroBased) {
+        res.sendFile(file, { headers: { 'content-type': 'video/mp4' } }, (err) => {
+          if (err && !res.headersSent)
+            res.status(404).json({ error: { code: 'no_file', message: `segment ${seg.id} has no file` } });
+        });
+        return;
+      }
+      const data = await readFile(file).catch(() => undefined);
+      if (!data) throw new HttpError(404, 'no_file', `segment ${seg.id} has no file`);
+      rebaseSegmentFile(data);
+      res.type('video/mp4').send(data);
+    }),
+  );
+
+  /**
+   * The range as one fragmented MP4 stream for a plain `<video src>` (issue 6 contract; the console's
+   * player uses the index instead). Concat `-c copy`, timestamps from zero, audited `footage.view`.
    */
   r.get(
     '/api/recordings/play',
@@ -95,159 +197,45 @@ export function recordingRoutes(svc: Service, d: RecordingDeps): Router {
       const q = parse(rangeQuery, req.query, 'query');
       visibleCamera(svc, user, q.camera);
       checkRange(q.from, q.to, d.maxRangeMs);
-      const segs = footage(d.index, q.camera, q.from, q.to);
+      const segs = await footage(d.index, q.camera, q.from, q.to);
       if (segs.length === 0)
         throw new HttpError(
           404,
           'no_footage',
           `camera ${q.camera} has no footage between ${iso(q.from)} and ${iso(q.to)}`,
         );
-      audit.append({
+      await audit.append({
         actor: user.username,
         action: 'footage.view',
         target: `camera:${q.camera}`,
         detail: { from: iso(q.from), to: iso(q.to), segments: segs.length },
       });
-      const proc = spawnConcat(segs, [
-        '-f',
-        'mp4',
-        '-movflags',
-        'frag_keyframe+empty_moov+default_base_moof',
-        'pipe:1',
-      ]);
-      res.status(200).type('video/mp4').setHeader('cache-control', 'no-store');
-      proc.stdout.pipe(res);
-      proc.stderr.resume();
+      const proc = await spawnConcat(segs, {
+        out: ['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', 'pipe:1'],
+      });
+      let stderr = '';
+      proc.stderr.on('data', (c: Buffer) => {
+        stderr = (stderr + c.toString()).slice(-2000);
+      });
       res.once('close', () => proc.kill('SIGKILL'));
-      await new Promise((resolve) => proc.once('close', resolve));
-    }),
-  );
-
-  const clipOf = async (req: Request) => {
-    const user = userOf(req);
-    const id = String(req.params['id']);
-    const row = /^[0-9a-f-]{36}$/.test(id)
-      ? (svc.need('store').db.prepare('SELECT id, incident_id, camera FROM clips WHERE id = ?').get(id) as
-          | { id: string; incident_id: string; camera: string }
-          | undefined)
-      : undefined;
-    if (!row) throw new HttpError(404, 'not_found', `clip ${id} does not exist`);
-    await visibleIncident(svc, user, row.incident_id).catch(() => {
-      throw new HttpError(404, 'not_found', `clip ${id} does not exist`);
-    });
-    return { user, row, base: join(d.clipsDir, sanitizeName(row.incident_id), row.id) };
-  };
-
-  r.get(
-    '/api/clips/:id',
-    route(async (req, res) => {
-      const { user, row, base } = await clipOf(req);
-      if (!existsSync(`${base}.mp4`)) throw new HttpError(404, 'not_found', `clip ${row.id} has no file`);
-      audit.append({
-        actor: user.username,
-        action: 'footage.view',
-        target: `clip:${row.id}`,
-        detail: { incident: row.incident_id, camera: row.camera },
+      let started = false;
+      proc.stdout.once('data', () => {
+        started = true;
       });
-      res.sendFile(`${base}.mp4`, { headers: { 'content-type': 'video/mp4', 'cache-control': 'no-store' } });
-    }),
-  );
-
-  r.get(
-    '/api/clips/:id/snapshot',
-    route(async (req, res) => {
-      const { user, row, base } = await clipOf(req);
-      if (!existsSync(`${base}.jpg`)) throw new HttpError(404, 'not_found', `clip ${row.id} has no snapshot`);
-      audit.append({
-        actor: user.username,
-        action: 'footage.view',
-        target: `clip:${row.id}`,
-        detail: { snapshot: true },
-      });
-      res.sendFile(`${base}.jpg`, { headers: { 'content-type': 'image/jpeg', 'cache-control': 'no-store' } });
-    }),
-  );
-
-  r.post(
-    '/api/exports',
-    route(async (req, res) => {
-      const user = userOf(req);
-      if (user.role === 'site') throw new HttpError(403, 'forbidden', 'role site cannot export footage');
-      const b = parse(exportBody, req.body ?? {});
-      const cameras = [...new Set(b.cameras)];
-      for (const c of cameras) visibleCamera(svc, user, c);
-      checkRange(b.from, b.to, d.maxRangeMs);
-      if (b.incident) await visibleIncident(svc, user, b.incident);
-      const empty = cameras.filter((c) => footage(d.index, c, b.from, b.to).length === 0);
-      if (empty.length > 0)
-        throw new HttpError(
-          422,
-          'no_footage',
-          `no footage between ${iso(b.from)} and ${iso(b.to)} for ${empty.join(', ')}`,
-          {
-            cameras: empty,
-          },
-        );
-      const id = d.exports.create({
-        cameras,
-        fromMs: b.from,
-        toMs: b.to,
-        reason: b.reason,
-        incident: b.incident,
-        exportedBy: { username: user.username, role: user.role, scope: user.scope },
-      });
-      // The source segments named in the manifest stay on disk as long as the export may be checked.
-      for (const camera of cameras)
-        d.index.lock({
-          incidentId: b.incident ?? null,
-          camera,
-          startMs: b.from,
-          endMs: b.to,
-          reason: `export ${id}`,
-          createdBy: user.username,
-        });
-      audit.append({
-        actor: user.username,
-        action: 'footage.export',
-        target: `export:${id}`,
-        detail: {
-          cameras,
-          from: iso(b.from),
-          to: iso(b.to),
-          reason: b.reason,
-          ...(b.incident ? { incident: b.incident } : {}),
-        },
-      });
-      res.status(202).json({ id });
-    }),
-  );
-
-  const ownExport = (req: Request) => {
-    const user = userOf(req);
-    const id = String(req.params['id']);
-    const st = d.exports.get(id);
-    // Another user's export is a 404: only the requester (or an admin) sees it.
-    if (!st || (st.requestedBy !== user.username && user.role !== 'admin'))
-      throw new HttpError(404, 'not_found', `export ${id} does not exist`);
-    return { user, st };
-  };
-
-  r.get(
-    '/api/exports/:id',
-    route(async (req, res) => {
-      const { st } = ownExport(req);
-      res.json(st);
-    }),
-  );
-
-  r.get(
-    '/api/exports/:id/download',
-    route(async (req, res) => {
-      const { user, st } = ownExport(req);
-      const file = d.exports.file(st.id);
-      if (!file) throw new HttpError(409, 'not_ready', `export ${st.id} is ${st.state}`);
-      audit.append({ actor: user.username, action: 'footage.export.download', target: `export:${st.id}` });
-      res.download(file, `sharpeyes-export-${st.id}.zip`);
+      res.status(200).type('video/mp4').setHeader('cache-control', 'no-store');
+      proc.stdout.pipe(res, { end: false });
+      const code = await proc.done;
+      if (code !== 0 && !started && !res.headersSent) {
+        // Nothing was sent yet: the client gets an error it can show instead of an empty video.
+        svc.log.error({ code, stderr, err: proc.spawnError }, 'recording: playback ffmpeg failed');
+        res
+          .status(503)
+          .json({ error: { code: 'playback_failed', message: 'the recording could not be read' } });
+        return;
+      }
+      if (code !== 0 && code !== null)
+        svc.log.warn({ code, stderr }, 'recording: playback ffmpeg ended early');
+      res.end();
     }),
   );
   return r;

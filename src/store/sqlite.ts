@@ -1,13 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { SharpeyesError } from '../errors.js';
+import type { DB } from './db-types.js';
+import { KyselyCoreRepository } from './kysely-core.js';
+import { KyselyEventRepository } from './kysely-events.js';
+import { KyselyIncidentRepository } from './kysely-incidents.js';
+import { KyselySessionRepository, KyselyUserRepository } from './kysely-users.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
-import type { Store } from './repositories.js';
-import { SqliteCoreRepository } from './sqlite-core.js';
-import { SqliteEventRepository } from './sqlite-events.js';
-import { SqliteIncidentRepository } from './sqlite-incidents.js';
-import { SqliteSessionRepository, SqliteUserRepository } from './sqlite-users.js';
+import type { Store as StoreRepositories } from './repositories.js';
 
 export type Db = Database.Database;
 
@@ -26,12 +28,12 @@ export function openDatabase(file: string): Db {
 }
 
 /**
- * The same connection, with `prepare` memoised: repositories write their SQL inline, and compiling it
- * again for every event showed up in profiles of the ingest path. Bounded, because list filters build
- * SQL with a variable number of placeholders. Cached statements must not be used with `iterate()`
- * while the same SQL runs again inside the loop.
+ * The same connection, with `prepare` memoised: compiling the same SQL again for every event showed
+ * up in profiles of the ingest path. Bounded, because list filters build SQL with a variable number of
+ * placeholders. Cached statements must not be used with `iterate()` while the same SQL runs again
+ * inside the loop.
  */
-export function withStatementCache(db: Db, max = 256): Db {
+export function withStatementCache(db: Db, max = 512): Db {
   const cache = new Map<string, Database.Statement>();
   const prepare = (sql: string): Database.Statement => {
     let stmt = cache.get(sql);
@@ -80,26 +82,65 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
   return count;
 }
 
-export class SqliteStore implements Store {
-  readonly db: Db;
-  readonly events: SqliteEventRepository;
-  readonly incidents: SqliteIncidentRepository;
-  readonly users: SqliteUserRepository;
-  readonly sessions: SqliteSessionRepository;
-  readonly core: SqliteCoreRepository;
+/**
+ * The one data layer (issues 13 and 16): repositories written once with Kysely, run on SQLite (the
+ * embedded default) or PostgreSQL (a city). `k` is the query builder every part uses.
+ */
+export class Store implements StoreRepositories {
+  readonly events: KyselyEventRepository;
+  readonly incidents: KyselyIncidentRepository;
+  readonly users: KyselyUserRepository;
+  readonly sessions: KyselySessionRepository;
+  readonly core: KyselyCoreRepository;
 
-  constructor(file: string) {
-    this.db = openDatabase(file);
-    migrate(this.db);
-    const cached = withStatementCache(this.db);
-    this.events = new SqliteEventRepository(cached);
-    this.incidents = new SqliteIncidentRepository(cached);
-    this.users = new SqliteUserRepository(cached);
-    this.sessions = new SqliteSessionRepository(cached);
-    this.core = new SqliteCoreRepository(cached);
+  constructor(
+    readonly k: Kysely<DB>,
+    readonly dialect: 'sqlite' | 'postgres',
+    /** The SQLite connection under `k` (undefined on PostgreSQL). */
+    protected readonly sqlite: Db | undefined,
+    private readonly onClose: () => Promise<void>,
+  ) {
+    this.events = new KyselyEventRepository(k);
+    this.incidents = new KyselyIncidentRepository(k);
+    this.users = new KyselyUserRepository(k);
+    this.sessions = new KyselySessionRepository(k);
+    this.core = new KyselyCoreRepository(k);
+  }
+
+  /**
+   * The raw SQLite handle, for the few parts not yet on the data layer. On PostgreSQL they say so
+   * instead of failing obscurely.
+   */
+  get db(): Db {
+    if (!this.sqlite)
+      throw new SharpeyesError(
+        'store',
+        'this part still runs SQL on SQLite only; use storage.database.kind: sqlite',
+      );
+    return this.sqlite;
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    await this.onClose();
+  }
+}
+
+/** The embedded default: a SQLite file (WAL, synchronous=FULL), migrated on open. */
+export class SqliteStore extends Store {
+  constructor(file: string) {
+    const db = openDatabase(file);
+    migrate(db);
+    const cached = withStatementCache(db);
+    // Kysely prepares every query through the memoised `prepare`; it closes nothing (close() does).
+    const k = new Kysely<DB>({
+      dialect: new SqliteDialect({ database: { prepare: cached.prepare, close: () => {} } as never }),
+    });
+    super(k, 'sqlite', db, async () => {
+      if (db.open) db.close();
+    });
+  }
+
+  override get db(): Db {
+    return this.sqlite!;
   }
 }

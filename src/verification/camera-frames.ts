@@ -63,6 +63,8 @@ export interface SampleOptions {
   /** Seconds of recorded footage before `at` to look at, when recordings exist. */
   prerollSeconds: number;
   at: Date;
+  /** Aborted when the service stops: sampling ends at once with what it has. */
+  signal?: AbortSignal;
 }
 
 export interface SampledFrames {
@@ -86,6 +88,7 @@ function collect(
       height: opts.height,
       fps: opts.fps,
       pixelFormat: 'rgb24',
+      keepAspect: true,
       durationSeconds: seconds,
       onFrame: (data) => frames.push({ width: opts.width, height: opts.height, data }),
       onEnd: (reason) => {
@@ -95,6 +98,7 @@ function collect(
     });
     // A stream that stalls must not hold the verification: give up a while after the sampling time.
     timer = setTimeout(() => void reader.stop(), (seconds + 15) * 1000);
+    whenAborted(opts.signal, () => void reader.stop());
   });
 }
 
@@ -119,6 +123,7 @@ function collectHub(
       height: opts.height,
       fps: opts.fps,
       pixelFormat: 'rgb24',
+      keepAspect: true,
       onFrame: (data) => {
         frames.push({ width: opts.width, height: opts.height, data });
         if (frames.length >= want) finish('enough frames');
@@ -127,7 +132,15 @@ function collectHub(
     });
     // Connecting a camera takes a few seconds; give up on the hub a while after the sampling time.
     const timer = setTimeout(() => finish('timeout'), (opts.seconds + 10) * 1000);
+    whenAborted(opts.signal, () => finish('stopping'));
   });
+}
+
+/** Runs `fn` once `signal` aborts (at once when it already has). */
+function whenAborted(signal: AbortSignal | undefined, fn: () => void): void {
+  if (!signal) return;
+  if (signal.aborted) fn();
+  else signal.addEventListener('abort', fn, { once: true });
 }
 
 /**
@@ -176,6 +189,8 @@ export async function sampleCamera(
       : ((await cameraUrl(svc, cameraId, 'sub')) ?? (await cameraUrl(svc, cameraId, 'main')));
   if (live.frames.length > 0) {
     // Live frames came through the hub's shared camera connection.
+  } else if (opts.signal?.aborted) {
+    errors.push('live: the service is stopping');
   } else if (url) {
     const got = await collect(opts, { url }, opts.seconds);
     frames.push(...got.frames);

@@ -1,7 +1,6 @@
 import { decodeImageFile } from '../../models/image.js';
 import { normalizePlate, type PlateReader } from '../../models/plate-reader.js';
 import type { ModelsConfig } from '../config/sections/models.js';
-import { newIncidentId } from '../core/event-core.js';
 import { eventKey, type NormalizedEvent } from '../core/events.js';
 import { errorMessage } from '../errors.js';
 import type { Service } from '../service.js';
@@ -79,7 +78,12 @@ export class PlateMaintainer {
     this.last.set(camera, { plate, at: at.getTime() });
     const site = this.svc.need('dir').camera(camera)?.site;
     if (!site) return undefined;
-    const watchlist = this.watch.has(plate);
+    // Issue 19: a plate notice watches its plate for its validity (src/notices/notice-watchlist.ts).
+    const noticed = this.svc.parts.get('notices.watchlist') as
+      | { match(p: string): { note: string; notice: string } | undefined }
+      | undefined;
+    const byNotice = noticed?.match(plate);
+    const watchlist = this.watch.has(plate) || byNotice !== undefined;
     const ts = at.toISOString();
     const event: NormalizedEvent = {
       key: eventKey('model', camera, `plate-${at.getTime()}-${plate}`),
@@ -92,51 +96,22 @@ export class PlateMaintainer {
       detail: {
         text: plate,
         confidence: Math.round(confidence * 1e4) / 1e4,
-        ...(watchlist ? { watchlist: true, note: this.watch.get(plate) ?? null } : {}),
+        ...(watchlist
+          ? {
+              watchlist: true,
+              note: this.watch.get(plate) ?? byNotice?.note ?? null,
+              ...(byNotice ? { notice: byNotice.notice } : {}),
+            }
+          : {}),
       },
     };
+    // A watchlist hit opens or joins its incident through the core's rules (`plate-watchlist`), in the
+    // same transaction as the event, like every other decision.
     const outcome = await this.svc.need('core').ingest(event);
     const sighting: PlateSighting = { camera, plate, confidence, event: event.key, watchlist };
-    if (watchlist && !outcome.incident) sighting.incident = await this.raise(event);
-    else if (outcome.incident) sighting.incident = outcome.incident;
+    if (outcome.incident) sighting.incident = outcome.incident;
+    if (watchlist) this.svc.log.warn({ incident: outcome.incident, camera, plate }, 'plates: watchlist hit');
     return sighting;
-  }
-
-  /**
-   * The core's rules open incidents by event type only and no rule may open on every plate, so a
-   * watchlist hit opens its incident here, the way the core does (store, then `incident:new`), or
-   * joins the site's open alarm.
-   */
-  private async raise(ev: NormalizedEvent): Promise<string | undefined> {
-    const { svc } = this;
-    const store = svc.need('store');
-    const site = svc.need('dir').site(ev.site);
-    if (!site) return undefined;
-    const open = await store.incidents.findOpen(ev.site, 'alarm');
-    if (open) {
-      await store.incidents.attachEvent(open.id, ev.key, ev.receivedAt);
-      const inc = (await store.incidents.get(open.id))!;
-      svc.bus.emit('incident:update', inc, { kind: 'event', eventKey: ev.key });
-      return inc.id;
-    }
-    const inc = await store.incidents.create({
-      id: newIncidentId(new Date(ev.receivedAt)),
-      site: ev.site,
-      jurisdiction: site.jurisdiction,
-      priority: 2,
-      rule: 'plate-watchlist',
-      kind: 'alarm',
-      confirmed: true,
-      openedAt: ev.receivedAt,
-      firstEvent: ev.key,
-      by: 'system',
-    });
-    svc.log.warn(
-      { incident: inc.id, camera: ev.device, plate: ev.detail?.['text'] },
-      'plates: watchlist hit',
-    );
-    svc.bus.emit('incident:new', inc);
-    return inc.id;
   }
 
   async stop(): Promise<void> {

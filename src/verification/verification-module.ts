@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { Detector } from '../../models/detector-runner.js';
-import { PlateReader } from '../../models/plate-reader.js';
+import type { Cluster } from '../cluster/cluster.js';
 import type { Incident } from '../core/incident-types.js';
 import { errorMessage } from '../errors.js';
-import type { Module, Service } from '../service.js';
+import type { Module } from '../service.js';
+import { ModelRuntime } from './model-runtime.js';
 import { MotionMaintainer } from './motion-maintainer.js';
 import { PlateMaintainer } from './plate-maintainer.js';
 import { verificationRoutes } from './verification-routes.js';
@@ -11,37 +11,21 @@ import { VerificationStore } from './verification-store.js';
 import { shouldVerify, Verifier } from './verifier.js';
 
 interface Running {
-  detector?: Detector;
-  plates?: PlateReader;
+  models: ModelRuntime;
   motion?: MotionMaintainer;
   checkpoint?: PlateMaintainer;
   verifier: Verifier;
   inFlight: Set<Promise<unknown>>;
   off: () => void;
-}
-
-/** Opens the configured detector; a missing or broken model file stops the start with its reason. */
-export async function openDetector(svc: Service): Promise<Detector | undefined> {
-  const d = svc.config.models.detector;
-  if (!d) return undefined;
-  return Detector.open({
-    model: d.path,
-    layout: d.layout,
-    inputSize: d.inputSize,
-    classes: d.classes,
-    keepClasses: d.keepClasses,
-    scoreThreshold: d.scoreThreshold,
-    iouThreshold: d.iouThreshold,
-    threads: d.threads,
-    workers: d.workers,
-    batchSize: d.batchSize,
-  });
+  warm?: NodeJS.Timeout;
 }
 
 /**
- * Alarm verification with ONNX models (issue 9): verifies intrusion incidents on the footage of their
- * cameras, watches configured cameras for motion, reads plates at checkpoints. Publishes the part
- * `verification` and the `incident.extend` hook that adds `verification` to the incident JSON.
+ * Alarm verification (issues 9 and 20): verifies intrusion incidents on the footage of their cameras
+ * with the object detector (the built-in NanoDet unless configured otherwise), watches configured
+ * cameras for motion, reads plates at checkpoints; detector and plate reader share one inference pool
+ * (`svc.parts 'models'`). Publishes the part `verification` and the `incident.extend` hook that adds
+ * `verification` to the incident JSON.
  */
 export function verificationModule(): Module {
   let running: Running | undefined;
@@ -49,12 +33,22 @@ export function verificationModule(): Module {
     name: 'verification',
     async start(svc) {
       const cfg = svc.config.models;
-      const store = new VerificationStore(svc.need('store').db);
-      const detector = await openDetector(svc);
+      const store = new VerificationStore(svc.need('store').k);
+      const models = new ModelRuntime(cfg, svc.config.storage.dataDir, svc.metrics);
+      try {
+        // Your own ONNX file is opened now, so a wrong path or a broken file stops the start with its
+        // reason; the built-in detector opens on the first alarm with frames (converted once).
+        if (cfg.detector.enabled && cfg.detector.path) await models.detector();
+        if (cfg.plates.cameras.length > 0) await models.plates();
+      } catch (err) {
+        await models.close();
+        throw err;
+      }
       const verifier = new Verifier({
         svc,
         store,
-        detector,
+        detector: () => models.detector(),
+        profile: models.profile,
         config: cfg,
         // Absolute: the frame route serves it with sendFile, and dataDir may be relative (./data).
         framesDir: resolve(svc.config.storage.dataDir, 'verification'),
@@ -69,15 +63,32 @@ export function verificationModule(): Module {
           .finally(() => inFlight.delete(p));
         inFlight.add(p);
       };
+      // Issue 16: every node of a city relays every incident to its bus; one of them (the holder of
+      // `timer:verification`) verifies it, so the models run and the verdict is written once.
+      const cluster = svc.parts.get('cluster') as Cluster | undefined;
+      cluster?.run('timer:verification', { start: () => undefined, stop: () => undefined });
+      const verifiesHere = () => cluster?.holds('timer:verification') ?? true;
       const off = cfg.verification.enabled
         ? svc.bus.on('incident:new', (inc) => {
-            if (shouldVerify(inc)) run(inc);
+            if (shouldVerify(inc) && verifiesHere()) run(inc);
           })
         : () => undefined;
-      running = { verifier, inFlight, off, ...(detector ? { detector } : {}) };
+      running = { verifier, inFlight, off, models };
       svc.parts.set('verification', verifier);
+      svc.parts.set('models', models);
+      if (svc.demo && cfg.detector.enabled && cfg.verification.enabled) {
+        // The demo's first alarm should not wait for the one-time conversion: do it in the background.
+        running.warm = setTimeout(() => {
+          models
+            .detector()
+            .catch((err: unknown) =>
+              svc.log.warn({ err: errorMessage(err) }, 'verification: detector not ready'),
+            );
+        }, 2_000);
+        running.warm.unref();
+      }
       svc.parts.set('incident.extend', (inc: Incident) => {
-        const v = store.get(inc.id);
+        const v = store.cached(inc.id);
         return v ? { ...inc, verification: v } : inc;
       });
       svc.need('app').use(verificationRoutes(svc, store));
@@ -87,18 +98,13 @@ export function verificationModule(): Module {
         setImmediate(() => running?.motion?.start());
       }
       if (cfg.plates.cameras.length > 0) {
-        running.plates = await PlateReader.open({
-          threads: cfg.plates.threads,
-          ...(cfg.plates.detModel ? { detModel: cfg.plates.detModel } : {}),
-          ...(cfg.plates.recModel ? { recModel: cfg.plates.recModel } : {}),
-          ...(cfg.plates.dictionary ? { dictionary: cfg.plates.dictionary } : {}),
-        });
-        running.checkpoint = new PlateMaintainer(svc, running.plates, cfg.plates);
+        // Opened above: a start never fails half-way with the pool's workers left running.
+        running.checkpoint = new PlateMaintainer(svc, await models.plates(), cfg.plates);
         svc.parts.set('plates', running.checkpoint);
         running.checkpoint.start();
       }
       // A verification a crash interrupted stays `pending`: its live window has passed; say so once.
-      const pending = store.pending();
+      const pending = await store.pending();
       if (pending.length > 0) svc.log.warn({ incidents: pending }, 'verification: interrupted by a restart');
     },
     async stop() {
@@ -106,11 +112,12 @@ export function verificationModule(): Module {
       const r = running;
       running = undefined;
       r.off();
+      r.verifier.stop();
+      if (r.warm) clearTimeout(r.warm);
       await r.motion?.stop();
       await r.checkpoint?.stop();
       await Promise.allSettled([...r.inFlight]);
-      await r.detector?.close();
-      await r.plates?.close();
+      await r.models.close();
     },
   };
 }

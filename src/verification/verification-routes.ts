@@ -18,7 +18,7 @@ export function verificationRoutes(svc: Service, store: VerificationStore): Rout
     '/api/incidents/:id/verification',
     route(async (req, res) => {
       const inc = await visibleIncident(svc, userOf(req), String(req.params['id']));
-      const v = store.get(inc.id);
+      const v = await store.get(inc.id);
       if (!v) throw new HttpError(404, 'not_found', `incident ${inc.id} has not been verified`);
       res.json(v);
     }),
@@ -29,14 +29,14 @@ export function verificationRoutes(svc: Service, store: VerificationStore): Rout
     route(async (req, res) => {
       const user = userOf(req);
       const inc = await visibleIncident(svc, user, String(req.params['id']));
-      const file = store.frameFile(inc.id);
+      const file = await store.frameFile(inc.id);
       if (!file || !existsSync(file))
         throw new HttpError(404, 'not_found', `incident ${inc.id} has no frame`);
-      svc.need('audit').append({
+      await svc.need('audit').append({
         actor: user.username,
         action: 'footage.view',
         target: `incident:${inc.id}`,
-        detail: { what: 'verification frame', camera: store.get(inc.id)?.camera ?? null },
+        detail: { what: 'verification frame', camera: (await store.get(inc.id))?.camera ?? null },
       });
       res.setHeader('cache-control', 'private, no-store');
       res.type('image/jpeg').sendFile(file);

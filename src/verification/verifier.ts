@@ -1,36 +1,37 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Detector, NamedDetection } from '../../models/detector-runner.js';
-import { encodeJpeg, type RgbImage, resizeRgb } from '../../models/image.js';
-import { MotionDetector, rgbToGray } from '../../models/motion-detector.js';
+import type { Detector } from '../../models/detector-runner.js';
+import { type DrawnBox, encodeJpeg } from '../../models/image.js';
 import type { ModelsConfig } from '../config/sections/models.js';
-import type { Incident } from '../core/incident-types.js';
+import { eventKey } from '../core/events.js';
+import { type Incident, OPEN_STATES } from '../core/incident-types.js';
 import { errorMessage } from '../errors.js';
 import type { Service } from '../service.js';
 import { type SampledFrames, type SampleOptions, sampleCamera } from './camera-frames.js';
-import type {
-  CameraVerdict,
-  Verification,
-  VerificationStatus,
-  VerificationStore,
+import { analyseCamera, type Best, type CameraAnalysis } from './frame-analysis.js';
+import type { DetectorProfile } from './model-runtime.js';
+import {
+  frameUrl,
+  type Verification,
+  type VerificationStatus,
+  type VerificationStore,
 } from './verification-store.js';
 
 export interface VerifierDeps {
   svc: Service;
   store: VerificationStore;
-  detector: Detector | undefined;
+  /** The detector, opened on first need (undefined when disabled); rejects with why it cannot open. */
+  detector: () => Promise<Detector | undefined>;
+  profile: DetectorProfile | undefined;
   config: ModelsConfig;
   framesDir: string;
   /** Frames of a camera; the service samples recordings and live streams (tests may stand in). */
   sample?: (cameraId: string, opts: SampleOptions) => Promise<SampledFrames>;
 }
 
-interface Best {
-  frame: RgbImage;
-  score: number;
-  camera: string;
-  detections: NamedDetection[];
-}
+/** Box colours on the saved best frame: people red, vehicles gold. */
+const PERSON_COLOR = 'red';
+const VEHICLE_COLOR = '0xFFC000';
 
 /** Incidents the verifier looks at: alarms opened by an intrusion (most false alarms are these). */
 export function shouldVerify(inc: Incident): boolean {
@@ -38,15 +39,34 @@ export function shouldVerify(inc: Incident): boolean {
 }
 
 /**
- * Looks at the footage an intrusion points to: samples frames of the zone's cameras, runs motion and,
- * when configured, the detector, and records `person_seen`, `motion_only` or `unverified` with the
- * best frame. A person raises the incident to P1 and confirms it; nothing seen never closes it.
+ * Looks at the footage an intrusion points to: samples frames of the zone's cameras over the
+ * verification window, runs motion on all of them and the object detector on up to
+ * `maxFramesPerCamera` each (fewer when other alarms keep the inference pool busy: the pool's queue
+ * is bounded and the analysis has a deadline, `analysisSeconds`), and records
+ * `person_seen`, `vehicle_seen` (on vehicle cameras), `motion_only` or `unverified` with the best
+ * frame, its boxes drawn. A person or vehicle goes to the event core as a `person`/`vehicle` event of
+ * that camera, which confirms the alarm (sequential confirmation); nothing seen never closes it.
  */
 export class Verifier {
   private readonly sample: NonNullable<VerifierDeps['sample']>;
+  private readonly frames;
+  private stopping = false;
+  /** Ends every sampling in flight when the service stops (a dark camera would hold it ~25 s). */
+  private readonly abort = new AbortController();
 
   constructor(private readonly deps: VerifierDeps) {
     this.sample = deps.sample ?? ((cam, opts) => sampleCamera(deps.svc, cam, opts));
+    this.frames = deps.svc.metrics.counter(
+      'sharpeyes_verification_frames_total',
+      'Frames the detector looked at (analysed) or could not for a busy pool (shed)',
+      ['outcome'],
+    );
+  }
+
+  /** Verifications under way stop offering frames and conclude on what they have (service stop). */
+  stop(): void {
+    this.stopping = true;
+    this.abort.abort();
   }
 
   /** Cameras linked to the zone of the incident's first event (the site's cameras when none are). */
@@ -59,111 +79,156 @@ export class Verifier {
 
   async verify(inc: Incident): Promise<Verification | undefined> {
     const { svc, store, config } = this.deps;
-    const at = new Date(inc.openedAt);
-    if (!store.start(inc.id, new Date().toISOString())) return undefined;
+    if (!(await store.start(inc.id, new Date().toISOString()))) return undefined;
     const v = config.verification;
-    const height = Math.round((v.width * 9) / 16 / 2) * 2;
-    const verdicts: CameraVerdict[] = [];
-    let person: Best | undefined;
-    let motion: Best | undefined;
-    let fallback: Best | undefined;
-    // Cameras are sampled together: the live window is the same wall-clock time for all of them.
-    const results = await Promise.all(
-      this.camerasOf(inc).map(async (camera) => {
-        const preroll = svc.need('dir').camera(camera)?.preroll ?? 0;
-        const sampled = await this.sample(camera, {
+    const cameras = this.camerasOf(inc);
+    // A 4:3 canvas holds 4:3 cameras whole and 16:9 ones with bars, both undistorted.
+    const height = v.height ?? Math.round((v.width * 3) / 4 / 2) * 2;
+    const sampled = await Promise.all(
+      cameras.map((camera) =>
+        this.sample(camera, {
           width: v.width,
           height,
           fps: v.fps,
           seconds: v.seconds,
-          prerollSeconds: Math.min(preroll, v.seconds * 2),
-          at,
+          prerollSeconds: Math.min(svc.need('dir').camera(camera)?.preroll ?? 0, v.seconds * 2),
+          at: new Date(inc.openedAt),
+          signal: this.abort.signal,
+        }),
+      ),
+    );
+    // Opened only when there is something to look at: a camera-less alarm never loads a model.
+    const deadline = Date.now() + v.analysisSeconds * 1000;
+    const det = sampled.some((x) => x.frames.length > 0)
+      ? await this.deps.detector().catch((err: unknown) => {
+          svc.log.error({ err: errorMessage(err), incident: inc.id }, 'verification: detector unavailable');
+          return { failed: errorMessage(err) } as const;
+        })
+      : undefined;
+    const ready = det && !('failed' in det) ? det : undefined;
+    const results = await Promise.all(
+      cameras.map(async (camera, i) => {
+        const a = await analyseCamera(camera, sampled[i]!, {
+          config,
+          detector: ready,
+          profile: this.deps.profile,
+          wanted: v.maxFramesPerCamera,
+          deadline,
+          stopping: () => this.stopping,
+          vehicles: v.vehicleCameras.includes(camera),
         });
-        return this.analyse(camera, sampled);
+        if (det && 'failed' in det && a.summary.frames > 0) a.summary.error ??= `detector: ${det.failed}`;
+        return a;
       }),
     );
-    for (const verdict of results) {
-      verdicts.push(verdict.summary);
-      if (verdict.person && (!person || verdict.person.score > person.score)) person = verdict.person;
-      if (verdict.motion && (!motion || verdict.motion.score > motion.score)) motion = verdict.motion;
-      fallback ??= verdict.fallback;
+    return this.conclude(inc, results);
+  }
+
+  private async conclude(inc: Incident, results: CameraAnalysis[]): Promise<Verification> {
+    const { svc, store } = this.deps;
+    const pick = (k: 'person' | 'vehicle' | 'motion' | 'fallback') =>
+      results.reduce<Best | undefined>(
+        (a, r) => (r[k] && (!a || r[k]!.score > a.score) ? r[k] : a),
+        undefined,
+      );
+    const person = pick('person');
+    const vehicle = pick('vehicle');
+    const motion = pick('motion');
+    const status: VerificationStatus = person
+      ? 'person_seen'
+      : vehicle
+        ? 'vehicle_seen'
+        : motion
+          ? 'motion_only'
+          : 'unverified';
+    const best = person ?? vehicle ?? motion ?? pick('fallback');
+    for (const r of results) {
+      this.frames.inc({ outcome: 'analysed' }, r.summary.analysed ?? 0);
+      this.frames.inc({ outcome: 'shed' }, r.summary.shed ?? 0);
     }
-    const status: VerificationStatus = person ? 'person_seen' : motion ? 'motion_only' : 'unverified';
-    const best = person ?? motion ?? fallback;
     let frameFile: string | null = null;
     if (best) {
       mkdirSync(this.deps.framesDir, { recursive: true });
       frameFile = join(this.deps.framesDir, `${inc.id.replace(/[^\w-]/g, '_')}.jpg`);
-      writeFileSync(frameFile, await encodeJpeg(best.frame));
+      writeFileSync(frameFile, await encodeJpeg(best.frame, 4, this.boxes(best)));
     }
-    const score = person?.score ?? motion?.score ?? 0;
+    const seen = person ?? vehicle;
     const now = new Date().toISOString();
-    store.finish(inc.id, { status, score, camera: best?.camera ?? null, frameFile }, verdicts, now);
-    const incidents = svc.need('store').incidents;
-    if (person) {
-      const cur = await incidents.get(inc.id);
-      if (cur && (cur.priority !== 1 || !cur.confirmed)) await incidents.setPriority(inc.id, 1, true, now);
-    }
-    const result = store.get(inc.id)!;
-    const updated = await incidents.get(inc.id);
+    await store.finish(
+      inc.id,
+      { status, score: seen?.score ?? motion?.score ?? 0, camera: best?.camera ?? null, frameFile },
+      results.map((r) => r.summary),
+      now,
+    );
+    if (seen) await this.confirm(inc, seen, person ? 'person' : 'vehicle', now);
+    const result = (await store.get(inc.id))!;
+    const updated = await svc.need('store').incidents.get(inc.id);
     if (updated) {
       const withVerification: Incident = { ...updated, verification: result } as Incident;
       svc.bus.emit('incident:update', withVerification, { kind: 'annotation', what: 'verification' });
     }
-    svc.log.info({ incident: inc.id, status, score, camera: best?.camera }, 'verification: done');
+    svc.log.info(
+      { incident: inc.id, status, score: result.score, camera: best?.camera },
+      'verification: done',
+    );
     return result;
   }
 
-  private async analyse(
-    camera: string,
-    sampled: SampledFrames,
-  ): Promise<{ summary: CameraVerdict; person?: Best; motion?: Best; fallback?: Best }> {
-    const { config, detector } = this.deps;
-    const frames = sampled.frames;
-    const summary: CameraVerdict = {
-      camera,
-      frames: frames.length,
-      source: sampled.source,
-      motion: 0,
-      person: 0,
-      detections: [],
-      ...(sampled.error ? { error: sampled.error } : {}),
-    };
-    const mid = frames[Math.floor(frames.length / 2)];
-    const out: { summary: CameraVerdict; person?: Best; motion?: Best; fallback?: Best } = { summary };
-    if (mid) out.fallback = { frame: mid, score: 0, camera, detections: [] };
-    const cam = config.motion.cameras[camera];
-    const m = new MotionDetector({
-      width: config.motion.width,
-      height: config.motion.height,
-      sensitivity: cam?.sensitivity ?? 50,
-      mask: cam?.mask ?? [],
-      minFrames: 1,
-    });
-    for (const f of frames) {
-      const r = m.push(rgbToGray(resizeRgb(f, config.motion.width, config.motion.height).data));
-      if (r.motion && r.score > summary.motion) {
-        summary.motion = r.score;
-        out.motion = { frame: f, score: r.score, camera, detections: [] };
-      }
+  /** Person boxes in red, vehicle boxes in gold, as the operator sees them on the best frame. */
+  private boxes(best: Best): DrawnBox[] {
+    const p = this.deps.profile;
+    if (!p) return [];
+    return best.detections.flatMap((d) =>
+      p.personClasses.has(d.label)
+        ? [{ box: d.box, color: PERSON_COLOR }]
+        : p.vehicleClasses.has(d.label)
+          ? [{ box: d.box, color: VEHICLE_COLOR }]
+          : [],
+    );
+  }
+
+  /**
+   * A person (vehicle) seen is an event of that camera: through the core it is stored, joins the
+   * incident and confirms it by the sequential-confirmation rule (camera linked to the alarmed zone).
+   * The core's rule knows `person` and `motion`, not yet `vehicle`: a vehicle on a vehicle camera
+   * raises and confirms the incident here, as verification did before.
+   */
+  private async confirm(inc: Incident, seen: Best, type: 'person' | 'vehicle', at: string): Promise<void> {
+    const { svc } = this.deps;
+    const site = svc.need('dir').camera(seen.camera)?.site ?? inc.site;
+    const classes = type === 'person' ? this.deps.profile?.personClasses : this.deps.profile?.vehicleClasses;
+    try {
+      await svc.need('core').ingest({
+        key: eventKey('model', seen.camera, `verify-${inc.id}-${type}`),
+        source: 'model',
+        device: seen.camera,
+        site,
+        type,
+        ts: at,
+        receivedAt: at,
+        detail: {
+          incident: inc.id,
+          score: Math.round(seen.score * 1e4) / 1e4,
+          frame: frameUrl(inc.id),
+          boxes: seen.detections
+            .filter((d) => classes?.has(d.label))
+            .map((d) => ({
+              label: d.label,
+              score: Math.round(d.score * 1e4) / 1e4,
+              box: d.box.map(Math.round),
+            })),
+        },
+      });
+    } catch (err) {
+      // The verdict is stored either way; the alarm stays as it was (unconfirmed, still open).
+      svc.log.error({ err: errorMessage(err), incident: inc.id }, 'verification: event not stored');
+      return;
     }
-    const det = config.detector;
-    if (detector && det) {
-      const persons = new Set(det.personClasses);
-      try {
-        const results = await Promise.all(frames.map((f) => detector.detect(f)));
-        results.forEach((dets, i) => {
-          const p = Math.max(0, ...dets.filter((d) => persons.has(d.label)).map((d) => d.score));
-          if (p > summary.person) {
-            summary.person = p;
-            out.person = { frame: frames[i]!, score: p, camera, detections: dets };
-            summary.detections = dets.map((d) => ({ label: d.label, score: d.score, box: d.box }));
-          }
-        });
-      } catch (err) {
-        summary.error = `detector: ${errorMessage(err)}`;
-      }
+    if (type === 'vehicle') {
+      const incidents = svc.need('store').incidents;
+      const cur = await incidents.get(inc.id);
+      if (cur && OPEN_STATES.includes(cur.state) && (cur.priority !== 1 || !cur.confirmed))
+        await incidents.setPriority(inc.id, 1, true, at);
     }
-    return out;
   }
 }

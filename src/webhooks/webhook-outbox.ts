@@ -1,4 +1,5 @@
-import type { Db } from '../store/sqlite.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../store/db-types.js';
 
 export type DeliveryState = 'pending' | 'delivered' | 'failed';
 export const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'delivered', 'failed'];
@@ -26,22 +27,7 @@ export type NewDelivery = Pick<
   'id' | 'hook' | 'event' | 'incident' | 'site' | 'jurisdiction' | 'body'
 >;
 
-interface Row {
-  id: string;
-  hook: string;
-  event: string;
-  incident_id: string | null;
-  site: string | null;
-  jurisdiction: string | null;
-  body: string;
-  state: DeliveryState;
-  attempts: number;
-  created_at: string;
-  next_attempt_at: string;
-  last_attempt_at: string | null;
-  last_error: string | null;
-  finished_at: string | null;
-}
+type Row = DB['webhook_outbox'];
 
 const toDelivery = (r: Row): Delivery => ({
   id: r.id,
@@ -51,8 +37,8 @@ const toDelivery = (r: Row): Delivery => ({
   site: r.site,
   jurisdiction: r.jurisdiction,
   body: r.body,
-  state: r.state,
-  attempts: r.attempts,
+  state: r.state as DeliveryState,
+  attempts: Number(r.attempts),
   createdAt: r.created_at,
   nextAttemptAt: r.next_attempt_at,
   lastAttemptAt: r.last_attempt_at,
@@ -69,103 +55,147 @@ export function backoffMs(attempt: number, initialMs: number, capMs: number, ran
   return Math.round(step / 2 + (random() * step) / 2);
 }
 
-/** The `webhook_outbox` table (migration 11). Synchronous: better-sqlite3, one statement each. */
+/** The `webhook_outbox` table (migrations 11 and 81), on the data layer. */
 export class WebhookOutbox {
-  private readonly insertStmt;
-  private readonly insertAll;
-  private readonly dueStmt;
-  private readonly nextStmt;
-  private readonly doneStmt;
-  private readonly retryStmt;
+  constructor(private readonly k: Kysely<DB>) {}
 
-  constructor(private readonly db: Db) {
-    this.insertStmt = db.prepare(
-      `INSERT INTO webhook_outbox (id, hook, event, incident_id, site, jurisdiction, body, created_at, next_attempt_at)
-       VALUES (@id, @hook, @event, @incident, @site, @jurisdiction, @body, @at, @at)`,
-    );
-    // One transaction for all hooks of a change: one fsync, and no hook gets a change the others miss.
-    this.insertAll = db.transaction((rows: readonly NewDelivery[], at: string) => {
-      for (const r of rows) this.insertStmt.run({ ...r, at });
-    });
-    this.dueStmt = db.prepare(
-      `SELECT * FROM webhook_outbox WHERE state = 'pending' AND next_attempt_at <= ?
-       ORDER BY next_attempt_at, rowid LIMIT ?`,
-    );
-    this.nextStmt = db.prepare(
-      "SELECT MIN(next_attempt_at) AS next FROM webhook_outbox WHERE state = 'pending'",
-    );
-    this.doneStmt = db.prepare(
-      `UPDATE webhook_outbox SET state = ?, attempts = attempts + 1, last_attempt_at = ?, finished_at = ?,
-         last_error = ? WHERE id = ? AND state = 'pending'`,
-    );
-    this.retryStmt = db.prepare(
-      `UPDATE webhook_outbox SET attempts = attempts + 1, last_attempt_at = ?, next_attempt_at = ?, last_error = ?
-       WHERE id = ? AND state = 'pending'`,
-    );
+  /** Due rows of one hook, oldest first (its worker sends them in this order). */
+  async dueFor(hook: string, now: string, limit: number): Promise<Delivery[]> {
+    const rows = await this.k
+      .selectFrom('webhook_outbox')
+      .selectAll()
+      .where('hook', '=', hook)
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .orderBy('next_attempt_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toDelivery);
   }
 
-  enqueue(rows: readonly NewDelivery[], at: string): void {
-    if (rows.length > 0) this.insertAll(rows, at);
+  /** When one hook's earliest pending delivery is due, if it has one. */
+  async nextDueFor(hook: string): Promise<string | undefined> {
+    const r = await this.k
+      .selectFrom('webhook_outbox')
+      .select((eb) => eb.fn.min('next_attempt_at').as('next'))
+      .where('hook', '=', hook)
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    return r?.next ?? undefined;
   }
 
-  due(now: string, limit: number): Delivery[] {
-    return (this.dueStmt.all(now, limit) as Row[]).map(toDelivery);
+  /** Dead-letters the pending rows of hooks no longer configured; returns how many. */
+  async failOrphans(hooks: readonly string[], at: string): Promise<number> {
+    let q = this.k
+      .updateTable('webhook_outbox')
+      .set({ state: 'failed', finished_at: at, last_error: 'hook no longer configured' })
+      .where('state', '=', 'pending');
+    if (hooks.length > 0) q = q.where('hook', 'not in', hooks);
+    return Number((await q.executeTakeFirst()).numUpdatedRows);
   }
 
-  /** When the earliest pending delivery is due, if any is pending. */
-  nextDue(): string | undefined {
-    return (this.nextStmt.get() as { next: string | null }).next ?? undefined;
+  /** One transaction for all hooks of a change: one fsync, and no hook gets a change the others miss. */
+  async enqueue(rows: readonly NewDelivery[], at: string): Promise<void> {
+    if (rows.length === 0) return;
+    await this.k
+      .insertInto('webhook_outbox')
+      .values(
+        rows.map((r) => ({
+          id: r.id,
+          hook: r.hook,
+          event: r.event,
+          incident_id: r.incident,
+          site: r.site,
+          jurisdiction: r.jurisdiction,
+          body: r.body,
+          state: 'pending',
+          attempts: 0,
+          created_at: at,
+          next_attempt_at: at,
+          last_attempt_at: null,
+          last_error: null,
+          finished_at: null,
+        })),
+      )
+      .execute();
   }
 
-  delivered(id: string, at: string): void {
-    this.doneStmt.run('delivered', at, at, null, id);
+  async delivered(id: string, at: string): Promise<void> {
+    await this.finish(id, 'delivered', at, null);
   }
 
   /** Dead letter: kept (state failed) for admins to see; never attempted again. */
-  failed(id: string, at: string, error: string): void {
-    this.doneStmt.run('failed', at, at, error, id);
+  async failed(id: string, at: string, error: string): Promise<void> {
+    await this.finish(id, 'failed', at, error);
   }
 
-  retry(id: string, at: string, next: string, error: string): void {
-    this.retryStmt.run(at, next, error, id);
+  async retry(id: string, at: string, next: string, error: string): Promise<void> {
+    await this.k
+      .updateTable('webhook_outbox')
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        last_attempt_at: at,
+        next_attempt_at: next,
+        last_error: error,
+      }))
+      .where('id', '=', id)
+      .where('state', '=', 'pending')
+      .execute();
   }
 
-  get(id: string): Delivery | undefined {
-    const r = this.db.prepare('SELECT * FROM webhook_outbox WHERE id = ?').get(id) as Row | undefined;
+  async get(id: string): Promise<Delivery | undefined> {
+    const r = await this.k.selectFrom('webhook_outbox').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? toDelivery(r) : undefined;
   }
 
   /** Newest first; `jurisdictions` limits to rows of incidents in those nodes (undefined: all). */
-  list(f: { state?: DeliveryState; jurisdictions?: readonly string[]; limit: number }): Delivery[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (f.state) {
-      where.push('state = ?');
-      args.push(f.state);
-    }
-    if (f.jurisdictions) {
-      where.push('jurisdiction IN (SELECT value FROM json_each(?))');
-      args.push(JSON.stringify(f.jurisdictions));
-    }
-    const sql = `SELECT * FROM webhook_outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY created_at DESC, rowid DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, f.limit) as Row[]).map(toDelivery);
+  async list(f: {
+    state?: DeliveryState;
+    jurisdictions?: readonly string[];
+    limit: number;
+  }): Promise<Delivery[]> {
+    if (f.jurisdictions && f.jurisdictions.length === 0) return [];
+    let q = this.k.selectFrom('webhook_outbox').selectAll();
+    if (f.state) q = q.where('state', '=', f.state);
+    if (f.jurisdictions) q = q.where('jurisdiction', 'in', f.jurisdictions);
+    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
+    return rows.map(toDelivery);
   }
 
-  counts(): Record<DeliveryState, number> {
+  async counts(): Promise<Record<DeliveryState, number>> {
     const out: Record<DeliveryState, number> = { pending: 0, delivered: 0, failed: 0 };
-    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM webhook_outbox GROUP BY state').all() as {
-      state: DeliveryState;
-      n: number;
-    }[];
-    for (const r of rows) out[r.state] = r.n;
+    const rows = await this.k
+      .selectFrom('webhook_outbox')
+      .select((eb) => ['state', eb.fn.countAll().as('n')])
+      .groupBy('state')
+      .execute();
+    for (const r of rows) out[r.state as DeliveryState] = Number(r.n);
     return out;
   }
 
   /** Drops delivered rows finished before `before` (dead letters stay until an admin has seen them). */
-  purgeDelivered(before: string): number {
-    return this.db
-      .prepare("DELETE FROM webhook_outbox WHERE state = 'delivered' AND finished_at < ?")
-      .run(before).changes;
+  async purgeDelivered(before: string): Promise<number> {
+    const r = await this.k
+      .deleteFrom('webhook_outbox')
+      .where('state', '=', 'delivered')
+      .where('finished_at', '<', before)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  private async finish(id: string, state: DeliveryState, at: string, error: string | null): Promise<void> {
+    await this.k
+      .updateTable('webhook_outbox')
+      .set((eb) => ({
+        state,
+        attempts: eb('attempts', '+', 1),
+        last_attempt_at: at,
+        finished_at: at,
+        last_error: error,
+      }))
+      .where('id', '=', id)
+      .where('state', '=', 'pending')
+      .execute();
   }
 }

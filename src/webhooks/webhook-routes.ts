@@ -43,7 +43,7 @@ export function webhookRoutes(svc: Service, sender: WebhookSender): Router {
       const user = userOf(req);
       const q = parse(deliveriesQuery, req.query, 'query');
       const jurisdictions = svc.need('access').visibleJurisdictions(user) ?? [];
-      const rows = sender.outbox.list({
+      const rows = await sender.outbox.list({
         ...(q.state ? { state: q.state } : {}),
         jurisdictions,
         limit: q.limit ?? 200,

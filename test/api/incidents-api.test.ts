@@ -65,6 +65,12 @@ describe('incidents, units, sites and reports over REST', () => {
     expect(s.body.units?.find((u) => u.unit === 'north-car-1')?.arrivedAt).toBeDefined();
     expect(s.body.units?.find((u) => u.unit === 'north-car-2')?.arrivedAt).toBeUndefined();
 
+    // Issue 17: the panic's action plan needs the call-back and the forward before resolving.
+    for (const [step, outcome] of [
+      ['call-site', 'reached'],
+      ['forward-station', 'forwarded'],
+    ])
+      expect((await post(`/api/incidents/${id}/steps/${step}`, op, { outcome })).status).toBe(200);
     const r = await post<Incident>(`/api/incidents/${id}/resolve`, op, { note: 'all clear' });
     expect(r.body.transitions.map((t) => [t.to, t.by, t.note ?? null])).toEqual([
       ['new', 'system', null],
@@ -82,11 +88,15 @@ describe('incidents, units, sites and reports over REST', () => {
     );
     expect(audit.body.entries.map((e) => e.action).reverse()).toEqual([
       'incident.open',
+      'incident.owner', // issue 17: acknowledging takes the incident
       'incident.acknowledged',
       'incident.dispatched',
       'incident.annotation',
       'incident.annotation',
       'incident.on_scene',
+      'incident.step',
+      'incident.forward',
+      'incident.step',
       'incident.resolved',
     ]);
   });
@@ -132,7 +142,7 @@ describe('incidents, units, sites and reports over REST', () => {
     const res = await post<Err>(`/api/incidents/${b}/dispatch`, sup, { unit: 'north-car-1' });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('unit_busy');
-    await post(`/api/incidents/${a}/resolve`, op);
+    await post(`/api/incidents/${a}/false-alarm`, op);
     await post(`/api/incidents/${b}/false-alarm`, sup);
   });
 

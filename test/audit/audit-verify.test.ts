@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AuditLog, auditHash } from '../../src/audit/audit-log.js';
-import { attachIncidentAudit } from '../../src/audit/incident-audit.js';
+import { auditHash } from '../../src/audit/audit-log.js';
 import { auditVerifyVerb } from '../../src/cli/audit-verify.js';
 import { openDatabase } from '../../src/store/sqlite.js';
 import { ev, openCore } from '../core/core-fixture.js';
@@ -15,21 +14,16 @@ const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sharpeyes.js');
 
 /** A data dir whose audit log holds a real incident's life: open, ack, dispatch, note, resolve. */
 async function auditedDataDir(): Promise<string> {
-  const fx = openCore();
-  const audit = new AuditLog(fx.store.db);
-  attachIncidentAudit(fx.bus, audit);
-  audit.append({ actor: 'op', action: 'login', target: 'user:op', detail: { ip: '127.0.0.1' } });
+  const fx = await openCore({ audit: true });
+  const audit = fx.audit;
+  await audit.append({ actor: 'op', action: 'login', target: 'user:op', detail: { ip: '127.0.0.1' } });
   const { incident } = await fx.core.ingest(ev('panic'));
   await fx.core.transition(incident!, 'acknowledged', 'op', 'seen');
   await fx.core.dispatch(incident!, 'op', { unit: 'north-car-1' });
   await fx.core.addNote(incident!, 'op', 'keyholder called');
   await fx.core.transition(incident!, 'resolved', 'op', 'all clear');
-  expect(
-    audit
-      .list({ target: `incident:${incident}` })
-      .map((r) => r.action)
-      .reverse(),
-  ).toEqual([
+  await fx.settle();
+  expect((await audit.list({ target: `incident:${incident}` })).map((r) => r.action).reverse()).toEqual([
     'incident.open',
     'incident.acknowledged',
     'incident.dispatched',

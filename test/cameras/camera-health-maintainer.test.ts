@@ -157,11 +157,24 @@ describe('CameraHealthMaintainer with a real ffmpeg reader and RTSP server', () 
     try {
       h.start();
       await vi.waitFor(() => expect(h.status().state).toBe('up'), { timeout: 15_000, interval: 100 });
+      // On a loaded machine the 2-second loss may also fire (and restore) before the drop, when
+      // ffmpeg is starved of CPU: what is checked is what follows the drop and the resume.
+      const before = seen.length;
       await src.drop();
-      await vi.waitFor(() => expect(seen).toEqual(['loss']), { timeout: 15_000, interval: 100 });
+      await vi.waitFor(() => expect(seen.slice(before)).toContain('loss'), {
+        timeout: 15_000,
+        interval: 100,
+      });
+      expect(seen.at(-1)).toBe('loss');
       expect(h.status().lastError).toMatch(/ffmpeg exited/);
+      const dropped = seen.length;
       await src.resume();
-      await vi.waitFor(() => expect(seen).toEqual(['loss', 'restore']), { timeout: 20_000, interval: 100 });
+      await vi.waitFor(() => expect(seen.slice(dropped)).toEqual(['restore']), {
+        timeout: 20_000,
+        interval: 100,
+      });
+      // Losses and restores alternate: never two of a kind in a row.
+      for (let i = 1; i < seen.length; i++) expect(seen[i]).not.toBe(seen[i - 1]);
       expect(h.status().reconnects).toBeGreaterThan(0);
     } finally {
       h.stop();

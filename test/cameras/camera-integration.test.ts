@@ -131,7 +131,7 @@ describe('cameras end to end', () => {
     const panel = await mqtt.connectAsync(svc.mqttUrl, {
       username: 'panel-1',
       password: 'secret-panel-1',
-      clientId: 'p1',
+      clientId: 'panel-1',
     });
     const opened = nextEvent<Incident>(socket, 'incident:new', (i) => i.kind === 'alarm');
     await panel.publishAsync(

@@ -55,7 +55,7 @@ describe('sharpeyes start', () => {
     const panel = await mqtt.connectAsync(svc.mqttUrl, {
       username: 'panel-supermarket',
       password: 'demo-secret-supermarket',
-      clientId: 'term-test',
+      clientId: 'panel-supermarket-term',
       reconnectPeriod: 0,
     });
     const acked: string[] = [];

@@ -14,7 +14,12 @@ describe('config', () => {
 
   it('defaults to the embedded broker when mqtt names no broker', () => {
     const cfg = parseConfig('{}', 'empty.yaml');
-    expect(cfg.mqtt.embedded).toEqual({ port: 1883, host: '0.0.0.0' });
+    expect(cfg.mqtt.embedded).toEqual({
+      port: 1883,
+      host: '0.0.0.0',
+      plain: true,
+      maxFailedLoginsPerMinute: 10,
+    });
     expect(cfg.http.port).toBe(8080);
   });
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AuditLog } from '../../src/audit/audit-log.js';
 import { Bus } from '../../src/bus.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -9,7 +10,12 @@ import { EventCore } from '../../src/core/event-core.js';
 import { type EventType, eventKey, type NormalizedEvent } from '../../src/core/events.js';
 import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
-import { SqliteStore } from '../../src/store/sqlite.js';
+import { auditSink } from '../../src/outbox/audit-sink.js';
+import { busRelaySink } from '../../src/outbox/bus-relay.js';
+import { Outbox } from '../../src/outbox/outbox.js';
+import { OutboxDispatcher } from '../../src/outbox/outbox-dispatcher.js';
+import { openPostgresStore } from '../../src/store/postgres.js';
+import { SqliteStore, type Store } from '../../src/store/sqlite.js';
 
 /** A city of two stations; shop-1 has a panel with two zones, each seen by its own camera. */
 export const CORE_CITY_YAML = `
@@ -51,10 +57,17 @@ units:
 export interface CoreFixture {
   dir: string;
   config: Config;
-  store: SqliteStore;
+  store: Store;
   bus: Bus;
   directory: Directory;
   core: EventCore;
+  outbox: Outbox;
+  dispatcher: OutboxDispatcher;
+  metrics: Metrics;
+  /** The hash-chained audit log the fixture's audit sink writes (with `audit: true`). */
+  audit: AuditLog;
+  /** Everything ingested so far is committed and every sink has handled it. */
+  settle(): Promise<void>;
   close(opts?: { keep?: boolean }): Promise<void>;
 }
 
@@ -63,20 +76,40 @@ export function coreConfig(extraYaml = ''): Config {
 }
 
 /** A real SQLite file in a temp dir; `dataDir` reopens an existing one (restart tests). */
-export function openCore(opts: { dataDir?: string; extraYaml?: string } = {}): CoreFixture {
+export async function openCore(
+  opts: {
+    dataDir?: string;
+    extraYaml?: string;
+    audit?: boolean;
+    now?: () => Date;
+    /** A PostgreSQL database URL: the same core on the city's database (issue 16). */
+    postgres?: string;
+  } = {},
+): Promise<CoreFixture> {
   const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sharpeyes-core-'));
   const config = coreConfig(opts.extraYaml);
-  const store = new SqliteStore(join(dir, 'sharpeyes.db'));
+  const store = opts.postgres
+    ? await openPostgresStore(opts.postgres)
+    : new SqliteStore(join(dir, 'sharpeyes.db'));
   const bus = new Bus();
   const directory = new Directory(config);
+  const metrics = new Metrics({ defaults: false });
+  const outbox = new Outbox(store.k, undefined, store.dialect);
+  const dispatcher = new OutboxDispatcher({ outbox, log: silentLogger, metrics, pollMs: 50 });
+  const audit = new AuditLog(store.k, store.dialect);
   const core = new EventCore({
     store,
+    outbox,
     bus,
     dir: directory,
     log: silentLogger,
-    metrics: new Metrics({ defaults: false }),
+    metrics,
     rules: config.rules,
+    ...(opts.now ? { now: opts.now } : {}),
   });
+  await dispatcher.add(busRelaySink({ bus, views: store.incidents, log: silentLogger }));
+  if (opts.audit) await dispatcher.add(auditSink(audit));
+  dispatcher.start();
   return {
     dir,
     config,
@@ -84,8 +117,17 @@ export function openCore(opts: { dataDir?: string; extraYaml?: string } = {}): C
     bus,
     directory,
     core,
+    outbox,
+    dispatcher,
+    metrics,
+    audit,
+    async settle() {
+      await core.drain();
+      await dispatcher.idle();
+    },
     async close(o = {}) {
       await core.drain();
+      await dispatcher.stop();
       await store.close();
       if (!o.keep) rmSync(dir, { recursive: true, force: true });
     },

@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EventType } from '../../src/core/events.js';
 import type { Incident } from '../../src/core/incident-types.js';
+import { freshPostgresDatabase, stopSharedPostgres } from '../helpers/postgres.js';
 import { type CoreFixture, ev, openCore } from './core-fixture.js';
 
 /** One step of a scenario: an event `at` seconds after the start, or an operator action. */
@@ -189,6 +190,62 @@ const CASES: { name: string; steps: Step[]; incidents: Expected[]; armed?: boole
     ],
   },
   {
+    name: "a camera's video restore does not close the ticket of a dead panel (tickets are per device)",
+    steps: [
+      { at: 0, type: 'trouble', detail: COMM_LOST },
+      { at: 60, type: 'video_loss' },
+      { at: 90, type: 'video_restore' },
+    ],
+    incidents: [
+      {
+        rule: 'trouble-ticket',
+        priority: 4,
+        confirmed: true,
+        kind: 'maintenance',
+        state: 'resolved',
+        events: 2,
+      },
+      { rule: 'trouble-ticket', priority: 4, confirmed: true, kind: 'maintenance', state: 'new', events: 1 },
+    ],
+  },
+  {
+    name: "a panel's own restore does not end its communication loss; the service's restore does",
+    steps: [
+      { at: 0, type: 'trouble', detail: COMM_LOST },
+      { at: 30, type: 'restore', detail: { restoreOf: 'trouble' } },
+      { at: 60, type: 'restore', detail: { reason: 'communication_restored' } },
+    ],
+    incidents: [
+      {
+        rule: 'trouble-ticket',
+        priority: 4,
+        confirmed: true,
+        kind: 'maintenance',
+        state: 'resolved',
+        events: 2,
+      },
+    ],
+  },
+  {
+    name: 'a ticket with two faults closes only when both are restored (AC loss, then the line)',
+    steps: [
+      { at: 0, type: 'trouble', detail: { reason: 'ac_loss' } },
+      { at: 60, type: 'trouble', detail: COMM_LOST },
+      { at: 120, type: 'restore', detail: { reason: 'communication_restored' } },
+      { at: 180, type: 'restore', detail: { reason: 'ac_restored', restoreOf: 'trouble' } },
+    ],
+    incidents: [
+      {
+        rule: 'trouble-ticket',
+        priority: 4,
+        confirmed: true,
+        kind: 'maintenance',
+        state: 'resolved',
+        events: 4,
+      },
+    ],
+  },
+  {
     name: 'tamper opens a P3',
     steps: [{ at: 0, type: 'tamper', zone: '1' }],
     incidents: [{ rule: 'tamper-p3', priority: 3, confirmed: true, events: 1 }],
@@ -205,16 +262,38 @@ const CASES: { name: string; steps: Step[]; incidents: Expected[]; armed?: boole
   },
   { name: 'a test report opens nothing', steps: [{ at: 0, type: 'test' }], incidents: [] },
   { name: 'motion alone opens nothing', steps: [{ at: 0, type: 'motion' }], incidents: [] },
+  {
+    name: 'a plate off the watchlist opens nothing',
+    steps: [{ at: 0, type: 'plate', device: 'cam-front', detail: { text: '晋F12345' } }],
+    incidents: [],
+  },
+  {
+    name: 'a watchlist plate opens a confirmed P2 through the core',
+    steps: [{ at: 0, type: 'plate', device: 'cam-front', detail: { text: '晋F12345', watchlist: true } }],
+    incidents: [{ rule: 'plate-watchlist', priority: 2, confirmed: true, events: 1 }],
+  },
+  {
+    name: 'a watchlist plate at a site with an open alarm joins it',
+    steps: [
+      { at: 0, type: 'panic', zone: '1' },
+      { at: 30, type: 'plate', device: 'cam-front', detail: { text: '晋F12345', watchlist: true } },
+    ],
+    incidents: [{ rule: 'life-safety-p1', priority: 1, confirmed: true, events: 2 }],
+  },
 ];
 
-describe('correlation rules (built-in defaults)', () => {
+afterAll(() => stopSharedPostgres());
+
+// Issue 16: the same rules, the same answers, on the embedded SQLite and on a city's PostgreSQL.
+describe.each(['sqlite', 'postgres'] as const)('correlation rules (built-in defaults) on %s', (db) => {
   let fx: CoreFixture;
   const start = new Date('2026-03-01T08:00:00Z').getTime();
-  beforeEach(() => {
+  beforeEach(async () => {
+    const postgres = db === 'postgres' ? await freshPostgresDatabase() : undefined;
     // Only Date is faked: the core's group commit runs on setImmediate, which must stay real.
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(start);
-    fx = openCore();
+    fx = await openCore(postgres ? { postgres } : {});
   });
   afterEach(async () => {
     await fx.close();
@@ -256,7 +335,7 @@ describe('correlation rules (built-in defaults)', () => {
 
 describe('correlation rules from config', () => {
   it('evaluates configured rules in order and records the deciding rule', async () => {
-    const fx = openCore({
+    const fx = await openCore({
       extraYaml: `
 rules:
   - { name: ignore-tamper, match: [tamper], action: ignore }
@@ -278,8 +357,8 @@ rules:
   });
 
   it('rejects a rule that names an unknown event type', async () => {
-    expect(() => openCore({ extraYaml: 'rules: [{ name: x, match: [explosion], action: open }]\n' })).toThrow(
-      /rules\.0\.match\.0/,
-    );
+    await expect(
+      openCore({ extraYaml: 'rules: [{ name: x, match: [explosion], action: open }]\n' }),
+    ).rejects.toThrow(/rules\.0\.match\.0/);
   });
 });

@@ -69,7 +69,7 @@ describe('escalation maintainer (real SQLite file, fake clock)', () => {
   it('takes each due step once, and a restart in the middle neither loses nor repeats one', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     at(0);
-    fx = openCore();
+    fx = await openCore();
     const { incident } = await fx.core.ingest(ev('panic'));
     let run = maintainer(fx);
 
@@ -77,6 +77,7 @@ describe('escalation maintainer (real SQLite file, fake clock)', () => {
     expect(await run.m.check()).toBe(0);
     at(300);
     expect(await run.m.check()).toBe(2);
+    await fx.settle();
     expect(run.seen.map((s) => [s.esc.step, s.esc.kind, s.esc.jurisdiction])).toEqual([
       [1, 'reannounce', 'north-grid-1'],
       [2, 'escalate', 'north'],
@@ -88,7 +89,7 @@ describe('escalation maintainer (real SQLite file, fake clock)', () => {
     // Restart: the process goes away, a new one opens the same file.
     const dataDir = fx.dir;
     await fx.close({ keep: true });
-    fx = openCore({ dataDir });
+    fx = await openCore({ dataDir });
     run = maintainer(fx);
     at(310);
     expect(await run.m.check()).toBe(0);
@@ -96,6 +97,7 @@ describe('escalation maintainer (real SQLite file, fake clock)', () => {
     expect(await run.m.check()).toBe(0);
     at(1800);
     expect(await run.m.check()).toBe(1);
+    await fx.settle();
     expect(run.seen.map((s) => [s.esc.step, s.esc.jurisdiction])).toEqual([[3, 'city']]);
     expect(run.seen[0]?.incident.escalations).toHaveLength(3);
     at(4000);
@@ -110,7 +112,7 @@ describe('escalation maintainer (real SQLite file, fake clock)', () => {
   it('steps that fell due while the service was down are all taken once after the restart', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     at(0);
-    fx = openCore();
+    fx = await openCore();
     const { incident } = await fx.core.ingest(ev('fire', { site: 'bank-2', device: 'panel-2' }));
     at(100);
     expect(await maintainer(fx).m.check()).toBe(0);
@@ -118,7 +120,7 @@ describe('escalation maintainer (real SQLite file, fake clock)', () => {
     await fx.close({ keep: true });
 
     at(2000);
-    fx = openCore({ dataDir });
+    fx = await openCore({ dataDir });
     const run = maintainer(fx);
     const [a, b] = await Promise.all([run.m.check(), run.m.check()]);
     expect(a).toBe(3);
@@ -134,7 +136,7 @@ describe('escalation maintainer (real SQLite file, fake clock)', () => {
   it('an incident acknowledged in time never escalates', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     at(0);
-    fx = openCore();
+    fx = await openCore();
     const { incident } = await fx.core.ingest(ev('panic'));
     at(120);
     await fx.core.transition(incident!, 'acknowledged', 'op-north');
@@ -147,7 +149,7 @@ describe('escalation maintainer (real SQLite file, fake clock)', () => {
   it('runs on its interval and follows the configured policy', async () => {
     vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
     at(0);
-    fx = openCore({
+    fx = await openCore({
       extraYaml: `
 escalation:
   checkSeconds: 5

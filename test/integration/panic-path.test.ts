@@ -19,7 +19,7 @@ describe('panic path end to end', () => {
     const panel = await mqtt.connectAsync(svc.mqttUrl, {
       username: 'panel-1',
       password: 'secret-panel-1',
-      clientId: 'p1',
+      clientId: 'panel-1',
     });
     const acks: { id: string; incident?: string; state: string }[] = [];
     panel.on('message', (_t, payload) => acks.push(JSON.parse(payload.toString())));
@@ -67,7 +67,7 @@ describe('panic path end to end', () => {
     const panel = await mqtt.connectAsync(svc.mqttUrl, {
       username: 'panel-2',
       password: 'secret-panel-2',
-      clientId: 'p2',
+      clientId: 'panel-2',
     });
     const payload = JSON.stringify({ id: 'dup-1', type: 'fire', ts: new Date().toISOString() });
     await panel.publishAsync('sharpeyes/panels/panel-2/event', payload, { qos: 1 });

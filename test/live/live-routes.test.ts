@@ -1,6 +1,7 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/core/incident-types.js';
+import { signedUrl } from '../helpers/media.js';
 import { api, nextEvent, opsClient } from '../helpers/service.js';
 import { type LiveCity, startLiveCity } from './live-fixture.js';
 
@@ -90,9 +91,9 @@ describe('JPEG fallback', () => {
     expect(res.headers.get('content-type')).toBe('image/jpeg');
     const jpeg = Buffer.from(await res.arrayBuffer());
     expect(jpeg.subarray(0, 2).toString('hex')).toBe('ffd8');
-    const again = await fetch(url(`/api/live/cam-2/frame.jpg?token=${op}`));
+    const again = await fetch(await signedUrl(city.svc.httpUrl, op, '/api/live/cam-2/frame.jpg?stream=sub'));
     expect(again.status).toBe(200);
-    const audit = city.svc.svc.need('audit').list({ action: 'footage.live', target: 'camera:cam-2' });
+    const audit = await city.svc.svc.need('audit').list({ action: 'footage.live', target: 'camera:cam-2' });
     expect(audit).toHaveLength(1);
     expect(audit[0]?.detail).toEqual({ stream: 'sub', format: 'jpeg' });
   });
@@ -112,7 +113,7 @@ describe('alarm linkage', () => {
     const panel = await mqtt.connectAsync(city.svc.mqttUrl, {
       username: 'panel-1',
       password: 'secret-panel-1',
-      clientId: 'p1',
+      clientId: 'panel-1',
     });
     const seen = nextEvent<Incident>(socket, 'incident:new');
     await panel.publishAsync(

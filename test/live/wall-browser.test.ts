@@ -68,7 +68,7 @@ describe('video wall in headless Chromium', () => {
     );
     expect(await page.$eval(`${tile} .live-name`, (e) => e.textContent)).toBe('Shop till');
     expect(await page.$eval(`${tile} .live-site`, (e) => e.textContent)).toBe('Shop One');
-    expect(await page.$eval(`${tile} .live-state`, (e) => e.textContent)).toBe('LIVE');
+    expect(await page.$eval(`${tile} .live-state`, (e) => e.textContent)).toBe('实时');
     await page.waitForSelector(`${tile} .live-latency:not(:empty)`, { timeout: 10_000 });
     expect(await page.$eval(`${tile} .live-latency`, (e) => e.textContent)).toMatch(/^\d+ ms$/);
     expect(await page.$$eval('.live-wall-grid .live-tile', (els) => els.length)).toBe(4);
@@ -114,7 +114,8 @@ describe('video wall in headless Chromium', () => {
         tile,
         { timeout: 15_000 },
       );
-      expect(await p.$eval(`${tile} .live-state`, (e) => e.textContent)).toBe('JPEG');
+      expect(await p.$eval(`${tile} .live-state`, (e) => e.textContent)).toBe('抓图');
+
       await p.screenshot({ path: join(ARTIFACTS, 'live-wall-jpeg.png') });
     } finally {
       await ctx.close();
@@ -125,7 +126,7 @@ describe('video wall in headless Chromium', () => {
     const panel = await mqtt.connectAsync(city.svc.mqttUrl, {
       username: 'panel-1',
       password: 'secret-panel-1',
-      clientId: 'p1-wall',
+      clientId: 'panel-1-wall',
     });
     await panel.publishAsync(
       'sharpeyes/panels/panel-1/event',

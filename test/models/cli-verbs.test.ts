@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { iou } from '../../models/detector-decode.js';
 import { buildSyntheticDetector } from '../../models/detector-synthetic.js';
+import { OPENCV_DATA, PERSON_BOXES } from '../fixtures/models/opencv-samples.js';
 import { renderPlate, rgbToPng } from '../fixtures/models/plate-images.js';
 
 const run = promisify(execFile);
@@ -41,7 +43,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.concurrent('sharpeyes plate / detect', () => {
+// One CLI process at a time, with room: each is a fresh Node + tsx start, and on a shared two-core
+// machine eight of them at once took longer than any sensible timeout.
+describe('sharpeyes plate / detect', { timeout: 120_000 }, () => {
   it('plate IMAGE prints the plate as JSON', async () => {
     const out = await sharpeyes('plate', join(dir, 'plate.png'));
     expect(out.code).toBe(0);
@@ -74,9 +78,37 @@ describe.concurrent('sharpeyes plate / detect', () => {
     expect(out.stderr).toMatch(message);
   });
 
-  it('detect without a model says where to set one', async () => {
-    const out = await sharpeyes('detect', join(dir, 'white.png'));
+  it('detect with no model given runs the built-in NanoDet and prints the boxes, one a line', async () => {
+    const out = await sharpeyes(
+      'detect',
+      join(OPENCV_DATA, 'messi5.jpg'),
+      ...['--data-dir', join(dir, 'data'), '--draw', join(dir, 'messi.jpg')],
+    );
+    expect(out.code).toBe(0);
+    const json = JSON.parse(out.stdout);
+    expect(json).toMatchObject({ width: 548, height: 342, threshold: 0.5 });
+    expect(json.detector).toMatch(/^NanoDet-g 416/);
+    const player = PERSON_BOXES['messi5.jpg']![0]!;
+    const persons = (json.detections as { label: string; box: [number, number, number, number] }[]).filter(
+      (d) => d.label === 'person',
+    );
+    expect(persons.some((d) => iou(d.box, [...player]) >= 0.5)).toBe(true);
+    expect(out.stdout).toMatch(/\n {4}\{"label":"person","score":0\.\d+,"box":\[[\d.,]+\]\}/);
+    // --draw writes the frame with the boxes: a JPEG of the photo's size.
+    const probe = await run('ffprobe', [
+      ...['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'csv=p=0'],
+      join(dir, 'messi.jpg'),
+    ]);
+    expect(probe.stdout.trim()).toBe('mjpeg,548,342');
+  });
+
+  it.each([
+    { args: ['--builtin', 'yolo'], message: /--builtin must be one of nanodet, centernet, got "yolo"/ },
+    { args: ['--at', 'soon'], message: /--at must be seconds ≥ 0, got "soon"/ },
+    { args: ['--model', 'missing.onnx'], message: /model missing.onnx does not exist/ },
+  ])('detect $args fails with a clear message', async ({ args, message }) => {
+    const out = await sharpeyes('detect', join(dir, 'white.png'), ...args);
     expect(out.code).toBe(2);
-    expect(out.stderr).toMatch(/no detector: set models.detector.path in the config or pass --model/);
+    expect(out.stderr).toMatch(message);
   });
 });

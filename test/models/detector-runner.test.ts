@@ -102,19 +102,60 @@ describe('detector runner errors', () => {
   });
 });
 
-describe('OnnxPool', () => {
+describe('InferencePool', () => {
+  const input = () => ({ images: { dims: [1, 3, SIZE, SIZE], data: new Float32Array(3 * SIZE * SIZE) } });
+  const model = () => buildSyntheticDetector({ layout: 'yolov8', size: SIZE, classes: 2, anchors: ANCHORS });
+
   it('rejects in-flight and later runs with a clear error when its worker dies', async () => {
-    const { OnnxPool } = await import('../../models/onnx-pool.js');
-    const model = buildSyntheticDetector({ layout: 'yolov8', size: SIZE, classes: 2, anchors: ANCHORS });
-    const pool = await OnnxPool.open({ model, name: 'doomed' });
+    const { InferencePool } = await import('../../models/inference-pool.js');
+    const pool = await InferencePool.open({ name: 'doomed' });
+    pool.register('det', model());
+    await pool.load('det');
     const slots = (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
-    const input = () => ({ images: { dims: [1, 3, SIZE, SIZE], data: new Float32Array(3 * SIZE * SIZE) } });
     // The worker is told to stop, then sent a run before it has gone: that run is in flight when it dies.
     const dying = slots[0]!.worker.terminate();
-    const inFlight = pool.run(input());
+    const inFlight = pool.run('det', input());
     await dying;
     await expect(inFlight).rejects.toThrow(/doomed: worker exited/);
-    await expect(pool.run(input())).rejects.toThrow(/doomed: every worker has exited/);
+    await expect(pool.run('det', input())).rejects.toThrow(/doomed: every worker has exited/);
+    await pool.close();
+  });
+
+  it('refuses work beyond its bound at once and runs everything it accepted', async () => {
+    const { InferencePool } = await import('../../models/inference-pool.js');
+    // One worker takes two jobs ahead, the queue holds three more: the sixth of a burst is refused.
+    const pool = await InferencePool.open({ name: 'bounded', maxQueue: 3 });
+    pool.register('det', model());
+    await pool.load('det');
+    const burst = Array.from({ length: 6 }, () => pool.run('det', input()));
+    const settled = await Promise.allSettled(burst);
+    expect(settled.map((s) => s.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+    ]);
+    const refused = settled[5] as PromiseRejectedResult;
+    expect(refused.reason.message).toMatch(/bounded: queue full \(3 waiting\)/);
+    expect(refused.reason.data).toEqual({ code: 'queue_full', model: 'det' });
+    expect(pool.stats()).toMatchObject({ queued: 0, running: 0, completed: 5, rejected: 1 });
+    // Once drained the pool takes work again.
+    await expect(pool.run('det', input())).resolves.toHaveProperty('output0');
+    await pool.close();
+  });
+
+  it('runs several models in the same workers, loading each on first use', async () => {
+    const { InferencePool } = await import('../../models/inference-pool.js');
+    const pool = await InferencePool.open({ name: 'shared', workers: 2 });
+    const yolox = buildSyntheticDetector({ layout: 'yolox', size: SIZE, classes: 2, anchors: ANCHORS });
+    pool.register('a', model());
+    pool.register('b', yolox);
+    const [a, b] = await Promise.all([pool.run('a', input()), pool.run('b', input())]);
+    expect(a['output0']!.dims).toEqual([1, 6, ANCHORS.length]);
+    expect(b['output0']!.dims).toEqual([1, ANCHORS.length, 7]);
+    await expect(pool.run('c', input())).rejects.toThrow(/shared: unknown model c/);
     await pool.close();
   });
 });

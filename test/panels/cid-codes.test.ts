@@ -56,7 +56,7 @@ describe('Contact ID codes over MQTT end to end', () => {
     const panel = await mqtt.connectAsync(svc.mqttUrl, {
       username: 'panel-2',
       password: 'secret-panel-2',
-      clientId: 'cid-e2e',
+      clientId: 'panel-2-cid-e2e',
     });
     for (const c of CASES) {
       const payload = { ...c.payload, ts: new Date().toISOString() };

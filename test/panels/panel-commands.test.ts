@@ -15,7 +15,7 @@ describe('panel commands', () => {
   let rejects: string[];
   const make = () =>
     new PanelCommands({
-      store: new PanelStore(db.db),
+      store: new PanelStore(db.k),
       publish: async (panelId, message) => {
         sent.push({ panelId, message });
       },
@@ -40,11 +40,18 @@ describe('panel commands', () => {
   it('publishes with a requestId and settles on the reply', async () => {
     const cmds = make();
     const c = await cmds.send('p1', 'arm_away', 'op');
-    expect(sent).toEqual([{ panelId: 'p1', message: { command: 'arm_away', requestId: c.requestId } }]);
-    cmds.reply('p1', { requestId: c.requestId, ok: true });
-    expect(cmds.get(c.requestId)?.state).toBe('ok');
+    // The command carries its expiry (the timeout): a panel that reconnects later must not obey it.
+    expect(sent).toEqual([
+      {
+        panelId: 'p1',
+        message: { command: 'arm_away', requestId: c.requestId, expiresAt: '2026-11-22T08:00:30.000Z' },
+      },
+    ]);
+    expect((await cmds.get(c.requestId))?.expiresAt).toBe('2026-11-22T08:00:30.000Z');
+    await cmds.reply('p1', { requestId: c.requestId, ok: true });
+    expect((await cmds.get(c.requestId))?.state).toBe('ok');
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(cmds.get(c.requestId)?.state).toBe('ok');
+    expect((await cmds.get(c.requestId))?.state).toBe('ok');
     cmds.stop();
   });
 
@@ -52,12 +59,29 @@ describe('panel commands', () => {
     const cmds = make();
     const c = await cmds.send('p1', 'silence', 'op');
     await vi.advanceTimersByTimeAsync(29_000);
-    expect(cmds.get(c.requestId)?.state).toBe('pending');
+    expect((await cmds.get(c.requestId))?.state).toBe('pending');
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(cmds.get(c.requestId)).toMatchObject({ state: 'timeout', error: 'no reply from the panel' });
-    cmds.reply('p1', { requestId: c.requestId, ok: true });
-    expect(cmds.get(c.requestId)?.state).toBe('timeout');
+    await vi.waitFor(async () =>
+      expect(await cmds.get(c.requestId)).toMatchObject({
+        state: 'timeout',
+        error: 'no reply from the panel',
+      }),
+    );
+    await cmds.reply('p1', { requestId: c.requestId, ok: true });
+    expect((await cmds.get(c.requestId))?.state).toBe('timeout');
     cmds.stop();
+  });
+
+  it('a command whose node died times out by the sweep of another node, once', async () => {
+    const sender = make();
+    const c = await sender.send('p1', 'arm_away', 'op');
+    sender.stop(); // the node that sent it is gone: its timer with it
+    const other = make();
+    expect(await other.expireDue()).toBe(0);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(await other.expireDue()).toBe(1);
+    expect(await other.expireDue()).toBe(0);
+    expect(await other.get(c.requestId)).toMatchObject({ state: 'timeout' });
   });
 
   it('a pending command keeps its deadline across a restart', async () => {
@@ -66,11 +90,11 @@ describe('panel commands', () => {
     first.stop();
     await vi.advanceTimersByTimeAsync(20_000);
     const second = make();
-    second.start();
+    await second.start();
     await vi.advanceTimersByTimeAsync(9_000);
-    expect(second.get(c.requestId)?.state).toBe('pending');
+    expect((await second.get(c.requestId))?.state).toBe('pending');
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(second.get(c.requestId)?.state).toBe('timeout');
+    expect((await second.get(c.requestId))?.state).toBe('timeout');
     second.stop();
   });
 
@@ -82,9 +106,53 @@ describe('panel commands', () => {
   ])('refuses a reply where %s', async (_name, from, body) => {
     const cmds = make();
     const c = await cmds.send('p1', 'disarm', 'op');
-    cmds.reply(from, body(c.requestId));
-    expect(cmds.get(c.requestId)?.state).toBe('pending');
+    await cmds.reply(from, body(c.requestId));
+    expect((await cmds.get(c.requestId))?.state).toBe('pending');
     expect(rejects).toEqual(['bad_payload']);
     cmds.stop();
+  });
+});
+
+describe('a command queued for an offline panel', () => {
+  it('is not carried out by a panel that reconnects after its expiry', async () => {
+    const { startTestService } = await import('../helpers/service.js');
+    const { PanelSimulator } = await import('../../drivers/simulator/panel-simulator.js');
+    const svc = await startTestService();
+    try {
+      const sim = new PanelSimulator({
+        url: svc.mqttUrl,
+        id: 'panel-1',
+        secret: 'secret-panel-1',
+        persistent: true,
+      });
+      await sim.connect();
+      await sim.detach(); // offline, its session (and what is queued for it) kept by the broker
+      const token = await svc.login('op', 'operator', 'city');
+      const res = await fetch(`${svc.httpUrl}/api/panels/panel-1/command`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ command: 'disarm' }),
+      });
+      expect(res.status).toBe(202);
+      const { requestId } = (await res.json()) as { requestId: string };
+      // The panel comes back after the command expired (30 s): it must not disarm.
+      const commands: string[] = [];
+      const expired: string[] = [];
+      sim.on('command', (c) => commands.push(c.command));
+      sim.on('expired', (c) => expired.push(c.command));
+      const realNow = Date.now;
+      Date.now = () => realNow() + 60_000;
+      try {
+        await sim.connect();
+        await expect.poll(() => expired, { timeout: 10_000 }).toEqual(['disarm']);
+      } finally {
+        Date.now = realNow;
+      }
+      expect(commands).toEqual([]);
+      await sim.close();
+      expect(requestId).toMatch(/[0-9a-f-]{36}/);
+    } finally {
+      await svc.close();
+    }
   });
 });

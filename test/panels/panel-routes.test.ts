@@ -81,7 +81,7 @@ describe('panels API', () => {
     await expect
       .poll(async () => (await api<PanelView>(url('/api/panels/panel-1'), tokens['city'])).body.armed)
       .toBe('home');
-    const audit = svc.svc.need('audit').list({ target: 'panel:panel-1', action: 'panel.command' });
+    const audit = await svc.svc.need('audit').list({ target: 'panel:panel-1', action: 'panel.command' });
     expect(audit[0]).toMatchObject({ actor: 'op-city', detail: { command: 'arm_home', requestId } });
   });
 
@@ -108,10 +108,10 @@ describe('panels API', () => {
     ['city', 'panel-1', { command: 'self_destruct' }, 400],
     ['city', 'panel-1', {}, 400],
   ])('%s sending %j to %s is %i', async (who, panel, body, status) => {
-    const before = svc.svc.need('audit').list({ action: 'panel.command' }).length;
+    const before = (await svc.svc.need('audit').list({ action: 'panel.command' })).length;
     const res = await command(who, panel, body);
     expect(res.status).toBe(status);
-    expect(svc.svc.need('audit').list({ action: 'panel.command' }).length).toBe(
+    expect((await svc.svc.need('audit').list({ action: 'panel.command' })).length).toBe(
       before + (status === 202 ? 1 : 0),
     );
   });

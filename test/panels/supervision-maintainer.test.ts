@@ -23,7 +23,7 @@ describe('panel supervision', () => {
   const make = () => {
     const sup = new SupervisionMaintainer({
       panels: PANELS,
-      store: new PanelStore(db.db),
+      store: new PanelStore(db.k),
       ingest: async (ev) => {
         ingested.push(ev);
         return { duplicate: ingested.filter((e) => e.key === ev.key).length > 1 };
@@ -52,7 +52,7 @@ describe('panel supervision', () => {
 
   it('a panel silent past its interval raises one trouble for its site; its return a restore', async () => {
     const sup = make();
-    sup.start();
+    await sup.start();
     sup.heartbeat('p-fast', { battery: 80, mains: true });
     await vi.advanceTimersByTimeAsync(31_000);
     expect(ingested).toHaveLength(0);
@@ -81,7 +81,7 @@ describe('panel supervision', () => {
     ['events', (s: SupervisionMaintainer) => s.seen('p-fast')],
   ])('%s every 20 s keep a panel supervised without trouble', async (_name, ping) => {
     const sup = make();
-    sup.start();
+    await sup.start();
     for (let i = 0; i < 10; i++) {
       ping(sup);
       await vi.advanceTimersByTimeAsync(20_000);
@@ -91,7 +91,7 @@ describe('panel supervision', () => {
 
   it('the will (offline) raises the trouble at once', async () => {
     const sup = make();
-    sup.start();
+    await sup.start();
     sup.seen('p-slow');
     sup.offline('p-slow');
     await sup.settled();
@@ -101,7 +101,7 @@ describe('panel supervision', () => {
 
   it('timers survive a restart: the deadline is computed from the stored last-seen time', async () => {
     const first = make();
-    first.start();
+    await first.start();
     first.heartbeat('p-slow', { mains: false });
     first.armed('p-slow', 'home');
     await vi.advanceTimersByTimeAsync(200_000);
@@ -110,7 +110,7 @@ describe('panel supervision', () => {
     // Down for 60 s, then a new process: 40 s of the 300 s interval (+2 s grace) are left.
     await vi.advanceTimersByTimeAsync(60_000);
     const second = make();
-    second.start();
+    await second.start();
     expect(second.state('p-slow')).toMatchObject({ armed: 'home', mains: false });
     await vi.advanceTimersByTimeAsync(41_000);
     expect(ingested.filter((e) => e.device === 'p-slow')).toHaveLength(0);
@@ -121,13 +121,13 @@ describe('panel supervision', () => {
 
   it('after a long outage, a live panel has 10 s to reconnect before it counts as lost', async () => {
     const first = make();
-    first.start();
+    await first.start();
     first.seen('p-fast');
     first.seen('p-slow');
     await first.stop();
     await vi.advanceTimersByTimeAsync(3_600_000); // the service was down an hour
     const second = make();
-    second.start();
+    await second.start();
     await vi.advanceTimersByTimeAsync(5_000);
     second.seen('p-fast'); // reconnected in time
     await vi.advanceTimersByTimeAsync(5_001);
@@ -138,7 +138,7 @@ describe('panel supervision', () => {
 
   it('a loss already reported before the restart is not raised again, and its restore follows', async () => {
     const first = make();
-    first.start();
+    await first.start();
     first.seen('p-fast');
     await vi.advanceTimersByTimeAsync(40_000);
     await first.settled();
@@ -147,7 +147,7 @@ describe('panel supervision', () => {
     expect(lost).toHaveLength(1);
 
     const second = make();
-    second.start();
+    await second.start();
     await vi.advanceTimersByTimeAsync(600_000);
     expect(ingested.filter((e) => e.type === 'trouble' && e.device === 'p-fast')).toHaveLength(1);
     second.seen('p-fast');
@@ -158,16 +158,16 @@ describe('panel supervision', () => {
 
   it('a crash between the trouble commit and saving the state re-raises the same key (idempotent)', async () => {
     const first = make();
-    first.start();
+    await first.start();
     first.seen('p-fast');
     // The commit succeeds but the process dies before the loss is saved: put the store back to what
     // it held before the commit, then start a new process on it.
     await vi.advanceTimersByTimeAsync(40_000);
     await first.stop();
     const key = ingested[0]?.key;
-    new PanelStore(db.db).saveStates([{ ...first.state('p-fast')!, commLostSince: undefined }]);
+    await new PanelStore(db.k).saveStates([{ ...first.state('p-fast')!, commLostSince: undefined }]);
     const second = make();
-    second.start();
+    await second.start();
     await vi.advanceTimersByTimeAsync(10_000);
     await second.settled();
     expect(ingested.map((e) => e.key)).toEqual([key, key]);
@@ -175,11 +175,11 @@ describe('panel supervision', () => {
 
   it('a panel never seen is supervised from the first start, also across restarts', async () => {
     const first = make();
-    first.start();
+    await first.start();
     await vi.advanceTimersByTimeAsync(20_000);
     await first.stop();
     const second = make();
-    second.start();
+    await second.start();
     expect(second.state('p-fast')).toMatchObject({ lastSeen: undefined, supervisedSince: T0 });
     await vi.advanceTimersByTimeAsync(12_500);
     await second.settled();

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RtspSource } from '../../drivers/simulator/rtsp-source.js';
 import type { Incident } from '../../src/core/incident-types.js';
 import type { RecordingPart } from '../../src/recording/recording-module.js';
+import { signedUrl } from '../helpers/media.js';
 import { api, nextEvent, opsClient, type TestService } from '../helpers/service.js';
 import { startRecordingCity, waitForSegments } from './recording-fixture.js';
 
@@ -50,7 +51,7 @@ describe('recording through the stream hub: alarm clip, playback, signed export'
     const panel = await mqtt.connectAsync(svc.mqttUrl, {
       username: 'panel-1',
       password: 'secret-panel-1',
-      clientId: 'p1',
+      clientId: 'panel-1',
     });
     const opened = nextEvent<Incident>(socket, 'incident:new');
     const clipped = new Promise<[Incident, { kind: string; camera: string; url: string; snapshot: string }]>(
@@ -76,20 +77,19 @@ describe('recording through the stream hub: alarm clip, playback, signed export'
     expect(Date.parse(clip.start)).toBeLessThanOrEqual(pressed - 2000);
     expect(Date.parse(clip.end)).toBeGreaterThanOrEqual(pressed + 1000);
 
-    const body = Buffer.from(await (await fetch(`${svc.httpUrl}${clip.url}?token=${token}`)).arrayBuffer());
+    const body = Buffer.from(
+      await (await fetch(await signedUrl(svc.httpUrl, token, clip.url))).arrayBuffer(),
+    );
     expect(createHash('sha256').update(body).digest('hex')).toBe(clip.sha256);
     const snap = await fetch(`${svc.httpUrl}${change.snapshot}`, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(snap.headers.get('content-type')).toBe('image/jpeg');
     expect(Buffer.from(await snap.arrayBuffer()).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
-    expect(
-      svc.svc
-        .need('audit')
-        .list({ action: 'footage.view' })
-        .map((a) => a.target),
-    ).toContain(clip.url.replace('/api/clips/', 'clip:'));
-    expect(rec.index.locks({ incidentId: inc.id }).map((l) => l.camera)).toEqual(['cam-1']);
+    expect((await svc.svc.need('audit').list({ action: 'footage.view' })).map((a) => a.target)).toContain(
+      clip.url.replace('/api/clips/', 'clip:'),
+    );
+    expect((await rec.index.locks({ incidentId: inc.id })).map((l) => l.camera)).toEqual(['cam-1']);
 
     // The other station cannot see the clip.
     const south = await svc.login('op-south', 'operator', 'south');
@@ -100,25 +100,25 @@ describe('recording through the stream hub: alarm clip, playback, signed export'
 
   it('plays a range as one fragmented MP4 and audits the view', async () => {
     const token = await svc.login('inv-city', 'investigator', 'city');
-    const segs = rec.index.segments('cam-1', 0, Number.MAX_SAFE_INTEGER);
+    const segs = await rec.index.segments('cam-1', 0, Number.MAX_SAFE_INTEGER);
     const from = new Date(segs[0]!.startMs).toISOString();
     const to = new Date(segs[2]!.endMs).toISOString();
     const res = await fetch(
-      `${svc.httpUrl}/api/recordings/play?camera=cam-1&from=${from}&to=${to}&token=${token}`,
+      await signedUrl(svc.httpUrl, token, `/api/recordings/play?camera=cam-1&from=${from}&to=${to}`),
     );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('video/mp4');
     const body = Buffer.from(await res.arrayBuffer());
     expect(body.toString('latin1', 4, 8)).toBe('ftyp');
     expect(body.includes(Buffer.from('moof'))).toBe(true);
-    const views = svc.svc.need('audit').list({ action: 'footage.view', target: 'camera:cam-1' });
+    const views = await svc.svc.need('audit').list({ action: 'footage.view', target: 'camera:cam-1' });
     expect(views[0]).toMatchObject({ actor: 'inv-city', detail: { from, to } });
   });
 
   it('exports two cameras as a signed zip with progress pushed to the requester; verify exits 0, then 1 when tampered', async () => {
     const token = await svc.login('inv-city', 'investigator', 'city');
     const socket = await opsClient(svc.httpUrl, token);
-    const segs1 = rec.index.segments('cam-1', 0, Number.MAX_SAFE_INTEGER);
+    const segs1 = await rec.index.segments('cam-1', 0, Number.MAX_SAFE_INTEGER);
     const from = new Date(segs1[1]!.startMs + 300).toISOString();
     const to = new Date(segs1[3]!.endMs).toISOString();
     const progress: { id: string; state: string; progress: number }[] = [];
@@ -135,10 +135,7 @@ describe('recording through the stream hub: alarm clip, playback, signed export'
     });
     expect(res.status).toBe(202);
     expect(
-      rec.index
-        .locks()
-        .filter((l) => l.reason === `export ${res.body.id}`)
-        .map((l) => l.camera),
+      (await rec.index.locks()).filter((l) => l.reason === `export ${res.body.id}`).map((l) => l.camera),
     ).toEqual(['cam-1', 'cam-2']);
     const finished = await done;
     expect(finished.id).toBe(res.body.id);
@@ -156,10 +153,14 @@ describe('recording through the stream hub: alarm clip, playback, signed export'
     const other = await svc.login('inv-2', 'investigator', 'city');
     expect((await api(`${svc.httpUrl}/api/exports/${res.body.id}`, other)).status).toBe(404);
 
-    const zip = Buffer.from(await (await fetch(`${svc.httpUrl}${st.body.url}?token=${token}`)).arrayBuffer());
+    const zip = Buffer.from(
+      await (await fetch(await signedUrl(svc.httpUrl, token, st.body.url))).arrayBuffer(),
+    );
     const file = join(svc.dataDir, 'downloaded.zip');
     writeFileSync(file, zip);
-    expect(svc.svc.need('audit').list({ action: 'footage.export.download' })[0]?.actor).toBe('inv-city');
+    expect((await svc.svc.need('audit').list({ action: 'footage.export.download' }))[0]?.actor).toBe(
+      'inv-city',
+    );
     const ok = await run('npx', ['tsx', CLI, 'verify', file, '--data-dir', svc.dataDir]);
     expect(ok.stdout).toMatch(/^VERIFIED: .*against .*site-ed25519\.pub/m);
     expect(ok.stdout).toMatch(/^ok\s+clips\/cam-2\.mp4$/m);
@@ -253,29 +254,32 @@ describe('recording through the stream hub: alarm clip, playback, signed export'
     ],
   ])('refuses %s on the timeline and playback routes', async (_what, path, status, code) => {
     const token = await svc.login('op-north', 'operator', 'north');
-    const views = svc.svc.need('audit').list({ action: 'footage.view' }).length;
+    const views = (await svc.svc.need('audit').list({ action: 'footage.view' })).length;
     const res = await api<{ error: { code: string } }>(`${svc.httpUrl}/api/${path}`, token);
     expect([res.status, res.body.error.code]).toEqual([status, code]);
-    expect(svc.svc.need('audit').list({ action: 'footage.view' })).toHaveLength(views);
+    expect(await svc.svc.need('audit').list({ action: 'footage.view' })).toHaveLength(views);
   });
 
   it('records the time the camera was unreachable as a gap, then records again', async () => {
-    const before = rec.index.lastSegment('cam-2')!;
+    const before = (await rec.index.lastSegment('cam-2'))!;
     await rtsp.drop();
     await new Promise((r) => setTimeout(r, 2500));
     await rtsp.resume();
     const until = Date.now() + 25_000;
-    while (rec.index.gaps('cam-2', 0, Number.MAX_SAFE_INTEGER).length === 0 && Date.now() < until)
+    while ((await rec.index.gaps('cam-2', 0, Number.MAX_SAFE_INTEGER)).length === 0 && Date.now() < until)
       await new Promise((r) => setTimeout(r, 200));
-    const [gap] = rec.index.gaps('cam-2', 0, Number.MAX_SAFE_INTEGER);
+    const [gap] = await rec.index.gaps('cam-2', 0, Number.MAX_SAFE_INTEGER);
     expect(gap).toMatchObject({ camera: 'cam-2', reason: expect.stringMatching(/^stream lost/) });
     expect(gap!.startMs).toBeGreaterThanOrEqual(before.endMs);
     expect(gap!.endMs - gap!.startMs).toBeGreaterThan(1500);
     // The segment that starts at the gap's end is indexed when it closes.
     await expect
-      .poll(() => rec.index.segments('cam-2', gap!.endMs, Number.MAX_SAFE_INTEGER)[0]?.startMs, {
-        timeout: 5000,
-      })
+      .poll(
+        async () => (await rec.index.segments('cam-2', gap!.endMs, Number.MAX_SAFE_INTEGER))[0]?.startMs,
+        {
+          timeout: 5000,
+        },
+      )
       .toBe(gap!.endMs);
   }, 40_000);
 });

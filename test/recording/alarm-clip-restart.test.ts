@@ -60,7 +60,7 @@ describe('pending alarm clips survive a restart', () => {
     const panel = await mqtt.connectAsync(first.svc.mqttUrl, {
       username: 'panel-1',
       password: 'secret-panel-1',
-      clientId: 'p1-restart',
+      clientId: 'panel-1-restart',
     });
     const opened = nextEvent<Incident>(socket, 'incident:new');
     await panel.publishAsync(

@@ -48,7 +48,7 @@ export async function startRecordingCity(): Promise<{
 export async function waitForSegments(rec: RecordingPart, camera: string, n: number, timeoutMs = 20_000) {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const segs = rec.index.segments(camera, 0, Number.MAX_SAFE_INTEGER);
+    const segs = await rec.index.segments(camera, 0, Number.MAX_SAFE_INTEGER);
     if (segs.length >= n) return segs;
     if (Date.now() > until) throw new Error(`${camera} has ${segs.length} segments, wanted ${n}`);
     await new Promise((r) => setTimeout(r, 100));

@@ -11,6 +11,7 @@ import {
   type ParsedFragment,
   type ParsedInit,
 } from '../../streams/fmp4.js';
+import { firstDecodeTime, rebaseFragment, rebaseSegmentFile } from '../../streams/fmp4-rebase.js';
 
 const run = promisify(execFile);
 let dir: string;
@@ -75,6 +76,11 @@ describe('Fmp4Splitter on real ffmpeg output', () => {
       expect(frags.map((f) => f.decodeTime)).toEqual(
         [...frags.map((f) => f.decodeTime)].sort((a, b) => a - b),
       );
+      // Each fragment's duration ends where the next begins; 75 frames of 1/25 s in all.
+      for (const [i, f] of frags.slice(1).entries())
+        expect(frags[i]!.decodeTime + frags[i]!.duration).toBe(f.decodeTime);
+      expect(frags.reduce((n, f) => n + f.samples, 0)).toBe(75);
+      expect(frags.reduce((n, f) => n + f.duration, 0)).toBe(3 * init.timescale);
       // Nothing is lost: init + fragments are every ftyp/moov/moof/mdat byte of the file.
       const total = init.data.length + frags.reduce((n, f) => n + f.data.length, 0);
       expect(total).toBeLessThanOrEqual(bytes.length);
@@ -113,6 +119,30 @@ describe('Fmp4Splitter on real ffmpeg output', () => {
   ])('rejects a broken stream (%s)', (_name, bytes) => {
     const s = new Fmp4Splitter({ onInit: () => {}, onFragment: () => {} });
     expect(() => s.push(bytes)).toThrow(Fmp4Error);
+  });
+
+  it('rebases a fragment to a new decode time in a copy, leaving the shared buffer alone', async () => {
+    const bytes = await encode('rebase', 'frag_keyframe+empty_moov+default_base_moof', ['-g', '25']);
+    const { frags } = split(bytes, 4096);
+    const second = frags[1]!;
+    const before = Buffer.from(second.data);
+    const moved = rebaseFragment(second.data, 0);
+    expect(second.data.equals(before)).toBe(true);
+    expect(firstDecodeTime(moved)).toBe(0);
+    expect(firstDecodeTime(second.data)).toBe(second.decodeTime);
+    expect(moved.byteOffset).toBe(0);
+    expect(moved.buffer.byteLength).toBe(moved.length); // its own ArrayBuffer: transferable
+    expect(() => rebaseFragment(Buffer.from('\x00\x00\x00\x08free', 'latin1'), 0)).toThrow(Fmp4Error);
+  });
+
+  it('rebases a whole legacy segment file so it starts at zero', async () => {
+    const bytes = await encode('legacy', 'frag_keyframe+empty_moov+default_base_moof', ['-g', '25']);
+    const { inits, frags } = split(bytes, 4096);
+    // A segment as recorded before issue 14: fragments 2 and 3 kept their place in the stream (1 s).
+    const legacy = Buffer.concat([inits[0]!.data, frags[1]!.data, frags[2]!.data]);
+    expect(rebaseSegmentFile(legacy)).toBe(frags[1]!.decodeTime);
+    const out = split(legacy, 4096).frags;
+    expect(out.map((f) => f.decodeTime)).toEqual([0, frags[2]!.decodeTime - frags[1]!.decodeTime]);
   });
 
   it.each([

@@ -2,27 +2,35 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { silentLogger } from '../../src/log.js';
-import { migrate } from '../../src/store/sqlite.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
 import { Fmp4Splitter } from '../../streams/fmp4.js';
 import { CameraRecorder, type MediaFragment, type StreamConsumer } from '../../streams/recorder.js';
 import { SegmentIndex } from '../../streams/segment-index.js';
+import { SegmentWriter } from '../../streams/segment-writer.js';
 
-/** A real SQLite file with the migrations applied, and a storage dir, removed by `cleanup`. */
+/**
+ * A real SQLite file with the migrations applied, a storage dir and a segment writer thread, all
+ * removed by `cleanup`.
+ */
 export function tempRecordingStore() {
   const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-rec-'));
-  const db = new Database(join(dir, 'test.db'));
-  migrate(db);
-  const index = new SegmentIndex(db);
+  const store = new SqliteStore(join(dir, 'test.db'));
+  // The raw handle, for tests that look at rows directly.
+  const db = store.db;
+  const index = new SegmentIndex(store.k);
+  const writer = new SegmentWriter({ log: silentLogger });
   const storage = join(dir, 'recordings');
   return {
     dir,
     db,
+    k: store.k,
     index,
+    writer,
     storage,
-    cleanup() {
-      db.close();
+    async cleanup() {
+      await writer.stop();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -31,7 +39,8 @@ export function tempRecordingStore() {
 /**
  * Encodes `seconds` of lavfi testsrc with libx264 (keyframe every 25 frames at 25 fps) as fragmented
  * MP4, the way the stream hub's ffmpeg emits it, and feeds `consumer` the init and each fragment.
- * The wall clock of a fragment is `baseMs` plus its decode time, so recordings are deterministic.
+ * A fragment "arrives" (its wall clock, as the hub stamps it) at `baseMs` plus the end of its media
+ * time, as from a live camera with no latency, so recordings are deterministic.
  */
 export async function feedTestStream(
   consumer: StreamConsumer,
@@ -60,7 +69,9 @@ export async function feedTestStream(
         keyframe: f.keyframe,
         decodeTime: f.decodeTime,
         timescale,
-        wallclock: o.baseMs + (f.decodeTime / timescale) * 1000,
+        duration: f.duration,
+        samples: f.samples,
+        wallclock: o.baseMs + ((f.decodeTime + f.duration) / timescale) * 1000,
       };
       consumer.onFragment(frag);
     },
@@ -73,20 +84,28 @@ export async function feedTestStream(
 /** Records `seconds` of test footage of `camera` starting at `baseMs` into the index. */
 export async function recordTestFootage(o: {
   index: SegmentIndex;
+  writer: SegmentWriter;
   storage: string;
   camera: string;
   baseMs: number;
   seconds: number;
   segmentSeconds?: number;
 }): Promise<CameraRecorder> {
-  const rec = new CameraRecorder(o.camera, {
-    index: o.index,
-    storageFor: () => o.storage,
-    segmentSeconds: o.segmentSeconds ?? 2,
-    log: silentLogger,
-  });
+  const last = await o.index.lastSegment(o.camera);
+  const rec = new CameraRecorder(
+    o.camera,
+    {
+      index: o.index,
+      writer: o.writer,
+      storageFor: () => o.storage,
+      segmentSeconds: o.segmentSeconds ?? 2,
+      log: silentLogger,
+    },
+    last?.endMs,
+  );
   await feedTestStream(rec, { baseMs: o.baseMs, seconds: o.seconds });
   rec.onEnd('end of test stream');
+  await rec.stop();
   return rec;
 }
 

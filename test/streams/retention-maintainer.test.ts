@@ -7,6 +7,7 @@ import { recordTestFootage, tempRecordingStore } from './recording-fixture.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
+const ALL = Number.MAX_SAFE_INTEGER;
 
 describe('retention maintainer', () => {
   let store: ReturnType<typeof tempRecordingStore>;
@@ -16,9 +17,9 @@ describe('retention maintainer', () => {
     await recordTestFootage({ ...store, camera: 'cam-1', baseMs: NOW - 3 * DAY, seconds: 8 });
     await recordTestFootage({ ...store, camera: 'cam-2', baseMs: NOW - 3_600_000, seconds: 8 });
   });
-  afterEach(() => store?.cleanup());
+  afterEach(async () => store?.cleanup());
 
-  const maint = (o: { maxBytes?: number; free?: number; days?: number }) =>
+  const maint = (o: { maxBytes?: number; free?: number; days?: number; perPass?: number }) =>
     new RetentionMaintainer({
       index: store.index,
       paths: [{ path: store.storage, maxBytes: o.maxBytes }],
@@ -26,14 +27,16 @@ describe('retention maintainer', () => {
       minFreeHours: 1,
       log: silentLogger,
       now: () => NOW,
-      freeBytes: () => o.free ?? Number.MAX_SAFE_INTEGER,
+      freeBytes: async () => o.free ?? Number.MAX_SAFE_INTEGER,
+      ...(o.perPass ? { maxDeletesPerPass: o.perPass } : {}),
     });
-  const left = (camera: string) => store.index.segments(camera, 0, Number.MAX_SAFE_INTEGER);
-  const all = () => store.index.allSegments();
+  const left = (camera: string) => store.index.segments(camera, 0, ALL);
+  const files = async (camera: string) =>
+    (await left(camera)).filter((s) => existsSync(join(store.storage, s.path))).length;
 
-  it('deletes by age, except segments under an evidence lock', () => {
-    const [, second] = left('cam-1');
-    store.index.lock({
+  it('deletes by age, except segments under an evidence lock; the run shrinks around the kept one', async () => {
+    const [, second] = await left('cam-1');
+    await store.index.lock({
       incidentId: 'inc-1',
       camera: 'cam-1',
       startMs: second!.startMs + 100,
@@ -41,26 +44,37 @@ describe('retention maintainer', () => {
       reason: 'alarm clip',
       createdBy: 'test',
     });
-    const r = maint({ days: 2 }).runOnce();
-    expect(r.byAge).toBe(3);
-    expect(left('cam-1').map((s) => s.id)).toEqual([second!.id]);
-    expect(left('cam-2')).toHaveLength(4);
-    for (const s of all()) expect(existsSync(join(store.storage, s.path))).toBe(true);
+    const r = await maint({ days: 2 }).runOnce();
+    expect(r).toMatchObject({ byAge: 3, more: false });
+    expect((await left('cam-1')).map((s) => s.id)).toEqual([second!.id]);
+    expect(await store.index.runs('cam-1', 0, ALL)).toEqual([
+      { startMs: second!.startMs, endMs: second!.endMs },
+    ]);
+    expect(await left('cam-2')).toHaveLength(4);
+    expect(await files('cam-2')).toBe(4);
   });
 
-  it('keeps each storage path under its byte cap, oldest first, files and rows together', () => {
-    const cap = left('cam-2').reduce((n, s) => n + s.bytes, 0);
-    const r = maint({ maxBytes: cap }).runOnce();
+  it('deletes at most maxDeletesPerPass segments a pass and says more is due', async () => {
+    const m = maint({ days: 0.001, perPass: 3 });
+    expect(await m.runOnce()).toMatchObject({ byAge: 3, more: true });
+    expect(await m.runOnce()).toMatchObject({ byAge: 3, more: true });
+    expect(await m.runOnce()).toMatchObject({ byAge: 2, more: false });
+    expect(await store.index.runs('cam-1', 0, ALL)).toEqual([]);
+  });
+
+  it('keeps each storage path under its byte cap, oldest first, files and rows together', async () => {
+    const cap = (await left('cam-2')).reduce((n, s) => n + s.bytes, 0);
+    const r = await maint({ maxBytes: cap }).runOnce();
     expect(r.byBytes).toBe(4);
-    expect(left('cam-1')).toHaveLength(0);
-    expect(store.index.totalBytes(store.storage)).toBeLessThanOrEqual(cap);
+    expect(await left('cam-1')).toHaveLength(0);
+    expect(await store.index.totalBytes(store.storage)).toBeLessThanOrEqual(cap);
   });
 
   it.each([
     ['plenty of room', Number.MAX_SAFE_INTEGER, 0],
-    ['no room at all', 0, 8],
-  ])('purges by free disk space (%s) but never a locked segment', (_what, free, purged) => {
-    store.index.lock({
+    ['no room at all', 0, 4],
+  ])('purges by free disk space (%s) but never a locked segment', async (_what, free, purged) => {
+    await store.index.lock({
       incidentId: null,
       camera: null,
       startMs: NOW - 2 * 3_600_000,
@@ -68,25 +82,51 @@ describe('retention maintainer', () => {
       reason: 'case',
       createdBy: 'test',
     });
-    const r = maint({ free }).runOnce();
-    expect(r.byDisk).toBe(Math.min(purged, 4));
-    expect(left('cam-2')).toHaveLength(4);
+    const r = await maint({ free }).runOnce();
+    expect(r.byDisk).toBe(purged);
+    expect(await left('cam-2')).toHaveLength(4);
   });
 
-  it('reconciles at start: drops rows without files, indexes playable orphans, deletes broken ones', async () => {
-    const [a, b] = left('cam-1');
+  it('reconciles: drops rows without files, indexes playable orphans, deletes broken ones', async () => {
+    const [a, b] = await left('cam-1');
     unlinkSync(join(store.storage, a!.path)); // a row without a file
     // A segment whose row was lost (a crash between close and insert): still playable.
-    const orphan = join(store.storage, 'cam-1', b!.path.split('/')[1]!, `${b!.startMs + 50_000}.mp4`);
+    const day = b!.path.split('/')[1]!;
+    const orphan = join(store.storage, 'cam-1', day, `${b!.startMs + 50_000}.mp4`);
     copyFileSync(join(store.storage, b!.path), orphan);
     // A file with no video in it.
-    const broken = join(store.storage, 'cam-1', b!.path.split('/')[1]!, `${b!.startMs + 90_000}.mp4`);
+    const broken = join(store.storage, 'cam-1', day, `${b!.startMs + 90_000}.mp4`);
     writeFileSync(broken, readFileSync(orphan).subarray(0, 100));
     const rep = await maint({}).reconcile();
     expect(rep).toEqual({ rowsRemoved: 1, filesIndexed: 1, filesDeleted: 1 });
     expect(existsSync(broken)).toBe(false);
-    const recovered = left('cam-1').find((s) => s.startMs === b!.startMs + 50_000);
-    expect(recovered).toMatchObject({ endMs: b!.startMs + 52_000, codec: b!.codec });
+    const recovered = (await left('cam-1')).find((s) => s.startMs === b!.startMs + 50_000);
+    expect(recovered).toMatchObject({
+      endMs: b!.startMs + 52_000,
+      codec: b!.codec,
+      zeroBased: true,
+      frames: 50,
+      keyframes: [0, 1000],
+    });
+    // The run of the removed first segment shrank; the recovered one is a run of its own.
+    expect(await store.index.runs('cam-1', 0, ALL)).toEqual([
+      { startMs: b!.startMs, endMs: a!.startMs + 8000 },
+      { startMs: b!.startMs + 50_000, endMs: b!.startMs + 52_000 },
+    ]);
     expect(await maint({}).reconcile()).toEqual({ rowsRemoved: 0, filesIndexed: 0, filesDeleted: 0 });
+  });
+
+  it('recovers only the newest unindexed segments of each camera before recording resumes', async () => {
+    const segs = await left('cam-2');
+    const last = segs[segs.length - 1]!;
+    const dir = join(store.storage, 'cam-2', last.path.split('/')[1]!);
+    copyFileSync(join(store.storage, last.path), join(dir, `${last.endMs}.mp4`));
+    // Older than the last indexed segment: not a crash leftover, left for the full reconcile.
+    copyFileSync(join(store.storage, last.path), join(dir, `${segs[0]!.startMs - 60_000}.mp4`));
+    expect(await maint({}).recoverRecent(['cam-1', 'cam-2'])).toBe(1);
+    expect((await left('cam-2')).map((s) => s.startMs)).toContain(last.endMs);
+    expect(await store.index.runs('cam-2', 0, ALL)).toEqual([
+      { startMs: segs[0]!.startMs, endMs: last.endMs + 2000 },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,5 +75,33 @@ describe('sampleCamera', () => {
     expect(got.source).toBe(source);
     if (error) expect(got.error).toMatch(error);
     else expect(got.error).toBeUndefined();
+  });
+
+  it('ends at once when the service stops, from a camera that accepts and never answers', async () => {
+    // A dark camera: the TCP port answers, RTSP never does (ffmpeg would wait its full window).
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const stop = new AbortController();
+      const sampling = sampleCamera(
+        fakeService({ segments: false, rtsp: `rtsp://127.0.0.1:${port}/sub` }),
+        'cam-1',
+        {
+          ...base,
+          seconds: 60,
+          prerollSeconds: 0,
+          signal: stop.signal,
+        },
+      );
+      setTimeout(() => stop.abort(), 500);
+      // Without the signal this waits the 60-second window and more: past the test's timeout.
+      const got = await sampling;
+      expect(got.frames).toEqual([]);
+      expect(got.source).toBe('none');
+      expect(got.error).toMatch(/^live: /);
+    } finally {
+      silent.close();
+    }
   });
 });

@@ -81,3 +81,136 @@ export async function queueLayout(page: Page): Promise<Record<string, unknown>> 
     return out;
   });
 }
+
+/** Every id of the console city a person should never read (they read names). */
+export const CITY_IDS = [
+  'north-grid-1',
+  'north-grid-2',
+  'south-grid-1',
+  'shop-1',
+  'bank-2',
+  'school-3',
+  'pharmacy-4',
+  'market-5',
+  'panel-1',
+  'panel-2',
+  'panel-3',
+  'car-n1',
+  'team-s1',
+  'life-safety-p1',
+  'intrusion-unconfirmed',
+  'trouble-ticket',
+  'restore-closes-ticket',
+  'join-open-alarm',
+  'sequential-confirmation',
+  'patrol_car',
+  'station_team',
+  'communication_lost',
+  'ac_loss',
+];
+
+/** Latin text allowed on the Chinese console: the product, the language switch, usernames, case numbers, keys, units. */
+const ALLOWED_LATIN = [
+  /Sharpeyes/g,
+  /English/g,
+  /\b(op|owner|sup|inv|admin)-[a-z0-9-]+/g,
+  /INC-\d{8}-[0-9A-F]{8}/g,
+  /SHA-256/g,
+  /\bEnter\b/g,
+  /\bEsc\b/g,
+  /\bJPEG\b/g,
+];
+
+export interface TextProblems {
+  rawIds: string[];
+  english: string[];
+}
+
+/** The visible text (and placeholders, titles) of the page checked for raw ids and, in Chinese, English. */
+export async function textProblems(
+  page: Page,
+  opts: { chinese: boolean; ids?: string[] },
+): Promise<TextProblems> {
+  const text = await page.evaluate(() => {
+    // What the user typed, shown back as typed (a mistyped address), is not the console's text.
+    let body = document.body.innerText;
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('[data-verbatim]')))
+      if (el.innerText) body = body.replace(el.innerText, ' ');
+    const parts = [body, document.title];
+    for (const el of Array.from(
+      document.querySelectorAll<HTMLElement>('[placeholder], [title], [aria-label]'),
+    )) {
+      if (el.offsetParent === null) continue;
+      parts.push(
+        el.getAttribute('placeholder') ?? '',
+        el.getAttribute('title') ?? '',
+        el.getAttribute('aria-label') ?? '',
+      );
+    }
+    return parts.join('\n');
+  });
+  const ids = opts.ids ?? CITY_IDS;
+  const rawIds = ids.filter((id) =>
+    new RegExp(`(^|[^A-Za-z0-9_-])${id.replace(/[-_]/g, '[-_]')}($|[^A-Za-z0-9_-])`).test(text),
+  );
+  let latin = text;
+  for (const re of ALLOWED_LATIN) latin = latin.replace(re, ' ');
+  const english = opts.chinese ? [...new Set(latin.match(/[A-Za-z]{3,}/g) ?? [])] : [];
+  return { rawIds, english };
+}
+
+/**
+ * What does not fit: horizontal scrolling of the page, and elements that reach past the window's
+ * right or bottom edge without a scrolling box between them and the page (so they are cut off).
+ */
+export async function overflowProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const vw = window.innerWidth;
+    const vh = window.innerHeight;
+    if (document.documentElement.scrollWidth > vw + 1)
+      out.push(`page scrolls sideways (${document.documentElement.scrollWidth} > ${vw})`);
+    const scrolls = (el: Element) => {
+      const s = getComputedStyle(el);
+      return (
+        /(auto|scroll)/.test(s.overflowY + s.overflowX) &&
+        el !== document.body &&
+        el !== document.documentElement
+      );
+    };
+    /**
+     * Whether the part of `el` outside its clipping boxes is lost: it is not when a scrolling box lies
+     * between (the user scrolls to it) or when the clipping is the ellipsis of a line of text.
+     */
+    const cut = (el: Element, r: DOMRect): boolean => {
+      for (let p = el.parentElement; p; p = p.parentElement) {
+        if (scrolls(p)) return false;
+        const s = getComputedStyle(p);
+        if (
+          /(hidden|clip)/.test(s.overflowX + s.overflowY) &&
+          p !== document.body &&
+          p !== document.documentElement
+        ) {
+          if (s.textOverflow === 'ellipsis') return false;
+          const b = p.getBoundingClientRect();
+          if (r.right > b.right + 1 || r.bottom > b.bottom + 1 || r.left < b.left - 1) return true;
+        }
+      }
+      return r.right > vw + 1 || r.bottom > vh + 1;
+    };
+    for (const el of Array.from(document.querySelectorAll('body *'))) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      if (
+        getComputedStyle(el).visibility === 'hidden' ||
+        (el as HTMLElement).closest('[hidden], .leaflet-container, video, .video-box, .live-tile')
+      )
+        continue;
+      if (cut(el, r)) {
+        const name = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}`;
+        out.push(`${name} reaches ${Math.round(r.right)}×${Math.round(r.bottom)}`);
+      }
+    }
+    return [...new Set(out)].slice(0, 20);
+  });
+}

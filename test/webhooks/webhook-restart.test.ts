@@ -65,9 +65,17 @@ webhooks:
     await core.transition(out.incident!, 'acknowledged', 'op-north');
     const sender1 = first.svc.part<WebhookSender>('webhooks');
     const down = () => sender1.outbox.list({ state: 'pending', limit: 10 });
-    while (down().length < 2 || down().some((d) => d.attempts === 0))
+    for (;;) {
+      const rows = await down();
+      if (rows.length >= 2 && !rows.some((d) => d.attempts === 0)) break;
       await new Promise((r) => setTimeout(r, 10));
-    const changes = down().map((d) => d.id);
+    }
+    const pending = await down();
+    const changes = pending.map((d) => d.id);
+    // The panic and its acknowledgement (with issue 17, the acknowledgement also takes the incident:
+    // a workflow update of its own), each delivered once after the restart.
+    expect(pending.map((d) => d.event)).toContain('incident:new');
+    expect(pending.filter((d) => d.event === 'incident:update').length).toBeGreaterThanOrEqual(1);
     await first.stop();
     running = undefined;
 
@@ -83,7 +91,7 @@ webhooks:
     const bodies = receiver.got.map(
       (g) => JSON.parse(g.body) as { id: string; event: string; data: { incident: { id: string } } },
     );
-    expect(bodies.map((b) => b.event).sort()).toEqual(['incident:new', 'incident:update']);
+    expect(bodies.map((b) => b.event).sort()).toEqual(pending.map((d) => d.event).sort());
     for (const b of bodies) {
       expect(b.data.incident.id).toBe(out.incident);
       expect(ids).toContain(b.id);
@@ -103,7 +111,7 @@ webhooks:
       `${second.httpUrl}/api/webhooks/deliveries?state=delivered`,
       admin,
     );
-    expect(delivered.body.deliveries).toHaveLength(2);
+    expect(delivered.body.deliveries).toHaveLength(changes.length);
 
     const southAdmin = await second.login('admin-south', 'admin', 'south');
     const foreign = await api<{ deliveries: unknown[] }>(
@@ -117,6 +125,8 @@ webhooks:
 
     const metrics = await (await fetch(`${second.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/sharpeyes_webhook_outbox_rows\{state="failed"\} 1/);
-    expect(metrics).toMatch(/sharpeyes_webhook_deliveries_total\{outcome="delivered"\} 2/);
+    expect(metrics).toMatch(
+      new RegExp(`sharpeyes_webhook_deliveries_total\\{outcome="delivered"\\} ${changes.length}\\b`),
+    );
   });
 });

@@ -1,6 +1,9 @@
 // REST access with the session token. 401 sends the user back to the login screen with a message;
-// 429 and other errors become ApiError with the server's message. Optional endpoints (built by other
-// parts of the service) resolve to `undefined` when the route does not exist, so views can show "—".
+// every other refusal becomes an ApiError whose `message` is a sentence in the user's language made
+// from the error `code` (and a bad_request's `details`); the server's English text stays on
+// `serverMessage` for support. Optional endpoints (built by other parts of the service) resolve to
+// `undefined` when the route does not exist, so views can show "—".
+import { errorSentence } from './errors.js';
 import { t } from './i18n.js';
 
 const TOKEN_KEY = 'sharpeyes.token';
@@ -8,10 +11,12 @@ let token = localStorage.getItem(TOKEN_KEY);
 let onUnauthorized = () => {};
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, { details, serverMessage } = {}) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details;
+    this.serverMessage = serverMessage;
   }
 }
 
@@ -29,10 +34,59 @@ export function setUnauthorizedHandler(fn) {
   onUnauthorized = fn;
 }
 
-/** Adds the token as a query parameter, for <img>, <video> and downloads that cannot send headers. */
-export function withToken(url) {
-  if (!url || !token) return url;
-  return `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+/**
+ * Short-lived signed URLs (POST /api/media/sign, about 60 s) for what <img>, <video>, download links
+ * and WebSockets fetch without an Authorization header. The session token never goes in a URL.
+ */
+export async function signUrls(urls) {
+  const res = await api('/api/media/sign', { method: 'POST', body: { urls } });
+  return res.urls;
+}
+
+export async function signUrl(url) {
+  if (!url) return url;
+  const [signed] = await signUrls([url]);
+  return signed;
+}
+
+/**
+ * Sets `el[attr]` (src or href) to a signed URL of `url`. A <video> that asks again later (a seek, a
+ * replay) after its URL expired gets a fresh one, once per error, keeping its position.
+ */
+export function bindMediaSrc(el, url, attr = 'src') {
+  if (!url) return el;
+  const apply = async () => {
+    el.mediaSignedAt = Date.now();
+    const wanted = url;
+    el.mediaUrl = wanted;
+    try {
+      const signed = await signUrl(wanted);
+      if (el.mediaUrl === wanted) el[attr] = signed;
+    } catch (err) {
+      console.warn('console: could not sign a media URL', wanted, err);
+    }
+  };
+  if (el instanceof HTMLMediaElement && !el.mediaResign) {
+    el.mediaResign = () => {
+      if (!el.mediaUrl || Date.now() - (el.mediaSignedAt ?? 0) < 5000) return;
+      const at = el.currentTime;
+      void bindMediaSrc(el, el.mediaUrl, attr);
+      if (at > 0) el.addEventListener('loadedmetadata', () => (el.currentTime = at), { once: true });
+    };
+    el.addEventListener('error', el.mediaResign);
+  }
+  void apply();
+  return el;
+}
+
+/** Opens a signed download (an export zip) from a click, without the token in any URL. */
+export async function downloadSigned(url) {
+  const a = document.createElement('a');
+  a.href = await signUrl(url);
+  a.download = '';
+  document.body.append(a);
+  a.click();
+  a.remove();
 }
 
 export async function api(path, { method = 'GET', body, auth = true } = {}) {
@@ -46,8 +100,9 @@ export async function api(path, { method = 'GET', body, auth = true } = {}) {
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
-  } catch {
-    throw new ApiError(0, 'network', t('networkError'));
+  } catch (err) {
+    console.warn('console: request failed', path, err);
+    throw new ApiError(0, 'network', errorSentence({ code: 'network' }));
   }
   const text = await res.text();
   let json;
@@ -57,15 +112,20 @@ export async function api(path, { method = 'GET', body, auth = true } = {}) {
     json = undefined;
   }
   if (res.ok) return json;
-  const code = json?.error?.code ?? 'http';
+  throw toApiError(res, json, auth);
+}
+
+/** The ApiError for a refused response; a 401 on an authenticated call also ends the session. */
+export function toApiError(res, json, auth = true) {
+  const code = json?.error?.code ?? (res.status >= 500 ? 'internal' : `http_${res.status}`);
+  const extra = { details: json?.error?.details, serverMessage: json?.error?.message };
   if (res.status === 401 && auth) {
     onUnauthorized(t('sessionExpired'));
-    throw new ApiError(401, code, t('sessionExpired'));
+    return new ApiError(401, code, t('sessionExpired'), extra);
   }
-  if (res.status === 401) throw new ApiError(401, code, t('badCredentials'));
-  if (res.status === 429) throw new ApiError(429, code, t('rateLimited'));
-  if (res.status === 403) throw new ApiError(403, code, `${t('forbidden')}: ${json?.error?.message ?? ''}`);
-  throw new ApiError(res.status, code, json?.error?.message ?? `${res.status} ${res.statusText}`);
+  if (res.status === 401) return new ApiError(401, code, t('badCredentials'), extra);
+  if (res.status === 429 && !auth) return new ApiError(429, code, t('rateLimited'), extra);
+  return new ApiError(res.status, code, errorSentence({ code, details: extra.details }), extra);
 }
 
 /** GET of a route another part may not have built yet: `undefined` on 404 `no route` or 501. */

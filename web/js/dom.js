@@ -45,3 +45,19 @@ export function fill(el, ...children) {
   append(el, children);
   return el;
 }
+
+/**
+ * Makes `el`'s children exactly `children`, touching only what moved: an element already in place
+ * stays (no re-layout of a long list when one row is added on top), the others are inserted, and
+ * the children left over are removed.
+ */
+export function reconcile(el, children) {
+  let i = 0;
+  for (const child of children) {
+    const at = el.children[i];
+    if (at !== child) el.insertBefore(child, at ?? null);
+    i += 1;
+  }
+  while (el.children.length > i) el.lastElementChild.remove();
+  return el;
+}

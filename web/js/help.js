@@ -9,6 +9,8 @@ const KEYS = [
   ['R', 'keyResolve'],
   ['F', 'keyFalse'],
   ['J / K', 'keyMove'],
+  ['1 / 2 / 3', 'keyTabs'],
+
   ['Enter', 'keyOpen'],
   ['M', 'keyMute'],
   ['?', 'keyHelp'],

@@ -10,6 +10,8 @@ const PATHS = {
   battery: 'M3 8h15v8H3zM18 11h2v2h-2',
   siren: 'M6 18v-6a6 6 0 0 1 12 0v6M4 18h16v3H4zM12 2v2M3 7l1.5 1M21 7l-1.5 1',
   cross: 'M5 5l14 14M19 5L5 19',
+  car: 'M5 16V11l2-5h10l2 5v5M3 16h18v3H3zM7 19v1M17 19v1M5 11h14',
+  printer: 'M6 9V3h12v6M6 18H4v-7h16v7h-2M7 14h10v7H7z',
 };
 
 export function icon(name, cls = '') {

@@ -1,11 +1,16 @@
-// One incident: header with actions (A/D/R/F), the timeline of every event, transition and
-// escalation, linked cameras live, the alarm clips, a snapshot, site details, map and units.
-import { ApiError, api, optional, withToken } from './api.js';
-import { fill, h, toast } from './dom.js';
-import { fmtAge, fmtDateTime, fmtTime, t, tv } from './i18n.js';
+// One incident: header with actions (A/D/O/R/F), the timeline in words, the linked cameras live on
+// the main stream, the alarm clips, site details with a small map, the verification and the units
+// ranked for this incident (own station first, with state and distance).
+import { ApiError, api, bindMediaSrc } from './api.js';
+import { wantDetails } from './details.js';
+import { fill, h } from './dom.js';
+import { NOTE_LIMITS, noteBox } from './form-checks.js';
+import { fmtAge, fmtDateTime, fmtTime, t } from './i18n.js';
+import { miniMap, postNote, timelineOf, unitsPanel, verificationView } from './incident-parts.js';
 import { liveTile, snapshotImg } from './live.js';
-import { openBySite } from './map.js';
-import { drawMap, fitView } from './map-svg.js';
+import { cameraName, ruleName } from './names.js';
+import { workflowCard } from './plan-panel.js';
+import { escalatedBadge, holderLine, overdueBadge } from './queue-row.js';
 import { camerasOfSite, jurisdictionName, siteOf, state, subscribe, upsertIncident } from './state.js';
 import {
   act,
@@ -13,7 +18,6 @@ import {
   canAct,
   confirmAndAct,
   dialogOpen,
-  escalationBadge,
   incidentType,
   incidentZone,
   panelState,
@@ -24,78 +28,7 @@ import {
 
 const KEYS = { a: 'acknowledged', d: 'dispatched', o: 'on_scene', r: 'resolved', f: 'false_alarm' };
 
-/** Every event, transition, escalation and note, oldest first. */
-export function timelineOf(inc) {
-  const items = [
-    ...(inc.events ?? []).map((e) => ({
-      at: e.ts,
-      kind: 'event',
-      text: `${tv('type', e.type)}${e.zone ? ` · ${t('zone')} ${e.zone}` : ''}`,
-      by: e.device,
-    })),
-    ...(inc.transitions ?? []).map((tr) => ({
-      at: tr.at,
-      kind: 'transition',
-      text: `${tr.from ? `${tv('state', tr.from)} → ` : ''}${tv('state', tr.to)}`,
-      by: tr.by,
-      note: tr.note,
-    })),
-    ...(inc.escalations ?? []).map((e) => ({
-      at: e.at,
-      kind: e.kind === 'escalate' ? 'escalation' : 'reannounce',
-      text: `${t(e.kind === 'escalate' ? 'escalation' : 'reannounce')} #${e.step} → ${e.jurisdiction}`,
-    })),
-    ...(inc.notes ?? []).map((n) => ({ at: n.at, kind: 'note', text: n.text ?? n.note ?? '', by: n.by })),
-    ...(inc.units ?? []).flatMap((u) => [
-      { at: u.dispatchedAt, kind: 'unit', text: `${t('dispatch')} ${unitName(u.unit)}`, by: u.dispatchedBy },
-      ...(u.arrivedAt
-        ? [{ at: u.arrivedAt, kind: 'unit', text: `${t('onScene')} ${unitName(u.unit)}` }]
-        : []),
-    ]),
-  ];
-  return items.filter((i) => i.at).sort((a, b) => a.at.localeCompare(b.at));
-}
-
-/** The site and its neighbours within about a kilometre: what the mini-map frames. */
-function nearby(site) {
-  const { lat, lon } = site.location;
-  return [...state.sites.values()].filter(
-    (s) => s.location && Math.abs(s.location.lat - lat) < 0.009 && Math.abs(s.location.lon - lon) < 0.012,
-  );
-}
-
-function unitName(id) {
-  return state.units.find((u) => u.id === id)?.name ?? id;
-}
-
-/** Issue 9's verdict: status, best score and frame, and per camera what the models saw. */
-function verificationView(v) {
-  if (!v) return [h('span', { class: 'muted' }, t('noData'))];
-  return [
-    h(
-      'div',
-      { class: `verify-head verify-${v.status}` },
-      h('b', {}, tv('verify', v.status)),
-      typeof v.score === 'number' ? ` ${Math.round(v.score * 100)}%` : '',
-      v.camera ? h('span', { class: 'muted' }, ` · ${v.camera}`) : '',
-      v.at ? h('span', { class: 'muted' }, ` · ${fmtTime(v.at)}`) : '',
-    ),
-    v.bestFrameUrl
-      ? h('img', { class: 'verify-frame', src: withToken(v.bestFrameUrl), alt: v.status })
-      : null,
-    ...(v.cameras ?? []).map((c) =>
-      h(
-        'div',
-        { class: 'verify-item muted' },
-        `${c.camera}: ${c.frames} · motion ${Math.round(c.motion * 100)}% · person ${Math.round(c.person * 100)}%`,
-        c.detections?.length
-          ? ` · ${c.detections.map((d) => `${d.label} ${Math.round(d.score * 100)}%`).join(', ')}`
-          : '',
-        c.error ? ` · ${c.error}` : '',
-      ),
-    ),
-  ];
-}
+export { timelineOf };
 
 export function mount(root, [id]) {
   let inc = state.incidents.get(id);
@@ -110,43 +43,51 @@ export function mount(root, [id]) {
   };
   /** Cameras linked to the incident's zones (live API), else every camera of the site. */
   let linked;
-  let verification;
+  let units;
+  let stopMap;
+  const back = state.user?.role === 'site' ? '#/site' : '#/queue';
   const page = h('div', { class: 'incident-view', id: 'incident-view' });
   root.append(page);
 
+  const notes = canAct()
+    ? noteBox({ max: NOTE_LIMITS.note, name: 'note', required: true, placeholder: t('notePlaceholder') })
+    : undefined;
+  const unitsBox = h('div', { class: 'units', id: 'incident-units' });
+  const mapEl = h('div', { class: 'mini-map', id: 'mini-map' });
+
   const render = () => {
     if (!inc) return;
+    wantDetails([inc]);
     const site = siteOf(inc.site);
     const cameras = linked ?? camerasOfSite(inc.site);
-    // Made once and moved into each re-render, so a state change never restarts the video.
-    if (tiles.length === 0) tiles = cameras.slice(0, 4).map((c) => liveTile(c));
-    const actions = actionButtons(inc, KEYS);
+    // Made once and moved into each re-render, so a state change never restarts the video. The
+    // page's tiles are large: they play the main stream (the sub-stream is 320 px wide).
+    if (tiles.length === 0) tiles = cameras.slice(0, 4).map((c) => liveTile(c, { stream: 'main' }));
     const firstCam = cameras[0];
     fill(
       page,
       h(
         'div',
         { class: `incident-head p${inc.priority} state-${inc.state}` },
-        h(
-          'a',
-          { class: 'button ghost', href: state.user?.role === 'site' ? '#/site' : '#/queue' },
-          `← ${t('back')}`,
-        ),
+        h('a', { class: 'button ghost', href: back }, `← ${t('back')}`),
         priorityBadge(inc.priority),
         h(
           'div',
           { class: 'title' },
-          h('h1', {}, `${site?.name ?? inc.site} · ${incidentType(inc)} ${incidentZone(inc)}`),
+          h('h1', {}, `${site?.name ?? t('site')} · ${incidentType(inc)} ${incidentZone(inc)}`),
           h(
             'div',
             { class: 'muted' },
-            `${inc.id} · ${fmtDateTime(inc.openedAt)} · ${fmtAge(inc.openedAt)} · ${inc.rule}`,
+            `${inc.id} · ${fmtDateTime(inc.openedAt)} · ${fmtAge(inc.openedAt)} · ${t('ruleLabel')} ${ruleName(inc.rule)}
+`,
           ),
         ),
         stateChip(inc.state),
-        escalationBadge(inc),
+        overdueBadge(inc),
+        escalatedBadge(inc),
         h('span', { class: 'chip' }, t(inc.confirmed ? 'confirmed' : 'unconfirmed')),
-        h('div', { class: 'head-actions' }, actions),
+        holderLine(inc),
+        h('div', { class: 'head-actions' }, actionButtons(inc, KEYS)),
       ),
       h(
         'div',
@@ -167,27 +108,35 @@ export function mount(root, [id]) {
                   'div',
                   {},
                   h('b', {}, i.text),
-                  i.by ? h('span', { class: 'muted' }, ` · ${t('by')} ${i.by}`) : null,
+                  i.by ? h('span', { class: 'muted' }, ` · ${i.by}`) : null,
                   i.note ? h('div', { class: 'note-text' }, i.note) : null,
                 ),
               ),
             ),
           ),
-          canAct()
+          notes
             ? h(
                 'form',
                 {
                   class: 'note-form',
                   onsubmit: (e) => {
                     e.preventDefault();
-                    void addNote(e.target.elements.note);
+                    const checked = notes.check();
+                    if (checked.ok) void postNote(inc, checked.text).then((ok) => ok && notes.clear());
                   },
                 },
-                keep('note', () => h('textarea', { name: 'note', rows: 2, placeholder: t('noteOptional') })),
+                notes.el,
                 h('button', { type: 'submit' }, t('addNote')),
               )
             : null,
         ),
+        // Issue 17: plan steps, holder and call list (plan-panel.js).
+        workflowCard(inc, (updated) => {
+          if (!updated?.id) return;
+          inc = updated;
+          upsertIncident(updated);
+          render();
+        }),
         h(
           'section',
           { class: 'card media-card' },
@@ -195,7 +144,7 @@ export function mount(root, [id]) {
           h(
             'div',
             { class: `tiles n${Math.min(tiles.length, 4)}` },
-            tiles.length > 0 ? tiles.map((x) => x.el) : h('span', { class: 'muted' }, t('noData')),
+            tiles.length > 0 ? tiles.map((x) => x.el) : h('span', { class: 'muted' }, t('noCameras')),
           ),
           h(
             'div',
@@ -210,16 +159,16 @@ export function mount(root, [id]) {
                       'div',
                       { class: 'clip' },
                       keep(`clip:${c.url}`, () =>
-                        h('video', { controls: true, preload: 'metadata', src: withToken(c.url) }),
+                        bindMediaSrc(h('video', { controls: true, preload: 'metadata' }), c.url),
                       ),
                       h(
                         'div',
                         { class: 'muted' },
-                        `${c.camera} · ${fmtTime(c.start)}–${fmtTime(c.end)} · sha256 ${String(c.sha256 ?? '').slice(0, 12)}…`,
+                        `${cameraName(c.camera)} · ${fmtTime(c.start)}–${fmtTime(c.end)} · SHA-256 ${String(c.sha256 ?? '').slice(0, 12)}…`,
                       ),
                     ),
                   )
-                : h('span', { class: 'muted' }, t('noData')),
+                : h('span', { class: 'muted' }, t(firstCam ? 'clipPending' : 'noCameras')),
             ),
             h(
               'div',
@@ -230,12 +179,14 @@ export function mount(root, [id]) {
                     h(
                       'div',
                       { class: 'video-box' },
-                      h('img', {
-                        src: withToken(`${inc.clips[0].url}/snapshot`),
-                        alt: t('snapshot'),
-                        onerror: (e) =>
-                          e.target.replaceWith(firstCam ? snapshotImg(firstCam.id).el : t('noData')),
-                      }),
+                      bindMediaSrc(
+                        h('img', {
+                          alt: t('snapshot'),
+                          onerror: (e) =>
+                            e.target.replaceWith(firstCam ? snapshotImg(firstCam.id).el : t('noData')),
+                        }),
+                        `${inc.clips[0].url}/snapshot`,
+                      ),
                     ),
                   )
                 : firstCam
@@ -254,19 +205,11 @@ export function mount(root, [id]) {
             'dl',
             { class: 'facts' },
             h('dt', {}, t('site')),
-            h('dd', {}, site?.name ?? inc.site),
+            h('dd', {}, site?.name ?? t('noData')),
             h('dt', {}, t('address')),
             h('dd', {}, site?.address ?? t('noData')),
             h('dt', {}, t('jurisdiction')),
-            h('dd', {}, jurisdictionName(inc.jurisdiction)),
-            h('dt', {}, t('position')),
-            h(
-              'dd',
-              {},
-              site?.location
-                ? `${site.location.lat.toFixed(4)}, ${site.location.lon.toFixed(4)}`
-                : t('noData'),
-            ),
+            h('dd', {}, site?.jurisdictionName ?? jurisdictionName(inc.jurisdiction)),
             h('dt', {}, t('panel')),
             h('dd', {}, panelState(inc.site, { long: true })),
             h('dt', {}, t('contacts')),
@@ -275,84 +218,20 @@ export function mount(root, [id]) {
               {},
               (site?.contacts ?? []).length > 0
                 ? site.contacts.map((c) =>
-                    h(
-                      'div',
-                      {},
-                      `${c.name}${c.role ? ` (${c.role})` : ''} · `,
-                      h('a', { href: `tel:${c.phone}` }, c.phone),
-                    ),
+                    h('div', {}, `${c.name} · `, h('a', { href: `tel:${c.phone}` }, c.phone)),
                   )
                 : t('noData'),
             ),
           ),
-          h(
-            'div',
-            { class: 'mini-map' },
-            site?.location
-              ? drawMap({
-                  sites: [...state.sites.values()],
-                  tree: state.tree,
-                  openBySite: openBySite(),
-                  focus: inc.site,
-                  labels: true,
-                  aspect: 4 / 3,
-                  width: 520,
-                  view: fitView(nearby(site)),
-                })
-              : null,
-          ),
+          mapEl,
           h('h3', {}, t('verification')),
-          ...verificationView(inc.verification ?? verification),
+          ...verificationView(inc.verification),
           h('h3', {}, t('units')),
-          state.available.units
-            ? h(
-                'div',
-                { class: 'units' },
-                state.units.map((u) =>
-                  h(
-                    'div',
-                    { class: 'unit-row' },
-                    h(
-                      'span',
-                      {},
-                      h('b', {}, u.name ?? u.id),
-                      h(
-                        'span',
-                        { class: `muted unit-${u.status}` },
-                        ` ${u.status ? tv('unit', u.status) : ''}${u.incident && u.incident !== inc.id ? ` · ${u.incident}` : ''}`,
-                      ),
-                    ),
-                    canAct()
-                      ? h(
-                          'button',
-                          {
-                            type: 'button',
-                            disabled: !reachable(inc, 'dispatched') || (u.status && u.status !== 'available'),
-                            onclick: () => void act(inc, 'dispatched', { unit: u.id }),
-                          },
-                          t('dispatch'),
-                        )
-                      : null,
-                  ),
-                ),
-              )
-            : h('span', { class: 'muted' }, t('noData')),
+          unitsBox,
         ),
       ),
     );
   };
-
-  async function addNote(el) {
-    const text = el.value.trim();
-    if (!text) return;
-    try {
-      const updated = await api(`/api/incidents/${inc.id}/notes`, { method: 'POST', body: { text } });
-      el.value = '';
-      if (updated?.id) upsertIncident(updated);
-    } catch (err) {
-      toast(err.message, 'error');
-    }
-  }
 
   function onKey(e) {
     if (!inc || dialogOpen() || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -362,21 +241,32 @@ export function mount(root, [id]) {
       e.preventDefault();
       void confirmAndAct(inc, to);
     } else if (e.key === 'Escape' || e.key === 'Backspace') {
-      location.hash = state.user?.role === 'site' ? '#/site' : '#/queue';
+      location.hash = back;
     }
   }
 
+  const start = () => {
+    render();
+    stopMap ??= miniMap(mapEl, inc);
+    units ??= unitsPanel(unitsBox, inc, {
+      canDispatch: canAct(),
+      onDispatch: {
+        enabled: (i) => reachable(i, 'dispatched'),
+        run: (i, unit) => void act(i, 'dispatched', { unit }),
+      },
+    });
+  };
+
+  // The verification verdict rides on the incident itself (issue 9), so no second request is made.
   Promise.all([
     api(`/api/incidents/${encodeURIComponent(id)}`),
-    optional(`/api/incidents/${encodeURIComponent(id)}/cameras`).catch(() => undefined),
-    optional(`/api/incidents/${encodeURIComponent(id)}/verification`).catch(() => undefined),
+    api(`/api/incidents/${encodeURIComponent(id)}/cameras`).catch(() => undefined),
   ])
-    .then(([full, cams, v]) => {
+    .then(([full, cams]) => {
       inc = full;
-      verification = v;
       if (Array.isArray(cams?.cameras) && cams.cameras.length > 0)
         linked = cams.cameras.map((c) => ({ ...c, id: c.id ?? c.camera }));
-      render();
+      start();
     })
     .catch((err) => {
       inc = undefined;
@@ -385,20 +275,28 @@ export function mount(root, [id]) {
         h(
           'div',
           { class: 'empty not-found', id: 'not-found' },
-          err instanceof ApiError && err.status === 404 ? t('notFound') : err.message,
+          h('p', {}, err instanceof ApiError && err.status === 404 ? t('notFound') : err.message),
+          h(
+            'a',
+            { class: 'button primary', href: back, id: 'not-found-back' },
+            `← ${t(state.user?.role === 'site' ? 'backToSite' : 'backToQueue')}`,
+          ),
         ),
       );
     });
   document.addEventListener('keydown', onKey);
   const off = subscribe((kind, payload) => {
-    if (kind === 'reference' && inc) render();
+    if ((kind === 'reference' || kind === 'details' || kind === 'panels') && inc) render();
+    if (kind === 'reference' && inc) void units?.refresh(inc);
     if (kind === 'incident' && payload.id === id) {
       inc = payload;
       render();
+      void units?.refresh(inc);
     }
   });
   return () => {
     for (const tile of tiles) tile.destroy();
+    stopMap?.();
     document.removeEventListener('keydown', onKey);
     off();
   };

@@ -1,7 +1,7 @@
 // Live video tiles. The live part of the service (web/live/) provides the MSE player as an ES
 // module; this adapter finds it and mounts it, and falls back to a snapshot refreshed every 2 s
 // when the module or the camera's stream is not available, so a page never breaks on it.
-import { getToken, withToken } from './api.js';
+import { signUrl } from './api.js';
 import { h } from './dom.js';
 import { t } from './i18n.js';
 
@@ -26,13 +26,13 @@ export async function playerModule() {
 
 /** Calls whichever entry point the live module exports; returns a stop function or undefined. */
 function startPlayer(mod, box, video, camera, stream) {
-  const opts = { cameraId: camera.id, camera: camera.id, stream, token: getToken(), video, container: box };
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live/${encodeURIComponent(camera.id)}?token=${encodeURIComponent(getToken() ?? '')}&stream=${stream}`;
+  // The player asks for a short-lived signed URL for each (re)connect: no session token in any URL.
+  const opts = { cameraId: camera.id, camera: camera.id, stream, video, container: box, signUrl };
   const fn = mod.createPlayer ?? mod.mountPlayer ?? mod.play ?? mod.attach ?? mod.default;
   let handle;
-  if (typeof mod.MsePlayer === 'function') handle = new mod.MsePlayer(video, { ...opts, url });
-  else if (typeof mod.LivePlayer === 'function') handle = new mod.LivePlayer(video, { ...opts, url });
-  else if (typeof fn === 'function') handle = fn(video, { ...opts, url });
+  if (typeof mod.MsePlayer === 'function') handle = new mod.MsePlayer(video, opts);
+  else if (typeof mod.LivePlayer === 'function') handle = new mod.LivePlayer(video, opts);
+  else if (typeof fn === 'function') handle = fn(video, opts);
   else return undefined;
   if (handle && typeof handle.start === 'function') void handle.start();
   return () => {
@@ -45,7 +45,8 @@ function startPlayer(mod, box, video, camera, stream) {
 /** A tile with the camera's name; `el` goes in the page, `destroy()` stops the stream. */
 export function liveTile(camera, { stream = 'sub', snapshotOnly = false } = {}) {
   const label = h('span', { class: 'label' }, camera.name ?? camera.id);
-  const box = h('div', { class: 'video-box', dataset: { camera: camera.id } }, label);
+  const box = h('div', { class: 'video-box', dataset: { camera: camera.id, stream } }, label);
+
   let stop;
   let snapTimer;
   let dead = false;
@@ -94,17 +95,29 @@ export function snapshotImg(cameraId, { refreshMs } = {}) {
   const img = h('img', { alt: cameraId, class: 'snapshot' });
   let source = 0;
   let interval;
-  const load = () => {
+  // One signed URL serves the refreshes of its lifetime (`ts`, the cache buster, is not signed).
+  let signed = { source: -1, url: '', at: 0 };
+  const load = async () => {
     const make = SNAPSHOT_URLS[source];
-    if (make) img.src = withToken(`${make(cameraId)}?ts=${Date.now()}`);
+    if (!make) return;
+    if (signed.source !== source || Date.now() - signed.at > 40_000) {
+      const at = Date.now();
+      try {
+        signed = { source, url: await signUrl(make(cameraId)), at };
+      } catch (err) {
+        console.warn('console: could not sign a snapshot URL', err);
+        return;
+      }
+    }
+    img.src = `${signed.url}&ts=${Date.now()}`;
   };
   img.onerror = () => {
     source += 1;
-    if (source < SNAPSHOT_URLS.length) return load();
+    if (source < SNAPSHOT_URLS.length) return void load();
     clearInterval(interval);
     img.replaceWith(h('span', { class: 'muted' }, t('noData')));
   };
-  load();
-  if (refreshMs) interval = setInterval(load, refreshMs);
+  void load();
+  if (refreshMs) interval = setInterval(() => void load(), refreshMs);
   return { el: img, timer: { stop: () => clearInterval(interval) } };
 }

@@ -8,6 +8,7 @@ const KEYS = {
   mutedShift: 'sharpeyes.mutedShift',
   queueFilter: 'sharpeyes.queueFilter',
   mapColour: 'sharpeyes.mapColour',
+  mapLayers: 'sharpeyes.mapLayers',
 };
 
 /** Copies the user's saved preferences into localStorage; returns them (empty when none or no route). */

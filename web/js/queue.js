@@ -1,78 +1,90 @@
-// The alarm queue: fixed-height rows (no layout shift when alarms arrive), unacknowledged alarms
-// flash until acknowledged, escalated ones carry a stripe; keyboard: J/K move, A/D/R/F act, Enter opens.
-
-import { fill, h } from './dom.js';
+// The alarm queue: three tabs (alarms, maintenance, closed) with counts; unacknowledged alarms on
+// top by priority then age, alarms in progress below; escalated and overdue rows stand out; each
+// row says who holds it. Keyboard: J/K move, A/D/R/F act, Enter opens, 1/2/3 switch tabs.
+import { detailOf, wantDetails } from './details.js';
+import { fill, h, reconcile } from './dom.js';
 import { fmtAge, fmtTime, t } from './i18n.js';
 import { icon } from './icons.js';
 import { snapshotImg } from './live.js';
+import { deviceName, ruleName } from './names.js';
 import { pushPref } from './prefs.js';
+import { overdueSeconds, queueOf, TABS, tabCounts } from './queue-order.js';
+
+import { escalatedBadge, holderLine, overdueBadge, queueRow } from './queue-row.js';
 import { isMuted, onSoundChange } from './sound.js';
-import { camerasOfSite, isOpen, jurisdictionName, siteName, siteOf, state, subscribe } from './state.js';
+import { camerasOfSite, jurisdictionName, siteName, siteOf, state, subscribe } from './state.js';
 import {
   actionButtons,
   confirmAndAct,
   dialogOpen,
-  escalationBadge,
   incidentType,
   incidentZone,
-  isEscalated,
   panelState,
   priorityBadge,
   stateChip,
 } from './widgets.js';
+import { workflowStatus } from './workflow-status.js';
 
 const FILTER_KEY = 'sharpeyes.queueFilter';
 const KEYS = { a: 'acknowledged', d: 'dispatched', r: 'resolved', f: 'false_alarm' };
+// Older console versions saved `open` / `all`.
+const LEGACY_TAB = { open: 'alarms', all: 'closed' };
 
-export function sortIncidents(list) {
-  return list.sort((a, b) => {
-    const oa = isOpen(a) ? 0 : 1;
-    const ob = isOpen(b) ? 0 : 1;
-    if (oa !== ob) return oa - ob;
-    if (oa === 1) return b.updatedAt.localeCompare(a.updatedAt);
-    const na = a.state === 'new' ? 0 : 1;
-    const nb = b.state === 'new' ? 0 : 1;
-    return na - nb || a.priority - b.priority || b.openedAt.localeCompare(a.openedAt);
-  });
+function savedTab() {
+  const v = localStorage.getItem(FILTER_KEY) ?? 'alarms';
+  const tab = LEGACY_TAB[v] ?? v;
+  return TABS.includes(tab) ? tab : 'alarms';
 }
 
 export function mount(root) {
-  let filter = localStorage.getItem(FILTER_KEY) === 'all' ? 'all' : 'open';
+  let tab = savedTab();
   let selected;
   const list = h('div', { class: 'queue-list', role: 'listbox', tabindex: 0, id: 'queue-list' });
   const side = h('aside', { class: 'queue-side', id: 'queue-side' });
+  const wfStatus = workflowStatus(); // issue 17: storms, runaway panels, sites on test
   const strip = h('div', { class: 'alarm-strip', id: 'alarm-strip' });
-  const tabs = h('div', { class: 'tabs' });
+  const tabs = h('div', { class: 'tabs', role: 'tablist' });
 
-  const visible = () =>
-    sortIncidents([...state.incidents.values()].filter((i) => filter === 'all' || isOpen(i)));
+  const all = () => [...state.incidents.values()];
+  const visible = () => queueOf(all(), tab);
+
+  function setTab(next) {
+    if (next === tab) return;
+    tab = next;
+    localStorage.setItem(FILTER_KEY, tab);
+    pushPref('queueFilter', tab);
+    selected = undefined;
+    render();
+  }
 
   function renderTabs() {
+    const counts = tabCounts(all());
+    const label = { alarms: 'tabAlarms', maintenance: 'tabMaintenance', closed: 'tabClosed' };
     fill(
       tabs,
-      ...['open', 'all'].map((f) =>
+      ...TABS.map((name, i) =>
         h(
           'button',
           {
             type: 'button',
-            class: f === filter ? 'tab active' : 'tab',
-            onclick: () => {
-              filter = f;
-              localStorage.setItem(FILTER_KEY, f);
-              pushPref('queueFilter', f);
-              render();
-            },
+            role: 'tab',
+            'aria-selected': name === tab ? 'true' : 'false',
+            class: name === tab ? 'tab active' : 'tab',
+            dataset: { tab: name },
+            onclick: () => setTab(name),
           },
-          t(f === 'open' ? 'queueOpen' : 'queueAll'),
+          h('kbd', {}, String(i + 1)),
+          ` ${t(label[name])}`,
+          name === 'closed'
+            ? null
+            : h('span', { class: 'count', dataset: { count: counts[name] } }, counts[name]),
         ),
       ),
     );
   }
 
   function renderStrip() {
-    const unacked = [...state.incidents.values()].filter(
-      (i) => i.state === 'new' && i.kind !== 'maintenance',
-    );
+    const unacked = all().filter((i) => i.state === 'new' && i.kind !== 'maintenance');
     const top = unacked.reduce((p, i) => Math.min(p, i.priority), 9);
     strip.className = `alarm-strip ${unacked.length > 0 ? `hot prio-bg-${top}` : 'calm'}`;
     fill(
@@ -80,7 +92,7 @@ export function mount(root) {
       h('span', { class: 'bell' }, icon(unacked.length > 0 ? (isMuted() ? 'bellOff' : 'bell') : 'check')),
       h(
         'span',
-        { class: 'strip-text' },
+        { class: 'strip-text', onclick: () => setTab('alarms') },
         unacked.length > 0
           ? `${t('unacked', { n: unacked.length })}${isMuted() ? ` · ${t('muted')}` : ` · ${t('ringing')}`}`
           : t('allClear'),
@@ -89,50 +101,79 @@ export function mount(root) {
     );
   }
 
-  function row(inc) {
-    const site = siteOf(inc.site);
-    const cls = [
-      'row',
-      `state-${inc.state}`,
-      `p${inc.priority}`,
-      isEscalated(inc) ? 'escalated' : '',
-      inc.id === selected ? 'selected' : '',
-    ];
-    return h(
-      'div',
-      {
-        class: cls.join(' '),
-        role: 'option',
-        'aria-selected': inc.id === selected ? 'true' : 'false',
-        dataset: { id: inc.id, state: inc.state, site: inc.site, kind: inc.kind },
-        onclick: () => select(inc.id),
-        ondblclick: () => {
-          location.hash = `#/incident/${inc.id}`;
-        },
-      },
-      h('span', { class: 'c-prio' }, priorityBadge(inc.priority)),
-      h(
-        'span',
-        { class: 'c-time' },
-        h('b', {}, fmtTime(inc.openedAt)),
-        h('small', { class: 'age', dataset: { at: inc.openedAt } }, fmtAge(inc.openedAt)),
-      ),
-      h(
-        'span',
-        { class: 'c-site' },
-        h('b', {}, siteName(inc.site)),
-        h('small', {}, site?.address ?? jurisdictionName(inc.jurisdiction)),
-      ),
-      h('span', { class: 'c-type' }, h('b', {}, incidentType(inc)), h('small', {}, incidentZone(inc))),
-      h('span', { class: 'c-state' }, stateChip(inc.state), escalationBadge(inc)),
-      h('span', { class: 'c-panel' }, panelState(inc.site)),
-    );
-  }
+  const open = (id) => {
+    location.hash = `#/incident/${id}`;
+  };
 
   function renderList() {
     const items = visible();
+    wantDetails(items);
     if (!selected || !items.some((i) => i.id === selected)) selected = items[0]?.id;
-    fill(list, ...(items.length > 0 ? items.map(row) : [h('div', { class: 'empty' }, t('noIncidents'))]));
+    const rows = [];
+    let section;
+    for (const inc of items) {
+      // Alarms tab: a divider where the unacknowledged end and the ones in progress begin.
+      const s = tab === 'alarms' ? (inc.state === 'new' ? 'waiting' : 'progress') : undefined;
+      if (s && s !== section) {
+        const n = items.filter((i) => (i.state === 'new') === (s === 'waiting')).length;
+        rows.push(sectionOf(s, n));
+        section = s;
+      }
+      rows.push(rowOf(inc));
+    }
+    const empty = {
+      alarms: 'queueEmptyAlarms',
+      maintenance: 'queueEmptyMaintenance',
+      closed: 'queueEmptyClosed',
+    };
+    reconcile(list, rows.length > 0 ? rows : [h('div', { class: 'empty' }, t(empty[tab]))]);
+    for (const id of rowCache.keys()) if (!state.incidents.has(id)) rowCache.delete(id);
+    for (const el of list.querySelectorAll('.age')) el.textContent = fmtAge(el.dataset.at);
+  }
+
+  /**
+   * A row is built again only when what it shows changed (its incident, its event details, the
+   * panels, the minute of its overdue badge); otherwise the element is reused and only its age
+   * text and selection are brought up to date. With 300 open alarms a full rebuild on every change
+   * kept the page busy for hundreds of milliseconds per alarm (bench/console-busy-queue.ts).
+   */
+  const rowCache = new Map();
+  const sections = new Map();
+  /** The divider of a section: one element per section, its count updated in place. */
+  function sectionOf(s, n) {
+    const text = `${t(s === 'waiting' ? 'sectionWaiting' : 'sectionInProgress')} · ${n}`;
+    let el = sections.get(s);
+    if (!el) {
+      el = h('div', { class: `queue-section section-${s}` });
+      sections.set(s, el);
+    }
+    if (el.textContent !== text) el.textContent = text;
+    return el;
+  }
+
+  let panelsVersion = 0;
+  function rowOf(inc) {
+    const ev = inc.events?.[0];
+    const sig = [
+      inc.updatedAt,
+      inc.state,
+      inc.priority,
+      (inc.escalations ?? []).length,
+      inc.owner ?? '',
+      ev && detailOf(ev.key) !== undefined ? 1 : 0,
+      Math.floor(overdueSeconds(inc) / 60),
+      overdueSeconds(inc) > 0 ? 1 : 0,
+      panelsVersion,
+    ].join('|');
+    let cached = rowCache.get(inc.id);
+    if (cached?.sig !== sig) {
+      cached = { sig, el: queueRow(inc, { selected: false, onSelect: select, onOpen: open }) };
+      rowCache.set(inc.id, cached);
+    }
+    const on = inc.id === selected;
+    cached.el.classList.toggle('selected', on);
+    cached.el.setAttribute('aria-selected', on ? 'true' : 'false');
+    return cached.el;
   }
 
   function renderSide() {
@@ -143,7 +184,6 @@ export function mount(root) {
     }
     const site = siteOf(inc.site);
     const cam = camerasOfSite(inc.site)[0];
-    const actions = actionButtons(inc, KEYS);
     fill(
       side,
       h(
@@ -162,10 +202,16 @@ export function mount(root) {
         { class: 'facts' },
         h('dt', {}, t('colType')),
         h('dd', {}, `${incidentType(inc)} ${incidentZone(inc)}`),
+        h('dt', {}, t('ruleLabel')),
+        h('dd', {}, ruleName(inc.rule)),
         h('dt', {}, t('colState')),
-        h('dd', {}, stateChip(inc.state), ' ', escalationBadge(inc)),
+        h('dd', {}, stateChip(inc.state), ' ', overdueBadge(inc), ' ', escalatedBadge(inc)),
+        h('dt', {}, t('holder')),
+        h('dd', {}, holderLine(inc)),
         h('dt', {}, t('colTime')),
         h('dd', {}, `${fmtTime(inc.openedAt)} · ${fmtAge(inc.openedAt)}`),
+        h('dt', {}, t('reportedBy')),
+        h('dd', {}, deviceName(inc.events?.[0]?.device)),
         h('dt', {}, t('panel')),
         h('dd', {}, panelState(inc.site, { long: true })),
         h('dt', {}, t('contacts')),
@@ -178,7 +224,7 @@ export function mount(root) {
         ),
       ),
       cam ? sideSnap(cam.id) : null,
-      h('div', { class: 'side-actions' }, actions),
+      h('div', { class: 'side-actions' }, actionButtons(inc, KEYS)),
       h(
         'a',
         { class: 'button primary open-incident', href: `#/incident/${inc.id}` },
@@ -229,7 +275,8 @@ export function mount(root) {
     const key = e.key.toLowerCase();
     if (key === 'j' || e.key === 'ArrowDown') move(1);
     else if (key === 'k' || e.key === 'ArrowUp') move(-1);
-    else if (e.key === 'Enter' && selected) location.hash = `#/incident/${selected}`;
+    else if (['1', '2', '3'].includes(key)) setTab(TABS[Number(key) - 1]);
+    else if (e.key === 'Enter' && selected) open(selected);
     else if (KEYS[key] && selected) {
       const inc = state.incidents.get(selected);
       if (inc) void confirmAndAct(inc, KEYS[key]);
@@ -245,6 +292,7 @@ export function mount(root) {
         'section',
         { class: 'queue-main' },
         strip,
+        wfStatus.el,
         h(
           'div',
           { class: 'queue-head row' },
@@ -256,7 +304,7 @@ export function mount(root) {
         h(
           'div',
           { class: 'queue-foot' },
-          ['A', 'D', 'R', 'F', 'J/K', 'Enter', 'M', '?'].map((k) => h('kbd', {}, k)),
+          ['A', 'D', 'R', 'F', 'J/K', '1/2/3', 'Enter', 'M', '?'].map((k) => h('kbd', {}, k)),
           h('span', { class: 'muted' }, ` ${t('help')}: ?`),
         ),
       ),
@@ -266,22 +314,39 @@ export function mount(root) {
   render();
   document.addEventListener('keydown', onKey);
   const off = subscribe((kind, payload) => {
-    // A new alarm takes the selection unless the operator is already on an unacknowledged one,
-    // so A acknowledges what just rang without first hunting for it.
     if (kind === 'incident:new' && payload.kind !== 'maintenance') {
+      // A new alarm brings the alarms tab forward and takes the selection unless the operator is
+      // already on a more urgent unacknowledged one, so A acknowledges what just rang.
+      if (tab !== 'alarms') setTab('alarms');
       const current = selected ? state.incidents.get(selected) : undefined;
       if (current?.state !== 'new' || payload.priority < current.priority) selected = payload.id;
     }
-    if (['incident', 'incidents', 'panels', 'reference', 'incident:new'].includes(kind)) render();
+    if (kind === 'panels' || kind === 'reference') panelsVersion++;
+    if (['incident', 'incidents', 'panels', 'reference', 'incident:new', 'details'].includes(kind)) soon();
   });
+  // Changes that arrive together (an incident's update and its `incident:new`) draw the queue once.
+  let pending = false;
+  function soon() {
+    if (pending) return;
+    pending = true;
+    queueMicrotask(() => {
+      pending = false;
+      render();
+    });
+  }
+
   const offSound = onSoundChange(renderStrip);
-  const ages = setInterval(() => {
-    for (const el of list.querySelectorAll('.age')) el.textContent = fmtAge(el.dataset.at);
-  }, 5000);
+  // Ages and overdue badges move with the clock: the list is drawn again every 5 s.
+
+  const ages = setInterval(render, 5000);
+  const view = root.querySelector('.queue-view');
+  const blink = setInterval(() => view.classList.toggle('blink'), 500);
   return () => {
     document.removeEventListener('keydown', onKey);
     off();
     offSound();
     clearInterval(ages);
+    clearInterval(blink);
+    wfStatus.destroy();
   };
 }

@@ -1,14 +1,38 @@
 // Supervisors' page: escalations nobody answered, response times per station and unit, and the
 // monthly green/yellow/red rating of sites (GET /api/reports/*). Missing routes show "—".
 import { optional } from './api.js';
+import { wantDetails } from './details.js';
 import { fill, h } from './dom.js';
 import { fmtAge, fmtTime, t } from './i18n.js';
+import { escalatedBadge } from './queue-row.js';
 import { siteName, state, subscribe } from './state.js';
-import { escalationBadge, incidentType, priorityBadge, stateChip } from './widgets.js';
+import { noticeCard, ratingRulesText, reportCard } from './supervision-cards.js';
+import { incidentType, priorityBadge, stateChip } from './widgets.js';
+
+/** The built-in rule's text as the server states it; a configured rule (issue 19) is shown as given. */
+const DEFAULT_RATING_RULE =
+  'red: >=3 false alarms or a trouble ticket open >72 h; yellow: 1-2 false alarms, >=3 tickets or any open ticket; else green';
 
 const monthOf = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
 const secs = (v) =>
-  v === null || v === undefined ? t('noData') : v < 120 ? `${Math.round(v)} s` : `${(v / 60).toFixed(1)} min`;
+  v === null || v === undefined
+    ? t('noData')
+    : v < 120
+      ? t('secondsN', { n: Math.round(v) })
+      : t('minutesN', { n: (v / 60).toFixed(1) });
+
+/**
+ * The last 24 months as choices ("2026年5月"): a native month input draws itself in the browser's
+ * own language, which on an English-installed desk PC puts "May 2026" on a Chinese page.
+ */
+function monthSelect() {
+  const now = new Date();
+  const options = Array.from({ length: 24 }, (_, i) => {
+    const d = new Date(now.getFullYear(), now.getMonth() - i, 1);
+    return h('option', { value: monthOf(d) }, t('monthLabel', { y: d.getFullYear(), m: d.getMonth() + 1 }));
+  });
+  return h('select', { id: 'rep-month' }, options);
+}
 const spread = (s) => (s && s.count > 0 ? `${secs(s.p50)} / ${secs(s.p90)}` : t('noData'));
 
 function table(headers, rows) {
@@ -26,15 +50,18 @@ function table(headers, rows) {
 }
 
 export function mount(root) {
-  const month = h('input', { type: 'month', value: monthOf(new Date()), id: 'rep-month' });
+  const month = monthSelect();
+
   const escalated = h('section', { class: 'card', id: 'rep-escalated' });
   const times = h('section', { class: 'card', id: 'rep-times' });
   const ratings = h('section', { class: 'card', id: 'rep-ratings' });
+  const notices = noticeCard();
 
   function renderEscalated() {
     const list = [...state.incidents.values()]
       .filter((i) => i.state === 'new' && (i.escalations ?? []).length > 0)
       .sort((a, b) => a.openedAt.localeCompare(b.openedAt));
+    wantDetails(list);
     fill(
       escalated,
       h('h3', {}, t('unanswered')),
@@ -52,7 +79,7 @@ export function mount(root) {
             h('td', {}, `${fmtTime(i.openedAt)} · ${fmtAge(i.openedAt)}`),
             h('td', {}, siteName(i.site)),
             h('td', {}, incidentType(i)),
-            h('td', {}, stateChip(i.state), escalationBadge(i)),
+            h('td', {}, stateChip(i.state), ' ', escalatedBadge(i)),
           ),
         ),
       ),
@@ -66,7 +93,8 @@ export function mount(root) {
     ]);
     fill(
       times,
-      h('h3', {}, `${t('responseTimes')} (p50 / p90)`),
+      h('h3', {}, `${t('responseTimes')}（${t('percentiles')}）`),
+
       table(
         [t('station'), t('incidents'), t('falseAlarm'), t('toAck'), t('toArrival')],
         (rt?.stations ?? []).map((s) =>
@@ -99,7 +127,17 @@ export function mount(root) {
     fill(
       ratings,
       h('h3', {}, `${t('rating')} ${rr?.month ?? month.value}`),
-      rr?.rule ? h('div', { class: 'muted small' }, rr.rule) : null,
+      rr?.rule
+        ? h(
+            'div',
+            { class: 'muted small', id: 'rating-rule' },
+            rr.rules
+              ? ratingRulesText(rr.rules)
+              : rr.rule === DEFAULT_RATING_RULE
+                ? t('ratingRuleDefault')
+                : rr.rule,
+          )
+        : null,
       table(
         [t('site'), t('rating'), t('incidents'), t('falseAlarm'), t('troubleTickets')],
         (rr?.sites ?? [])
@@ -120,6 +158,14 @@ export function mount(root) {
                   { class: `rating rating-${s.rating}` },
                   t(`rating${s.rating.charAt(0).toUpperCase()}${s.rating.slice(1)}`),
                 ),
+                // Issue 19: red or yellow months in a row (连续预警).
+                s.flagged
+                  ? h(
+                      'span',
+                      { class: 'flag', title: t('rpStreak') },
+                      ` ⚑ ${t('rpFlagged')} ×${s.alertStreak}`,
+                    )
+                  : null,
               ),
               h('td', {}, s.alarms),
               h('td', {}, `${s.falseAlarms} (${Math.round((s.falseAlarmRate ?? 0) * 100)}%)`),
@@ -140,12 +186,13 @@ export function mount(root) {
       'div',
       { class: 'page reports-view', id: 'reports-view' },
       h('div', { class: 'card inv-form' }, h('label', {}, t('month'), month)),
-      h('div', { class: 'reports-grid' }, escalated, times, ratings),
+      h('div', { class: 'reports-grid' }, reportCard(month), escalated, times, ratings, notices.el),
     ),
   );
   renderEscalated();
   void load();
   return subscribe((kind) => {
-    if (kind === 'incident' || kind === 'incidents') renderEscalated();
+    if (kind === 'incident' || kind === 'incidents' || kind === 'details') renderEscalated();
+    if (kind === 'notice:silent' || kind === 'notice:receipt') void notices.refresh();
   });
 }

@@ -115,7 +115,8 @@ export async function loadReference() {
     optional('/api/sites'),
     // The cameras API (GET /api/cameras) and, until it exists, the live wall's scoped list.
     optional('/api/cameras').then((r) => r ?? optional('/api/live/cameras')),
-    state.user?.role === 'site' ? undefined : optional('/api/units'),
+    // A site user gets the names of the units sent to their own alarms only.
+    optional('/api/units'),
     state.user?.role === 'site' ? undefined : optional('/api/tree'),
   ]);
   state.available.sites = Array.isArray(sites?.sites);
@@ -159,6 +160,8 @@ export function connectSocket(onUnauthenticated) {
     emit('connection');
     if (String(err?.message).startsWith('unauthenticated')) onUnauthenticated();
   });
+  // The server ended this session (logout elsewhere, expiry, a disabled user): back to the login.
+  socket.on('session:end', (e) => onUnauthenticated(e?.reason));
   socket.on('incident:new', (inc) => {
     upsertIncident(inc);
     if (inc.kind !== 'maintenance' && state.user?.role !== 'site') ringNow(inc.priority);
@@ -166,6 +169,9 @@ export function connectSocket(onUnauthenticated) {
   });
   socket.on('incident:update', (inc) => upsertIncident(inc));
   socket.on('export:progress', (p) => emit('export', p));
+  // Issue 19: notices reach the pop-up module (web/js/notices.js) through the state's bus.
+  for (const ev of ['notice:new', 'notice:reminder', 'notice:receipt', 'notice:silent'])
+    socket.on(ev, (p) => emit(ev, p));
   for (const ev of ['panel:status', 'panel:update', 'panel:heartbeat']) socket.on(ev, () => schedulePanels());
   panelTimer = setInterval(() => loadPanels().catch(() => undefined), 15_000);
 }

@@ -1,42 +1,52 @@
 // Small pieces several views share: priority badge, state chip, panel state, incident actions and
 // the modal dialog (keyboard driven: Enter confirms, Escape cancels).
 import { api } from './api.js';
+import { dispatchPicker } from './dispatch.js';
 import { h, toast } from './dom.js';
+import { NOTE_LIMITS, noteBox } from './form-checks.js';
 import { fmtAge, t, tv } from './i18n.js';
+import { eventText, panelLabel } from './names.js';
 import { loadUnits, state, upsertIncident } from './state.js';
 
 export function priorityBadge(p) {
-  return h('span', { class: `prio prio-${p}`, title: `P${p}` }, `P${p}`);
+  return h('span', { class: `prio prio-${p}`, title: t(`prioName${p}`) }, `P${p}`);
 }
 
 export function stateChip(s) {
   return h('span', { class: `chip state-${s}` }, tv('state', s));
 }
 
+/** What happened, in words: the first event's type, a trouble's reason once its details are in. */
 export function incidentType(inc) {
   const ev = inc.events?.[0];
-  if (!ev) return inc.rule ?? t('noData');
-  return tv('type', ev.type);
+  if (!ev) return t('noData');
+  return eventText(ev);
 }
 
+/** "前门（防区 1）" when the zone has a configured name, else "防区 1". */
+export function zoneName(siteId, ev) {
+  const name = state.sites.get(siteId)?.zones?.find((z) => z.panel === ev.device && z.zone === ev.zone)?.name;
+  return name ? t('zoneNamed', { name, zone: ev.zone }) : `${t('zone')} ${ev.zone}`;
+}
+
+/** The zone by its configured name ("前门"), with its number for the keyholder's plan. */
 export function incidentZone(inc) {
   const ev = inc.events?.[0];
-  return ev?.zone ? `${t('zone')} ${ev.zone}` : '';
+  if (!ev?.zone) return '';
+  return zoneName(inc.site, ev);
 }
 
 export function isEscalated(inc) {
   return (inc.escalations ?? []).some((e) => e.kind === 'escalate');
 }
 
-export function escalationBadge(inc) {
-  const steps = inc.escalations ?? [];
-  if (steps.length === 0) return null;
-  const esc = steps.filter((e) => e.kind === 'escalate').length;
-  return h(
-    'span',
-    { class: `badge ${esc > 0 ? 'badge-esc' : 'badge-re'}` },
-    esc > 0 ? `⇧ ${t('escalated')} ×${esc}` : `↻ ${t('reannounce')} ×${steps.length}`,
-  );
+/** The arming state in words: "外出布防", "留守布防", "撤防". */
+export function armedText(armed) {
+  if (armed === null || armed === undefined) return undefined;
+  if (!armed || armed === 'disarmed') return t('disarmed');
+  return typeof armed === 'string' && ['away', 'home', 'stay'].includes(armed)
+    ? t(`armed_${armed}`)
+    : t('armed');
 }
 
 /** Panel state of a site: online/offline, armed, battery, mains. "—" when the panels API is absent. */
@@ -49,30 +59,28 @@ export function panelState(siteId, { long = false } = {}) {
     'span',
     { class: 'panel-state' },
     panels.map((panel) => {
-      const p =
+      const armed =
         (panel.armed === null || panel.armed === undefined) && siteArmed
-          ? { ...panel, armed: siteArmed.armed ? (siteArmed.mode ?? true) : 'disarmed' }
-          : panel;
-      const battery = typeof p.battery === 'number' ? Math.round(p.battery) : undefined;
+          ? siteArmed.armed
+            ? (siteArmed.mode ?? true)
+            : 'disarmed'
+          : panel.armed;
+      const battery = typeof panel.battery === 'number' ? Math.round(panel.battery) : undefined;
+      const words = armedText(armed);
       return h(
         'span',
-        { class: `panel ${p.online ? 'on' : 'off'}`, dataset: { panel: p.id }, title: p.id },
+        { class: `panel ${panel.online ? 'on' : 'off'}`, dataset: { panel: panel.id } },
+        panels.length > 1 ? h('span', { class: 'muted' }, panelLabel(panel.id)) : null,
         h('span', { class: 'dot' }),
-        h('span', {}, p.online ? t('online') : t('offlineState')),
-        p.armed === null || p.armed === undefined
-          ? null
-          : h(
-              'span',
-              { class: `armed ${p.armed && p.armed !== 'disarmed' ? 'yes' : 'no'}` },
-              p.armed && p.armed !== 'disarmed'
-                ? `${t('armed')}${typeof p.armed === 'string' ? ` ${p.armed}` : ''}`
-                : t('disarmed'),
-            ),
+        h('span', {}, panel.online ? t('online') : t('offlineState')),
+        words ? h('span', { class: `armed ${armed && armed !== 'disarmed' ? 'yes' : 'no'}` }, words) : null,
         battery !== undefined
           ? h('span', { class: `battery ${battery < 20 ? 'low' : ''}` }, `${t('battery')} ${battery}%`)
           : null,
-        p.mains === false ? h('span', { class: 'battery low' }, t('mainsLost')) : null,
-        long && p.lastSeen ? h('span', { class: 'muted' }, `${t('lastSeen')} ${fmtAge(p.lastSeen)}`) : null,
+        panel.mains === false ? h('span', { class: 'battery low' }, t('mainsLost')) : null,
+        long && panel.lastSeen
+          ? h('span', { class: 'muted' }, `${t('lastSeen')} ${fmtAge(panel.lastSeen)}`)
+          : null,
       );
     }),
   );
@@ -132,15 +140,15 @@ export async function act(inc, to, extra = {}) {
   }
 }
 
-/** Asks for confirmation (and a note, and for dispatch a unit), then acts. */
+/** Asks for confirmation (and a note, and for dispatch a unit from the ranked list), then acts. */
 export async function confirmAndAct(inc, to) {
   if (!canAct() || !reachable(inc, to)) return undefined;
   if (to === 'acknowledged') return act(inc, to);
-  const units = to === 'dispatched' ? state.units.filter((u) => !u.status || u.status === 'available') : [];
+  const picker = to === 'dispatched' && state.available.units ? await dispatchPicker(inc) : undefined;
   const answer = await dialog({
     title: t('confirmAction', { action: t(ACTION_LABEL[to]) }),
-    note: true,
-    units: to === 'dispatched' && state.available.units ? units : undefined,
+    note: NOTE_LIMITS.action,
+    picker,
   });
   if (!answer) return undefined;
   return act(inc, to, answer);
@@ -171,19 +179,15 @@ export function dialogOpen() {
   return openDialog !== undefined;
 }
 
-/** A modal: resolves with `{note, unit}` on OK/Enter, `undefined` on Cancel/Escape. */
-export function dialog({ title, note = false, units, body }) {
+/**
+ * A modal: resolves with `{note, ...picker.value()}` on OK/Enter, `undefined` on Cancel/Escape.
+ * `note` is the note's length limit (a counter shows it; OK refuses a longer note, in words);
+ * `picker` is `{el, value(), onKey(e)}` (the dispatch list), given the arrow and number keys.
+ */
+export function dialog({ title, note = 0, picker, body }) {
   const overlay = document.getElementById('overlay');
   return new Promise((resolve) => {
-    const noteEl = note ? h('textarea', { rows: 2, placeholder: t('noteOptional'), class: 'note' }) : null;
-    const unitEl = units
-      ? h(
-          'select',
-          { class: 'unit' },
-          h('option', { value: '' }, t('noUnit')),
-          units.map((u) => h('option', { value: u.id }, `${u.name ?? u.id}${u.kind ? ` · ${u.kind}` : ''}`)),
-        )
-      : null;
+    const box = note ? noteBox({ max: note }) : undefined;
     const close = (value) => {
       overlay.hidden = true;
       overlay.replaceChildren();
@@ -191,7 +195,11 @@ export function dialog({ title, note = false, units, body }) {
       openDialog = undefined;
       resolve(value);
     };
-    const ok = () => close({ note: noteEl?.value.trim() || undefined, unit: unitEl?.value || undefined });
+    const ok = () => {
+      const checked = box?.check() ?? { ok: true, text: '' };
+      if (!checked.ok) return box.textarea.focus();
+      close({ note: checked.text || undefined, ...(picker?.value() ?? {}) });
+    };
     const onKey = (e) => {
       if (e.key === 'Escape') {
         e.preventDefault();
@@ -201,15 +209,18 @@ export function dialog({ title, note = false, units, body }) {
         e.preventDefault();
         e.stopPropagation();
         ok();
+      } else if (picker?.onKey && !(e.target instanceof HTMLTextAreaElement) && picker.onKey(e)) {
+        e.preventDefault();
+        e.stopPropagation();
       }
     };
-    const box = h(
+    const el = h(
       'div',
-      { class: 'dialog', role: 'dialog', 'aria-modal': 'true' },
+      { class: `dialog ${picker ? 'dialog-wide' : ''}`, role: 'dialog', 'aria-modal': 'true' },
       h('h2', {}, title),
       body ?? null,
-      unitEl ? h('label', {}, t('chooseUnit'), unitEl) : null,
-      noteEl,
+      picker?.el ?? null,
+      box?.el ?? null,
       h(
         'div',
         { class: 'dialog-buttons' },
@@ -221,10 +232,10 @@ export function dialog({ title, note = false, units, body }) {
         h('button', { type: 'button', class: 'primary', onclick: ok }, `${t('ok')} (Enter)`),
       ),
     );
-    overlay.replaceChildren(box);
+    overlay.replaceChildren(el);
     overlay.hidden = false;
     openDialog = close;
     document.addEventListener('keydown', onKey, true);
-    (unitEl ?? noteEl ?? box.querySelector('.primary'))?.focus();
+    (picker?.focusEl ?? box?.textarea ?? el.querySelector('.primary'))?.focus();
   });
 }

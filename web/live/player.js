@@ -9,15 +9,39 @@ const SEEK_IF_BEHIND_S = 1.0; // further behind than this: jump to the live edge
 const SPEED_UP_IF_BEHIND_S = 0.5; // between this and the seek: play at 1.25x
 const KEEP_BEHIND_S = 10; // buffer kept behind the playhead
 
-export function liveUrl(cameraId, { stream = 'sub', token } = {}) {
-  const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-  // meta=1: the relay interleaves JSON timing headers (for the tile's latency) and upstream states.
-  const q = new URLSearchParams({
-    token: token ?? localStorage.getItem('sharpeyes.token') ?? '',
-    stream,
-    meta: '1',
+/** WebSocket close code the relay sends when the viewer's session ended (logout, expiry, disabled). */
+export const SESSION_ENDED = 4401;
+
+/**
+ * Signs same-origin media paths with the session token in the Authorization header
+ * (POST /api/media/sign): the signed URLs live about a minute and carry no session token.
+ */
+export async function signMediaUrls(paths, token = localStorage.getItem('sharpeyes.token') ?? '') {
+  const res = await fetch('/api/media/sign', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ urls: paths }),
   });
-  return `${proto}://${location.host}/live/${encodeURIComponent(cameraId)}?${q}`;
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const err = new Error(body?.error?.message ?? `media URL: HTTP ${res.status}`);
+    err.status = res.status;
+    throw err;
+  }
+  return body.urls;
+}
+
+/** The relative path of a camera's live stream (signed before use; see `liveUrl`). */
+export function livePath(cameraId, { stream = 'sub' } = {}) {
+  // meta=1: the relay interleaves JSON timing headers (for the tile's latency) and upstream states.
+  return `/live/${encodeURIComponent(cameraId)}?${new URLSearchParams({ stream, meta: '1' })}`;
+}
+
+/** A signed `ws(s)://…/live/{camera}` URL, good for about a minute: sign again for each connect. */
+export async function liveUrl(cameraId, opts = {}) {
+  const sign = opts.signUrl ?? (async (u) => (await signMediaUrls([u], opts.token))[0]);
+  const proto = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${proto}://${location.host}${await sign(livePath(cameraId, opts))}`;
 }
 
 export function mseSupported(codec) {
@@ -26,7 +50,9 @@ export function mseSupported(codec) {
 }
 
 /**
- * `new MsePlayer(video, {cameraId, stream, token, onStatus})`, then `start()`; `destroy()` stops it.
+ * `new MsePlayer(video, {cameraId, stream, token | signUrl, onStatus})`, then `start()`; `destroy()`
+ * stops it. Each connect signs a fresh media URL; a relay close with code 4401 (the session ended)
+ * stops the player (state `ended`) instead of retrying.
  * Status (also a 'livestatus' event on the video): {state: connecting|live|lost|ended|jpeg,
  * latencyMs, skipped}. Latency is from a fragment's arrival at the server to its frame on screen.
  */
@@ -34,7 +60,6 @@ export class MsePlayer {
   constructor(video, opts = {}) {
     this.video = video;
     this.opts = opts;
-    this.url = opts.url ?? liveUrl(opts.cameraId ?? opts.camera, opts);
     this.status = { state: 'connecting', latencyMs: undefined, skipped: 0, mode: 'mse' };
     this.stopped = true;
     this.retryMs = 500;
@@ -49,7 +74,7 @@ export class MsePlayer {
     this.video.muted = true;
     this.video.playsInline = true;
     this.tick = setInterval(() => this.catchUp(), 250);
-    this.connect();
+    void this.connect();
   }
 
   destroy() {
@@ -66,21 +91,45 @@ export class MsePlayer {
     this.destroy();
   }
 
-  connect() {
-    const ws = new WebSocket(this.url);
+  async connect() {
+    this.setStatus({ state: 'connecting' });
+    let url;
+    try {
+      url = this.opts.url ?? (await liveUrl(this.opts.cameraId ?? this.opts.camera, this.opts));
+    } catch (err) {
+      if (this.stopped) return;
+      // 401: the session is over; anything else (network) is retried like a lost stream.
+      if (err.status === 401) return this.endSession();
+      return this.retryLater();
+    }
+    if (this.stopped) return;
+    const ws = new WebSocket(url);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
-    this.setStatus({ state: 'connecting' });
     ws.onmessage = (ev) => {
       if (typeof ev.data === 'string') this.onText(JSON.parse(ev.data));
       else this.onBinary(ev.data);
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.ws !== ws || this.stopped || this.status.mode === 'jpeg') return;
-      this.setStatus({ state: 'lost' });
-      this.retryTimer = setTimeout(() => this.connect(), this.retryMs);
-      this.retryMs = Math.min(this.retryMs * 2, 10_000);
+      if (ev.code === SESSION_ENDED) return this.endSession();
+      this.retryLater();
     };
+  }
+
+  /** The session is over: stop for good (the page's login screen takes over). */
+  endSession() {
+    this.stopped = true;
+    clearInterval(this.tick);
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.jpegTimer);
+    this.setStatus({ state: 'ended', reason: 'session' });
+  }
+
+  retryLater() {
+    this.setStatus({ state: 'lost' });
+    this.retryTimer = setTimeout(() => void this.connect(), this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, 10_000);
   }
 
   onText(m) {
@@ -216,27 +265,39 @@ export class MsePlayer {
     this.setStatus({ state: 'jpeg', mode: 'jpeg', reason: `no MSE for ${codec}` });
     this.ws?.close();
     const camera = this.opts.cameraId ?? this.opts.camera;
-    const token = this.opts.token ?? localStorage.getItem('sharpeyes.token') ?? '';
+    const sign = this.opts.signUrl ?? (async (u) => (await signMediaUrls([u], this.opts.token))[0]);
+    // One signed URL serves the polls of its lifetime (`t`, the cache buster, is not signed).
+    let signed = { url: '', at: 0 };
     const img = document.createElement('img');
     img.className = 'live-jpeg';
     img.alt = camera;
     this.jpeg = img;
     this.video.hidden = true;
     this.video.after(img);
-    const next = () => {
+    const next = async () => {
       if (this.stopped) return;
-      const q = new URLSearchParams({ token, stream: this.opts.stream ?? 'sub', t: String(Date.now()) });
-      img.src = `/api/live/${encodeURIComponent(camera)}/frame.jpg?${q}`;
+      if (Date.now() - signed.at > 40_000) {
+        const at = Date.now();
+        const path = `/api/live/${encodeURIComponent(camera)}/frame.jpg?${new URLSearchParams({ stream: this.opts.stream ?? 'sub' })}`;
+        try {
+          signed = { url: await sign(path), at };
+        } catch (err) {
+          if (err.status === 401) return this.endSession();
+          this.jpegTimer = setTimeout(() => void next(), 3000);
+          return;
+        }
+      }
+      img.src = `${signed.url}&t=${Date.now()}`;
     };
     img.onload = () => {
       this.setStatus({ state: 'jpeg', latencyMs: undefined });
-      this.jpegTimer = setTimeout(next, 1000);
+      this.jpegTimer = setTimeout(() => void next(), 1000);
     };
     img.onerror = () => {
       this.setStatus({ state: 'lost' });
-      this.jpegTimer = setTimeout(next, 3000);
+      this.jpegTimer = setTimeout(() => void next(), 3000);
     };
-    next();
+    void next();
   }
 
   setStatus(patch) {

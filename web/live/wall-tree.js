@@ -1,5 +1,6 @@
 // The camera tree (jurisdiction → site → camera) beside the wall. Cameras are dragged onto tiles
 // (or double-clicked to take the first empty tile).
+import { t } from '../js/i18n.js';
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -18,7 +19,7 @@ export function renderTree(root, tree, { onPick } = {}) {
       const cam = el('span', 'live-tree-camera-name', node.name);
       cam.draggable = true;
       cam.dataset.camera = node.id;
-      cam.title = node.id;
+      cam.title = t('wallTreeHint');
       cam.addEventListener('dragstart', (ev) => {
         ev.dataTransfer.setData('text/x-sharpeyes-camera', node.id);
         ev.dataTransfer.effectAllowed = 'copy';
@@ -37,6 +38,6 @@ export function renderTree(root, tree, { onPick } = {}) {
     parent.append(li);
   };
   for (const r of tree.roots ?? []) add(r, list);
-  if (!tree.roots?.length) list.append(el('li', 'live-tree-none', 'No cameras in your scope'));
+  if (!tree.roots?.length) list.append(el('li', 'live-tree-none', t('wallNoCameras')));
   root.append(list);
 }

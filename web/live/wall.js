@@ -1,18 +1,17 @@
-// The video wall: layouts 1/4/9/16 saved per operator (GET/PUT /api/wall), draggable tiles, the
-// camera tree, sub-streams on the wall and the main stream full screen (double-click a tile), and
-// alarm linkage: an incident's cameras take the first tiles, bordered in the incident's colour
-// until it is acknowledged. Entry: `mountWall(root, {token, socket})` → stop function.
+// The video wall: layouts 1/4/9/16 saved per operator (GET/PUT /api/wall); a wall nobody has
+// arranged yet shows the cameras of the operator's scope. Tiles fill the screen; a tile large enough
+// to show more than the sub-stream plays the main stream. Alarm linkage: an incident's cameras take
+// the first tiles, with the priority, type, site and incident written on them until acknowledged.
+// Entry: `mountWall(root, {token, socket})` → stop function.
+import { t } from '../js/i18n.js';
+import { alarmBook, placeAlarmCameras } from './wall-alarms.js';
 import { createTile } from './wall-tile.js';
 import { renderTree } from './wall-tree.js';
 
+export { placeAlarmCameras };
 export const LAYOUTS = [1, 4, 9, 16];
-
-/** The tiles after an alarm: linked cameras first (at most `alarmTiles`), then the others in order. */
-export function placeAlarmCameras(tiles, linked, layout, alarmTiles) {
-  const first = [...new Set(linked)].slice(0, Math.min(alarmTiles, layout));
-  const rest = tiles.filter((c) => c && !first.includes(c));
-  return [...first, ...rest].slice(0, layout);
-}
+/** Device pixels a sub-stream fills sharply (the demo's is 320×180; cameras' are 352–704 wide). */
+export const SUB_STREAM_MAX_PX = 640;
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -30,6 +29,12 @@ function loadSocketIo() {
     s.onerror = () => reject(new Error('socket.io client did not load'));
     document.head.append(s);
   });
+}
+
+/** The wall a new operator sees: their scope's cameras in order, in their layout. */
+export function defaultTiles(wall, cameraIds) {
+  if (wall.tiles.some(Boolean)) return wall.tiles;
+  return cameraIds.slice(0, wall.layout);
 }
 
 export async function mountWall(root, opts = {}) {
@@ -54,7 +59,17 @@ export async function mountWall(root, opts = {}) {
   root.append(page);
 
   let wall = await api('/api/wall');
-  const cameras = new Map((await api('/api/live/cameras')).cameras.map((c) => [c.id, c]));
+  const cameraList = (await api('/api/live/cameras')).cameras;
+  const cameras = new Map(cameraList.map((c) => [c.id, c]));
+  // Not saved: the default follows the scope's cameras until the operator arranges the wall.
+  let arranged = wall.tiles.some(Boolean);
+  wall = {
+    ...wall,
+    tiles: defaultTiles(
+      wall,
+      cameraList.map((c) => c.id),
+    ),
+  };
   renderTree(aside, await api('/api/live/tree'), {
     onPick: (id) => {
       const i = Array.from({ length: wall.layout }, (_, k) => k).find((k) => !wall.tiles[k]);
@@ -62,13 +77,13 @@ export async function mountWall(root, opts = {}) {
     },
   });
 
-  /** cameraId → {incident, colour} while the incident is unacknowledged. */
-  const alarms = new Map();
+  const alarms = alarmBook(api);
   let tiles = [];
   let saveTimer;
   let full;
 
   const save = () => {
+    arranged = true;
     clearTimeout(saveTimer);
     saveTimer = setTimeout(() => {
       api('/api/wall', { method: 'PUT', body: JSON.stringify(wall) }).catch((e) =>
@@ -81,14 +96,20 @@ export async function mountWall(root, opts = {}) {
     const b = el('button', 'live-layout', `${n}`);
     b.type = 'button';
     b.dataset.layout = String(n);
+    b.title = t('wallLayoutN', { n });
     b.addEventListener('click', () => {
-      wall = { ...wall, layout: n };
+      wall = {
+        ...wall,
+        layout: n,
+        tiles: arranged ? wall.tiles : defaultTiles({ ...wall, layout: n, tiles: [] }, [...cameras.keys()]),
+      };
       render();
       save();
     });
     return b;
   });
-  bar.append(el('span', 'live-wall-title', 'Wall'), ...layoutButtons);
+  const hint = el('span', 'live-wall-hint', t('wallHint'));
+  bar.append(el('span', 'live-wall-title', t('wallTitle')), ...layoutButtons, hint);
 
   function setTiles(next, persist = true) {
     wall = { ...wall, tiles: next.slice(0, 16).map((c) => c ?? null) };
@@ -96,32 +117,43 @@ export async function mountWall(root, opts = {}) {
     if (persist) save();
   }
 
+  /** The main stream when a tile is wider on screen than the sub-stream can fill. */
+  function streamFor(n) {
+    const side = Math.sqrt(n);
+    const width = (grid.clientWidth || window.innerWidth) / side;
+    return width * (window.devicePixelRatio || 1) > SUB_STREAM_MAX_PX ? 'main' : 'sub';
+  }
+
   function render() {
     const n = wall.layout;
     const side = Math.sqrt(n);
-    grid.style.gridTemplateColumns = `repeat(${side}, 1fr)`;
+    grid.style.gridTemplateColumns = `repeat(${side}, minmax(0, 1fr))`;
+    grid.style.gridTemplateRows = `repeat(${side}, minmax(0, 1fr))`;
     grid.dataset.layout = String(n);
     for (const b of layoutButtons) b.classList.toggle('active', b.dataset.layout === String(n));
+    const stream = streamFor(n);
     const next = [];
     for (let i = 0; i < n; i++) {
       const id = wall.tiles[i] ?? null;
       const old = tiles[i];
-      // Keep a tile that still shows the same camera: no reconnect, no black frame.
-      next.push(old && (old.camera?.id ?? null) === id ? old : makeTile(id));
+      // Keep a tile that still shows the same camera on the same stream: no reconnect, no black frame.
+      const same = old && (old.camera?.id ?? null) === id && (!id || old.stream === stream);
+      next.push(same ? old : makeTile(id, stream));
       if (old && next[i] !== old) old.destroy();
     }
-    for (const t of tiles.slice(n)) t.destroy();
+    for (const x of tiles.slice(n)) x.destroy();
     tiles = next;
-    grid.replaceChildren(...tiles.map((t) => t.el));
-    tiles.forEach((t, i) => {
-      t.el.dataset.index = String(i);
-      t.setAlarm(t.camera ? alarms.get(t.camera.id)?.colour : undefined);
+    grid.replaceChildren(...tiles.map((x) => x.el));
+    tiles.forEach((x, i) => {
+      x.el.dataset.index = String(i);
+      x.setAlarm(x.camera ? alarms.get(x.camera.id) : undefined);
     });
   }
 
-  function makeTile(id) {
+  function makeTile(id, stream) {
     const cam = id ? (cameras.get(id) ?? { id, name: id }) : undefined;
-    const tile = createTile(cam, { stream: 'sub', token });
+    const tile = createTile(cam, { stream, token });
+    tile.stream = stream;
     const e = tile.el;
     e.draggable = Boolean(cam);
     e.addEventListener('dragstart', (ev) =>
@@ -133,11 +165,11 @@ export async function mountWall(root, opts = {}) {
       const to = Number(e.dataset.index);
       const camId = ev.dataTransfer.getData('text/x-sharpeyes-camera');
       const from = ev.dataTransfer.getData('text/x-sharpeyes-tile');
-      const t = [...wall.tiles];
-      while (t.length < wall.layout) t.push(null);
-      if (camId) t[to] = camId;
-      else if (from !== '') [t[to], t[Number(from)]] = [t[Number(from)], t[to]];
-      setTiles(t);
+      const next = [...wall.tiles];
+      while (next.length < wall.layout) next.push(null);
+      if (camId) next[to] = camId;
+      else if (from !== '') [next[to], next[Number(from)]] = [next[Number(from)], next[to]];
+      setTiles(next);
     });
     if (cam) e.addEventListener('dblclick', () => openFull(cam));
     return tile;
@@ -149,6 +181,7 @@ export async function mountWall(root, opts = {}) {
     const tile = createTile(cam, { stream: 'main', token });
     const close = el('button', 'live-full-close', '×');
     close.type = 'button';
+    close.title = `${t('close')} (Esc)`;
     close.addEventListener('click', closeFull);
     overlay.append(tile.el, close);
     page.append(overlay);
@@ -166,21 +199,17 @@ export async function mountWall(root, opts = {}) {
   document.addEventListener('keydown', onKey);
 
   async function onIncident(inc) {
-    if (!wall.alarmTiles) return;
-    const linked = await api(`/api/incidents/${encodeURIComponent(inc.id)}/cameras`);
-    const ids = linked.cameras.map((c) => c.camera);
+    if (!wall.alarmTiles || inc.kind === 'maintenance' || inc.state !== 'new') return;
+    const site = cameraList.find((c) => c.site === inc.site)?.siteName;
+    const { ids, cameras: linked } = await alarms.take(inc, site);
     if (ids.length === 0) return;
-    for (const c of linked.cameras) {
-      alarms.set(c.camera, { incident: inc.id, colour: linked.colour });
-      if (!cameras.has(c.camera)) cameras.set(c.camera, c);
-    }
+    for (const c of linked) if (!cameras.has(c.camera)) cameras.set(c.camera, { ...c, id: c.camera });
     setTiles(placeAlarmCameras(wall.tiles, ids, wall.layout, wall.alarmTiles), false);
     root.dispatchEvent(new CustomEvent('wall:alarm', { detail: { incident: inc.id, cameras: ids } }));
   }
   function onUpdate(inc) {
     if (inc.state === 'new') return;
-    for (const [cam, a] of alarms) if (a.incident === inc.id) alarms.delete(cam);
-    render();
+    if (alarms.release(inc)) render();
   }
 
   let socket = opts.socket;
@@ -198,14 +227,34 @@ export async function mountWall(root, opts = {}) {
   socket?.on('incident:update', onUpdate);
 
   render();
+  // Alarms still unacknowledged when the wall opens take their tiles too, most urgent first.
+  void api('/api/incidents?state=new&kind=alarm&limit=20')
+    .then(async ({ incidents }) => {
+      const order = [...incidents].sort(
+        (a, b) => b.priority - a.priority || b.openedAt.localeCompare(a.openedAt),
+      );
+      for (const inc of order) await onIncident(inc);
+    })
+    .catch((e) => console.warn('wall: open alarms', e));
+  // A new size can change which stream a tile should play.
+  let lastStream = streamFor(wall.layout);
+  const resize = new ResizeObserver(() => {
+    const s = streamFor(wall.layout);
+    if (s !== lastStream) {
+      lastStream = s;
+      render();
+    }
+  });
+  resize.observe(grid);
   return () => {
     clearTimeout(saveTimer);
+    resize.disconnect();
     document.removeEventListener('keydown', onKey);
     socket?.off('incident:new', newHandler);
     socket?.off('incident:update', onUpdate);
     if (ownSocket) socket?.close();
     closeFull();
-    for (const t of tiles) t.destroy();
+    for (const x of tiles) x.destroy();
     page.remove();
   };
 }

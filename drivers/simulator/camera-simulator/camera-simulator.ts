@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { passwordDigest } from '../../onvif/onvif-soap.js';
 import { attr, child, parseXml, path, text, type XmlNode } from '../../onvif/onvif-xml.js';
+import type { LoopVideo } from '../loop-video.js';
 import { type RtspSource, startRtspSource } from '../rtsp-source.js';
 import * as R from './onvif-replies.js';
 import { type SimEventKind, SimEventQueue } from './sim-events.js';
@@ -26,6 +27,11 @@ export interface CameraSimulatorOptions {
   multicast?: boolean;
   /** Fixed RTSP port (demo only); default a free one. */
   rtspPort?: number;
+  /**
+   * Real footage instead of the test pattern: pre-encoded loops (`prepareLoopVideo`) served without
+   * encoding; the profiles then report their sizes, and the snapshot is a frame of `main`.
+   */
+  video?: { main: LoopVideo; sub: LoopVideo };
 }
 
 const run = promisify(execFile);
@@ -48,7 +54,12 @@ export class CameraSimulator {
   discoveryPort = 0;
   dropped = false;
 
-  constructor(private readonly opts: CameraSimulatorOptions = {}) {}
+  private readonly opts: CameraSimulatorOptions;
+
+  constructor(opts: CameraSimulatorOptions = {}) {
+    // A copy: `showVideo` changes it while running, the caller's options stay as given.
+    this.opts = { ...opts };
+  }
 
   get deviceUrl(): string {
     return `http://127.0.0.1:${this.port}/onvif/device_service`;
@@ -66,11 +77,20 @@ export class CameraSimulator {
   async start(): Promise<this> {
     const width = this.opts.width ?? 1280;
     const height = this.opts.height ?? 720;
+    const v = this.opts.video;
     this.rtsp = await startRtspSource({
       width,
       height,
       fps: this.opts.fps ?? 15,
       paths: ['main', 'sub'],
+      ...(v
+        ? {
+            videos: {
+              main: { file: v.main.file },
+              sub: { file: v.sub.file },
+            },
+          }
+        : {}),
       ...(this.opts.rtspPort !== undefined ? { port: this.opts.rtspPort } : {}),
       ...(this.opts.username !== undefined
         ? { username: this.opts.username, password: this.opts.password ?? '' }
@@ -120,6 +140,16 @@ export class CameraSimulator {
   /** Drops every PullPoint subscription, as a camera whose event service restarts does. */
   forgetSubscriptions(): void {
     this.events.forgetAll();
+  }
+
+  /** Switches to real footage (or other footage) while running; readers reconnect to it. */
+  async showVideo(video: { main: LoopVideo; sub: LoopVideo }): Promise<void> {
+    this.opts.video = video;
+    this.snapshot = undefined;
+    await this.rtsp!.showVideos({
+      main: { file: video.main.file },
+      sub: { file: video.sub.file },
+    });
   }
 
   async drop(): Promise<void> {
@@ -199,9 +229,10 @@ export class CameraSimulator {
   ): Promise<{ xml: string; status?: number } | undefined> {
     const base = `http://127.0.0.1:${this.port}`;
     const now = new Date();
-    const w = this.opts.width ?? 1280;
-    const h = this.opts.height ?? 720;
-    const fps = this.opts.fps ?? 15;
+    const v = this.opts.video;
+    const w = v?.main.width ?? this.opts.width ?? 1280;
+    const h = v?.main.height ?? this.opts.height ?? 720;
+    const fps = v?.main.fps ?? this.opts.fps ?? 15;
     switch (action) {
       case 'GetSystemDateAndTime':
         return { xml: R.systemDateAndTime(now) };
@@ -216,9 +247,9 @@ export class CameraSimulator {
             {
               token: 'Profile_2',
               name: 'subStream',
-              width: Math.round(w / 4) * 2,
-              height: Math.round(h / 4) * 2,
-              fps,
+              width: v?.sub.width ?? Math.round(w / 4) * 2,
+              height: v?.sub.height ?? Math.round(h / 4) * 2,
+              fps: v?.sub.fps ?? fps,
               ptz: false,
             },
           ]),
@@ -273,24 +304,15 @@ export class CameraSimulator {
   }
 
   private async sendSnapshot(res: ServerResponse): Promise<void> {
+    // A frame of the footage when there is some (its first frame), else a test card.
+    const input = this.opts.video
+      ? ['-i', this.opts.video.main.file]
+      : ['-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=1'];
     this.snapshot ??= (
-      await run(
-        'ffmpeg',
-        [
-          '-v',
-          'error',
-          '-f',
-          'lavfi',
-          '-i',
-          'testsrc=size=640x360:rate=1',
-          '-frames:v',
-          '1',
-          '-f',
-          'mjpeg',
-          'pipe:1',
-        ],
-        { encoding: 'buffer', maxBuffer: 8 << 20 },
-      )
+      await run('ffmpeg', ['-v', 'error', ...input, '-frames:v', '1', '-f', 'mjpeg', 'pipe:1'], {
+        encoding: 'buffer',
+        maxBuffer: 8 << 20,
+      })
     ).stdout;
     res.writeHead(200, { 'content-type': 'image/jpeg' }).end(this.snapshot);
   }

@@ -5,6 +5,8 @@ export interface JurisdictionNode {
   name: string;
   kind?: string | undefined;
   location?: { lat: number; lon: number } | undefined;
+  /** Outline of the area as [lat, lon] corners, for the console map without a tile server. */
+  boundary?: [number, number][] | undefined;
   children: JurisdictionNode[];
 }
 
@@ -16,7 +18,16 @@ export const jurisdictionNodeSchema: z.ZodType<JurisdictionNode> = z.lazy(() =>
     id: idSchema.describe('Node id, unique in the tree.'),
     name: z.string().min(1).describe('Display name, e.g. 朔城区公安分局.'),
     kind: z.string().optional().describe('city | district | station | grid | ...'),
-    location: z.strictObject({ lat: z.number(), lon: z.number() }).optional(),
+    location: z
+      .strictObject({ lat: z.number(), lon: z.number() })
+      .optional()
+      .describe('Where the node sits (a station building): units without a location start from here.'),
+    boundary: z
+      .array(z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180)]))
+      .min(3)
+      .max(5000)
+      .optional()
+      .describe('Outline of the area, [[lat, lon], ...] (WGS-84); drawn on the console map.'),
     children: z.array(jurisdictionNodeSchema).default([]).describe('Child nodes.'),
   }),
 ) as z.ZodType<JurisdictionNode>;

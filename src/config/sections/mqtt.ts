@@ -10,7 +10,27 @@ const embedded = z
       .default(1883)
       .describe('MQTT TCP port of the embedded Aedes broker.'),
     host: z.string().default('0.0.0.0').describe('Address the embedded broker binds to.'),
+    plain: z
+      .boolean()
+      .default(true)
+      .describe('Listen on plain TCP `port`; false leaves only the TLS listener.'),
+    tls: z
+      .strictObject({
+        port: z.number().int().min(0).max(65535).default(8883).describe('MQTT over TLS port.'),
+        cert: z.string().describe('PEM certificate (chain) file.'),
+        key: z.string().describe('PEM private key file.'),
+        ca: z.string().optional().describe('PEM CA bundle (for client certificates), optional.'),
+      })
+      .optional()
+      .describe('MQTT over TLS with a certificate from files (issue 15).'),
+    maxFailedLoginsPerMinute: z
+      .number()
+      .int()
+      .positive()
+      .default(10)
+      .describe('Failed panel logins per address (and per panel id) per minute before the rest are refused.'),
   })
+  .refine((e) => e.plain || e.tls, { message: 'with plain: false, give tls' })
   .describe('Run the embedded Aedes broker.');
 
 export const mqttSchema = z
@@ -38,8 +58,15 @@ export const mqttSchema = z
       .int()
       .positive()
       .default(86_400)
-      .describe('Events whose ts is further than this from the service clock are rejected.'),
+      .describe(
+        'A panel clock further off than this is recorded on its events (detail.clockSkewSeconds) ' +
+          'and they are dated by the receive time; they are never rejected for it.',
+      ),
   })
   .refine((m) => !(m.embedded && m.url), { message: 'give either mqtt.embedded or mqtt.url, not both' })
-  .transform((m) => (m.url || m.embedded ? m : { ...m, embedded: { port: 1883, host: '0.0.0.0' } }))
+  .transform((m) =>
+    m.url || m.embedded
+      ? m
+      : { ...m, embedded: { port: 1883, host: '0.0.0.0', plain: true, maxFailedLoginsPerMinute: 10 } },
+  )
   .describe('Panel protocol transport.');

@@ -51,6 +51,19 @@ export const recordingSchema = z
       .default(1)
       .describe('Emergency purge when the disk has room for less than this much recording.'),
     maintainSeconds: z.number().min(1).max(3600).default(60).describe('How often retention runs.'),
+    timeZone: z
+      .string()
+      .default('Asia/Shanghai')
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          // Intl throws RangeError for an unknown zone: that is the answer, not a fault.
+          return false;
+        }
+      }, 'an IANA time zone, e.g. Asia/Shanghai')
+      .describe('Zone of the wall-clock track and chapter titles burnt into clips and exports.'),
     maxExportSeconds: z
       .number()
       .int()

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CAMERA_EVENT_TYPES, PANEL_EVENT_TYPES } from '../../core/events.js';
+import { CAMERA_EVENT_TYPES, PANEL_EVENT_TYPES, SCHEDULE_EVENT_TYPES } from '../../core/events.js';
 
 /**
  * Correlation rules (issue 4). Evaluated in order; the first rule that matches the event and whose
@@ -9,7 +9,7 @@ import { CAMERA_EVENT_TYPES, PANEL_EVENT_TYPES } from '../../core/events.js';
 export const ruleSchema = z.strictObject({
   name: z.string().min(1).max(64).describe('Recorded on the incidents the rule opens or confirms.'),
   match: z
-    .array(z.enum([...PANEL_EVENT_TYPES, ...CAMERA_EVENT_TYPES]))
+    .array(z.enum([...PANEL_EVENT_TYPES, ...CAMERA_EVENT_TYPES, ...SCHEDULE_EVENT_TYPES]))
     .min(1)
     .describe('Event types this rule applies to.'),
   action: z
@@ -36,6 +36,12 @@ export const ruleSchema = z.strictObject({
     .max(4)
     .optional()
     .describe('Priority of what the rule opens (confirm: the priority it raises to). Default by action.'),
+  detail: z
+    .record(z.string().min(1).max(64), z.union([z.string(), z.number(), z.boolean()]))
+    .optional()
+    .describe(
+      'The rule applies only to events whose detail has these values (e.g. {watchlist: true} on plate).',
+    ),
   confirmWindowSeconds: z
     .number()
     .int()

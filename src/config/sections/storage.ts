@@ -1,7 +1,20 @@
 import { z } from 'zod';
 
+const database = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('sqlite').describe('The embedded default: <dataDir>/sharpeyes.db.') }),
+    z.strictObject({
+      kind: z.literal('postgres'),
+      url: z.string().min(1).describe('postgres://user:password@host:port/db; put the password in ${ENV}.'),
+      poolSize: z.number().int().positive().default(10).describe('Connections this node keeps open.'),
+    }),
+  ])
+  .default({ kind: 'sqlite' })
+  .describe('Which database holds the state: SQLite (one node) or PostgreSQL (a city on several nodes).');
+
 export const storageSchema = z
   .strictObject({
     dataDir: z.string().default('./data').describe('Directory for the SQLite file, keys and recordings.'),
+    database,
   })
   .describe('Where the service keeps its state.');

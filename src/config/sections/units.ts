@@ -9,6 +9,13 @@ export const unitSchema = z.strictObject({
     .default('patrol_car')
     .describe('What the unit is.'),
   jurisdiction: idSchema.describe('Jurisdiction node the unit belongs to (usually a station).'),
+  location: z
+    .strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) })
+    .optional()
+    .describe(
+      'Where the unit is based (its beat or post); the dispatch list measures distance from here. ' +
+        'Default: the location of its jurisdiction node.',
+    ),
 });
 export type UnitConfig = z.infer<typeof unitSchema>;
 

@@ -92,10 +92,12 @@ describe('external broker (real Mosquitto)', () => {
     expect(res.status).toBe(202);
     await expect
       .poll(
-        () =>
-          svc.svc
-            .part<{ get(id: string): PanelCommand | undefined }>('panels.commands')
-            .get(res.body.requestId)?.state,
+        async () =>
+          (
+            await svc.svc
+              .part<{ get(id: string): Promise<PanelCommand | undefined> }>('panels.commands')
+              .get(res.body.requestId)
+          )?.state,
       )
       .toBe('ok');
     await panel.close();
@@ -162,9 +164,9 @@ describe('external broker (real Mosquitto)', () => {
     ['bad JSON from a configured panel', 'panel-1', '{not json', 'bad_json'],
     ['an event from a panel Sharpeyes does not know', 'panel-9', event('p9-1'), 'unknown_panel'],
     [
-      'an oversized payload',
+      'an oversized arm report',
       'panel-1',
-      JSON.stringify({ id: 'big', type: 'panic', ts: new Date().toISOString(), pad: 'x'.repeat(9000) }),
+      JSON.stringify({ id: 'big', type: 'arm', ts: new Date().toISOString(), pad: 'x'.repeat(9000) }),
       'too_large',
     ],
   ])('%s is rejected and counted', async (_name, user, message, reason) => {

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OnvifCamera } from '../../../drivers/onvif/onvif-camera.js';
@@ -8,6 +11,7 @@ import { fetchSnapshot } from '../../../drivers/onvif/onvif-snapshot.js';
 import { SoapClient } from '../../../drivers/onvif/onvif-soap.js';
 import { probeRtsp } from '../../../drivers/rtsp/rtsp-probe.js';
 import { CameraSimulator } from '../../../drivers/simulator/camera-simulator/camera-simulator.js';
+import { type LoopVideo, OPENCV_VTEST, prepareLoopVideo } from '../../../drivers/simulator/loop-video.js';
 
 const run = promisify(execFile);
 
@@ -61,7 +65,7 @@ describe('CameraSimulator driven by the ONVIF driver', () => {
   });
 
   it('serves a JPEG snapshot', async () => {
-    const jpeg = await fetchSnapshot(cam.snapshotUri!, cam.credentials);
+    const jpeg = await fetchSnapshot(cam.snapshotUri!, cam.credentials, { ownHost: cam.host });
     expect(jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
   });
 
@@ -157,5 +161,65 @@ describe('CameraSimulator driven by the ONVIF driver', () => {
     const base = `http://127.0.0.1:${sim.port}/control`;
     expect((await fetch(`${base}/motion`, { method: 'POST' })).status).toBe(204);
     expect((await fetch(`${base}/explode`, { method: 'POST' })).status).toBe(404);
+  });
+});
+
+describe('CameraSimulator showing real footage', () => {
+  let dir: string;
+  let sim: CameraSimulator;
+  let video: LoopVideo;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sharpeyes-sim-video-'));
+    video = await prepareLoopVideo(
+      { source: OPENCV_VTEST, width: 384, height: 288, fps: 10, seconds: 2 },
+      dir,
+    );
+    // Started on the test pattern, as the demo does while its footage is being encoded.
+    sim = await new CameraSimulator({ width: 320, height: 180, fps: 10 }).start();
+  });
+  afterAll(async () => {
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('swaps in the footage while running: profiles, stream and snapshot are the video', async () => {
+    const cam = new OnvifCamera({ url: sim.deviceUrl });
+    expect((await cam.connect()).sub).toMatchObject({ width: 160, height: 90 });
+    await sim.showVideo({ main: video, sub: video });
+    const st = await new OnvifCamera({ url: sim.deviceUrl }).connect();
+    expect(st.main).toMatchObject({ width: 384, height: 288 });
+    expect(st.sub).toMatchObject({ width: 384, height: 288 });
+    const { stdout } = await run(
+      'ffprobe',
+      [
+        ...[
+          '-v',
+          'error',
+          '-rtsp_transport',
+          'tcp',
+          '-show_entries',
+          'stream=codec_name,profile,width,height',
+        ],
+        ...['-of', 'csv=p=0', sim.rtspUrl('sub')],
+      ],
+      { timeout: 30_000 },
+    );
+    expect(stdout.trim()).toBe('h264,Constrained Baseline,384,288');
+    // The snapshot is a frame of the footage (its size), not the 640×360 test card.
+    const jpeg = await fetchSnapshot(`http://127.0.0.1:${sim.port}/onvif/snapshot.jpg`, undefined, {
+      ownHost: '127.0.0.1',
+    });
+    const file = join(dir, 'snap.jpg');
+    writeFileSync(file, jpeg);
+    const size = await run('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=width,height',
+      '-of',
+      'csv=p=0',
+      file,
+    ]);
+    expect(size.stdout.trim()).toBe('384,288');
   });
 });

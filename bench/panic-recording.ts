@@ -1,0 +1,204 @@
+/**
+ * Issue 13 benchmark: the alarm path while cameras record. For 0, 16 and 32 recording cameras the
+ * service runs as its own process (embedded Aedes, SQLite WAL, synchronous=FULL, continuous
+ * recording of every camera); panels publish `panic` at QoS 1, one at a time, each from its own site.
+ * Timed: publish → PUBACK (the commit) and publish → `incident:new` on an operator's /ops socket.
+ * The cameras are pre-encoded real footage (opencv-doc vtest.avi) looped by GStreamer's RTSP server
+ * without encoding, so the machine's CPU goes to the service, not to the simulator.
+ * Baselines in the same round: a bare Aedes broker (QoS 1 publish → PUBACK and → a subscriber), and
+ * the bare tools of commit-before-acknowledge: bare Aedes inserting each publish into a bare SQLite
+ * table (WAL, synchronous=FULL) before its PUBACK — what one fsync per panic costs on this disk.
+ *
+ *   npx tsx bench/panic-recording.ts [--cameras 0,16,32] [--panics 200] [--runs 3]
+ */
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import mqtt from 'mqtt';
+import { OPENCV_VTEST, prepareLoopVideo } from '../drivers/simulator/loop-video.js';
+import { type RtspSource, startRtspSource } from '../drivers/simulator/rtsp-source.js';
+import { cityYaml } from './lib/city.js';
+import { fmt, operatorSocket, spawnUntil, stopChild, summary } from './lib/harness.js';
+
+const { values } = parseArgs({
+  options: {
+    cameras: { type: 'string', default: '0,16,32' },
+    panics: { type: 'string', default: '200' },
+    runs: { type: 'string', default: '3' },
+  },
+});
+const COUNTS = values.cameras.split(',').map(Number);
+const PANICS = Number(values.panics);
+const RUNS = Number(values.runs);
+
+interface Samples {
+  puback: number[];
+  incident: number[];
+}
+
+/** Files under `<dataDir>/recordings`, per camera directory: segments the recorders have closed. */
+function camerasRecording(dataDir: string): number {
+  try {
+    return readdirSync(join(dataDir, 'recordings')).length;
+  } catch {
+    return 0; // not created until the first segment closes
+  }
+}
+
+async function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<Samples> {
+  const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-rec-'));
+  const cfg = join(dir, 'city.yaml');
+  const camYaml = Array.from(
+    { length: cameras },
+    (_, i) => `  - { id: c${i}, site: s${PANICS + i}, rtsp: "${rtsp!.url(`c${i}`)}" }`,
+  );
+  writeFileSync(
+    cfg,
+    `${cityYaml(PANICS + cameras)}${cameras > 0 ? `cameras:\n${camYaml.join('\n')}\n` : ''}recording: { segmentSeconds: 4 }\n`,
+  );
+  const { child, captures } = await spawnUntil(
+    ['src/cli.ts', 'start', '--config', cfg, '--data-dir', dir, '--no-demo'],
+    [/Console: (http:\/\/[\d.:]+)\//, /MQTT panels: (mqtt:\/\/[\d.:]+)/],
+    { timeoutMs: 120_000 },
+  );
+  const [httpUrl, mqttUrl] = captures as [string, string];
+  try {
+    // Every camera has closed a segment: the recorders are running before the panics start.
+    const deadline = Date.now() + 60_000;
+    while (camerasRecording(dir) < cameras) {
+      if (Date.now() > deadline)
+        throw new Error(`only ${camerasRecording(dir)} of ${cameras} cameras recording`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const socket = await operatorSocket(cfg, dir, httpUrl);
+    const out: Samples = { puback: [], incident: [] };
+    for (let i = 0; i < PANICS; i++) {
+      const panel = await mqtt.connectAsync(mqttUrl, {
+        username: `p${i}`,
+        password: `secret-${i}-xyz`,
+        clientId: `p${i}`,
+      });
+      const t0 = performance.now();
+      const gotIncident = new Promise<void>((r) =>
+        socket.once('incident:new', () => {
+          out.incident.push(performance.now() - t0);
+          r();
+        }),
+      );
+      await panel.publishAsync(
+        `sharpeyes/panels/p${i}/event`,
+        JSON.stringify({ id: `b${i}`, type: 'panic', ts: new Date().toISOString() }),
+        { qos: 1 },
+      );
+      out.puback.push(performance.now() - t0);
+      await gotIncident;
+      await panel.endAsync();
+    }
+    socket.close();
+    return out;
+  } finally {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function bareRun(sqliteDir?: string): Promise<Samples> {
+  const { child, captures } = await spawnUntil(
+    ['bench/lib/bare-aedes.ts', ...(sqliteDir ? ['--sqlite', sqliteDir] : [])],
+    [/BARE_AEDES_PORT=(\d+)/],
+  );
+  const url = `mqtt://127.0.0.1:${captures[0]}`;
+  try {
+    const sub = await mqtt.connectAsync(url, { clientId: 'bare-sub' });
+    await sub.subscribeAsync('bench/+/event', { qos: 1 });
+    const out: Samples = { puback: [], incident: [] };
+    for (let i = 0; i < PANICS; i++) {
+      const pub = await mqtt.connectAsync(url, { clientId: `bare-p${i}` });
+      const t0 = performance.now();
+      const got = new Promise<void>((r) =>
+        sub.once('message', () => {
+          out.incident.push(performance.now() - t0);
+          r();
+        }),
+      );
+      await pub.publishAsync(
+        `bench/p${i}/event`,
+        JSON.stringify({ id: `b${i}`, type: 'panic', ts: new Date().toISOString() }),
+        { qos: 1 },
+      );
+      out.puback.push(performance.now() - t0);
+      await got;
+      await pub.endAsync();
+    }
+    await sub.endAsync();
+    return out;
+  } finally {
+    await stopChild(child);
+  }
+}
+
+const cache = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-video-'));
+const video = await prepareLoopVideo({ source: OPENCV_VTEST, width: 768, height: 576, fps: 10 }, cache);
+const maxCams = Math.max(...COUNTS);
+const rtsp =
+  maxCams > 0
+    ? await startRtspSource({
+        videos: Object.fromEntries(
+          Array.from({ length: maxCams }, (_, i) => [`c${i}`, { file: video.file }]),
+        ),
+      })
+    : undefined;
+
+const all = new Map<string, Samples>();
+const add = (key: string, s: Samples) => {
+  const a = all.get(key) ?? { puback: [], incident: [] };
+  a.puback.push(...s.puback);
+  a.incident.push(...s.incident);
+  all.set(key, a);
+};
+try {
+  for (let r = 1; r <= RUNS; r++) {
+    for (const n of COUNTS) {
+      const bare = await bareRun();
+      const sqliteDir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-bare-'));
+      const bareDb = await bareRun(sqliteDir);
+      rmSync(sqliteDir, { recursive: true, force: true });
+      const svc = await serviceRun(n, rtsp);
+      add(`bare@${n}`, bare);
+      add(`baredb@${n}`, bareDb);
+      add(`svc@${n}`, svc);
+      const b = summary(bare.puback);
+      const bd = summary(bareDb.puback);
+      const p = summary(svc.puback);
+      const i = summary(svc.incident);
+      console.log(
+        `run ${r}, ${n} cameras: bare PUBACK p50 ${fmt(b.p50)} p99 ${fmt(b.p99)} | bare+SQLite PUBACK p50 ${fmt(bd.p50)} p99 ${fmt(bd.p99)} | panic→PUBACK p50 ${fmt(p.p50)} p99 ${fmt(p.p99)} | panic→incident:new p50 ${fmt(i.p50)} p99 ${fmt(i.p99)}`,
+      );
+    }
+  }
+} finally {
+  await rtsp?.stop();
+  rmSync(cache, { recursive: true, force: true });
+}
+
+console.log(
+  `\nall runs (${RUNS} × ${PANICS} panics per camera count; loop video ${video.width}x${video.height} ${video.fps} fps):`,
+);
+console.log(
+  '| recording cameras | bare Aedes PUBACK p50 / p99 | bare pub→sub p99 | bare Aedes + SQLite PUBACK p50 / p99 | panic → PUBACK p50 / p99 | panic → incident:new p50 / p99 | PUBACK p99 ÷ bare Aedes | PUBACK p99 ÷ bare Aedes + SQLite |',
+);
+console.log('|---|---|---|---|---|---|---|---|');
+for (const n of COUNTS) {
+  const b = all.get(`bare@${n}`)!;
+  const bd = summary(all.get(`baredb@${n}`)!.puback);
+  const s = all.get(`svc@${n}`)!;
+  const bp = summary(b.puback);
+  const bs = summary(b.incident);
+  const sp = summary(s.puback);
+  const si = summary(s.incident);
+  console.log(
+    `| ${n} | ${fmt(bp.p50)} / ${fmt(bp.p99)} | ${fmt(bs.p99)} | ${fmt(bd.p50)} / ${fmt(bd.p99)} | ${fmt(sp.p50)} / ${fmt(sp.p99)} | ${fmt(si.p50)} / ${fmt(si.p99)} | ${(sp.p99 / bp.p99).toFixed(2)}× | ${(sp.p99 / bd.p99).toFixed(2)}× |`,
+  );
+}
+process.exit(0);

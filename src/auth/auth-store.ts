@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { DB } from '../store/db-types.js';
+import type { Role, User } from '../store/repositories.js';
+
+/** A live session as the server sees it: whose, its public reference, when it ends. */
+export interface SessionInfo {
+  user: User;
+  /** Public reference (32 hex): what media URLs and sockets are bound to. Never the token or its hash. */
+  ref: string;
+  expiresAt: string;
+}
+
+/** A user as the admin page and `sharpeyes user list` show it. */
+export interface UserSummary extends User {
+  createdAt: string;
+  disabledAt: string | null;
+  passwordChangedAt: string | null;
+  lastLoginAt: string | null;
+  /** Sessions that have not expired. */
+  sessions: number;
+}
+
+type UserRow = Omit<DB['users'], 'id' | 'password_hash'> & { id: number };
+
+const toUser = (r: UserRow): User => ({
+  id: Number(r.id),
+  username: r.username,
+  role: r.role as Role,
+  scope: r.scope,
+  displayName: r.display_name,
+  disabled: Number(r.disabled) === 1,
+});
+
+export const newSessionRef = (): string => randomBytes(16).toString('hex');
+
+/** Largest IN list per statement (SQLite's default limit is 32766 variables; PostgreSQL's 65535). */
+const CHUNK = 500;
+
+const USER_COLUMNS = [
+  'u.id',
+  'u.username',
+  'u.role',
+  'u.scope',
+  'u.display_name',
+  'u.disabled',
+  'u.created_at',
+  'u.disabled_at',
+  'u.password_changed_at',
+  'u.last_login_at',
+] as const;
+
+/**
+ * Issue 15's sessions, user administration and media-URL key on the data layer. Tables: `users`,
+ * `sessions` (migrations 1 and 80), `auth_keys` (80).
+ */
+export class AuthStore {
+  constructor(private readonly k: Kysely<DB>) {}
+
+  async createSession(s: {
+    tokenHash: string;
+    userId: number;
+    ref: string;
+    at: string;
+    expiresAt: string;
+    address: string | null;
+  }): Promise<void> {
+    await this.k.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('sessions')
+        .values({
+          token_hash: s.tokenHash,
+          user_id: s.userId,
+          created_at: s.at,
+          expires_at: s.expiresAt,
+          ref: s.ref,
+          address: s.address,
+        })
+        .execute();
+      await tx.updateTable('users').set({ last_login_at: s.at }).where('id', '=', s.userId).execute();
+    });
+  }
+
+  /** The live session of a token hash (not expired, user not disabled). */
+  async sessionByTokenHash(tokenHash: string, now: string): Promise<SessionInfo | undefined> {
+    const r = await this.k
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .select([...USER_COLUMNS, 's.ref as s_ref', 's.expires_at as s_expires'])
+      .where('s.token_hash', '=', tokenHash)
+      .where('s.expires_at', '>', now)
+      .where('u.disabled', '=', 0)
+      .executeTakeFirst();
+    if (!r) return undefined;
+    let ref = r.s_ref;
+    if (!ref) {
+      // A session written without a reference (by code older than migration 80): give it one now.
+      ref = newSessionRef();
+      await this.k
+        .updateTable('sessions')
+        .set({ ref })
+        .where('token_hash', '=', tokenHash)
+        .where('ref', 'is', null)
+        .execute();
+    }
+    return { user: toUser(r), ref, expiresAt: r.s_expires };
+  }
+
+  async sessionByRef(ref: string, now: string): Promise<SessionInfo | undefined> {
+    const r = await this.k
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .select([...USER_COLUMNS, 's.expires_at as s_expires'])
+      .where('s.ref', '=', ref)
+      .where('s.expires_at', '>', now)
+      .where('u.disabled', '=', 0)
+      .executeTakeFirst();
+    return r ? { user: toUser(r), ref, expiresAt: r.s_expires } : undefined;
+  }
+
+  /** Which of `refs` are still live sessions of enabled users: the periodic socket re-check. */
+  async liveRefs(refs: readonly string[], now: string): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < refs.length; i += CHUNK) {
+      const part = refs.slice(i, i + CHUNK);
+      const rows = await this.k
+        .selectFrom('sessions as s')
+        .innerJoin('users as u', 'u.id', 's.user_id')
+        .select('s.ref')
+        .where('s.ref', 'in', part)
+        .where('s.expires_at', '>', now)
+        .where('u.disabled', '=', 0)
+        .execute();
+      for (const r of rows) if (r.ref) out.add(r.ref);
+    }
+    return out;
+  }
+
+  /** Deletes one session; returns its reference (for closing its sockets) when it existed. */
+  async deleteSession(tokenHash: string): Promise<string | undefined> {
+    const r = await this.k
+      .deleteFrom('sessions')
+      .where('token_hash', '=', tokenHash)
+      .returning('ref')
+      .executeTakeFirst();
+    return r?.ref ?? undefined;
+  }
+
+  async deleteUserSessions(userId: number): Promise<number> {
+    const r = await this.k.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async purgeExpired(now: string): Promise<number> {
+    const r = await this.k.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async userWithHash(username: string): Promise<(User & { passwordHash: string }) | undefined> {
+    const r = await this.k
+      .selectFrom('users as u')
+      .select([...USER_COLUMNS, 'u.password_hash'])
+      .where('u.username', '=', username)
+      .executeTakeFirst();
+    return r ? { ...toUser(r), passwordHash: r.password_hash } : undefined;
+  }
+
+  async listUsers(now: string): Promise<UserSummary[]> {
+    const rows = await this.k
+      .selectFrom('users as u')
+      .select((eb) => [
+        ...USER_COLUMNS,
+        eb
+          .selectFrom('sessions as s')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .whereRef('s.user_id', '=', 'u.id')
+          .where('s.expires_at', '>', now)
+          .as('live'),
+      ])
+      .orderBy('u.username')
+      .execute();
+    return rows.map((r) => ({
+      ...toUser(r),
+      createdAt: r.created_at,
+      disabledAt: r.disabled_at,
+      passwordChangedAt: r.password_changed_at,
+      lastLoginAt: r.last_login_at,
+      sessions: Number(r.live ?? 0),
+    }));
+  }
+
+  async setDisabled(userId: number, disabled: boolean, at: string): Promise<void> {
+    await this.k
+      .updateTable('users')
+      .set({ disabled: disabled ? 1 : 0, disabled_at: disabled ? at : null })
+      .where('id', '=', userId)
+      .execute();
+  }
+
+  async setPasswordHash(userId: number, passwordHash: string, at: string | null): Promise<void> {
+    // A transparent re-hash at a higher cost (at === null) is not a password change.
+    await this.k
+      .updateTable('users')
+      .set(
+        at === null
+          ? { password_hash: passwordHash }
+          : { password_hash: passwordHash, password_changed_at: at },
+      )
+      .where('id', '=', userId)
+      .execute();
+  }
+
+  /**
+   * The secret named `name`, creating it from `candidate` if there is none yet. Two nodes starting
+   * together both insert; the primary key keeps the first and both read the same one back.
+   */
+  async sharedSecret(name: string, candidate: string, at: string): Promise<string> {
+    await this.k
+      .insertInto('auth_keys')
+      .values({ name, secret: candidate, created_at: at })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const r = await this.k
+      .selectFrom('auth_keys')
+      .select('secret')
+      .where('name', '=', name)
+      .executeTakeFirstOrThrow();
+    return r.secret;
+  }
+}

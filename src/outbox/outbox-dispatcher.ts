@@ -1,0 +1,283 @@
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { Outbox, OutboxRow } from './outbox.js';
+
+/**
+ * A consumer of the outbox. `handle` may be called again with rows it has seen (at least once): it
+ * must be idempotent. A sink that throws is retried with backoff from the same rows; it never holds
+ * up the alarm path or the other sinks.
+ */
+export interface OutboxSink {
+  name: string;
+  /**
+   * Durable sinks store their cursor and resume after a restart from where they were; the others
+   * start at the tail (what they carry is worthless after a restart: live socket pushes).
+   */
+  durable: boolean;
+  /** Rows per call (default 256). */
+  batch?: number;
+  /**
+   * In a cluster, handled by one node at a time (the holder of the lease `outbox:<name>`), from the
+   * shared stored cursor: webhooks, panel acks and audit rows are written once, whichever node
+   * committed the change. Sinks without it (the bus relay) run on every node, for its own sockets.
+   */
+  exclusive?: boolean;
+  handle(rows: readonly OutboxRow[]): Promise<void> | void;
+}
+
+/** What the dispatcher needs of the cluster (src/cluster/cluster.ts). */
+export interface SinkLeases {
+  holds(name: string): boolean;
+  run(name: string, job: { start(): void; stop(): void }): void;
+}
+
+interface Running {
+  sink: OutboxSink;
+  seq: number;
+  busy: boolean;
+  again: boolean;
+  failures: number;
+  retry: NodeJS.Timeout | undefined;
+  /** `seq` handled but not yet stored (durable sinks store their cursor at most every `cursorMs`). */
+  unsaved: boolean;
+}
+
+/**
+ * Runs each sink at its own pace from its own cursor. Woken by `Outbox.wake()` after each commit,
+ * and by a poll (rows committed elsewhere, a missed wake).
+ */
+export class OutboxDispatcher {
+  private readonly sinks: Running[] = [];
+  private offWake: (() => void) | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private saving: Promise<void> | undefined;
+  private stopped = false;
+  private readonly lag;
+  private readonly failuresTotal;
+  private readonly handled;
+
+  constructor(
+    private readonly deps: {
+      outbox: Outbox;
+      log: Logger;
+      metrics: Metrics;
+      pollMs?: number;
+      /**
+       * How long a handled batch's cursor may stay unsaved (default 250 ms). Each save is a commit
+       * (an fsync); saving after every batch of every sink cost more fsyncs than the alarms
+       * themselves under a runaway flood. Sinks are idempotent, so a crash in between only
+       * redelivers those rows.
+       */
+      cursorMs?: number;
+      /** Issue 16: the leases exclusive sinks run under (absent: one node, every sink runs here). */
+      cluster?: SinkLeases;
+    },
+  ) {
+    const m = deps.metrics;
+    this.lag = m.gauge('sharpeyes_outbox_lag_rows', 'Outbox rows a sink has not handled yet', ['sink']);
+    this.failuresTotal = m.counter(
+      'sharpeyes_outbox_sink_failures_total',
+      'Outbox sink batches that failed',
+      ['sink'],
+    );
+    this.handled = m.counter('sharpeyes_outbox_rows_handled_total', 'Outbox rows handled', ['sink']);
+  }
+
+  /** Adds a sink; a sink added after `start` starts at once. */
+  async add(sink: OutboxSink): Promise<void> {
+    const { outbox } = this.deps;
+    const stored = sink.durable ? await outbox.cursor(sink.name) : undefined;
+    let seq = stored ?? (await outbox.tail());
+    // A durable sink seen for the first time starts at the tail too: history is not replayed into
+    // a sink added to an existing installation; from then on its cursor is kept.
+    if (sink.durable && stored === undefined) await outbox.saveCursor(sink.name, seq);
+    if (!Number.isFinite(seq)) seq = 0;
+    const r: Running = {
+      sink,
+      seq,
+      busy: false,
+      again: false,
+      failures: 0,
+      retry: undefined,
+      unsaved: false,
+    };
+    this.sinks.push(r);
+    if (sink.exclusive && this.deps.cluster)
+      this.deps.cluster.run(leaseOf(sink), { start: () => this.kick(r), stop: () => undefined });
+    if (this.offWake) this.kick(r);
+  }
+
+  start(): void {
+    if (this.offWake) return;
+    this.offWake = this.deps.outbox.onWake(() => {
+      for (const r of this.sinks) this.kick(r);
+    });
+    this.poll = setInterval(() => {
+      for (const r of this.sinks) this.kick(r);
+    }, this.deps.pollMs ?? 1000);
+    this.poll.unref();
+    for (const r of this.sinks) this.kick(r);
+  }
+
+  /** Reads now without telling anyone (another node committed: see src/realtime/redis-adapter.ts). */
+  poke(): void {
+    for (const r of this.sinks) this.kick(r);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.offWake?.();
+    this.offWake = undefined;
+    if (this.poll) clearInterval(this.poll);
+    for (const r of this.sinks) clearTimeout(r.retry);
+    // Let a batch in flight finish, then store where every sink got to.
+    while (this.sinks.some((r) => r.busy)) await new Promise((res) => setTimeout(res, 5));
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    await this.saveCursors();
+  }
+
+  /** Stores the cursors of sinks that moved since the last save, all in one transaction. */
+  async saveCursors(): Promise<void> {
+    while (this.saving) await this.saving;
+    const moved = this.sinks.filter((r) => r.unsaved);
+    if (moved.length === 0) return;
+    for (const r of moved) r.unsaved = false;
+    const at = moved.map((r) => [r.sink.name, r.seq] as const);
+    this.saving = this.deps.outbox
+      .saveCursors(at)
+      .catch((err: unknown) => {
+        for (const r of moved) r.unsaved = true;
+        this.deps.log.error(
+          { err, sinks: at.map(([n]) => n) },
+          'outbox: storing sink cursors failed; retrying',
+        );
+        this.scheduleSave();
+      })
+      .finally(() => {
+        this.saving = undefined;
+      });
+    await this.saving;
+  }
+
+  private scheduleSave(): void {
+    if (this.saveTimer || this.stopped) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.saveCursors();
+    }, this.deps.cursorMs ?? 250);
+    this.saveTimer.unref();
+  }
+
+  /** Resolves when every sink has handled everything committed so far (tests, shutdown). */
+  async idle(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const tail = await this.deps.outbox.tail();
+      if (this.sinks.every((r) => (r.seq >= tail || !this.mayRun(r)) && !r.busy)) {
+        await this.saveCursors();
+        return;
+      }
+      if (Date.now() > deadline) {
+        const behind = this.sinks.filter((r) => r.seq < tail).map((r) => `${r.sink.name}@${r.seq}`);
+        throw new Error(`outbox: sinks still behind ${tail}: ${behind.join(', ')}`);
+      }
+      for (const r of this.sinks) this.kick(r);
+      await new Promise((res) => setTimeout(res, 5));
+    }
+  }
+
+  /** Where each sink is (health, tests). */
+  positions(): Record<string, number> {
+    return Object.fromEntries(this.sinks.map((r) => [r.sink.name, r.seq]));
+  }
+
+  private kick(r: Running): void {
+    if (this.stopped || r.retry) return;
+    if (r.busy) {
+      r.again = true;
+      return;
+    }
+    r.busy = true;
+    r.again = false;
+    void this.drain(r).finally(() => {
+      r.busy = false;
+      if (r.again) this.kick(r);
+    });
+  }
+
+  private async drain(r: Running): Promise<void> {
+    const { outbox, log } = this.deps;
+    const limit = r.sink.batch ?? 256;
+    if (!this.mayRun(r)) return;
+    if (r.sink.exclusive && this.deps.cluster) {
+      // Another node may have handled rows since this one last held the lease: go on from its cursor.
+      try {
+        // Never behind what this node handled itself and has not stored yet.
+        r.seq = Math.max(r.seq, (await outbox.cursor(r.sink.name)) ?? r.seq);
+      } catch (err) {
+        log.error({ err, sink: r.sink.name }, 'outbox: reading the shared cursor failed; retrying');
+        this.backoff(r);
+        return;
+      }
+    }
+    for (;;) {
+      if (this.stopped || !this.mayRun(r)) return;
+      let rows: OutboxRow[];
+      try {
+        rows = await outbox.read(r.seq, limit);
+      } catch (err) {
+        log.error({ err, sink: r.sink.name }, 'outbox: read failed; retrying');
+        this.backoff(r);
+        return;
+      }
+      if (rows.length === 0) {
+        this.lag.set({ sink: r.sink.name }, 0);
+        return;
+      }
+      try {
+        await r.sink.handle(rows);
+        r.seq = rows.at(-1)!.seq;
+        if (r.sink.durable) {
+          r.unsaved = true;
+          this.scheduleSave();
+        }
+        r.failures = 0;
+        this.handled.inc({ sink: r.sink.name }, rows.length);
+      } catch (err) {
+        this.failuresTotal.inc({ sink: r.sink.name });
+        log.error(
+          { err, sink: r.sink.name, from: rows[0]!.seq, to: rows.at(-1)!.seq },
+          'outbox: sink failed; the same rows are retried',
+        );
+        this.backoff(r);
+        return;
+      }
+      if (rows.length < limit) {
+        this.lag.set({ sink: r.sink.name }, 0);
+        return;
+      }
+      // Let other work (the alarm path) run between batches of a long catch-up.
+      await new Promise((res) => setImmediate(res));
+    }
+  }
+
+  /** An exclusive sink runs only on the node holding its lease. */
+  private mayRun(r: Running): boolean {
+    const c = this.deps.cluster;
+    return !r.sink.exclusive || !c || c.holds(leaseOf(r.sink));
+  }
+
+  private backoff(r: Running): void {
+    r.failures++;
+    const ms = Math.min(30_000, 100 * 2 ** Math.min(r.failures, 9));
+    r.retry = setTimeout(() => {
+      r.retry = undefined;
+      this.kick(r);
+    }, ms);
+    r.retry.unref();
+  }
+}
+
+const leaseOf = (sink: OutboxSink): string => `outbox:${sink.name}`;

@@ -1,0 +1,183 @@
+import { EventEmitter } from 'node:events';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { DB } from '../store/db-types.js';
+import { relaxedTransaction } from '../store/relaxed.js';
+
+/** What a decision tells the sinks. `topic` names the kind; `payload` is JSON. */
+export interface NewOutboxRow {
+  topic: OutboxTopic;
+  incidentId?: string | undefined;
+  site?: string | undefined;
+  jurisdiction?: string | undefined;
+  payload: Record<string, unknown>;
+}
+
+export type OutboxTopic =
+  /** An incident was opened (payload: `{}`). */
+  | 'incident:new'
+  /** An incident changed (payload: `{change}`, an IncidentChange). */
+  | 'incident:update'
+  /** An unacknowledged incident was escalated to a node's desks (payload: `{escalation}`). */
+  | 'incident:escalated'
+  /** A panel must hear the state of one of its events (payload: PanelAck + `{panel}`). */
+  | 'panel:ack'
+  /** An event was committed (payload: `{event}`, the NormalizedEvent). */
+  | 'event:stored';
+
+export interface OutboxRow {
+  seq: number;
+  at: string;
+  topic: OutboxTopic;
+  incidentId: string | null;
+  site: string | null;
+  jurisdiction: string | null;
+  payload: Record<string, unknown>;
+}
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/**
+ * The transactional outbox (STYLE.md §11): rows are appended in the transaction of the decision they
+ * announce, then read by each sink from its own cursor. `wake` tells local sinks there is news; sinks
+ * also poll, so rows committed by another node (or a wake that was missed) are read too.
+ */
+export class Outbox {
+  private readonly signal = new EventEmitter();
+
+  constructor(
+    private readonly k: Kysely<DB>,
+    private readonly now: () => Date = () => new Date(),
+    private readonly dialect: 'sqlite' | 'postgres' = 'sqlite',
+  ) {
+    this.signal.setMaxListeners(50);
+  }
+
+  /** Appends rows inside the caller's transaction; call `wake()` after it commits. */
+  async append(tx: Db, rows: readonly NewOutboxRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    // PostgreSQL: writers take turns from here to their commit, so sequence numbers become visible
+    // in order and a sink's cursor never passes a row still being committed. (SQLite has one writer.)
+    if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(725002)`.execute(tx);
+    const at = this.now().toISOString();
+    await tx
+      .insertInto('outbox')
+      .values(
+        rows.map((r) => ({
+          at,
+          topic: r.topic,
+          incident_id: r.incidentId ?? null,
+          site: r.site ?? null,
+          jurisdiction: r.jurisdiction ?? null,
+          payload: JSON.stringify(r.payload),
+        })),
+      )
+      .execute();
+  }
+
+  /** Appends in a transaction of its own and wakes the sinks. */
+  async publish(rows: readonly NewOutboxRow[]): Promise<void> {
+    await this.k.transaction().execute((tx) => this.append(tx, rows));
+    this.wake();
+  }
+
+  async read(afterSeq: number, limit: number): Promise<OutboxRow[]> {
+    const rows = await this.k
+      .selectFrom('outbox')
+      .selectAll()
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      at: r.at,
+      topic: r.topic as OutboxTopic,
+      incidentId: r.incident_id,
+      site: r.site,
+      jurisdiction: r.jurisdiction,
+      payload: JSON.parse(r.payload) as Record<string, unknown>,
+    }));
+  }
+
+  /** The newest sequence number (0 when empty): where a sink without a stored cursor starts. */
+  async tail(): Promise<number> {
+    const r = await this.k
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
+    return Number(r?.seq ?? 0);
+  }
+
+  async cursor(sink: string): Promise<number | undefined> {
+    const r = await this.k
+      .selectFrom('outbox_cursors')
+      .select('seq')
+      .where('sink', '=', sink)
+      .executeTakeFirst();
+    return r ? Number(r.seq) : undefined;
+  }
+
+  async saveCursor(sink: string, seq: number, tx: Db = this.k): Promise<void> {
+    const updated_at = this.now().toISOString();
+    await tx
+      .insertInto('outbox_cursors')
+      .values({ sink, seq, updated_at })
+      .onConflict((oc) => oc.column('sink').doUpdateSet({ seq, updated_at }))
+      .execute();
+  }
+
+  /** Several sinks' cursors in one transaction, whose commit does not wait for the disk (a lost
+   * cursor only redelivers rows to idempotent sinks: src/store/relaxed.ts). */
+  async saveCursors(cursors: readonly (readonly [string, number])[]): Promise<void> {
+    await relaxedTransaction(this.k, async (tx) => {
+      for (const [sink, seq] of cursors) await this.saveCursor(sink, seq, tx);
+    });
+  }
+
+  /** Deletes rows every durable sink has read and older than `before`, a bounded batch at a time. */
+  async purge(before: string, sinks: readonly string[], batch = 5000): Promise<number> {
+    if (sinks.length === 0) return 0;
+    const r = await this.k
+      .selectFrom('outbox_cursors')
+      .select((eb) => eb.fn.min('seq').as('seq'))
+      .where('sink', 'in', [...sinks])
+      .executeTakeFirst();
+    const known = await this.k
+      .selectFrom('outbox_cursors')
+      .select('sink')
+      .where('sink', 'in', [...sinks])
+      .execute();
+    // A sink that never stored a cursor has read nothing yet: keep everything for it.
+    if (known.length < sinks.length) return 0;
+    const upTo = Number(r?.seq ?? 0);
+    const ids = await this.k
+      .selectFrom('outbox')
+      .select('seq')
+      .where('seq', '<=', upTo)
+      .where('at', '<', before)
+      .orderBy('seq')
+      .limit(batch)
+      .execute();
+    if (ids.length === 0) return 0;
+    const res = await this.k
+      .deleteFrom('outbox')
+      .where('seq', '<=', Number(ids.at(-1)!.seq))
+      .where('seq', '>=', Number(ids[0]!.seq))
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
+  /**
+   * Tells local sinks there is news, at once: deferring it to the next turn sped the PUBACK up
+   * (p50 27 → 18 ms under load) but slowed the operators' `incident:new` as much (24 → 34 ms), and
+   * the operator seeing the alarm comes first.
+   */
+  wake(): void {
+    this.signal.emit('wake');
+  }
+
+  onWake(fn: () => void): () => void {
+    this.signal.on('wake', fn);
+    return () => this.signal.off('wake', fn);
+  }
+}

@@ -1,0 +1,153 @@
+import type { RatingsConfig } from '../config/sections/ratings.js';
+import { HttpError } from '../errors.js';
+import { addMonths, monthOf, monthRange } from '../reports/local-time.js';
+import type { Lane, ReportExecutor } from '../reports/report-runner.js';
+import { change, countRules, rate, streaks, thresholdsFor } from './rating-rules.js';
+import type { RatingStore, StoredRating } from './rating-store.js';
+
+/** A site's rating as the API shows it: the stored (or running) rating, and the issue-4 fields. */
+export interface SiteRating extends StoredRating {
+  change: 'better' | 'worse' | 'same' | null;
+  /** True once the month is over and stored; the running month changes until its end. */
+  final: boolean;
+  alarms: number;
+  falseAlarms: number;
+  falseAlarmRate: number;
+  troubleTickets: number;
+  oldestOpenTroubleHours: number;
+}
+
+export interface MonthRatings {
+  month: string;
+  final: boolean;
+  ratings: Map<string, SiteRating>;
+}
+
+/** How long the running month's ratings are reused (the map and site lists ask on every load). */
+const RUNNING_TTL_MS = 30_000;
+/** A finished month not in the history (older than what was kept) is computed on demand and kept a while. */
+const PAST_TTL_MS = 300_000;
+
+export function view(r: StoredRating, final: boolean): SiteRating {
+  const m = r.measures;
+  const alarms = m['alarms'] ?? 0;
+  const falseAlarms = m['falseAlarms'] ?? 0;
+  return {
+    ...r,
+    change: change(r.previous, r.rating),
+    final,
+    alarms,
+    falseAlarms,
+    falseAlarmRate: alarms > 0 ? Math.round((falseAlarms / alarms) * 1000) / 1000 : 0,
+    troubleTickets: m['troubleTickets'] ?? 0,
+    oldestOpenTroubleHours: m['oldestOpenTicketHours'] ?? 0,
+  };
+}
+
+/**
+ * Monthly site ratings (issue 19): finished months from the history the month-end maintainer stores,
+ * the running month (or a finished month older than the history) computed on demand by the report
+ * worker from the configured rules.
+ */
+export class RatingService {
+  private readonly cache = new Map<string, { at: number; ratings: Promise<StoredRating[]> }>();
+
+  constructor(
+    private readonly deps: {
+      runner: ReportExecutor;
+      store: RatingStore;
+      config: RatingsConfig;
+      now?: () => Date;
+      /** Waits until the reporting tables hold what is committed (read-your-writes for the running month). */
+      settle?: () => Promise<void>;
+    },
+  ) {}
+
+  get config(): RatingsConfig {
+    return this.deps.config;
+  }
+
+  private nowMs(): number {
+    return (this.deps.now?.() ?? new Date()).getTime();
+  }
+
+  currentMonth(): string {
+    return monthOf(this.nowMs(), this.deps.config.timezone);
+  }
+
+  /** Rates every configured site that existed in `month`, as of the month's end (or now). */
+  async compute(month: string, lane: Lane = 'quick'): Promise<StoredRating[]> {
+    const cfg = this.deps.config;
+    const { from, to } = monthRange(month, cfg.timezone);
+    const now = this.nowMs();
+    if (from > now) throw new HttpError(400, 'bad_request', `month ${month} has not begun`);
+    const asOf = Math.min(to, now);
+    if (to > now) await this.deps.settle?.();
+    const [measures, previous] = await Promise.all([
+      this.deps.runner.run('ratings', { from, to, asOf, counts: countRules(cfg) }, { lane }),
+      this.deps.store.month(addMonths(month, -1)),
+    ]);
+    const computedAt = new Date(now).toISOString();
+    return measures.map((s) => {
+      const { rating, reasons } = rate(s.values, thresholdsFor(cfg, s.kind));
+      const prev = previous.get(s.site);
+      const st = streaks(prev, rating);
+      const partial = s.firstSeenMs > from;
+      return {
+        month,
+        site: s.site,
+        jurisdiction: s.jurisdiction,
+        kind: s.kind,
+        rating,
+        previous: prev?.rating ?? null,
+        ...st,
+        flagged: st.alertStreak >= cfg.flagAfterMonths,
+        partial,
+        since: partial ? new Date(s.firstSeenMs).toISOString() : null,
+        measures: s.values,
+        reasons,
+        computedAt,
+      };
+    });
+  }
+
+  /** Ratings of `sites` (every site when omitted) for `month` (the running month when omitted). */
+  async forSites(sites: readonly string[] | undefined, month?: string): Promise<MonthRatings> {
+    const m = month ?? this.currentMonth();
+    const current = this.currentMonth();
+    if (m > current) throw new HttpError(400, 'bad_request', `month ${m} has not begun`);
+    const wanted = sites ? new Set(sites) : undefined;
+    const pick = (list: Iterable<StoredRating>, final: boolean) =>
+      new Map(
+        [...list].filter((r) => !wanted || wanted.has(r.site)).map((r) => [r.site, view(r, final)] as const),
+      );
+    if (m < current && (await this.deps.store.isRated(m))) {
+      const stored = await this.deps.store.month(m, sites);
+      return { month: m, final: true, ratings: pick(stored.values(), true) };
+    }
+    return { month: m, final: false, ratings: pick(await this.cached(m, m === current), false) };
+  }
+
+  /** A site's stored months, newest first, with the running month in front. */
+  async history(site: string, months: number): Promise<SiteRating[]> {
+    const current = this.currentMonth();
+    const stored = await this.deps.store.ofSite(site, addMonths(current, -months));
+    const running = (await this.cached(current, true)).find((r) => r.site === site);
+    return [...(running ? [view(running, false)] : []), ...stored.map((r) => view(r, true))];
+  }
+
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  private cached(month: string, running: boolean): Promise<StoredRating[]> {
+    const now = Date.now();
+    const hit = this.cache.get(month);
+    if (hit && now - hit.at < (running ? RUNNING_TTL_MS : PAST_TTL_MS)) return hit.ratings;
+    const ratings = this.compute(month);
+    // A failed computation is not kept: the next ask tries again.
+    ratings.catch(() => this.cache.delete(month));
+    this.cache.set(month, { at: now, ratings });
+    return ratings;
+  }
+}

@@ -1,0 +1,329 @@
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../store/db-types.js';
+import { relaxedTransaction } from '../store/relaxed.js';
+
+/** What the projection reads of one incident (from the alarm path's tables, by primary keys). */
+export interface IncidentSource {
+  id: string;
+  site: string;
+  jurisdiction: string;
+  kind: string;
+  rule: string;
+  priority: number;
+  state: string;
+  confirmed: number;
+  openedAt: string;
+  acknowledgedAt: string | null;
+  closedAt: string | null;
+  /** Type of the opening event (known facts keep theirs). */
+  type: string | undefined;
+  /** First move to `dispatched` and to `on_scene`. */
+  movedTo: Map<string, string>;
+  units: { unit: string; dispatchedAt: string; arrivedAt: string | null }[];
+  escalations: { step: number; jurisdiction: string; at: string }[];
+}
+
+export type FactRow = DB['report_incidents'];
+export type DispatchRow = DB['report_dispatches'];
+
+/** Chunks for `IN (...)` lists: well under SQLite's and PostgreSQL's parameter limits. */
+export function chunks<T>(list: readonly T[], size = 400): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Every statement of the reporting projection (issue 19), on the main connection: set-based reads of
+ * a batch of incidents by key, and small upserts. Reports themselves never run here (see
+ * report-queries.ts, run by the worker).
+ */
+export class FactsStore {
+  constructor(readonly k: Kysely<DB>) {}
+
+  /** The incidents named, with what reports need of each: one query per table for the whole batch. */
+  async sources(ids: readonly string[]): Promise<IncidentSource[]> {
+    if (ids.length === 0) return [];
+    const list = [...ids];
+    const rows = await this.k
+      .selectFrom('incidents')
+      .select([
+        'id',
+        'site',
+        'jurisdiction',
+        'kind',
+        'rule',
+        'priority',
+        'state',
+        'confirmed',
+        'opened_at',
+        'acknowledged_at',
+        'closed_at',
+      ])
+      .where('id', 'in', list)
+      .execute();
+    if (rows.length === 0) return [];
+    const found = rows.map((r) => r.id);
+    const known = new Map(
+      (
+        await this.k
+          .selectFrom('report_incidents')
+          .select(['incident_id', 'type'])
+          .where('incident_id', 'in', found)
+          .execute()
+      ).map((r) => [r.incident_id, r.type]),
+    );
+    const missing = found.filter((id) => !known.has(id));
+    const opening = missing.length > 0 ? await this.openingTypes(missing) : new Map<string, string>();
+    const moves = await this.k
+      .selectFrom('transitions')
+      .select(['incident_id', 'to_state', (eb) => eb.fn.min('at').as('at')])
+      .where('incident_id', 'in', found)
+      .where('to_state', 'in', ['dispatched', 'on_scene'])
+      .groupBy(['incident_id', 'to_state'])
+      .execute();
+    const units = await this.k
+      .selectFrom('incident_units')
+      .select(['incident_id', 'unit', 'dispatched_at', 'arrived_at'])
+      .where('incident_id', 'in', found)
+      .execute();
+    const escalations = await this.k
+      .selectFrom('escalations')
+      .select(['incident_id', 'step', 'jurisdiction', 'at'])
+      .where('incident_id', 'in', found)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      site: r.site,
+      jurisdiction: r.jurisdiction,
+      kind: r.kind,
+      rule: r.rule,
+      priority: Number(r.priority),
+      state: r.state,
+      confirmed: Number(r.confirmed),
+      openedAt: r.opened_at,
+      acknowledgedAt: r.acknowledged_at,
+      closedAt: r.closed_at,
+      type: known.get(r.id) ?? opening.get(r.id),
+      movedTo: new Map(moves.filter((m) => m.incident_id === r.id).map((m) => [m.to_state, String(m.at)])),
+      units: units
+        .filter((u) => u.incident_id === r.id)
+        .map((u) => ({ unit: u.unit, dispatchedAt: u.dispatched_at, arrivedAt: u.arrived_at })),
+      escalations: escalations
+        .filter((e) => e.incident_id === r.id)
+        .map((e) => ({ step: Number(e.step), jurisdiction: e.jurisdiction, at: e.at })),
+    }));
+  }
+
+  /** The type of each incident's first event (read once per incident: facts keep it). */
+  private async openingTypes(ids: readonly string[]): Promise<Map<string, string>> {
+    const ranked = this.k
+      .selectFrom('incident_events as ie')
+      .innerJoin('events as e', 'e.key', 'ie.event_key')
+      .select([
+        'ie.incident_id',
+        'e.type',
+        sql<number>`ROW_NUMBER() OVER (PARTITION BY ie.incident_id ORDER BY e.received_at, e.key)`.as('rn'),
+      ])
+      .where('ie.incident_id', 'in', [...ids])
+      .as('ranked');
+    const rows = await this.k
+      .selectFrom(ranked)
+      .select(['incident_id', 'type'])
+      .where('rn', '=', 1)
+      .execute();
+    return new Map(rows.map((r) => [r.incident_id, r.type]));
+  }
+
+  /**
+   * Writes the facts of a batch in one short transaction. Facts are projected again from the
+   * outbox after a crash, so the commit need not wait for the disk (src/store/relaxed.ts).
+   */
+  async write(facts: readonly FactRow[], dispatches: readonly DispatchRow[]): Promise<void> {
+    if (facts.length === 0) return;
+    await relaxedTransaction(this.k, async (tx) => {
+      for (const part of chunks(facts, 100)) {
+        await tx
+          .insertInto('report_incidents')
+          .values(part)
+          .onConflict((oc) =>
+            oc.column('incident_id').doUpdateSet((eb) => ({
+              site: eb.ref('excluded.site'),
+              jurisdiction: eb.ref('excluded.jurisdiction'),
+              kind: eb.ref('excluded.kind'),
+              type: eb.ref('excluded.type'),
+              rule: eb.ref('excluded.rule'),
+              priority: eb.ref('excluded.priority'),
+              state: eb.ref('excluded.state'),
+              confirmed: eb.ref('excluded.confirmed'),
+              opened_ms: eb.ref('excluded.opened_ms'),
+              local_day: eb.ref('excluded.local_day'),
+              local_hour: eb.ref('excluded.local_hour'),
+              ack_ms: eb.ref('excluded.ack_ms'),
+              dispatch_ms: eb.ref('excluded.dispatch_ms'),
+              arrive_ms: eb.ref('excluded.arrive_ms'),
+              closed_ms: eb.ref('excluded.closed_ms'),
+              escalations: eb.ref('excluded.escalations'),
+              escalated_ms: eb.ref('excluded.escalated_ms'),
+              escalated_to: eb.ref('excluded.escalated_to'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+      }
+      for (const part of chunks(dispatches, 100)) {
+        await tx
+          .insertInto('report_dispatches')
+          .values(part)
+          .onConflict((oc) =>
+            oc.columns(['incident_id', 'unit']).doUpdateSet((eb) => ({
+              site: eb.ref('excluded.site'),
+              jurisdiction: eb.ref('excluded.jurisdiction'),
+              opened_ms: eb.ref('excluded.opened_ms'),
+              dispatched_ms: eb.ref('excluded.dispatched_ms'),
+              arrived_ms: eb.ref('excluded.arrived_ms'),
+              closed_ms: eb.ref('excluded.closed_ms'),
+            })),
+          )
+          .execute();
+      }
+    });
+  }
+
+  /** Opens an outage unless the device has one open already (a repeated loss is the same outage). */
+  async openOutage(o: {
+    device: string;
+    deviceKind: 'panel' | 'camera';
+    site: string;
+    jurisdiction: string;
+    startMs: number;
+    event: string;
+  }): Promise<void> {
+    await relaxedTransaction(this.k, async (tx) => {
+      const open = await tx
+        .selectFrom('report_outages')
+        .select('start_ms')
+        .where('device', '=', o.device)
+        .where('end_ms', 'is', null)
+        .executeTakeFirst();
+      if (open) return;
+      await tx
+        .insertInto('report_outages')
+        .values({
+          device: o.device,
+          device_kind: o.deviceKind,
+          site: o.site,
+          jurisdiction: o.jurisdiction,
+          start_ms: o.startMs,
+          end_ms: null,
+          start_event: o.event,
+          end_event: null,
+        })
+        .onConflict((oc) => oc.columns(['device', 'start_ms']).doNothing())
+        .execute();
+    });
+  }
+
+  /** Closes the device's open outage (a restore without a recorded loss changes nothing). */
+  async closeOutage(device: string, endMs: number, event: string): Promise<void> {
+    await this.k
+      .updateTable('report_outages')
+      .set((eb) => ({
+        // A restore dated before the loss it ends (clock skew) ends it at its start: never negative.
+        end_ms: eb.case().when('start_ms', '>', endMs).then(eb.ref('start_ms')).else(endMs).end(),
+        end_event: event,
+      }))
+      .where('device', '=', device)
+      .where('end_ms', 'is', null)
+      .execute();
+  }
+
+  /** The jurisdiction tree as (ancestor, node) pairs, rewritten in one transaction. */
+  async writeTree(pairs: readonly { ancestor: string; node: string }[]): Promise<void> {
+    await this.k.transaction().execute(async (tx) => {
+      await tx.deleteFrom('report_tree').execute();
+      for (const part of chunks(pairs, 200)) await tx.insertInto('report_tree').values(part).execute();
+    });
+  }
+
+  /** Sites of the configuration; a site seen for the first time is dated `nowMs`, a known one keeps its date. */
+  async writeSites(
+    sites: readonly { site: string; kind: string; jurisdiction: string }[],
+    nowMs: number,
+  ): Promise<void> {
+    await this.k.transaction().execute(async (tx) => {
+      await tx.updateTable('report_sites').set({ configured: 0 }).execute();
+      for (const part of chunks(sites, 100)) {
+        await tx
+          .insertInto('report_sites')
+          .values(part.map((s) => ({ ...s, first_seen_ms: nowMs, configured: 1 })))
+          .onConflict((oc) =>
+            oc.column('site').doUpdateSet((eb) => ({
+              kind: eb.ref('excluded.kind'),
+              jurisdiction: eb.ref('excluded.jurisdiction'),
+              configured: 1,
+            })),
+          )
+          .execute();
+      }
+    });
+  }
+
+  /** A site's history starts at its first incident when that is older than the day it was first configured. */
+  async datesFromHistory(): Promise<void> {
+    await this.k
+      .updateTable('report_sites')
+      .set((eb) => ({
+        first_seen_ms: eb
+          .selectFrom('report_incidents as f')
+          .select((e) => e.fn.min('f.opened_ms').as('m'))
+          .whereRef('f.site', '=', 'report_sites.site'),
+      }))
+      .where((eb) =>
+        eb(
+          'first_seen_ms',
+          '>',
+          eb
+            .selectFrom('report_incidents as f')
+            .select((e) => e.fn.min('f.opened_ms').as('m'))
+            .whereRef('f.site', '=', 'report_sites.site'),
+        ),
+      )
+      .execute();
+  }
+
+  /** One page of incident ids in (opened_at, id) order after `after`: the backfill walks them all. */
+  async incidentPage(
+    after: { openedAt: string; id: string } | undefined,
+    limit: number,
+  ): Promise<{ id: string; openedAt: string }[]> {
+    let q = this.k.selectFrom('incidents').select(['id', 'opened_at']);
+    if (after)
+      q = q.where((eb) =>
+        eb.or([
+          eb('opened_at', '>', after.openedAt),
+          eb.and([eb('opened_at', '=', after.openedAt), eb('id', '>', after.id)]),
+        ]),
+      );
+    const rows = await q.orderBy('opened_at').orderBy('id').limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, openedAt: r.opened_at }));
+  }
+
+  async state(key: string): Promise<string | undefined> {
+    const r = await this.k
+      .selectFrom('report_state')
+      .select('value')
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return r?.value;
+  }
+
+  async setState(key: string, value: string): Promise<void> {
+    const updated_at = new Date().toISOString();
+    await this.k
+      .insertInto('report_state')
+      .values({ key, value, updated_at })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at }))
+      .execute();
+  }
+}

@@ -1,0 +1,14 @@
+/** Messages between the recorder (main thread) and the segment writer thread. */
+
+export type WriterRequest =
+  | { op: 'open'; id: number; file: string; init: Uint8Array }
+  | { op: 'append'; id: number; data: Uint8Array; endMs: number }
+  /** Flushes (fdatasync unless `sync` is false), closes, and renames to `renameTo` when given. */
+  | { op: 'close'; id: number; sync: boolean; renameTo?: string };
+
+export type WriterReply =
+  /** Everything appended to `id` up to `endMs` (wall clock) is in the file. */
+  | { op: 'written'; id: number; endMs: number; bytes: number }
+  | { op: 'closed'; id: number; file: string; bytes: number; endMs: number }
+  /** A write, open or close failed; the file keeps what was written before (`bytes`, up to `endMs`). */
+  | { op: 'failed'; id: number; file: string; message: string; code: string; bytes: number; endMs: number };

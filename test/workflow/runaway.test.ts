@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IncidentChange } from '../../src/bus.js';
+import type { Incident } from '../../src/core/incident-types.js';
+import { api, opsClient } from '../helpers/service.js';
+import { type Panel, startWorkflowRig, type WorkflowRig } from './workflow-fixture.js';
+
+/** The fixture's runaway settings: more than 10 events in 60 s; calm at most 2 in 300 s. */
+describe('runaway panels (real broker, REST, fake clock for clearance)', () => {
+  let rig: WorkflowRig;
+  let panel: Panel;
+  let op: string;
+
+  beforeAll(async () => {
+    rig = await startWorkflowRig();
+    op = await rig.svc.login('op-s', 'operator', 'south');
+    panel = await rig.panel('panel-2', 'secret-panel-2');
+  });
+  afterAll(async () => {
+    await panel?.end();
+    await rig?.svc.close();
+  });
+
+  const panelView = async () =>
+    (await api<{ id: string; runaway: boolean }>(rig.url('/api/panels/panel-2'), op)).body;
+  const incidents = async () =>
+    (await api<{ incidents: Incident[] }>(rig.url('/api/incidents?site=bank-2'), op)).body.incidents;
+
+  it('past the rate: counted on the one incident, marked runaway, ticket for the installer; clears when calm', async () => {
+    expect((await panelView()).runaway).toBe(false);
+    const socket = await opsClient(rig.svc.httpUrl, op);
+    const news: Incident[] = [];
+    const updates: IncidentChange[] = [];
+    socket.on('incident:new', (i: Incident) => news.push(i));
+    socket.on('incident:update', (_i: Incident, c: IncidentChange) => updates.push(c));
+
+    await panel.send('r-0', 'panic', '1');
+    for (let i = 1; i <= 24; i++) await panel.send(`r-${i}`, 'intrusion', String((i % 4) + 1));
+    await expect.poll(panelView).toMatchObject({ runaway: true });
+
+    // Every event is stored on the panic's incident; only one incident was opened.
+    const [alarm] = await incidents();
+    expect(alarm?.eventCount ?? alarm?.events.length).toBeGreaterThanOrEqual(25);
+    expect(news.map((i) => i.id)).toEqual([alarm!.id]);
+
+    // The maintainer raises the installer's ticket and pushes the count once.
+    await rig.tick();
+    await expect
+      .poll(async () => (await incidents()).find((i) => i.kind === 'maintenance')?.state)
+      .toBe('new');
+    await expect
+      .poll(() => updates.find((c) => c.kind === 'workflow' && c.what === 'runaway'))
+      .toMatchObject({ detail: { device: 'panel-2', count: 15 } }); // since the 11th (the onset)
+    // Diverted events make no update of their own: the only pushes are the count and the ticket's.
+    expect(updates.filter((c) => c.kind === 'event').length).toBeLessThan(24);
+
+    // Still flooding as far as the clock knows: not cleared.
+    await rig.tick();
+    expect((await panelView()).runaway).toBe(true);
+
+    // Six quiet minutes later it clears by itself and the ticket closes.
+    rig.advance(6 * 60_000);
+    await rig.tick();
+    expect((await panelView()).runaway).toBe(false);
+    await expect
+      .poll(async () => (await incidents()).find((i) => i.kind === 'maintenance')?.state)
+      .toBe('resolved');
+    socket.close();
+  });
+});

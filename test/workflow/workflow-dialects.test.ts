@@ -1,0 +1,176 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/core/incident-types.js';
+import type { Storm } from '../../src/workflow/storm/storm-store.js';
+import type { WorkflowFields } from '../../src/workflow/workflow-view.js';
+import { freshPostgresDatabase, stopSharedPostgres } from '../helpers/postgres.js';
+import { api } from '../helpers/service.js';
+import { type Panel, startWorkflowRig, WORKFLOW_CITY_YAML, type WorkflowRig } from './workflow-fixture.js';
+
+type Inc = Incident & WorkflowFields;
+
+const CITY = `${WORKFLOW_CITY_YAML}
+schedules:
+  timezone: Asia/Shanghai
+  sites:
+    bank-2: { hours: { mon: "00:00-24:00", tue: "00:00-24:00", wed: "00:00-24:00", thu: "00:00-24:00", fri: "00:00-24:00", sat: "00:00-24:00", sun: "00:00-24:00" } }
+  testTimers:
+    panel-1: { everyHours: 1, graceMinutes: 0 }
+  checkSeconds: 3600
+`;
+
+const BACKENDS: [string, () => Promise<string>][] = [
+  ['sqlite', async () => ''],
+  [
+    'postgres',
+    async () =>
+      `storage: { database: { kind: postgres, url: "${await freshPostgresDatabase()}", poolSize: 4 } }\n`,
+  ],
+];
+
+afterAll(() => stopSharedPostgres(), 60_000);
+
+/**
+ * Every workflow store's queries through the running service on SQLite and on PostgreSQL (issue 16's
+ * second dialect): plans, ownership, calls, confirmations and forwards, test mode and its events,
+ * desk schedule changes, storms and the events they hold, runaway panels, panel test timers, the
+ * status strip. The same answers on both.
+ */
+describe.each(BACKENDS)('workflow stores on %s', (_name, storage) => {
+  let rig: WorkflowRig;
+  let shop: Panel;
+  let bank: Panel;
+  let op: string;
+  let sup: string;
+
+  beforeEach(async () => {
+    rig = await startWorkflowRig(`${CITY}${await storage()}`);
+    op = await rig.svc.login('op-a', 'operator', 'city');
+    sup = await rig.svc.login('sup', 'supervisor', 'city');
+    shop = await rig.panel('panel-1', 'secret-panel-1');
+    bank = await rig.panel('panel-2', 'secret-panel-2');
+  }, 120_000);
+  afterEach(async () => {
+    await shop?.end();
+    await bank?.end();
+    await rig?.svc.close();
+  });
+
+  const incidents = async (site: string) =>
+    (await api<{ incidents: Inc[] }>(rig.url(`/api/incidents?site=${site}`), sup)).body.incidents;
+  const get = async (id: string) => (await api<Inc>(rig.url(`/api/incidents/${id}`), sup)).body;
+  const status = async () =>
+    (
+      await api<{
+        storms: (Storm & { held: number })[];
+        runaways: { device: string }[];
+        testModes: { site: string }[];
+      }>(rig.url('/api/workflow/status'), sup)
+    ).body;
+
+  it('plan, holder, calls, confirmation and forward; a line cut names its rule', async () => {
+    await shop.send('d-1', 'panic', '1');
+    await expect.poll(async () => (await incidents('shop-1')).length).toBe(1);
+    const [inc] = await incidents('shop-1');
+    expect(inc!.plan?.name).toBe('panic-duress');
+    expect((await rig.post(`/api/incidents/${inc!.id}/take`, op)).status).toBe(200);
+    expect(
+      (await rig.post(`/api/incidents/${inc!.id}/steps/review-video`, op, { outcome: 'nothing_seen' }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await rig.post(`/api/incidents/${inc!.id}/calls`, op, { contact: 0, result: 'no_answer' })).status,
+    ).toBe(201);
+    const now = await get(inc!.id);
+    expect(now).toMatchObject({
+      owner: { username: 'op-a' },
+      calls: [{ name: '王店长', result: 'no_answer' }],
+      confirmation: { rule: 'panic-callback', kind: 'panic_callback', detail: { unanswered: 1 } },
+      forward: { station: 'north' },
+    });
+    expect(now.plan?.steps.find((s) => s.id === 'review-video')).toMatchObject({ outcome: 'nothing_seen' });
+    await rig.post(`/api/incidents/${inc!.id}/false-alarm`, op);
+
+    await shop.send('d-2', 'intrusion', '2');
+    await expect
+      .poll(async () => (await incidents('shop-1')).filter((i) => i.state === 'new').length)
+      .toBe(1);
+    const intrusion = (await incidents('shop-1')).find((i) => i.state === 'new')!;
+    await shop.client.publishAsync(
+      'sharpeyes/panels/panel-1/event',
+      JSON.stringify({ id: 'd-cut', type: 'trouble', cid: 'E350', ts: new Date().toISOString() }),
+      { qos: 1 },
+    );
+    await expect
+      .poll(async () => (await get(intrusion.id)).confirmation)
+      .toMatchObject({ rule: 'line-cut', kind: 'communication_loss' });
+  });
+
+  it('test mode, a schedule change, a storm and a runaway panel, as the status strip shows them', async () => {
+    expect((await rig.post('/api/sites/bank-2/test-mode', op, { minutes: 10, reason: '维修' })).status).toBe(
+      201,
+    );
+    await bank.send('t-1', 'intrusion', '1');
+    const history = async () =>
+      (await api<{ recent: { events: { type: string }[] }[] }>(rig.url('/api/sites/bank-2/test-mode'), op))
+        .body;
+    await expect
+      .poll(async () => (await history()).recent[0]?.events.map((e) => e.type))
+      .toEqual(['intrusion']);
+    expect((await status()).testModes.map((m) => m.site)).toEqual(['bank-2']);
+    expect((await api(rig.url('/api/sites/bank-2/test-mode'), op, { method: 'DELETE' })).status).toBe(200);
+    expect((await status()).testModes).toEqual([]);
+
+    const day = new Date(Date.now() + 8 * 3600_000 + 86_400_000).toISOString().slice(0, 10);
+    const change = await rig.post<{ id: string }>('/api/sites/bank-2/schedule-changes', op, {
+      from: day,
+      hours: '10:00-12:00',
+      reason: '盘点',
+    });
+    expect(change.status).toBe(201);
+    const schedule = async () =>
+      (await api<{ deskChanges: { id: string }[] }>(rig.url('/api/sites/bank-2/schedule'), op)).body
+        .deskChanges;
+    expect((await schedule()).map((c) => c.id)).toEqual([change.body.id]);
+    await api(rig.url(`/api/sites/bank-2/schedule-changes/${change.body.id}`), op, { method: 'DELETE' });
+    expect(await schedule()).toEqual([]);
+
+    const storm = await rig.post<Storm>('/api/storms', sup, {
+      node: 'south',
+      categories: ['trouble'],
+      action: 'hold',
+      minutes: 30,
+      reason: '停电',
+    });
+    await bank.send('s-1', 'trouble');
+    await expect
+      .poll(async () => (await status()).storms.map((s) => [s.id, s.held]))
+      .toEqual([[storm.body.id, 1]]);
+    expect((await api(rig.url(`/api/storms/${storm.body.id}`), sup, { method: 'DELETE' })).status).toBe(200);
+    await expect
+      .poll(async () => (await incidents('bank-2')).filter((i) => i.kind === 'maintenance').length)
+      .toBe(1);
+
+    await bank.send('r-0', 'panic', '1');
+    for (let i = 1; i <= 14; i++) await bank.send(`r-${i}`, 'intrusion', String((i % 3) + 1));
+    await expect.poll(async () => (await status()).runaways.map((r) => r.device)).toEqual(['panel-2']);
+    rig.advance(6 * 60_000);
+    await rig.tick();
+    expect((await status()).runaways).toEqual([]);
+  });
+
+  it('a missed test report raises the trouble; the next closes it (panel test timers)', async () => {
+    await shop.send('tt-1', 'test');
+    await rig.tick();
+    rig.advance(61 * 60_000);
+    await rig.tick();
+    const tickets = async () => (await incidents('shop-1')).filter((i) => i.kind === 'maintenance');
+    await expect.poll(async () => (await tickets()).map((t) => t.state)).toEqual(['new']);
+    await shop.send('tt-2', 'test');
+    await expect
+      .poll(async () => {
+        await rig.tick();
+        return (await tickets())[0]?.state;
+      })
+      .toBe('resolved');
+  });
+});

@@ -1,0 +1,123 @@
+// Admins' users page: who may log in to the console, in the admin's subtree. Disable (ends every
+// session at once: their queue and video close within seconds), enable, end sessions (a lost
+// laptop), set a new password. Every change is audited on the server (GET/POST /api/users).
+import { ApiError, api } from './api.js';
+import { fill, h, toast } from './dom.js';
+import { fmtDateTime, t, tv } from './i18n.js';
+import { jurisdictionName, state } from './state.js';
+import { dialog } from './widgets.js';
+
+/** The server keeps a reason of up to 500 characters (src/api/user-routes.ts). */
+const REASON_LIMIT = 500;
+
+const ACTIONS = {
+  disable: { label: 'userDisable', path: 'disable' },
+  enable: { label: 'userEnable', path: 'enable' },
+  revoke: { label: 'userRevoke', path: 'revoke' },
+  passwd: { label: 'userPassword', path: 'password' },
+};
+
+export function mount(root) {
+  const card = h('section', { class: 'card', id: 'admin-users' });
+  root.append(h('div', { class: 'page-admin-users' }, card));
+  let dead = false;
+
+  async function act(user, action) {
+    const a = ACTIONS[action];
+    const pw =
+      action === 'passwd'
+        ? h('input', {
+            type: 'password',
+            name: 'new-password',
+            autocomplete: 'new-password',
+            minLength: 8,
+            placeholder: t('newPassword'),
+          })
+        : null;
+    const answer = await dialog({
+      title: t('confirmUser', { action: t(a.label), user: user.username }),
+      note: REASON_LIMIT,
+      body: pw ? h('label', {}, t('newPassword'), pw) : null,
+    });
+    if (!answer) return;
+    const body = {
+      ...(answer.note ? { reason: answer.note } : {}),
+      ...(pw ? { password: pw.value } : {}),
+    };
+    try {
+      const res = await api(`/api/users/${encodeURIComponent(user.username)}/${a.path}`, {
+        method: 'POST',
+        body,
+      });
+      toast(t('userDone', { action: t(a.label), user: user.username, n: res.sessionsEnded ?? 0 }));
+    } catch (err) {
+      toast(err instanceof ApiError ? err.message : String(err), 'error');
+    }
+    await load();
+  }
+
+  function row(u) {
+    const me = u.username === state.user?.username;
+    const button = (action, cls = 'ghost') =>
+      h(
+        'button',
+        { type: 'button', class: cls, dataset: { action }, onclick: () => void act(u, action) },
+        t(ACTIONS[action].label),
+      );
+    return h(
+      'tr',
+      { dataset: { user: u.username } },
+      h('td', {}, u.username, u.displayName ? h('div', { class: 'muted' }, u.displayName) : null),
+      h('td', {}, tv('role', u.role)),
+      h('td', { title: u.scope }, jurisdictionName(u.scope)),
+      h('td', { class: u.disabled ? 'bad' : 'ok' }, u.disabled ? t('userDisabled') : t('userEnabled')),
+      h('td', {}, String(u.sessions)),
+      h('td', {}, u.lastLoginAt ? fmtDateTime(u.lastLoginAt) : t('noData')),
+      h(
+        'td',
+        { class: 'user-actions' },
+        me ? null : u.disabled ? button('enable') : button('disable', 'ghost bad'),
+        me || u.sessions === 0 ? null : button('revoke'),
+        button('passwd'),
+      ),
+    );
+  }
+
+  async function load() {
+    let users;
+    try {
+      users = (await api('/api/users')).users;
+    } catch (err) {
+      if (!dead) fill(card, h('h3', {}, t('navUsers')), h('div', { class: 'bad' }, err.message));
+      return;
+    }
+    if (dead) return;
+    fill(
+      card,
+      h('h3', {}, `${t('navUsers')} · ${users.length}`),
+      h(
+        'table',
+        { class: 'grid' },
+        h(
+          'tr',
+          {},
+          [
+            t('username'),
+            t('colRole'),
+            t('colScope'),
+            t('colStatus'),
+            t('colSessions'),
+            t('colLastLogin'),
+            '',
+          ].map((x) => h('th', {}, x)),
+        ),
+        users.map(row),
+      ),
+    );
+  }
+
+  void load();
+  return () => {
+    dead = true;
+  };
+}

@@ -1,0 +1,204 @@
+// One camera's player: recorded segments, fetched as they are, placed on a wall-clock timeline with
+// Media Source Extensions. Media time t of the <video> is wall clock `origin + t`: a segment starting
+// at wall time S is appended with timestampOffset S - origin (its own timestamps start at zero), so a
+// gap in the recording is a gap in the buffer, never a frozen frame, and seeking anywhere is one
+// fetch of the segment holding that moment: no transcoding, no concatenation on the server.
+
+import { fetchMedia } from './media.js';
+import { SegmentIndex } from './segment-index.js';
+
+const AHEAD_S = 20; // seconds of footage kept loaded ahead of the playhead, at 1x
+const BEHIND_S = 60; // seconds kept behind (stepping back, reverse)
+const MAX_AHEAD_SEGMENTS = 24;
+
+export class CameraPlayer {
+  /**
+   * @param {{camera: string, range: {from: number, to: number}, video: HTMLVideoElement,
+   *   onState?: (state: string, detail?: object) => void}} o
+   */
+  constructor(o) {
+    this.camera = o.camera;
+    this.range = o.range;
+    this.origin = o.range.from;
+    this.video = o.video;
+    this.onState = o.onState ?? (() => {});
+    this.index = new SegmentIndex(o.camera, o.range);
+    this.loaded = new Map(); // segment id -> segment, appended to the buffer
+    this.loading = new Map(); // segment id -> promise
+    this.ops = Promise.resolve();
+    this.state = 'idle';
+    this.codec = undefined;
+    this.ms = new MediaSource();
+    this.opened = new Promise((resolve) =>
+      this.ms.addEventListener(
+        'sourceopen',
+        () => {
+          this.ms.duration = (this.range.to - this.range.from) / 1000;
+          resolve();
+        },
+        { once: true },
+      ),
+    );
+    this.url = URL.createObjectURL(this.ms);
+    this.video.src = this.url;
+  }
+
+  toMedia(ms) {
+    return (ms - this.origin) / 1000;
+  }
+
+  toWall(t) {
+    return this.origin + t * 1000;
+  }
+
+  /** Wall clock of what the video shows now. */
+  wallNow() {
+    return this.toWall(this.video.currentTime);
+  }
+
+  setState(state, detail) {
+    if (this.state === state && !detail) return;
+    this.state = state;
+    this.onState(state, detail);
+  }
+
+  /** Runs SourceBuffer work one at a time (an append or remove must finish before the next). */
+  enqueue(fn) {
+    const run = this.ops.then(fn);
+    this.ops = run.catch(() => undefined);
+    return run;
+  }
+
+  waitIdle(sb) {
+    return sb.updating
+      ? new Promise((resolve, reject) => {
+          sb.addEventListener('updateend', () => resolve(), { once: true });
+          sb.addEventListener('error', () => reject(new Error('source buffer error')), { once: true });
+        })
+      : Promise.resolve();
+  }
+
+  async sourceBuffer(codec) {
+    await this.opened;
+    if (!this.sb) {
+      if (!MediaSource.isTypeSupported(codec)) throw Object.assign(new Error(codec), { code: 'codec' });
+      this.sb = this.ms.addSourceBuffer(codec);
+      this.sb.mode = 'segments';
+      this.codec = codec;
+    } else if (codec !== this.codec && this.sb.changeType) {
+      await this.waitIdle(this.sb);
+      this.sb.changeType(codec);
+      this.codec = codec;
+    }
+    return this.sb;
+  }
+
+  /** Fetches and appends one segment (once). */
+  load(seg) {
+    if (this.loaded.has(seg.id)) return Promise.resolve();
+    let p = this.loading.get(seg.id);
+    if (p) return p;
+    p = (async () => {
+      const data = await fetchMedia(seg.url);
+      await this.enqueue(async () => {
+        const sb = await this.sourceBuffer(seg.codec);
+        await this.waitIdle(sb);
+        sb.timestampOffset = this.toMedia(seg.start);
+        sb.appendBuffer(data);
+        await this.waitIdle(sb);
+      });
+      this.loaded.set(seg.id, seg);
+    })().finally(() => this.loading.delete(seg.id));
+    this.loading.set(seg.id, p);
+    return p;
+  }
+
+  /** Whether the camera has recorded footage at `ms` (fetching that part of the index first). */
+  async hasFootage(ms) {
+    await this.index.ensure(ms);
+    return this.index.at(ms) !== undefined;
+  }
+
+  /**
+   * Shows the frame at wall time `ms`: loads the segment holding it, then sets the playhead (the
+   * browser decodes from the segment's keyframe). False, with state `gap`, when nothing was recorded
+   * there; the detail names the recorder's reason and where footage resumes.
+   */
+  async show(ms) {
+    this.target = ms;
+    await this.index.ensure(ms);
+    const seg = this.index.at(ms);
+    if (!seg) {
+      const next = this.index.after(ms);
+      const gap = this.index.gapAt(ms);
+      this.setState('gap', {
+        at: ms,
+        next: next?.start,
+        reason: gap?.reason,
+        gapStart: gap?.start,
+        gapEnd: gap?.end,
+      });
+      return false;
+    }
+    if (!this.loaded.has(seg.id)) this.setState('loading');
+    try {
+      await this.load(seg);
+    } catch (err) {
+      this.setState('error', { message: err?.message ?? String(err), code: err?.code });
+      return false;
+    }
+    if (this.target !== ms) return false; // a newer seek won
+    this.video.currentTime = this.toMedia(ms);
+    this.setState('ready');
+    void this.fill();
+    return true;
+  }
+
+  /** Keeps footage loaded ahead of the playhead (more at a higher rate) and trims what is far behind. */
+  async fill(rate = this.video.playbackRate || 1) {
+    const now = this.wallNow();
+    await this.index.ensure(now + AHEAD_S * 1000 * rate);
+    let seg = this.index.at(now) ?? this.index.after(now);
+    let n = 0;
+    while (seg && seg.start < now + AHEAD_S * 1000 * Math.max(1, rate) && n < MAX_AHEAD_SEGMENTS) {
+      await this.load(seg).catch(() => undefined);
+      seg = this.index.next(seg);
+      n++;
+    }
+    await this.trim();
+  }
+
+  async trim() {
+    const sb = this.sb;
+    if (!sb) return;
+    const now = this.video.currentTime;
+    const keepFrom = Math.max(0, now - BEHIND_S);
+    const keepTo = now + AHEAD_S * 8 + 30;
+    for (const [id, s] of this.loaded) {
+      const a = this.toMedia(s.start);
+      const b = this.toMedia(s.end);
+      if (b >= keepFrom && a <= keepTo) continue;
+      this.loaded.delete(id);
+      await this.enqueue(async () => {
+        await this.waitIdle(sb);
+        sb.remove(a, b);
+        await this.waitIdle(sb);
+      }).catch(() => undefined);
+    }
+  }
+
+  /** Whether the buffer holds the moment `ms` (it can play from there without fetching). */
+  buffered(ms) {
+    const t = this.toMedia(ms);
+    const b = this.video.buffered;
+    for (let i = 0; i < b.length; i++) if (t >= b.start(i) && t < b.end(i)) return true;
+    return false;
+  }
+
+  close() {
+    this.target = undefined;
+    this.video.removeAttribute('src');
+    this.video.load();
+    URL.revokeObjectURL(this.url);
+  }
+}

@@ -1,0 +1,95 @@
+// One row of the queue and the side panel's facts: fixed height, every cell two lines at most, so
+// an arriving alarm never moves the regions. Escalated and overdue rows carry a stripe and a badge
+// in words ("已升级至 朔城区分局", "超时 2 分") that cannot be missed from across the hall.
+import { h } from './dom.js';
+import { fmtAge, fmtTime, t } from './i18n.js';
+import { escalationsUp, holderOf, overdueSeconds } from './queue-order.js';
+import { jurisdictionName, siteName, siteOf } from './state.js';
+import { incidentType, incidentZone, panelState, priorityBadge, stateChip } from './widgets.js';
+
+/** "已升级至 朔城区分局 ×2" for an escalated incident, else null. */
+export function escalatedBadge(inc) {
+  const up = escalationsUp(inc);
+  const last = up.at(-1);
+  if (!last) {
+    const re = (inc.escalations ?? []).length;
+    return re > 0 ? h('span', { class: 'badge badge-re' }, `↻ ${t('reannounce')} ×${re}`) : null;
+  }
+  return h(
+    'span',
+    { class: 'badge badge-esc', title: up.map((e) => jurisdictionName(e.jurisdiction)).join(' → ') },
+    `⇧ ${t('escalatedTo', { node: jurisdictionName(last.jurisdiction) })}${up.length > 1 ? ` ×${up.length}` : ''}`,
+  );
+}
+
+/** "超时 2 分" when an unacknowledged alarm is past its target, else null. */
+export function overdueBadge(inc, now = Date.now()) {
+  const late = overdueSeconds(inc, now);
+  if (late <= 0) return null;
+  return h(
+    'span',
+    { class: 'badge badge-late', dataset: { overdue: String(late) } },
+    t('overdue', { age: fmtAge(new Date(now - late * 1000).toISOString(), now) }),
+  );
+}
+
+/** Who holds the incident, in a line: "op-city 处理中" or "无人接手". */
+export function holderLine(inc) {
+  const who = holderOf(inc);
+  return h(
+    'small',
+    { class: `holder ${who ? '' : 'nobody'}`, dataset: { holder: who ?? '' } },
+    who ? t('heldBy', { who }) : inc.state === 'new' ? t('nobodyHolds') : '',
+  );
+}
+
+export function queueRow(inc, { selected, onSelect, onOpen }) {
+  const site = siteOf(inc.site);
+  const late = overdueSeconds(inc) > 0;
+  const cls = [
+    'row',
+    `state-${inc.state}`,
+    `p${inc.priority}`,
+    escalationsUp(inc).length > 0 ? 'escalated' : '',
+    late ? 'overdue' : '',
+    selected ? 'selected' : '',
+  ];
+  return h(
+    'div',
+    {
+      class: cls.filter(Boolean).join(' '),
+      role: 'option',
+      'aria-selected': selected ? 'true' : 'false',
+      dataset: {
+        id: inc.id,
+        state: inc.state,
+        site: inc.site,
+        kind: inc.kind,
+        priority: String(inc.priority),
+      },
+      onclick: () => onSelect(inc.id),
+      ondblclick: () => onOpen(inc.id),
+    },
+    h('span', { class: 'c-prio' }, priorityBadge(inc.priority)),
+    h(
+      'span',
+      { class: 'c-time' },
+      h('b', {}, fmtTime(inc.openedAt)),
+      h('small', { class: 'age', dataset: { at: inc.openedAt } }, fmtAge(inc.openedAt)),
+    ),
+    h(
+      'span',
+      { class: 'c-site' },
+      h('b', {}, siteName(inc.site)),
+      h('small', {}, site?.address ?? jurisdictionName(inc.jurisdiction)),
+    ),
+    h('span', { class: 'c-type' }, h('b', {}, incidentType(inc)), h('small', {}, incidentZone(inc))),
+    h(
+      'span',
+      { class: 'c-state' },
+      h('span', { class: 'line' }, stateChip(inc.state), overdueBadge(inc), escalatedBadge(inc)),
+      holderLine(inc),
+    ),
+    h('span', { class: 'c-panel' }, panelState(inc.site)),
+  );
+}

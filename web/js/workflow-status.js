@@ -1,0 +1,107 @@
+// Issue 17: what the workflow is doing to the operator's alarms, above the queue: storms in force
+// (which categories of which area are held or demoted, since when, how many are held; a supervisor
+// ends one here), runaway panels (their events are counted on one incident instead of ringing) and
+// the sites and panels on test. Hidden while there is nothing to say.
+import { api } from './api.js';
+import { fill, h, toast } from './dom.js';
+import { fmtDateTime, fmtTime, t } from './i18n.js';
+import { deviceName } from './names.js';
+import { jurisdictionName, siteName, state } from './state.js';
+
+const POLL_MS = 5000;
+
+export function testBadge() {
+  return h('span', { class: 'badge badge-test' }, t('wfTestBadge'));
+}
+
+function stormLine(s, refresh) {
+  const boss = ['supervisor', 'admin'].includes(state.user?.role);
+  return h(
+    'li',
+    { class: `wf-storm ${s.action}`, dataset: { storm: s.id } },
+    h('b', {}, t('wfStorm', { node: jurisdictionName(s.node) })),
+    ` ${t(`wfStormAction_${s.action}`)}：${s.categories.map((c) => t(`wfStormCat_${c}`)).join('、')}`,
+    h(
+      'span',
+      { class: 'muted' },
+      ` · ${t('wfSinceUntil', { since: fmtDateTime(s.startedAt), until: fmtTime(s.endsAt) })}`,
+      s.action === 'hold' ? ` · ${t('wfHeldCount', { n: s.held })}` : '',
+      ` · ${s.reason} · ${s.by}`,
+    ),
+    boss
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'button small wf-storm-end',
+            onclick: async () => {
+              try {
+                await api(`/api/storms/${encodeURIComponent(s.id)}`, { method: 'DELETE' });
+                toast(t('wfStormEnded'), 'info');
+              } catch (err) {
+                toast(err.message, 'error');
+              }
+              await refresh();
+            },
+          },
+          t('wfStormEnd'),
+        )
+      : null,
+  );
+}
+
+function runawayLine(r) {
+  return h(
+    'li',
+    { class: 'wf-runaway', dataset: { panel: r.device } },
+    h('b', {}, t('wfRunaway', { panel: deviceName(r.device), site: siteName(r.site) })),
+    h('span', { class: 'muted' }, ` · ${t('wfRunawaySince', { since: fmtDateTime(r.since) })}`),
+    r.incident ? h('a', { href: `#/incident/${r.incident}` }, ` ${t('wfRunawayIncident')}`) : null,
+  );
+}
+
+function testLine(m) {
+  return h(
+    'li',
+    { class: 'wf-test', dataset: { site: m.site } },
+    testBadge(),
+    ' ',
+    h('a', { href: `#/sitedesk/${encodeURIComponent(m.site)}` }, siteName(m.site)),
+    m.panel ? ` · ${deviceName(m.panel)}` : '',
+    h('span', { class: 'muted' }, ` · ${t('wfTestUntil', { until: fmtTime(m.endsAt) })} · ${m.reason}`),
+  );
+}
+
+/** The status strip; `destroy()` stops its polling. */
+export function workflowStatus() {
+  const el = h('div', { class: 'wf-status', id: 'wf-status', hidden: true });
+  let dead = false;
+  async function refresh() {
+    let s;
+    try {
+      s = await api('/api/workflow/status');
+    } catch (err) {
+      // The strip is an aid: the queue works without it; the next poll tries again.
+      console.warn('console: workflow status', err);
+      return;
+    }
+    if (dead) return;
+    const lines = [
+      ...s.storms.map((x) => stormLine(x, refresh)),
+      ...s.runaways.map(runawayLine),
+      ...s.testModes.map(testLine),
+    ];
+    el.hidden = lines.length === 0;
+    fill(el, lines.length ? h('ul', {}, lines) : null);
+  }
+  void refresh();
+  const timer = setInterval(() => void refresh(), POLL_MS);
+  return {
+    el,
+    refresh,
+    destroy() {
+      dead = true;
+      clearInterval(timer);
+    },
+  };
+}
