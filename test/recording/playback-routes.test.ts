@@ -160,15 +160,16 @@ describe('timeline and playback routes', () => {
   it.each([
     ['an unknown camera', 'camera=nope', 404, 'not_found'],
     ['another station’s camera', 'camera=cam-bank', 404, 'not_found'],
-    ['a reversed range', 'camera=cam-shop&from=T1&to=T0', 400, 'bad_range'],
-    ['a window over two hours', 'camera=cam-shop&from=T0&to=T3H', 400, 'range_too_long'],
-    ['a bad instant', 'camera=cam-shop&from=yesterday&to=T1', 400, 'bad_request'],
+    ['a reversed range', 'camera=cam-shop&from={t1}&to={t0}', 400, 'bad_range'],
+    ['a window over two hours', 'camera=cam-shop&from={t0}&to={t3h}', 400, 'range_too_long'],
+    ['a bad instant', 'camera=cam-shop&from=yesterday&to={t1}', 400, 'bad_request'],
   ])('the index refuses %s with a clear 4xx and audits nothing', async (_what, q, status, code) => {
     const views = (await svc.svc.need('audit').list({ action: 'footage.view' })).length;
-    const query = (q.includes('from') ? q : `${q}&from=T0&to=T1`)
-      .replace('T0', iso(base))
-      .replace('T1', iso(base + 10_000))
-      .replace('T3H', iso(base + 3 * 3_600_000));
+    // Placeholders in braces: an ISO instant contains "T1…" between 10:00 and 19:59 UTC.
+    const query = (q.includes('from') ? q : `${q}&from={t0}&to={t1}`)
+      .replace('{t0}', iso(base))
+      .replace('{t1}', iso(base + 10_000))
+      .replace('{t3h}', iso(base + 3 * 3_600_000));
     const res = await get<{ error: { code: string; message: string } }>(`/api/recordings/index?${query}`);
     expect([res.status, res.body.error.code]).toEqual([status, code]);
     expect(res.body.error.message.length).toBeGreaterThan(5);
