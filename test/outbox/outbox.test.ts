@@ -71,10 +71,13 @@ describe('outbox on PostgreSQL: sequence order is commit order', () => {
     const sink = (async () => {
       // Reads as the dispatcher does, as fast as it can, while the writers race each other.
       while (writing || got.length < 200) {
+        // Only a read that began after the last commit may end the loop: one begun before it can
+        // miss the last row and return nothing just as the writers finish.
+        const afterLastCommit = !writing;
         const rows = await outbox.read(cursor, 50);
         for (const r of rows) got.push(r.incidentId!);
         if (rows.length > 0) cursor = rows.at(-1)!.seq;
-        else if (!writing) break;
+        else if (afterLastCommit) break;
       }
     })();
     await Promise.all(
