@@ -15,6 +15,11 @@ export class BurntInClock {
 
   /** The clock shown at media time `t` of `file` (ms since epoch, whole seconds, UTC), or undefined. */
   async at(file: string, t: number): Promise<number | undefined> {
+    return (await this.read(file, t)).ms;
+  }
+
+  /** What the reader saw at media time `t`: its text and confidence, and the clock when it is one. */
+  async read(file: string, t: number): Promise<{ ms: number | undefined; text: string; confidence: number }> {
     const pam = await ffmpeg([
       ...['-ss', t.toFixed(3), '-i', file, '-frames:v', '1', '-vf', 'crop=140:28:18:17,scale=iw*2:ih*2'],
       ...['-f', 'image2pipe', '-c:v', 'pam', '-pix_fmt', 'rgb24', '-'],
@@ -29,8 +34,9 @@ export class BurntInClock {
     const r = await this.reader.recognize(img);
     // The reader sometimes drops a separator ("0154:38"): the 14 digits are what counts.
     const d = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/.exec(r.text.replace(/\D/g, ''));
-    if (!d || r.confidence < 0.8) return undefined;
-    return Date.parse(`${d[1]}-${d[2]}-${d[3]}T${d[4]}:${d[5]}:${d[6]}Z`);
+    const ms =
+      d && r.confidence >= 0.8 ? Date.parse(`${d[1]}-${d[2]}-${d[3]}T${d[4]}:${d[5]}:${d[6]}Z`) : undefined;
+    return { ms: Number.isNaN(ms) ? undefined : ms, text: r.text, confidence: r.confidence };
   }
 
   close(): Promise<void> {
