@@ -10,9 +10,13 @@ export class ItemFailed {
  * next batch instead of holding every other panel's panic behind it.
  */
 export class Batcher<T, R> {
-  private queue: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
+  private queue: { item: T; limited: boolean; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
   private running = false;
   private scheduled = false;
+  /** Per-key token buckets of `rate` (a key without one is full). */
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private timer: NodeJS.Timeout | undefined;
+  private draining = false;
 
   constructor(
     private readonly flush: (items: T[]) => Promise<(R | ItemFailed)[]>,
@@ -22,12 +26,18 @@ export class Batcher<T, R> {
       perKey: number;
       /** Places a flooding key (more than `perKey` queued) gets while other keys wait. */
       whenOthersWait?: number;
+      /**
+       * Items submitted as `limited` take a token of their key's bucket (`burst` deep, refilled at
+       * `perSecond`); without one they wait in the queue, and other keys' items go past them.
+       */
+      rate?: { perSecond: number; burst: number };
     },
   ) {}
 
-  submit(item: T): Promise<R> {
+  /** `limited`: the item counts against its key's `rate` (unlimited items never wait for it). */
+  submit(item: T, limited = false): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, limited: limited && this.fairness?.rate !== undefined, resolve, reject });
       this.schedule();
     });
   }
@@ -39,7 +49,14 @@ export class Batcher<T, R> {
 
   /** Resolves when everything submitted so far has been flushed. */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.running) await new Promise((r) => setTimeout(r, 5));
+    // What was received is committed before a stop: no key waits for its tokens now.
+    this.draining = true;
+    this.schedule();
+    try {
+      while (this.queue.length > 0 || this.running) await new Promise((r) => setTimeout(r, 5));
+    } finally {
+      this.draining = false;
+    }
   }
 
   private schedule(): void {
@@ -66,10 +83,12 @@ export class Batcher<T, R> {
     const counts = new Map<string, number>();
     const batch: typeof this.queue = [];
     const rest: typeof this.queue = [];
+    const now = performance.now();
     for (const [i, q] of this.queue.entries()) {
       const key = keys[i]!;
       const n = counts.get(key) ?? 0;
-      if (batch.length < this.maxBatch && n < limit(key)) {
+      const fits = batch.length < this.maxBatch && n < limit(key);
+      if (fits && (!q.limited || this.draining || this.spend(key, now))) {
         counts.set(key, n + 1);
         batch.push(q);
       } else rest.push(q);
@@ -78,11 +97,49 @@ export class Batcher<T, R> {
     return batch;
   }
 
+  /** Takes a token of `key`'s bucket; false when it is empty. */
+  private spend(key: string, now: number): boolean {
+    const { perSecond, burst } = this.fairness!.rate!;
+    const b = this.buckets.get(key) ?? { tokens: burst, at: now };
+    b.tokens = Math.min(burst, b.tokens + ((now - b.at) * perSecond) / 1000);
+    b.at = now;
+    if (b.tokens < 1) {
+      this.buckets.set(key, b);
+      return false;
+    }
+    b.tokens -= 1;
+    this.buckets.set(key, b);
+    if (this.buckets.size > 10_000) this.pruneBuckets(now);
+    return true;
+  }
+
+  /** Forgets buckets that have refilled (a key without a bucket is full). */
+  private pruneBuckets(now: number): void {
+    const { perSecond, burst } = this.fairness!.rate!;
+    for (const [key, b] of this.buckets)
+      if (b.tokens + ((now - b.at) * perSecond) / 1000 >= burst) this.buckets.delete(key);
+  }
+
+  /** Everything queued waits for a token: look again when the next one is due. */
+  private wakeForTokens(): void {
+    if (this.timer) return;
+    const ms = Math.max(1, Math.ceil(1000 / this.fairness!.rate!.perSecond));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.schedule();
+    }, ms);
+    this.timer.unref();
+  }
+
   private async run(): Promise<void> {
     this.running = true;
     try {
       while (this.queue.length > 0) {
         const batch = this.take();
+        if (batch.length === 0) {
+          this.wakeForTokens();
+          break;
+        }
         try {
           const results = await this.flush(batch.map((b) => b.item));
           for (const [i, b] of batch.entries()) {

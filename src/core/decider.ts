@@ -9,7 +9,7 @@ import type { CoreHooks } from './core-hooks.js';
 import { correlate, type Decision } from './correlator.js';
 import type { Directory } from './directory.js';
 import type { IngestOutcome } from './event-core.js';
-import type { NormalizedEvent } from './events.js';
+import { isLifeSafety, type NormalizedEvent } from './events.js';
 import type { Priority } from './incident-types.js';
 
 export function newIncidentId(at: Date): string {
@@ -31,7 +31,6 @@ export function updateRow(
   };
 }
 
-const LIFE_SAFETY = new Set(['panic', 'duress', 'fire', 'medical']);
 const ALARMS = new Set(['panic', 'duress', 'fire', 'medical', 'intrusion', 'tamper']);
 
 export interface DeciderDeps {
@@ -76,9 +75,9 @@ export class Decider {
       return {
         action: 'open',
         rule: 'fallback',
-        priority: LIFE_SAFETY.has(ev.type) ? 1 : 2,
+        priority: isLifeSafety(ev.type) ? 1 : 2,
         kind: 'alarm',
-        confirmed: LIFE_SAFETY.has(ev.type),
+        confirmed: isLifeSafety(ev.type),
       };
     }
   }

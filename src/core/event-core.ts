@@ -12,7 +12,7 @@ import type { CoreRepository, SiteState } from './core-repository.js';
 import { Decider, newIncidentId, updateRow } from './decider.js';
 import { DEFAULT_RULES } from './default-rules.js';
 import type { Directory } from './directory.js';
-import type { NormalizedEvent } from './events.js';
+import { isLifeSafety, type NormalizedEvent } from './events.js';
 import type { Escalation, Incident, IncidentState } from './incident-types.js';
 import { canTransition } from './state-machine.js';
 
@@ -36,6 +36,8 @@ export interface EventCoreDeps {
   now?: () => Date;
   /** Correlation rules in order; the built-in defaults when omitted. */
   rules?: readonly RuleConfig[] | undefined;
+  /** The rate a device's `limited` events commit at past their burst (config `mqtt.embedded.panelRate`). */
+  deviceRate?: { perSecond: number; burst: number } | undefined;
 }
 
 export { newIncidentId };
@@ -73,6 +75,7 @@ export class EventCore {
       keyOf: (e) => `${e.source}:${e.device}`,
       perKey: 8,
       whenOthersWait: 2,
+      ...(deps.deviceRate ? { rate: deps.deviceRate } : {}),
     });
     const m = deps.metrics;
     this.committed = m.counter('sharpeyes_events_committed_total', 'Events committed to the store', [
@@ -99,10 +102,14 @@ export class EventCore {
     m.gauge('sharpeyes_ingest_queue_depth', 'Events waiting for their commit', [], () => this.batcher.depth);
   }
 
-  /** Resolves once the event and its decision are durable: only then may the sender be acknowledged. */
-  ingest(event: NormalizedEvent): Promise<IngestOutcome> {
+  /**
+   * Resolves once the event and its decision are durable: only then may the sender be acknowledged.
+   * `limited`: the sender waits for its acknowledgement by reading no more (an embedded-broker panel),
+   * so its events may be held to `deviceRate` past their burst; a life-safety event never is.
+   */
+  ingest(event: NormalizedEvent, opts: { limited?: boolean } = {}): Promise<IngestOutcome> {
     const end = this.commitTime.startTimer({ source: event.source });
-    const done = this.batcher.submit(event);
+    const done = this.batcher.submit(event, opts.limited === true && !isLifeSafety(event.type));
     done.then(
       () => end(),
       () => undefined,

@@ -41,6 +41,13 @@ export type EventType = PanelEventType | CameraEventType | ScheduleEventType;
 
 export type EventSource = 'panel' | 'camera' | 'sia' | 'model' | 'system';
 
+const LIFE_SAFETY: ReadonlySet<string> = new Set(['panic', 'duress', 'fire', 'medical']);
+
+/** Panic, duress, fire and medical: P1 at once, never held back, never folded into a runaway's count. */
+export function isLifeSafety(type: string): boolean {
+  return LIFE_SAFETY.has(type);
+}
+
 export interface NormalizedEvent {
   /** Globally unique idempotency key, `${source}:${device}:${id}`: a redelivery carries the same key. */
   key: string;

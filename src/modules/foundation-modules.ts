@@ -70,6 +70,7 @@ export const coreModule: Module = {
       log: svc.log,
       metrics: svc.metrics,
       rules: svc.config.rules, // issue 4: undefined → built-in defaults
+      deviceRate: svc.config.mqtt.embedded?.panelRate,
     });
     // Issue 13: the sinks read the outbox from their own cursors; the dispatcher starts once every
     // module has added its sink (outboxModule), so what a crash left undelivered reaches all of them.

@@ -150,7 +150,10 @@ export function panelModule(): Module {
                 );
             }
             const event = toNormalized(panelId, panel.site, wire, new Date());
-            const outcome = await core.ingest(event);
+            // On the embedded broker a panel's socket is not read while its events wait, so a runaway
+            // panel can be held to its rate without holding anyone else (an external broker's shared
+            // connection carries every panel: nothing is held there).
+            const outcome = await core.ingest(event, { limited: config.mqtt.embedded !== undefined });
             if (!outcome.duplicate && (event.type === 'arm' || event.type === 'disarm')) {
               sup.armed(
                 panelId,

@@ -66,7 +66,7 @@ export async function startTransport(
     plain: true,
     maxFailedLoginsPerMinute: 10,
   };
-  const tls = embedded.tls;
+  const tls = 'tls' in embedded ? embedded.tls : undefined;
   const broker = new EmbeddedPanelBroker({
     port: embedded.plain ? embedded.port : null,
     host: embedded.host,

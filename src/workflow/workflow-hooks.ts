@@ -2,7 +2,7 @@ import type { IncidentChange } from '../bus.js';
 import type { Config } from '../config/schema.js';
 import type { CoreHooks, Diversion, GuardContext, OpenedIncident } from '../core/core-hooks.js';
 import type { Directory } from '../core/directory.js';
-import type { NormalizedEvent } from '../core/events.js';
+import { isLifeSafety, type NormalizedEvent } from '../core/events.js';
 import type { IncidentState } from '../core/incident-types.js';
 import { HttpError } from '../errors.js';
 import type { IncidentSummary, Tx } from '../store/decision-store.js';
@@ -79,7 +79,8 @@ export function workflowHooks(
         await s.testModes.recordEvent(tx, mode.id, ev.key, ev.receivedAt);
         return { divert: 'test' };
       }
-      if (ev.source === 'system') return undefined;
+      // A runaway panel's panic or fire is still decided as one: it raises the open incident to P1.
+      if (ev.source === 'system' || isLifeSafety(ev.type)) return undefined;
       return runaway(tx, ev);
     },
 

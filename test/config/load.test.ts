@@ -19,6 +19,7 @@ describe('config', () => {
       host: '0.0.0.0',
       plain: true,
       maxFailedLoginsPerMinute: 10,
+      panelRate: { perSecond: 50, burst: 200 },
     });
     expect(cfg.http.port).toBe(8080);
   });

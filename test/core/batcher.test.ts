@@ -71,4 +71,75 @@ describe('Batcher (group commit)', () => {
     expect(batches[0]).toEqual(['flood:0', 'flood:1', 'a:0', 'b:0', 'a:1']);
     expect(floods).toEqual([2, 8, 8, 2]);
   });
+
+  describe('a rate per key for limited items', () => {
+    const rated = (perSecond: number, burst: number) => {
+      const committed: { item: string; at: number }[] = [];
+      const t0 = performance.now();
+      const b = new Batcher<string, string>(
+        async (items) => {
+          for (const item of items) committed.push({ item, at: performance.now() - t0 });
+          return items;
+        },
+        512,
+        { keyOf: (s) => s.split(':')[0]!, perKey: 8, whenOthersWait: 2, rate: { perSecond, burst } },
+      );
+      return { b, committed };
+    };
+
+    it('holds a key past its burst to its rate, in order, and lets every other key past at once', async () => {
+      const { b, committed } = rated(40, 10);
+      const t0 = performance.now();
+      const flood = Array.from({ length: 30 }, (_, i) => b.submit(`flood:${i}`, true));
+      await new Promise((r) => setTimeout(r, 100));
+      // The burst went at once; the rest trickle at 40 a second (however late this timer fired).
+      const early = committed.length;
+      expect(early).toBeGreaterThanOrEqual(10);
+      expect(early).toBeLessThanOrEqual(10 + Math.ceil(((performance.now() - t0) * 40) / 1000));
+      await b.submit('other:0', true);
+      // Another key's item (limited too, with its own full bucket) does not queue behind the flood.
+      expect(committed.filter((c) => c.item.startsWith('flood')).length).toBeLessThan(30);
+      await Promise.all(flood);
+      const floods = committed.filter((c) => c.item.startsWith('flood'));
+      expect(floods.map((c) => c.item)).toEqual(Array.from({ length: 30 }, (_, i) => `flood:${i}`));
+      // 20 items past the burst at 40/s: about half a second.
+      expect(floods.at(-1)!.at - floods[9]!.at).toBeGreaterThanOrEqual(450);
+    });
+
+    it('never holds an unlimited item (a panic) behind its own key’s limited ones', async () => {
+      const { b, committed } = rated(10, 5);
+      const flood = Array.from({ length: 20 }, (_, i) => b.submit(`p1:intrusion-${i}`, true));
+      await new Promise((r) => setTimeout(r, 50));
+      await b.submit('p1:panic');
+      // Committed with the first of the held ones at most (the burst is 5, the rate 10 a second).
+      expect(committed.findIndex((c) => c.item === 'p1:panic')).toBeLessThan(10);
+      expect(committed.length).toBeLessThan(20);
+      await Promise.all(flood);
+    });
+
+    it('commits everything queued at once when drained (a stop)', async () => {
+      const { b, committed } = rated(0.1, 2);
+      const flood = Array.from({ length: 50 }, (_, i) => b.submit(`flood:${i}`, true));
+      await new Promise((r) => setTimeout(r, 30));
+      expect(committed.length).toBe(2);
+      // At a tenth of an event a second the rest would take 8 minutes; a drain commits them now.
+      await b.drain();
+      await Promise.all(flood);
+      expect(committed).toHaveLength(50);
+    });
+
+    it('without a rate, limited items are not held', async () => {
+      const committed: string[] = [];
+      const b = new Batcher<string, string>(
+        async (items) => {
+          committed.push(...items);
+          return items;
+        },
+        512,
+        { keyOf: (s) => s.split(':')[0]!, perKey: 8 },
+      );
+      await Promise.all(Array.from({ length: 100 }, (_, i) => b.submit(`flood:${i}`, true)));
+      expect(committed).toHaveLength(100);
+    });
+  });
 });

@@ -66,4 +66,24 @@ describe('runaway panels (real broker, REST, fake clock for clearance)', () => {
       .toBe('resolved');
     socket.close();
   });
+
+  it('a runaway panel’s fire is still decided as one: the open intrusion is raised to P1', async () => {
+    const north = await rig.svc.login('op-n', 'operator', 'north');
+    const shop = await rig.panel('panel-1', 'secret-panel-1');
+    try {
+      for (let i = 0; i < 15; i++) await shop.send(`s-${i}`, 'intrusion', '1');
+      const view = async () =>
+        (await api<{ runaway: boolean }>(rig.url('/api/panels/panel-1'), north)).body.runaway;
+      await expect.poll(view).toBe(true);
+      const alarm = async () =>
+        (
+          await api<{ incidents: Incident[] }>(rig.url('/api/incidents?site=shop-1'), north)
+        ).body.incidents.find((i) => i.kind === 'alarm');
+      expect((await alarm())?.priority).toBe(2);
+      await shop.send('s-fire', 'fire', '1');
+      await expect.poll(async () => (await alarm())?.priority).toBe(1);
+    } finally {
+      await shop.end();
+    }
+  });
 });

@@ -1,5 +1,25 @@
 import { z } from 'zod';
 
+/** Issue 13: a runaway panel is slowed down at its own socket, so it cannot take the event loop. */
+const panelRate = z
+  .strictObject({
+    perSecond: z
+      .number()
+      .positive()
+      .default(50)
+      .describe('Events a second one panel may commit once past its burst; the rest wait for their PUBACK.'),
+    burst: z
+      .number()
+      .int()
+      .positive()
+      .default(200)
+      .describe('Events one panel may send at once at full speed.'),
+  })
+  .describe(
+    'A panel sending faster than this (a runaway) gets its PUBACKs at this rate, so the broker reads its ' +
+      'socket slower; its events are all kept, in order. Panic, duress, fire and medical never wait.',
+  );
+
 const embedded = z
   .strictObject({
     port: z
@@ -29,6 +49,7 @@ const embedded = z
       .positive()
       .default(10)
       .describe('Failed panel logins per address (and per panel id) per minute before the rest are refused.'),
+    panelRate: panelRate.prefault({}),
   })
   .refine((e) => e.plain || e.tls, { message: 'with plain: false, give tls' })
   .describe('Run the embedded Aedes broker.');
@@ -67,6 +88,15 @@ export const mqttSchema = z
   .transform((m) =>
     m.url || m.embedded
       ? m
-      : { ...m, embedded: { port: 1883, host: '0.0.0.0', plain: true, maxFailedLoginsPerMinute: 10 } },
+      : {
+          ...m,
+          embedded: {
+            port: 1883,
+            host: '0.0.0.0',
+            plain: true,
+            maxFailedLoginsPerMinute: 10,
+            panelRate: { perSecond: 50, burst: 200 },
+          },
+        },
   )
   .describe('Panel protocol transport.');
