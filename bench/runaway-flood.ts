@@ -10,7 +10,10 @@
  * first and last thousand (flat means constant per-event cost), `/api/health` latency during the
  * flood, and the bytes of `incident:update` the console received (deltas, not whole incidents).
  *
- *   npx tsx bench/runaway-flood.ts [--flood 10000] [--samples 200] [--window 50] [--runs 1]
+ * `--panel-rate off` lifts the runaway panel's rate (`mqtt.embedded.panelRate`, default 50 events/s
+ * past a burst of 200) to measure the flood at full speed; `--panel-rate 100:200` sets another.
+ *
+ *   npx tsx bench/runaway-flood.ts [--flood 10000] [--samples 200] [--window 50] [--runs 1] [--panel-rate off]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,8 +30,10 @@ const { values } = parseArgs({
     samples: { type: 'string', default: '200' },
     window: { type: 'string', default: '50' },
     runs: { type: 'string', default: '1' },
+    'panel-rate': { type: 'string', default: 'default' },
   },
 });
+const PANEL_RATE = values['panel-rate'];
 const FLOOD = Number(values.flood);
 const SAMPLES = Number(values.samples);
 const WINDOW = Number(values.window);
@@ -95,7 +100,19 @@ async function flood(runaway: MqttClient, perThousand: number[]): Promise<void> 
 async function run(r: number) {
   const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-flood-'));
   const cfg = join(dir, 'city.yaml');
-  writeFileSync(cfg, cityYaml(SITES));
+  const [perSecond, burst] = PANEL_RATE === 'off' ? ['1000000', '1000000'] : PANEL_RATE.split(':');
+  const mqttLine = 'mqtt: { embedded: { port: 0, host: 127.0.0.1 } }';
+  const yaml = cityYaml(SITES);
+  if (!yaml.includes(mqttLine)) throw new Error('bench/lib/city.ts changed its mqtt line');
+  writeFileSync(
+    cfg,
+    PANEL_RATE === 'default'
+      ? yaml
+      : yaml.replace(
+          mqttLine,
+          `mqtt: { embedded: { port: 0, host: 127.0.0.1, panelRate: { perSecond: ${perSecond}, burst: ${burst ?? 200} } } }`,
+        ),
+  );
   const { child, captures } = await spawnUntil(
     ['src/cli.ts', 'start', '--config', cfg, '--data-dir', dir, '--no-demo'],
     [/Console: (http:\/\/[\d.:]+)\//, /MQTT panels: (mqtt:\/\/[\d.:]+)/],
@@ -153,7 +170,9 @@ async function run(r: number) {
     const hh = summary(health);
     const first = perThousand[0] ?? Number.NaN;
     const last = perThousand.at(-1) ?? Number.NaN;
-    console.log(`run ${r}: flood of ${FLOOD} events into one incident in ${(floodMs / 1000).toFixed(1)} s`);
+    console.log(
+      `run ${r} (panel rate ${PANEL_RATE}): flood of ${FLOOD} events into one incident in ${(floodMs / 1000).toFixed(1)} s`,
+    );
     console.log(
       `  per flood event: first 1000 ${first.toFixed(2)} ms, last 1000 ${last.toFixed(2)} ms (ratio ${(last / first).toFixed(2)})`,
     );

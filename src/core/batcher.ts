@@ -7,7 +7,9 @@ export class ItemFailed {
  * Group commit: items submitted in the same turn of the event loop (or while a flush is running) are
  * handed to `flush` together, so one transaction, one fsync, covers a burst from many panels. With
  * `keyOf`, no key takes more than `perKey` places in one batch: a runaway panel's flood waits for the
- * next batch instead of holding every other panel's panic behind it.
+ * next batch instead of holding every other panel's panic behind it. With `rate`, a key's `limited`
+ * items past its burst are committed at that rate (a runaway panel, whose sender waits for each
+ * acknowledgement, then sends no faster), while every other key and every unlimited item goes ahead.
  */
 export class Batcher<T, R> {
   private queue: { item: T; limited: boolean; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
