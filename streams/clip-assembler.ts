@@ -79,6 +79,10 @@ export function concatList(segments: readonly Segment[]): string {
     const file = resolveInside(s.storage, s.path);
     lines.push(`file '${file.replace(/'/g, "'\\''")}'`);
     if (!s.zeroBased) lines.push(`duration ${((s.endMs - s.startMs) / 1000).toFixed(3)}`);
+    // The segment still being written (id -1: `Recorder.openSegment`) grows while ffmpeg reads it; it
+    // is cut where the snapshot ended, so the clip holds exactly the footage its range names (a demo
+    // clip said 30.6 s and held 31.0 s of video).
+    else if (s.id < 0) lines.push(`outpoint ${((s.endMs - s.startMs) / 1000).toFixed(3)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -108,4 +108,31 @@ describe('clip timing: timestamps from zero, continuous, duration = the wall tim
     expect(t.monotonic).toBe(true);
     expect(t.maxStep).toBeCloseTo(FRAME, 4);
   });
+
+  it('the segment still being written is cut where its snapshot ends, though its file has grown since', async () => {
+    store = tempRecordingStore();
+    await recordTestFootage({ ...store, camera: 'cam-1', baseMs: BASE, seconds: 8, segmentSeconds: 4 });
+    const [first, second] = await store.index.segments('cam-1', 0, Number.MAX_SAFE_INTEGER);
+    expect([first?.endMs, second?.endMs]).toEqual([BASE + 4000, BASE + 8000]);
+    // As the recorder hands it over mid-segment: not indexed yet, 2.5 s written when the clip starts;
+    // by the time ffmpeg reads the file it holds all 4 s.
+    await store.k.deleteFrom('recording_segments').where('id', '=', second!.id).execute();
+    const open = { ...second!, id: -1, endMs: BASE + 6500 };
+    expect(concatList([first!, open])).toContain('outpoint 2.500');
+    const out = join(store.dir, 'open.mp4');
+    const clip = await assembleClip({
+      index: store.index,
+      camera: 'cam-1',
+      fromMs: BASE,
+      toMs: BASE + 8000,
+      out,
+      open,
+    });
+    expect([clip.startMs, clip.endMs, clip.duration]).toEqual([BASE, BASE + 6500, 6.5]);
+    const t = await probeTiming(out);
+    expect(Math.abs(t.duration - 6.5)).toBeLessThanOrEqual(FRAME);
+    expect(t.packets).toHaveLength(100 + 63); // the second file: frames at 0, 0.04, … 2.48 s
+    expect(t.monotonic).toBe(true);
+    expect(t.maxStep).toBeCloseTo(FRAME, 4);
+  });
 });
