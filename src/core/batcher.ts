@@ -101,25 +101,24 @@ export class Batcher<T, R> {
 
   /** Takes a token of `key`'s bucket; false when it is empty. */
   private spend(key: string, now: number): boolean {
-    const { perSecond, burst } = this.fairness!.rate!;
-    const b = this.buckets.get(key) ?? { tokens: burst, at: now };
-    b.tokens = Math.min(burst, b.tokens + ((now - b.at) * perSecond) / 1000);
-    b.at = now;
-    if (b.tokens < 1) {
-      this.buckets.set(key, b);
-      return false;
-    }
-    b.tokens -= 1;
-    this.buckets.set(key, b);
-    if (this.buckets.size > 10_000) this.pruneBuckets(now);
-    return true;
+    const tokens = this.tokens(key, now);
+    const ok = tokens >= 1;
+    this.buckets.set(key, { tokens: ok ? tokens - 1 : tokens, at: now });
+    if (ok && this.buckets.size > 10_000) this.pruneBuckets(now);
+    return ok;
   }
 
-  /** Forgets buckets that have refilled (a key without a bucket is full). */
-  private pruneBuckets(now: number): void {
+  /** The tokens `key`'s bucket holds at `now` (a key without a bucket is full). */
+  private tokens(key: string, now: number): number {
     const { perSecond, burst } = this.fairness!.rate!;
-    for (const [key, b] of this.buckets)
-      if (b.tokens + ((now - b.at) * perSecond) / 1000 >= burst) this.buckets.delete(key);
+    const b = this.buckets.get(key);
+    return b ? Math.min(burst, b.tokens + ((now - b.at) * perSecond) / 1000) : burst;
+  }
+
+  /** Forgets buckets that have refilled. */
+  private pruneBuckets(now: number): void {
+    const { burst } = this.fairness!.rate!;
+    for (const key of this.buckets.keys()) if (this.tokens(key, now) >= burst) this.buckets.delete(key);
   }
 
   /** Everything queued waits for a token: look again when the next one is due. */
