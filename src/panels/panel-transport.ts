@@ -5,6 +5,7 @@ import { EmbeddedPanelBroker } from '../../drivers/mqtt-panel/embedded-broker.js
 import { ExternalPanelClient } from '../../drivers/mqtt-panel/external-client.js';
 import type { PanelTopics } from '../../drivers/mqtt-panel/topics.js';
 import type { Config } from '../config/schema.js';
+import { embeddedDefaults } from '../config/sections/mqtt.js';
 import { SharpeyesError } from '../errors.js';
 import { type Logger, redactUrl } from '../log.js';
 
@@ -60,13 +61,8 @@ export async function startTransport(
       stop: () => client.stop(),
     };
   }
-  const embedded = mqttConfig.embedded ?? {
-    port: 1883,
-    host: '0.0.0.0',
-    plain: true,
-    maxFailedLoginsPerMinute: 10,
-  };
-  const tls = 'tls' in embedded ? embedded.tls : undefined;
+  const embedded = mqttConfig.embedded ?? embeddedDefaults();
+  const tls = embedded.tls;
   const broker = new EmbeddedPanelBroker({
     port: embedded.plain ? embedded.port : null,
     host: embedded.host,

@@ -54,6 +54,9 @@ const embedded = z
   .refine((e) => e.plain || e.tls, { message: 'with plain: false, give tls' })
   .describe('Run the embedded Aedes broker.');
 
+/** The embedded broker with every default, a fresh object each call (`start --mqtt-port` sets its port). */
+export const embeddedDefaults = () => embedded.parse({});
+
 export const mqttSchema = z
   .strictObject({
     embedded: embedded.optional(),
@@ -85,18 +88,5 @@ export const mqttSchema = z
       ),
   })
   .refine((m) => !(m.embedded && m.url), { message: 'give either mqtt.embedded or mqtt.url, not both' })
-  .transform((m) =>
-    m.url || m.embedded
-      ? m
-      : {
-          ...m,
-          embedded: {
-            port: 1883,
-            host: '0.0.0.0',
-            plain: true,
-            maxFailedLoginsPerMinute: 10,
-            panelRate: { perSecond: 50, burst: 200 },
-          },
-        },
-  )
+  .transform((m) => (m.url || m.embedded ? m : { ...m, embedded: embeddedDefaults() }))
   .describe('Panel protocol transport.');
