@@ -8,6 +8,9 @@
  * Baselines in the same round: a bare Aedes broker (QoS 1 publish → PUBACK and → a subscriber), and
  * the bare tools of commit-before-acknowledge: bare Aedes inserting each publish into a bare SQLite
  * table (WAL, synchronous=FULL) before its PUBACK — what one fsync per panic costs on this disk.
+ * Both baselines run while bare ffmpeg (`-c copy`, 4-second segments) records the same n cameras to
+ * the same disk: the bare tools doing the same work as the service, so that what recording costs
+ * the machine (CPU, and fsyncs queued behind video writes) is in both sides of the ratio.
  *
  *   npx tsx bench/panic-recording.ts [--cameras 0,16,32] [--panics 200] [--runs 3]
  */
@@ -18,6 +21,7 @@ import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { OPENCV_VTEST, prepareLoopVideo } from '../drivers/simulator/loop-video.js';
 import { type RtspSource, startRtspSource } from '../drivers/simulator/rtsp-source.js';
+import { startBareRecorders } from './lib/bare-recorder.js';
 import { cityYaml } from './lib/city.js';
 import { fmt, operatorSocket, spawnUntil, stopChild, summary } from './lib/harness.js';
 
@@ -160,10 +164,26 @@ const add = (key: string, s: Samples) => {
 try {
   for (let r = 1; r <= RUNS; r++) {
     for (const n of COUNTS) {
-      const bare = await bareRun();
+      // The bare tools, while bare ffmpeg records the same n cameras to the same disk.
+      const recDir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-bare-rec-'));
+      const recorders =
+        n > 0
+          ? await startBareRecorders(
+              Array.from({ length: n }, (_, i) => rtsp!.url(`c${i}`)),
+              recDir,
+            )
+          : undefined;
       const sqliteDir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-bare-'));
-      const bareDb = await bareRun(sqliteDir);
-      rmSync(sqliteDir, { recursive: true, force: true });
+      let bare: Samples;
+      let bareDb: Samples;
+      try {
+        bare = await bareRun();
+        bareDb = await bareRun(sqliteDir);
+      } finally {
+        await recorders?.stop();
+        rmSync(sqliteDir, { recursive: true, force: true });
+        rmSync(recDir, { recursive: true, force: true });
+      }
       const svc = await serviceRun(n, rtsp);
       add(`bare@${n}`, bare);
       add(`baredb@${n}`, bareDb);

@@ -126,6 +126,11 @@ export class Cluster {
     if (this.timer) void this.tick();
   }
 
+  /** One node on its own database: nobody else acts on what it holds. */
+  get solo(): boolean {
+    return this.deps.solo === true;
+  }
+
   /** Whether this node may act on `name` now. */
   holds(name: string): boolean {
     if (this.deps.solo) return this.started && !this.stopped;

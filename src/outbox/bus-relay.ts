@@ -29,6 +29,7 @@ export function busRelaySink(deps: {
   return {
     name: deps.nodeId ? `bus:${deps.nodeId}` : 'bus',
     durable: true,
+    urgent: true,
     batch: 512,
     async handle(rows) {
       const views = new Map<string, Incident | undefined>();

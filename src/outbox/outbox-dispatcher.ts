@@ -14,19 +14,39 @@ export interface OutboxSink {
    * start at the tail (what they carry is worthless after a restart: live socket pushes).
    */
   durable: boolean;
+  /**
+   * The sink stores its cursor itself, in the transaction of its own writes (the audit chain): the
+   * dispatcher does not store it a second time.
+   */
+  storesCursor?: boolean;
   /** Rows per call (default 256). */
   batch?: number;
+  /**
+   * After a batch, the sink reads again no sooner than this (default 0): for a sink whose cost is per
+   * batch, not per row (a transaction of its own, a refresh of every incident it touched), so that
+   * a busy minute's alarms are taken many at a time instead of one transaction each.
+   */
+  pauseMs?: number;
+  /**
+   * Read in the same turn as the commit that woke it: what an operator waits for (the socket rooms).
+   * The others are read on the next turn of the event loop, after the sender's acknowledgement has
+   * gone out: on one thread, every query a sink runs in the commit's turn came before the PUBACK.
+   */
+  urgent?: boolean;
   /**
    * In a cluster, handled by one node at a time (the holder of the lease `outbox:<name>`), from the
    * shared stored cursor: webhooks, panel acks and audit rows are written once, whichever node
    * committed the change. Sinks without it (the bus relay) run on every node, for its own sockets.
    */
   exclusive?: boolean;
+  /** The rows are shared by every sink (one read serves them all): a sink must not change them. */
   handle(rows: readonly OutboxRow[]): Promise<void> | void;
 }
 
 /** What the dispatcher needs of the cluster (src/cluster/cluster.ts). */
 export interface SinkLeases {
+  /** One node alone on its database: no other node ever moves a sink's stored cursor. */
+  readonly solo?: boolean;
   holds(name: string): boolean;
   run(name: string, job: { start(): void; stop(): void }): void;
 }
@@ -38,8 +58,25 @@ interface Running {
   again: boolean;
   failures: number;
   retry: NodeJS.Timeout | undefined;
+  /** Not read again before this (`pauseMs` after its last batch), and the timer that kicks it then. */
+  restUntil: number;
+  rest: NodeJS.Timeout | undefined;
   /** `seq` handled but not yet stored (durable sinks store their cursor at most every `cursorMs`). */
   unsaved: boolean;
+}
+
+/**
+ * The last rows read, shared by the sinks: after a commit every sink wants the same few rows, and
+ * reading (and parsing) them once per sink was most of the dispatcher's cost. Valid for one
+ * generation: every wake, poll and poke starts a new one, so a sink never sees less than a read begun
+ * after whatever kicked it.
+ */
+interface SharedRead {
+  generation: number;
+  after: number;
+  limit: number;
+  /** In flight or done: the sinks kicked together all ask before the first read has returned. */
+  rows: Promise<OutboxRow[]>;
 }
 
 /**
@@ -53,6 +90,9 @@ export class OutboxDispatcher {
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> | undefined;
   private stopped = false;
+  private generation = 0;
+  private shared: SharedRead | undefined;
+  private deferred: NodeJS.Immediate | undefined;
   private readonly lag;
   private readonly failuresTotal;
   private readonly handled;
@@ -100,6 +140,8 @@ export class OutboxDispatcher {
       again: false,
       failures: 0,
       retry: undefined,
+      restUntil: 0,
+      rest: undefined,
       unsaved: false,
     };
     this.sinks.push(r);
@@ -110,19 +152,32 @@ export class OutboxDispatcher {
 
   start(): void {
     if (this.offWake) return;
-    this.offWake = this.deps.outbox.onWake(() => {
-      for (const r of this.sinks) this.kick(r);
-    });
-    this.poll = setInterval(() => {
-      for (const r of this.sinks) this.kick(r);
-    }, this.deps.pollMs ?? 1000);
+    this.offWake = this.deps.outbox.onWake(() => this.kickAll(true));
+    this.poll = setInterval(() => this.kickAll(false), this.deps.pollMs ?? 1000);
     this.poll.unref();
-    for (const r of this.sinks) this.kick(r);
+    this.kickAll(false);
   }
 
   /** Reads now without telling anyone (another node committed: see src/realtime/redis-adapter.ts). */
   poke(): void {
-    for (const r of this.sinks) this.kick(r);
+    this.kickAll(false);
+  }
+
+  /**
+   * A new generation of reads, then every sink: `afterCommit` (a local commit's wake) runs the urgent
+   * sinks now and the others on the next turn, once however many commits woke them meanwhile.
+   */
+  private kickAll(afterCommit: boolean): void {
+    this.generation++;
+    if (!afterCommit) {
+      for (const r of this.sinks) this.kick(r);
+      return;
+    }
+    for (const r of this.sinks) if (r.sink.urgent) this.kick(r);
+    this.deferred ??= setImmediate(() => {
+      this.deferred = undefined;
+      for (const r of this.sinks) if (!r.sink.urgent) this.kick(r);
+    });
   }
 
   async stop(): Promise<void> {
@@ -130,7 +185,12 @@ export class OutboxDispatcher {
     this.offWake?.();
     this.offWake = undefined;
     if (this.poll) clearInterval(this.poll);
-    for (const r of this.sinks) clearTimeout(r.retry);
+    if (this.deferred) clearImmediate(this.deferred);
+    this.deferred = undefined;
+    for (const r of this.sinks) {
+      clearTimeout(r.retry);
+      clearTimeout(r.rest);
+    }
     // Let a batch in flight finish, then store where every sink got to.
     while (this.sinks.some((r) => r.busy)) await new Promise((res) => setTimeout(res, 5));
     clearTimeout(this.saveTimer);
@@ -183,7 +243,7 @@ export class OutboxDispatcher {
         const behind = this.sinks.filter((r) => r.seq < tail).map((r) => `${r.sink.name}@${r.seq}`);
         throw new Error(`outbox: sinks still behind ${tail}: ${behind.join(', ')}`);
       }
-      for (const r of this.sinks) this.kick(r);
+      this.kickAll(false);
       await new Promise((res) => setTimeout(res, 5));
     }
   }
@@ -195,6 +255,16 @@ export class OutboxDispatcher {
 
   private kick(r: Running): void {
     if (this.stopped || r.retry) return;
+    const wait = r.restUntil - Date.now();
+    if (wait > 0) {
+      r.rest ??= setTimeout(() => {
+        r.rest = undefined;
+        this.generation++; // what was read before the pause may be stale
+        this.kick(r);
+      }, wait);
+      r.rest.unref();
+      return;
+    }
     if (r.busy) {
       r.again = true;
       return;
@@ -211,7 +281,7 @@ export class OutboxDispatcher {
     const { outbox, log } = this.deps;
     const limit = r.sink.batch ?? 256;
     if (!this.mayRun(r)) return;
-    if (r.sink.exclusive && this.deps.cluster) {
+    if (r.sink.exclusive && this.deps.cluster && !this.deps.cluster.solo) {
       // Another node may have handled rows since this one last held the lease: go on from its cursor.
       try {
         // Never behind what this node handled itself and has not stored yet.
@@ -226,7 +296,7 @@ export class OutboxDispatcher {
       if (this.stopped || !this.mayRun(r)) return;
       let rows: OutboxRow[];
       try {
-        rows = await outbox.read(r.seq, limit);
+        rows = await this.read(r.seq, limit);
       } catch (err) {
         log.error({ err, sink: r.sink.name }, 'outbox: read failed; retrying');
         this.backoff(r);
@@ -239,12 +309,13 @@ export class OutboxDispatcher {
       try {
         await r.sink.handle(rows);
         r.seq = rows.at(-1)!.seq;
-        if (r.sink.durable) {
+        if (r.sink.durable && !r.sink.storesCursor) {
           r.unsaved = true;
           this.scheduleSave();
         }
         r.failures = 0;
         this.handled.inc({ sink: r.sink.name }, rows.length);
+        if (r.sink.pauseMs) r.restUntil = Date.now() + r.sink.pauseMs;
       } catch (err) {
         this.failuresTotal.inc({ sink: r.sink.name });
         log.error(
@@ -261,6 +332,23 @@ export class OutboxDispatcher {
       // Let other work (the alarm path) run between batches of a long catch-up.
       await new Promise((res) => setImmediate(res));
     }
+  }
+
+  /** The rows after `after`, from the generation's shared read when it covers them. */
+  private async read(after: number, limit: number): Promise<OutboxRow[]> {
+    const s = this.shared;
+    // Begun in this generation, so after whatever kicked this sink.
+    if (s && s.generation === this.generation && after >= s.after) {
+      const all = await s.rows;
+      const from = all.findIndex((row) => row.seq > after);
+      const start = from === -1 ? all.length : from;
+      const rows = all.slice(start, start + limit);
+      // Fewer rows than that read asked for: nothing after them was committed when it ran.
+      if (rows.length === limit || all.length < s.limit) return rows;
+    }
+    const rows = this.deps.outbox.read(after, limit);
+    this.shared = { generation: this.generation, after, limit, rows };
+    return rows;
   }
 
   /** An exclusive sink runs only on the node holding its lease. */

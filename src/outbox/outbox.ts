@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { DB } from '../store/db-types.js';
+import { type Prepared, prepare } from '../store/prepared.js';
 import { relaxedTransaction } from '../store/relaxed.js';
 
 /** What a decision tells the sinks. `topic` names the kind; `payload` is JSON. */
@@ -36,6 +37,27 @@ export interface OutboxRow {
 
 type Db = Kysely<DB> | Transaction<DB>;
 
+type RowParams = Record<string, string | null>;
+
+/**
+ * The insert of 1 to 4 rows, compiled once each (src/store/prepared.ts): every decision appends a
+ * few rows, and building the same insert again cost as much as running it.
+ */
+const APPENDS: Prepared<RowParams, unknown>[] = [1, 2, 3, 4].map((n) =>
+  prepare<RowParams>()((k, p) =>
+    k.insertInto('outbox').values(
+      Array.from({ length: n }, (_, i) => ({
+        at: p('at') as string,
+        topic: p(`topic${i}`) as string,
+        incident_id: p(`incident${i}`),
+        site: p(`site${i}`),
+        jurisdiction: p(`jurisdiction${i}`),
+        payload: p(`payload${i}`) as string,
+      })),
+    ),
+  ),
+);
+
 /**
  * The transactional outbox (STYLE.md §11): rows are appended in the transaction of the decision they
  * announce, then read by each sink from its own cursor. `wake` tells local sinks there is news; sinks
@@ -59,6 +81,19 @@ export class Outbox {
     // in order and a sink's cursor never passes a row still being committed. (SQLite has one writer.)
     if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(725002)`.execute(tx);
     const at = this.now().toISOString();
+    const prepared = APPENDS[rows.length - 1];
+    if (prepared) {
+      const params: RowParams = { at };
+      rows.forEach((r, i) => {
+        params[`topic${i}`] = r.topic;
+        params[`incident${i}`] = r.incidentId ?? null;
+        params[`site${i}`] = r.site ?? null;
+        params[`jurisdiction${i}`] = r.jurisdiction ?? null;
+        params[`payload${i}`] = JSON.stringify(r.payload);
+      });
+      await prepared.execute(tx, params);
+      return;
+    }
     await tx
       .insertInto('outbox')
       .values(

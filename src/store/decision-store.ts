@@ -2,6 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { NormalizedEvent } from '../core/events.js';
 import { type IncidentState, OPEN_STATES, type Priority } from '../core/incident-types.js';
 import type { DB } from './db-types.js';
+import { prepare } from './prepared.js';
 
 export type Tx = Transaction<DB>;
 
@@ -83,6 +84,107 @@ const SUMMARY = [
   'device',
 ] as const;
 
+// The statements every alarm runs, compiled once (src/store/prepared.ts).
+const INSERT_EVENT = prepare<{
+  key: string;
+  source: string;
+  device: string;
+  site: string;
+  type: string;
+  zone: string | null;
+  cid: string | null;
+  ts: string;
+  at: string;
+  detail: string | null;
+}>()((k, p) =>
+  k
+    .insertInto('events')
+    .values({
+      key: p('key'),
+      source: p('source'),
+      device: p('device'),
+      site: p('site'),
+      type: p('type'),
+      zone: p('zone'),
+      cid: p('cid'),
+      ts: p('ts'),
+      received_at: p('at'),
+      detail: p('detail'),
+      // Correlated in this same transaction: there is no "stored but undecided" any more.
+      correlated_at: p('at'),
+    })
+    .onConflict((oc) => oc.column('key').doNothing()),
+);
+
+const OPEN_ALARM = prepare<{ site: string }>()((k, p) =>
+  k
+    .selectFrom('incidents')
+    .select(SUMMARY)
+    .where('site', '=', p('site'))
+    .where('kind', '=', 'alarm')
+    .where('state', 'in', OPEN)
+    .orderBy('opened_at', 'desc')
+    .limit(1),
+);
+
+const ZONES = prepare<{ id: string }>()((k, p) =>
+  k.selectFrom('incident_zones').select(['device', 'zone', 'type']).where('incident_id', '=', p('id')),
+);
+
+const SUMMARY_OF = prepare<{ id: string }>()((k, p) =>
+  k.selectFrom('incidents').select(SUMMARY).where('id', '=', p('id')),
+);
+
+const INSERT_INCIDENT = prepare<{
+  id: string;
+  site: string;
+  jurisdiction: string;
+  priority: number;
+  rule: string;
+  kind: string;
+  confirmed: number;
+  at: string;
+  device: string | null;
+  lastEventAt: string;
+}>()((k, p) =>
+  k.insertInto('incidents').values({
+    id: p('id'),
+    site: p('site'),
+    jurisdiction: p('jurisdiction'),
+    priority: p('priority'),
+    state: 'new',
+    rule: p('rule'),
+    kind: p('kind'),
+    confirmed: p('confirmed'),
+    opened_at: p('at'),
+    updated_at: p('at'),
+    device: p('device'),
+    event_count: 1,
+    last_event_at: p('lastEventAt'),
+  }),
+);
+
+const INSERT_OPENING = prepare<{ id: string; by: string; at: string }>()((k, p) =>
+  k.insertInto('transitions').values({
+    incident_id: p('id'),
+    from_state: null,
+    to_state: 'new',
+    by_user: p('by'),
+    at: p('at'),
+    note: null,
+  }),
+);
+
+const INSERT_LINK = prepare<{ id: string; key: string }>()((k, p) =>
+  k.insertInto('incident_events').values({ incident_id: p('id'), event_key: p('key') }),
+);
+
+const INSERT_ZONE = prepare<{ id: string; device: string; zone: string; type: string }>()((k, p) =>
+  k
+    .insertInto('incident_zones')
+    .values({ incident_id: p('id'), device: p('device'), zone: p('zone'), type: p('type') }),
+);
+
 /**
  * The statements of one decision (issue 13): each takes the decision's transaction, so the event, the
  * incident change and the outbox rows commit together or not at all. Written once for SQLite and
@@ -107,25 +209,19 @@ export class DecisionStore {
 
   /** Inserts the event unless its key is there already; true when it is new. */
   async insertEvent(tx: Tx, e: NormalizedEvent): Promise<boolean> {
-    const res = await tx
-      .insertInto('events')
-      .values({
-        key: e.key,
-        source: e.source,
-        device: e.device,
-        site: e.site,
-        type: e.type,
-        zone: e.zone ?? null,
-        cid: e.cid ?? null,
-        ts: e.ts,
-        received_at: e.receivedAt,
-        detail: e.detail ? JSON.stringify(e.detail) : null,
-        // Correlated in this same transaction: there is no "stored but undecided" any more.
-        correlated_at: e.receivedAt,
-      })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .executeTakeFirst();
-    return Number(res.numInsertedOrUpdatedRows ?? 0n) === 1;
+    const res = await INSERT_EVENT.execute(tx, {
+      key: e.key,
+      source: e.source,
+      device: e.device,
+      site: e.site,
+      type: e.type,
+      zone: e.zone ?? null,
+      cid: e.cid ?? null,
+      ts: e.ts,
+      at: e.receivedAt,
+      detail: e.detail ? JSON.stringify(e.detail) : null,
+    });
+    return Number(res.numAffectedRows ?? 0n) === 1;
   }
 
   /** The incident a redelivered event belongs to, with its state. */
@@ -145,23 +241,11 @@ export class DecisionStore {
 
   /** The site's open alarm; its zones only with `zones` (sequential confirmation reads them). */
   async openAlarm(tx: Tx, site: string, zones = true): Promise<OpenAlarm | undefined> {
-    const r = await tx
-      .selectFrom('incidents')
-      .select(SUMMARY)
-      .where('site', '=', site)
-      .where('kind', '=', 'alarm')
-      .where('state', 'in', OPEN)
-      .orderBy('opened_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const r = await OPEN_ALARM.first(tx, { site });
     if (!r) return undefined;
     // Confirmation reads the zones only of an alarm still unconfirmed.
     if (!zones || Number(r.confirmed) === 1) return { ...summary(r), zones: [] };
-    const rows = await tx
-      .selectFrom('incident_zones')
-      .select(['device', 'zone', 'type'])
-      .where('incident_id', '=', r.id)
-      .execute();
+    const rows = await ZONES.all(tx, { id: r.id });
     return {
       ...summary(r),
       zones: rows.map((z) => ({ device: z.device, zone: z.zone === '' ? undefined : z.zone, type: z.type })),
@@ -192,33 +276,26 @@ export class DecisionStore {
   }
 
   async createIncident(tx: Tx, n: NewIncidentRow, first: NormalizedEvent): Promise<void> {
-    await tx
-      .insertInto('incidents')
-      .values({
-        id: n.id,
-        site: n.site,
-        jurisdiction: n.jurisdiction,
-        priority: n.priority,
-        state: 'new',
-        rule: n.rule,
-        kind: n.kind,
-        confirmed: n.confirmed ? 1 : 0,
-        opened_at: n.at,
-        updated_at: n.at,
-        device: n.device,
-        event_count: 1,
-        last_event_at: first.receivedAt,
-      })
-      .execute();
-    await tx
-      .insertInto('transitions')
-      .values({ incident_id: n.id, from_state: null, to_state: 'new', by_user: n.by, at: n.at, note: null })
-      .execute();
-    await tx.insertInto('incident_events').values({ incident_id: n.id, event_key: first.key }).execute();
-    await tx
-      .insertInto('incident_zones')
-      .values({ incident_id: n.id, device: first.device, zone: first.zone ?? '', type: first.type })
-      .execute();
+    await INSERT_INCIDENT.execute(tx, {
+      id: n.id,
+      site: n.site,
+      jurisdiction: n.jurisdiction,
+      priority: n.priority,
+      rule: n.rule,
+      kind: n.kind,
+      confirmed: n.confirmed ? 1 : 0,
+      at: n.at,
+      device: n.device,
+      lastEventAt: first.receivedAt,
+    });
+    await INSERT_OPENING.execute(tx, { id: n.id, by: n.by, at: n.at });
+    await INSERT_LINK.execute(tx, { id: n.id, key: first.key });
+    await INSERT_ZONE.execute(tx, {
+      id: n.id,
+      device: first.device,
+      zone: first.zone ?? '',
+      type: first.type,
+    });
   }
 
   /** Links the event, counts it and records its (device, zone, type) for later correlation. */
@@ -367,7 +444,7 @@ export class DecisionStore {
   }
 
   async incidentSummary(tx: Tx | Kysely<DB>, id: string): Promise<IncidentSummary | undefined> {
-    const r = await tx.selectFrom('incidents').select(SUMMARY).where('id', '=', id).executeTakeFirst();
+    const r = await SUMMARY_OF.first(tx, { id });
     return r ? summary(r) : undefined;
   }
 }

@@ -13,6 +13,7 @@ import type {
 import { OPEN_STATES } from '../core/incident-types.js';
 import type { DB, IncidentsTable } from './db-types.js';
 import { writeTransition } from './decision-store.js';
+import { prepare } from './prepared.js';
 import type { IncidentFilter, IncidentRepository, NewIncident } from './repositories.js';
 
 /** Events an incident carries in pushes and lists (`GET /api/incidents/:id` carries all). */
@@ -35,6 +36,63 @@ type Row = Selectable<
     | 'event_count'
   >
 >;
+
+/**
+ * An incident's parts, read for every push of it (the socket rooms' `incident:new` among them):
+ * compiled once (src/store/prepared.ts).
+ */
+const byId = prepare<{ id: string }>();
+const eventsOf = (k: Kysely<DB>, id: string) =>
+  k
+    .selectFrom('incident_events as ie')
+    .innerJoin('events as e', 'e.key', 'ie.event_key')
+    .select(['e.key', 'e.type', 'e.zone', 'e.device', 'e.ts', 'e.received_at'])
+    .where('ie.incident_id', '=', id)
+    // The latest first (then turned round), so a limit keeps the newest.
+    .orderBy('e.received_at', 'desc')
+    .orderBy('e.key', 'desc');
+const Q = {
+  incident: byId((k, p) => k.selectFrom('incidents').select(COLUMNS).where('id', '=', p('id'))),
+  allEvents: byId((k, p) => eventsOf(k, p('id'))),
+  latestEvents: prepare<{ id: string; limit: number }>()((k, p) => eventsOf(k, p('id')).limit(p('limit'))),
+  transitions: byId((k, p) =>
+    k
+      .selectFrom('transitions')
+      .select(['from_state', 'to_state', 'by_user', 'at', 'note'])
+      .where('incident_id', '=', p('id'))
+      .orderBy('seq'),
+  ),
+  escalations: byId((k, p) =>
+    k
+      .selectFrom('escalations')
+      .select(['step', 'kind', 'jurisdiction', 'at'])
+      .where('incident_id', '=', p('id'))
+      .orderBy('step'),
+  ),
+  clips: byId((k, p) =>
+    k
+      .selectFrom('clips')
+      .select(['camera', 'url', 'start', 'end', 'sha256'])
+      .where('incident_id', '=', p('id'))
+      .orderBy('start')
+      .orderBy('camera'),
+  ),
+  units: byId((k, p) =>
+    k
+      .selectFrom('incident_units')
+      .selectAll()
+      .where('incident_id', '=', p('id'))
+      .orderBy('dispatched_at')
+      .orderBy('unit'),
+  ),
+  notes: byId((k, p) =>
+    k
+      .selectFrom('incident_notes')
+      .select(['by_user', 'at', 'text'])
+      .where('incident_id', '=', p('id'))
+      .orderBy('seq'),
+  ),
+};
 
 const COLUMNS = [
   'id',
@@ -104,7 +162,7 @@ export class KyselyIncidentRepository implements IncidentRepository {
 
   /** The incident with its latest `eventsLimit` events only (pushes, lists): constant in size. */
   async view(id: string, eventsLimit = VIEW_EVENTS): Promise<Incident | undefined> {
-    const r = await this.k.selectFrom('incidents').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+    const r = await Q.incident.first(this.k, { id });
     return r ? this.hydrate(r, eventsLimit) : undefined;
   }
 
@@ -188,49 +246,16 @@ export class KyselyIncidentRepository implements IncidentRepository {
 
   private async hydrate(r: Row, eventsLimit?: number): Promise<Incident> {
     const k = this.k;
-    let eq = k
-      .selectFrom('incident_events as ie')
-      .innerJoin('events as e', 'e.key', 'ie.event_key')
-      .select(['e.key', 'e.type', 'e.zone', 'e.device', 'e.ts', 'e.received_at'])
-      .where('ie.incident_id', '=', r.id)
-      // The latest first (then turned round), so a limit keeps the newest.
-      .orderBy('e.received_at', 'desc')
-      .orderBy('e.key', 'desc');
-    if (eventsLimit !== undefined) eq = eq.limit(eventsLimit);
+    const id = r.id;
     const [events, transitions, escalations, clips, units, notes] = await Promise.all([
-      eq.execute(),
-      k
-        .selectFrom('transitions')
-        .select(['from_state', 'to_state', 'by_user', 'at', 'note'])
-        .where('incident_id', '=', r.id)
-        .orderBy('seq')
-        .execute(),
-      k
-        .selectFrom('escalations')
-        .select(['step', 'kind', 'jurisdiction', 'at'])
-        .where('incident_id', '=', r.id)
-        .orderBy('step')
-        .execute(),
-      k
-        .selectFrom('clips')
-        .select(['camera', 'url', 'start', 'end', 'sha256'])
-        .where('incident_id', '=', r.id)
-        .orderBy('start')
-        .orderBy('camera')
-        .execute(),
-      k
-        .selectFrom('incident_units')
-        .selectAll()
-        .where('incident_id', '=', r.id)
-        .orderBy('dispatched_at')
-        .orderBy('unit')
-        .execute(),
-      k
-        .selectFrom('incident_notes')
-        .select(['by_user', 'at', 'text'])
-        .where('incident_id', '=', r.id)
-        .orderBy('seq')
-        .execute(),
+      eventsLimit === undefined
+        ? Q.allEvents.all(k, { id })
+        : Q.latestEvents.all(k, { id, limit: eventsLimit }),
+      Q.transitions.all(k, { id }),
+      Q.escalations.all(k, { id }),
+      Q.clips.all(k, { id }),
+      Q.units.all(k, { id }),
+      Q.notes.all(k, { id }),
     ]);
     const refs = events.reverse().map((e): IncidentEventRef => {
       const ref: IncidentEventRef = {

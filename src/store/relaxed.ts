@@ -15,6 +15,9 @@ import type { DB } from './db-types.js';
  *   commit in between with the relaxed setting.
  * - PostgreSQL: `SET LOCAL synchronous_commit = off`, the same trade, for this transaction only.
  */
+/** Each SQLite connection's own `synchronous` setting, read once (the service never changes it). */
+const settled = new WeakMap<Kysely<DB>, number>();
+
 export async function relaxedTransaction<T>(
   k: Kysely<DB>,
   fn: (tx: Transaction<DB>) => Promise<T>,
@@ -25,8 +28,12 @@ export async function relaxedTransaction<T>(
       return fn(tx);
     });
   return k.connection().execute(async (db) => {
-    const { rows } = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db);
-    const was = rows[0]?.synchronous ?? 2;
+    let was = settled.get(k);
+    if (was === undefined) {
+      const { rows } = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db);
+      was = Number(rows[0]?.synchronous ?? 2);
+      settled.set(k, was);
+    }
     await sql`PRAGMA synchronous = NORMAL`.execute(db);
     try {
       return await db.transaction().execute(fn);

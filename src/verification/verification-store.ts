@@ -1,5 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/db-types.js';
+import { prepare } from '../store/prepared.js';
+
+/** Read with every push of an incident (src/store/prepared.ts). */
+const VERIFICATION = prepare<{ id: string }>()((k, p) =>
+  k.selectFrom('verifications').selectAll().where('incident_id', '=', p('id')),
+);
 
 export type VerificationStatus = 'pending' | 'person_seen' | 'vehicle_seen' | 'motion_only' | 'unverified';
 
@@ -104,11 +110,7 @@ export class VerificationStore {
   }
 
   async get(incidentId: string): Promise<Verification | undefined> {
-    const r = await this.k
-      .selectFrom('verifications')
-      .selectAll()
-      .where('incident_id', '=', incidentId)
-      .executeTakeFirst();
+    const r = await VERIFICATION.first(this.k, { id: incidentId });
     if (!r) {
       this.misses.set(incidentId, this.now());
       return undefined;

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Directory } from '../core/directory.js';
 import type { Incident } from '../core/incident-types.js';
 import type { DB } from '../store/db-types.js';
+import { prepare } from '../store/prepared.js';
 import type { CallRecord, CallStore } from './calls/call-store.js';
 import type { NotificationStore } from './notify/notification-store.js';
 import type { Owner } from './ownership/owner-store.js';
@@ -43,6 +44,20 @@ export interface WorkflowFields {
   }[];
 }
 
+/** Read with every push of an incident (src/store/prepared.ts). */
+const CONFIRMATIONS = prepare<{ ids: readonly string[] }>()((k, p) =>
+  k
+    .selectFrom('incident_confirmations')
+    .select(['incident_id', 'rule', 'kind', 'by_user', 'at', 'detail'])
+    .where('incident_id', 'in', p('ids')),
+);
+const FORWARDS = prepare<{ ids: readonly string[] }>()((k, p) =>
+  k
+    .selectFrom('incident_forwards')
+    .select(['incident_id', 'station', 'by_user', 'at'])
+    .where('incident_id', 'in', p('ids')),
+);
+
 /** The site's call list in order: `callLists` when configured, else the site's contacts. */
 export function callListOf(cfg: Config, dir: Directory, site: string): ContactView[] {
   const list = cfg.callLists[site] ?? dir.site(site)?.contacts ?? [];
@@ -68,20 +83,8 @@ export function workflowExtender(
       s.owners.holders(k, ids),
       s.calls.many(k, ids),
       s.notifications.ofIncidents(k, ids),
-      ids.length === 0
-        ? []
-        : k
-            .selectFrom('incident_confirmations')
-            .select(['incident_id', 'rule', 'kind', 'by_user', 'at', 'detail'])
-            .where('incident_id', 'in', ids)
-            .execute(),
-      ids.length === 0
-        ? []
-        : k
-            .selectFrom('incident_forwards')
-            .select(['incident_id', 'station', 'by_user', 'at'])
-            .where('incident_id', 'in', ids)
-            .execute(),
+      ids.length === 0 ? [] : CONFIRMATIONS.all(k, { ids }),
+      ids.length === 0 ? [] : FORWARDS.all(k, { ids }),
     ]);
     const confirmationOf = new Map(confirmations.map((c) => [c.incident_id, c]));
     const forwardOf = new Map(forwards.map((f) => [f.incident_id, f]));

@@ -39,12 +39,12 @@ describe('outbox dispatcher', () => {
   let outbox: Outbox;
   const dispatchers: OutboxDispatcher[] = [];
 
-  const dispatcher = (cursorMs?: number) => {
+  const dispatcher = (cursorMs?: number, pollMs = 50) => {
     const d = new OutboxDispatcher({
       outbox,
       log: silentLogger,
       metrics: new Metrics({ defaults: false }),
-      pollMs: 50,
+      pollMs,
       ...(cursorMs !== undefined ? { cursorMs } : {}),
     });
     dispatchers.push(d);
@@ -126,5 +126,124 @@ describe('outbox dispatcher', () => {
     expect(bad.seen[0]).toBe(from + 1);
     await d.idle();
     expect(await outbox.cursor('bad')).toBe(from + 10);
+  });
+
+  it('sinks woken by the same commit share one read of the outbox', async () => {
+    const d = dispatcher(20, 60_000); // no poll: every read here is a commit's
+    const sinks = ['a', 'b', 'c', 'd', 'e'].map((n) => recorder(n));
+    for (const r of sinks) await d.add(r);
+    d.start();
+    await d.idle();
+    let reads = 0;
+    const read = outbox.read.bind(outbox);
+    outbox.read = (after, limit) => {
+      reads++;
+      return read(after, limit);
+    };
+    const from = await outbox.tail();
+    for (let i = 0; i < 20; i++) {
+      await outbox.publish([{ topic: 'event:stored', payload: { i } }]);
+      await expect.poll(() => sinks.every((r) => r.seen.at(-1) === from + i + 1)).toBe(true);
+    }
+    for (const r of sinks)
+      expect(r.seen.slice(-20)).toEqual(Array.from({ length: 20 }, (_, i) => from + 1 + i));
+    // Five sinks, twenty commits: one read per commit, not one per sink.
+    expect(reads).toBe(20);
+  });
+
+  it('an urgent sink is read in the commit’s turn, the others on the next turn', async () => {
+    const d = dispatcher(20);
+    const urgent = { ...recorder('urgent'), urgent: true };
+    const later = recorder('later');
+    await d.add(urgent);
+    await d.add(later);
+    d.start();
+    await d.idle();
+    const seq = await outbox.tail();
+    await store.k.transaction().execute((tx) => outbox.append(tx, [{ topic: 'event:stored', payload: {} }]));
+    outbox.wake();
+    // Every promise job the wake started has run (a tick queued now runs after them), and no macrotask.
+    await new Promise((r) => process.nextTick(r));
+    expect(urgent.seen.at(-1)).toBe(seq + 1);
+    expect(later.seen.at(-1)).not.toBe(seq + 1);
+    await new Promise((r) => setImmediate(r));
+    await expect.poll(() => later.seen.at(-1)).toBe(seq + 1);
+  });
+
+  it('a sink with a pause takes what was committed meanwhile as one batch', async () => {
+    const d = dispatcher(20);
+    const batches: number[][] = [];
+    await d.add({
+      name: 'paced',
+      durable: true,
+      pauseMs: 400,
+      handle: (rows) => {
+        batches.push(rows.map((r) => r.seq));
+      },
+    });
+    d.start();
+    await d.idle();
+    batches.length = 0;
+    const from = await outbox.tail();
+    await outbox.publish([{ topic: 'event:stored', payload: { i: 0 } }]);
+    await expect.poll(() => batches.length).toBe(1);
+    for (let i = 1; i <= 5; i++) await outbox.publish([{ topic: 'event:stored', payload: { i } }]);
+    await expect.poll(() => batches.length, { timeout: 5000 }).toBe(2);
+    expect(batches).toEqual([[from + 1], [from + 2, from + 3, from + 4, from + 5, from + 6]]);
+  });
+
+  it('a sink that stores its own cursor does not have it stored again', async () => {
+    const d = dispatcher(10);
+    const seen: number[] = [];
+    const sink: OutboxSink = {
+      name: 'self',
+      durable: true,
+      storesCursor: true,
+      async handle(rows) {
+        seen.push(...rows.map((r) => r.seq));
+        await outbox.saveCursor('self', rows.at(-1)!.seq);
+      },
+    };
+    await d.add(sink);
+    d.start();
+    await d.idle();
+    const count = rowsWritten(store);
+    await publish(3);
+    const published = count();
+    await d.idle();
+    await new Promise((r) => setTimeout(r, 50)); // past cursorMs
+    // The sink's own saves only (one per batch), none by the dispatcher.
+    expect(count() - published).toBeLessThanOrEqual(3);
+    expect(await outbox.cursor('self')).toBe(seen.at(-1));
+  });
+
+  it('an exclusive sink re-reads its shared cursor in a cluster, never when its node is alone', async () => {
+    for (const solo of [true, false]) {
+      const d = new OutboxDispatcher({
+        outbox,
+        log: silentLogger,
+        metrics: new Metrics({ defaults: false }),
+        pollMs: 50,
+        cluster: { solo, holds: () => true, run: (_name, job) => job.start() },
+      });
+      dispatchers.push(d);
+      await d.add({ ...recorder(`x-${solo}`), exclusive: true });
+      d.start();
+      await d.idle();
+      let cursorReads = 0;
+      const cursor = outbox.cursor.bind(outbox);
+      outbox.cursor = (sink) => {
+        cursorReads++;
+        return cursor(sink);
+      };
+      for (let i = 0; i < 5; i++) {
+        await outbox.publish([{ topic: 'event:stored', payload: { i } }]);
+        await d.idle();
+      }
+      outbox.cursor = cursor;
+      if (solo) expect(cursorReads).toBe(0);
+      else expect(cursorReads).toBeGreaterThanOrEqual(5);
+      await d.stop();
+    }
   });
 });

@@ -1,4 +1,10 @@
+import { prepare } from '../../store/prepared.js';
 import type { Db } from '../db.js';
+
+/** Read with every push of an incident (src/store/prepared.ts). */
+const CALLS = prepare<{ ids: readonly string[] }>()((k, p) =>
+  k.selectFrom('incident_calls').selectAll().where('incident_id', 'in', p('ids')).orderBy('seq'),
+);
 
 export const CALL_RESULTS = ['reached', 'no_answer', 'busy', 'wrong_number'] as const;
 export type CallResult = (typeof CALL_RESULTS)[number];
@@ -36,12 +42,7 @@ export class CallStore {
   async many(db: Db, ids: readonly string[]): Promise<Map<string, CallRecord[]>> {
     const out = new Map<string, CallRecord[]>();
     if (ids.length === 0) return out;
-    const rows = await db
-      .selectFrom('incident_calls')
-      .selectAll()
-      .where('incident_id', 'in', ids)
-      .orderBy('seq')
-      .execute();
+    const rows = await CALLS.all(db, { ids });
     for (const r of rows) {
       const list = out.get(r.incident_id) ?? [];
       list.push({

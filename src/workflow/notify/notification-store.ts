@@ -1,4 +1,10 @@
+import { prepare } from '../../store/prepared.js';
 import type { Db } from '../db.js';
+
+/** Read with every push of an incident (src/store/prepared.ts). */
+const OF_INCIDENTS = prepare<{ ids: readonly string[] }>()((k, p) =>
+  k.selectFrom('notifications').selectAll().where('incident_id', 'in', p('ids')).orderBy('created_at'),
+);
 
 export interface NewNotification {
   id: string;
@@ -145,12 +151,7 @@ export class NotificationStore {
   async ofIncidents(db: Db, ids: readonly string[]): Promise<Map<string, Notification[]>> {
     const out = new Map<string, Notification[]>();
     if (ids.length === 0) return out;
-    const rows = await db
-      .selectFrom('notifications')
-      .selectAll()
-      .where('incident_id', 'in', ids)
-      .orderBy('created_at')
-      .execute();
+    const rows = await OF_INCIDENTS.all(db, { ids });
     for (const r of rows) {
       const list = out.get(r.incident_id!) ?? [];
       list.push(toNotification(r));

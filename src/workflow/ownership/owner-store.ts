@@ -1,4 +1,28 @@
+import { prepare } from '../../store/prepared.js';
 import type { Db } from '../db.js';
+
+/** Asked for every new incident, on the alarm path: compiled once (src/store/prepared.ts). */
+const SITE_HOLDER = prepare<{ site: string; except: string }>()((k, p) =>
+  k
+    .selectFrom('incident_owners as o')
+    .innerJoin('incidents as i', 'i.id', 'o.incident_id')
+    .select(['o.owner'])
+    .where('i.site', '=', p('site'))
+    .where('i.kind', '=', 'alarm')
+    .where('i.state', 'in', ['new', 'acknowledged', 'dispatched', 'on_scene'])
+    .where('i.id', '!=', p('except'))
+    .where('o.released_at', 'is', null)
+    .orderBy('o.since', 'desc')
+    .limit(1),
+);
+
+const HOLDERS = prepare<{ ids: readonly string[] }>()((k, p) =>
+  k
+    .selectFrom('incident_owners')
+    .select(['incident_id', 'owner', 'since', 'via'])
+    .where('incident_id', 'in', p('ids'))
+    .where('released_at', 'is', null),
+);
 
 export interface Owner {
   username: string;
@@ -12,12 +36,7 @@ export class OwnerStore {
   async holders(db: Db, ids: readonly string[]): Promise<Map<string, Owner>> {
     const out = new Map<string, Owner>();
     if (ids.length === 0) return out;
-    const rows = await db
-      .selectFrom('incident_owners')
-      .select(['incident_id', 'owner', 'since', 'via'])
-      .where('incident_id', 'in', ids)
-      .where('released_at', 'is', null)
-      .execute();
+    const rows = await HOLDERS.all(db, { ids });
     for (const r of rows) out.set(r.incident_id, { username: r.owner, since: r.since, via: r.via });
     return out;
   }
@@ -47,18 +66,6 @@ export class OwnerStore {
 
   /** The holder of the site's open alarm held most recently (new alarms of the site follow it). */
   async siteHolder(db: Db, site: string, except: string): Promise<string | undefined> {
-    const r = await db
-      .selectFrom('incident_owners as o')
-      .innerJoin('incidents as i', 'i.id', 'o.incident_id')
-      .select(['o.owner'])
-      .where('i.site', '=', site)
-      .where('i.kind', '=', 'alarm')
-      .where('i.state', 'in', ['new', 'acknowledged', 'dispatched', 'on_scene'])
-      .where('i.id', '!=', except)
-      .where('o.released_at', 'is', null)
-      .orderBy('o.since', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return r?.owner;
+    return (await SITE_HOLDER.first(db, { site, except }))?.owner;
   }
 }

@@ -1,5 +1,35 @@
+import { prepare } from '../../store/prepared.js';
 import type { Db } from '../db.js';
 import type { ChosenPlan, PlanStep } from './plan-choice.js';
+
+/** Every new incident's plan, on the alarm path: compiled once (src/store/prepared.ts). */
+const INSERT_PLAN = prepare<{ id: string; name: string; steps: string; priority: number; at: string }>()(
+  (k, p) =>
+    k
+      .insertInto('incident_plans')
+      .values({
+        incident_id: p('id'),
+        name: p('name'),
+        steps: p('steps'),
+        priority: p('priority'),
+        chosen_at: p('at'),
+      })
+      .onConflict((oc) => oc.column('incident_id').doNothing()),
+);
+
+// Read with every push of an incident (src/store/prepared.ts).
+const PLANS = prepare<{ ids: readonly string[] }>()((k, p) =>
+  k
+    .selectFrom('incident_plans')
+    .select(['incident_id', 'name', 'steps', 'priority'])
+    .where('incident_id', 'in', p('ids')),
+);
+const OUTCOMES = prepare<{ ids: readonly string[] }>()((k, p) =>
+  k
+    .selectFrom('incident_steps')
+    .select(['incident_id', 'step_id', 'outcome', 'note', 'by_user', 'at'])
+    .where('incident_id', 'in', p('ids')),
+);
 
 export interface StepOutcome {
   stepId: string;
@@ -46,17 +76,7 @@ const toOutcome = (r: {
 /** The incident's plan (`incident_plans`) and its steps' outcomes (`incident_steps`). */
 export class PlanStore {
   async insert(tx: Db, id: string, plan: ChosenPlan, priority: number, at: string): Promise<void> {
-    await tx
-      .insertInto('incident_plans')
-      .values({
-        incident_id: id,
-        name: plan.name,
-        steps: JSON.stringify(plan.steps),
-        priority,
-        chosen_at: at,
-      })
-      .onConflict((oc) => oc.column('incident_id').doNothing())
-      .execute();
+    await INSERT_PLAN.execute(tx, { id, name: plan.name, steps: JSON.stringify(plan.steps), priority, at });
   }
 
   async get(tx: Db, id: string): Promise<StoredPlan | undefined> {
@@ -104,22 +124,14 @@ export class PlanStore {
   ): Promise<Map<string, { plan: StoredPlan; outcomes: StepOutcome[] }>> {
     const out = new Map<string, { plan: StoredPlan; outcomes: StepOutcome[] }>();
     if (ids.length === 0) return out;
-    const plans = await db
-      .selectFrom('incident_plans')
-      .select(['incident_id', 'name', 'steps', 'priority'])
-      .where('incident_id', 'in', ids)
-      .execute();
+    const plans = await PLANS.all(db, { ids });
     for (const r of plans)
       out.set(r.incident_id, {
         plan: { name: r.name, steps: JSON.parse(r.steps) as PlanStep[], priority: r.priority },
         outcomes: [],
       });
     if (out.size === 0) return out;
-    const rows = await db
-      .selectFrom('incident_steps')
-      .select(['incident_id', 'step_id', 'outcome', 'note', 'by_user', 'at'])
-      .where('incident_id', 'in', [...out.keys()])
-      .execute();
+    const rows = await OUTCOMES.all(db, { ids: [...out.keys()] });
     for (const r of rows) out.get(r.incident_id)?.outcomes.push(toOutcome(r));
     return out;
   }

@@ -1,5 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { prepare } from '../../store/prepared.js';
 import type { Db } from '../db.js';
+
+/** Asked for every event, on the alarm path: compiled once (src/store/prepared.ts). */
+const IN_FORCE = prepare<{ site: string; at: string }>()((k, p) =>
+  k
+    .selectFrom('test_modes')
+    .selectAll()
+    .where('site', '=', p('site'))
+    .where('ended_at', 'is', null)
+    .where('ends_at', '>', p('at'))
+    .where('started_at', '<=', p('at'))
+    .orderBy('started_at'),
+);
 
 export interface TestMode {
   id: string;
@@ -83,16 +96,7 @@ export class TestModeStore {
 
   /** The site's test modes in force at `at` (site-wide and per panel). */
   async inForce(db: Db, site: string, at: string): Promise<TestMode[]> {
-    const rows = await db
-      .selectFrom('test_modes')
-      .selectAll()
-      .where('site', '=', site)
-      .where('ended_at', 'is', null)
-      .where('ends_at', '>', at)
-      .where('started_at', '<=', at)
-      .orderBy('started_at')
-      .execute();
-    return rows.map(toMode);
+    return (await IN_FORCE.all(db, { site, at })).map(toMode);
   }
 
   /** Every test mode in force at `at` (the console's status strip filters them by scope). */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedPanelBroker, type PanelBrokerHooks } from '../../../drivers/mqtt-panel/embedded-broker.js';
@@ -44,6 +45,45 @@ describe('commit before PUBACK', () => {
     expect(committed).toEqual(['e1']);
     await panel.endAsync();
     await broker.stop();
+  });
+
+  it('embedded broker: the PUBACK leaves when the commit resolves, not after the promise jobs queued behind it', async () => {
+    // After a commit the socket rooms read the new incident in a long run of promise jobs. Aedes
+    // writes the PUBACK to a corked socket that is uncorked on the next tick, which comes only after
+    // all of them: the panel waited for the operators' reads. The panel here runs on its own thread
+    // and raises a flag on its PUBACK; the run of jobs watches the flag (for 3 s at most).
+    const flag = new SharedArrayBuffer(4);
+    let seenWhileBusy: boolean | undefined;
+    const busy = async () => {
+      const end = Date.now() + 3000;
+      while (Date.now() < end && Atomics.load(new Int32Array(flag), 0) === 0) await Promise.resolve();
+      seenWhileBusy = Atomics.load(new Int32Array(flag), 0) === 1;
+    };
+    const hooks: PanelBrokerHooks = {
+      authenticate: (id, secret) => secret === `secret-${id}`,
+      onEvent: async () => {
+        queueMicrotask(() => void busy());
+      },
+      onStatus: () => undefined,
+      onHeartbeat: () => undefined,
+      onReject: () => undefined,
+    };
+    const broker = new EmbeddedPanelBroker({ port: 0, host: '127.0.0.1', hooks });
+    const { port } = await broker.start();
+    const worker = new Worker(new URL('./puback-probe.worker.mjs', import.meta.url), {
+      workerData: { url: `mqtt://127.0.0.1:${port}`, flag },
+    });
+    const next = () =>
+      new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
+    try {
+      expect(await next()).toBe('connected');
+      worker.postMessage('publish');
+      expect(await next()).toBe('acked');
+      expect(seenWhileBusy).toBe(true);
+    } finally {
+      await worker.terminate();
+      await broker.stop();
+    }
   });
 
   describe('external broker (Mosquitto)', () => {
