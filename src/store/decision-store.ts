@@ -2,6 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { NormalizedEvent } from '../core/events.js';
 import { type IncidentState, OPEN_STATES, type Priority } from '../core/incident-types.js';
 import type { DB } from './db-types.js';
+import { eventToRow } from './kysely-events.js';
 import { prepare } from './prepared.js';
 
 export type Tx = Transaction<DB>;
@@ -85,18 +86,7 @@ const SUMMARY = [
 ] as const;
 
 // The statements every alarm runs, compiled once (src/store/prepared.ts).
-const INSERT_EVENT = prepare<{
-  key: string;
-  source: string;
-  device: string;
-  site: string;
-  type: string;
-  zone: string | null;
-  cid: string | null;
-  ts: string;
-  at: string;
-  detail: string | null;
-}>()((k, p) =>
+const INSERT_EVENT = prepare<ReturnType<typeof eventToRow>>()((k, p) =>
   k
     .insertInto('events')
     .values({
@@ -108,10 +98,10 @@ const INSERT_EVENT = prepare<{
       zone: p('zone'),
       cid: p('cid'),
       ts: p('ts'),
-      received_at: p('at'),
+      received_at: p('received_at'),
       detail: p('detail'),
       // Correlated in this same transaction: there is no "stored but undecided" any more.
-      correlated_at: p('at'),
+      correlated_at: p('received_at'),
     })
     .onConflict((oc) => oc.column('key').doNothing()),
 );
@@ -209,18 +199,7 @@ export class DecisionStore {
 
   /** Inserts the event unless its key is there already; true when it is new. */
   async insertEvent(tx: Tx, e: NormalizedEvent): Promise<boolean> {
-    const res = await INSERT_EVENT.execute(tx, {
-      key: e.key,
-      source: e.source,
-      device: e.device,
-      site: e.site,
-      type: e.type,
-      zone: e.zone ?? null,
-      cid: e.cid ?? null,
-      ts: e.ts,
-      at: e.receivedAt,
-      detail: e.detail ? JSON.stringify(e.detail) : null,
-    });
+    const res = await INSERT_EVENT.execute(tx, eventToRow(e));
     return Number(res.numAffectedRows ?? 0n) === 1;
   }
 

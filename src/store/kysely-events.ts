@@ -19,6 +19,22 @@ export function rowToEvent(r: Omit<EventsTable, 'correlated_at'>): NormalizedEve
   return ev;
 }
 
+/** The event's columns as the store keeps them (its decision's `correlated_at` aside). */
+export function eventToRow(e: NormalizedEvent): Omit<EventsTable, 'correlated_at'> {
+  return {
+    key: e.key,
+    source: e.source,
+    device: e.device,
+    site: e.site,
+    type: e.type,
+    zone: e.zone ?? null,
+    cid: e.cid ?? null,
+    ts: e.ts,
+    received_at: e.receivedAt,
+    detail: e.detail ? JSON.stringify(e.detail) : null,
+  };
+}
+
 const COLUMNS = [
   'key',
   'source',
@@ -44,19 +60,7 @@ export class KyselyEventRepository implements EventRepository {
       for (const e of events) {
         const res = await tx
           .insertInto('events')
-          .values({
-            key: e.key,
-            source: e.source,
-            device: e.device,
-            site: e.site,
-            type: e.type,
-            zone: e.zone ?? null,
-            cid: e.cid ?? null,
-            ts: e.ts,
-            received_at: e.receivedAt,
-            detail: e.detail ? JSON.stringify(e.detail) : null,
-            correlated_at: null,
-          })
+          .values({ ...eventToRow(e), correlated_at: null })
           .onConflict((oc) => oc.column('key').doNothing())
           .executeTakeFirst();
         fresh.push(Number(res.numInsertedOrUpdatedRows ?? 0n) === 1);
