@@ -1,6 +1,9 @@
 import { type Kysely, PostgresAdapter, sql, type Transaction } from 'kysely';
 import type { DB } from './db-types.js';
 
+/** Each SQLite connection's own `synchronous` setting, read once (the service never changes it). */
+const settled = new WeakMap<Kysely<DB>, number>();
+
 /**
  * A transaction whose commit does not wait for the disk: for writes that are derived from rows
  * already durable and are written again after a crash — an outbox sink's output together with its
@@ -15,9 +18,6 @@ import type { DB } from './db-types.js';
  *   commit in between with the relaxed setting.
  * - PostgreSQL: `SET LOCAL synchronous_commit = off`, the same trade, for this transaction only.
  */
-/** Each SQLite connection's own `synchronous` setting, read once (the service never changes it). */
-const settled = new WeakMap<Kysely<DB>, number>();
-
 export async function relaxedTransaction<T>(
   k: Kysely<DB>,
   fn: (tx: Transaction<DB>) => Promise<T>,
