@@ -37,6 +37,19 @@ export interface OutboxRow {
 
 type Db = Kysely<DB> | Transaction<DB>;
 
+/** A row's columns as stored. */
+const toColumns = (r: NewOutboxRow, at: string) => ({
+  at,
+  topic: r.topic as string,
+  incident_id: r.incidentId ?? null,
+  site: r.site ?? null,
+  jurisdiction: r.jurisdiction ?? null,
+  payload: JSON.stringify(r.payload),
+});
+type Columns = ReturnType<typeof toColumns>;
+const COLUMN_NAMES = Object.keys(toColumns({ topic: 'event:stored', payload: {} }, '')) as (keyof Columns)[];
+
+/** Row `i`'s columns as parameters `at0`, `topic0`, … of a prepared multi-row insert. */
 type RowParams = Record<string, string | null>;
 
 /**
@@ -45,16 +58,14 @@ type RowParams = Record<string, string | null>;
  */
 const APPENDS: Prepared<RowParams, unknown>[] = [1, 2, 3, 4].map((n) =>
   prepare<RowParams>()((k, p) =>
-    k.insertInto('outbox').values(
-      Array.from({ length: n }, (_, i) => ({
-        at: p('at') as string,
-        topic: p(`topic${i}`) as string,
-        incident_id: p(`incident${i}`),
-        site: p(`site${i}`),
-        jurisdiction: p(`jurisdiction${i}`),
-        payload: p(`payload${i}`) as string,
-      })),
-    ),
+    k
+      .insertInto('outbox')
+      .values(
+        Array.from(
+          { length: n },
+          (_, i) => Object.fromEntries(COLUMN_NAMES.map((c) => [c, p(`${c}${i}`)])) as Columns,
+        ),
+      ),
   ),
 );
 
@@ -83,29 +94,16 @@ export class Outbox {
     const at = this.now().toISOString();
     const prepared = APPENDS[rows.length - 1];
     if (prepared) {
-      const params: RowParams = { at };
+      const params: RowParams = {};
       rows.forEach((r, i) => {
-        params[`topic${i}`] = r.topic;
-        params[`incident${i}`] = r.incidentId ?? null;
-        params[`site${i}`] = r.site ?? null;
-        params[`jurisdiction${i}`] = r.jurisdiction ?? null;
-        params[`payload${i}`] = JSON.stringify(r.payload);
+        for (const [c, v] of Object.entries(toColumns(r, at))) params[`${c}${i}`] = v;
       });
       await prepared.execute(tx, params);
       return;
     }
     await tx
       .insertInto('outbox')
-      .values(
-        rows.map((r) => ({
-          at,
-          topic: r.topic,
-          incident_id: r.incidentId ?? null,
-          site: r.site ?? null,
-          jurisdiction: r.jurisdiction ?? null,
-          payload: JSON.stringify(r.payload),
-        })),
-      )
+      .values(rows.map((r) => toColumns(r, at)))
       .execute();
   }
 
