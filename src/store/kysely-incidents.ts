@@ -37,6 +37,21 @@ type Row = Selectable<
   >
 >;
 
+const COLUMNS = [
+  'id',
+  'site',
+  'jurisdiction',
+  'priority',
+  'state',
+  'rule',
+  'kind',
+  'confirmed',
+  'opened_at',
+  'updated_at',
+  'confirmed_by',
+  'event_count',
+] as const;
+
 /**
  * An incident's parts, read for every push of it (the socket rooms' `incident:new` among them):
  * compiled once (src/store/prepared.ts).
@@ -93,21 +108,6 @@ const Q = {
       .orderBy('seq'),
   ),
 };
-
-const COLUMNS = [
-  'id',
-  'site',
-  'jurisdiction',
-  'priority',
-  'state',
-  'rule',
-  'kind',
-  'confirmed',
-  'opened_at',
-  'updated_at',
-  'confirmed_by',
-  'event_count',
-] as const;
 
 /** Incidents, written once for SQLite and PostgreSQL. */
 export class KyselyIncidentRepository implements IncidentRepository {
