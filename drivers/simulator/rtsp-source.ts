@@ -27,6 +27,11 @@ export interface RtspSourceOptions {
    * loop from the file's start. `width`, `height`, `fps` and `paths` are then unused.
    */
   videos?: Record<string, { file: string }>;
+  /**
+   * Run the server at this niceness (benchmarks: the cameras are other machines, so the simulator
+   * takes what CPU is left over rather than competing with what is measured).
+   */
+  nice?: number;
 }
 
 export interface RtspSource {
@@ -83,7 +88,10 @@ export async function startRtspSource(opts: RtspSourceOptions = {}): Promise<Rts
     username: opts.username ?? null,
     password: opts.password ?? null,
   };
-  const child = spawn(PYTHON, [SCRIPT, JSON.stringify(cfg)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const argv = [PYTHON, SCRIPT, JSON.stringify(cfg)];
+  const child = opts.nice
+    ? spawn('nice', ['-n', String(opts.nice), ...argv], { stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   const lines = lineReader(child);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {

@@ -15,6 +15,13 @@ const STAND_IN = '\u0000sharpeyes-param:';
 /** Lists up to this long get a compiled form per length; longer ones (a page of incidents) are built each time. */
 const MAX_LIST = 8;
 
+let builds = 0;
+/**
+ * How many times a prepared query has been built and compiled in this process: a warm path builds
+ * none (the start-up rehearsal's test reads it, `EventCore.rehearse`).
+ */
+export const preparedBuilds = (): number => builds;
+
 /**
  * A query built and compiled by Kysely once, then run with new parameters (issue 13). Kysely builds
  * an immutable tree and compiles it to SQL on every call; on the alarm path that cost more than
@@ -69,6 +76,7 @@ export class Prepared<P extends Record<string, unknown>, R> {
         : Array.from({ length: n }, (_, i) => `${STAND_IN}${name}#${i}`);
     }) as Param<P>;
     const q = this.build(db, p).compile();
+    builds++;
     const slots = q.parameters.map((v) => {
       if (typeof v !== 'string' || !v.startsWith(STAND_IN)) return { value: v };
       const [name, item] = v.slice(STAND_IN.length).split('#') as [string, string | undefined];

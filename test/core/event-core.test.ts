@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { preparedBuilds } from '../../src/store/prepared.js';
+import { freshPostgresDatabase, stopSharedPostgres } from '../helpers/postgres.js';
 import { type CoreFixture, ev, openCore } from './core-fixture.js';
 
 describe('event core', () => {
@@ -15,5 +17,82 @@ describe('event core', () => {
     expect(text).toMatch(/^sharpeyes_event_commit_seconds_count\{source="camera"\} 3$/m);
     const sum = Number(/^sharpeyes_event_commit_seconds_sum\{source="panel"\} (\S+)$/m.exec(text)?.[1]);
     expect(sum).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * Issue 13: the core rehearses the decision before panels may connect, so the first alarm after a
+ * start does not pay for building its statements (it took 10–25 ms to its PUBACK, the later ones 3–5).
+ */
+describe.each(['sqlite', 'postgres'] as const)('the start-up rehearsal on %s', (db) => {
+  let fx: CoreFixture;
+  afterEach(() => fx?.close());
+  afterAll(() => stopSharedPostgres());
+
+  const open = async () => {
+    const postgres = db === 'postgres' ? await freshPostgresDatabase() : undefined;
+    fx = await openCore({ audit: true, ...(postgres ? { postgres } : {}) });
+  };
+  const counts = async () => {
+    const k = fx.store.k;
+    const n = async (t: 'events' | 'incidents' | 'transitions' | 'incident_events' | 'outbox') =>
+      Number(
+        (
+          await k
+            .selectFrom(t)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    return {
+      events: await n('events'),
+      incidents: await n('incidents'),
+      transitions: await n('transitions'),
+      incidentEvents: await n('incident_events'),
+      outbox: await n('outbox'),
+    };
+  };
+
+  it('decides as ingest would and keeps nothing: no row, no metric, no push', async () => {
+    await open();
+    const pushed: string[] = [];
+    fx.bus.on('incident:new', (inc) => pushed.push(inc.id));
+    await fx.core.rehearse([ev('panic'), ev('intrusion', { zone: '1' }), ev('restore')], 3);
+    await fx.settle();
+    expect(await counts()).toEqual({ events: 0, incidents: 0, transitions: 0, incidentEvents: 0, outbox: 0 });
+    expect(pushed).toEqual([]);
+    const metrics = await fx.metrics.registry.metrics();
+    expect(metrics).not.toMatch(/^sharpeyes_incidents_opened_total\{/m);
+    expect(metrics).not.toMatch(/^sharpeyes_correlation_decisions_total\{/m);
+    expect(metrics).not.toMatch(/^sharpeyes_events_committed_total\{/m);
+    // The first real panic after it opens its incident and is announced, as on a core that never rehearsed.
+    const out = await fx.core.ingest(ev('panic'));
+    expect(out).toMatchObject({ duplicate: false, state: 'new' });
+    await fx.settle();
+    expect(pushed).toEqual([out.incident]);
+    expect(await counts()).toMatchObject({ events: 1, incidents: 1, transitions: 1, incidentEvents: 1 });
+    expect(await fx.metrics.registry.metrics()).toMatch(
+      /^sharpeyes_incidents_opened_total\{priority="1",rule="[^"]+"\} 1$/m,
+    );
+  });
+
+  it('leaves nothing for the first real alarms to build', async () => {
+    await open();
+    // Only the decision is watched: the sinks (which build their reads on first use) are stopped.
+    await fx.dispatcher.stop();
+    const before = preparedBuilds();
+    await fx.core.rehearse([ev('panic'), ev('intrusion', { zone: '1' }), ev('restore')]);
+    const rehearsed = preparedBuilds();
+    expect(rehearsed).toBeGreaterThan(before);
+    for (const e of [ev('panic'), ev('intrusion', { zone: '1' }), ev('restore')]) await fx.core.ingest(e);
+    expect(preparedBuilds()).toBe(rehearsed);
+  });
+
+  it('a cold core builds them on its first alarm (what the rehearsal spares it)', async () => {
+    await open();
+    await fx.dispatcher.stop();
+    const before = preparedBuilds();
+    await fx.core.ingest(ev('panic'));
+    expect(preparedBuilds()).toBeGreaterThan(before);
   });
 });

@@ -1,0 +1,31 @@
+import { type PanelWireEventType, parsePanelEvent } from '../../drivers/mqtt-panel/protocol.js';
+import type { Config } from '../config/schema.js';
+import type { Directory } from '../core/directory.js';
+import type { NormalizedEvent } from '../core/events.js';
+import { toNormalized } from './panel-mapping.js';
+
+/** An alarm that opens an incident, one that may join it, and a restore that reads a ticket. */
+const TYPES: readonly PanelWireEventType[] = ['panic', 'intrusion', 'restore'];
+
+/**
+ * The events the core rehearses before panels may connect (issue 13, `EventCore.rehearse`): what the
+ * first configured panel would send, parsed and mapped as the transport does (which also builds the
+ * payload validator, on its first use otherwise). Empty when no panel can log in over MQTT.
+ */
+export function rehearsalEvents(
+  dir: Directory,
+  mqtt: Pick<Config['mqtt'], 'maxPayloadBytes' | 'maxClockSkewSeconds'>,
+  now: Date,
+): NormalizedEvent[] {
+  const panel = dir.allPanels().find((p) => p.secret !== undefined && dir.site(p.site) !== undefined);
+  if (!panel) return [];
+  const opts = {
+    maxBytes: mqtt.maxPayloadBytes,
+    maxSkewMs: mqtt.maxClockSkewSeconds * 1000,
+    now: now.getTime(),
+  };
+  return TYPES.map((type) => {
+    const payload = Buffer.from(JSON.stringify({ id: 'rehearsal', type, zone: '1', ts: now.toISOString() }));
+    return toNormalized(panel.id, panel.site, parsePanelEvent(payload, opts), now);
+  });
+}
