@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { preparedBuilds } from '../../src/store/prepared.js';
 import { freshPostgresDatabase, stopSharedPostgres } from '../helpers/postgres.js';
+import { rowCount } from '../helpers/rows.js';
 import { type CoreFixture, ev, openCore } from './core-fixture.js';
 
 describe('event core', () => {
@@ -34,16 +35,8 @@ describe.each(['sqlite', 'postgres'] as const)('the start-up rehearsal on %s', (
     fx = await openCore({ audit: true, ...(postgres ? { postgres } : {}) });
   };
   const counts = async () => {
-    const k = fx.store.k;
-    const n = async (t: 'events' | 'incidents' | 'transitions' | 'incident_events' | 'outbox') =>
-      Number(
-        (
-          await k
-            .selectFrom(t)
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const n = (t: 'events' | 'incidents' | 'transitions' | 'incident_events' | 'outbox') =>
+      rowCount(fx.store.k, t);
     return {
       events: await n('events'),
       incidents: await n('incidents'),

@@ -1,6 +1,7 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
+import { rowCount } from '../helpers/rows.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 /**
@@ -28,15 +29,7 @@ describe('the alarm path is rehearsed before panels can connect', () => {
     expect(lines[rehearsed]).toMatchObject({ decisions: 24 });
     expect(rehearsed).toBeLessThan(msgs.indexOf('panels: embedded MQTT broker listening'));
     const k = svc.svc.need('store').k;
-    const count = async (t: 'events' | 'incidents' | 'transitions' | 'incident_plans') =>
-      Number(
-        (
-          await k
-            .selectFrom(t)
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const count = (t: 'events' | 'incidents' | 'transitions' | 'incident_plans') => rowCount(k, t);
     expect(await count('events')).toBe(0);
     expect(await count('incidents')).toBe(0);
     expect(await count('transitions')).toBe(0);
