@@ -93,6 +93,8 @@ export class OutboxDispatcher {
   private generation = 0;
   private shared: SharedRead | undefined;
   private deferred: NodeJS.Immediate | undefined;
+  /** Sinks woken by a commit and not yet kicked: one a turn of the event loop (`kickNextDue`). */
+  private readonly due = new Set<Running>();
   private readonly lag;
   private readonly failuresTotal;
   private readonly handled;
@@ -165,7 +167,8 @@ export class OutboxDispatcher {
 
   /**
    * A new generation of reads, then every sink: `afterCommit` (a local commit's wake) runs the urgent
-   * sinks now and the others on the next turn, once however many commits woke them meanwhile.
+   * sinks now and the others from the next turn on, one sink a turn, each once however many commits
+   * woke it meanwhile.
    */
   private kickAll(afterCommit: boolean): void {
     this.generation++;
@@ -174,10 +177,24 @@ export class OutboxDispatcher {
       return;
     }
     for (const r of this.sinks) if (r.sink.urgent) this.kick(r);
-    this.deferred ??= setImmediate(() => {
-      this.deferred = undefined;
-      for (const r of this.sinks) if (!r.sink.urgent) this.kick(r);
-    });
+    for (const r of this.sinks) if (!r.sink.urgent) this.due.add(r);
+    this.deferred ??= setImmediate(() => this.kickNextDue());
+  }
+
+  /**
+   * One woken sink, and the next on the next turn of the event loop. On SQLite a sink's batch runs
+   * to its end without letting the loop take any I/O (better-sqlite3 is synchronous, so every await
+   * in it is a promise job): kicked together, the sinks behind one panic held the loop for their
+   * sum, and a panic arriving meanwhile waited for all of it. One a turn, it waits for one sink's
+   * batch at most (the loop reads its socket between two turns).
+   */
+  private kickNextDue(): void {
+    this.deferred = undefined;
+    const next = this.due.values().next();
+    if (next.done) return;
+    this.due.delete(next.value);
+    this.kick(next.value);
+    if (this.due.size > 0) this.deferred = setImmediate(() => this.kickNextDue());
   }
 
   async stop(): Promise<void> {
@@ -187,6 +204,7 @@ export class OutboxDispatcher {
     if (this.poll) clearInterval(this.poll);
     if (this.deferred) clearImmediate(this.deferred);
     this.deferred = undefined;
+    this.due.clear();
     for (const r of this.sinks) {
       clearTimeout(r.retry);
       clearTimeout(r.rest);

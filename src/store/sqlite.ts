@@ -9,6 +9,7 @@ import { KyselyEventRepository } from './kysely-events.js';
 import { KyselyIncidentRepository } from './kysely-incidents.js';
 import { KyselySessionRepository, KyselyUserRepository } from './kysely-users.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { runDirectlyInTransactions } from './prepared.js';
 import type { Store as StoreRepositories } from './repositories.js';
 
 export type Db = Database.Database;
@@ -134,6 +135,13 @@ export class SqliteStore extends Store {
     // Kysely prepares every query through the memoised `prepare`; it closes nothing (close() does).
     const k = new Kysely<DB>({
       dialect: new SqliteDialect({ database: { prepare: cached.prepare, close: () => {} } as never }),
+    });
+    // What Kysely's SQLite driver does with a statement, without its promises (src/store/prepared.ts).
+    runDirectlyInTransactions(k, (sql, parameters) => {
+      const stmt = cached.prepare(sql);
+      if (stmt.reader) return { rows: stmt.all(parameters) };
+      const { changes, lastInsertRowid } = stmt.run(parameters);
+      return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
     });
     super(k, 'sqlite', db, async () => {
       if (db.open) db.close();

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -168,6 +169,45 @@ describe('outbox dispatcher', () => {
     expect(later.seen.at(-1)).not.toBe(seq + 1);
     await new Promise((r) => setImmediate(r));
     await expect.poll(() => later.seen.at(-1)).toBe(seq + 1);
+  });
+
+  it('the sinks a commit wakes take a turn each, so a socket is read between them (a panic arriving)', async () => {
+    const d = dispatcher(20, 60_000);
+    const order: string[] = [];
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    const accepted = await new Promise<Socket>((r) => server.once('connection', r));
+    await new Promise((r) => client.once('connect', r));
+    accepted.on('data', () => order.push('socket'));
+    const sink = (name: string, first?: boolean): OutboxSink => ({
+      name,
+      durable: false,
+      handle: () => {
+        order.push(name);
+        // What arrives while the first sink works: in the kernel now, read at the loop's next poll.
+        if (first) client.write('panic');
+      },
+    });
+    try {
+      await d.add(sink('a', true));
+      await d.add(sink('b'));
+      await d.add(sink('c'));
+      d.start();
+      await d.idle();
+      order.length = 0;
+      await store.k
+        .transaction()
+        .execute((tx) => outbox.append(tx, [{ topic: 'event:stored', payload: {} }]));
+      outbox.wake();
+      await expect.poll(() => order.length).toBe(4);
+      // Kicked in one turn, b and c ran before the loop read the socket (a, b, c, socket).
+      expect(order).toEqual(['a', 'socket', 'b', 'c']);
+    } finally {
+      client.destroy();
+      accepted.destroy();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('a sink with a pause takes what was committed meanwhile as one batch', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { prepare } from '../../src/store/prepared.js';
 import { SqliteStore, type Store } from '../../src/store/sqlite.js';
@@ -89,5 +89,73 @@ describe('prepared queries (compiled once, run with new values)', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('prepared queries in a SQLite transaction (run at the call, without the executor)', () => {
+  const withStore = async (fn: (store: Store) => Promise<void>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-prepared-direct-'));
+    const store = new SqliteStore(join(dir, 'sharpeyes.db'));
+    try {
+      await fn(store);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const count = (store: Store) =>
+    (store.db.prepare("SELECT count(*) AS n FROM outbox WHERE topic = 'direct'").get() as { n: number }).n;
+
+  it('runs on the transaction’s connection without Kysely’s executor, with what the executor returned', async () => {
+    await withStore(async (store) => {
+      const outside = vi.spyOn(store.k, 'executeQuery');
+      expect(await BY_TOPIC.all(store.k, { topic: 'direct', since: at(0), limit: 5 })).toEqual([]);
+      expect(outside).toHaveBeenCalledTimes(1); // a lone query keeps the executor (and its lock)
+      await store.k.transaction().execute(async (tx) => {
+        const executor = vi.spyOn(tx, 'executeQuery');
+        const r = await INSERT.execute(tx, { topic: 'direct', site: 's1', at: at(1) });
+        expect(count(store)).toBe(1);
+        expect(r.numAffectedRows).toBe(1n);
+        expect(typeof r.insertId).toBe('bigint');
+        expect(await BY_TOPIC.all(tx, { topic: 'direct', since: at(0), limit: 5 })).toEqual([
+          { seq: Number(r.insertId), topic: 'direct', at: at(1) },
+        ]);
+        expect(executor).not.toHaveBeenCalled();
+      });
+      expect(count(store)).toBe(1);
+      // Rolled back with its transaction like any statement of it.
+      await store.k
+        .transaction()
+        .execute(async (tx) => {
+          await INSERT.execute(tx, { topic: 'direct', site: 's2', at: at(2) });
+          throw new Error('undo');
+        })
+        .catch(() => undefined);
+      expect(count(store)).toBe(1);
+    });
+  });
+
+  it('outside a transaction, waits for another caller’s open transaction instead of reading into it', async () => {
+    await withStore(async (store) => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const open = store.k
+        .transaction()
+        .execute(async (tx) => {
+          await INSERT.execute(tx, { topic: 'direct', site: 's1', at: at(1) });
+          await gate;
+          throw new Error('rolled back');
+        })
+        .catch(() => undefined);
+      await new Promise((r) => setImmediate(r)); // the transaction holds the connection, its row written
+      expect(count(store)).toBe(1); // (the raw connection is inside it)
+      const outside = BY_TOPIC.all(store.k, { topic: 'direct', since: at(0), limit: 5 });
+      release();
+      await open;
+      // The lone query ran after the rollback, so it never saw the row that was taken back.
+      expect(await outside).toEqual([]);
+    });
   });
 });

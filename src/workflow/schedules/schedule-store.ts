@@ -10,19 +10,28 @@ export interface PanelTest {
 
 /** Desk changes to opening hours (`schedule_changes`) and each panel's test timer (`panel_tests`). */
 export class ScheduleStore {
+  /**
+   * The desk's changes to a site's hours that reach `fromDate` or later: those in force now, or with
+   * `asOf` (an ISO time), those that were in force then (made by then, not yet deleted).
+   */
   async changes(
     db: Db,
     site: string,
     fromDate: string,
+    asOf?: string,
   ): Promise<(HoursChange & { id: string; reason: string; by: string })[]> {
-    const rows = await db
+    let q = db
       .selectFrom('schedule_changes')
       .selectAll()
       .where('site', '=', site)
-      .where('to_date', '>=', fromDate)
-      .where('deleted_at', 'is', null)
-      .orderBy('at')
-      .execute();
+      .where('to_date', '>=', fromDate);
+    q =
+      asOf === undefined
+        ? q.where('deleted_at', 'is', null)
+        : q
+            .where('at', '<=', asOf)
+            .where((eb) => eb.or([eb('deleted_at', 'is', null), eb('deleted_at', '>', asOf)]));
+    const rows = await q.orderBy('at').execute();
     return rows.map((r) => ({
       id: r.id,
       from: r.from_date,

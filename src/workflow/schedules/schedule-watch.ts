@@ -34,7 +34,8 @@ export interface ScheduleWatchDeps {
 export class ScheduleWatch {
   constructor(private readonly deps: ScheduleWatchDeps) {}
 
-  async hoursOf(site: string, atMs: number): Promise<SiteHours | undefined> {
+  /** `asOf`: with the desk's changes as they stood then (a disarm is judged by the hours it met). */
+  async hoursOf(site: string, atMs: number, asOf?: string): Promise<SiteHours | undefined> {
     const { cfg } = this.deps;
     const schedule = cfg.sites[site];
     if (!schedule) return undefined;
@@ -43,7 +44,7 @@ export class ScheduleWatch {
       tz: cfg.timezone,
       holidays: new Set([...cfg.holidays, ...schedule.holidays]),
       schedule,
-      extra: await this.deps.store.changes(this.deps.k, site, yesterday),
+      extra: await this.deps.store.changes(this.deps.k, site, yesterday, asOf),
     };
   }
 
@@ -58,7 +59,9 @@ export class ScheduleWatch {
           if (row.topic !== 'event:stored' || row.payload['redelivered'] || row.payload['diverted']) continue;
           const ev = row.payload['event'] as NormalizedEvent;
           if (ev.type !== 'disarm') continue;
-          const h = await this.hoursOf(ev.site, Date.parse(ev.receivedAt));
+          // Judged by the hours as they stood when it arrived, not when this sink got to it: a
+          // change the desk makes a moment later does not make an earlier disarm unexpected.
+          const h = await this.hoursOf(ev.site, Date.parse(ev.receivedAt), ev.receivedAt);
           if (!h || disarmExpected(h, Date.parse(ev.receivedAt))) continue;
           await this.raise(ev.site, ev.device, 'unexpected_opening', `unexpected-${ev.key}`, {
             disarmedAt: ev.receivedAt,
