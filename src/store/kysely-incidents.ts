@@ -111,7 +111,10 @@ const Q = {
 
 /** Incidents, written once for SQLite and PostgreSQL. */
 export class KyselyIncidentRepository implements IncidentRepository {
-  constructor(private readonly k: Kysely<DB>) {}
+  constructor(
+    private readonly k: Kysely<DB>,
+    private readonly dialect: 'sqlite' | 'postgres' = 'sqlite',
+  ) {}
 
   /** Legacy path (tests): the core creates incidents in its decision transaction. */
   async create(n: NewIncident): Promise<Incident> {
@@ -162,8 +165,14 @@ export class KyselyIncidentRepository implements IncidentRepository {
 
   /** The incident with its latest `eventsLimit` events only (pushes, lists): constant in size. */
   async view(id: string, eventsLimit = VIEW_EVENTS): Promise<Incident | undefined> {
-    const r = await Q.incident.first(this.k, { id });
-    return r ? this.hydrate(r, eventsLimit) : undefined;
+    const read = async (db: Kysely<DB>) => {
+      const r = await Q.incident.first(db, { id });
+      return r ? this.hydrate(r, eventsLimit, db) : undefined;
+    };
+    // SQLite: one read transaction, so the view is one snapshot and its seven reads run on the
+    // connection at once (src/store/prepared.ts); what every push of every change reads. PostgreSQL
+    // keeps them in parallel on the pool.
+    return this.dialect === 'sqlite' ? this.k.transaction().execute(read) : read(this.k);
   }
 
   async list(f: IncidentFilter): Promise<Incident[]> {
@@ -244,8 +253,7 @@ export class KyselyIncidentRepository implements IncidentRepository {
       .execute();
   }
 
-  private async hydrate(r: Row, eventsLimit?: number): Promise<Incident> {
-    const k = this.k;
+  private async hydrate(r: Row, eventsLimit?: number, k: Kysely<DB> = this.k): Promise<Incident> {
     const id = r.id;
     const [events, transitions, escalations, clips, units, notes] = await Promise.all([
       eventsLimit === undefined

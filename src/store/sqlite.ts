@@ -102,7 +102,7 @@ export class Store implements StoreRepositories {
     private readonly onClose: () => Promise<void>,
   ) {
     this.events = new KyselyEventRepository(k);
-    this.incidents = new KyselyIncidentRepository(k);
+    this.incidents = new KyselyIncidentRepository(k, dialect);
     this.users = new KyselyUserRepository(k);
     this.sessions = new KyselySessionRepository(k);
     this.core = new KyselyCoreRepository(k);
