@@ -111,6 +111,30 @@ function renderStatus() {
   count.classList.toggle('hot', unacked.length > 0);
 }
 
+/**
+ * The session is gone. A refused request can reach the page before the socket's `session:end`,
+ * which says why (logged out elsewhere, revoked, disabled): with the socket still up, its reason is
+ * awaited a moment, so the officer reads why and not a generic "expired".
+ */
+let ending;
+function sessionGone(message, reasonGiven = false) {
+  // Already at the login screen: a late refusal of a request in flight must not overwrite the reason.
+  if (!getToken()) return;
+  if (reasonGiven) {
+    clearTimeout(ending);
+    ending = undefined;
+    showLogin(message);
+    return;
+  }
+  ending ??= setTimeout(
+    () => {
+      ending = undefined;
+      showLogin(message);
+    },
+    state.connected ? 1500 : 0,
+  );
+}
+
 function showLogin(message = '') {
   unmount?.();
   unmount = undefined;
@@ -139,7 +163,9 @@ async function enter() {
   await loadReference();
   await Promise.all([loadIncidents(), loadPanels()]);
   // Issue 15: the server ends the socket of a session that ended, and says why (logout, disabled...).
-  connectSocket((reason) => showLogin(reason ? tv('sessionEnd', reason) : t('sessionExpired')));
+  connectSocket((reason) =>
+    sessionGone(reason ? tv('sessionEnd', reason) : t('sessionExpired'), Boolean(reason)),
+  );
   unmountNotices = mountNotices(); // issue 19: notice pop-ups with receipts
   renderStatus();
   await route();
@@ -189,7 +215,7 @@ document.addEventListener('keydown', (e) => {
   else if (e.key === 'm' || e.key === 'M') toggleMute();
 });
 
-setUnauthorizedHandler((message) => showLogin(message));
+setUnauthorizedHandler((message) => sessionGone(message));
 // After a reload the session is restored without a click; the first key or click unlocks audio.
 for (const ev of ['pointerdown', 'keydown']) document.addEventListener(ev, unlockAudio, { once: true });
 onLangChange(() => {
