@@ -176,8 +176,9 @@ export class OutboxDispatcher {
       for (const r of this.sinks) this.kick(r);
       return;
     }
-    for (const r of this.sinks) if (r.sink.urgent) this.kick(r);
-    for (const r of this.sinks) if (!r.sink.urgent) this.due.add(r);
+    for (const r of this.sinks)
+      if (r.sink.urgent) this.kick(r);
+      else this.due.add(r);
     this.deferred ??= setImmediate(() => this.kickNextDue());
   }
 

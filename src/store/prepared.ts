@@ -25,9 +25,10 @@ const direct = new WeakMap<object, DirectRun>();
  * Prepared queries inside a transaction of `k` run through `run` instead of Kysely's executor
  * (issue 13). On SQLite a transaction holds the one connection until it ends, so nothing else can
  * run on it meanwhile, and better-sqlite3 runs a statement synchronously: Kysely's executor only
- * wrapped each one in a dozen promises (0.5 ms of CPU and about 100 KB of garbage a panic, a third of
- * what a panic allocates, measured in the service). Outside a transaction the executor stays, because
- * its connection lock is what keeps a lone query out of another caller's open transaction.
+ * wrapped each one in a dozen promises (a panic allocated 422 KB before, 388 KB after, measured in the
+ * service; its CPU per panic did not change measurably, bench/README.md stop 28). Outside a
+ * transaction the executor stays, because its connection lock is what keeps a lone query out of
+ * another caller's open transaction.
  */
 export function runDirectlyInTransactions(k: Kysely<DB>, run: DirectRun): void {
   direct.set(k.getExecutor().adapter, run);

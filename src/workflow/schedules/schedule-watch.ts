@@ -61,8 +61,9 @@ export class ScheduleWatch {
           if (ev.type !== 'disarm') continue;
           // Judged by the hours as they stood when it arrived, not when this sink got to it: a
           // change the desk makes a moment later does not make an earlier disarm unexpected.
-          const h = await this.hoursOf(ev.site, Date.parse(ev.receivedAt), ev.receivedAt);
-          if (!h || disarmExpected(h, Date.parse(ev.receivedAt))) continue;
+          const at = Date.parse(ev.receivedAt);
+          const h = await this.hoursOf(ev.site, at, ev.receivedAt);
+          if (!h || disarmExpected(h, at)) continue;
           await this.raise(ev.site, ev.device, 'unexpected_opening', `unexpected-${ev.key}`, {
             disarmedAt: ev.receivedAt,
             disarmEvent: ev.key,
