@@ -13,13 +13,13 @@
  *
  *   npx tsx bench/panic-cpu.ts [--panics 300] [--runs 3] [--pause 0]
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { cityYaml } from './lib/city.js';
-import { fmt, operatorSocket, spawnUntil, stopChild, summary } from './lib/harness.js';
+import { fmt, spawnUntil, stopChild, summary, withBenchService } from './lib/harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -71,17 +71,8 @@ async function panics(
 }
 
 async function serviceRun(): Promise<Run> {
-  const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-cpu-'));
-  const cfg = join(dir, 'city.yaml');
-  writeFileSync(cfg, cityYaml(PANICS));
-  const { child, captures } = await spawnUntil(
-    ['src/cli.ts', 'start', '--config', cfg, '--data-dir', dir, '--no-demo'],
-    [/Console: (http:\/\/[\d.:]+)\//, /MQTT panels: (mqtt:\/\/[\d.:]+)/],
-  );
-  const [httpUrl, mqttUrl] = captures as [string, string];
-  try {
-    const socket = await operatorSocket(cfg, dir, httpUrl);
-    const run = await panics(
+  return withBenchService(cityYaml(PANICS), ({ child, mqttUrl, socket }) =>
+    panics(
       mqttUrl,
       child.pid!,
       (i) => ({
@@ -89,13 +80,8 @@ async function serviceRun(): Promise<Run> {
         topic: `sharpeyes/panels/p${i}/event`,
       }),
       () => new Promise<void>((r) => socket.once('incident:new', () => r())),
-    );
-    socket.close();
-    return run;
-  } finally {
-    await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
-  }
+    ),
+  );
 }
 
 async function bareRun(): Promise<Run> {

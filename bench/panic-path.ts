@@ -6,13 +6,10 @@
  *
  *   npx tsx bench/panic-path.ts [--panics 1000] [--runs 3]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { cityYaml } from './lib/city.js';
-import { fmt, operatorSocket, spawnUntil, stopChild, summary } from './lib/harness.js';
+import { fmt, spawnUntil, stopChild, summary, withBenchService } from './lib/harness.js';
 
 const { values } = parseArgs({
   options: { panics: { type: 'string', default: '1000' }, runs: { type: 'string', default: '3' } },
@@ -21,17 +18,7 @@ const PANICS = Number(values.panics);
 const RUNS = Number(values.runs);
 
 async function serviceRun(): Promise<{ incident: number[]; ack: number[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-'));
-  const cfg = join(dir, 'city.yaml');
-  writeFileSync(cfg, cityYaml(PANICS));
-  const { child, captures } = await spawnUntil(
-    ['src/cli.ts', 'start', '--config', cfg, '--data-dir', dir, '--no-demo'],
-    [/Console: (http:\/\/[\d.:]+)\//, /MQTT panels: (mqtt:\/\/[\d.:]+)/],
-  );
-  const [httpUrl, mqttUrl] = captures as [string, string];
-  try {
-    const socket = await operatorSocket(cfg, dir, httpUrl);
-
+  return withBenchService(cityYaml(PANICS), async ({ mqttUrl, socket }) => {
     const incident: number[] = [];
     const ack: number[] = [];
     for (let i = 0; i < PANICS; i++) {
@@ -62,12 +49,8 @@ async function serviceRun(): Promise<{ incident: number[]; ack: number[] }> {
       await Promise.all([gotIncident, gotAck]);
       await panel.endAsync();
     }
-    socket.close();
     return { incident, ack };
-  } finally {
-    await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function bareRun(): Promise<number[]> {

@@ -8,13 +8,10 @@
  *
  *   npx tsx bench/workflow-alarm-path.ts [--panics 300] [--runs 2]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { cityYaml } from './lib/city.js';
-import { fmt, operatorSocket, spawnUntil, stopChild, summary } from './lib/harness.js';
+import { fmt, spawnUntil, stopChild, summary, withBenchService } from './lib/harness.js';
 
 const { values } = parseArgs({
   options: { panics: { type: 'string', default: '300' }, runs: { type: 'string', default: '2' } },
@@ -29,16 +26,8 @@ interface Samples {
 }
 
 async function serviceRun(workflow: boolean): Promise<Samples> {
-  const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-wf-'));
-  const cfg = join(dir, 'city.yaml');
-  writeFileSync(cfg, `${cityYaml(PANICS)}workflow: { enabled: ${workflow} }\n`);
-  const { child, captures } = await spawnUntil(
-    ['src/cli.ts', 'start', '--config', cfg, '--data-dir', dir, '--no-demo'],
-    [/Console: (http:\/\/[\d.:]+)\//, /MQTT panels: (mqtt:\/\/[\d.:]+)/],
-  );
-  const [httpUrl, mqttUrl] = captures as [string, string];
-  try {
-    const socket = await operatorSocket(cfg, dir, httpUrl);
+  const yaml = `${cityYaml(PANICS)}workflow: { enabled: ${workflow} }\n`;
+  return withBenchService(yaml, async ({ mqttUrl, socket }) => {
     const out: Samples = { puback: [], ack: [], incident: [] };
     for (let i = 0; i < PANICS; i++) {
       const panel = await mqtt.connectAsync(mqttUrl, {
@@ -71,12 +60,8 @@ async function serviceRun(workflow: boolean): Promise<Samples> {
       await Promise.all([gotIncident, gotAck]);
       await panel.endAsync();
     }
-    socket.close();
     return out;
-  } finally {
-    await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function bareRun(): Promise<number[]> {

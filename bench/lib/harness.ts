@@ -1,4 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 
@@ -102,4 +104,45 @@ export async function operatorSocket(cfg: string, dataDir: string, httpUrl: stri
   const socket = io(`${httpUrl}/ops`, { auth: { token }, transports: ['websocket'] });
   await new Promise<void>((r) => socket.once('connect', () => r()));
   return socket;
+}
+
+/** A bench's service: its process, data dir and URLs, and an operator's connected /ops socket. */
+export interface BenchService {
+  child: ChildProcess;
+  dir: string;
+  httpUrl: string;
+  mqttUrl: string;
+  socket: Socket;
+}
+
+/**
+ * Runs `fn` against the service started from `yaml` (`start --no-demo` as its own process, in a fresh
+ * data dir, with an operator's /ops socket), then closes the socket, stops the service and removes
+ * the dir, whatever `fn` did.
+ */
+export async function withBenchService<T>(
+  yaml: string,
+  fn: (svc: BenchService) => Promise<T>,
+  opts: { timeoutMs?: number } = {},
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-'));
+  const cfg = join(dir, 'city.yaml');
+  writeFileSync(cfg, yaml);
+  const { child, captures } = await spawnUntil(
+    ['src/cli.ts', 'start', '--config', cfg, '--data-dir', dir, '--no-demo'],
+    [/Console: (http:\/\/[\d.:]+)\//, /MQTT panels: (mqtt:\/\/[\d.:]+)/],
+    opts,
+  );
+  const [httpUrl, mqttUrl] = captures as [string, string];
+  try {
+    const socket = await operatorSocket(cfg, dir, httpUrl);
+    try {
+      return await fn({ child, dir, httpUrl, mqttUrl, socket });
+    } finally {
+      socket.close();
+    }
+  } finally {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
