@@ -1,11 +1,13 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes';
 import levelPersistence from 'aedes-persistence-level';
 import { Level } from 'level';
+import mqtt, { type MqttClient } from 'mqtt';
 import { AuthThrottle } from './auth-throttle.js';
 import {
   heartbeatSchema,
@@ -32,7 +34,18 @@ export interface PanelBrokerHooks {
   onReply?(panelId: string, payload: unknown): void;
   /** Anything refused: bad payloads, foreign topics, wrong secrets. */
   onReject(panelId: string | undefined, reason: string, detail: string): void;
+  /**
+   * Decides a rehearsal's panic as `onEvent` would and keeps nothing of it. When given, the broker
+   * rehearses a panel's whole round trip through itself before it listens (`EmbeddedPanelBroker`).
+   */
+  rehearse?(event: PanelWireEvent): Promise<void>;
 }
+
+/**
+ * The client id and username of the broker's own rehearsal. Not a panel id (those start with a letter
+ * or digit), and it logs in only with a one-time secret while the broker has not yet listened.
+ */
+export const REHEARSAL_CLIENT = '_rehearsal';
 
 export interface EmbeddedBrokerOptions {
   /** Plain TCP port; `null` for none (TLS only). */
@@ -52,7 +65,12 @@ export interface EmbeddedBrokerOptions {
   maxClockSkewSeconds?: number;
   hooks: PanelBrokerHooks;
   now?: () => number;
+  /** Panel round trips rehearsed before listening when `hooks.rehearse` is given (default 3). */
+  rehearsalRounds?: number;
 }
+
+/** What the start-up rehearsal did: its round trips (each a PUBACK and an ack), or why it stopped. */
+export type BrokerRehearsal = { rounds: number; ms: number } | { error: Error; ms: number };
 
 /**
  * Aedes on TCP with panel protocol v1 enforced at the broker: every panel authenticates as itself,
@@ -67,6 +85,9 @@ export class EmbeddedPanelBroker {
   private readonly throttle: AuthThrottle;
   private readonly panelOf = new WeakMap<Client, string>();
   private readonly dropped = new WeakSet<PublishPacket>();
+  /** The rehearsal's one-time secret, set only while it runs (before the broker listens). */
+  private rehearsalSecret: Buffer | undefined;
+  private readonly rehearsing = new WeakSet<Client>();
 
   constructor(private readonly opts: EmbeddedBrokerOptions) {
     this.topics = panelTopics(opts.prefix);
@@ -90,7 +111,7 @@ export class EmbeddedPanelBroker {
     return undefined;
   }
 
-  async start(): Promise<{ port: number; tlsPort?: number }> {
+  async start(): Promise<{ port: number; tlsPort?: number; rehearsal?: BrokerRehearsal }> {
     const { hooks } = this.opts;
     const now = this.opts.now ?? Date.now;
     const maxBytes = this.opts.maxPayloadBytes ?? 8192;
@@ -108,6 +129,11 @@ export class EmbeddedPanelBroker {
       // mqemitter's default of 100 in flight queued acks behind a flood of incoming events.
       concurrency: 1000,
       authenticate: (client, username, password, done) => {
+        if (username === REHEARSAL_CLIENT && this.isRehearsal(client.id, password)) {
+          this.panelOf.set(client, REHEARSAL_CLIENT);
+          this.rehearsing.add(client);
+          return done(null, true);
+        }
         const refuse = (reason: string, detail: string, returnCode: number) => {
           hooks.onReject(username, reason, detail);
           const err = Object.assign(new Error(detail), { returnCode });
@@ -157,6 +183,7 @@ export class EmbeddedPanelBroker {
           this.dropped.add(packet);
           return done(null);
         }
+        if (this.rehearsing.has(client)) return this.rehearseEvent(client, event, done);
         hooks.onEvent(panelId, event).then(
           () => {
             done(null);
@@ -195,11 +222,8 @@ export class EmbeddedPanelBroker {
       });
       return (server.address() as AddressInfo).port;
     };
-    // Each panel's connect ends a stream pipeline (Aedes empties the session's queue through one), and
-    // Node builds what an ended pipeline makes (its AbortController's DOMException) on first use:
-    // 3.7 ms of the first panic after a start, profiled. Built here, before anyone can connect.
-    await pipeline(Readable.from([]), new Writable({ write: (_chunk, _enc, next) => next() }));
-    const out: { port: number; tlsPort?: number } = { port: 0 };
+    const out: { port: number; tlsPort?: number; rehearsal?: BrokerRehearsal } = { port: 0 };
+    if (hooks.rehearse) out.rehearsal = await this.rehearse(handle, this.opts.rehearsalRounds ?? 3);
     if (this.opts.port !== null) out.port = await listen(createServer(handle), this.opts.port);
     if (this.opts.tls) {
       const { cert, key, ca, port } = this.opts.tls;
@@ -207,6 +231,91 @@ export class EmbeddedPanelBroker {
       out.tlsPort = await listen(tlsServer, port);
     }
     return out;
+  }
+
+  /**
+   * Issue 13: the first panic after a start is acknowledged as fast as the rest. Before the broker
+   * listens, a client of its own makes a panel's whole round trip through it `rounds` times, over
+   * loopback TCP: connect, subscribe to its ack topic, publish a panic at QoS 1, take the PUBACK and
+   * the QoS 1 ack, disconnect. The panic is decided by `hooks.rehearse` (rolled back), so what a real
+   * panel's first panic would pay for once is paid here: Aedes' and mqtt-packet's handlers and the
+   * session store on first use, the sockets' and streams' code, and the stream pipeline a connect
+   * ends (its AbortController's DOMException). Its own topics and session are not a panel's (no
+   * panel's queue sees its ack); its client cleans its session. A rehearsal that fails or takes over
+   * 5 s is abandoned: the broker listens anyway.
+   */
+  private async rehearse(handle: (socket: Socket) => void, rounds: number): Promise<BrokerRehearsal> {
+    const t0 = performance.now();
+    const server = createServer(handle);
+    const secret = randomBytes(24).toString('base64url');
+    this.rehearsalSecret = Buffer.from(secret);
+    let client: MqttClient | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const run = async () => {
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (let r = 0; r < rounds; r++) {
+        client = await mqtt.connectAsync(url, {
+          clientId: REHEARSAL_CLIENT,
+          username: REHEARSAL_CLIENT,
+          password: secret,
+          clean: true,
+          reconnectPeriod: 0,
+        });
+        const c = client;
+        // A panic the broker refuses (its decision failed) ends the connection without a PUBACK.
+        const dropped = new Promise<never>((_, reject) =>
+          c.once('close', () => reject(new Error('the broker ended the rehearsal connection'))),
+        );
+        dropped.catch(() => undefined);
+        const acked = new Promise<void>((resolve) => c.once('message', () => resolve()));
+        await c.subscribeAsync(this.topics.ack(REHEARSAL_CLIENT), { qos: 1 });
+        const panic = { id: `rehearsal-${r}`, type: 'panic', zone: '1', ts: new Date().toISOString() };
+        const published = c.publishAsync(this.topics.event(REHEARSAL_CLIENT), JSON.stringify(panic), {
+          qos: 1,
+        });
+        await Promise.race([Promise.all([published, acked]), dropped]);
+        const gone = once(this.aedes!, 'clientDisconnect');
+        await c.endAsync();
+        await gone;
+      }
+    };
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the broker rehearsal took over 5 s')), 5000);
+    });
+    try {
+      await Promise.race([run(), limit]);
+      return { rounds, ms: performance.now() - t0 };
+    } catch (err) {
+      client?.end(true);
+      return { error: err instanceof Error ? err : new Error(String(err)), ms: performance.now() - t0 };
+    } finally {
+      clearTimeout(timer);
+      this.rehearsalSecret = undefined;
+      server.close();
+    }
+  }
+
+  private isRehearsal(clientId: string, password: Buffer | undefined): boolean {
+    const secret = this.rehearsalSecret;
+    if (!secret || !password || clientId !== REHEARSAL_CLIENT || password.length !== secret.length)
+      return false;
+    return timingSafeEqual(password, secret);
+  }
+
+  /** The rehearsal's panic: decided and forgotten, then PUBACKed and acked as a real one would be. */
+  private rehearseEvent(client: Client, event: PanelWireEvent, done: (err?: Error | null) => void): void {
+    this.opts.hooks.rehearse!(event).then(
+      () => {
+        this.publish(this.topics.ack(REHEARSAL_CLIENT), { id: event.id, state: 'received' }).catch(
+          () => undefined,
+        );
+        done(null);
+        writeNow(client);
+      },
+      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+    );
   }
 
   /** Publishes from the service (acks, commands) at QoS 1. */

@@ -7,7 +7,7 @@ import type { Module, Service } from '../service.js';
 import { AckLedger, panelAckSink } from './panel-ack-sink.js';
 import { PanelCommands } from './panel-commands.js';
 import { ackState, toNormalized } from './panel-mapping.js';
-import { rehearsalEvents } from './panel-rehearsal.js';
+import { rehearsalEvents, rehearsalPanel, rehearseAs } from './panel-rehearsal.js';
 import { panelRoutes } from './panel-routes.js';
 import { PanelStore } from './panel-store.js';
 import { type PanelTransport, startTransport } from './panel-transport.js';
@@ -132,6 +132,7 @@ export function panelModule(): Module {
       // panel's alarms (rolled back) before any panel can connect: after a restart, the panics that
       // panels redeliver at once are the ones that matter most.
       const rehearsal = rehearsalEvents(dir, config.mqtt, new Date());
+      const firstPanel = rehearsalPanel(dir);
       const t0 = performance.now();
       await core.rehearse(rehearsal, REHEARSAL_ROUNDS).then(
         () =>
@@ -204,6 +205,8 @@ export function panelModule(): Module {
               );
           },
           onReject,
+          // The embedded broker then rehearses a panel's round trip through itself before it listens.
+          ...(firstPanel ? { rehearse: rehearseAs(firstPanel, core) } : {}),
         },
         { knownPanel: (id) => dir.panel(id) !== undefined, log, dataDir: config.storage.dataDir },
       );

@@ -1,4 +1,8 @@
-import { type PanelWireEventType, parsePanelEvent } from '../../drivers/mqtt-panel/protocol.js';
+import {
+  type PanelWireEvent,
+  type PanelWireEventType,
+  parsePanelEvent,
+} from '../../drivers/mqtt-panel/protocol.js';
 import type { Config } from '../config/schema.js';
 import type { Directory } from '../core/directory.js';
 import type { NormalizedEvent } from '../core/events.js';
@@ -17,7 +21,7 @@ export function rehearsalEvents(
   mqtt: Pick<Config['mqtt'], 'maxPayloadBytes' | 'maxClockSkewSeconds'>,
   now: Date,
 ): NormalizedEvent[] {
-  const panel = dir.allPanels().find((p) => p.secret !== undefined && dir.site(p.site) !== undefined);
+  const panel = rehearsalPanel(dir);
   if (!panel) return [];
   const opts = {
     maxBytes: mqtt.maxPayloadBytes,
@@ -28,4 +32,20 @@ export function rehearsalEvents(
     const payload = Buffer.from(JSON.stringify({ id: 'rehearsal', type, zone: '1', ts: now.toISOString() }));
     return toNormalized(panel.id, panel.site, parsePanelEvent(payload, opts), now);
   });
+}
+
+/** The panel whose alarms are rehearsed: the first that can log in over MQTT and has a site. */
+export function rehearsalPanel(dir: Directory): { id: string; site: string } | undefined {
+  return dir.allPanels().find((p) => p.secret !== undefined && dir.site(p.site) !== undefined);
+}
+
+/**
+ * The embedded broker's rehearsal (`PanelBrokerHooks.rehearse`): its panic, which arrives under the
+ * broker's own client id, decided as the rehearsal panel's and rolled back.
+ */
+export function rehearseAs(
+  panel: { id: string; site: string },
+  core: { rehearse(events: readonly NormalizedEvent[]): Promise<void> },
+): (wire: PanelWireEvent) => Promise<void> {
+  return (wire) => core.rehearse([toNormalized(panel.id, panel.site, wire, new Date())]);
 }

@@ -84,7 +84,17 @@ export async function startTransport(
     maxClockSkewSeconds: mqttConfig.maxClockSkewSeconds,
     hooks: { ...hooks, knownPanel: deps.knownPanel },
   });
-  const { port, tlsPort } = await broker.start();
+  const { port, tlsPort, rehearsal } = await broker.start();
+  if (rehearsal && 'error' in rehearsal)
+    deps.log.warn(
+      { err: rehearsal.error, ms: Math.round(rehearsal.ms) },
+      'panels: the broker rehearsal failed; listening anyway',
+    );
+  else if (rehearsal)
+    deps.log.info(
+      { rounds: rehearsal.rounds, ms: Math.round(rehearsal.ms) },
+      'panels: broker rehearsed a panel round trip',
+    );
   deps.log.info({ port, tlsPort }, 'panels: embedded MQTT broker listening');
   return {
     kind: 'embedded',

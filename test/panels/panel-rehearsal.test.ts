@@ -6,8 +6,8 @@ import { startTestService, type TestService } from '../helpers/service.js';
 
 /**
  * Issue 13: before its broker listens, the service rehearses the first panel's alarms through the
- * core (rolled back), so the first panic after a start does not pay for building the decision's
- * statements. The rehearsal must leave nothing behind: no event, incident or outbox row, no push,
+ * core (rolled back), then a panel's round trip through the broker itself, so the first panic after
+ * a start does not pay for building the decision's statements or the broker's first use. The rehearsal must leave nothing behind: no event, incident or outbox row, no push,
  * no ack, no count.
  */
 describe('the alarm path is rehearsed before panels can connect', () => {
@@ -28,6 +28,11 @@ describe('the alarm path is rehearsed before panels can connect', () => {
     expect(rehearsed).toBeGreaterThanOrEqual(0);
     expect(lines[rehearsed]).toMatchObject({ decisions: 24 });
     expect(rehearsed).toBeLessThan(msgs.indexOf('panels: embedded MQTT broker listening'));
+    // Then the broker makes a panel's round trip through itself, its panics decided as panel-1's.
+    const roundTrip = msgs.indexOf('panels: broker rehearsed a panel round trip');
+    expect(lines[roundTrip]).toMatchObject({ rounds: 3 });
+    expect(roundTrip).toBeGreaterThan(rehearsed);
+    expect(roundTrip).toBeLessThan(msgs.indexOf('panels: embedded MQTT broker listening'));
     const k = svc.svc.need('store').k;
     const count = (t: 'events' | 'incidents' | 'transitions' | 'incident_plans') => rowCount(k, t);
     expect(await count('events')).toBe(0);
