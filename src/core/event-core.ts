@@ -491,7 +491,11 @@ export class EventCore {
    * Node's own first use). Nothing is kept: no row (the rollback), no metric (a registry of its own),
    * no wake, no push.
    */
-  async rehearse(events: readonly NormalizedEvent[], rounds = 1): Promise<void> {
+  async rehearse(
+    events: readonly NormalizedEvent[],
+    rounds = 1,
+    during?: (tx: Tx, incidents: string[]) => Promise<void>,
+  ): Promise<void> {
     const decider = this.newDecider(new Metrics({ defaults: false }));
     for (let r = 0; r < rounds; r++)
       for (const ev of events) {
@@ -499,7 +503,13 @@ export class EventCore {
         await this.deps.store.k
           .transaction()
           .execute(async (tx) => {
-            await this.decideAll(tx, [{ ...ev, key }], decider);
+            const d = await this.decideAll(tx, [{ ...ev, key }], decider);
+            // `during`: what reads the decision before it is rolled back (`rehearseViews`).
+            if (during)
+              await during(
+                tx,
+                d.outcomes.flatMap((o) => (o.incident ? [o.incident] : [])),
+              );
             throw ROLLED_BACK;
           })
           .catch((err: unknown) => {

@@ -1,3 +1,5 @@
+import type { Tx } from '../store/decision-store.js';
+import type { NormalizedEvent } from './events.js';
 import type { Incident } from './incident-types.js';
 
 /** Part name of the hook modules publish to annotate incidents (issue 9 adds `verification`). */
@@ -42,4 +44,43 @@ export function incidentsViewer(
 export function incidentViewer(parts: ReadonlyMap<string, unknown>): (inc: Incident) => Promise<Incident> {
   const many = incidentsViewer(parts);
   return async (inc) => (await many([inc]))[0]!;
+}
+
+/** Part name of the events the panel module rehearsed (`rehearsalEvents`), for `rehearseViews`. */
+export const REHEARSAL_EVENTS = 'rehearsal.events';
+
+/**
+ * Issue 13: the push of the first alarm after a start is read as fast as the rest. The core decides
+ * `event` in a transaction it rolls back (`EventCore.rehearse`), the incident's view is read inside
+ * it as the bus relay reads it for `incident:new` (`view`, with the transaction), and the view then
+ * goes through every annotation the modules added (`viewer`: after the rollback, so their reads find
+ * no rows; what they pay for once, building and preparing their statements, is paid). Nothing is
+ * pushed or kept. Returns the views read.
+ */
+export async function rehearseViews(
+  core: {
+    rehearse(
+      events: readonly NormalizedEvent[],
+      rounds: number,
+      during: (tx: Tx, incidents: string[]) => Promise<void>,
+    ): Promise<void>;
+  },
+  views: { view(id: string, eventsLimit: undefined, tx: Tx): Promise<Incident | undefined> },
+  viewer: (incs: readonly Incident[]) => Promise<Incident[]>,
+  event: NormalizedEvent,
+  rounds = 2,
+): Promise<number> {
+  let read = 0;
+  for (let r = 0; r < rounds; r++) {
+    const seen: Incident[] = [];
+    await core.rehearse([event], 1, async (tx, ids) => {
+      for (const id of ids) {
+        const inc = await views.view(id, undefined, tx);
+        if (inc) seen.push(inc);
+      }
+    });
+    if (seen.length > 0) await viewer(seen);
+    read += seen.length;
+  }
+  return read;
 }

@@ -16,7 +16,8 @@ import { AuthService } from '../auth/auth-service.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { Directory } from '../core/directory.js';
 import { EventCore } from '../core/event-core.js';
-import { incidentViewer } from '../core/incident-extend.js';
+import type { NormalizedEvent } from '../core/events.js';
+import { incidentsViewer, incidentViewer, REHEARSAL_EVENTS, rehearseViews } from '../core/incident-extend.js';
 import { HttpError } from '../errors.js';
 import { redactUrl } from '../log.js';
 import { auditSink } from '../outbox/audit-sink.js';
@@ -101,6 +102,23 @@ export const coreModule: Module = {
 export const outboxModule: Module = {
   name: 'outbox',
   async start(svc) {
+    // Issue 13: the first alarm's push, rehearsed once every module has added its annotations (the
+    // panel module leaves its rehearsal's events for this); before the sinks run, so nothing is pushed.
+    const rehearsed = svc.parts.get(REHEARSAL_EVENTS) as readonly NormalizedEvent[] | undefined;
+    const event = rehearsed?.find((e) => e.type === 'panic');
+    if (event) {
+      const t0 = performance.now();
+      await rehearseViews(
+        svc.need('core'),
+        svc.need('store').incidents,
+        incidentsViewer(svc.parts),
+        event,
+      ).then(
+        (views) =>
+          svc.log.info({ views, ms: Math.round(performance.now() - t0) }, 'outbox: the first push rehearsed'),
+        (err: unknown) => svc.log.warn({ err }, 'outbox: the push rehearsal failed; starting anyway'),
+      );
+    }
     svc.part<OutboxDispatcher>('outbox.dispatcher').start();
   },
   async stop(svc) {

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { PanelAck } from '../../drivers/mqtt-panel/protocol.js';
 import type { Cluster } from '../cluster/cluster.js';
+import { REHEARSAL_EVENTS } from '../core/incident-extend.js';
 import { SharpeyesError } from '../errors.js';
 import type { OutboxDispatcher } from '../outbox/outbox-dispatcher.js';
 import type { Module, Service } from '../service.js';
@@ -133,6 +134,7 @@ export function panelModule(): Module {
       // panels redeliver at once are the ones that matter most.
       const rehearsal = rehearsalEvents(dir, config.mqtt, new Date());
       const firstPanel = rehearsalPanel(dir);
+      svc.parts.set(REHEARSAL_EVENTS, rehearsal);
       const t0 = performance.now();
       await core.rehearse(rehearsal, REHEARSAL_ROUNDS).then(
         () =>

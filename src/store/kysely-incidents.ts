@@ -163,12 +163,16 @@ export class KyselyIncidentRepository implements IncidentRepository {
     return r ? this.hydrate(r) : undefined;
   }
 
-  /** The incident with its latest `eventsLimit` events only (pushes, lists): constant in size. */
-  async view(id: string, eventsLimit = VIEW_EVENTS): Promise<Incident | undefined> {
+  /**
+   * The incident with its latest `eventsLimit` events only (pushes, lists): constant in size. `tx`:
+   * read inside a transaction the caller holds (the start-up rehearsal of a push, `rehearseViews`).
+   */
+  async view(id: string, eventsLimit = VIEW_EVENTS, tx?: Kysely<DB>): Promise<Incident | undefined> {
     const read = async (db: Kysely<DB>) => {
       const r = await Q.incident.first(db, { id });
       return r ? this.hydrate(r, eventsLimit, db) : undefined;
     };
+    if (tx) return read(tx);
     // SQLite: one read transaction, so the view is one snapshot and its seven reads run on the
     // connection at once (src/store/prepared.ts); what every push of every change reads. PostgreSQL
     // keeps them in parallel on the pool.

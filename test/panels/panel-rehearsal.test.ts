@@ -33,6 +33,10 @@ describe('the alarm path is rehearsed before panels can connect', () => {
     expect(lines[roundTrip]).toMatchObject({ rounds: 3 });
     expect(roundTrip).toBeGreaterThan(rehearsed);
     expect(roundTrip).toBeLessThan(msgs.indexOf('panels: embedded MQTT broker listening'));
+    // And once every module has added its annotations, the first push: the view read twice.
+    const push = msgs.indexOf('outbox: the first push rehearsed');
+    expect(lines[push]).toMatchObject({ views: 2 });
+    expect(push).toBeGreaterThan(msgs.indexOf('panels: embedded MQTT broker listening'));
     const k = svc.svc.need('store').k;
     const count = (t: 'events' | 'incidents' | 'transitions' | 'incident_plans') => rowCount(k, t);
     expect(await count('events')).toBe(0);
