@@ -67,6 +67,8 @@ export interface EmbeddedBrokerOptions {
   now?: () => number;
   /** Panel round trips rehearsed before listening when `hooks.rehearse` is given (default 3). */
   rehearsalRounds?: number;
+  /** The rehearsal is abandoned after this long (default 5,000 ms) and the broker listens anyway. */
+  rehearsalLimitMs?: number;
 }
 
 /** What the start-up rehearsal did: its round trips (each a PUBACK and an ack), or why it stopped. */
@@ -251,11 +253,13 @@ export class EmbeddedPanelBroker {
     this.rehearsalSecret = Buffer.from(secret);
     let client: MqttClient | undefined;
     let timer: NodeJS.Timeout | undefined;
+    // Given up at the time limit: a round still under way starts no other.
+    let abandoned = false;
     const run = async () => {
       server.listen(0, '127.0.0.1');
       await once(server, 'listening');
       const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      for (let r = 0; r < rounds; r++) {
+      for (let r = 0; r < rounds && !abandoned; r++) {
         client = await mqtt.connectAsync(url, {
           clientId: REHEARSAL_CLIENT,
           username: REHEARSAL_CLIENT,
@@ -281,13 +285,15 @@ export class EmbeddedPanelBroker {
         await gone;
       }
     };
+    const limitMs = this.opts.rehearsalLimitMs ?? 5000;
     const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('the broker rehearsal took over 5 s')), 5000);
+      timer = setTimeout(() => reject(new Error(`the broker rehearsal took over ${limitMs} ms`)), limitMs);
     });
     try {
       await Promise.race([run(), limit]);
       return { rounds, ms: performance.now() - t0 };
     } catch (err) {
+      abandoned = true;
       client?.end(true);
       return { error: err instanceof Error ? err : new Error(String(err)), ms: performance.now() - t0 };
     } finally {

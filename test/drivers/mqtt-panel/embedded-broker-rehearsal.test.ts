@@ -44,8 +44,14 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function startBroker(hooks: PanelBrokerHooks, sessionsDir?: string) {
-  const broker = new EmbeddedPanelBroker({ port: 0, host: '127.0.0.1', hooks, sessionsDir });
+async function startBroker(hooks: PanelBrokerHooks, sessionsDir?: string, rehearsalLimitMs?: number) {
+  const broker = new EmbeddedPanelBroker({
+    port: 0,
+    host: '127.0.0.1',
+    hooks,
+    sessionsDir,
+    ...(rehearsalLimitMs ? { rehearsalLimitMs } : {}),
+  });
   brokers.push(broker);
   return { broker, ...(await broker.start()) };
 }
@@ -155,6 +161,36 @@ describe('the embedded broker rehearses a panel round trip before it listens', (
       { qos: 1 },
     );
     expect(seen.events).toEqual(['real']);
+    await panel.endAsync();
+  });
+
+  it('a rehearsal whose decision hangs is abandoned at its time limit; a late answer changes nothing', async () => {
+    let release: (() => void) | undefined;
+    const { hooks, seen } = recordingHooks(
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    );
+    const { broker, port, rehearsal } = await startBroker(hooks, undefined, 300);
+    expect(rehearsal && 'error' in rehearsal ? rehearsal.error.message : '').toMatch(/took over 300 ms/);
+    // The hung decision answers after the broker gave up on it: no ack, no error, nobody connected.
+    release?.();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(broker.connectedPanels()).toBe(0);
+    const panel = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+      clientId: 'p1',
+      username: 'p1',
+      password: 'secret-p1',
+      reconnectPeriod: 0,
+    });
+    await panel.publishAsync(
+      'sharpeyes/panels/p1/event',
+      JSON.stringify({ id: 'real', type: 'panic', ts: new Date().toISOString() }),
+      { qos: 1 },
+    );
+    expect(seen.events).toEqual(['real']);
+    expect(seen.rejects).toEqual([]);
     await panel.endAsync();
   });
 });
