@@ -10,13 +10,9 @@
  *
  *   npx tsx bench/first-panic.ts [--starts 8] [--panics 20]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import mqtt from 'mqtt';
 import { cityYaml } from './lib/city.js';
-import { fmt, percentile, spawnUntil, stopChild, withBenchService } from './lib/harness.js';
+import { fmt, percentile, timedPanics, withBareAedes, withBenchService } from './lib/harness.js';
 
 const { values } = parseArgs({
   options: { starts: { type: 'string', default: '8' }, panics: { type: 'string', default: '20' } },
@@ -25,40 +21,13 @@ const STARTS = Number(values.starts);
 const PANICS = Number(values.panics);
 
 /** Per panic of a round, in ms: to its PUBACK, and to `incident:new` (bare: to the subscriber). */
-interface Round {
-  puback: number[];
-  arrival: number[];
-}
-
-async function panics(
-  url: string,
-  panel: (i: number) => { opts: mqtt.IClientOptions; topic: string },
-  arrived: () => Promise<void>,
-): Promise<Round> {
-  const puback: number[] = [];
-  const arrival: number[] = [];
-  for (let i = 0; i < PANICS; i++) {
-    const p = panel(i);
-    const client = await mqtt.connectAsync(url, { ...p.opts, reconnectPeriod: 0 });
-    const t0 = performance.now();
-    const got = arrived();
-    await client.publishAsync(
-      p.topic,
-      JSON.stringify({ id: `b${i}`, type: 'panic', ts: new Date().toISOString() }),
-      { qos: 1 },
-    );
-    puback.push(performance.now() - t0);
-    await got;
-    arrival.push(performance.now() - t0);
-    await client.endAsync();
-  }
-  return { puback, arrival };
-}
+type Round = Awaited<ReturnType<typeof timedPanics>>;
 
 function serviceRound(): Promise<Round> {
   return withBenchService(cityYaml(PANICS), ({ mqttUrl, socket }) =>
-    panics(
+    timedPanics(
       mqttUrl,
+      PANICS,
       (i) => ({
         opts: { username: `p${i}`, password: `secret-${i}-xyz`, clientId: `p${i}` },
         topic: `sharpeyes/panels/p${i}/event`,
@@ -68,27 +37,8 @@ function serviceRound(): Promise<Round> {
   );
 }
 
-async function bareRound(sqlite: boolean): Promise<Round> {
-  const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-first-'));
-  const { child, captures } = await spawnUntil(
-    ['bench/lib/bare-aedes.ts', ...(sqlite ? ['--sqlite', dir] : [])],
-    [/BARE_AEDES_PORT=(\d+)/],
-  );
-  const url = `mqtt://127.0.0.1:${captures[0]}`;
-  try {
-    const sub = await mqtt.connectAsync(url, { clientId: 'bare-sub' });
-    await sub.subscribeAsync('bench/+/event', { qos: 1 });
-    const out = await panics(
-      url,
-      (i) => ({ opts: { clientId: `bare-p${i}` }, topic: `bench/p${i}/event` }),
-      () => new Promise<void>((r) => sub.once('message', () => r())),
-    );
-    await sub.endAsync();
-    return out;
-  } finally {
-    await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
-  }
+function bareRound(sqlite: boolean): Promise<Round> {
+  return withBareAedes(sqlite, ({ url, panel, arrived }) => timedPanics(url, PANICS, panel, arrived));
 }
 
 const sides = { service: [] as Round[], bare: [] as Round[], bareSqlite: [] as Round[] };

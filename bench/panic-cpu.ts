@@ -13,13 +13,17 @@
  *
  *   npx tsx bench/panic-cpu.ts [--panics 300] [--runs 3] [--pause 0]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import mqtt from 'mqtt';
 import { cityYaml } from './lib/city.js';
-import { fmt, spawnUntil, stopChild, summary, withBenchService } from './lib/harness.js';
+import {
+  type BenchPanel,
+  fmt,
+  summary,
+  timedPanics,
+  withBareAedes,
+  withBenchService,
+} from './lib/harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -47,26 +51,11 @@ interface Run {
 async function panics(
   url: string,
   pid: number,
-  panel: (i: number) => { opts: mqtt.IClientOptions; topic: string },
+  panel: (i: number) => BenchPanel,
   arrived: () => Promise<void>,
 ): Promise<Run> {
-  const puback: number[] = [];
   const cpu0 = cpuMs(pid);
-  for (let i = 0; i < PANICS; i++) {
-    const p = panel(i);
-    const client = await mqtt.connectAsync(url, p.opts);
-    const t0 = performance.now();
-    const got = arrived();
-    await client.publishAsync(
-      p.topic,
-      JSON.stringify({ id: `b${i}`, type: 'panic', ts: new Date().toISOString() }),
-      { qos: 1 },
-    );
-    puback.push(performance.now() - t0);
-    await got;
-    await client.endAsync();
-    if (PAUSE > 0) await new Promise((r) => setTimeout(r, PAUSE));
-  }
+  const { puback } = await timedPanics(url, PANICS, panel, arrived, PAUSE);
   return { cpuPerPanic: (cpuMs(pid) - cpu0) / PANICS, puback };
 }
 
@@ -84,28 +73,8 @@ async function serviceRun(): Promise<Run> {
   );
 }
 
-async function bareRun(): Promise<Run> {
-  const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-cpu-bare-'));
-  const { child, captures } = await spawnUntil(
-    ['bench/lib/bare-aedes.ts', '--sqlite', dir],
-    [/BARE_AEDES_PORT=(\d+)/],
-  );
-  const url = `mqtt://127.0.0.1:${captures[0]}`;
-  try {
-    const sub = await mqtt.connectAsync(url, { clientId: 'bare-sub' });
-    await sub.subscribeAsync('bench/+/event', { qos: 1 });
-    const run = await panics(
-      url,
-      child.pid!,
-      (i) => ({ opts: { clientId: `bare-p${i}` }, topic: `bench/p${i}/event` }),
-      () => new Promise<void>((r) => sub.once('message', () => r())),
-    );
-    await sub.endAsync();
-    return run;
-  } finally {
-    await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
-  }
+function bareRun(): Promise<Run> {
+  return withBareAedes(true, ({ url, child, panel, arrived }) => panics(url, child.pid!, panel, arrived));
 }
 
 const line = (name: string, r: Run) => {

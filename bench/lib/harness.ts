@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { io, type Socket } from 'socket.io-client';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -140,6 +141,89 @@ export async function withBenchService<T>(
       return await fn({ child, dir, httpUrl, mqttUrl, socket });
     } finally {
       socket.close();
+    }
+  } finally {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A panel of a timed panic: how it connects and where it publishes. */
+export interface BenchPanel {
+  opts: IClientOptions;
+  topic: string;
+}
+
+/**
+ * `n` panics in turn, each from its own panel (`panel(i)`): connect, publish a `panic` at QoS 1, wait
+ * for its PUBACK and for `arrived()` (the operator's `incident:new`, or the bare subscriber's
+ * message), disconnect, then rest `pauseMs`. Per panic, in ms from the publish: to its PUBACK and to
+ * its arrival.
+ */
+export async function timedPanics(
+  url: string,
+  n: number,
+  panel: (i: number) => BenchPanel,
+  arrived: () => Promise<void>,
+  pauseMs = 0,
+): Promise<{ puback: number[]; arrival: number[] }> {
+  const puback: number[] = [];
+  const arrival: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = panel(i);
+    const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...p.opts });
+    const t0 = performance.now();
+    const got = arrived();
+    await client.publishAsync(
+      p.topic,
+      JSON.stringify({ id: `b${i}`, type: 'panic', ts: new Date().toISOString() }),
+      { qos: 1 },
+    );
+    puback.push(performance.now() - t0);
+    await got;
+    arrival.push(performance.now() - t0);
+    await client.endAsync();
+    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+  }
+  return { puback, arrival };
+}
+
+/** A bench's bare broker (bench/lib/bare-aedes.ts): its process, URL and a subscriber to every event. */
+export interface BareAedes {
+  child: ChildProcess;
+  url: string;
+  /** Subscribed at QoS 1 to `bench/+/event`: where `arrived` waits on the bare side. */
+  sub: MqttClient;
+  /** Panel `i` of the bare side: its client id and event topic. */
+  panel(i: number): BenchPanel;
+  /** Resolves on the subscriber's next message. */
+  arrived(): Promise<void>;
+}
+
+/**
+ * Runs `fn` against bare Aedes started as its own process (with `sqlite`, inserting each publish into
+ * a bare SQLite table before its PUBACK, in a fresh dir), then stops it and removes the dir.
+ */
+export async function withBareAedes<T>(sqlite: boolean, fn: (bare: BareAedes) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-bare-'));
+  const { child, captures } = await spawnUntil(
+    ['bench/lib/bare-aedes.ts', ...(sqlite ? ['--sqlite', dir] : [])],
+    [/BARE_AEDES_PORT=(\d+)/],
+  );
+  const url = `mqtt://127.0.0.1:${captures[0]}`;
+  try {
+    const sub = await mqtt.connectAsync(url, { clientId: 'bare-sub' });
+    await sub.subscribeAsync('bench/+/event', { qos: 1 });
+    try {
+      return await fn({
+        child,
+        url,
+        sub,
+        panel: (i) => ({ opts: { clientId: `bare-p${i}` }, topic: `bench/p${i}/event` }),
+        arrived: () => new Promise<void>((r) => sub.once('message', () => r())),
+      });
+    } finally {
+      await sub.endAsync();
     }
   } finally {
     await stopChild(child);

@@ -16,6 +16,7 @@ import { Outbox } from '../../src/outbox/outbox.js';
 import { OutboxDispatcher } from '../../src/outbox/outbox-dispatcher.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { SqliteStore, type Store } from '../../src/store/sqlite.js';
+import { freshPostgresDatabase } from '../helpers/postgres.js';
 
 /** A city of two stations; shop-1 has a panel with two zones, each seen by its own camera. */
 export const CORE_CITY_YAML = `
@@ -73,6 +74,15 @@ export interface CoreFixture {
 
 export function coreConfig(extraYaml = ''): Config {
   return parseConfig(CORE_CITY_YAML + extraYaml, 'core-test.yaml');
+}
+
+/** `openCore` on the given database: a real SQLite file, or a fresh database on the shared PostgreSQL. */
+export async function openCoreOn(
+  db: 'sqlite' | 'postgres',
+  opts: Omit<Parameters<typeof openCore>[0] & object, 'postgres'> = {},
+): Promise<CoreFixture> {
+  const postgres = db === 'postgres' ? await freshPostgresDatabase() : undefined;
+  return openCore({ ...opts, ...(postgres ? { postgres } : {}) });
 }
 
 /** A real SQLite file in a temp dir; `dataDir` reopens an existing one (restart tests). */

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { preparedBuilds } from '../../src/store/prepared.js';
-import { freshPostgresDatabase, stopSharedPostgres } from '../helpers/postgres.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
 import { rowCount } from '../helpers/rows.js';
-import { type CoreFixture, ev, openCore } from './core-fixture.js';
+import { type CoreFixture, ev, openCore, openCoreOn } from './core-fixture.js';
 
 describe('event core', () => {
   let fx: CoreFixture;
@@ -31,8 +31,7 @@ describe.each(['sqlite', 'postgres'] as const)('the start-up rehearsal on %s', (
   afterAll(() => stopSharedPostgres());
 
   const open = async () => {
-    const postgres = db === 'postgres' ? await freshPostgresDatabase() : undefined;
-    fx = await openCore({ audit: true, ...(postgres ? { postgres } : {}) });
+    fx = await openCoreOn(db, { audit: true });
   };
   const counts = async () => {
     const n = (t: 'events' | 'incidents' | 'transitions' | 'incident_events' | 'outbox') =>

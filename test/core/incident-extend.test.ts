@@ -2,9 +2,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { rehearseViews } from '../../src/core/incident-extend.js';
 import type { Incident } from '../../src/core/incident-types.js';
 import { preparedBuilds } from '../../src/store/prepared.js';
-import { freshPostgresDatabase, stopSharedPostgres } from '../helpers/postgres.js';
+import { stopSharedPostgres } from '../helpers/postgres.js';
 import { rowCount } from '../helpers/rows.js';
-import { type CoreFixture, ev, openCore } from './core-fixture.js';
+import { type CoreFixture, ev, openCoreOn } from './core-fixture.js';
 
 /**
  * Issue 13: the push of the first alarm after a start. Before the sinks run, the service rehearses
@@ -18,8 +18,7 @@ describe.each(['sqlite', 'postgres'] as const)('rehearseViews on %s', (db) => {
   afterAll(() => stopSharedPostgres());
 
   const open = async () => {
-    const postgres = db === 'postgres' ? await freshPostgresDatabase() : undefined;
-    fx = await openCore({ audit: true, ...(postgres ? { postgres } : {}) });
+    fx = await openCoreOn(db, { audit: true });
     // Only the reads are watched: the sinks (which build their own reads on first use) are stopped.
     await fx.dispatcher.stop();
   };

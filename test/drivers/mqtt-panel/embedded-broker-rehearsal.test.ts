@@ -56,6 +56,22 @@ async function startBroker(hooks: PanelBrokerHooks, sessionsDir?: string, rehear
   return { broker, ...(await broker.start()) };
 }
 
+/** Panel p1's panic `real`, published at QoS 1 once the broker listens; resolves on its PUBACK. */
+async function realPanic(port: number) {
+  const panel = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+    clientId: 'p1',
+    username: 'p1',
+    password: 'secret-p1',
+    reconnectPeriod: 0,
+  });
+  await panel.publishAsync(
+    'sharpeyes/panels/p1/event',
+    JSON.stringify({ id: 'real', type: 'panic', ts: new Date().toISOString() }),
+    { qos: 1 },
+  );
+  await panel.endAsync();
+}
+
 describe('the embedded broker rehearses a panel round trip before it listens', () => {
   it('decides three panics through the rehearse hook, PUBACKs and acks them, and hands nothing to onEvent', async () => {
     const { hooks, seen, statuses } = recordingHooks();
@@ -149,19 +165,8 @@ describe('the embedded broker rehearses a panel round trip before it listens', (
       /ended the rehearsal connection/,
     );
     expect(broker.connectedPanels()).toBe(0);
-    const panel = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-      clientId: 'p1',
-      username: 'p1',
-      password: 'secret-p1',
-      reconnectPeriod: 0,
-    });
-    await panel.publishAsync(
-      'sharpeyes/panels/p1/event',
-      JSON.stringify({ id: 'real', type: 'panic', ts: new Date().toISOString() }),
-      { qos: 1 },
-    );
+    await realPanic(port);
     expect(seen.events).toEqual(['real']);
-    await panel.endAsync();
   });
 
   it('a rehearsal whose decision hangs is abandoned at its time limit; a late answer changes nothing', async () => {
@@ -178,19 +183,8 @@ describe('the embedded broker rehearses a panel round trip before it listens', (
     release?.();
     await new Promise((r) => setTimeout(r, 100));
     expect(broker.connectedPanels()).toBe(0);
-    const panel = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-      clientId: 'p1',
-      username: 'p1',
-      password: 'secret-p1',
-      reconnectPeriod: 0,
-    });
-    await panel.publishAsync(
-      'sharpeyes/panels/p1/event',
-      JSON.stringify({ id: 'real', type: 'panic', ts: new Date().toISOString() }),
-      { qos: 1 },
-    );
+    await realPanic(port);
     expect(seen.events).toEqual(['real']);
     expect(seen.rejects).toEqual([]);
-    await panel.endAsync();
   });
 });
