@@ -132,8 +132,8 @@ export function panelModule(): Module {
       // Issue 13: the first alarm after a start is decided as fast as the rest. The core rehearses a
       // panel's alarms (rolled back) before any panel can connect: after a restart, the panics that
       // panels redeliver at once are the ones that matter most.
-      const rehearsal = rehearsalEvents(dir, config.mqtt, new Date());
       const firstPanel = rehearsalPanel(dir);
+      const rehearsal = firstPanel ? rehearsalEvents(firstPanel, config.mqtt, new Date()) : [];
       svc.parts.set(REHEARSAL_EVENTS, rehearsal);
       const t0 = performance.now();
       await core.rehearse(rehearsal, REHEARSAL_ROUNDS).then(

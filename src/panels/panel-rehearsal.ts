@@ -12,17 +12,15 @@ import { toNormalized } from './panel-mapping.js';
 const TYPES: readonly PanelWireEventType[] = ['panic', 'intrusion', 'restore'];
 
 /**
- * The events the core rehearses before panels may connect (issue 13, `EventCore.rehearse`): what the
- * first configured panel would send, parsed and mapped as the transport does (which also builds the
- * payload validator, on its first use otherwise). Empty when no panel can log in over MQTT.
+ * The events the core rehearses before panels may connect (issue 13, `EventCore.rehearse`): what
+ * `panel` (`rehearsalPanel`) would send, parsed and mapped as the transport does (which also builds
+ * the payload validator, on its first use otherwise).
  */
 export function rehearsalEvents(
-  dir: Directory,
+  panel: { id: string; site: string },
   mqtt: Pick<Config['mqtt'], 'maxPayloadBytes' | 'maxClockSkewSeconds'>,
   now: Date,
 ): NormalizedEvent[] {
-  const panel = rehearsalPanel(dir);
-  if (!panel) return [];
   const opts = {
     maxBytes: mqtt.maxPayloadBytes,
     maxSkewMs: mqtt.maxClockSkewSeconds * 1000,
@@ -34,7 +32,10 @@ export function rehearsalEvents(
   });
 }
 
-/** The panel whose alarms are rehearsed: the first that can log in over MQTT and has a site. */
+/**
+ * The panel whose alarms are rehearsed: the first that can log in over MQTT and has a site. None when
+ * no panel can (a DC-09-only city): then nothing is rehearsed.
+ */
 export function rehearsalPanel(dir: Directory): { id: string; site: string } | undefined {
   return dir.allPanels().find((p) => p.secret !== undefined && dir.site(p.site) !== undefined);
 }
