@@ -15,16 +15,15 @@
  *
  *   npx tsx bench/panic-recording.ts [--cameras 0,16,32] [--panics 200] [--runs 3]
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import mqtt from 'mqtt';
 import { OPENCV_VTEST, prepareLoopVideo } from '../drivers/simulator/loop-video.js';
 import { type RtspSource, startRtspSource } from '../drivers/simulator/rtsp-source.js';
 import { startBareRecorders } from './lib/bare-recorder.js';
 import { cityYaml } from './lib/city.js';
-import { fmt, operatorSocket, spawnUntil, stopChild, summary } from './lib/harness.js';
+import { fmt, summary, timedPanics, withBareAedes, withBenchService } from './lib/harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,10 +36,8 @@ const COUNTS = values.cameras.split(',').map(Number);
 const PANICS = Number(values.panics);
 const RUNS = Number(values.runs);
 
-interface Samples {
-  puback: number[];
-  incident: number[];
-}
+/** Per panic, in ms: to its PUBACK, and to `incident:new` (bare: to the subscriber). */
+type Samples = Awaited<ReturnType<typeof timedPanics>>;
 
 /** Files under `<dataDir>/recordings`, per camera directory: segments the recorders have closed. */
 function camerasRecording(dataDir: string): number {
@@ -51,96 +48,38 @@ function camerasRecording(dataDir: string): number {
   }
 }
 
-async function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<Samples> {
-  const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-rec-'));
-  const cfg = join(dir, 'city.yaml');
+function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<Samples> {
   const camYaml = Array.from(
     { length: cameras },
     (_, i) => `  - { id: c${i}, site: s${PANICS + i}, rtsp: "${rtsp!.url(`c${i}`)}" }`,
   );
-  writeFileSync(
-    cfg,
-    `${cityYaml(PANICS + cameras)}${cameras > 0 ? `cameras:\n${camYaml.join('\n')}\n` : ''}recording: { segmentSeconds: 4 }\n`,
-  );
-  const { child, captures } = await spawnUntil(
-    ['src/cli.ts', 'start', '--config', cfg, '--data-dir', dir, '--no-demo'],
-    [/Console: (http:\/\/[\d.:]+)\//, /MQTT panels: (mqtt:\/\/[\d.:]+)/],
+  const yaml = `${cityYaml(PANICS + cameras)}${cameras > 0 ? `cameras:\n${camYaml.join('\n')}\n` : ''}recording: { segmentSeconds: 4 }\n`;
+  return withBenchService(
+    yaml,
+    async ({ dir, mqttUrl, socket }) => {
+      // Every camera has closed a segment: the recorders are running before the panics start.
+      const deadline = Date.now() + 60_000;
+      while (camerasRecording(dir) < cameras) {
+        if (Date.now() > deadline)
+          throw new Error(`only ${camerasRecording(dir)} of ${cameras} cameras recording`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      return timedPanics(
+        mqttUrl,
+        PANICS,
+        (i) => ({
+          opts: { username: `p${i}`, password: `secret-${i}-xyz`, clientId: `p${i}` },
+          topic: `sharpeyes/panels/p${i}/event`,
+        }),
+        () => new Promise<void>((r) => socket.once('incident:new', () => r())),
+      );
+    },
     { timeoutMs: 120_000 },
   );
-  const [httpUrl, mqttUrl] = captures as [string, string];
-  try {
-    // Every camera has closed a segment: the recorders are running before the panics start.
-    const deadline = Date.now() + 60_000;
-    while (camerasRecording(dir) < cameras) {
-      if (Date.now() > deadline)
-        throw new Error(`only ${camerasRecording(dir)} of ${cameras} cameras recording`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    const socket = await operatorSocket(cfg, dir, httpUrl);
-    const out: Samples = { puback: [], incident: [] };
-    for (let i = 0; i < PANICS; i++) {
-      const panel = await mqtt.connectAsync(mqttUrl, {
-        username: `p${i}`,
-        password: `secret-${i}-xyz`,
-        clientId: `p${i}`,
-      });
-      const t0 = performance.now();
-      const gotIncident = new Promise<void>((r) =>
-        socket.once('incident:new', () => {
-          out.incident.push(performance.now() - t0);
-          r();
-        }),
-      );
-      await panel.publishAsync(
-        `sharpeyes/panels/p${i}/event`,
-        JSON.stringify({ id: `b${i}`, type: 'panic', ts: new Date().toISOString() }),
-        { qos: 1 },
-      );
-      out.puback.push(performance.now() - t0);
-      await gotIncident;
-      await panel.endAsync();
-    }
-    socket.close();
-    return out;
-  } finally {
-    await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
-async function bareRun(sqliteDir?: string): Promise<Samples> {
-  const { child, captures } = await spawnUntil(
-    ['bench/lib/bare-aedes.ts', ...(sqliteDir ? ['--sqlite', sqliteDir] : [])],
-    [/BARE_AEDES_PORT=(\d+)/],
-  );
-  const url = `mqtt://127.0.0.1:${captures[0]}`;
-  try {
-    const sub = await mqtt.connectAsync(url, { clientId: 'bare-sub' });
-    await sub.subscribeAsync('bench/+/event', { qos: 1 });
-    const out: Samples = { puback: [], incident: [] };
-    for (let i = 0; i < PANICS; i++) {
-      const pub = await mqtt.connectAsync(url, { clientId: `bare-p${i}` });
-      const t0 = performance.now();
-      const got = new Promise<void>((r) =>
-        sub.once('message', () => {
-          out.incident.push(performance.now() - t0);
-          r();
-        }),
-      );
-      await pub.publishAsync(
-        `bench/p${i}/event`,
-        JSON.stringify({ id: `b${i}`, type: 'panic', ts: new Date().toISOString() }),
-        { qos: 1 },
-      );
-      out.puback.push(performance.now() - t0);
-      await got;
-      await pub.endAsync();
-    }
-    await sub.endAsync();
-    return out;
-  } finally {
-    await stopChild(child);
-  }
+function bareRun(sqlite: boolean): Promise<Samples> {
+  return withBareAedes(sqlite, ({ url, panel, arrived }) => timedPanics(url, PANICS, panel, arrived));
 }
 
 /** The first panics after a start, in ms: what a restart's first alarms wait (the p99 of a short run). */
@@ -166,9 +105,9 @@ const rtsp =
 
 const all = new Map<string, Samples>();
 const add = (key: string, s: Samples) => {
-  const a = all.get(key) ?? { puback: [], incident: [] };
+  const a = all.get(key) ?? { puback: [], arrival: [] };
   a.puback.push(...s.puback);
-  a.incident.push(...s.incident);
+  a.arrival.push(...s.arrival);
   all.set(key, a);
 };
 try {
@@ -183,15 +122,13 @@ try {
               recDir,
             )
           : undefined;
-      const sqliteDir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-bare-'));
       let bare: Samples;
       let bareDb: Samples;
       try {
-        bare = await bareRun();
-        bareDb = await bareRun(sqliteDir);
+        bare = await bareRun(false);
+        bareDb = await bareRun(true);
       } finally {
         await recorders?.stop();
-        rmSync(sqliteDir, { recursive: true, force: true });
         rmSync(recDir, { recursive: true, force: true });
       }
       const svc = await serviceRun(n, rtsp);
@@ -201,7 +138,7 @@ try {
       const b = summary(bare.puback);
       const bd = summary(bareDb.puback);
       const p = summary(svc.puback);
-      const i = summary(svc.incident);
+      const i = summary(svc.arrival);
       console.log(
         `run ${r}, ${n} cameras: bare PUBACK p50 ${fmt(b.p50)} p99 ${fmt(b.p99)} | bare+SQLite PUBACK p50 ${fmt(bd.p50)} p99 ${fmt(bd.p99)} | panic→PUBACK p50 ${fmt(p.p50)} p99 ${fmt(p.p99)} | panic→incident:new p50 ${fmt(i.p50)} p99 ${fmt(i.p99)} | first 3 PUBACKs after start ${firstThree(svc.puback)} (bare ${firstThree(bare.puback)})`,
       );
@@ -224,9 +161,9 @@ for (const n of COUNTS) {
   const bd = summary(all.get(`baredb@${n}`)!.puback);
   const s = all.get(`svc@${n}`)!;
   const bp = summary(b.puback);
-  const bs = summary(b.incident);
+  const bs = summary(b.arrival);
   const sp = summary(s.puback);
-  const si = summary(s.incident);
+  const si = summary(s.arrival);
   console.log(
     `| ${n} | ${fmt(bp.p50)} / ${fmt(bp.p99)} | ${fmt(bs.p99)} | ${fmt(bd.p50)} / ${fmt(bd.p99)} | ${fmt(sp.p50)} / ${fmt(sp.p99)} | ${fmt(si.p50)} / ${fmt(si.p99)} | ${(sp.p99 / bp.p99).toFixed(2)}× | ${(sp.p99 / bd.p99).toFixed(2)}× |`,
   );

@@ -173,15 +173,15 @@ export async function timedPanics(
     const p = panel(i);
     const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...p.opts });
     const t0 = performance.now();
-    const got = arrived();
+    // Timed when it happens: the push may come before the PUBACK.
+    const got = arrived().then(() => performance.now() - t0);
     await client.publishAsync(
       p.topic,
       JSON.stringify({ id: `b${i}`, type: 'panic', ts: new Date().toISOString() }),
       { qos: 1 },
     );
     puback.push(performance.now() - t0);
-    await got;
-    arrival.push(performance.now() - t0);
+    arrival.push(await got);
     await client.endAsync();
     if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
   }
