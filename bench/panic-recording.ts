@@ -12,6 +12,11 @@
  * Both baselines run while bare ffmpeg (`-c copy`, 4-second segments) records the same n cameras to
  * the same disk: the bare tools doing the same work as the service, so that what recording costs
  * the machine (CPU, and fsyncs queued behind video writes) is in both sides of the ratio.
+ * Interleaved as well: while the service records, bare Aedes and bare Aedes + SQLite run beside it
+ * and the three take turns, panic by panic (the order rotating). A shared machine's noise comes in
+ * bursts minutes long; runs minutes apart can land in different ones (a bare p99 of 4 ms in one and
+ * a service p99 of 40 ms in the next), and taking turns gives each side the same burst. The bare
+ * tools then share the machine with the service's recording instead of bare ffmpeg's.
  *
  *   npx tsx bench/panic-recording.ts [--cameras 0,16,32] [--panics 200] [--runs 3]
  */
@@ -23,7 +28,15 @@ import { OPENCV_VTEST, prepareLoopVideo } from '../drivers/simulator/loop-video.
 import { type RtspSource, startRtspSource } from '../drivers/simulator/rtsp-source.js';
 import { startBareRecorders } from './lib/bare-recorder.js';
 import { cityYaml } from './lib/city.js';
-import { fmt, summary, timedPanics, withBareAedes, withBenchService } from './lib/harness.js';
+import {
+  type BenchPanel,
+  fmt,
+  summary,
+  timedPanic,
+  timedPanics,
+  withBareAedes,
+  withBenchService,
+} from './lib/harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,7 +61,35 @@ function camerasRecording(dataDir: string): number {
   }
 }
 
-function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<Samples> {
+/** A target of the interleaved round: how its panel `i` connects, and what it waits for. */
+interface Target {
+  url: string;
+  panel(i: number): BenchPanel;
+  arrived(): Promise<void>;
+}
+
+/** The service's samples, and those of the bare tools that took turns with it. */
+interface ServiceRound {
+  svc: Samples;
+  bare: Samples;
+  bareDb: Samples;
+}
+
+/** `PANICS` panics to each target, taking turns panic by panic; the first target rotates. */
+async function takeTurns(targets: Target[]): Promise<Samples[]> {
+  const out = targets.map((): Samples => ({ puback: [], arrival: [] }));
+  for (let i = 0; i < PANICS; i++)
+    for (let k = 0; k < targets.length; k++) {
+      const j = (i + k) % targets.length;
+      const t = targets[j]!;
+      const s = await timedPanic(t.url, i, t.panel(i), t.arrived);
+      out[j]!.puback.push(s.puback);
+      out[j]!.arrival.push(s.arrival);
+    }
+  return out;
+}
+
+function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<ServiceRound> {
   const camYaml = Array.from(
     { length: cameras },
     (_, i) => `  - { id: c${i}, site: s${PANICS + i}, rtsp: "${rtsp!.url(`c${i}`)}" }`,
@@ -64,14 +105,19 @@ function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<Samp
           throw new Error(`only ${camerasRecording(dir)} of ${cameras} cameras recording`);
         await new Promise((r) => setTimeout(r, 500));
       }
-      return timedPanics(
-        mqttUrl,
-        PANICS,
-        (i) => ({
+      const service: Target = {
+        url: mqttUrl,
+        panel: (i) => ({
           opts: { username: `p${i}`, password: `secret-${i}-xyz`, clientId: `p${i}` },
           topic: `sharpeyes/panels/p${i}/event`,
         }),
-        () => new Promise<void>((r) => socket.once('incident:new', () => r())),
+        arrived: () => new Promise<void>((r) => socket.once('incident:new', () => r())),
+      };
+      return withBareAedes(false, (bare) =>
+        withBareAedes(true, async (bareDb) => {
+          const [svc, b, bd] = await takeTurns([service, bare, bareDb]);
+          return { svc: svc!, bare: b!, bareDb: bd! };
+        }),
       );
     },
     { timeoutMs: 120_000 },
@@ -131,16 +177,21 @@ try {
         await recorders?.stop();
         rmSync(recDir, { recursive: true, force: true });
       }
-      const svc = await serviceRun(n, rtsp);
+      const round = await serviceRun(n, rtsp);
+      const svc = round.svc;
       add(`bare@${n}`, bare);
       add(`baredb@${n}`, bareDb);
       add(`svc@${n}`, svc);
+      add(`turns-bare@${n}`, round.bare);
+      add(`turns-baredb@${n}`, round.bareDb);
+      const tb = summary(round.bare.puback);
+      const tbd = summary(round.bareDb.puback);
       const b = summary(bare.puback);
       const bd = summary(bareDb.puback);
       const p = summary(svc.puback);
       const i = summary(svc.arrival);
       console.log(
-        `run ${r}, ${n} cameras: bare PUBACK p50 ${fmt(b.p50)} p99 ${fmt(b.p99)} | bare+SQLite PUBACK p50 ${fmt(bd.p50)} p99 ${fmt(bd.p99)} | panic→PUBACK p50 ${fmt(p.p50)} p99 ${fmt(p.p99)} | panic→incident:new p50 ${fmt(i.p50)} p99 ${fmt(i.p99)} | first 3 PUBACKs after start ${firstThree(svc.puback)} (bare ${firstThree(bare.puback)})`,
+        `run ${r}, ${n} cameras: bare PUBACK p50 ${fmt(b.p50)} p99 ${fmt(b.p99)} | bare+SQLite PUBACK p50 ${fmt(bd.p50)} p99 ${fmt(bd.p99)} | panic→PUBACK p50 ${fmt(p.p50)} p99 ${fmt(p.p99)} | panic→incident:new p50 ${fmt(i.p50)} p99 ${fmt(i.p99)} | first 3 PUBACKs after start ${firstThree(svc.puback)} (bare ${firstThree(bare.puback)}) | taking turns: bare PUBACK p50 ${fmt(tb.p50)} p99 ${fmt(tb.p99)}, bare+SQLite p50 ${fmt(tbd.p50)} p99 ${fmt(tbd.p99)}`,
       );
     }
   }
@@ -166,6 +217,19 @@ for (const n of COUNTS) {
   const si = summary(s.arrival);
   console.log(
     `| ${n} | ${fmt(bp.p50)} / ${fmt(bp.p99)} | ${fmt(bs.p99)} | ${fmt(bd.p50)} / ${fmt(bd.p99)} | ${fmt(sp.p50)} / ${fmt(sp.p99)} | ${fmt(si.p50)} / ${fmt(si.p99)} | ${(sp.p99 / bp.p99).toFixed(2)}× | ${(sp.p99 / bd.p99).toFixed(2)}× |`,
+  );
+}
+console.log('\ntaking turns with the service, panic by panic (the same panics of the service as above):');
+console.log(
+  '| recording cameras | bare Aedes PUBACK p50 / p99 | bare Aedes + SQLite PUBACK p50 / p99 | panic → PUBACK p50 / p99 | PUBACK p99 ÷ bare Aedes | PUBACK p99 ÷ bare Aedes + SQLite |',
+);
+console.log('|---|---|---|---|---|---|');
+for (const n of COUNTS) {
+  const b = summary(all.get(`turns-bare@${n}`)!.puback);
+  const bd = summary(all.get(`turns-baredb@${n}`)!.puback);
+  const sp = summary(all.get(`svc@${n}`)!.puback);
+  console.log(
+    `| ${n} | ${fmt(b.p50)} / ${fmt(b.p99)} | ${fmt(bd.p50)} / ${fmt(bd.p99)} | ${fmt(sp.p50)} / ${fmt(sp.p99)} | ${(sp.p99 / b.p99).toFixed(2)}× | ${(sp.p99 / bd.p99).toFixed(2)}× |`,
   );
 }
 process.exit(0);

@@ -155,10 +155,36 @@ export interface BenchPanel {
 }
 
 /**
- * `n` panics in turn, each from its own panel (`panel(i)`): connect, publish a `panic` at QoS 1, wait
- * for its PUBACK and for `arrived()` (the operator's `incident:new`, or the bare subscriber's
- * message), disconnect, then rest `pauseMs`. Per panic, in ms from the publish: to its PUBACK and to
- * its arrival.
+ * One timed panic from `p`: connect, publish a `panic` (id `b<i>`) at QoS 1, wait for its PUBACK and
+ * for `arrived()` (the operator's `incident:new`, or the bare subscriber's message), disconnect. In ms
+ * from the publish: to its PUBACK and to its arrival.
+ */
+export async function timedPanic(
+  url: string,
+  i: number,
+  p: BenchPanel,
+  arrived: () => Promise<void>,
+): Promise<{ puback: number; arrival: number }> {
+  const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...p.opts });
+  try {
+    const t0 = performance.now();
+    // Timed when it happens: the push may come before the PUBACK.
+    const got = arrived().then(() => performance.now() - t0);
+    await client.publishAsync(
+      p.topic,
+      JSON.stringify({ id: `b${i}`, type: 'panic', ts: new Date().toISOString() }),
+      { qos: 1 },
+    );
+    const puback = performance.now() - t0;
+    return { puback, arrival: await got };
+  } finally {
+    await client.endAsync();
+  }
+}
+
+/**
+ * `n` panics in turn, each from its own panel (`panel(i)`, see `timedPanic`), resting `pauseMs`
+ * after each. Per panic, in ms from the publish: to its PUBACK and to its arrival.
  */
 export async function timedPanics(
   url: string,
@@ -170,19 +196,9 @@ export async function timedPanics(
   const puback: number[] = [];
   const arrival: number[] = [];
   for (let i = 0; i < n; i++) {
-    const p = panel(i);
-    const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...p.opts });
-    const t0 = performance.now();
-    // Timed when it happens: the push may come before the PUBACK.
-    const got = arrived().then(() => performance.now() - t0);
-    await client.publishAsync(
-      p.topic,
-      JSON.stringify({ id: `b${i}`, type: 'panic', ts: new Date().toISOString() }),
-      { qos: 1 },
-    );
-    puback.push(performance.now() - t0);
-    arrival.push(await got);
-    await client.endAsync();
+    const t = await timedPanic(url, i, panel(i), arrived);
+    puback.push(t.puback);
+    arrival.push(t.arrival);
     if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
   }
   return { puback, arrival };
