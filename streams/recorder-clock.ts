@@ -9,6 +9,15 @@
  * the anchor back (ffmpeg's probe delivers the first second in a burst, late). After that the anchor
  * stays, and a run is cut (a new anchor) only when arrivals stay later than media time by more than
  * `maxLateMs` (a stalled network, a camera clock slower than ours), or come impossibly early.
+ *
+ * Lateness that stays or grows is a media clock that stopped or runs slow while the wall clock ran
+ * (a starved source that stamps frames by their count, one that paused and resumed its timestamps
+ * where they were): those frames were taken when they arrived, not where media time puts them, which
+ * is up to the whole stall earlier. Lateness that shrinks is a stalled network catching up with a
+ * burst of frames that were taken where media time says. So a fragment late by more than
+ * `maxLateMs` is placed `suspect` unless its streak is catching up: the recorder holds it until the
+ * streak ends or catches up (it was placed right) or reaches `window` fragments, which cuts the run
+ * with `replace`: the held fragments start the next run, placed by their arrival.
  */
 export interface ClockFragment {
   /** Arrival time at the hub (ms since epoch). */
@@ -20,14 +29,20 @@ export interface ClockFragment {
 }
 
 export type Placement =
-  | { kind: 'ok'; startMs: number; durationMs: number }
+  | { kind: 'ok'; startMs: number; durationMs: number; suspect?: true }
   /** Media time jumped forward (frames missing upstream): the span is a gap, the run goes on. */
-  | { kind: 'hole'; startMs: number; durationMs: number; missingMs: number }
-  /** The fragment cannot continue the run: start a new one from it. */
-  | { kind: 'cut'; reason: string };
+  | { kind: 'hole'; startMs: number; durationMs: number; missingMs: number; suspect?: true }
+  /**
+   * The fragment cannot continue the run: start a new one from it. With `replace`, the run's media
+   * clock stopped: the suspect fragments before this one start the new run too.
+   */
+  | { kind: 'cut'; reason: string; replace?: true };
 
 export interface ClockOptions {
-  /** Sustained lateness that cuts a run (default 2000 ms). */
+  /**
+   * Sustained lateness that cuts a run (default 2000 ms); also how far a late streak must come down
+   * from its peak to be a network catching up.
+   */
   maxLateMs?: number;
   /** Arrival earlier than media time by this much cuts a run (default 1000 ms). */
   maxEarlyMs?: number;
@@ -41,6 +56,7 @@ export class MediaClock {
   private anchor: { wall: number; decode: number; timescale: number } | undefined;
   private prevEnd = 0;
   private lastDuration = 0;
+  /** Lateness of the current streak's fragments later than `maxLateMs` (the last `window` of them). */
   private late: number[] = [];
   /** While true an earlier arrival moves the anchor back (the run's first segment is still open). */
   refinable = true;
@@ -108,18 +124,25 @@ export class MediaClock {
     }
     if (late < -(this.o.maxEarlyMs ?? 1000))
       return { kind: 'cut', reason: `camera clock ran ${Math.round(-late)} ms ahead of the service clock` };
-    this.late.push(late);
+    const maxLate = this.o.maxLateMs ?? 2000;
     const window = this.o.window ?? 25;
+    if (late > maxLate) this.late.push(late);
+    else this.late = [];
     if (this.late.length > window) this.late.shift();
-    if (this.late.length === window && Math.min(...this.late) > (this.o.maxLateMs ?? 2000))
+    // Catching up: lateness came down from the streak's peak (of its last `window`) by the limit or
+    // more (a burst shrinks it by up to a fragment's duration at each fragment).
+    const steady = this.late.length > 0 && Math.max(...this.late) - late < maxLate;
+    if (steady && this.late.length === window)
       return {
         kind: 'cut',
         reason: `stream fell ${Math.round(Math.min(...this.late))} ms behind the wall clock`,
+        replace: true,
       };
+    const suspect = steady ? ({ suspect: true } as const) : {};
     const holeMs = ((f.decodeTime - this.prevEnd) / ts) * 1000;
     this.prevEnd = f.decodeTime + duration;
     if (holeMs > (this.o.maxHoleMs ?? 1000))
-      return { kind: 'hole', startMs: predicted, durationMs, missingMs: holeMs };
-    return { kind: 'ok', startMs: predicted, durationMs };
+      return { kind: 'hole', startMs: predicted, durationMs, missingMs: holeMs, ...suspect };
+    return { kind: 'ok', startMs: predicted, durationMs, ...suspect };
   }
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { MediaClock } from './recorder-clock.js';
+import { MediaClock, type Placement } from './recorder-clock.js';
 import { OpenSegment } from './recorder-segment.js';
 import { CONTIGUOUS_MS, type Segment, type SegmentIndex } from './segment-index.js';
 import type { SegmentFiles } from './segment-writer.js';
@@ -41,6 +41,11 @@ export class CameraRecorder implements StreamConsumer {
   private open: OpenSegment | undefined;
   private readonly clock = new MediaClock();
   private waiters: Waiter[] = [];
+  /**
+   * Fragments placed `suspect` (later than the clock allows, steadily: recorder-clock.ts), not yet
+   * written: at most a clock window of them.
+   */
+  private held: { f: MediaFragment; p: Exclude<Placement, { kind: 'cut' }> }[] = [];
   private lastErrorLog = 0;
   /** Why the previous run ended: the reason of the next gap. */
   private lastEnd = 'not recording';
@@ -106,17 +111,50 @@ export class CameraRecorder implements StreamConsumer {
     if (!this.init) return;
     const failed = this.open?.failed;
     if (failed) this.endRun(`write failed: ${failed.message}`);
-    let p = this.clock.place({ ...f, duration: f.duration ?? 0 });
+    const p = this.clock.place({ ...f, duration: f.duration ?? 0 });
     if (p.kind === 'cut') {
-      this.o.log.info({ camera: this.camera, reason: p.reason }, 'recorder: new run');
+      // The run's media clock stopped while the wall clock ran: what was held since then was taken
+      // when it arrived, and starts the new run with this fragment.
+      const moved = p.replace ? this.held.splice(0) : [];
+      this.o.log.info(
+        { camera: this.camera, reason: p.reason, ...(moved.length ? { placedByArrival: moved.length } : {}) },
+        'recorder: new run',
+      );
       this.endRun(p.reason);
-      p = this.clock.place({ ...f, duration: f.duration ?? 0 });
+      // Through the same judgement again: a media clock that stays slow makes them late in the new
+      // run too, and each run keeps within the clock's limit.
+      for (const h of moved) this.record(h.f);
+      this.record(f);
+      return;
     }
+    if (p.suspect) {
+      this.held.push({ f, p });
+      return;
+    }
+    this.flushHeld();
+    this.write(f, p);
+  }
+
+  /** Places `f` on a run that a full writer just ended, and writes it. */
+  private placeAndWrite(f: MediaFragment): void {
+    const p = this.clock.place({ ...f, duration: f.duration ?? 0 });
+    if (p.kind !== 'cut') this.write(f, p);
+  }
+
+  /** Writes what was held, where media time put it: its streak ended or was a burst catching up. */
+  private flushHeld(): void {
+    for (const h of this.held.splice(0)) {
+      // A write that ended the run (a full writer) left the rest for a new run.
+      if (this.clock.started) this.write(h.f, h.p);
+      else this.placeAndWrite(h.f);
+    }
+  }
+
+  private write(f: MediaFragment, p: Exclude<Placement, { kind: 'cut' }>): void {
     if (p.kind === 'hole') {
       this.closeSegment();
       this.lastEnd = `${Math.round(p.missingMs)} ms of frames missing upstream`;
     }
-    if (p.kind === 'cut') return;
     const seg = this.open;
     const halfFrame = p.durationMs / 2;
     if (seg && f.keyframe && p.startMs - seg.startMs >= this.o.segmentSeconds * 1000 - halfFrame)
@@ -137,8 +175,23 @@ export class CameraRecorder implements StreamConsumer {
     this.state = 'recording';
   }
 
-  /** Ends the current run: the segment closes, the next fragment places a new run on the clock. */
+  /**
+   * Ends the current run: the segment closes, the next fragment places a new run on the clock. What
+   * was held (late, and not catching up) was taken when it arrived: it becomes a run of its own first,
+   * after a gap, as a cut would have made it (and again for what that run holds in turn).
+   */
   private endRun(reason: string): void {
+    // Each round writes at least the fragment that anchors it, so the rounds end.
+    while (this.held.length > 0 && this.clock.started) {
+      const held = this.held.splice(0);
+      const first = held[0]!;
+      const lateMs = first.f.wallclock - (first.p.startMs + first.p.durationMs);
+      this.closeSegment();
+      this.lastEnd = `stream fell ${Math.round(lateMs)} ms behind the wall clock`;
+      this.clock.reset();
+      for (const h of held) this.record(h.f);
+    }
+    this.flushHeld();
     this.closeSegment();
     if (this.clock.started) this.lastEnd = reason;
     this.clock.reset();

@@ -64,6 +64,58 @@ describe('media clock: where a run of media time sits on the wall clock', () => 
     expect(ps.map((p) => p.kind)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'cut']);
   });
 
+  it('a media clock that stopped while the wall clock ran: its steady streak is suspect, then cut for re-placing', () => {
+    // The source paused 11 s and resumed its timestamps where they stopped, at the real pace: each
+    // fragment after it arrives 11 s later than media time puts it (console-video saw footage taken
+    // at 09:28:37 indexed at 09:28:26).
+    const clock = new MediaClock({ window: 5 });
+    clock.refinable = false;
+    const ps = run(clock, [frag(0), ...[1, 2, 3, 4, 5].map((i) => frag(i * 0.2, 11_000 + (i % 2) * 300))]);
+    expect(ps.map((p) => (p.kind === 'cut' ? p.kind : p.kind + (p.suspect ? '?' : '')))).toEqual([
+      'ok',
+      'ok?',
+      'ok?',
+      'ok?',
+      'ok?',
+      'cut',
+    ]);
+    expect(ps[5]).toMatchObject({ replace: true, reason: 'stream fell 11000 ms behind the wall clock' });
+  });
+
+  it('a media clock slower than the wall clock (a starved source stamping frames by count) is cut the same way', () => {
+    const clock = new MediaClock({ window: 5 });
+    clock.refinable = false;
+    // Each 200 ms fragment of media comes 350 ms of wall time after the last.
+    const ps = run(
+      clock,
+      Array.from({ length: 18 }, (_, i) => frag(i * 0.2, i * 150)),
+    );
+    // Late by more than 2 s from the 15th fragment on (2.1 s, growing): suspect; the fifth is the cut.
+    expect(ps.map((p) => (p.kind === 'cut' ? p.kind : p.kind + (p.suspect ? '?' : '')))).toEqual([
+      ...Array<string>(14).fill('ok'),
+      ...Array<string>(4).fill('ok?'),
+    ]);
+    expect(clock.place(frag(18 * 0.2, 18 * 150))).toMatchObject({ kind: 'cut', replace: true });
+  });
+
+  it('a stalled network catching up with a burst is placed by media time and never cut', () => {
+    // On time to 0.4 s, then nothing until 8 s of wall time, when the backlog arrives at once.
+    const clock = new MediaClock();
+    clock.refinable = false;
+    const frags = Array.from({ length: 40 }, (_, i) => {
+      const f = frag(i * 0.2);
+      return i < 2 ? f : { ...f, wallclock: Math.max(f.wallclock, T0 + 8000) };
+    });
+    const ps = run(clock, frags);
+    expect(ps.some((p) => p.kind === 'cut')).toBe(false);
+    expect(starts(ps)).toEqual(frags.map((_, i) => i * 200));
+    // Suspect only while the streak could still be steady: it shrinks by 200 ms a fragment.
+    const suspect = ps.map((p) => p.kind !== 'cut' && p.suspect === true);
+    expect(suspect.slice(0, 2)).toEqual([false, false]);
+    expect(suspect.slice(2, 12).every(Boolean)).toBe(true);
+    expect(suspect.slice(12).some(Boolean)).toBe(false);
+  });
+
   it('never starts a run before the previous one ended', () => {
     const clock = new MediaClock();
     clock.place(frag(0));

@@ -115,6 +115,79 @@ describe('recorder: segments from a real H.264 fMP4 stream', () => {
     expect(await store.index.segments('cam-1', 0, ALL)).toHaveLength(1);
   });
 
+  /**
+   * Ten or twenty seconds of 200 ms fragments, as the hub's ffmpeg writes them, arriving `lateBy` ms
+   * after their media end. `taken(ms)` is when the frame at media time `ms` was really taken in that
+   * scenario; every run of the index must sit where its footage was taken: its start within a
+   * fragment and its keyframe wait, its end within the clock's 2 s limit and a fragment.
+   */
+  it.each([
+    {
+      // The bug console-video showed: frames taken at 09:28:37 indexed at 09:28:26.
+      what: 'a source whose media clock stopped for 11 s: what came after is placed where it arrived, after a gap',
+      seconds: 10,
+      lateBy: (end: number) => (end > 4000 ? 11_000 : 0),
+      taken: (ms: number) => ms + (ms >= 4000 ? 11_000 : 0),
+      runs: [
+        [0, 4000],
+        [15_000, 21_000],
+      ],
+    },
+    {
+      what: 'a starved source whose media clock runs at half speed: no run drifts more than the limit',
+      seconds: 20,
+      lateBy: (end: number) => Math.max(0, end - 4000),
+      taken: (ms: number) => ms + Math.max(0, ms - 4000),
+    },
+    {
+      what: 'a network stall whose backlog comes in a burst: the footage stays where media time puts it',
+      seconds: 10,
+      lateBy: (end: number) => (end > 4000 ? Math.max(0, 12_000 - end) : 0),
+      taken: (ms: number) => ms,
+      runs: [[0, 10_000]],
+    },
+  ])('$what', async ({ seconds, lateBy, taken, runs }) => {
+    store = tempRecordingStore();
+    const rec = new CameraRecorder('cam-1', {
+      index: store.index,
+      writer: store.writer,
+      storageFor: () => store.storage,
+      segmentSeconds: 2,
+      log: silentLogger,
+    });
+    await feedTestStream(rec, { baseMs: BASE, seconds, encoderArgs: ['-frag_duration', '200000'], lateBy });
+    rec.onEnd('end of test stream');
+    await rec.stop();
+    const rel = (xs: { startMs: number; endMs: number }[]) =>
+      xs.map((x) => [x.startMs - BASE, x.endMs - BASE]);
+    const found = rel(await store.index.runs('cam-1', 0, ALL));
+    if (runs) expect(found).toEqual(runs);
+    // Each run starts at a keyframe (every second of media), the first one after where the last run
+    // stopped; no frame is dropped inside a run.
+    const segs = await store.index.segments('cam-1', 0, ALL);
+    let media = 0;
+    for (const [start, end] of found) {
+      media = Math.ceil(media / 1000 - 1e-6) * 1000;
+      const frames = segs
+        .filter((x) => x.startMs - BASE >= start! && x.endMs - BASE <= end!)
+        .reduce((n, x) => n + x.frames!, 0);
+      const length = (frames / 25) * 1000;
+      expect(end! - start!).toBeCloseTo(length, 0);
+      expect(Math.abs(start! - taken(media))).toBeLessThanOrEqual(1000);
+      // The last frame's (40 ms) time.
+      expect(Math.abs(end! - (taken(media + length - 40) + 40))).toBeLessThanOrEqual(2400);
+      media += length;
+    }
+    for (const g of await store.index.gaps('cam-1', 0, ALL))
+      expect(g.reason).toMatch(/^stream fell \d+ ms behind the wall clock$/);
+    // Each file holds what its row says: timed from zero, as long as the wall time it covers.
+    for (const x of segs) {
+      const t = await probeTiming(join(store.storage, x.path));
+      expect(t.start).toBe(0);
+      expect(t.duration).toBeCloseTo((x.endMs - x.startMs) / 1000, 3);
+    }
+  });
+
   it('a write error never throws into the hub; recording starts again at a keyframe after it', async () => {
     store = tempRecordingStore();
     let broken = true;

@@ -40,11 +40,18 @@ export function tempRecordingStore() {
  * Encodes `seconds` of lavfi testsrc with libx264 (keyframe every 25 frames at 25 fps) as fragmented
  * MP4, the way the stream hub's ffmpeg emits it, and feeds `consumer` the init and each fragment.
  * A fragment "arrives" (its wall clock, as the hub stamps it) at `baseMs` plus the end of its media
- * time, as from a live camera with no latency, so recordings are deterministic.
+ * time, as from a live camera with no latency, so recordings are deterministic; `lateBy(endMs)` adds
+ * a delay by the end of its media time (ms from the stream's start).
  */
 export async function feedTestStream(
   consumer: StreamConsumer,
-  o: { baseMs: number; seconds: number; size?: string; encoderArgs?: string[] },
+  o: {
+    baseMs: number;
+    seconds: number;
+    size?: string;
+    encoderArgs?: string[];
+    lateBy?: (mediaEndMs: number) => number;
+  },
 ): Promise<void> {
   const proc = spawn(
     'ffmpeg',
@@ -71,7 +78,10 @@ export async function feedTestStream(
         timescale,
         duration: f.duration,
         samples: f.samples,
-        wallclock: o.baseMs + ((f.decodeTime + f.duration) / timescale) * 1000,
+        wallclock: (() => {
+          const end = ((f.decodeTime + f.duration) / timescale) * 1000;
+          return o.baseMs + end + (o.lateBy?.(end) ?? 0);
+        })(),
       };
       consumer.onFragment(frag);
     },
