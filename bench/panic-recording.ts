@@ -18,7 +18,13 @@
  * a service p99 of 40 ms in the next), and taking turns gives each side the same burst. The bare
  * tools then share the machine with the service's recording instead of bare ffmpeg's.
  *
- *   npx tsx bench/panic-recording.ts [--cameras 0,16,32] [--panics 200] [--runs 3]
+ * `--pause MS` rests that long after each panic, on every side: with 0 (the default) each panic is
+ * published as soon as the last one's push arrived, and the service is still carrying the last one
+ * out (its audit, webhook, clip and report sinks; some 12 ms of CPU a panic against bare Aedes +
+ * SQLite's 3.5): a saturated service's queueing. With a pause the service is idle when each panic
+ * arrives, as it is in a city, where alarms come minutes apart, not milliseconds.
+ *
+ *   npx tsx bench/panic-recording.ts [--cameras 0,16,32] [--panics 200] [--runs 3] [--pause 0]
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,11 +49,14 @@ const { values } = parseArgs({
     cameras: { type: 'string', default: '0,16,32' },
     panics: { type: 'string', default: '200' },
     runs: { type: 'string', default: '3' },
+    pause: { type: 'string', default: '0' },
   },
 });
 const COUNTS = values.cameras.split(',').map(Number);
 const PANICS = Number(values.panics);
 const RUNS = Number(values.runs);
+const PAUSE = Number(values.pause);
+const rest = () => (PAUSE > 0 ? new Promise((r) => setTimeout(r, PAUSE)) : Promise.resolve());
 
 /** Per panic, in ms: to its PUBACK, and to `incident:new` (bare: to the subscriber). */
 type Samples = Awaited<ReturnType<typeof timedPanics>>;
@@ -85,6 +94,7 @@ async function takeTurns(targets: Target[]): Promise<Samples[]> {
       const s = await timedPanic(t.url, i, t.panel(i), t.arrived);
       out[j]!.puback.push(s.puback);
       out[j]!.arrival.push(s.arrival);
+      await rest();
     }
   return out;
 }
@@ -125,7 +135,7 @@ function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<Serv
 }
 
 function bareRun(sqlite: boolean): Promise<Samples> {
-  return withBareAedes(sqlite, ({ url, panel, arrived }) => timedPanics(url, PANICS, panel, arrived));
+  return withBareAedes(sqlite, ({ url, panel, arrived }) => timedPanics(url, PANICS, panel, arrived, PAUSE));
 }
 
 /** The first panics after a start, in ms: what a restart's first alarms wait (the p99 of a short run). */
@@ -201,7 +211,7 @@ try {
 }
 
 console.log(
-  `\nall runs (${RUNS} × ${PANICS} panics per camera count; loop video ${video.width}x${video.height} ${video.fps} fps):`,
+  `\nall runs (${RUNS} × ${PANICS} panics per camera count, ${PAUSE} ms between panics; loop video ${video.width}x${video.height} ${video.fps} fps):`,
 );
 console.log(
   '| recording cameras | bare Aedes PUBACK p50 / p99 | bare pub→sub p99 | bare Aedes + SQLite PUBACK p50 / p99 | panic → PUBACK p50 / p99 | panic → incident:new p50 / p99 | PUBACK p99 ÷ bare Aedes | PUBACK p99 ÷ bare Aedes + SQLite |',
