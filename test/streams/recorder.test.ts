@@ -10,6 +10,16 @@ import { feedTestStream, probe, recordTestFootage, tempRecordingStore } from './
 const BASE = Date.UTC(2026, 0, 2, 3, 4, 5, 0);
 const ALL = Number.MAX_SAFE_INTEGER;
 
+/** Camera cam-1's recorder on `store`, cutting `segmentSeconds` segments. */
+const cam1Recorder = (store: ReturnType<typeof tempRecordingStore>, segmentSeconds: number) =>
+  new CameraRecorder('cam-1', {
+    index: store.index,
+    writer: store.writer,
+    storageFor: () => store.storage,
+    segmentSeconds,
+    log: silentLogger,
+  });
+
 describe('recorder: segments from a real H.264 fMP4 stream', () => {
   let store: ReturnType<typeof tempRecordingStore>;
   afterEach(async () => store?.cleanup());
@@ -85,13 +95,7 @@ describe('recorder: segments from a real H.264 fMP4 stream', () => {
 
   it('footage still in the open segment is waited for and clipped without waiting for the cut', async () => {
     store = tempRecordingStore();
-    const rec = new CameraRecorder('cam-1', {
-      index: store.index,
-      writer: store.writer,
-      storageFor: () => store.storage,
-      segmentSeconds: 30,
-      log: silentLogger,
-    });
+    const rec = cam1Recorder(store, 30);
     store.writer.onWritten = (_id, endMs) => rec.written(endMs);
     const covered = rec.waitFor(BASE + 2500, 60_000);
     await feedTestStream(rec, { baseMs: BASE, seconds: 4 });
@@ -148,13 +152,7 @@ describe('recorder: segments from a real H.264 fMP4 stream', () => {
     },
   ])('$what', async ({ seconds, lateBy, taken, runs }) => {
     store = tempRecordingStore();
-    const rec = new CameraRecorder('cam-1', {
-      index: store.index,
-      writer: store.writer,
-      storageFor: () => store.storage,
-      segmentSeconds: 2,
-      log: silentLogger,
-    });
+    const rec = cam1Recorder(store, 2);
     await feedTestStream(rec, { baseMs: BASE, seconds, encoderArgs: ['-frag_duration', '200000'], lateBy });
     rec.onEnd('end of test stream');
     await rec.stop();
