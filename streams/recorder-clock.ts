@@ -34,7 +34,7 @@ export type Placement =
   | { kind: 'hole'; startMs: number; durationMs: number; missingMs: number; suspect?: true }
   /**
    * The fragment cannot continue the run: start a new one from it. With `replace`, the run's media
-   * clock stopped: the suspect fragments before this one start the new run too.
+   * clock stopped or ran slow: the suspect fragments before this one start the new run too.
    */
   | { kind: 'cut'; reason: string; replace?: true };
 

@@ -42,8 +42,8 @@ export class CameraRecorder implements StreamConsumer {
   private readonly clock = new MediaClock();
   private waiters: Waiter[] = [];
   /**
-   * Fragments placed `suspect` (later than the clock allows, steadily: recorder-clock.ts), not yet
-   * written: at most a clock window of them.
+   * Fragments placed `suspect` (later than the clock allows and not catching up: recorder-clock.ts),
+   * not yet written: at most a clock window of them.
    */
   private held: { f: MediaFragment; p: Exclude<Placement, { kind: 'cut' }> }[] = [];
   private lastErrorLog = 0;
@@ -113,8 +113,8 @@ export class CameraRecorder implements StreamConsumer {
     if (failed) this.endRun(`write failed: ${failed.message}`);
     const p = this.clock.place({ ...f, duration: f.duration ?? 0 });
     if (p.kind === 'cut') {
-      // The run's media clock stopped while the wall clock ran: what was held since then was taken
-      // when it arrived, and starts the new run with this fragment.
+      // The run's media clock stopped or ran slow while the wall clock ran: what was held since then
+      // was taken when it arrived, and starts the new run with this fragment.
       const moved = p.replace ? this.held.splice(0) : [];
       this.o.log.info(
         { camera: this.camera, reason: p.reason, ...(moved.length ? { placedByArrival: moved.length } : {}) },
