@@ -8,6 +8,7 @@ import { NotificationStore } from './notify/notification-store.js';
 import { Notifier } from './notify/notifier.js';
 import { OwnerStore } from './ownership/owner-store.js';
 import { PlanStore } from './plans/plan-store.js';
+import { runawayRoutes } from './runaway/runaway-routes.js';
 import { RunawayStore } from './runaway/runaway-store.js';
 import { scheduleRoutes } from './schedules/schedule-routes.js';
 import { ScheduleStore } from './schedules/schedule-store.js';
@@ -136,6 +137,12 @@ export function workflowModule(opts: { now?: () => Date } = {}): Module {
       app.use(
         stormRoutes(svc, { store: stores.storms, audit: svc.need('audit'), now, release: () => m.tick() }),
       );
+      // A pass already running may have read the runaways before this clearance: the second sees it.
+      const follow = async () => {
+        await m.tick();
+        await m.tick();
+      };
+      app.use(runawayRoutes(svc, { store: stores.runaways, audit: svc.need('audit'), now, follow }));
       app.use(workflowStatusRoutes(svc, { ...stores, now }));
       maintainer.start();
     },

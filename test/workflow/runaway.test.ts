@@ -87,3 +87,67 @@ describe('runaway panels (real broker, REST, fake clock for clearance)', () => {
     }
   });
 });
+
+/** Its own rig: the workflow clock of the one above has been moved past the core's. */
+describe('a supervisor ends a runaway (real broker, REST)', () => {
+  let rig: WorkflowRig;
+  let panel: Panel;
+  let op: string;
+
+  beforeAll(async () => {
+    rig = await startWorkflowRig();
+    op = await rig.svc.login('op-s', 'operator', 'south');
+    panel = await rig.panel('panel-2', 'secret-panel-2');
+  });
+  afterAll(async () => {
+    await panel?.end();
+    await rig?.svc.close();
+  });
+
+  const panelView = async () =>
+    (await api<{ id: string; runaway: boolean }>(rig.url('/api/panels/panel-2'), op)).body;
+  const incidents = async () =>
+    (await api<{ incidents: Incident[] }>(rig.url('/api/incidents?site=bank-2'), op)).body.incidents;
+
+  it('a supervisor of its area ends a runaway at once: ticket closed, audited; operators and other areas cannot', async () => {
+    for (let i = 0; i < 14; i++) await panel.send(`e-${i}`, 'intrusion', String((i % 4) + 1));
+    await expect.poll(panelView).toMatchObject({ runaway: true });
+    await rig.tick();
+    const ticket = async () => (await incidents()).find((i) => i.kind === 'maintenance' && i.state === 'new');
+    await expect.poll(ticket).toBeDefined();
+    const end = (token: string, panelId = 'panel-2') =>
+      api<{ error?: { code: string }; panel?: string; endedBy?: string }>(
+        rig.url(`/api/runaways/${panelId}`),
+        token,
+        {
+          method: 'DELETE',
+        },
+      );
+
+    expect((await end(op)).status).toBe(403);
+    const north = await rig.svc.login('sup-n', 'supervisor', 'north');
+    expect(await end(north)).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    const south = await rig.svc.login('sup-s', 'supervisor', 'south');
+    expect(await end(south, 'panel-9')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not_found' } },
+    });
+    // Nothing moved for the refusals.
+    expect((await panelView()).runaway).toBe(true);
+
+    // The clock has not moved: without the supervisor it would stay runaway for minutes yet.
+    expect(await end(south)).toMatchObject({ status: 200, body: { panel: 'panel-2', endedBy: 'sup-s' } });
+    expect((await panelView()).runaway).toBe(false);
+    expect(await ticket()).toBeUndefined();
+    expect(await end(south)).toMatchObject({ status: 404 });
+    const audit = await api<{ entries: { action: string; actor: string; detail: { site?: string } }[] }>(
+      rig.url('/api/audit?target=panel:panel-2'),
+      south,
+    );
+    expect(audit.body.entries.map((e) => [e.action, e.actor, e.detail.site])).toContainEqual([
+      'runaway.end',
+      'sup-s',
+      'bank-2',
+    ]);
+  });
+});

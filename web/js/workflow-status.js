@@ -1,6 +1,7 @@
 // Issue 17: what the workflow is doing to the operator's alarms, above the queue: storms in force
 // (which categories of which area are held or demoted, since when, how many are held; a supervisor
-// ends one here), runaway panels (their events are counted on one incident instead of ringing) and
+// ends one here), runaway panels (their events are counted on one incident instead of ringing; a
+// supervisor ends one here once the installer has fixed it) and
 // the sites and panels on test. Hidden while there is nothing to say.
 import { api } from './api.js';
 import { fill, h, toast } from './dom.js';
@@ -50,13 +51,34 @@ function stormLine(s, refresh) {
   );
 }
 
-function runawayLine(r) {
+function runawayLine(r, refresh) {
+  const boss = ['supervisor', 'admin'].includes(state.user?.role);
   return h(
     'li',
     { class: 'wf-runaway', dataset: { panel: r.device } },
     h('b', {}, t('wfRunaway', { panel: deviceName(r.device), site: siteName(r.site) })),
     h('span', { class: 'muted' }, ` · ${t('wfRunawaySince', { since: fmtDateTime(r.since) })}`),
     r.incident ? h('a', { href: `#/incident/${r.incident}` }, ` ${t('wfRunawayIncident')}`) : null,
+    // The installer has fixed the panel: its alarms ring one by one again without waiting to calm.
+    boss
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'button small wf-runaway-end',
+            onclick: async () => {
+              try {
+                await api(`/api/runaways/${encodeURIComponent(r.device)}`, { method: 'DELETE' });
+                toast(t('wfRunawayEnded', { panel: deviceName(r.device), site: siteName(r.site) }), 'info');
+              } catch (err) {
+                toast(err.message, 'error');
+              }
+              await refresh();
+            },
+          },
+          t('wfRunawayEnd'),
+        )
+      : null,
   );
 }
 
@@ -88,7 +110,7 @@ export function workflowStatus() {
     if (dead) return;
     const lines = [
       ...s.storms.map((x) => stormLine(x, refresh)),
-      ...s.runaways.map(runawayLine),
+      ...s.runaways.map((x) => runawayLine(x, refresh)),
       ...s.testModes.map(testLine),
     ];
     el.hidden = lines.length === 0;

@@ -121,6 +121,15 @@ workflow:
     await expect.poll(() => strip.locator('.wf-storm').count()).toBe(0);
     const ended = await api<Storm>(`${svc.httpUrl}/api/storms`, sup);
     expect((ended.body as unknown as { storms: Storm[] }).storms[0]).toMatchObject({ endedBy: 'sup-desk' });
+
+    // The installer has fixed the bank's panel: the supervisor makes its alarms ring again.
+    expect(await strip.locator('.wf-runaway-end').textContent()).toBe('恢复逐条响铃');
+    await strip.locator('.wf-runaway-end').click();
+    await expect.poll(toast).toBe('报警主机（南城储蓄所）的报警已恢复逐条响铃');
+    await expect.poll(() => strip.locator('.wf-runaway').count()).toBe(0);
+    const panel = await api<{ runaway: boolean }>(`${svc.httpUrl}/api/panels/panel-2`, sup);
+    expect(panel.body.runaway).toBe(false);
+    await shot(page, 'wf-12b-queue-runaway-ended');
   });
 
   it('enters a temporary opening-hours change, refuses a past date in words, and deletes it', async () => {
@@ -156,6 +165,8 @@ workflow:
 
   it('reads the same screens in English', async () => {
     await page.evaluate(() => localStorage.setItem('sharpeyes.lang', 'en'));
+    // The bank's panel floods again (its runaway was ended above).
+    for (let i = 0; i < 12; i++) await bank.send('intrusion', { zone: String((i % 3) + 1) });
     await api(`${svc.httpUrl}/api/sites/bank-2/test-mode`, sup, {
       method: 'POST',
       body: JSON.stringify({ minutes: 20, reason: 'installer visit' }),
@@ -172,6 +183,7 @@ workflow:
     await page.goto(`${svc.httpUrl}/#/queue`);
     await expect.poll(() => page.locator('#wf-status .wf-test').textContent()).toContain('on test until');
     await expect.poll(() => page.locator('#wf-status .wf-runaway').textContent()).toContain('Runaway panel');
+    expect(await page.locator('#wf-status .wf-runaway-end').textContent()).toBe('Ring its alarms again');
     await shot(page, 'wf-15-queue-strip-en');
   });
 });
