@@ -4,37 +4,42 @@ import type { Incident } from '../../src/core/incident-types.js';
 import { api, opsClient } from '../helpers/service.js';
 import { type Panel, startWorkflowRig, type WorkflowRig } from './workflow-fixture.js';
 
-/** The fixture's runaway settings: more than 10 events in 60 s; calm at most 2 in 300 s. */
-describe('runaway panels (real broker, REST, fake clock for clearance)', () => {
-  let rig: WorkflowRig;
-  let panel: Panel;
-  let op: string;
-
+/**
+ * A rig of its own with bank-2's panel connected and a south operator logged in, for the tests of one
+ * describe block (registers its hooks there); the panel's view and the bank's incidents as that operator.
+ */
+function bankPanelRig() {
+  const t = {} as { rig: WorkflowRig; panel: Panel; op: string };
   beforeAll(async () => {
-    rig = await startWorkflowRig();
-    op = await rig.svc.login('op-s', 'operator', 'south');
-    panel = await rig.panel('panel-2', 'secret-panel-2');
+    t.rig = await startWorkflowRig();
+    t.op = await t.rig.svc.login('op-s', 'operator', 'south');
+    t.panel = await t.rig.panel('panel-2', 'secret-panel-2');
   });
   afterAll(async () => {
-    await panel?.end();
-    await rig?.svc.close();
+    await t.panel?.end();
+    await t.rig?.svc.close();
   });
-
   const panelView = async () =>
-    (await api<{ id: string; runaway: boolean }>(rig.url('/api/panels/panel-2'), op)).body;
+    (await api<{ id: string; runaway: boolean }>(t.rig.url('/api/panels/panel-2'), t.op)).body;
   const incidents = async () =>
-    (await api<{ incidents: Incident[] }>(rig.url('/api/incidents?site=bank-2'), op)).body.incidents;
+    (await api<{ incidents: Incident[] }>(t.rig.url('/api/incidents?site=bank-2'), t.op)).body.incidents;
+  return { t, panelView, incidents };
+}
+
+/** The fixture's runaway settings: more than 10 events in 60 s; calm at most 2 in 300 s. */
+describe('runaway panels (real broker, REST, fake clock for clearance)', () => {
+  const { t, panelView, incidents } = bankPanelRig();
 
   it('past the rate: counted on the one incident, marked runaway, ticket for the installer; clears when calm', async () => {
     expect((await panelView()).runaway).toBe(false);
-    const socket = await opsClient(rig.svc.httpUrl, op);
+    const socket = await opsClient(t.rig.svc.httpUrl, t.op);
     const news: Incident[] = [];
     const updates: IncidentChange[] = [];
     socket.on('incident:new', (i: Incident) => news.push(i));
     socket.on('incident:update', (_i: Incident, c: IncidentChange) => updates.push(c));
 
-    await panel.send('r-0', 'panic', '1');
-    for (let i = 1; i <= 24; i++) await panel.send(`r-${i}`, 'intrusion', String((i % 4) + 1));
+    await t.panel.send('r-0', 'panic', '1');
+    for (let i = 1; i <= 24; i++) await t.panel.send(`r-${i}`, 'intrusion', String((i % 4) + 1));
     await expect.poll(panelView).toMatchObject({ runaway: true });
 
     // Every event is stored on the panic's incident; only one incident was opened.
@@ -43,7 +48,7 @@ describe('runaway panels (real broker, REST, fake clock for clearance)', () => {
     expect(news.map((i) => i.id)).toEqual([alarm!.id]);
 
     // The maintainer raises the installer's ticket and pushes the count once.
-    await rig.tick();
+    await t.rig.tick();
     await expect
       .poll(async () => (await incidents()).find((i) => i.kind === 'maintenance')?.state)
       .toBe('new');
@@ -54,12 +59,12 @@ describe('runaway panels (real broker, REST, fake clock for clearance)', () => {
     expect(updates.filter((c) => c.kind === 'event').length).toBeLessThan(24);
 
     // Still flooding as far as the clock knows: not cleared.
-    await rig.tick();
+    await t.rig.tick();
     expect((await panelView()).runaway).toBe(true);
 
     // Six quiet minutes later it clears by itself and the ticket closes.
-    rig.advance(6 * 60_000);
-    await rig.tick();
+    t.rig.advance(6 * 60_000);
+    await t.rig.tick();
     expect((await panelView()).runaway).toBe(false);
     await expect
       .poll(async () => (await incidents()).find((i) => i.kind === 'maintenance')?.state)
@@ -68,16 +73,16 @@ describe('runaway panels (real broker, REST, fake clock for clearance)', () => {
   });
 
   it('a runaway panel’s fire is still decided as one: the open intrusion is raised to P1', async () => {
-    const north = await rig.svc.login('op-n', 'operator', 'north');
-    const shop = await rig.panel('panel-1', 'secret-panel-1');
+    const north = await t.rig.svc.login('op-n', 'operator', 'north');
+    const shop = await t.rig.panel('panel-1', 'secret-panel-1');
     try {
       for (let i = 0; i < 15; i++) await shop.send(`s-${i}`, 'intrusion', '1');
       const view = async () =>
-        (await api<{ runaway: boolean }>(rig.url('/api/panels/panel-1'), north)).body.runaway;
+        (await api<{ runaway: boolean }>(t.rig.url('/api/panels/panel-1'), north)).body.runaway;
       await expect.poll(view).toBe(true);
       const alarm = async () =>
         (
-          await api<{ incidents: Incident[] }>(rig.url('/api/incidents?site=shop-1'), north)
+          await api<{ incidents: Incident[] }>(t.rig.url('/api/incidents?site=shop-1'), north)
         ).body.incidents.find((i) => i.kind === 'alarm');
       expect((await alarm())?.priority).toBe(2);
       await shop.send('s-fire', 'fire', '1');
@@ -90,44 +95,27 @@ describe('runaway panels (real broker, REST, fake clock for clearance)', () => {
 
 /** Its own rig: the workflow clock of the one above has been moved past the core's. */
 describe('a supervisor ends a runaway (real broker, REST)', () => {
-  let rig: WorkflowRig;
-  let panel: Panel;
-  let op: string;
-
-  beforeAll(async () => {
-    rig = await startWorkflowRig();
-    op = await rig.svc.login('op-s', 'operator', 'south');
-    panel = await rig.panel('panel-2', 'secret-panel-2');
-  });
-  afterAll(async () => {
-    await panel?.end();
-    await rig?.svc.close();
-  });
-
-  const panelView = async () =>
-    (await api<{ id: string; runaway: boolean }>(rig.url('/api/panels/panel-2'), op)).body;
-  const incidents = async () =>
-    (await api<{ incidents: Incident[] }>(rig.url('/api/incidents?site=bank-2'), op)).body.incidents;
+  const { t, panelView, incidents } = bankPanelRig();
 
   it('a supervisor of its area ends a runaway at once: ticket closed, audited; operators and other areas cannot', async () => {
-    for (let i = 0; i < 14; i++) await panel.send(`e-${i}`, 'intrusion', String((i % 4) + 1));
+    for (let i = 0; i < 14; i++) await t.panel.send(`e-${i}`, 'intrusion', String((i % 4) + 1));
     await expect.poll(panelView).toMatchObject({ runaway: true });
-    await rig.tick();
+    await t.rig.tick();
     const ticket = async () => (await incidents()).find((i) => i.kind === 'maintenance' && i.state === 'new');
     await expect.poll(ticket).toBeDefined();
     const end = (token: string, panelId = 'panel-2') =>
       api<{ error?: { code: string }; panel?: string; endedBy?: string }>(
-        rig.url(`/api/runaways/${panelId}`),
+        t.rig.url(`/api/runaways/${panelId}`),
         token,
         {
           method: 'DELETE',
         },
       );
 
-    expect((await end(op)).status).toBe(403);
-    const north = await rig.svc.login('sup-n', 'supervisor', 'north');
+    expect((await end(t.op)).status).toBe(403);
+    const north = await t.rig.svc.login('sup-n', 'supervisor', 'north');
     expect(await end(north)).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
-    const south = await rig.svc.login('sup-s', 'supervisor', 'south');
+    const south = await t.rig.svc.login('sup-s', 'supervisor', 'south');
     expect(await end(south, 'panel-9')).toMatchObject({
       status: 404,
       body: { error: { code: 'not_found' } },
@@ -141,7 +129,7 @@ describe('a supervisor ends a runaway (real broker, REST)', () => {
     expect(await ticket()).toBeUndefined();
     expect(await end(south)).toMatchObject({ status: 404 });
     const audit = await api<{ entries: { action: string; actor: string; detail: { site?: string } }[] }>(
-      rig.url('/api/audit?target=panel:panel-2'),
+      t.rig.url('/api/audit?target=panel:panel-2'),
       south,
     );
     expect(audit.body.entries.map((e) => [e.action, e.actor, e.detail.site])).toContainEqual([
