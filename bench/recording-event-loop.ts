@@ -4,13 +4,17 @@
  * run, the issue-6 recorder's way (every fragment written with writeSync and each segment
  * fdatasync'ed on the event loop), and against no recording at all.
  *
- *   npx tsx bench/recording-event-loop.ts [--cameras 0,16,32] [--seconds 20]
+ *   npx tsx bench/recording-event-loop.ts [--cameras 0,16,32] [--seconds 20] [--runs 1]
  *
  * Cameras are pre-encoded (one 1280x720 H.264 file at 4 Mbit/s, keyframe every 2 s), served by the
  * stream hub's own ffmpeg with `-re -stream_loop -1 … -c copy`: no encoding anywhere, so the CPU
  * goes to the service, not to a simulator. Segments of 4 s into a SQLite index in WAL with
  * synchronous=FULL, as the service runs. Event-loop delay: perf_hooks.monitorEventLoopDelay (10 ms
- * resolution) over the window, after a warm-up.
+ * resolution) over the window, after a warm-up. Main thread CPU: /proc/self/task/<pid>/stat over the
+ * same window (the thread that PUBACKs; the writer thread and the hub's ffmpegs are not in it).
+ *
+ * Three recorders: the issue-6 way, the writer thread posting each request as it comes (stop 30 and
+ * before; `batchMs: 0`), and the writer thread as the service runs it (batches every 50 ms).
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -19,6 +23,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -36,9 +41,20 @@ import { type ClosedFile, type SegmentFiles, SegmentWriter } from '../streams/se
 import { StreamHub } from '../streams/upstream-hub.js';
 
 const { values } = parseArgs({
-  options: { cameras: { type: 'string', default: '0,16,32' }, seconds: { type: 'string', default: '20' } },
+  options: {
+    cameras: { type: 'string', default: '0,16,32' },
+    seconds: { type: 'string', default: '20' },
+    runs: { type: 'string', default: '1' },
+  },
 });
 const COUNTS = values.cameras.split(',').map(Number);
+
+/** The main thread's CPU time so far, in ms (utime + stime, clock ticks of 10 ms). */
+function mainThreadMs(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
 const SECONDS = Number(values.seconds);
 
 /** The issue-6 recorder's writes: synchronous, on the event loop, fdatasync at each close. */
@@ -90,15 +106,18 @@ execFileSync('ffmpeg', [
 
 async function run(
   cameras: number,
-  mode: 'thread' | 'sync',
-): Promise<{ p50: number; p99: number; max: number; segs: number }> {
+  mode: Mode,
+): Promise<{ p50: number; p99: number; max: number; segs: number; cpu: number }> {
   const runDir = join(dir, `${mode}-${cameras}`);
   const store = new SqliteStore(join(runDir, 'index.db'));
   const index = new SegmentIndex(store.k);
   const hub = new StreamHub({
     resolve: async () => ({ input: ['-re', '-stream_loop', '-1', '-i', source], label: 'file' }),
   });
-  const writer = mode === 'thread' ? new SegmentWriter({ log: silentLogger }) : new SyncFiles();
+  const writer =
+    mode === 'sync'
+      ? new SyncFiles()
+      : new SegmentWriter({ log: silentLogger, ...(mode === 'unbatched' ? { batchMs: 0 } : {}) });
   const recorder = new Recorder(hub, {
     index,
     writer,
@@ -110,7 +129,9 @@ async function run(
   await new Promise((r) => setTimeout(r, 6000)); // warm-up: every upstream live, first segments cut
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
+  const cpu0 = mainThreadMs();
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const cpu = (mainThreadMs() - cpu0) / (SECONDS * 10);
   h.disable();
   const { n: count } = await store.k
     .selectFrom('recording_segments')
@@ -121,29 +142,35 @@ async function run(
   await hub.stop();
   await store.close();
   rmSync(runDir, { recursive: true, force: true });
-  return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6, segs: count };
+  return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6, segs: count, cpu };
 }
+
+type Mode = 'sync' | 'unbatched' | 'thread';
+const NAMES: Record<Mode, string> = {
+  sync: 'writeSync + fdatasync on the loop (issue 6)',
+  unbatched: 'writer thread, a message per request (stop 30)',
+  thread: 'writer thread, batched every 50 ms (stop 31)',
+};
 
 console.log(
   `${new Date().toISOString()}; load average ${execFileSync('cat', ['/proc/loadavg']).toString().trim()}`,
 );
-console.log('| cameras | recorder | event-loop delay p50 | p99 | max | segments |');
-console.log('|---|---|---|---|---|---|');
+console.log('| cameras | recorder | main thread CPU | event-loop delay p50 | p99 | max | segments |');
+console.log('|---|---|---|---|---|---|---|');
 try {
-  for (const n of COUNTS) {
-    for (const mode of n === 0 ? (['thread'] as const) : (['sync', 'thread'] as const)) {
-      const r = await run(n, mode);
-      const name =
-        n === 0
-          ? 'none (baseline)'
-          : mode === 'sync'
-            ? 'writeSync + fdatasync on the loop (issue 6)'
-            : 'writer thread (issue 13)';
-      console.log(
-        `| ${n} | ${name} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.max.toFixed(1)} ms | ${r.segs} |`,
-      );
+  for (let round = 0; round < Number(values.runs); round++)
+    for (const n of COUNTS) {
+      // The order rotates run by run, so no recorder always follows the same one.
+      const all: Mode[] = ['sync', 'unbatched', 'thread'];
+      const modes: Mode[] = n === 0 ? ['thread'] : [...all.slice(round % 3), ...all.slice(0, round % 3)];
+      for (const mode of modes) {
+        const r = await run(n, mode);
+        const name = n === 0 ? 'none (baseline)' : NAMES[mode];
+        console.log(
+          `| ${n} | ${name} | ${r.cpu.toFixed(1)} % | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.max.toFixed(1)} ms | ${r.segs} |`,
+        );
+      }
     }
-  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

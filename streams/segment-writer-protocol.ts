@@ -6,6 +6,15 @@ export type WriterRequest =
   /** Flushes (fdatasync unless `sync` is false), closes, and renames to `renameTo` when given. */
   | { op: 'close'; id: number; sync: boolean; renameTo?: string };
 
+/**
+ * What crosses to the thread in one postMessage: the requests queued since the last one, in order
+ * (the recorder's side batches them, so 32 cameras' fragments cost a few messages a second, not 160).
+ */
+export type WriterBatch = WriterRequest[];
+
+/** What comes back in one postMessage: one batch's replies, a file's `written` kept only at its latest. */
+export type WriterReplies = WriterReply[];
+
 export type WriterReply =
   /** Everything appended to `id` up to `endMs` (wall clock) is in the file. */
   | { op: 'written'; id: number; endMs: number; bytes: number }

@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import type { WriterReply, WriterRequest } from './segment-writer-protocol.js';
+import type { WriterBatch, WriterReply } from './segment-writer-protocol.js';
 
 /**
  * The segment writer thread: every recorded byte is written here with plain synchronous calls, and
@@ -29,7 +29,21 @@ interface OpenFile {
 const port = parentPort;
 if (!port) throw new Error('segment-writer: must run as a worker thread');
 const files = new Map<number, OpenFile>();
-const reply = (m: WriterReply) => port.postMessage(m);
+
+/** One batch's replies, posted together when the batch is done. */
+let replies: WriterReply[] = [];
+/** Where each file's latest `written` sits in `replies`: a later one replaces it (bytes are cumulative). */
+const writtenAt = new Map<number, number>();
+const reply = (m: WriterReply) => {
+  const at = m.op === 'written' ? writtenAt.get(m.id) : undefined;
+  if (at !== undefined) {
+    replies[at] = m;
+    return;
+  }
+  if (m.op === 'written') writtenAt.set(m.id, replies.length);
+  else writtenAt.delete(m.id);
+  replies.push(m);
+};
 
 function writeAll(fd: number, buf: Uint8Array): void {
   let off = 0;
@@ -51,7 +65,7 @@ function fail(id: number, f: OpenFile, err: unknown): void {
   reply({ op: 'failed', id, file: f.file, ...f.failed, bytes: f.bytes, endMs: f.endMs });
 }
 
-function handle(m: WriterRequest): void {
+function handle(m: WriterBatch[number]): void {
   if (m.op === 'open') {
     const f: OpenFile = { fd: undefined, file: m.file, bytes: 0, endMs: 0 };
     files.set(m.id, f);
@@ -101,4 +115,10 @@ function handle(m: WriterRequest): void {
   }
 }
 
-port.on('message', (m: WriterRequest) => handle(m));
+port.on('message', (batch: WriterBatch) => {
+  for (const m of batch) handle(m);
+  if (replies.length === 0) return;
+  port.postMessage(replies);
+  replies = [];
+  writtenAt.clear();
+});

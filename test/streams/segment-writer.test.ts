@@ -24,7 +24,7 @@ describe('segment writer thread', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes init and fragments in order, acknowledges each, closes and renames', async () => {
+  it('writes init and fragments in order, acknowledges them, closes and renames', async () => {
     const acks: number[] = [];
     writer.onWritten = (_id, endMs) => acks.push(endMs);
     const id = writer.open(join(dir, 'a', 'b', '1000.mp4'), Buffer.from('INIT'));
@@ -33,7 +33,8 @@ describe('segment writer thread', () => {
     expect(closed).toEqual({ file: join(dir, 'a', 'b', '990.mp4'), bytes: 29, endMs: 2000 });
     expect(readFileSync(closed.file, 'latin1')).toBe('INITfrag1frag2frag3frag4frag5');
     expect(existsSync(join(dir, 'a', 'b', '1000.mp4'))).toBe(false);
-    expect(acks).toEqual([1200, 1400, 1600, 1800, 2000]);
+    // One batch, one answer: the file's latest write (what a clip waiting for footage needs).
+    expect(acks).toEqual([2000]);
     expect(writer.backlog).toBe(0);
   });
 
@@ -52,6 +53,48 @@ describe('segment writer thread', () => {
     const id = writer.open(file, Buffer.from('NEW'));
     expect(await writer.close(id)).toMatchObject({ error: { code: 'EEXIST' } });
     expect(readFileSync(file, 'latin1')).toBe('OLD');
+  });
+
+  it('posts a batch per window: 32 cameras of 200 ms fragments are a few messages, in order per file', async () => {
+    const acks = new Map<number, number[]>();
+    writer.onWritten = (id, endMs) => acks.set(id, [...(acks.get(id) ?? []), endMs]);
+    const ids = Array.from({ length: 32 }, (_, c) => writer.open(join(dir, `cam-${c}.mp4`), own(`I${c};`)));
+    // One second of fragments, every camera's interleaved as they come off 32 pipes.
+    for (let f = 1; f <= 5; f++)
+      for (const [c, id] of ids.entries()) expect(writer.append(id, own(`f${f}c${c};`), f * 200)).toBe(true);
+    await expect.poll(() => [...acks.values()].filter((a) => a.at(-1) === 1000).length).toBe(32);
+    // 192 requests; one posted each would be 192 messages (and 160 answers).
+    expect(writer.messages).toBeLessThanOrEqual(2);
+    for (const [c, id] of ids.entries()) {
+      expect(acks.get(id)!.every((ms, i, a) => i === 0 || ms > a[i - 1]!)).toBe(true);
+      const closed = await writer.close(id);
+      expect(readFileSync(closed.file, 'latin1')).toBe(`I${c};f1c${c};f2c${c};f3c${c};f4c${c};f5c${c};`);
+    }
+    expect(writer.backlog).toBe(0);
+  });
+
+  it('with batchMs 0 each request is its own message', async () => {
+    const each = new SegmentWriter({ log: silentLogger, batchMs: 0 });
+    try {
+      const id = each.open(join(dir, '9.mp4'), own('I'));
+      for (let i = 1; i <= 3; i++) each.append(id, own(`${i}`), i);
+      expect((await each.close(id)).bytes).toBe(4);
+      expect(each.messages).toBe(5);
+    } finally {
+      await each.stop();
+    }
+  });
+
+  it('a batch past batchBytes leaves at once', async () => {
+    const big = new SegmentWriter({ log: silentLogger, batchMs: 60_000, batchBytes: 8 });
+    try {
+      const id = big.open(join(dir, '8.mp4'), own('I'));
+      big.append(id, own('12345678'), 5);
+      await expect.poll(() => big.written(id)).toEqual({ endMs: 5, bytes: 9 });
+      expect(big.messages).toBe(1);
+    } finally {
+      await big.stop();
+    }
   });
 
   it('refuses appends while more than maxQueuedBytes wait for the thread', async () => {
