@@ -16,6 +16,7 @@ import { ScheduleWatch } from './schedules/schedule-watch.js';
 import { workflowStatusRoutes } from './status-routes.js';
 import { stormRoutes } from './storm/storm-routes.js';
 import { StormStore } from './storm/storm-store.js';
+import { testEventPush } from './test-mode/test-event-push.js';
 import { testModeRoutes } from './test-mode/test-mode-routes.js';
 import { type TestMode, TestModeStore } from './test-mode/test-mode-store.js';
 import { workflowHooks } from './workflow-hooks.js';
@@ -100,6 +101,13 @@ export function workflowModule(opts: { now?: () => Date } = {}): Module {
             .to(roomsFor(dir, { site: site.id, jurisdiction: site.jurisdiction }))
             .emit('site:test-mode', { site: site.id });
       };
+      // The site desk lists a test event as it arrives; every node pushes to its own sockets.
+      await svc.part<OutboxDispatcher>('outbox.dispatcher').add(
+        testEventPush({
+          dir,
+          emit: (rooms, payload) => svc.need('ops').local.to(rooms).emit('site:test-event', payload),
+        }),
+      );
       const app = svc.need('app');
       const confirmations = new Confirmations(store.k, svc.config.workflow, dir, core);
       await svc.part<OutboxDispatcher>('outbox.dispatcher').add(confirmations.sink());

@@ -51,8 +51,14 @@ describe('test mode per site (real broker, REST, fake clock for its end)', () =>
 
   it('on test: events are stored with the test badge, open no incident, push nothing; then it ends by itself', async () => {
     const socket = await opsClient(rig.svc.httpUrl, op);
+    const southSocket = await opsClient(rig.svc.httpUrl, south);
     const pushed: string[] = [];
     socket.on('incident:new', (i: Incident) => pushed.push(i.id));
+    // The site desk hears each event test mode took (site:test-event); another area hears nothing.
+    const tested: { site: string; key: string; type: string; device: string }[] = [];
+    const southHeard: unknown[] = [];
+    socket.on('site:test-event', (e: (typeof tested)[number]) => tested.push(e));
+    southSocket.on('site:test-event', (e: unknown) => southHeard.push(e));
     const started = await rig.post<TestMode>('/api/sites/shop-1/test-mode', op, {
       minutes: 30,
       reason: '安装商年检',
@@ -66,6 +72,11 @@ describe('test mode per site (real broker, REST, fake clock for its end)', () =>
       .poll(async () => (await history()).recent[0]?.events.map((e) => e.type))
       .toEqual(['panic', 'intrusion']);
     expect(await openAt()).toEqual([]);
+    await expect.poll(() => tested.map((e) => e.type)).toEqual(['panic', 'intrusion']);
+    expect(tested.map((e) => e.key)).toEqual((await history()).recent[0]!.events.map((e) => e.key));
+    expect(tested[0]).toMatchObject({ site: 'shop-1', device: 'panel-1' });
+    expect(southHeard).toEqual([]);
+    southSocket.close();
 
     // 31 minutes later the maintainer records the end (the time it ran out) and audits it.
     rig.advance(31 * 60_000);
@@ -88,6 +99,7 @@ describe('test mode per site (real broker, REST, fake clock for its end)', () =>
     await panel.send('t-3', 'panic', '1');
     await expect.poll(() => pushed.length).toBe(1);
     expect((await openAt()).map((i) => i.id)).toEqual(pushed);
+    expect(tested).toHaveLength(2); // a live panic is not a test event
     socket.close();
     await rig.post(`/api/incidents/${pushed[0]}/false-alarm`, op);
   });

@@ -6,7 +6,7 @@ import { api } from './api.js';
 import { fill, h, toast } from './dom.js';
 import { fmtDateTime, fmtTime, t } from './i18n.js';
 import { eventText, panelLabel } from './names.js';
-import { loadPanels, siteName, state } from './state.js';
+import { loadPanels, siteName, state, subscribe } from './state.js';
 import { testBadge } from './workflow-status.js';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -23,6 +23,9 @@ export function mount(root, [siteId]) {
   let dead = false;
   let test = { active: [], recent: [] };
   let schedule;
+  // The forms are built once and kept across renders: a push (the installer's test signal) re-reads
+  // the page while the desk may be typing a reason.
+  const forms = {};
   const base = `/api/sites/${encodeURIComponent(siteId)}`;
 
   async function load() {
@@ -34,10 +37,11 @@ export function mount(root, [siteId]) {
     if (!dead) render();
   }
 
-  async function act(path, opts, done) {
+  async function act(path, opts, done, form) {
     try {
       await api(path, opts);
       toast(done, 'info');
+      form?.reset();
       await load();
       return true;
     } catch (err) {
@@ -48,6 +52,8 @@ export function mount(root, [siteId]) {
 
   function testForm() {
     const panels = state.panelsBySite.get(siteId) ?? [];
+    // Rebuilt only when the panels arrive (the select's choices).
+    if (forms.test?.dataset.panels === String(panels.length)) return forms.test;
     const panel = h(
       'select',
       { name: 'panel' },
@@ -61,16 +67,17 @@ export function mount(root, [siteId]) {
       maxLength: 200,
       placeholder: t('wfTestReasonHint'),
     });
-    return h(
+    forms.test = h(
       'form',
       {
         class: 'wf-form',
         id: 'wf-test-form',
+        dataset: { panels: String(panels.length) },
         onsubmit: (e) => {
           e.preventDefault();
           const body = { minutes: Number(minutes.value), reason: reason.value };
           if (panel.value) body.panel = panel.value;
-          void act(`${base}/test-mode`, { method: 'POST', body }, t('wfTestStarted'));
+          void act(`${base}/test-mode`, { method: 'POST', body }, t('wfTestStarted'), e.target);
         },
       },
       field(t('wfTestWhat'), panel),
@@ -78,6 +85,7 @@ export function mount(root, [siteId]) {
       field(t('field_reason'), reason),
       h('button', { type: 'submit', class: 'primary' }, t('wfTestStart')),
     );
+    return forms.test;
   }
 
   function testCard() {
@@ -142,6 +150,7 @@ export function mount(root, [siteId]) {
   }
 
   function changeForm() {
+    if (forms.change) return forms.change;
     const from = h('input', { name: 'from', type: 'date', required: true, value: schedule.today });
     const to = h('input', { name: 'to', type: 'date' });
     const closed = h('input', { name: 'closed', type: 'checkbox' });
@@ -157,7 +166,7 @@ export function mount(root, [siteId]) {
       open.disabled = closed.checked;
       close.disabled = closed.checked;
     });
-    return h(
+    forms.change = h(
       'form',
       {
         class: 'wf-form',
@@ -170,7 +179,7 @@ export function mount(root, [siteId]) {
             reason: reason.value,
           };
           if (to.value) body.to = to.value;
-          void act(`${base}/schedule-changes`, { method: 'POST', body }, t('wfChangeSaved'));
+          void act(`${base}/schedule-changes`, { method: 'POST', body }, t('wfChangeSaved'), e.target);
         },
       },
       field(t('wfChangeFrom'), from),
@@ -181,6 +190,11 @@ export function mount(root, [siteId]) {
       field(t('field_reason'), reason),
       h('button', { type: 'submit', class: 'primary' }, t('wfChangeAdd')),
     );
+    forms.change.addEventListener('reset', () => {
+      open.disabled = false;
+      close.disabled = false;
+    });
+    return forms.change;
   }
 
   function scheduleCard() {
@@ -258,7 +272,17 @@ export function mount(root, [siteId]) {
     .then(() => !dead && render())
     .catch((err) => console.warn('console: panels', err));
   void load();
+  // Pushed when this site's test mode changes or takes an event (another desk, the installer's test
+  // signal, the timer running out): read again, a burst of signals at most once per 300 ms.
+  let soon;
+  const off = subscribe((kind, payload) => {
+    if ((kind !== 'site:test-event' && kind !== 'site:test-mode') || payload?.site !== siteId) return;
+    clearTimeout(soon);
+    soon = setTimeout(() => void load(), 300);
+  });
   return () => {
     dead = true;
+    clearTimeout(soon);
+    off();
   };
 }

@@ -172,6 +172,8 @@ export function connectSocket(onUnauthenticated) {
   // Issue 19: notices reach the pop-up module (web/js/notices.js) through the state's bus.
   for (const ev of ['notice:new', 'notice:reminder', 'notice:receipt', 'notice:silent'])
     socket.on(ev, (p) => emit(ev, p));
+  // Issue 17: a site's test mode changed, or took an event (the site desk lists it as it arrives).
+  for (const ev of ['site:test-mode', 'site:test-event']) socket.on(ev, (p) => emit(ev, p));
   for (const ev of ['panel:status', 'panel:update', 'panel:heartbeat']) socket.on(ev, () => schedulePanels());
   panelTimer = setInterval(() => loadPanels().catch(() => undefined), 15_000);
 }
