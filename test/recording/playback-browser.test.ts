@@ -261,6 +261,41 @@ describe('the investigator plays recorded footage in headless Chromium', () => {
     await page.locator('#pb-play').click();
   }, 90_000);
 
+  it('footage that stops short of its index entry is played past, not waited for', async () => {
+    const [gap] = await rec.index.gaps('cam-1', 0, Number.MAX_SAFE_INTEGER);
+    const before = (await rec.index.segments('cam-1', 0, Number.MAX_SAFE_INTEGER))
+      .filter((s) => s.endMs <= gap!.startMs + 1)
+      .at(-1)!;
+    // The index claims 1.5 s more of the last segment before the gap than its file holds (the gap
+    // moved with it): the media ends, no more is coming for that segment, and the clock must go on.
+    const k = svc.svc.need('store').k;
+    const shift = async (by: number) => {
+      await k
+        .updateTable('recording_segments')
+        .set({ end_ms: before.endMs + by })
+        .where('path', '=', before.path)
+        .execute();
+      await k
+        .updateTable('recording_gaps')
+        .set({ start_ms: gap!.startMs + by })
+        .where('camera', '=', 'cam-1')
+        .where('end_ms', '=', gap!.endMs)
+        .execute();
+    };
+    await shift(1500);
+    try {
+      await page.goto(
+        `${svc.httpUrl}/#/investigate/camera/cam-1/${new Date(before.endMs - 1500).toISOString()}`,
+      );
+      await page.locator('.pb-tile[data-state=ready]').waitFor();
+      await page.locator('#pb-play').click();
+      await expect.poll(() => position(page), { timeout: 15_000 }).toBeGreaterThan(gap!.endMs + 500);
+      await page.locator('#pb-play').click();
+    } finally {
+      await shift(0);
+    }
+  }, 60_000);
+
   it('two cameras play on one clock', async () => {
     const segs = await rec.index.segments('cam-2', 0, Number.MAX_SAFE_INTEGER);
     // A moment both cameras recorded, with seconds of footage after it: past the dropped stream's

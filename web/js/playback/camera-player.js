@@ -195,6 +195,28 @@ export class CameraPlayer {
     return false;
   }
 
+  /**
+   * Where this camera's recording runs out at `seg`, when the playhead waits there for nothing: the
+   * index's segment ends and a hole follows, or the segment is all in the buffer and its footage stops
+   * short of what the index says (a hole in the file, or an end the index put later than the media).
+   * Returns the wall time to go on from (the next buffered footage, else the segment's end), or
+   * undefined while the camera is only loading.
+   */
+  holeAt(seg) {
+    if (this.video.readyState >= 3) return undefined;
+    const now = this.wallNow();
+    const next = this.index.next(seg);
+    if (seg.end - now < 250 && (!next || next.start - seg.end > 250)) return seg.end;
+    if (!this.loaded.has(seg.id) || this.buffered(now + 100)) return undefined;
+    const t = this.toMedia(now);
+    const b = this.video.buffered;
+    for (let i = 0; i < b.length; i++) {
+      const start = this.toWall(b.start(i));
+      if (b.start(i) > t && start < seg.end) return start;
+    }
+    return seg.end;
+  }
+
   close() {
     this.target = undefined;
     this.video.removeAttribute('src');

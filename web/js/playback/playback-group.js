@@ -140,24 +140,20 @@ export class PlaybackGroup {
     const driver = this.players.find(
       (p) => p.state === 'ready' && !p.video.paused && p.video.readyState >= 3 && p.buffered(p.wallNow()),
     );
-    // A camera waiting for footage holds the clock, unless it waits at the end of a segment that a
-    // hole follows: that is the end of its recording, and the clock goes on into the gap.
-    const stalled = this.players.some((p) => {
+    // A camera waiting for footage holds the clock, unless its recording runs out where it waits (a
+    // segment that a hole follows, or footage that stops short of the index: camera-player holeAt):
+    // then the clock goes on, into the gap or to where the footage resumes.
+    let stalled = false;
+    let resume;
+    for (const p of this.players) {
       const seg = p.index.at(this.position);
-      if (!seg || p.video.readyState >= 3) return false;
-      const next = p.index.next(seg);
-      const atEnd = seg.end - p.wallNow() < 250 && (!next || next.start - seg.end > 250);
-      return !atEnd;
-    });
-    const ended = this.players.find((p) => {
-      const seg = p.index.at(this.position);
-      const next = seg && p.index.next(seg);
-      return (
-        seg && p.video.readyState < 3 && seg.end - p.wallNow() < 250 && (!next || next.start - seg.end > 250)
-      );
-    });
+      if (!seg || p.video.readyState >= 3) continue;
+      const at = p.holeAt(seg);
+      if (at === undefined) stalled = true;
+      else resume = Math.min(resume ?? at, at);
+    }
     if (driver) this.rebase(driver.wallNow());
-    else if (ended && !stalled) this.rebase(Math.max(this.position, ended.index.at(this.position).end));
+    else if (resume !== undefined && !stalled) this.rebase(Math.max(this.position, resume));
     else if (stalled)
       this.rebase(this.position); // hold the clock while footage loads
     else this.position = this.base.pos + (now - this.base.t) * this.rate;
