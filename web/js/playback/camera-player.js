@@ -198,21 +198,34 @@ export class CameraPlayer {
   /**
    * Where this camera's recording runs out at `seg`, when the playhead waits there for nothing: the
    * index's segment ends and a hole follows, or the segment is all in the buffer and its footage stops
-   * short of what the index says (a hole in the file, or an end the index put later than the media).
-   * Returns the wall time to go on from (the next buffered footage, else the segment's end), or
-   * undefined while the camera is only loading.
+   * where the playhead waits (a hole in the file, an end the index put later than the media, or a
+   * decoder that stalls a few frames short of a range's end and stays there for a second). Returns the
+   * wall time to go on from (the next buffered footage, else the segment's end), or undefined while
+   * the camera is only loading or catching up.
    */
   holeAt(seg) {
-    if (this.video.readyState >= 3) return undefined;
+    if (this.video.readyState >= 3) {
+      this.stuck = undefined;
+      return undefined;
+    }
     const now = this.wallNow();
     const next = this.index.next(seg);
     if (seg.end - now < 250 && (!next || next.start - seg.end > 250)) return seg.end;
-    if (!this.loaded.has(seg.id) || this.buffered(now + 100)) return undefined;
+    if (!this.loaded.has(seg.id)) return undefined;
     const t = this.toMedia(now);
     const b = this.video.buffered;
+    let end;
+    for (let i = 0; i < b.length; i++)
+      if (t >= b.start(i) - 0.01 && t < b.end(i)) end = this.toWall(b.end(i));
+    if (end !== undefined && end - now > 100) {
+      if (end - now > 500) return undefined;
+      if (this.stuck?.at !== now) this.stuck = { at: now, since: performance.now() };
+      if (performance.now() - this.stuck.since < 1000) return undefined;
+    }
+    const from = this.toMedia(end ?? now);
     for (let i = 0; i < b.length; i++) {
       const start = this.toWall(b.start(i));
-      if (b.start(i) > t && start < seg.end) return start;
+      if (b.start(i) >= from && start < seg.end) return start;
     }
     return seg.end;
   }
