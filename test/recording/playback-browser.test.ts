@@ -296,6 +296,41 @@ describe('the investigator plays recorded footage in headless Chromium', () => {
     }
   }, 60_000);
 
+  it('a seek past what the index knew when the page asked finds the footage recorded since', async () => {
+    const segs = await waitForSegments(rec, 'cam-1', 6);
+    // A whole second (the go-to box's unit) inside the newest segment, and one 3 s earlier.
+    const last = segs.findLast((x) => Math.ceil(x.startMs / 1000) * 1000 < x.endMs - 100)!;
+    const at = Math.ceil(last.startMs / 1000) * 1000;
+    const earlier = segs.find((x) => x.startMs <= at - 3000 && x.endMs > at - 3000)!;
+    expect(earlier).toBeDefined();
+    // The page's first index answer is the one it would have had a moment earlier: without the
+    // newest segment (still open then). Later answers are the service's own.
+    let trimmed = false;
+    await page.route('**/api/recordings/index?*', async (route) => {
+      const response = await route.fetch();
+      if (trimmed) return route.fulfill({ response });
+      trimmed = true;
+      const body = (await response.json()) as { segments: { end: number }[]; gaps: { end: number }[] };
+      body.segments = body.segments.filter((x) => x.end <= last.startMs);
+      body.gaps = body.gaps.filter((x) => x.end <= last.startMs);
+      return route.fulfill({ response, json: body });
+    });
+    try {
+      await page.goto(`${svc.httpUrl}/#/investigate/camera/cam-1/${new Date(at - 3000).toISOString()}`);
+      await page.locator('.pb-tile[data-state=ready]').waitFor();
+      expect(trimmed).toBe(true);
+      await page.waitForTimeout(1200);
+      await page.locator('#pb-goto').fill(beijing(at));
+      await page.locator('#pb-goto-btn').click();
+      await expect
+        .poll(async () => Math.abs((await tileWall(page, 'cam-1')) - at), { timeout: 5_000 })
+        .toBeLessThan(400);
+      expect(await page.locator('.pb-tile').getAttribute('data-state')).toBe('ready');
+    } finally {
+      await page.unroute('**/api/recordings/index?*');
+    }
+  });
+
   it('two cameras play on one clock', async () => {
     const segs = await rec.index.segments('cam-2', 0, Number.MAX_SAFE_INTEGER);
     // A moment both cameras recorded, with seconds of footage after it: past the dropped stream's

@@ -124,9 +124,9 @@ export class CameraPlayer {
    * browser decodes from the segment's keyframe). False, with state `gap`, when nothing was recorded
    * there; the detail names the recorder's reason and where footage resumes.
    */
-  async show(ms) {
+  async show(ms, maxAgeMs) {
     this.target = ms;
-    await this.index.ensure(ms);
+    await this.index.ensure(ms, maxAgeMs);
     const seg = this.index.at(ms);
     if (!seg) {
       const next = this.index.after(ms);

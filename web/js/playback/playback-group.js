@@ -5,6 +5,7 @@
 // where it has none, and resumes where its recording does.
 
 import { CameraPlayer } from './camera-player.js';
+import { SEEK_RECHECK_MS } from './segment-index.js';
 
 const TICK_MS = 100;
 const MAX_DRIFT_MS = 250;
@@ -53,7 +54,8 @@ export class PlaybackGroup {
     const at = Math.max(this.range.from, Math.min(this.range.to - 1, ms));
     this.rebase(at);
     this.o.onTick(this.position);
-    const shown = await Promise.all(this.players.map((p) => p.show(at)));
+    // A seek asks the index again past its newest segment (footage recorded since the page opened).
+    const shown = await Promise.all(this.players.map((p) => p.show(at, SEEK_RECHECK_MS)));
     if (this.playing && !this.reverse) for (const [i, p] of this.players.entries()) if (shown[i]) this.run(p);
     this.o.onTick(this.position);
     return shown;

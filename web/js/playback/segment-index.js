@@ -5,6 +5,15 @@ import { api } from '../api.js';
 
 const WINDOW_BEFORE = 20 * 60_000;
 const WINDOW_AFTER = 40 * 60_000;
+/**
+ * A window fetched near the present is complete only up to its newest segment: the camera goes on
+ * recording after the fetch. Past that edge the window is asked again once it is this old while
+ * playing (each ask is an audited view), and a second old when the investigator seeks there.
+ */
+const EDGE_RECHECK_MS = 10_000;
+export const SEEK_RECHECK_MS = 1_000;
+/** A window ending this long before its fetch is history: segments are cut within a minute. */
+const SETTLED_MS = 10 * 60_000;
 
 export class SegmentIndex {
   constructor(camera, range) {
@@ -13,25 +22,31 @@ export class SegmentIndex {
     this.segments = new Map(); // id -> {id, start, end, frames, keyframes, url, codec}
     this.sorted = [];
     this.gaps = [];
-    this.covered = []; // [from, to] windows already fetched
+    this.covered = []; // {from, to, edge, at}: windows fetched, complete up to `edge`, fetched at `at`
     this.pending = new Map();
   }
 
-  has(at) {
+  /** Whether the index knows `ms`: fetched, and either settled or asked less than `maxAgeMs` ago. */
+  has(at, maxAgeMs = EDGE_RECHECK_MS) {
     const ms = Math.max(this.range.from, Math.min(this.range.to - 1, at));
-    return this.covered.some(([a, b]) => ms >= a && ms < b);
+    const now = Date.now();
+    return this.covered.some((w) => ms >= w.from && ms < w.to && (ms < w.edge || now - w.at < maxAgeMs));
   }
 
-  /** Makes sure the index covers `ms` (fetching a window around it once). */
-  async ensure(at) {
+  /**
+   * Makes sure the index covers `ms`: a window around it is fetched once, and again past its newest
+   * segment when that answer is older than `maxAgeMs` (footage recorded since).
+   */
+  async ensure(at, maxAgeMs = EDGE_RECHECK_MS) {
     // Nothing outside the player's range is asked for (it would be a new audited view each time).
     const ms = Math.max(this.range.from, Math.min(this.range.to - 1, at));
-    if (this.has(ms)) return;
+    if (this.has(ms, maxAgeMs)) return;
     const from = Math.max(this.range.from, ms - WINDOW_BEFORE);
     const to = Math.min(this.range.to, ms + WINDOW_AFTER);
     if (to <= from) return;
     const key = `${from}`;
     if (!this.pending.has(key)) {
+      const asked = Date.now();
       const q = new URLSearchParams({
         camera: this.camera,
         from: new Date(from).toISOString(),
@@ -46,7 +61,10 @@ export class SegmentIndex {
             const gaps = new Map(this.gaps.map((g) => [`${g.start}`, g]));
             for (const g of res.gaps) gaps.set(`${g.start}`, g);
             this.gaps = [...gaps.values()].sort((a, b) => a.start - b.start);
-            this.covered.push([from, to]);
+            // Complete up to its newest segment or gap, unless it ended long before it was asked.
+            let edge = to <= asked - SETTLED_MS ? to : from;
+            for (const x of [...res.segments, ...res.gaps]) edge = Math.max(edge, Math.min(to, x.end));
+            this.covered.push({ from, to, edge, at: asked });
           })
           .finally(() => this.pending.delete(key)),
       );
