@@ -129,12 +129,9 @@ export class SegmentWriter implements SegmentFiles {
 
   /** Posts the queued requests as one message. */
   private flush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    if (this.batch.length === 0) return;
-    const batch = this.batch;
-    const transfers = this.transfers;
+    const { batch, transfers } = this;
     this.dropBatch();
+    if (batch.length === 0) return;
     this.posted++;
     this.thread().postMessage(batch, transfers);
   }
