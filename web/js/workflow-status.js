@@ -15,8 +15,31 @@ export function testBadge() {
   return h('span', { class: 'badge badge-test' }, t('wfTestBadge'));
 }
 
+/** Supervisors and admins end a storm or a runaway from the strip. */
+const isBoss = () => ['supervisor', 'admin'].includes(state.user?.role);
+
+/** The strip's end button: DELETE `path`, say `done`, read the strip again (either way). */
+function endButton(cls, path, label, done, refresh) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: `button small ${cls}`,
+      onclick: async () => {
+        try {
+          await api(path, { method: 'DELETE' });
+          toast(done, 'info');
+        } catch (err) {
+          toast(err.message, 'error');
+        }
+        await refresh();
+      },
+    },
+    label,
+  );
+}
+
 function stormLine(s, refresh) {
-  const boss = ['supervisor', 'admin'].includes(state.user?.role);
   return h(
     'li',
     { class: `wf-storm ${s.action}`, dataset: { storm: s.id } },
@@ -29,30 +52,19 @@ function stormLine(s, refresh) {
       s.action === 'hold' ? ` · ${t('wfHeldCount', { n: s.held })}` : '',
       ` · ${s.reason} · ${s.by}`,
     ),
-    boss
-      ? h(
-          'button',
-          {
-            type: 'button',
-            class: 'button small wf-storm-end',
-            onclick: async () => {
-              try {
-                await api(`/api/storms/${encodeURIComponent(s.id)}`, { method: 'DELETE' });
-                toast(t('wfStormEnded'), 'info');
-              } catch (err) {
-                toast(err.message, 'error');
-              }
-              await refresh();
-            },
-          },
+    isBoss()
+      ? endButton(
+          'wf-storm-end',
+          `/api/storms/${encodeURIComponent(s.id)}`,
           t('wfStormEnd'),
+          t('wfStormEnded'),
+          refresh,
         )
       : null,
   );
 }
 
 function runawayLine(r, refresh) {
-  const boss = ['supervisor', 'admin'].includes(state.user?.role);
   return h(
     'li',
     { class: 'wf-runaway', dataset: { panel: r.device } },
@@ -60,23 +72,13 @@ function runawayLine(r, refresh) {
     h('span', { class: 'muted' }, ` · ${t('wfRunawaySince', { since: fmtDateTime(r.since) })}`),
     r.incident ? h('a', { href: `#/incident/${r.incident}` }, ` ${t('wfRunawayIncident')}`) : null,
     // The installer has fixed the panel: its alarms ring one by one again without waiting to calm.
-    boss
-      ? h(
-          'button',
-          {
-            type: 'button',
-            class: 'button small wf-runaway-end',
-            onclick: async () => {
-              try {
-                await api(`/api/runaways/${encodeURIComponent(r.device)}`, { method: 'DELETE' });
-                toast(t('wfRunawayEnded', { panel: deviceName(r.device), site: siteName(r.site) }), 'info');
-              } catch (err) {
-                toast(err.message, 'error');
-              }
-              await refresh();
-            },
-          },
+    isBoss()
+      ? endButton(
+          'wf-runaway-end',
+          `/api/runaways/${encodeURIComponent(r.device)}`,
           t('wfRunawayEnd'),
+          t('wfRunawayEnded', { panel: deviceName(r.device), site: siteName(r.site) }),
+          refresh,
         )
       : null,
   );
