@@ -24,6 +24,7 @@ export class CameraPlayer {
     this.onState = o.onState ?? (() => {});
     this.index = new SegmentIndex(o.camera, o.range);
     this.loaded = new Map(); // segment id -> segment, appended to the buffer
+    this.stuck = undefined; // {at, since}: where the playhead stood still short of its footage's end
     this.loading = new Map(); // segment id -> promise
     this.ops = Promise.resolve();
     this.state = 'idle';
