@@ -28,9 +28,10 @@ export interface OutboxSink {
    */
   pauseMs?: number;
   /**
-   * Read in the same turn as the commit that woke it: what an operator waits for (the socket rooms).
-   * The others are read on the next turn of the event loop, after the sender's acknowledgement has
-   * gone out: on one thread, every query a sink runs in the commit's turn came before the PUBACK.
+   * Read first, all together, on the turn of the event loop after the commit that woke it: what an
+   * operator waits for (the socket rooms). The others follow, one a turn. None is read in the
+   * commit's own turn: the sender's acknowledgement is a chain of promise jobs after the commit, and
+   * on one thread every query a sink ran among them came before the PUBACK.
    */
   urgent?: boolean;
   /**
@@ -95,6 +96,10 @@ export class OutboxDispatcher {
   private deferred: NodeJS.Immediate | undefined;
   /** Sinks woken by a commit and not yet kicked: one a turn of the event loop (`kickNextDue`). */
   private readonly due = new Set<Running>();
+  /** Urgent sinks woken by a commit: all kicked on the next turn, before any of `due`. */
+  private readonly dueFirst = new Set<Running>();
+  /** The last turn kicked `dueFirst`: the next serves `due`, so commits every turn starve neither. */
+  private firstLast = false;
   private readonly lag;
   private readonly failuresTotal;
   private readonly handled;
@@ -166,9 +171,15 @@ export class OutboxDispatcher {
   }
 
   /**
-   * A new generation of reads, then every sink: `afterCommit` (a local commit's wake) runs the urgent
-   * sinks now and the others from the next turn on, one sink a turn, each once however many commits
-   * woke it meanwhile.
+   * A new generation of reads, then every sink: `afterCommit` (a local commit's wake) runs them from
+   * the next turn on, the urgent ones first and together, then the others one a turn; each once
+   * however many commits woke it meanwhile.
+   *
+   * Why not the urgent ones now: the wake is called between the commit and the promise jobs that
+   * carry its PUBACK, and a sink kicked here runs its read and its pushes among those jobs. The
+   * socket rooms' read of a new incident came before the panel's PUBACK; deferred, the PUBACK leaves
+   * first (issue 13, stop 32: at 32 cameras PUBACK p50 3.88 → 3.36 ms, p99 11.2 → 10.5 ms over four
+   * alternating pairs, `incident:new` unchanged).
    */
   private kickAll(afterCommit: boolean): void {
     this.generation++;
@@ -176,26 +187,33 @@ export class OutboxDispatcher {
       for (const r of this.sinks) this.kick(r);
       return;
     }
-    for (const r of this.sinks)
-      if (r.sink.urgent) this.kick(r);
-      else this.due.add(r);
+    for (const r of this.sinks) (r.sink.urgent ? this.dueFirst : this.due).add(r);
     this.deferred ??= setImmediate(() => this.kickNextDue());
   }
 
   /**
-   * One woken sink, and the next on the next turn of the event loop. On SQLite a sink's batch runs
-   * to its end without letting the loop take any I/O (better-sqlite3 is synchronous, so every await
-   * in it is a promise job): kicked together, the sinks behind one panic held the loop for their
-   * sum, and a panic arriving meanwhile waited for all of it. One a turn, it waits for one sink's
-   * batch at most (the loop reads its socket between two turns).
+   * The urgent sinks woken, else one other woken sink; the next on the next turn of the event loop.
+   * On SQLite a sink's batch runs to its end without letting the loop take any I/O (better-sqlite3 is
+   * synchronous, so every await in it is a promise job): kicked together, the sinks behind one panic
+   * held the loop for their sum, and a panic arriving meanwhile waited for all of it. One a turn, it
+   * waits for one sink's batch at most (the loop reads its socket between two turns). Under a commit
+   * every turn (a flood), the urgent sinks and the others take turns about.
    */
   private kickNextDue(): void {
     this.deferred = undefined;
     const next = this.due.values().next();
-    if (next.done) return;
-    this.due.delete(next.value);
-    this.kick(next.value);
-    if (this.due.size > 0) this.deferred = setImmediate(() => this.kickNextDue());
+    if (this.dueFirst.size > 0 && (!this.firstLast || next.done)) {
+      const first = [...this.dueFirst];
+      this.dueFirst.clear();
+      this.firstLast = true;
+      for (const r of first) this.kick(r);
+    } else {
+      this.firstLast = false;
+      if (next.done) return;
+      this.due.delete(next.value);
+      this.kick(next.value);
+    }
+    if (this.due.size > 0 || this.dueFirst.size > 0) this.deferred = setImmediate(() => this.kickNextDue());
   }
 
   async stop(): Promise<void> {
@@ -206,6 +224,7 @@ export class OutboxDispatcher {
     if (this.deferred) clearImmediate(this.deferred);
     this.deferred = undefined;
     this.due.clear();
+    this.dueFirst.clear();
     for (const r of this.sinks) {
       clearTimeout(r.retry);
       clearTimeout(r.rest);

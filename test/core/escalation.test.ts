@@ -161,12 +161,15 @@ escalation:
     run.m.start();
     await vi.advanceTimersByTimeAsync(55_000);
     await run.m.check();
+    // A turn of the loop, in which the bus would hear an escalation committed by the check.
+    await new Promise((r) => setImmediate(r));
     expect(run.seen).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(5_000);
     await run.m.check();
-    expect(run.seen.map((s) => [s.incident.id, s.esc.step, s.esc.kind, s.esc.jurisdiction])).toEqual([
-      [incident, 1, 'escalate', 'city'],
-    ]);
+    // The bus hears it from the outbox on the loop's next turn (src/outbox/outbox-dispatcher.ts).
+    await expect
+      .poll(() => run.seen.map((s) => [s.incident.id, s.esc.step, s.esc.kind, s.esc.jurisdiction]))
+      .toEqual([[incident, 1, 'escalate', 'city']]);
     await run.m.stop();
   });
 });

@@ -152,12 +152,15 @@ describe('outbox dispatcher', () => {
     expect(reads).toBe(20);
   });
 
-  it('an urgent sink is read in the commit’s turn, the others on the next turn', async () => {
+  it('no sink is read among the promise jobs after a commit (the PUBACK’s); the urgent ones first on the next turn', async () => {
     const d = dispatcher(20);
-    const urgent = { ...recorder('urgent'), urgent: true };
     const later = recorder('later');
-    await d.add(urgent);
+    const urgent = { ...recorder('urgent'), urgent: true };
+    const urgent2 = { ...recorder('urgent2'), urgent: true };
+    // Added before the urgent ones: order of adding does not put it first.
     await d.add(later);
+    await d.add(urgent);
+    await d.add(urgent2);
     d.start();
     await d.idle();
     const seq = await outbox.tail();
@@ -165,10 +168,36 @@ describe('outbox dispatcher', () => {
     outbox.wake();
     // Every promise job the wake started has run (a tick queued now runs after them), and no macrotask.
     await new Promise((r) => process.nextTick(r));
-    expect(urgent.seen.at(-1)).toBe(seq + 1);
+    expect(urgent.seen.at(-1)).not.toBe(seq + 1);
     expect(later.seen.at(-1)).not.toBe(seq + 1);
+    // The dispatcher's immediate was queued first: both urgent sinks have read, the other not yet.
     await new Promise((r) => setImmediate(r));
+    expect(urgent.seen.at(-1)).toBe(seq + 1);
+    expect(urgent2.seen.at(-1)).toBe(seq + 1);
+    expect(later.seen.at(-1)).not.toBe(seq + 1);
     await expect.poll(() => later.seen.at(-1)).toBe(seq + 1);
+  });
+
+  it('a commit every turn (a flood) starves neither the urgent sinks nor the others', async () => {
+    const d = dispatcher(20, 60_000);
+    const urgent = { ...recorder('urgent'), urgent: true };
+    const a = recorder('a');
+    const b = recorder('b');
+    await d.add(urgent);
+    await d.add(a);
+    await d.add(b);
+    d.start();
+    await d.idle();
+    const first = await outbox.tail();
+    for (let i = 0; i < 30; i++) {
+      await store.k
+        .transaction()
+        .execute((tx) => outbox.append(tx, [{ topic: 'event:stored', payload: {} }]));
+      outbox.wake();
+      await new Promise((r) => setImmediate(r));
+    }
+    // Still flooding: every sink has moved past the first row, not only the urgent one.
+    for (const s of [urgent, a, b]) expect(s.seen.some((seq) => seq > first)).toBe(true);
   });
 
   it('the sinks a commit wakes take a turn each, so a socket is read between them (a panic arriving)', async () => {
