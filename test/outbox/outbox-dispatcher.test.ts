@@ -178,6 +178,39 @@ describe('outbox dispatcher', () => {
     await expect.poll(() => later.seen.at(-1)).toBe(seq + 1);
   });
 
+  it('exports how long each sink took per batch', async () => {
+    const metrics = new Metrics({ defaults: false });
+    const d = new OutboxDispatcher({ outbox, log: silentLogger, metrics, pollMs: 20 });
+    dispatchers.push(d);
+    let batches = 0;
+    const slow: OutboxSink = {
+      name: 'slow',
+      durable: false,
+      handle() {
+        batches++;
+        // Synchronous work, as a SQLite sink's batch is: nothing else runs meanwhile.
+        const until = performance.now() + 12;
+        while (performance.now() < until);
+      },
+    };
+    await d.add(slow);
+    d.start();
+    await publish(1);
+    await d.idle();
+    const text = await metrics.registry.metrics();
+    const value = (series: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(`sharpeyes_outbox_sink_batch_seconds_${series} `))
+          ?.split(' ')[1],
+      );
+    expect(batches).toBeGreaterThan(0);
+    expect(value('count{sink="slow"}')).toBe(batches);
+    expect(value('sum{sink="slow"}')).toBeGreaterThanOrEqual(0.012 * batches);
+    expect(value('bucket{le="0.01",sink="slow"}')).toBe(0);
+  });
+
   it('a commit every turn (a flood) starves neither the urgent sinks nor the others', async () => {
     const d = dispatcher(20, 60_000);
     const urgent = { ...recorder('urgent'), urgent: true };
