@@ -224,6 +224,8 @@ export class OutboxDispatcher {
       this.kick(next.value);
     }
     if (this.due.size > 0 || this.dueFirst.size > 0) this.deferred = setImmediate(() => this.kickNextDue());
+    // Nothing left: the next commit's urgent sinks go first whatever this turn kicked.
+    else this.firstLast = false;
   }
 
   async stop(): Promise<void> {

@@ -211,6 +211,29 @@ describe('outbox dispatcher', () => {
     expect(value('bucket{le="0.01",sink="slow"}')).toBe(0);
   });
 
+  it('after a quiet spell the urgent sinks go first again, whatever the last turn kicked', async () => {
+    const d = dispatcher(20, 60_000);
+    const urgent = { ...recorder('urgent'), urgent: true };
+    await d.add(urgent);
+    d.start();
+    await d.idle();
+    const commit = async () => {
+      await store.k
+        .transaction()
+        .execute((tx) => outbox.append(tx, [{ topic: 'event:stored', payload: {} }]));
+      outbox.wake();
+    };
+    // The last turn of this commit kicks the urgent sink alone (no other sink yet).
+    await commit();
+    await new Promise((r) => setImmediate(r));
+    await d.add(recorder('later'));
+    await d.idle();
+    await commit();
+    const seq = await outbox.tail();
+    await new Promise((r) => setImmediate(r));
+    expect(urgent.seen.at(-1)).toBe(seq);
+  });
+
   it('a commit every turn (a flood) starves neither the urgent sinks nor the others', async () => {
     const d = dispatcher(20, 60_000);
     const urgent = { ...recorder('urgent'), urgent: true };
