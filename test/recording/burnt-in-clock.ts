@@ -19,7 +19,10 @@ export class BurntInClock {
   }
 
   /** What the reader saw at media time `t`: its text and confidence, and the clock when it is one. */
-  async read(file: string, t: number): Promise<{ ms: number | undefined; text: string; confidence: number }> {
+  async read(
+    file: string,
+    t: number,
+  ): Promise<{ ms: number | undefined; digits: string | undefined; text: string; confidence: number }> {
     const pam = await ffmpeg([
       ...['-ss', t.toFixed(3), '-i', file, '-frames:v', '1', '-vf', 'crop=140:28:18:17,scale=iw*2:ih*2'],
       ...['-f', 'image2pipe', '-c:v', 'pam', '-pix_fmt', 'rgb24', '-'],
@@ -36,7 +39,13 @@ export class BurntInClock {
     const d = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/.exec(r.text.replace(/\D/g, ''));
     const ms =
       d && r.confidence >= 0.8 ? Date.parse(`${d[1]}-${d[2]}-${d[3]}T${d[4]}:${d[5]}:${d[6]}Z`) : undefined;
-    return { ms: Number.isNaN(ms) ? undefined : ms, text: r.text, confidence: r.confidence };
+    return {
+      ms: Number.isNaN(ms) ? undefined : ms,
+      // YYYYMMDDHHMMSS as read, when it is 14 digits read with confidence (even if no real date).
+      digits: d && r.confidence >= 0.8 ? d.slice(1).join('') : undefined,
+      text: r.text,
+      confidence: r.confidence,
+    };
   }
 
   close(): Promise<void> {
