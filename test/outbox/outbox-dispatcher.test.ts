@@ -164,8 +164,7 @@ describe('outbox dispatcher', () => {
     d.start();
     await d.idle();
     const seq = await outbox.tail();
-    await store.k.transaction().execute((tx) => outbox.append(tx, [{ topic: 'event:stored', payload: {} }]));
-    outbox.wake();
+    await outbox.publish([{ topic: 'event:stored', payload: {} }]);
     // Every promise job the wake started has run (a tick queued now runs after them), and no macrotask.
     await new Promise((r) => process.nextTick(r));
     expect(urgent.seen.at(-1)).not.toBe(seq + 1);
@@ -217,18 +216,12 @@ describe('outbox dispatcher', () => {
     await d.add(urgent);
     d.start();
     await d.idle();
-    const commit = async () => {
-      await store.k
-        .transaction()
-        .execute((tx) => outbox.append(tx, [{ topic: 'event:stored', payload: {} }]));
-      outbox.wake();
-    };
     // The last turn of this commit kicks the urgent sink alone (no other sink yet).
-    await commit();
+    await publish(1);
     await new Promise((r) => setImmediate(r));
     await d.add(recorder('later'));
     await d.idle();
-    await commit();
+    await publish(1);
     const seq = await outbox.tail();
     await new Promise((r) => setImmediate(r));
     expect(urgent.seen.at(-1)).toBe(seq);
@@ -246,10 +239,7 @@ describe('outbox dispatcher', () => {
     await d.idle();
     const first = await outbox.tail();
     for (let i = 0; i < 30; i++) {
-      await store.k
-        .transaction()
-        .execute((tx) => outbox.append(tx, [{ topic: 'event:stored', payload: {} }]));
-      outbox.wake();
+      await outbox.publish([{ topic: 'event:stored', payload: {} }]);
       await new Promise((r) => setImmediate(r));
     }
     // Still flooding: every sink has moved past the first row, not only the urgent one.
@@ -281,10 +271,7 @@ describe('outbox dispatcher', () => {
       d.start();
       await d.idle();
       order.length = 0;
-      await store.k
-        .transaction()
-        .execute((tx) => outbox.append(tx, [{ topic: 'event:stored', payload: {} }]));
-      outbox.wake();
+      await outbox.publish([{ topic: 'event:stored', payload: {} }]);
       await expect.poll(() => order.length).toBe(4);
       // Kicked in one turn, b and c ran before the loop read the socket (a, b, c, socket).
       expect(order).toEqual(['a', 'socket', 'b', 'c']);

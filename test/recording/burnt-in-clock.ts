@@ -37,15 +37,10 @@ export class BurntInClock {
     const r = await this.reader.recognize(img);
     // The reader sometimes drops a separator ("0154:38"): the 14 digits are what counts.
     const d = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/.exec(r.text.replace(/\D/g, ''));
-    const ms =
-      d && r.confidence >= 0.8 ? Date.parse(`${d[1]}-${d[2]}-${d[3]}T${d[4]}:${d[5]}:${d[6]}Z`) : undefined;
-    return {
-      ms: Number.isNaN(ms) ? undefined : ms,
-      // YYYYMMDDHHMMSS as read, when it is 14 digits read with confidence (even if no real date).
-      digits: d && r.confidence >= 0.8 ? d.slice(1).join('') : undefined,
-      text: r.text,
-      confidence: r.confidence,
-    };
+    // YYYYMMDDHHMMSS as read, when it is 14 digits read with confidence (even if no real date).
+    const digits = d && r.confidence >= 0.8 ? d.slice(1).join('') : undefined;
+    const ms = d && digits ? Date.parse(`${d[1]}-${d[2]}-${d[3]}T${d[4]}:${d[5]}:${d[6]}Z`) : undefined;
+    return { ms: Number.isNaN(ms) ? undefined : ms, digits, text: r.text, confidence: r.confidence };
   }
 
   close(): Promise<void> {
