@@ -4,6 +4,7 @@ import type { NormalizedEvent } from '../core/events.js';
 import { COMMUNICATION, clearsFault, faultOf } from '../core/faults.js';
 import type { Logger } from '../log.js';
 import type { OutboxSink } from '../outbox/outbox-dispatcher.js';
+import { MAX_LIST } from '../store/prepared.js';
 import type { DispatchRow, FactRow, FactsStore, IncidentSource } from './facts-store.js';
 import { localDayHour } from './local-time.js';
 
@@ -102,19 +103,29 @@ export class FactsProjector {
     },
   ) {}
 
+  /**
+   * Projects the incidents again, `MAX_LIST` at a time with a turn of the event loop between: on
+   * SQLite each read and write holds the alarm thread, and a panic that arrives meanwhile waits for
+   * the slice in hand (well under a millisecond), not for the whole batch (5 to 9 ms at 30 to 50
+   * incidents, stop 32).
+   */
   async refresh(ids: readonly string[]): Promise<number> {
-    if (ids.length === 0) return 0;
     const now = this.deps.now?.() ?? new Date();
-    const sources = await this.deps.store.sources(ids);
-    const facts: FactRow[] = [];
-    const dispatches: DispatchRow[] = [];
-    for (const s of sources) {
-      const f = factOf(s, this.deps.tz, now);
-      facts.push(f.fact);
-      dispatches.push(...f.dispatches);
+    let written = 0;
+    for (let i = 0; i < ids.length; i += MAX_LIST) {
+      if (i > 0) await new Promise((r) => setImmediate(r));
+      const sources = await this.deps.store.sources(ids.slice(i, i + MAX_LIST));
+      const facts: FactRow[] = [];
+      const dispatches: DispatchRow[] = [];
+      for (const s of sources) {
+        const f = factOf(s, this.deps.tz, now);
+        facts.push(f.fact);
+        dispatches.push(...f.dispatches);
+      }
+      await this.deps.store.write(facts, dispatches);
+      written += facts.length;
     }
-    await this.deps.store.write(facts, dispatches);
-    return facts.length;
+    return written;
   }
 
   async applyEvents(events: readonly NormalizedEvent[]): Promise<void> {

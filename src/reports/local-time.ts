@@ -101,12 +101,23 @@ export function monthsBetween(a: string, b: string): string[] {
 
 /** `YYYY-MM-DD` and the hour of instant `ms` in `tz`: the buckets of the by-day and by-hour charts. */
 export function localDayHour(ms: number, tz: string): { day: string; hour: number } {
+  // Zones' offsets and their changes fall on quarter hours, so every instant of a UTC quarter hour
+  // has the same local day and hour: one formatToParts (about 20 µs) per quarter, not per incident.
+  const key = `${tz} ${Math.floor(ms / QUARTER_HOUR)}`;
+  const hit = dayHours.get(key);
+  if (hit) return hit;
   const p = localParts(ms, tz);
-  return {
+  const out = {
     day: `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`,
     hour: p.hour,
   };
+  if (dayHours.size >= 4096) dayHours.clear();
+  dayHours.set(key, out);
+  return out;
 }
+
+const QUARTER_HOUR = 15 * 60_000;
+const dayHours = new Map<string, { day: string; hour: number }>();
 
 /** Every day (`YYYY-MM-DD`) of a month, for charts that show the quiet days too. */
 export function daysOfMonth(month: string): string[] {

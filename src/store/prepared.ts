@@ -13,7 +13,7 @@ interface Compiled {
 
 const STAND_IN = '\u0000sharpeyes-param:';
 /** Lists up to this long get a compiled form per length; longer ones (a page of incidents) are built each time. */
-const MAX_LIST = 8;
+export const MAX_LIST = 8;
 
 /** Runs compiled SQL on a connection at once and synchronously (SQLite: better-sqlite3). */
 export type DirectRun = (sql: string, parameters: readonly unknown[]) => QueryResult<unknown>;
