@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { DB } from '../store/db-types.js';
+import { type Columns, columns, MAX_LIST, prepare, rowsOf } from '../store/prepared.js';
 import { relaxedTransaction } from '../store/relaxed.js';
 
 export interface AuditEntry {
@@ -30,6 +31,43 @@ const AUDIT_LOCK = 725003;
 const VERIFY_PAGE = 2000;
 
 type Executor = Kysely<DB> | Transaction<DB>;
+
+// The statements of an append, prepared (src/store/prepared.ts): the outbox's audit sink appends
+// every incident change, on SQLite on the alarm thread, where Kysely built and compiled each again.
+const tail = prepare<Record<string, never>>()((k) =>
+  k.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1),
+);
+
+const ROW_COLUMNS = [
+  'seq',
+  'at',
+  'actor',
+  'action',
+  'target',
+  'detail',
+  'prev_hash',
+  'hash',
+] as const satisfies readonly (keyof DB['audit_log'])[];
+
+const insertRows = prepare<Columns<DB['audit_log']>>()((k, p) =>
+  k.insertInto('audit_log').values(rowsOf<DB['audit_log']>(p as never, ROW_COLUMNS)),
+);
+
+const cursorOf = prepare<{ sink: string }>()((k, p) =>
+  k.selectFrom('outbox_cursors').select('seq').where('sink', '=', p('sink')),
+);
+
+const saveCursor = prepare<{ sink: string; seq: number; at: string }>()((k, p) =>
+  k
+    .insertInto('outbox_cursors')
+    .values({ sink: p('sink'), seq: p('seq'), updated_at: p('at') })
+    .onConflict((oc) =>
+      oc.column('sink').doUpdateSet((eb) => ({
+        seq: eb.ref('excluded.seq'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    ),
+);
 
 /** The hash of a row covers every field and the previous row's hash, so any edit breaks the chain. */
 export function auditHash(r: {
@@ -86,16 +124,7 @@ export class AuditLog {
       }
       await this.link(t, fresh, true);
       if (cursor)
-        await t
-          .insertInto('outbox_cursors')
-          .values({ sink: cursor.sink, seq: cursor.seq, updated_at: this.now().toISOString() })
-          .onConflict((oc) =>
-            oc.column('sink').doUpdateSet((eb) => ({
-              seq: eb.ref('excluded.seq'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
-          )
-          .execute();
+        await saveCursor.execute(t, { sink: cursor.sink, seq: cursor.seq, at: this.now().toISOString() });
     };
     if (tx) await run(tx);
     // The outbox sink's entries are written again from the outbox after a crash (with the cursor
@@ -181,7 +210,7 @@ export class AuditLog {
   }
 
   private async cursorIn(db: Executor, sink: string): Promise<number | undefined> {
-    const r = await db.selectFrom('outbox_cursors').select('seq').where('sink', '=', sink).executeTakeFirst();
+    const r = await cursorOf.first(db, { sink });
     return r ? Number(r.seq) : undefined;
   }
 
@@ -193,12 +222,7 @@ export class AuditLog {
   ): Promise<AuditRecord[]> {
     if (entries.length === 0) return [];
     if (!locked) await this.lock(tx);
-    const last = await tx
-      .selectFrom('audit_log')
-      .select(['seq', 'hash'])
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const last = await tail.first(tx, {});
     let seq = last ? Number(last.seq) : 0;
     let prevHash = last?.hash ?? GENESIS;
     const out: AuditRecord[] = [];
@@ -238,12 +262,8 @@ export class AuditLog {
       });
       prevHash = hash;
     }
-    // One multi-row insert per batch of links.
-    for (let i = 0; i < rows.length; i += 200)
-      await tx
-        .insertInto('audit_log')
-        .values(rows.slice(i, i + 200))
-        .execute();
+    for (let i = 0; i < rows.length; i += MAX_LIST)
+      await insertRows.execute(tx, columns(rows.slice(i, i + MAX_LIST), ROW_COLUMNS));
     return out;
   }
 }

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../store/db-types.js';
-import { MAX_LIST, prepare } from '../store/prepared.js';
+import { type Columns, columns, MAX_LIST, prepare, rowsOf } from '../store/prepared.js';
 import { relaxedTransaction } from '../store/relaxed.js';
 
 /** What the projection reads of one incident (from the alarm path's tables, by primary keys). */
@@ -101,22 +101,6 @@ const escalationsOf = prepare<Ids>()((k, p) =>
     .select(['incident_id', 'step', 'jurisdiction', 'at'])
     .where('incident_id', 'in', p('ids')),
 );
-
-/** Rows as one list per column: a prepared multi-row insert takes each column as a list parameter. */
-type Columns<T> = { [K in keyof T]: T[K][] };
-
-function columns<T>(rows: readonly T[], names: readonly (keyof T & string)[]): Columns<T> {
-  return Object.fromEntries(names.map((n) => [n, rows.map((r) => r[n])])) as Columns<T>;
-}
-
-/** A multi-row insert of `names`, its rows read back out of the column lists (their length is the shape). */
-function rowsOf<T>(p: (name: keyof T & string) => unknown, names: readonly (keyof T & string)[]): T[] {
-  const cols = names.map((n) => [n, p(n) as unknown[]] as const);
-  return Array.from(
-    { length: cols[0]![1].length },
-    (_, i) => Object.fromEntries(cols.map(([n, list]) => [n, list[i]])) as T,
-  );
-}
 
 /** `excluded.<column>` for each column an upsert overwrites. */
 function overwrite<T>(names: readonly (keyof T & string)[], key: readonly string[]) {

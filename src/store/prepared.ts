@@ -116,3 +116,22 @@ export class Prepared<P extends Record<string, unknown>, R> {
 export function prepare<P extends Record<string, unknown>>() {
   return <R>(build: (db: Kysely<DB>, p: Param<P>) => Compilable<R>): Prepared<P, R> => new Prepared(build);
 }
+
+/** Rows as one list per column: a prepared multi-row insert takes each column as a list parameter. */
+export type Columns<T> = { [K in keyof T]: T[K][] };
+
+export function columns<T>(rows: readonly T[], names: readonly (keyof T & string)[]): Columns<T> {
+  return Object.fromEntries(names.map((n) => [n, rows.map((r) => r[n])])) as Columns<T>;
+}
+
+/**
+ * In a prepared multi-row insert's builder: the rows of `names`, read back out of the column lists
+ * (their length, at most `MAX_LIST`, is the statement's shape).
+ */
+export function rowsOf<T>(p: (name: keyof T & string) => unknown, names: readonly (keyof T & string)[]): T[] {
+  const cols = names.map((n) => [n, p(n) as unknown[]] as const);
+  return Array.from(
+    { length: cols[0]![1].length },
+    (_, i) => Object.fromEntries(cols.map(([n, list]) => [n, list[i]])) as T,
+  );
+}
