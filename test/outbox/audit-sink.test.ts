@@ -6,6 +6,7 @@ import { AuditLog } from '../../src/audit/audit-log.js';
 import { auditSink } from '../../src/outbox/audit-sink.js';
 import type { OutboxRow } from '../../src/outbox/outbox.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import { turnsDuring } from '../helpers/loop-turns.js';
 
 /**
  * A busy quarter second of the outbox as the audit sink reads it: for each of 12 panics, the event
@@ -97,15 +98,7 @@ describe('audit sink', () => {
   it('lets the event loop turn between slices: a batch never holds the alarm thread whole', async () => {
     // On SQLite each append is synchronous on this thread; a panel's PUBLISH that arrives
     // meanwhile waits until the sink gives the loop a turn.
-    let turns = 0;
-    let counting = true;
-    const count = () => {
-      turns++;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
-    await auditSink(audit).handle(busyOutbox());
-    counting = false;
+    const turns = await turnsDuring(() => auditSink(audit).handle(busyOutbox()));
     // 36 entries, 8 to a slice: 5 slices, a turn between each two.
     expect(turns).toBeGreaterThanOrEqual(4);
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { turnsDuring } from '../helpers/loop-turns.js';
 import { stopSharedPostgres } from '../helpers/postgres.js';
 import { type ReportFixture, reportFixture } from './report-fixture.js';
 import { type SeedIncident, seedIncidents } from './seed-history.js';
@@ -26,17 +27,23 @@ const incidents: SeedIncident[] = Array.from({ length: 40 }, (_, i) => ({
 }));
 const ids = incidents.map((i) => i.id);
 
+/** The report city with the forty alarms in its incident tables, none projected yet. */
+async function seeded(dialect: 'sqlite' | 'postgres'): Promise<ReportFixture> {
+  const f = await reportFixture({
+    now: '2026-12-02T12:00:00+08:00',
+    firstSync: '2026-10-01T00:00:00+08:00',
+    bankAdded: '2026-10-01T00:00:00+08:00',
+    dialect,
+  });
+  await seedIncidents(f.store.k, incidents);
+  return f;
+}
+
 describe.each(['sqlite', 'postgres'] as const)('FactsProjector on %s', (dialect) => {
   let f: ReportFixture;
 
   beforeAll(async () => {
-    f = await reportFixture({
-      now: '2026-12-02T12:00:00+08:00',
-      firstSync: '2026-10-01T00:00:00+08:00',
-      bankAdded: '2026-10-01T00:00:00+08:00',
-      dialect,
-    });
-    await seedIncidents(f.store.k, incidents);
+    f = await seeded(dialect);
   }, 60_000);
 
   afterAll(async () => {
@@ -109,13 +116,7 @@ describe('FactsProjector on SQLite, on the alarm thread', () => {
   let f: ReportFixture;
 
   beforeAll(async () => {
-    f = await reportFixture({
-      now: '2026-12-02T12:00:00+08:00',
-      firstSync: '2026-10-01T00:00:00+08:00',
-      bankAdded: '2026-10-01T00:00:00+08:00',
-      dialect: 'sqlite',
-    });
-    await seedIncidents(f.store.k, incidents);
+    f = await seeded('sqlite');
   }, 60_000);
 
   afterAll(async () => {
@@ -125,15 +126,7 @@ describe('FactsProjector on SQLite, on the alarm thread', () => {
   it('lets the event loop turn between slices: a batch never holds the alarm thread whole', async () => {
     // On SQLite every read and write of the projection is synchronous on this thread; what
     // arrives meanwhile (a panel's PUBLISH) waits until the projection gives the loop a turn.
-    let turns = 0;
-    let counting = true;
-    const count = () => {
-      turns++;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
-    await f.projector.refresh(ids);
-    counting = false;
+    const turns = await turnsDuring(() => f.projector.refresh(ids));
     // 40 incidents in slices of 8: at least a turn between each two slices.
     expect(turns).toBeGreaterThanOrEqual(4);
   });
