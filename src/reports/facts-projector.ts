@@ -106,7 +106,7 @@ export class FactsProjector {
   /**
    * Projects the incidents again, `MAX_LIST` at a time with a turn of the event loop between: on
    * SQLite each read and write holds the alarm thread, and a panic that arrives meanwhile waits for
-   * the slice in hand (well under a millisecond), not for the whole batch (5 to 9 ms at 30 to 50
+   * the slice in hand (about a millisecond), not for the whole batch (5 to 9 ms at 30 to 50
    * incidents, stop 32).
    */
   async refresh(ids: readonly string[]): Promise<number> {
