@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { DB } from '../store/db-types.js';
-import { type Columns, columns, MAX_LIST, prepare, rowsOf } from '../store/prepared.js';
+import { type Columns, executeRows, prepare, rowsOf } from '../store/prepared.js';
 import { relaxedTransaction } from '../store/relaxed.js';
 
 export interface AuditEntry {
@@ -262,8 +262,7 @@ export class AuditLog {
       });
       prevHash = hash;
     }
-    for (let i = 0; i < rows.length; i += MAX_LIST)
-      await insertRows.execute(tx, columns(rows.slice(i, i + MAX_LIST), ROW_COLUMNS));
+    await executeRows(insertRows, tx, rows, ROW_COLUMNS);
     return out;
   }
 }

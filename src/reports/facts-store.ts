@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../store/db-types.js';
-import { type Columns, columns, MAX_LIST, prepare, rowsOf } from '../store/prepared.js';
+import { type Columns, executeRows, prepare, rowsOf } from '../store/prepared.js';
 import { relaxedTransaction } from '../store/relaxed.js';
 
 /** What the projection reads of one incident (from the alarm path's tables, by primary keys). */
@@ -27,8 +27,8 @@ export interface IncidentSource {
 export type FactRow = DB['report_incidents'];
 export type DispatchRow = DB['report_dispatches'];
 
-/** Chunks for `IN (...)` lists: well under SQLite's and PostgreSQL's parameter limits. */
-export function chunks<T>(list: readonly T[], size = 400): T[][] {
+/** Chunks for multi-row inserts: well under SQLite's and PostgreSQL's parameter limits. */
+export function chunks<T>(list: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
   return out;
@@ -220,9 +220,8 @@ export class FactsStore {
   async write(facts: readonly FactRow[], dispatches: readonly DispatchRow[]): Promise<void> {
     if (facts.length === 0) return;
     await relaxedTransaction(this.k, async (tx) => {
-      for (const part of chunks(facts, MAX_LIST)) await upsertFacts.execute(tx, columns(part, FACT_COLUMNS));
-      for (const part of chunks(dispatches, MAX_LIST))
-        await upsertDispatches.execute(tx, columns(part, DISPATCH_COLUMNS));
+      await executeRows(upsertFacts, tx, facts, FACT_COLUMNS);
+      await executeRows(upsertDispatches, tx, dispatches, DISPATCH_COLUMNS);
     });
   }
 

@@ -120,8 +120,22 @@ export function prepare<P extends Record<string, unknown>>() {
 /** Rows as one list per column: a prepared multi-row insert takes each column as a list parameter. */
 export type Columns<T> = { [K in keyof T]: T[K][] };
 
-export function columns<T>(rows: readonly T[], names: readonly (keyof T & string)[]): Columns<T> {
+function columns<T>(rows: readonly T[], names: readonly (keyof T & string)[]): Columns<T> {
   return Object.fromEntries(names.map((n) => [n, rows.map((r) => r[n])])) as Columns<T>;
+}
+
+/**
+ * Runs a prepared multi-row insert (its builder reads the rows back with `rowsOf`) over `rows`,
+ * `MAX_LIST` rows a statement, so each length is compiled once.
+ */
+export async function executeRows<T>(
+  q: Prepared<Columns<T>, unknown>,
+  db: Kysely<DB>,
+  rows: readonly T[],
+  names: readonly (keyof T & string)[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += MAX_LIST)
+    await q.execute(db, columns(rows.slice(i, i + MAX_LIST), names));
 }
 
 /**
