@@ -65,6 +65,8 @@ export class WebhookSender {
   private readonly inflight = new Set<Promise<void>>();
   private readonly sent;
   private readonly stored;
+  /** Gauge refreshes, one after another so an older count never overwrites a newer one. */
+  private counting: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly hooks: readonly WebhookConfig[],
@@ -128,6 +130,8 @@ export class WebhookSender {
       (await Promise.all([...this.workers.values()].map((w) => w.hasPending()))).some(Boolean);
     await Promise.all(this.inflight);
     while (!this.stopped && (await pending())) await new Promise((r) => setTimeout(r, 5));
+    // A run's end starts a count; the gauge then says what the rows say.
+    await this.counting;
   }
 
   /** Writes one outbox row per hook that takes `event`, then wakes those hooks' workers. Never throws. */
@@ -213,8 +217,8 @@ export class WebhookSender {
   }
 
   private refreshGauge(): void {
-    this.outbox
-      .counts()
+    this.counting = this.counting
+      .then(() => this.outbox.counts())
       .then((counts) => {
         for (const s of DELIVERY_STATES) this.stored.set({ state: s }, counts[s]);
       })
