@@ -10,11 +10,21 @@ export class ItemFailed {
  * next batch instead of holding every other panel's panic behind it. With `rate`, a key's `limited`
  * items past its burst are committed at that rate (a runaway panel, whose sender waits for each
  * acknowledgement, then sends no faster), while every other key and every unlimited item goes ahead.
+ *
+ * An `urgent` item (a life-safety alarm) arriving while the batcher is quiet is committed in the turn
+ * it arrived, before the loop goes on to other I/O and to the work queued for the check phase (the
+ * outbox sinks' slices): a lone panic does not wait behind them. Within `burstMs` of the last flush
+ * it is grouped like any other item, so a burst of alarms from many panels still shares commits.
  */
 export class Batcher<T, R> {
   private queue: { item: T; limited: boolean; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
   private running = false;
   private scheduled = false;
+  private urgentScheduled = false;
+  /** When the last flush ended (`now()`), for telling a lone alarm from a burst. */
+  private lastFlushEnd = Number.NEGATIVE_INFINITY;
+  private readonly now: () => number;
+  private readonly burstMs: number;
   /** Per-key token buckets of `rate` (a key without one is full). */
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private timer: NodeJS.Timeout | undefined;
@@ -34,14 +44,27 @@ export class Batcher<T, R> {
        */
       rate?: { perSecond: number; burst: number };
     },
-  ) {}
+    opts: { burstMs?: number; now?: () => number } = {},
+  ) {
+    this.burstMs = opts.burstMs ?? 2;
+    this.now = opts.now ?? (() => performance.now());
+  }
 
-  /** `limited`: the item counts against its key's `rate` (unlimited items never wait for it). */
-  submit(item: T, limited = false): Promise<R> {
+  /**
+   * `limited`: the item counts against its key's `rate` (unlimited items never wait for it).
+   * `urgent`: a life-safety item; committed at once when the batcher is quiet (see the class).
+   */
+  submit(item: T, limited = false, urgent = false): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, limited: limited && this.fairness?.rate !== undefined, resolve, reject });
-      this.schedule();
+      if (urgent && this.quiet()) this.scheduleNow();
+      else this.schedule();
     });
+  }
+
+  /** No flush running, none scheduled at once, and none ended within `burstMs`. */
+  private quiet(): boolean {
+    return !this.running && !this.urgentScheduled && this.now() - this.lastFlushEnd >= this.burstMs;
   }
 
   /** Items waiting or in flight. */
@@ -62,11 +85,23 @@ export class Batcher<T, R> {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.running) return;
+    if (this.scheduled || this.running || this.urgentScheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.run();
+      if (!this.running) void this.run();
+    });
+  }
+
+  /**
+   * Flushes once the promise jobs of the current turn have run (so whatever else that turn submits
+   * joins the batch), ahead of the loop's other callbacks and its check phase.
+   */
+  private scheduleNow(): void {
+    this.urgentScheduled = true;
+    process.nextTick(() => {
+      this.urgentScheduled = false;
+      if (!this.running) void this.run();
     });
   }
 
@@ -150,6 +185,8 @@ export class Batcher<T, R> {
           }
         } catch (err) {
           for (const b of batch) b.reject(err);
+        } finally {
+          this.lastFlushEnd = this.now();
         }
         // Let the PUBACKs of this batch go out before the next one is committed.
         if (this.queue.length > 0) await new Promise((r) => setImmediate(r));

@@ -110,11 +110,13 @@ export class EventCore {
   /**
    * Resolves once the event and its decision are durable: only then may the sender be acknowledged.
    * `limited`: the sender waits for its acknowledgement by reading no more (an embedded-broker panel),
-   * so its events may be held to `deviceRate` past their burst; a life-safety event never is.
+   * so its events may be held to `deviceRate` past their burst; a life-safety event never is, and
+   * is committed in the turn it arrived when no other commit has just run (`Batcher`, urgent).
    */
   ingest(event: NormalizedEvent, opts: { limited?: boolean } = {}): Promise<IngestOutcome> {
     const end = this.commitTime.startTimer({ source: event.source });
-    const done = this.batcher.submit(event, opts.limited === true && !isLifeSafety(event.type));
+    const urgent = isLifeSafety(event.type);
+    const done = this.batcher.submit(event, opts.limited === true && !urgent, urgent);
     done.then(
       () => end(),
       () => undefined,

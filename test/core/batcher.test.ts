@@ -142,4 +142,66 @@ describe('Batcher (group commit)', () => {
       expect(committed).toHaveLength(100);
     });
   });
+
+  describe('a life-safety item (urgent)', () => {
+    /** Runs `fn` with an immediate queued before it; returns what happened, in order. */
+    async function race(order: string[], fn: () => Promise<unknown>) {
+      setImmediate(() => order.push('immediate queued before'));
+      await fn();
+      await new Promise((r) => setImmediate(r));
+      return order;
+    }
+    const recording = (order: string[], now?: () => number) =>
+      new Batcher<string, string>(
+        async (items) => {
+          order.push(`flush ${items.join(',')}`);
+          return items;
+        },
+        512,
+        undefined,
+        now ? { now } : {},
+      );
+
+    it('is committed in the turn it arrived, ahead of work queued for the check phase', async () => {
+      const order: string[] = [];
+      const b = recording(order);
+      expect(await race(order, () => b.submit('panic', false, true))).toEqual([
+        'flush panic',
+        'immediate queued before',
+      ]);
+      // Any other item waits for the check phase, to be grouped with the turn's others.
+      order.length = 0;
+      await new Promise((r) => setTimeout(r, 5));
+      expect(await race(order, () => b.submit('intrusion'))).toEqual([
+        'immediate queued before',
+        'flush intrusion',
+      ]);
+    });
+
+    it('takes along everything the same turn submits', async () => {
+      const order: string[] = [];
+      const b = recording(order);
+      await Promise.all([b.submit('intrusion'), b.submit('panic', false, true), b.submit('fault')]);
+      expect(order).toEqual(['flush intrusion,panic,fault']);
+    });
+
+    it('within burstMs of the last flush is grouped like any other item (a burst of alarms)', async () => {
+      const order: string[] = [];
+      let t = 1000;
+      const b = recording(order, () => t);
+      await b.submit('panic 1', false, true);
+      t += 1; // the next panel's panic, a millisecond later
+      order.length = 0;
+      expect(await race(order, () => b.submit('panic 2', false, true))).toEqual([
+        'immediate queued before',
+        'flush panic 2',
+      ]);
+      t += 2; // quiet again
+      order.length = 0;
+      expect(await race(order, () => b.submit('panic 3', false, true))).toEqual([
+        'flush panic 3',
+        'immediate queued before',
+      ]);
+    });
+  });
 });
