@@ -24,7 +24,12 @@
  * SQLite's 3.5): a saturated service's queueing. With a pause the service is idle when each panic
  * arrives, as it is in a city, where alarms come minutes apart, not milliseconds.
  *
- *   npx tsx bench/panic-recording.ts [--cameras 0,16,32] [--panics 200] [--runs 3] [--pause 0]
+ * `--connected`: every side's panels connect before the panics and stay connected, as real panels do;
+ * without it (the default, and every figure before stop 34) each panic connects a panel, publishes
+ * and disconnects, so each side also pays for a connect and a disconnect around its panics (the
+ * service's sessions are on disk, bare Aedes' in memory).
+ *
+ *   npx tsx bench/panic-recording.ts [--cameras 0,16,32] [--panics 200] [--runs 3] [--pause 0] [--connected]
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,10 +41,12 @@ import { startBareRecorders } from './lib/bare-recorder.js';
 import { cityYaml } from './lib/city.js';
 import {
   type BenchPanel,
+  connectPanels,
   fmt,
   summary,
   timedPanic,
   timedPanics,
+  timedPublish,
   withBareAedes,
   withBenchService,
 } from './lib/harness.js';
@@ -50,12 +57,14 @@ const { values } = parseArgs({
     panics: { type: 'string', default: '200' },
     runs: { type: 'string', default: '3' },
     pause: { type: 'string', default: '0' },
+    connected: { type: 'boolean', default: false },
   },
 });
 const COUNTS = values.cameras.split(',').map(Number);
 const PANICS = Number(values.panics);
 const RUNS = Number(values.runs);
 const PAUSE = Number(values.pause);
+const CONNECTED = values.connected;
 const rest = () => (PAUSE > 0 ? new Promise((r) => setTimeout(r, PAUSE)) : Promise.resolve());
 
 /** Per panic, in ms: to its PUBACK, and to `incident:new` (bare: to the subscriber). */
@@ -87,15 +96,25 @@ interface ServiceRound {
 /** `PANICS` panics to each target, taking turns panic by panic; the first target rotates. */
 async function takeTurns(targets: Target[]): Promise<Samples[]> {
   const out = targets.map((): Samples => ({ puback: [], arrival: [] }));
-  for (let i = 0; i < PANICS; i++)
-    for (let k = 0; k < targets.length; k++) {
-      const j = (i + k) % targets.length;
-      const t = targets[j]!;
-      const s = await timedPanic(t.url, i, t.panel(i), t.arrived);
-      out[j]!.puback.push(s.puback);
-      out[j]!.arrival.push(s.arrival);
-      await rest();
-    }
+  const clients = CONNECTED
+    ? await Promise.all(targets.map((t) => connectPanels(t.url, PANICS, (i) => t.panel(i))))
+    : [];
+  try {
+    for (let i = 0; i < PANICS; i++)
+      for (let k = 0; k < targets.length; k++) {
+        const j = (i + k) % targets.length;
+        const t = targets[j]!;
+        const c = clients[j]?.[i];
+        const s = c
+          ? await timedPublish(c, t.panel(i).topic, i, t.arrived)
+          : await timedPanic(t.url, i, t.panel(i), t.arrived);
+        out[j]!.puback.push(s.puback);
+        out[j]!.arrival.push(s.arrival);
+        await rest();
+      }
+  } finally {
+    await Promise.all(clients.flat().map((c) => c.endAsync()));
+  }
   return out;
 }
 
@@ -135,7 +154,9 @@ function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<Serv
 }
 
 function bareRun(sqlite: boolean): Promise<Samples> {
-  return withBareAedes(sqlite, ({ url, panel, arrived }) => timedPanics(url, PANICS, panel, arrived, PAUSE));
+  return withBareAedes(sqlite, ({ url, panel, arrived }) =>
+    timedPanics(url, PANICS, panel, arrived, PAUSE, CONNECTED),
+  );
 }
 
 /** The first panics after a start, in ms: what a restart's first alarms wait (the p99 of a short run). */
@@ -211,7 +232,7 @@ try {
 }
 
 console.log(
-  `\nall runs (${RUNS} × ${PANICS} panics per camera count, ${PAUSE} ms between panics; loop video ${video.width}x${video.height} ${video.fps} fps):`,
+  `\nall runs (${RUNS} × ${PANICS} panics per camera count, ${PAUSE} ms between panics, ${CONNECTED ? 'panels connected throughout' : 'a connect per panic'}; loop video ${video.width}x${video.height} ${video.fps} fps):`,
 );
 console.log(
   '| recording cameras | bare Aedes PUBACK p50 / p99 | bare pub→sub p99 | bare Aedes + SQLite PUBACK p50 / p99 | panic → PUBACK p50 / p99 | panic → incident:new p50 / p99 | PUBACK p99 ÷ bare Aedes | PUBACK p99 ÷ bare Aedes + SQLite |',

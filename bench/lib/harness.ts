@@ -167,19 +167,47 @@ export async function timedPanic(
 ): Promise<{ puback: number; arrival: number }> {
   const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...p.opts });
   try {
-    const t0 = performance.now();
-    // Timed when it happens: the push may come before the PUBACK.
-    const got = arrived().then(() => performance.now() - t0);
-    await client.publishAsync(
-      p.topic,
-      JSON.stringify({ id: `b${i}`, type: 'panic', ts: new Date().toISOString() }),
-      { qos: 1 },
-    );
-    const puback = performance.now() - t0;
-    return { puback, arrival: await got };
+    return await timedPublish(client, p.topic, i, arrived);
   } finally {
     await client.endAsync();
   }
+}
+
+/** One timed panic on a panel's open connection (see `timedPanic`, which connects for it). */
+export async function timedPublish(
+  client: MqttClient,
+  topic: string,
+  i: number,
+  arrived: () => Promise<void>,
+): Promise<{ puback: number; arrival: number }> {
+  const t0 = performance.now();
+  // Timed when it happens: the push may come before the PUBACK.
+  const got = arrived().then(() => performance.now() - t0);
+  await client.publishAsync(
+    topic,
+    JSON.stringify({ id: `b${i}`, type: 'panic', ts: new Date().toISOString() }),
+    {
+      qos: 1,
+    },
+  );
+  const puback = performance.now() - t0;
+  return { puback, arrival: await got };
+}
+
+/** Connects panels `0 … n-1` and keeps them connected, as real panels stay: 50 connects at a time. */
+export async function connectPanels(
+  url: string,
+  n: number,
+  panel: (i: number) => BenchPanel,
+): Promise<MqttClient[]> {
+  const clients: MqttClient[] = [];
+  for (let i = 0; i < n; i += 50) {
+    const batch = Array.from({ length: Math.min(50, n - i) }, (_, j) =>
+      mqtt.connectAsync(url, { reconnectPeriod: 0, ...panel(i + j).opts }),
+    );
+    clients.push(...(await Promise.all(batch)));
+  }
+  return clients;
 }
 
 /**
@@ -192,14 +220,24 @@ export async function timedPanics(
   panel: (i: number) => BenchPanel,
   arrived: () => Promise<void>,
   pauseMs = 0,
+  connected = false,
 ): Promise<{ puback: number[]; arrival: number[] }> {
   const puback: number[] = [];
   const arrival: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = await timedPanic(url, i, panel(i), arrived);
-    puback.push(t.puback);
-    arrival.push(t.arrival);
-    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+  // `connected`: every panel connects first and stays connected (a real panel's session).
+  const clients = connected ? await connectPanels(url, n, panel) : [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const c = clients[i];
+      const t = c
+        ? await timedPublish(c, panel(i).topic, i, arrived)
+        : await timedPanic(url, i, panel(i), arrived);
+      puback.push(t.puback);
+      arrival.push(t.arrival);
+      if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  } finally {
+    await Promise.all(clients.map((c) => c.endAsync()));
   }
   return { puback, arrival };
 }
