@@ -168,6 +168,26 @@ describe.each(['sqlite', 'postgres'] as const)('signed webhooks through the outb
     expect(text).toMatch(/sharpeyes_webhook_outbox_rows\{state="failed"\} 1/);
   });
 
+  it('once idle, the gauge says what the rows say, however long a count takes', async () => {
+    const { url, server } = await receiver([]);
+    await close(server);
+    const db = await database();
+    const { bus, sender: s, metrics } = sender(db, url, { maxAgeSeconds: 1, maxBackoffMs: 200 });
+    // Each count lands 200 ms after it was read: an earlier count (still pending) must not land
+    // after a later one, and idle() must not resolve before the last.
+    const counts = s.outbox.counts.bind(s.outbox);
+    s.outbox.counts = async () => {
+      const c = await counts();
+      await new Promise((r) => setTimeout(r, 200));
+      return c;
+    };
+    bus.emit('incident:new', incident);
+    await s.idle();
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/sharpeyes_webhook_outbox_rows\{state="failed"\} 1/);
+    expect(text).toMatch(/sharpeyes_webhook_outbox_rows\{state="pending"\} 0/);
+  });
+
   it('a delivery pending when the sender stops is sent once by the next sender on the same file', async () => {
     const probe = await receiver([]);
     const port = probe.port;
