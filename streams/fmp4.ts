@@ -232,7 +232,11 @@ export interface Fmp4Handlers {
  * incomplete tail. A stream may restart with a new ftyp (a new init follows).
  */
 export class Fmp4Splitter {
-  private pending: Buffer = Buffer.alloc(0);
+  /** Bytes not yet framed into boxes: chunks as they came, joined only once a box is complete. */
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
+  /** Bytes `parts` must hold before the next box can be read whole (its size, once its header came). */
+  private need = 8;
   private head: Buffer[] = [];
   private moofInfo: FragmentInfo | undefined;
   private init: InitInfo | undefined;
@@ -248,19 +252,32 @@ export class Fmp4Splitter {
   }
 
   push(chunk: Buffer): void {
-    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.parts.push(chunk);
+    this.partsBytes += chunk.length;
+    // A box spread over many pipe reads is joined once, when its last byte has come.
+    if (this.partsBytes < this.need) return;
+    const buf = this.parts.length === 1 ? chunk : Buffer.concat(this.parts, this.partsBytes);
     let pos = 0;
+    this.need = 8;
     for (;;) {
-      const box = readBoxHeader(this.pending, pos);
-      if (!box) break;
+      const box = readBoxHeader(buf, pos);
+      if (!box) {
+        this.need = buf.length - pos < 8 ? 8 : 16;
+        break;
+      }
       if (box.end - box.start > this.maxBoxBytes)
         throw new Fmp4Error(`box ${box.type} of ${box.end - box.start} bytes is over the limit`);
-      if (box.end > this.pending.length) break;
-      this.onBox(this.pending.subarray(box.start, box.end), box.type);
+      if (box.end > buf.length) {
+        this.need = box.end - pos;
+        break;
+      }
+      this.onBox(buf.subarray(box.start, box.end), box.type);
       pos = box.end;
     }
-    // Copy the tail so the big buffer of consumed boxes can be freed.
-    this.pending = pos === 0 ? this.pending : Buffer.from(this.pending.subarray(pos));
+    // The tail is a view, not a copy: it is joined with the next chunks when its box is complete.
+    const tail = pos === 0 ? buf : buf.subarray(pos);
+    this.parts = tail.length > 0 ? [tail] : [];
+    this.partsBytes = tail.length;
   }
 
   private onBox(data: Buffer, type: string): void {
