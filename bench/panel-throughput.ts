@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { cityYaml } from './lib/city.js';
-import { fmt, operatorSocket, spawnUntil, stopChild, summary } from './lib/harness.js';
+import { connectPanels, fmt, operatorSocket, spawnUntil, stopChild, summary } from './lib/harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,22 +38,6 @@ const TYPE = values.type;
 // (no `incident:new`): the timed panics then come from panels of their own that streamed nothing.
 const SPARE = TYPE === 'test' ? 0 : PANICS;
 
-/** Connects `n` clients, 50 at a time (a thousand simultaneous CONNECTs is a different benchmark). */
-async function connectMany(
-  url: string,
-  n: number,
-  auth: (i: number) => mqtt.IClientOptions,
-): Promise<MqttClient[]> {
-  const clients: MqttClient[] = [];
-  for (let i = 0; i < n; i += 50) {
-    const batch = Array.from({ length: Math.min(50, n - i) }, (_, j) =>
-      mqtt.connectAsync(url, { ...auth(i + j), reconnectPeriod: 0 }),
-    );
-    clients.push(...(await Promise.all(batch)));
-  }
-  return clients;
-}
-
 /** Every client publishes EVENTS QoS 1 events back to back; returns PUBACKed events per second. */
 async function stream(clients: MqttClient[], topic: (i: number) => string, tag: string): Promise<number> {
   const t0 = performance.now();
@@ -72,7 +56,7 @@ async function bareRun(): Promise<{ rate: number; latency: number[] }> {
   const { child, captures } = await spawnUntil(['bench/lib/bare-aedes.ts'], [/BARE_AEDES_PORT=(\d+)/]);
   const url = `mqtt://127.0.0.1:${captures[0]}`;
   try {
-    const clients = await connectMany(url, PANELS, (i) => ({ clientId: `bare-p${i}` }));
+    const clients = await connectPanels(url, PANELS, (i) => ({ clientId: `bare-p${i}` }));
     const rate = await stream(clients, (i) => `bench/p${i}/event`, 'bare');
     const sub = await mqtt.connectAsync(url, { clientId: 'bare-sub' });
     await sub.subscribeAsync('bench/+/panic', { qos: 1 });
@@ -105,7 +89,7 @@ async function serviceRun(run: number): Promise<{ rate: number; latency: number[
   try {
     const socket = await operatorSocket(cfg, dir, httpUrl);
 
-    const connected = await connectMany(mqttUrl, PANELS + SPARE, (i) => ({
+    const connected = await connectPanels(mqttUrl, PANELS + SPARE, (i) => ({
       clientId: `p${i}`,
       username: `p${i}`,
       password: `secret-${i}-xyz`,

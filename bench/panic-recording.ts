@@ -97,7 +97,7 @@ interface ServiceRound {
 async function takeTurns(targets: Target[]): Promise<Samples[]> {
   const out = targets.map((): Samples => ({ puback: [], arrival: [] }));
   const clients = CONNECTED
-    ? await Promise.all(targets.map((t) => connectPanels(t.url, PANICS, (i) => t.panel(i))))
+    ? await Promise.all(targets.map((t) => connectPanels(t.url, PANICS, (i) => t.panel(i).opts)))
     : [];
   try {
     for (let i = 0; i < PANICS; i++)

@@ -194,16 +194,19 @@ export async function timedPublish(
   return { puback, arrival: await got };
 }
 
-/** Connects panels `0 … n-1` and keeps them connected, as real panels stay: 50 connects at a time. */
+/**
+ * Connects panels `0 … n-1` with `opts(i)` and keeps them connected, as real panels stay: 50 connects
+ * at a time (a thousand simultaneous CONNECTs is a different benchmark).
+ */
 export async function connectPanels(
   url: string,
   n: number,
-  panel: (i: number) => BenchPanel,
+  opts: (i: number) => IClientOptions,
 ): Promise<MqttClient[]> {
   const clients: MqttClient[] = [];
   for (let i = 0; i < n; i += 50) {
     const batch = Array.from({ length: Math.min(50, n - i) }, (_, j) =>
-      mqtt.connectAsync(url, { reconnectPeriod: 0, ...panel(i + j).opts }),
+      mqtt.connectAsync(url, { reconnectPeriod: 0, ...opts(i + j) }),
     );
     clients.push(...(await Promise.all(batch)));
   }
@@ -225,7 +228,7 @@ export async function timedPanics(
   const puback: number[] = [];
   const arrival: number[] = [];
   // `connected`: every panel connects first and stays connected (a real panel's session).
-  const clients = connected ? await connectPanels(url, n, panel) : [];
+  const clients = connected ? await connectPanels(url, n, (i) => panel(i).opts) : [];
   try {
     for (let i = 0; i < n; i++) {
       const c = clients[i];
