@@ -1,6 +1,7 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { Fmp4Splitter, type ParsedFragment, type ParsedInit } from './fmp4.js';
+import { type MediaLane, mediaLane } from './media-lane.js';
 
 /** How ffmpeg reads a camera stream: input arguments and (by default) a stream copy. */
 export interface UpstreamSource {
@@ -32,6 +33,8 @@ export interface FfmpegUpstreamOptions {
   onFragment(fragment: ParsedFragment): void;
   /** Called once, when the process has exited (for any reason). */
   onExit(reason: string): void;
+  /** Where stdout's chunks are handled, off the poll phase (default: the process's media lane). */
+  lane?: MediaLane;
 }
 
 /**
@@ -71,7 +74,8 @@ export class FfmpegUpstream {
       },
     );
     const splitter = new Fmp4Splitter({ onInit: opts.onInit, onFragment: opts.onFragment });
-    this.child.stdout.on('data', (chunk: Buffer) => {
+    const lane = opts.lane ?? mediaLane;
+    const push = (chunk: Buffer) => {
       if (this.killReason) return;
       try {
         splitter.push(chunk);
@@ -79,7 +83,9 @@ export class FfmpegUpstream {
         // A stream we cannot frame is useless; restart it rather than guess.
         this.kill(err instanceof Error ? err.message : String(err));
       }
-    });
+    };
+    // Read in the poll phase, beside the panels' sockets; split in the lane's turn (see MediaLane).
+    this.child.stdout.on('data', (chunk: Buffer) => lane.run(() => push(chunk)));
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (text: string) => {
       for (const line of text.split('\n')) {
@@ -95,10 +101,11 @@ export class FfmpegUpstream {
         opts.onExit(this.killReason ?? reason);
         resolve();
       };
-      this.child.once('error', (err) => done(`ffmpeg failed to start: ${err.message}`));
+      // Through the lane too: the exit is reported after the last chunk ffmpeg wrote was split.
+      this.child.once('error', (err) => lane.run(() => done(`ffmpeg failed to start: ${err.message}`)));
       this.child.once('close', (code, signal) => {
         const tail = this.stderrTail.join(' | ');
-        done(`ffmpeg exited (${signal ?? `code ${code}`})${tail ? `: ${tail}` : ''}`);
+        lane.run(() => done(`ffmpeg exited (${signal ?? `code ${code}`})${tail ? `: ${tail}` : ''}`));
       });
     });
   }
