@@ -1,4 +1,5 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import type { Readable } from 'node:stream';
 import { Fmp4Splitter, type ParsedFragment, type ParsedInit } from './fmp4.js';
 import { type MediaLane, mediaLane } from './media-lane.js';
@@ -35,7 +36,23 @@ export interface FfmpegUpstreamOptions {
   onExit(reason: string): void;
   /** Where stdout's chunks are handled, off the poll phase (default: the process's media lane). */
   lane?: MediaLane;
+  /**
+   * How much nicer than the service ffmpeg runs (default CAMERA_NICE; at most 19). On a busy machine
+   * the alarm thread then gets the CPU first when a panic wakes it, and a camera's bytes wait a
+   * moment in its pipe instead.
+   */
+  nice?: number;
+  /** Told once if the niceness could not be set (the camera still streams, at normal priority). */
+  onNiceError?(reason: string): void;
 }
+
+/**
+ * Camera ffmpeg processes run below the service: 32 of them stream-copying on two cores are
+ * runnable most of the time, and at the same priority the scheduler let a panic's wake-up wait
+ * behind them. A stream copy needs little CPU and a pipe holds seconds of video, so they lose nothing
+ * that matters by waiting; the alarm path's thread keeps its normal priority.
+ */
+export const CAMERA_NICE = 10;
 
 /**
  * `fastStart` probes half a second of input instead of ffmpeg's default (about two seconds here),
@@ -73,6 +90,14 @@ export class FfmpegUpstream {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    const nice = opts.nice ?? CAMERA_NICE;
+    if (nice > 0 && this.child.pid !== undefined) {
+      try {
+        setPriority(this.child.pid, Math.min(19, getPriority() + nice));
+      } catch (err) {
+        opts.onNiceError?.(err instanceof Error ? err.message : String(err));
+      }
+    }
     const splitter = new Fmp4Splitter({ onInit: opts.onInit, onFragment: opts.onFragment });
     const lane = opts.lane ?? mediaLane;
     const push = (chunk: Buffer) => {

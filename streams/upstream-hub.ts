@@ -92,6 +92,7 @@ export class StreamHub implements UpstreamHub {
   private readonly fragmentMs: number;
   private readonly gopCacheBytes: number;
   private stopping = false;
+  private niceWarned = false;
 
   constructor(private readonly opts: HubOptions) {
     this.log = opts.log ?? noopLog;
@@ -206,6 +207,11 @@ export class StreamHub implements UpstreamHub {
       ...(this.opts.ffmpegPath ? { ffmpegPath: this.opts.ffmpegPath } : {}),
       onInit: (i) => this.onInit(up, i),
       onFragment: (f) => this.onFragment(up, f),
+      onNiceError: (reason) => {
+        if (this.niceWarned) return;
+        this.niceWarned = true;
+        this.log.warn({ reason }, 'streams: camera ffmpeg runs at normal priority (could not lower it)');
+      },
       onExit: (reason) => {
         if (gen !== up.generation) return;
         up.proc = undefined;
