@@ -29,6 +29,9 @@
  * and disconnects, so each side also pays for a connect and a disconnect around its panics (the
  * service's sessions are on disk, bare Aedes' in memory).
  *
+ * Each run's line also gives, from the service's /metrics during its panics, how long camera chunks
+ * waited for the media lane (read → split) and the event-loop delay, p50 / p99 / max.
+ *
  *   npx tsx bench/panic-recording.ts [--cameras 0,16,32] [--panics 200] [--runs 3] [--pause 0] [--connected]
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -91,7 +94,19 @@ interface ServiceRound {
   svc: Samples;
   bare: Samples;
   bareDb: Samples;
+  /** During the panics, from the service's /metrics: media lane wait and event-loop delay, ms. */
+  waits: { lane: number[]; loop: number[] };
 }
+
+/** `name{quantile="q"}` for each q, in ms, from a /metrics scrape. */
+async function quantiles(httpUrl: string, name: string, qs: string[]): Promise<number[]> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  return qs.map((q) => {
+    const m = text.match(new RegExp(`^${name}\\{quantile="${q.replace('.', '\\.')}"\\} (\\S+)$`, 'm'));
+    return m ? Number(m[1]) * 1000 : Number.NaN;
+  });
+}
+const WAIT_QS = ['0.5', '0.99', '1'];
 
 /** `PANICS` panics to each target, taking turns panic by panic; the first target rotates. */
 async function takeTurns(targets: Target[]): Promise<Samples[]> {
@@ -126,7 +141,7 @@ function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<Serv
   const yaml = `${cityYaml(PANICS + cameras)}${cameras > 0 ? `cameras:\n${camYaml.join('\n')}\n` : ''}recording: { segmentSeconds: 4 }\n`;
   return withBenchService(
     yaml,
-    async ({ dir, mqttUrl, socket }) => {
+    async ({ dir, httpUrl, mqttUrl, socket }) => {
       // Every camera has closed a segment: the recorders are running before the panics start.
       const deadline = Date.now() + 60_000;
       while (camerasRecording(dir) < cameras) {
@@ -144,8 +159,15 @@ function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<Serv
       };
       return withBareAedes(false, (bare) =>
         withBareAedes(true, async (bareDb) => {
+          // A scrape resets both gauges' windows: the second one covers the panics.
+          await quantiles(httpUrl, 'sharpeyes_media_lane_wait_seconds', WAIT_QS);
+          await quantiles(httpUrl, 'sharpeyes_event_loop_delay_seconds', WAIT_QS);
           const [svc, b, bd] = await takeTurns([service, bare, bareDb]);
-          return { svc: svc!, bare: b!, bareDb: bd! };
+          const waits = {
+            lane: await quantiles(httpUrl, 'sharpeyes_media_lane_wait_seconds', WAIT_QS),
+            loop: await quantiles(httpUrl, 'sharpeyes_event_loop_delay_seconds', WAIT_QS),
+          };
+          return { svc: svc!, bare: b!, bareDb: bd!, waits };
         }),
       );
     },
@@ -158,6 +180,8 @@ function bareRun(sqlite: boolean): Promise<Samples> {
     timedPanics(url, PANICS, panel, arrived, PAUSE, CONNECTED),
   );
 }
+
+const waitMs = (xs: number[]) => `${xs.map((x) => x.toFixed(2)).join(' / ')} ms`;
 
 /** The first panics after a start, in ms: what a restart's first alarms wait (the p99 of a short run). */
 const firstThree = (xs: number[]) =>
@@ -222,7 +246,7 @@ try {
       const p = summary(svc.puback);
       const i = summary(svc.arrival);
       console.log(
-        `run ${r}, ${n} cameras: bare PUBACK p50 ${fmt(b.p50)} p99 ${fmt(b.p99)} | bare+SQLite PUBACK p50 ${fmt(bd.p50)} p99 ${fmt(bd.p99)} | panic→PUBACK p50 ${fmt(p.p50)} p99 ${fmt(p.p99)} | panic→incident:new p50 ${fmt(i.p50)} p99 ${fmt(i.p99)} | first 3 PUBACKs after start ${firstThree(svc.puback)} (bare ${firstThree(bare.puback)}) | taking turns: bare PUBACK p50 ${fmt(tb.p50)} p99 ${fmt(tb.p99)}, bare+SQLite p50 ${fmt(tbd.p50)} p99 ${fmt(tbd.p99)}`,
+        `run ${r}, ${n} cameras: bare PUBACK p50 ${fmt(b.p50)} p99 ${fmt(b.p99)} | bare+SQLite PUBACK p50 ${fmt(bd.p50)} p99 ${fmt(bd.p99)} | panic→PUBACK p50 ${fmt(p.p50)} p99 ${fmt(p.p99)} | panic→incident:new p50 ${fmt(i.p50)} p99 ${fmt(i.p99)} | first 3 PUBACKs after start ${firstThree(svc.puback)} (bare ${firstThree(bare.puback)}) | taking turns: bare PUBACK p50 ${fmt(tb.p50)} p99 ${fmt(tb.p99)}, bare+SQLite p50 ${fmt(tbd.p50)} p99 ${fmt(tbd.p99)} | media lane wait p50 / p99 / max ${waitMs(round.waits.lane)}, event-loop delay ${waitMs(round.waits.loop)}`,
       );
     }
   }

@@ -42,7 +42,7 @@ export interface FfmpegUpstreamOptions {
    * moment in its pipe instead.
    */
   nice?: number;
-  /** Told once if the niceness could not be set (the camera still streams, at normal priority). */
+  /** Told if the niceness could not be set (the camera still streams, at normal priority). */
   onNiceError?(reason: string): void;
 }
 

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 
 /**
  * Where camera bytes wait their turn on the alarm thread. Every recorded camera's ffmpeg writes to a
@@ -14,9 +14,14 @@ import { performance } from 'node:perf_hooks';
  * whole backlog. Work runs in the order it was queued (one camera's chunks stay in order).
  */
 export class MediaLane {
-  private queue: Array<(() => void) | undefined> = [];
+  private queue: Array<{ work: () => void; at: number } | undefined> = [];
   private head = 0;
   private scheduled = false;
+  /**
+   * How long each piece of work waited between its read and its turn, in nanoseconds (at least 1).
+   * Idle, it is one turn of the loop; a lane that falls behind (a starved CPU) shows here first.
+   */
+  readonly waits: RecordableHistogram = createHistogram();
 
   constructor(
     /** How long one turn may run queued work before the loop polls again. */
@@ -31,7 +36,7 @@ export class MediaLane {
 
   /** Runs `work` in a later check phase, after everything queued before it. It must not throw. */
   run(work: () => void): void {
-    this.queue.push(work);
+    this.queue.push({ work, at: this.now() });
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.drain);
@@ -39,13 +44,17 @@ export class MediaLane {
   }
 
   private readonly drain = (): void => {
-    const until = this.now() + this.budgetMs;
+    let now = this.now();
+    const until = now + this.budgetMs;
     try {
       while (this.head < this.queue.length) {
-        const work = this.queue[this.head];
+        const item = this.queue[this.head];
         this.queue[this.head++] = undefined;
-        work?.();
-        if (this.now() >= until) break;
+        if (!item) continue;
+        this.waits.record(Math.max(1, Math.round((now - item.at) * 1e6)));
+        item.work();
+        now = this.now();
+        if (now >= until) break;
       }
     } finally {
       // Even when work threw (a bug: it surfaces as before), the rest of the queue still runs.

@@ -1,5 +1,7 @@
+import { Gauge } from 'prom-client';
 import { urlSource } from '../../streams/ffmpeg-upstream.js';
 import { LiveSnapshots } from '../../streams/live-snapshot.js';
+import { mediaLane } from '../../streams/media-lane.js';
 import { StreamHub, type StreamName } from '../../streams/upstream-hub.js';
 import { redactUrl } from '../log.js';
 import type { Module, Service } from '../service.js';
@@ -35,6 +37,7 @@ export function liveModule(opts: LiveModuleOptions = {}): Module {
       const restarts = svc.metrics.counter('sharpeyes_stream_restarts_total', 'Upstreams lost and reopened', [
         'stream',
       ]);
+      laneMetrics(svc);
       hub = new StreamHub({
         log: svc.log,
         ...(opts.lingerMs !== undefined ? { lingerMs: opts.lingerMs } : {}),
@@ -76,4 +79,33 @@ export function liveRelayModule(): Module {
       await detach?.();
     },
   };
+}
+
+/**
+ * The media lane's health (`streams/media-lane.ts`): chunks read from the cameras' pipes and not yet
+ * split, and how long they waited since the previous scrape (quantiles; `quantile="1"` the worst).
+ * The lane is one per process, shared by every service a test runs in it.
+ */
+function laneMetrics(svc: Service): void {
+  svc.metrics.gauge(
+    'sharpeyes_media_lane_pending',
+    'Camera chunks read and waiting for the media lane',
+    [],
+    () => mediaLane.pending,
+  );
+  if (svc.metrics.registry.getSingleMetric('sharpeyes_media_lane_wait_seconds')) return;
+  new Gauge({
+    name: 'sharpeyes_media_lane_wait_seconds',
+    help: 'Wait of camera chunks for the media lane since the previous scrape, quantiles (1 = the worst)',
+    labelNames: ['quantile'],
+    registers: [svc.metrics.registry],
+    collect() {
+      const h = mediaLane.waits;
+      const q = (p: number) => (h.count > 0 ? h.percentile(p) / 1e9 : 0);
+      this.set({ quantile: '0.5' }, q(50));
+      this.set({ quantile: '0.99' }, q(99));
+      this.set({ quantile: '1' }, h.count > 0 ? h.max / 1e9 : 0);
+      h.reset();
+    },
+  });
 }

@@ -124,6 +124,18 @@ describe('JPEG fallback', () => {
   });
 });
 
+describe('metrics', () => {
+  it("exports the media lane's backlog and how long camera chunks waited for it", async () => {
+    // The cameras have streamed since the city started (the JPEG tests above read their keyframes).
+    const text = await (await fetch(`${city.svc.httpUrl}/metrics`)).text();
+    expect(text).toMatch(/^sharpeyes_media_lane_pending \d+$/m);
+    const worst = Number(text.match(/^sharpeyes_media_lane_wait_seconds\{quantile="1"\} ([\d.e-]+)$/m)?.[1]);
+    expect(worst).toBeGreaterThan(0);
+    expect(worst).toBeLessThan(5);
+    expect(text).toMatch(/^sharpeyes_media_lane_wait_seconds\{quantile="0\.99"\} [\d.e-]+$/m);
+  });
+});
+
 describe('alarm linkage', () => {
   it('names the zone cameras of an incident with its preset and colour, in scope only', async () => {
     const socket = await opsClient(city.svc.httpUrl, op);

@@ -72,6 +72,24 @@ describe('MediaLane', () => {
     expect(lane.pending).toBe(0);
   });
 
+  it('records how long each piece of work waited for its turn', async () => {
+    let clock = 0;
+    const lane = new MediaLane(10, () => clock);
+    const done = new Promise<void>((resolve) => {
+      for (let i = 1; i <= 3; i++)
+        lane.run(() => {
+          clock += 2; // each chunk takes 2 ms, so the third waited for the two before it
+          if (i === 3) resolve();
+        });
+    });
+    await done;
+    expect(lane.waits.count).toBe(3);
+    expect(lane.waits.min).toBe(1); // the first waited no time on this clock (recorded as 1 ns)
+    // Milliseconds, at the histogram's precision (three significant digits).
+    expect(lane.waits.max / 1e6).toBeCloseTo(4, 1);
+    expect(lane.waits.percentile(50) / 1e6).toBeCloseTo(2, 1);
+  });
+
   it('keeps the order work was queued in, across turns and after it went idle', async () => {
     let clock = 0;
     const lane = new MediaLane(1, () => clock);
