@@ -98,14 +98,15 @@ interface ServiceRound {
   waits: { lane: number[]; loop: number[] };
 }
 
-/** `name{quantile="q"}` for each q, in ms, from a /metrics scrape. */
-async function quantiles(httpUrl: string, name: string, qs: string[]): Promise<number[]> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+/** `name{quantile="q"}` for each q, in ms, from the text of a /metrics scrape. */
+function quantiles(text: string, name: string, qs: string[]): number[] {
   return qs.map((q) => {
     const m = text.match(new RegExp(`^${name}\\{quantile="${q.replace('.', '\\.')}"\\} (\\S+)$`, 'm'));
     return m ? Number(m[1]) * 1000 : Number.NaN;
   });
 }
+/** One scrape: every "since the previous scrape" gauge starts a new window with it. */
+const scrape = async (httpUrl: string) => (await fetch(`${httpUrl}/metrics`)).text();
 const WAIT_QS = ['0.5', '0.99', '1'];
 
 /** `PANICS` panics to each target, taking turns panic by panic; the first target rotates. */
@@ -159,13 +160,13 @@ function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<Serv
       };
       return withBareAedes(false, (bare) =>
         withBareAedes(true, async (bareDb) => {
-          // A scrape resets both gauges' windows: the second one covers the panics.
-          await quantiles(httpUrl, 'sharpeyes_media_lane_wait_seconds', WAIT_QS);
-          await quantiles(httpUrl, 'sharpeyes_event_loop_delay_seconds', WAIT_QS);
+          // A scrape starts both gauges' windows; the next one covers the panics.
+          await scrape(httpUrl);
           const [svc, b, bd] = await takeTurns([service, bare, bareDb]);
+          const text = await scrape(httpUrl);
           const waits = {
-            lane: await quantiles(httpUrl, 'sharpeyes_media_lane_wait_seconds', WAIT_QS),
-            loop: await quantiles(httpUrl, 'sharpeyes_event_loop_delay_seconds', WAIT_QS),
+            lane: quantiles(text, 'sharpeyes_media_lane_wait_seconds', WAIT_QS),
+            loop: quantiles(text, 'sharpeyes_event_loop_delay_seconds', WAIT_QS),
           };
           return { svc: svc!, bare: b!, bareDb: bd!, waits };
         }),
