@@ -86,6 +86,13 @@ export class EmbeddedPanelBroker {
   private level: Level<string, Buffer> | undefined;
   private readonly throttle: AuthThrottle;
   private readonly panelOf = new WeakMap<Client, string>();
+  /**
+   * A connection the same panel replaced with a newer one (an MQTT session takeover: a panel that
+   * reconnects before the broker noticed its old link die, or the simulator beside a running panel).
+   * Aedes closes the older one and publishes its will; the panel is still connected, through the
+   * newer one, so that will is not a communication loss.
+   */
+  private readonly replacedBy = new WeakMap<Client, Client>();
   private readonly dropped = new WeakSet<PublishPacket>();
   /** The rehearsal's one-time secret, set only while it runs (before the broker listens). */
   private rehearsalSecret: Buffer | undefined;
@@ -158,6 +165,8 @@ export class EmbeddedPanelBroker {
           );
         }
         this.panelOf.set(client, username);
+        const older = this.connectedClient(client.id);
+        if (older && older !== client) this.replacedBy.set(older, client);
         done(null, true);
       },
       authorizePublish: (client, packet, done) => {
@@ -359,7 +368,15 @@ export class EmbeddedPanelBroker {
 
   /** Client ids of the connected panels (tests, health). */
   clientIds(): string[] {
-    return Object.keys((this.aedes as unknown as { clients?: Record<string, unknown> })?.clients ?? {});
+    return Object.keys(this.clients());
+  }
+
+  private clients(): Record<string, Client | undefined> {
+    return (this.aedes as unknown as { clients?: Record<string, Client> })?.clients ?? {};
+  }
+
+  private connectedClient(id: string): Client | undefined {
+    return this.clients()[id];
   }
 
   private onPublished(packet: PublishPacket, client: Client | null): void {
@@ -371,6 +388,9 @@ export class EmbeddedPanelBroker {
     const { hooks } = this.opts;
     const text = (packet.payload as Buffer).toString('utf8');
     if (parsed.kind === 'status') {
+      const newer = this.replacedBy.get(client);
+      // The panel is still connected through its newer connection (see replacedBy).
+      if (text === 'offline' && newer && !newer.closed) return;
       if (text === 'online' || text === 'offline') hooks.onStatus(panelId, text);
       else
         hooks.onReject(

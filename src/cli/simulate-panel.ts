@@ -127,7 +127,9 @@ export const simulatePanelVerb: Verb = {
         if (!values['no-wait'] && sent.length > 0 && sent.length <= 100) {
           await Promise.all(sent.map((id) => sim.waitForAck(id)));
         }
-        await sim.close();
+        // Events sent from the command line, often as a panel that is running: leaving is not the
+        // panel going dark, so no retained `offline` (a false communication-lost trouble).
+        await sim.detach();
         return 0;
       }
       await stopped;

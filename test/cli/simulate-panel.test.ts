@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
 import { simulatePanelVerb } from '../../src/cli/simulate-panel.js';
 import { startTestService, TEST_CITY_YAML, type TestService } from '../helpers/service.js';
 
@@ -53,6 +54,28 @@ describe('sharpeyes simulate panel', () => {
     expect(await run(['--id', 'panel-2', '--event', 'test', '--rate', '50', '--count', '5'])).toBe(0);
     expect(lines().filter((l) => l['sent'])).toHaveLength(5);
     expect(lines().filter((l) => l['ack'])).toHaveLength(5);
+  });
+
+  it('--panic as a panel that is running (the README with the demo city) raises no communication loss', async () => {
+    const troubles = async () =>
+      Number(
+        (await (await fetch(`${svc.httpUrl}/metrics`)).text()).match(
+          /^sharpeyes_panel_supervision_total\{type="trouble"\} (\d+)$/m,
+        )?.[1] ?? 0,
+      );
+    const running = new PanelSimulator({ url: svc.mqttUrl, id: 'panel-2', secret: 'secret-panel-2' });
+    await running.connect();
+    try {
+      const before = await troubles();
+      expect(await run(['--id', 'panel-2', '--panic'])).toBe(0);
+      expect((lines().find((l) => l['ack'])?.['ack'] as { state: string }).state).toBe('received');
+      // The running panel was put off its session and comes back within a second or so.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(await troubles()).toBe(before);
+      expect(await svc.svc.need('store').incidents.findOpen('bank-2', 'maintenance')).toBeUndefined();
+    } finally {
+      await running.detach();
+    }
   });
 
   it.each([

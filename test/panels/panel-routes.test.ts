@@ -145,4 +145,28 @@ describe('panels API', () => {
       commLost: false,
     });
   });
+
+  it('a second connection of the same panel (the simulator beside it) is no communication loss', async () => {
+    // README: `simulate panel --id <a running panel>`. Each connection takes the other's session in
+    // turn (the running panel reconnects after a second), and Aedes publishes the will of the one it
+    // closes; the panel was connected all along.
+    const troubles = async () =>
+      Number(
+        (await (await fetch(url('/metrics'))).text()).match(
+          /^sharpeyes_panel_supervision_total\{type="trouble"\} (\d+)$/m,
+        )?.[1] ?? 0,
+      );
+    const before = await troubles();
+    const sim = new PanelSimulator({ url: svc.mqttUrl, id: 'panel-1', secret: 'secret-panel-1' });
+    await sim.connect(); // takes panel-1's session: its will is published
+    await sim.sendHeartbeat();
+    await new Promise((r) => setTimeout(r, 2500)); // panel-1 reconnects and takes it back
+    await sim.detach(); // as `simulate panel --panic` leaves
+    await new Promise((r) => setTimeout(r, 1500)); // room for a will, and for the other's reconnect
+    expect(await troubles()).toBe(before);
+    expect(await svc.svc.need('store').incidents.findOpen('shop-1', 'maintenance')).toBeUndefined();
+    expect((await api<PanelView>(url('/api/panels/panel-1'), tokens['city'])).body).toMatchObject({
+      commLost: false,
+    });
+  });
 });
