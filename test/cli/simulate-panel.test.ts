@@ -68,7 +68,8 @@ describe('sharpeyes simulate panel', () => {
     try {
       const before = await troubles();
       expect(await run(['--id', 'panel-2', '--panic'])).toBe(0);
-      expect((lines().find((l) => l['ack'])?.['ack'] as { state: string }).state).toBe('received');
+      const ack = lines().find((l) => l['ack'])?.['ack'] as { state: string } | undefined;
+      expect(ack?.state).toBe('received');
       // The running panel was put off its session and comes back within a second or so.
       await new Promise((r) => setTimeout(r, 2500));
       expect(await troubles()).toBe(before);
