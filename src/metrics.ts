@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type Histogram as PerfHistogram } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
@@ -27,17 +27,37 @@ export class Metrics {
     // perf_hooks records the whole interval between its timer's runs, about `resolution` on a loop
     // that nothing holds (10.1–10.3 ms here): the delay is what exceeds it.
     const late = (ns: number) => Math.max(0, ns / 1e9 - resolutionMs / 1e3);
+    this.histogramQuantiles(
+      'sharpeyes_event_loop_delay_seconds',
+      'Event-loop delay since the previous scrape, quantiles of 10 ms samples (1 = the worst)',
+      h,
+      [0.5, 0.9, 0.99, 1],
+      late,
+    );
+  }
+
+  /**
+   * `name{quantile}` from a perf_hooks histogram of nanoseconds, read and reset at each scrape: what
+   * happened since the previous one (0 when nothing was recorded; `quantile="1"` is the worst).
+   */
+  histogramQuantiles(
+    name: string,
+    help: string,
+    h: PerfHistogram,
+    quantiles: readonly number[],
+    seconds: (ns: number) => number = (ns) => ns / 1e9,
+  ): void {
+    if (this.registry.getSingleMetric(name)) return;
     new Gauge({
-      name: 'sharpeyes_event_loop_delay_seconds',
-      help: 'Event-loop delay since the previous scrape, quantiles of 10 ms samples (1 = the worst)',
+      name,
+      help,
       labelNames: ['quantile'],
       registers: [this.registry],
       collect() {
-        const q = (p: number) => (h.count > 0 ? late(h.percentile(p)) : 0);
-        this.set({ quantile: '0.5' }, q(50));
-        this.set({ quantile: '0.9' }, q(90));
-        this.set({ quantile: '0.99' }, q(99));
-        this.set({ quantile: '1' }, h.count > 0 ? late(h.max) : 0);
+        for (const q of quantiles) {
+          const ns = q === 1 ? h.max : h.percentile(q * 100);
+          this.set({ quantile: String(q) }, h.count > 0 ? seconds(ns) : 0);
+        }
         h.reset();
       },
     });

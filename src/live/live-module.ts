@@ -1,4 +1,3 @@
-import { Gauge } from 'prom-client';
 import { urlSource } from '../../streams/ffmpeg-upstream.js';
 import { LiveSnapshots } from '../../streams/live-snapshot.js';
 import { mediaLane } from '../../streams/media-lane.js';
@@ -93,19 +92,10 @@ function laneMetrics(svc: Service): void {
     [],
     () => mediaLane.pending,
   );
-  if (svc.metrics.registry.getSingleMetric('sharpeyes_media_lane_wait_seconds')) return;
-  new Gauge({
-    name: 'sharpeyes_media_lane_wait_seconds',
-    help: 'Wait of camera chunks for the media lane since the previous scrape, quantiles (1 = the worst)',
-    labelNames: ['quantile'],
-    registers: [svc.metrics.registry],
-    collect() {
-      const h = mediaLane.waits;
-      const q = (p: number) => (h.count > 0 ? h.percentile(p) / 1e9 : 0);
-      this.set({ quantile: '0.5' }, q(50));
-      this.set({ quantile: '0.99' }, q(99));
-      this.set({ quantile: '1' }, h.count > 0 ? h.max / 1e9 : 0);
-      h.reset();
-    },
-  });
+  svc.metrics.histogramQuantiles(
+    'sharpeyes_media_lane_wait_seconds',
+    'Wait of camera chunks for the media lane since the previous scrape, quantiles (1 = the worst)',
+    mediaLane.waits,
+    [0.5, 0.99, 1],
+  );
 }
