@@ -49,7 +49,6 @@ import {
   summary,
   timedPanic,
   timedPanics,
-  timedPublish,
   withBareAedes,
   withBenchService,
 } from './lib/harness.js';
@@ -120,10 +119,7 @@ async function takeTurns(targets: Target[]): Promise<Samples[]> {
       for (let k = 0; k < targets.length; k++) {
         const j = (i + k) % targets.length;
         const t = targets[j]!;
-        const c = clients[j]?.[i];
-        const s = c
-          ? await timedPublish(c, t.panel(i).topic, i, t.arrived)
-          : await timedPanic(t.url, i, t.panel(i), t.arrived);
+        const s = await timedPanic(t.url, i, t.panel(i), t.arrived, clients[j]?.[i]);
         out[j]!.puback.push(s.puback);
         out[j]!.arrival.push(s.arrival);
         await rest();

@@ -2,7 +2,7 @@ import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { getPriority, setPriority } from 'node:os';
 import type { Readable } from 'node:stream';
 import { Fmp4Splitter, type ParsedFragment, type ParsedInit } from './fmp4.js';
-import { type MediaLane, mediaLane } from './media-lane.js';
+import { mediaLane } from './media-lane.js';
 
 /** How ffmpeg reads a camera stream: input arguments and (by default) a stream copy. */
 export interface UpstreamSource {
@@ -34,8 +34,6 @@ export interface FfmpegUpstreamOptions {
   onFragment(fragment: ParsedFragment): void;
   /** Called once, when the process has exited (for any reason). */
   onExit(reason: string): void;
-  /** Where stdout's chunks are handled, off the poll phase (default: the process's media lane). */
-  lane?: MediaLane;
   /**
    * How much nicer than the service ffmpeg runs (default CAMERA_NICE; at most 19). On a busy machine
    * the alarm thread then gets the CPU first when a panic wakes it, and a camera's bytes wait a
@@ -99,7 +97,6 @@ export class FfmpegUpstream {
       }
     }
     const splitter = new Fmp4Splitter({ onInit: opts.onInit, onFragment: opts.onFragment });
-    const lane = opts.lane ?? mediaLane;
     const push = (chunk: Buffer) => {
       if (this.killReason) return;
       try {
@@ -110,7 +107,7 @@ export class FfmpegUpstream {
       }
     };
     // Read in the poll phase, beside the panels' sockets; split in the lane's turn (see MediaLane).
-    this.child.stdout.on('data', (chunk: Buffer) => lane.run(() => push(chunk)));
+    this.child.stdout.on('data', (chunk: Buffer) => mediaLane.run(() => push(chunk)));
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (text: string) => {
       for (const line of text.split('\n')) {
@@ -127,10 +124,10 @@ export class FfmpegUpstream {
         resolve();
       };
       // Through the lane too: the exit is reported after the last chunk ffmpeg wrote was split.
-      this.child.once('error', (err) => lane.run(() => done(`ffmpeg failed to start: ${err.message}`)));
+      this.child.once('error', (err) => mediaLane.run(() => done(`ffmpeg failed to start: ${err.message}`)));
       this.child.once('close', (code, signal) => {
         const tail = this.stderrTail.join(' | ');
-        lane.run(() => done(`ffmpeg exited (${signal ?? `code ${code}`})${tail ? `: ${tail}` : ''}`));
+        mediaLane.run(() => done(`ffmpeg exited (${signal ?? `code ${code}`})${tail ? `: ${tail}` : ''}`));
       });
     });
   }

@@ -165,7 +165,7 @@ export class EmbeddedPanelBroker {
           );
         }
         this.panelOf.set(client, username);
-        const older = this.connectedClient(client.id);
+        const older = this.clients()[client.id];
         if (older && older !== client) this.replacedBy.set(older, client);
         done(null, true);
       },
@@ -373,10 +373,6 @@ export class EmbeddedPanelBroker {
 
   private clients(): Record<string, Client | undefined> {
     return (this.aedes as unknown as { clients?: Record<string, Client> })?.clients ?? {};
-  }
-
-  private connectedClient(id: string): Client | undefined {
-    return this.clients()[id];
   }
 
   private onPublished(packet: PublishPacket, client: Client | null): void {
