@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
 import { simulatePanelVerb } from '../../src/cli/simulate-panel.js';
-import { startTestService, TEST_CITY_YAML, type TestService } from '../helpers/service.js';
+import { counterValue, startTestService, TEST_CITY_YAML, type TestService } from '../helpers/service.js';
 
 describe('sharpeyes simulate panel', () => {
   let svc: TestService;
@@ -57,12 +57,7 @@ describe('sharpeyes simulate panel', () => {
   });
 
   it('--panic as a panel that is running (the README with the demo city) raises no communication loss', async () => {
-    const troubles = async () =>
-      Number(
-        (await (await fetch(`${svc.httpUrl}/metrics`)).text()).match(
-          /^sharpeyes_panel_supervision_total\{type="trouble"\} (\d+)$/m,
-        )?.[1] ?? 0,
-      );
+    const troubles = () => counterValue(svc.httpUrl, 'sharpeyes_panel_supervision_total{type="trouble"}');
     const running = new PanelSimulator({ url: svc.mqttUrl, id: 'panel-2', secret: 'secret-panel-2' });
     await running.connect();
     try {

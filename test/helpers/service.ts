@@ -134,3 +134,10 @@ export async function api<T = unknown>(
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
+
+/** A counter's value in the service's /metrics: `series` is its name and labels as printed; 0 when absent. */
+export async function counterValue(httpUrl: string, series: string): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}

@@ -3,7 +3,7 @@ import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
 import type { Incident } from '../../src/core/incident-types.js';
 import type { PanelView } from '../../src/panels/panel-routes.js';
 import type { PanelCommand } from '../../src/panels/panel-store.js';
-import { api, startTestService, type TestService } from '../helpers/service.js';
+import { api, counterValue, startTestService, type TestService } from '../helpers/service.js';
 
 describe('panels API', () => {
   let svc: TestService;
@@ -150,12 +150,7 @@ describe('panels API', () => {
     // README: `simulate panel --id <a running panel>`. Each connection takes the other's session in
     // turn (the running panel reconnects after a second), and Aedes publishes the will of the one it
     // closes; the panel was connected all along.
-    const troubles = async () =>
-      Number(
-        (await (await fetch(url('/metrics'))).text()).match(
-          /^sharpeyes_panel_supervision_total\{type="trouble"\} (\d+)$/m,
-        )?.[1] ?? 0,
-      );
+    const troubles = () => counterValue(svc.httpUrl, 'sharpeyes_panel_supervision_total{type="trouble"}');
     const before = await troubles();
     const sim = new PanelSimulator({ url: svc.mqttUrl, id: 'panel-1', secret: 'secret-panel-1' });
     await sim.connect(); // takes panel-1's session: its will is published
