@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { DEMO_USERS } from '../demo/demo-module.js';
-import { createLogger, redactUrl } from '../log.js';
+import { createLogger, type Logger, redactUrl } from '../log.js';
 import { startService } from '../main.js';
+import { lowerHelperThreads } from '../util/helper-threads.js';
 import { commonOptions, configFrom, intOption, type Verb } from './common.js';
 
 export const startVerb: Verb = {
@@ -33,6 +34,7 @@ export const startVerb: Verb = {
     const log = createLogger();
     const running = await startService({ config, configFile: file, log, demo });
     const { svc } = running;
+    keepHelpersLow(log);
 
     let stopping = false;
     const shutdown = (signal: string) => {
@@ -68,3 +70,24 @@ export const startVerb: Verb = {
     return new Promise<number>(() => undefined);
   },
 };
+
+/**
+ * The service's other threads run below its main thread, the alarm path's (issue 13,
+ * src/util/helper-threads.ts): now, and every 10 s for threads started since (libuv's pool, a new
+ * worker). A refusal is logged once; the service runs as before.
+ */
+function keepHelpersLow(log: Logger): void {
+  let warned = false;
+  const pass = () => {
+    const r = lowerHelperThreads();
+    if (r.failed > 0 && !warned) {
+      warned = true;
+      log.warn(
+        { err: r.error, threads: r.failed },
+        "service: helper threads run at the alarm thread's priority (could not lower them)",
+      );
+    }
+  };
+  pass();
+  setInterval(pass, 10_000).unref();
+}

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,6 +7,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startChildService } from '../helpers/child-service.js';
 
 const dirs: string[] = [];
+/** Each thread's nice value, from /proc (field 19 of stat). */
+const threadNice = (pid: number) =>
+  new Map(
+    readdirSync(`/proc/${pid}/task`).map((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return [Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])] as const;
+    }),
+  );
 const tempDir = () => {
   const d = mkdtempSync(join(tmpdir(), 'sharpeyes-start-'));
   dirs.push(d);
@@ -34,6 +42,12 @@ describe('sharpeyes start', () => {
       expect(login.status).toBe(200);
       const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
       expect(metrics).toContain('sharpeyes_events_committed_total');
+      // Issue 13: the alarm thread (the process's main thread) runs above every other thread of it.
+      const nice = threadNice(svc.child.pid!);
+      expect(nice.get(svc.child.pid!)).toBe(0);
+      expect(nice.size).toBeGreaterThan(6);
+      for (const [tid, n] of nice)
+        if (tid !== svc.child.pid) expect(n, `thread ${tid}`).toBeGreaterThanOrEqual(10);
     } finally {
       expect(await svc.stop('SIGTERM')).toBe(0);
     }
