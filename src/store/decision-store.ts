@@ -1,8 +1,9 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { NormalizedEvent } from '../core/events.js';
-import { type IncidentState, OPEN_STATES, type Priority } from '../core/incident-types.js';
+import type { IncidentState, Priority } from '../core/incident-types.js';
 import type { DB } from './db-types.js';
 import { eventToRow } from './kysely-events.js';
+import { stateIsOpen } from './open-states.js';
 import { prepare } from './prepared.js';
 
 export type Tx = Transaction<DB>;
@@ -43,8 +44,6 @@ export interface NewIncidentRow {
   at: string;
   by: string;
 }
-
-const OPEN = OPEN_STATES as readonly string[];
 
 function summary(r: {
   id: string;
@@ -112,7 +111,7 @@ const OPEN_ALARM = prepare<{ site: string }>()((k, p) =>
     .select(SUMMARY)
     .where('site', '=', p('site'))
     .where('kind', '=', 'alarm')
-    .where('state', 'in', OPEN)
+    .where(stateIsOpen())
     .orderBy('opened_at', 'desc')
     .limit(1),
 );
@@ -239,7 +238,7 @@ export class DecisionStore {
       .where('site', '=', site)
       .where('kind', '=', 'maintenance')
       .where('device', '=', device)
-      .where('state', 'in', OPEN)
+      .where(stateIsOpen())
       .orderBy('opened_at', 'desc')
       .limit(1)
       .executeTakeFirst();

@@ -5,11 +5,10 @@ import type {
   PendingEscalation,
   SiteState,
 } from '../core/core-repository.js';
-import { type IncidentNote, type IncidentState, OPEN_STATES, type Priority } from '../core/incident-types.js';
+import type { IncidentNote, Priority } from '../core/incident-types.js';
 import type { DB } from './db-types.js';
 import { writeSiteState } from './decision-store.js';
-
-const OPEN = OPEN_STATES as IncidentState[];
+import { stateIsOpen } from './open-states.js';
 
 /** What the event core stores beyond incidents (issue 4), written once for SQLite and PostgreSQL. */
 export class KyselyCoreRepository implements CoreRepository {
@@ -85,7 +84,7 @@ export class KyselyCoreRepository implements CoreRepository {
       .selectFrom('incident_units as u')
       .innerJoin('incidents as i', 'i.id', 'u.incident_id')
       .select(['u.unit', 'u.incident_id', 'u.arrived_at'])
-      .where('i.state', 'in', OPEN)
+      .where(stateIsOpen('i.state'))
       .execute();
     return new Map(rows.map((r) => [r.unit, { incident: r.incident_id, arrived: r.arrived_at !== null }]));
   }
@@ -159,7 +158,7 @@ export class KyselyCoreRepository implements CoreRepository {
     const rows = await this.k
       .selectFrom('incidents')
       .select((eb) => ['site', eb.fn.countAll<number>().as('n')])
-      .where('state', 'in', OPEN)
+      .where(stateIsOpen())
       .groupBy('site')
       .execute();
     return new Map(rows.map((r) => [r.site, Number(r.n)]));
@@ -227,7 +226,7 @@ export class KyselyCoreRepository implements CoreRepository {
       .selectFrom('incidents')
       .select(['id', 'site', 'opened_at'])
       .where('kind', '=', 'maintenance')
-      .where('state', 'in', OPEN)
+      .where(stateIsOpen())
       .execute();
     return rows.map((r) => ({ id: r.id, site: r.site, openedAt: r.opened_at }));
   }

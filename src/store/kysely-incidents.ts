@@ -10,9 +10,9 @@ import type {
   Priority,
   Transition,
 } from '../core/incident-types.js';
-import { OPEN_STATES } from '../core/incident-types.js';
 import type { DB, IncidentsTable } from './db-types.js';
 import { writeTransition } from './decision-store.js';
+import { stateIsOpen } from './open-states.js';
 import { prepare } from './prepared.js';
 import type { IncidentFilter, IncidentRepository, NewIncident } from './repositories.js';
 
@@ -204,7 +204,7 @@ export class KyselyIncidentRepository implements IncidentRepository {
       .select(COLUMNS)
       .where('site', '=', site)
       .where('kind', '=', kind)
-      .where('state', 'in', OPEN_STATES as IncidentState[])
+      .where(stateIsOpen())
       .orderBy('opened_at', 'desc')
       .limit(1)
       .executeTakeFirst();

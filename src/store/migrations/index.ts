@@ -25,6 +25,7 @@ import { testRunawayStorm } from './102-test-runaway-storm.js';
 import { schedules } from './103-schedules.js';
 import { eventsDeviceTime } from './104-events-device-time.js';
 import { clusterLeases } from './110-cluster-leases.js';
+import { incidentsOpen } from './111-incidents-open.js';
 
 export interface Migration {
   /** Strictly increasing; a database records the highest version applied. */
@@ -70,4 +71,5 @@ export const MIGRATIONS: readonly Migration[] = [
   schedules,
   eventsDeviceTime,
   clusterLeases,
+  incidentsOpen,
 ];

@@ -9,6 +9,7 @@ import type { Priority } from '../../core/incident-types.js';
 import type { OutboxSink } from '../../outbox/outbox-dispatcher.js';
 import type { DB } from '../../store/db-types.js';
 import type { IncidentSummary, Tx } from '../../store/decision-store.js';
+import { stateIsOpen } from '../../store/open-states.js';
 import { type Db, OPEN } from '../db.js';
 
 export interface Confirmation {
@@ -203,7 +204,7 @@ export class Confirmations {
       .where('i.site', '=', site)
       .where('i.kind', '=', 'alarm')
       .where('i.confirmed', '=', 0)
-      .where('i.state', 'in', [...OPEN])
+      .where(stateIsOpen('i.state'))
       .where('e.type', '=', 'intrusion')
       .where('e.device', '=', device)
       .execute();

@@ -1,3 +1,4 @@
+import { stateIsOpen } from '../../store/open-states.js';
 import { prepare } from '../../store/prepared.js';
 import type { Db } from '../db.js';
 
@@ -9,7 +10,7 @@ const SITE_HOLDER = prepare<{ site: string; except: string }>()((k, p) =>
     .select(['o.owner'])
     .where('i.site', '=', p('site'))
     .where('i.kind', '=', 'alarm')
-    .where('i.state', 'in', ['new', 'acknowledged', 'dispatched', 'on_scene'])
+    .where(stateIsOpen('i.state'))
     .where('i.id', '!=', p('except'))
     .where('o.released_at', 'is', null)
     .orderBy('o.since', 'desc')

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Db, OPEN } from '../db.js';
+import { stateIsOpen } from '../../store/open-states.js';
+import type { Db } from '../db.js';
 
 export interface Runaway {
   id: string;
@@ -159,7 +160,7 @@ export class RunawayStore {
       .select(['i.id', 'i.state'])
       .where('e.device', '=', device)
       .where('e.received_at', '>=', from)
-      .where('i.state', 'in', [...OPEN])
+      .where(stateIsOpen('i.state'))
       .orderBy('e.received_at', 'desc')
       .limit(1)
       .executeTakeFirst();
