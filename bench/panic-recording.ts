@@ -30,7 +30,9 @@
  * service's sessions are on disk, bare Aedes' in memory).
  *
  * Each run's line also gives, from the service's /metrics during its panics, how long camera chunks
- * waited for the media lane (read → split) and the event-loop delay, p50 / p99 / max.
+ * waited for the media lane (read → split) and the event-loop delay, p50 / p99 / max; and what the
+ * recording did meanwhile: segments closed, footage dropped because the segment writer thread (which
+ * runs below the alarm thread) was behind, and its backlog after the panics.
  *
  *   npx tsx bench/panic-recording.ts [--cameras 0,16,32] [--panics 200] [--runs 3] [--pause 0] [--connected]
  */
@@ -95,6 +97,18 @@ interface ServiceRound {
   bareDb: Samples;
   /** During the panics, from the service's /metrics: media lane wait and event-loop delay, ms. */
   waits: { lane: number[]; loop: number[] };
+  /**
+   * The recording during the panics: segments closed and footage dropped because the segment writer
+   * thread was behind (it runs below the alarm thread), and the writer's backlog after them.
+   */
+  recording: { segments: number; dropped: number; backlogKb: number };
+}
+
+/** The sum of every series of `name` (a counter or gauge, any labels) in a /metrics scrape. */
+function total(text: string, name: string): number {
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[1]);
+  return sum;
 }
 
 /** `name{quantile="q"}` for each q, in ms, from the text of a /metrics scrape. */
@@ -157,14 +171,20 @@ function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<Serv
       return withBareAedes(false, (bare) =>
         withBareAedes(true, async (bareDb) => {
           // A scrape starts both gauges' windows; the next one covers the panics.
-          await scrape(httpUrl);
+          const before = await scrape(httpUrl);
           const [svc, b, bd] = await takeTurns([service, bare, bareDb]);
           const text = await scrape(httpUrl);
           const waits = {
             lane: quantiles(text, 'sharpeyes_media_lane_wait_seconds', WAIT_QS),
             loop: quantiles(text, 'sharpeyes_event_loop_delay_seconds', WAIT_QS),
           };
-          return { svc: svc!, bare: b!, bareDb: bd!, waits };
+          const grew = (name: string) => total(text, name) - total(before, name);
+          const recording = {
+            segments: grew('sharpeyes_recording_segments_total'),
+            dropped: grew('sharpeyes_recording_dropped_total'),
+            backlogKb: total(text, 'sharpeyes_recording_writer_backlog_bytes') / 1024,
+          };
+          return { svc: svc!, bare: b!, bareDb: bd!, waits, recording };
         }),
       );
     },
@@ -243,7 +263,7 @@ try {
       const p = summary(svc.puback);
       const i = summary(svc.arrival);
       console.log(
-        `run ${r}, ${n} cameras: bare PUBACK p50 ${fmt(b.p50)} p99 ${fmt(b.p99)} | bare+SQLite PUBACK p50 ${fmt(bd.p50)} p99 ${fmt(bd.p99)} | panic→PUBACK p50 ${fmt(p.p50)} p99 ${fmt(p.p99)} | panic→incident:new p50 ${fmt(i.p50)} p99 ${fmt(i.p99)} | first 3 PUBACKs after start ${firstThree(svc.puback)} (bare ${firstThree(bare.puback)}) | taking turns: bare PUBACK p50 ${fmt(tb.p50)} p99 ${fmt(tb.p99)}, bare+SQLite p50 ${fmt(tbd.p50)} p99 ${fmt(tbd.p99)} | media lane wait p50 / p99 / max ${waitMs(round.waits.lane)}, event-loop delay ${waitMs(round.waits.loop)}`,
+        `run ${r}, ${n} cameras: bare PUBACK p50 ${fmt(b.p50)} p99 ${fmt(b.p99)} | bare+SQLite PUBACK p50 ${fmt(bd.p50)} p99 ${fmt(bd.p99)} | panic→PUBACK p50 ${fmt(p.p50)} p99 ${fmt(p.p99)} | panic→incident:new p50 ${fmt(i.p50)} p99 ${fmt(i.p99)} | first 3 PUBACKs after start ${firstThree(svc.puback)} (bare ${firstThree(bare.puback)}) | taking turns: bare PUBACK p50 ${fmt(tb.p50)} p99 ${fmt(tb.p99)}, bare+SQLite p50 ${fmt(tbd.p50)} p99 ${fmt(tbd.p99)} | media lane wait p50 / p99 / max ${waitMs(round.waits.lane)}, event-loop delay ${waitMs(round.waits.loop)} | recording during the panics: ${round.recording.segments} segments closed, ${round.recording.dropped} drops, writer backlog after ${round.recording.backlogKb.toFixed(0)} KB`,
       );
     }
   }
