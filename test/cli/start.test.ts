@@ -1,20 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startChildService } from '../helpers/child-service.js';
+import { threadNice } from '../helpers/thread-nice.js';
 
 const dirs: string[] = [];
-/** Each thread's nice value, from /proc (field 19 of stat). */
-const threadNice = (pid: number) =>
-  new Map(
-    readdirSync(`/proc/${pid}/task`).map((tid) => {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      return [Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])] as const;
-    }),
-  );
 const tempDir = () => {
   const d = mkdtempSync(join(tmpdir(), 'sharpeyes-start-'));
   dirs.push(d);

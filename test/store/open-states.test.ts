@@ -30,7 +30,9 @@ describe('reading a site’s open incidents (issue 13: the decision’s reads do
       ins.run('open-1', 'bank-1', 'acknowledged', '2026-12-04T01:00:00.000Z', '2026-12-04T01:00:00.000Z');
       ins.run('other-1', 'bank-2', 'new', '2026-12-04T02:00:00.000Z', '2026-12-04T02:00:00.000Z');
       store.db
-        .prepare(`INSERT INTO incident_owners (incident_id, owner, since, via) VALUES ('open-1', 'op-wang', ?, 'take')`)
+        .prepare(
+          `INSERT INTO incident_owners (incident_id, owner, since, via) VALUES ('open-1', 'op-wang', ?, 'take')`,
+        )
         .run('2026-12-04T01:00:05.000Z');
     })();
   });
@@ -43,7 +45,10 @@ describe('reading a site’s open incidents (issue 13: the decision’s reads do
   it('finds the open alarm and its holder among 2,000 closed ones, through the index of open incidents', async () => {
     const prepared: string[] = [];
     const prepare = Database.prototype.prepare;
-    vi.spyOn(Database.prototype, 'prepare').mockImplementation(function (this: Database.Database, source: string) {
+    vi.spyOn(Database.prototype, 'prepare').mockImplementation(function (
+      this: Database.Database,
+      source: string,
+    ) {
       prepared.push(source);
       return prepare.call(this, source);
     });
