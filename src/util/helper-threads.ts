@@ -48,12 +48,8 @@ export function lowerHelperThreads(nice = HELPER_NICE): HelperThreads {
       setPriority(tid, target);
       out.lowered++;
     } catch (err) {
-      // A thread that ended meanwhile (ESRCH) is not a failure.
-      if (
-        (err as NodeJS.ErrnoException).code === 'ESRCH' ||
-        (err as { info?: { code?: string } }).info?.code === 'ESRCH'
-      )
-        continue;
+      // A thread that ended meanwhile is not a failure (os' SystemError carries the errno in `info`).
+      if ((err as { info?: { code?: string } }).info?.code === 'ESRCH') continue;
       out.failed++;
       out.error ??= err instanceof Error ? err.message : String(err);
     }

@@ -5,6 +5,3 @@ import './workflow-tables.js';
 
 /** A connection or a transaction: every workflow store method takes either. */
 export type Db = Kysely<DB> | Tx;
-
-/** Incident states that count as open (the workflow acts only on those). */
-export const OPEN = ['new', 'acknowledged', 'dispatched', 'on_scene'] as const;

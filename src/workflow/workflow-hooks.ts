@@ -3,10 +3,9 @@ import type { Config } from '../config/schema.js';
 import type { CoreHooks, Diversion, GuardContext, OpenedIncident } from '../core/core-hooks.js';
 import type { Directory } from '../core/directory.js';
 import { isLifeSafety, type NormalizedEvent } from '../core/events.js';
-import type { IncidentState } from '../core/incident-types.js';
+import { type IncidentState, OPEN_STATES } from '../core/incident-types.js';
 import { HttpError } from '../errors.js';
 import type { IncidentSummary, Tx } from '../store/decision-store.js';
-import { OPEN } from './db.js';
 import type { OwnerStore } from './ownership/owner-store.js';
 import { choosePlan } from './plans/plan-choice.js';
 import { openRequired, type PlanStore, stepViews } from './plans/plan-store.js';
@@ -27,7 +26,7 @@ export interface WorkflowStores {
 export const WORKFLOW_MARK = 'workflow';
 
 const isOpen = (s: string | undefined): s is IncidentState =>
-  s !== undefined && (OPEN as readonly string[]).includes(s);
+  s !== undefined && (OPEN_STATES as readonly string[]).includes(s);
 
 /**
  * The workflow's part in the core's decisions (issue 17), each inside the decision's transaction:

@@ -5,12 +5,12 @@ import { isCommunicationLoss } from '../../core/correlator.js';
 import type { Directory } from '../../core/directory.js';
 import type { EventCore } from '../../core/event-core.js';
 import type { NormalizedEvent } from '../../core/events.js';
-import type { Priority } from '../../core/incident-types.js';
+import { OPEN_STATES, type Priority } from '../../core/incident-types.js';
 import type { OutboxSink } from '../../outbox/outbox-dispatcher.js';
 import type { DB } from '../../store/db-types.js';
 import type { IncidentSummary, Tx } from '../../store/decision-store.js';
 import { stateIsOpen } from '../../store/open-states.js';
-import { type Db, OPEN } from '../db.js';
+import type { Db } from '../db.js';
 
 export interface Confirmation {
   /** The configured rule's name: what the incident says confirmed it. */
@@ -177,8 +177,7 @@ export class Confirmations {
       id,
       'system',
       async (tx, inc) => {
-        if (inc.kind !== 'alarm' || inc.confirmed || !(OPEN as readonly string[]).includes(inc.state))
-          return [];
+        if (inc.kind !== 'alarm' || inc.confirmed || !OPEN_STATES.includes(inc.state)) return [];
         const score = ev.detail?.['score'];
         return this.confirm(tx, inc, {
           rule: rule.name,
