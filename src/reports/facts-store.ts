@@ -327,18 +327,20 @@ export class FactsStore {
       .execute();
   }
 
-  /** One page of incident ids in (opened_at, id) order after `after`: the backfill walks them all. */
+  /**
+   * One page of incident ids in (opened_at, id) order after `after`: the backfill walks them all.
+   * The row value `(opened_at, id) > (?, ?)` is a range on `incidents_opened`: each page reads its
+   * own rows. Written as `opened_at > ? OR (opened_at = ? AND id > ?)`, SQLite read and sorted every
+   * incident after the cursor for each page (12.9 ms a page at 150,000 incidents, against 0.2).
+   */
   async incidentPage(
     after: { openedAt: string; id: string } | undefined,
     limit: number,
   ): Promise<{ id: string; openedAt: string }[]> {
     let q = this.k.selectFrom('incidents').select(['id', 'opened_at']);
     if (after)
-      q = q.where((eb) =>
-        eb.or([
-          eb('opened_at', '>', after.openedAt),
-          eb.and([eb('opened_at', '=', after.openedAt), eb('id', '>', after.id)]),
-        ]),
+      q = q.where(({ eb, refTuple, tuple }) =>
+        eb(refTuple('opened_at', 'id'), '>', tuple(after.openedAt, after.id)),
       );
     const rows = await q.orderBy('opened_at').orderBy('id').limit(limit).execute();
     return rows.map((r) => ({ id: r.id, openedAt: r.opened_at }));
