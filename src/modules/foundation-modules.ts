@@ -28,7 +28,6 @@ import { attachOpsNamespace } from '../realtime/ops-namespace.js';
 import { attachRedisAdapter, crossNodeWake } from '../realtime/redis-adapter.js';
 import type { Module } from '../service.js';
 import { openStore, sqliteFile } from '../store/open.js';
-import { WalCheckpointer } from '../store/wal-checkpointer.js';
 
 export const WEB_ROOT = join(import.meta.dirname, '..', '..', 'web');
 
@@ -39,23 +38,10 @@ export const storeModule: Module = {
     svc.store = await openStore(storage);
     if (storage.database.kind === 'postgres')
       svc.log.info({ url: redactUrl(storage.database.url) }, 'store: PostgreSQL open');
-    else {
-      const file = sqliteFile(storage.dataDir);
-      svc.log.info({ file }, 'store: open');
-      // The log's copy into the database file runs on a thread of its own, never inside a commit.
-      const checkpointer = new WalCheckpointer({
-        db: svc.store.db,
-        file,
-        log: svc.log,
-        metrics: svc.metrics,
-      });
-      checkpointer.start();
-      svc.parts.set('store.checkpointer', checkpointer);
-    }
+    else svc.log.info({ file: sqliteFile(storage.dataDir) }, 'store: open');
     svc.audit = new AuditLog(svc.store.k, svc.store.dialect);
   },
   async stop(svc) {
-    await (svc.parts.get('store.checkpointer') as WalCheckpointer | undefined)?.stop();
     await svc.store?.close();
   },
 };
