@@ -3,13 +3,13 @@ import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
+import { nextTurn } from '../src/util/next-turn.js';
 import type { Segment, SegmentIndex } from './segment-index.js';
 import { resolveInside, sanitizeName, utcDay } from './segment-paths.js';
 
 const run = promisify(execFile);
 const SEGMENT_FILE = /^(\d{10,16})\.mp4$/;
 const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
-const yieldLoop = () => new Promise<void>((r) => setImmediate(r));
 
 export interface ReconcileReport {
   /** Rows whose file was gone: removed. */
@@ -175,7 +175,7 @@ export async function reconcileStorage(d: ReconcileDeps): Promise<ReconcileRepor
       }
       await d.index.removeSegments(gone);
       rep.rowsRemoved += gone.length;
-      await yieldLoop();
+      await nextTurn();
     }
     for (const camDir of await list(sp.path)) {
       if (!(await stat(join(sp.path, camDir))).isDirectory()) continue;
@@ -185,7 +185,7 @@ export async function reconcileStorage(d: ReconcileDeps): Promise<ReconcileRepor
         await sweepDir(d, sp.path, dir, rep);
         if ((await list(join(sp.path, dir))).length === 0)
           await rmdir(join(sp.path, dir)).catch(() => undefined);
-        await yieldLoop();
+        await nextTurn();
       }
     }
   }

@@ -1,3 +1,5 @@
+import { nextTurn } from '../util/next-turn.js';
+
 /** A per-item failure in a flushed batch: that item is rejected, the others resolve. */
 export class ItemFailed {
   constructor(readonly error: unknown) {}
@@ -189,7 +191,7 @@ export class Batcher<T, R> {
           this.lastFlushEnd = this.now();
         }
         // Let the PUBACKs of this batch go out before the next one is committed.
-        if (this.queue.length > 0) await new Promise((r) => setImmediate(r));
+        if (this.queue.length > 0) await nextTurn();
       }
     } finally {
       this.running = false;

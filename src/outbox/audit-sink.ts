@@ -1,6 +1,7 @@
 import type { AuditEntry, AuditLog, OutboxAuditEntry } from '../audit/audit-log.js';
 import type { IncidentChange } from '../bus.js';
 import { MAX_LIST } from '../store/prepared.js';
+import { nextTurn } from '../util/next-turn.js';
 import type { OutboxRow } from './outbox.js';
 import type { OutboxSink } from './outbox-dispatcher.js';
 
@@ -105,7 +106,7 @@ export function auditSink(audit: AuditLog): OutboxSink {
         const e = auditEntryOf(row);
         if (e) entries.push({ ...e, outboxSeq: row.seq });
         if (entries.length < MAX_LIST && i < rows.length - 1) continue;
-        if (slices++ > 0) await new Promise((r) => setImmediate(r));
+        if (slices++ > 0) await nextTurn();
         // appendMany skips what the stored cursor already passed, under the chain's lock.
         await audit.appendMany(entries, { sink: 'audit', seq: row.seq });
         entries = [];

@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { nextTurn } from '../util/next-turn.js';
 import type { Outbox, OutboxRow } from './outbox.js';
 
 /**
@@ -382,7 +383,7 @@ export class OutboxDispatcher {
         return;
       }
       // Let other work (the alarm path) run between batches of a long catch-up.
-      await new Promise((res) => setImmediate(res));
+      await nextTurn();
     }
   }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Directory } from '../core/directory.js';
 import type { Logger } from '../log.js';
+import { nextTurn } from '../util/next-turn.js';
 import type { FactsProjector } from './facts-projector.js';
 import type { FactsStore } from './facts-store.js';
 
@@ -57,7 +58,7 @@ export class FactsBackfill {
       cursor = { zone: tz, done: false, after: { openedAt: last.openedAt, id: last.id } };
       await store.setState('backfill', JSON.stringify(cursor));
       // Let the alarm path run between pages.
-      await new Promise((r) => setImmediate(r));
+      await nextTurn();
     }
     await store.datesFromHistory();
     await store.setState('backfill', JSON.stringify({ zone: tz, done: true }));

@@ -5,6 +5,7 @@ import { COMMUNICATION, clearsFault, faultOf } from '../core/faults.js';
 import type { Logger } from '../log.js';
 import type { OutboxSink } from '../outbox/outbox-dispatcher.js';
 import { MAX_LIST } from '../store/prepared.js';
+import { nextTurn } from '../util/next-turn.js';
 import type { DispatchRow, FactRow, FactsStore, IncidentSource } from './facts-store.js';
 import { localDayHour } from './local-time.js';
 
@@ -113,7 +114,7 @@ export class FactsProjector {
     const now = this.deps.now?.() ?? new Date();
     let written = 0;
     for (let i = 0; i < ids.length; i += MAX_LIST) {
-      if (i > 0) await new Promise((r) => setImmediate(r));
+      if (i > 0) await nextTurn();
       const sources = await this.deps.store.sources(ids.slice(i, i + MAX_LIST));
       const facts: FactRow[] = [];
       const dispatches: DispatchRow[] = [];
