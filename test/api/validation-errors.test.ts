@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { validationError } from '../../src/api/validation-errors.js';
 import { ev } from '../core/core-fixture.js';
-import { api, startTestService, type TestService } from '../helpers/service.js';
+import { api, counterValue, startTestService, type TestService } from '../helpers/service.js';
 
 const schema = z.strictObject({
   text: z.string().trim().min(1).max(10),
@@ -105,13 +105,8 @@ describe('a refused request over HTTP: 400 with code, message and details; count
   });
 
   it('a note too long', async () => {
-    const count = async () => {
-      const text = await (await fetch(`${svc.httpUrl}/metrics`)).text();
-      const line = text
-        .split('\n')
-        .find((l) => l.startsWith('sharpeyes_http_errors_total{status="400",code="bad_request"}'));
-      return Number(line?.split(' ').at(-1) ?? 0);
-    };
+    const count = () =>
+      counterValue(svc.httpUrl, 'sharpeyes_http_errors_total{status="400",code="bad_request"}');
     const before = await count();
     const res = await api<{ error: { code: string; message: string; details: unknown[] } }>(
       `${svc.httpUrl}/api/incidents/${incident}/notes`,

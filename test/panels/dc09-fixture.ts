@@ -1,7 +1,7 @@
 import { keyFromHex } from '../../drivers/sia-dc09/crypto.js';
 import { Dc09Dialler, type DiallerOptions } from '../../drivers/sia-dc09/dialler.js';
 import type { Dc09Part } from '../../src/panels/dc09-module.js';
-import type { TestService } from '../helpers/service.js';
+import { metricSum, type TestService } from '../helpers/service.js';
 
 export const DC09_KEY = '2B7E151628AED2A6ABF7158809CF4F3C';
 
@@ -71,17 +71,6 @@ export function dialler(
 }
 
 /** Sums a Prometheus counter's samples whose labels contain every `labels` pair. */
-export async function metric(
-  svc: TestService,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number> {
-  const text = await (await fetch(`${svc.httpUrl}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
-      sum += Number(line.split(' ').pop());
-  }
-  return sum;
+export function metric(svc: TestService, name: string, labels: Record<string, string> = {}): Promise<number> {
+  return metricSum(svc.httpUrl, name, labels);
 }

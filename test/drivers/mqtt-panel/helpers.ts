@@ -1,8 +1,8 @@
-/** Reads one labelled counter from the Prometheus text of `/metrics` (0 when absent). */
-export async function rejectedCount(httpUrl: string, reason: string): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
-  const m = new RegExp(`^sharpeyes_panel_rejected_total\\{reason="${reason}"\\} (\\d+)`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
+import { counterValue } from '../../helpers/service.js';
+
+/** Panel messages rejected for `reason`, from the service's /metrics (0 when none yet). */
+export function rejectedCount(httpUrl: string, reason: string): Promise<number> {
+  return counterValue(httpUrl, `sharpeyes_panel_rejected_total{reason="${reason}"}`);
 }
 
 /** Events of one device in the store file, counted with SQL. */
