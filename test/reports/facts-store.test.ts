@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FactsStore } from '../../src/reports/facts-store.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import { planOf, recordPreparedSql } from '../helpers/prepared-sql.js';
 
 const N = 1_000;
 
@@ -54,24 +54,13 @@ describe('FactsStore.incidentPage (the reports backfill walks every incident a p
   });
 
   it('reads a page as a range of the opened_at index, not every incident after the cursor', async () => {
-    const prepared: string[] = [];
-    const prepare = Database.prototype.prepare;
-    vi.spyOn(Database.prototype, 'prepare').mockImplementation(function (
-      this: Database.Database,
-      source: string,
-    ) {
-      prepared.push(source);
-      return prepare.call(this, source);
-    });
+    const prepared = recordPreparedSql();
     const facts = new FactsStore(store.k);
     const first = await facts.incidentPage(undefined, 200);
     await facts.incidentPage(first.at(-1), 200);
     const sql = prepared.find((s) => /from "incidents"/.test(s) && / where /.test(s) && /limit/.test(s));
     expect(sql).toBeDefined();
-    const params = (sql!.match(/\?/g) ?? []).map(() => 'x');
-    const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[])
-      .map((r) => r.detail)
-      .join(' | ');
+    const plan = planOf(store.db, sql!);
     // Before: "MULTI-INDEX OR | … (opened_at>?) | … (opened_at=?) | USE TEMP B-TREE FOR ORDER BY":
     // every incident after the cursor read and sorted, for each page of a year's history.
     expect(plan).toMatch(/SEARCH incidents USING (COVERING )?INDEX incidents_opened \(opened_at>\?\)/);

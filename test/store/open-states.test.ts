@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DecisionStore } from '../../src/store/decision-store.js';
 import { stateIsOpen } from '../../src/store/open-states.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { OwnerStore } from '../../src/workflow/ownership/owner-store.js';
+import { planOf, recordPreparedSql } from '../helpers/prepared-sql.js';
 
 const PAST = 2_000;
 
@@ -43,15 +43,7 @@ describe('reading a site’s open incidents (issue 13: the decision’s reads do
   });
 
   it('finds the open alarm and its holder among 2,000 closed ones, through the index of open incidents', async () => {
-    const prepared: string[] = [];
-    const prepare = Database.prototype.prepare;
-    vi.spyOn(Database.prototype, 'prepare').mockImplementation(function (
-      this: Database.Database,
-      source: string,
-    ) {
-      prepared.push(source);
-      return prepare.call(this, source);
-    });
+    const prepared = recordPreparedSql();
     const decisions = new DecisionStore(store.k, 'sqlite');
     const { alarm, holder } = await store.k.transaction().execute(async (tx) => ({
       alarm: await decisions.openAlarm(tx, 'bank-1'),
@@ -65,10 +57,7 @@ describe('reading a site’s open incidents (issue 13: the decision’s reads do
     const reads = prepared.filter((s) => /"incidents"/.test(s) && /in \('new'/.test(s));
     expect(reads.length).toBe(2);
     for (const sql of reads) {
-      const params = (sql.match(/\?/g) ?? []).map(() => 'x');
-      const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[])
-        .map((r) => r.detail)
-        .join(' | ');
+      const plan = planOf(store.db, sql);
       // Before: "SEARCH incidents USING INDEX incidents_open_device (site=? AND kind=?)", every alarm
       // the site ever had, then a sort.
       expect(plan, sql).toMatch(/SEARCH (incidents|i) USING INDEX incidents_open \(site=\? AND kind=\?\)/);
