@@ -16,20 +16,16 @@
  *
  *   npx tsx bench/reports-backfill.ts [--incidents 150000]
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../src/config/load.js';
-import { Directory } from '../src/core/directory.js';
 import { silentLogger } from '../src/log.js';
-import { FactsBackfill, syncConfig } from '../src/reports/facts-backfill.js';
-import { FactsProjector } from '../src/reports/facts-projector.js';
-import { FactsStore } from '../src/reports/facts-store.js';
+import { FactsBackfill } from '../src/reports/facts-backfill.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { cityYaml } from './lib/city.js';
 import { summary } from './lib/harness.js';
-import { seedHistory, unitsYaml } from './lib/report-history.js';
+import { reportsFor, seedHistory, unitsYaml } from './lib/report-history.js';
 
 const { values } = parseArgs({ options: { incidents: { type: 'string', default: '150000' } } });
 const N = Number(values.incidents);
@@ -54,16 +50,7 @@ try {
   await seedHistory(store.k, { n: N, days: DAYS, endMs, sites: SITES, units: 20 });
   const cfgFile = join(dir, 'city.yaml');
   writeFileSync(cfgFile, cityYaml(SITES) + unitsYaml(20));
-  const config = parseConfig(readFileSync(cfgFile, 'utf8'), cfgFile);
-  const directory = new Directory(config);
-  const facts = new FactsStore(store.k);
-  await syncConfig(facts, directory, endMs - DAYS * 86_400_000);
-  const projector = new FactsProjector({
-    store: facts,
-    dir: directory,
-    tz: config.ratings.timezone,
-    log: silentLogger,
-  });
+  const { facts, projector, tz } = await reportsFor(store.k, cfgFile, endMs - DAYS * 86_400_000);
   console.log(`${N} incidents over ${DAYS} days seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   // The service's backfill, its steps timed where they run.
@@ -108,12 +95,7 @@ try {
     last = now;
   }, 1);
   const t1 = performance.now();
-  const projected = await new FactsBackfill({
-    store: facts,
-    projector,
-    tz: config.ratings.timezone,
-    log: silentLogger,
-  }).run();
+  const projected = await new FactsBackfill({ store: facts, projector, tz, log: silentLogger }).run();
   const total = (performance.now() - t1) / 1000;
   clearInterval(tick);
 

@@ -21,18 +21,14 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import mqtt from 'mqtt';
 import type { Socket } from 'socket.io-client';
-import { parseConfig } from '../src/config/load.js';
-import { Directory } from '../src/core/directory.js';
 import { silentLogger } from '../src/log.js';
-import { FactsBackfill, syncConfig } from '../src/reports/facts-backfill.js';
-import { FactsProjector } from '../src/reports/facts-projector.js';
-import { FactsStore } from '../src/reports/facts-store.js';
+import { FactsBackfill } from '../src/reports/facts-backfill.js';
 import { OPS } from '../src/reports/report-ops.js';
 import type { DB } from '../src/store/db-types.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { cityYaml } from './lib/city.js';
 import { fmt, operatorSocket, ROOT, spawnUntil, stopChild, summary } from './lib/harness.js';
-import { seedHistory, unitsYaml } from './lib/report-history.js';
+import { reportsFor, seedHistory, unitsYaml } from './lib/report-history.js';
 
 const { values } = parseArgs({
   options: {
@@ -116,26 +112,8 @@ async function prepare(
     const t0 = performance.now();
     await seedHistory(store.k, { n: N, days: DAYS, endMs, sites: SITES, units: UNITS });
     const t1 = performance.now();
-    const config = parseConfig(
-      await import('node:fs').then((fs) => fs.readFileSync(cfgFile, 'utf8')),
-      cfgFile,
-    );
-    const dirx = new Directory(config);
-    const facts = new FactsStore(store.k);
-    await syncConfig(facts, dirx, endMs - DAYS * 86_400_000);
-    const projector = new FactsProjector({
-      store: facts,
-      dir: dirx,
-      tz: config.ratings.timezone,
-      log: silentLogger,
-    });
-    await new FactsBackfill({
-      store: facts,
-      projector,
-      tz: config.ratings.timezone,
-      log: silentLogger,
-      page: 2000,
-    }).run();
+    const { facts, projector, tz } = await reportsFor(store.k, cfgFile, endMs - DAYS * 86_400_000);
+    await new FactsBackfill({ store: facts, projector, tz, log: silentLogger, page: 2000 }).run();
     return { endMs, seedSeconds: (t1 - t0) / 1000, projectSeconds: (performance.now() - t1) / 1000 };
   } finally {
     await store.close();

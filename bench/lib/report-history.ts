@@ -1,4 +1,11 @@
+import { readFileSync } from 'node:fs';
 import type { Kysely } from 'kysely';
+import { parseConfig } from '../../src/config/load.js';
+import { Directory } from '../../src/core/directory.js';
+import { silentLogger } from '../../src/log.js';
+import { syncConfig } from '../../src/reports/facts-backfill.js';
+import { FactsProjector } from '../../src/reports/facts-projector.js';
+import { FactsStore } from '../../src/reports/facts-store.js';
 import type { DB } from '../../src/store/db-types.js';
 
 /** A deterministic PRNG (mulberry32): the same history every run. */
@@ -112,4 +119,22 @@ export async function seedHistory(
 /** `units:` for the city YAML: `u0..u{n-1}` at the station. */
 export function unitsYaml(n: number): string {
   return `units:\n${Array.from({ length: n }, (_, i) => `  - { id: u${i}, name: Car ${i}, jurisdiction: station }`).join('\n')}\n`;
+}
+
+/**
+ * The reporting side of a store, as the service builds it at start: the facts store with the city of
+ * `cfgFile` synced into it (its sites seen since `sinceMs`), and the projector that fills it. What a
+ * backfill over a seeded history runs with.
+ */
+export async function reportsFor(
+  k: Kysely<DB>,
+  cfgFile: string,
+  sinceMs: number,
+): Promise<{ facts: FactsStore; projector: FactsProjector; tz: string }> {
+  const config = parseConfig(readFileSync(cfgFile, 'utf8'), cfgFile);
+  const dir = new Directory(config);
+  const facts = new FactsStore(k);
+  await syncConfig(facts, dir, sinceMs);
+  const tz = config.ratings.timezone;
+  return { facts, projector: new FactsProjector({ store: facts, dir, tz, log: silentLogger }), tz };
 }
