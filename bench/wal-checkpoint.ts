@@ -14,6 +14,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -54,7 +55,7 @@ async function run(side: 'inline' | 'thread'): Promise<number[]> {
       workerData: {
         file,
         everyMs: Number(values.every),
-        module: import.meta.resolve('better-sqlite3').replace('file://', ''),
+        module: fileURLToPath(import.meta.resolve('better-sqlite3')),
       },
     });
   }
