@@ -61,9 +61,18 @@ function digest(svc: TestService): Record<string, string> {
     .map((t) => t.name)
     .filter((n) => n !== 'audit_log' && n !== 'rating_months');
   const out: Record<string, string> = {};
+  // Rows in a fixed order without a rowid (the tables keyed without one have none).
   for (const t of tables)
     out[t] = createHash('sha256')
-      .update(JSON.stringify(db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all()))
+      .update(
+        JSON.stringify(
+          db
+            .prepare(`SELECT * FROM "${t}"`)
+            .all()
+            .map((r) => JSON.stringify(r))
+            .sort(),
+        ),
+      )
       .digest('hex');
   return out;
 }

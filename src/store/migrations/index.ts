@@ -26,6 +26,7 @@ import { schedules } from './103-schedules.js';
 import { eventsDeviceTime } from './104-events-device-time.js';
 import { clusterLeases } from './110-cluster-leases.js';
 import { incidentsOpen } from './111-incidents-open.js';
+import { decisionPages } from './112-decision-pages.js';
 
 export interface Migration {
   /** Strictly increasing; a database records the highest version applied. */
@@ -72,4 +73,5 @@ export const MIGRATIONS: readonly Migration[] = [
   eventsDeviceTime,
   clusterLeases,
   incidentsOpen,
+  decisionPages,
 ];
