@@ -126,11 +126,14 @@ export class Store implements StoreRepositories {
   }
 }
 
-/** The embedded default: a SQLite file (WAL, synchronous=FULL), migrated on open. */
+/**
+ * The embedded default: a SQLite file (WAL, synchronous=FULL), migrated on open. `migrations`: every
+ * one (the service); a bench may stop at an older schema to measure a migration against it.
+ */
 export class SqliteStore extends Store {
-  constructor(file: string) {
+  constructor(file: string, migrations: readonly Migration[] = MIGRATIONS) {
     const db = openDatabase(file);
-    migrate(db);
+    migrate(db, migrations);
     const cached = withStatementCache(db);
     // Kysely prepares every query through the memoised `prepare`; it closes nothing (close() does).
     const k = new Kysely<DB>({

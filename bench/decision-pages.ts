@@ -1,0 +1,225 @@
+/**
+ * Issue 13, migration 112: what a decision's pages cost. A commit writes a page of every b-tree it
+ * touches; with `synchronous = FULL` each is written to the log and synced before the PUBACK, and
+ * SQLite copies the log back into the file (its checkpoint, inside a commit) every 1,000 pages.
+ *
+ * In-process, on this disk: the event core with the workflow's hooks (the plan chosen with the
+ * incident, as the service does) deciding panics that each open an incident at a site of their own,
+ * each then closed (untimed), on two files side by side: the schema before migration 112 and the
+ * schema now. They take turns panic by panic (the order alternating), so the disk's noise falls on
+ * both. The bare tool in the same run: better-sqlite3 inserting one row per commit into a one-index
+ * table on a third file (what bench/panic-recording.ts's bare Aedes + SQLite does for each panic).
+ *
+ * Timed: `EventCore.ingest` (the decision, its commit and fsync). Counted: the log's pages per
+ * decision and per close (from the write-ahead log of a separate pass without checkpoints).
+ *
+ *   npx tsx bench/decision-pages.ts [--panics 1000] [--runs 3]
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { Bus } from '../src/bus.js';
+import { configSchema } from '../src/config/schema.js';
+import { Directory } from '../src/core/directory.js';
+import { EventCore } from '../src/core/event-core.js';
+import type { NormalizedEvent } from '../src/core/events.js';
+import { silentLogger } from '../src/log.js';
+import { Metrics } from '../src/metrics.js';
+import { Outbox } from '../src/outbox/outbox.js';
+import { MIGRATIONS } from '../src/store/migrations/index.js';
+import { SqliteStore } from '../src/store/sqlite.js';
+import { OwnerStore } from '../src/workflow/ownership/owner-store.js';
+import { PlanStore } from '../src/workflow/plans/plan-store.js';
+import { RunawayStore } from '../src/workflow/runaway/runaway-store.js';
+import { StormStore } from '../src/workflow/storm/storm-store.js';
+import { TestModeStore } from '../src/workflow/test-mode/test-mode-store.js';
+import { workflowHooks } from '../src/workflow/workflow-hooks.js';
+import { fmt, summary } from './lib/harness.js';
+
+const { values } = parseArgs({
+  options: { panics: { type: 'string', default: '1000' }, runs: { type: 'string', default: '3' } },
+});
+const PANICS = Number(values.panics);
+const RUNS = Number(values.runs);
+const SITES = PANICS;
+
+const config = configSchema.parse({
+  jurisdictions: [
+    {
+      id: 'city',
+      name: 'City 110',
+      children: Array.from({ length: 20 }, (_, g) => ({ id: `g${g}`, name: `Grid ${g}` })),
+    },
+  ],
+  sites: Array.from({ length: SITES }, (_, i) => ({
+    id: `s${i}`,
+    name: `Site ${i}`,
+    jurisdiction: `g${i % 20}`,
+    kind: 'shop',
+    location: { lat: 39.3, lon: 112.4 },
+  })),
+  panels: Array.from({ length: SITES }, (_, i) => ({
+    id: `p${i}`,
+    site: `s${i}`,
+    secret: 'secret-of-panel',
+  })),
+});
+
+type Schema = 'before' | 'after';
+const SCHEMAS: Record<Schema, typeof MIGRATIONS> = {
+  before: MIGRATIONS.filter((m) => m.version < 112),
+  after: MIGRATIONS,
+};
+
+function panic(site: number, tag: string): NormalizedEvent {
+  const now = new Date().toISOString();
+  return {
+    key: `panel:p${site}:${tag}`,
+    source: 'panel',
+    device: `p${site}`,
+    site: `s${site}`,
+    type: 'panic',
+    zone: '1',
+    ts: now,
+    receivedAt: now,
+  };
+}
+
+/** The event core on a file of its own at `schema`, as the service builds it (no sinks). */
+function side(dir: string, schema: Schema) {
+  const store = new SqliteStore(join(dir, `${schema}.db`), SCHEMAS[schema]);
+  const dirTree = new Directory(config);
+  const core = new EventCore({
+    store,
+    outbox: new Outbox(store.k),
+    bus: new Bus(),
+    dir: dirTree,
+    log: silentLogger,
+    metrics: new Metrics({ defaults: false }),
+  });
+  const stores = {
+    plans: new PlanStore(),
+    owners: new OwnerStore(),
+    testModes: new TestModeStore(),
+    runaways: new RunawayStore(),
+    storms: new StormStore(),
+  };
+  core.setHooks(workflowHooks(config, dirTree, stores));
+  let n = 0;
+  return {
+    store,
+    /** One panic at the next site, timed; then its incident closed, untimed. */
+    async panic(tag: string): Promise<number> {
+      const site = n++ % SITES;
+      const t0 = performance.now();
+      const out = await core.ingest(panic(site, `${tag}-${n}`));
+      const ms = performance.now() - t0;
+      if (!out.incident) throw new Error(`${schema}: panic ${n} opened no incident`);
+      await core.transition(out.incident, 'false_alarm', 'bench');
+      return ms;
+    },
+  };
+}
+
+/** The log's frames of each commit, in order (a frame whose header gives the file's size ends one). */
+function commitSizes(walFile: string): number[] {
+  const wal = readFileSync(walFile);
+  const pageSize = wal.readUInt32BE(8);
+  const sizes: number[] = [];
+  let frames = 0;
+  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
+    frames++;
+    if (wal.readUInt32BE(at + 4) !== 0) {
+      sizes.push(frames);
+      frames = 0;
+    }
+  }
+  return sizes;
+}
+
+/** Pages per decision and per close at `schema`: 200 panics after 300, without checkpoints. */
+async function pagesOf(schema: Schema): Promise<{ decision: number; close: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-pages-'));
+  const s = side(dir, schema);
+  try {
+    for (let i = 0; i < 300; i++) await s.panic('warm');
+    s.store.db.pragma('wal_autocheckpoint = 0');
+    s.store.db.pragma('wal_checkpoint(TRUNCATE)');
+    for (let i = 0; i < 200; i++) await s.panic('count');
+    // Each panic is two commits: the decision, then the close.
+    const sizes = commitSizes(join(dir, `${schema}.db-wal`));
+    if (sizes.length !== 400) throw new Error(`${schema}: ${sizes.length} commits in the log, not 400`);
+    const mean = (odd: number) => sizes.filter((_, i) => i % 2 === odd).reduce((a, b) => a + b, 0) / 200;
+    return { decision: mean(0), close: mean(1) };
+  } finally {
+    await s.store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function bare(dir: string) {
+  const db = new Database(join(dir, 'bare.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE panics (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, at TEXT NOT NULL)');
+  const ins = db.prepare('INSERT INTO panics (key, at) VALUES (?, ?)');
+  let n = 0;
+  return {
+    db,
+    panic(): number {
+      const t0 = performance.now();
+      ins.run(`bare-${n++}`, new Date().toISOString());
+      return performance.now() - t0;
+    },
+  };
+}
+
+console.log(`decision-pages: ${PANICS} panics per side and run, ${RUNS} runs, ${new Date().toISOString()}`);
+const pages = { before: await pagesOf('before'), after: await pagesOf('after') };
+console.log(
+  `pages written to the log: before 112 a decision ${pages.before.decision.toFixed(1)}, a close ${pages.before.close.toFixed(1)}; after, ${pages.after.decision.toFixed(1)} and ${pages.after.close.toFixed(1)}`,
+);
+
+const pooled: Record<Schema | 'bare', number[]> = { before: [], after: [], bare: [] };
+for (let run = 0; run < RUNS; run++) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-decision-'));
+  const sides = { before: side(dir, 'before'), after: side(dir, 'after') };
+  const b = bare(dir);
+  const times: Record<Schema | 'bare', number[]> = { before: [], after: [], bare: [] };
+  try {
+    for (let i = 0; i < PANICS; i++) {
+      const order: Schema[] = (i + run) % 2 === 0 ? ['before', 'after'] : ['after', 'before'];
+      for (const s of order) times[s].push(await sides[s].panic(`r${run}`));
+      times.bare.push(b.panic());
+    }
+  } finally {
+    await sides.before.store.close();
+    await sides.after.store.close();
+    b.db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const line = (k: Schema | 'bare') => {
+    const s = summary(times[k]);
+    return `${k} p50 ${fmt(s.p50)} p99 ${fmt(s.p99)} max ${fmt(s.max)}`;
+  };
+  console.log(`run ${run + 1}: ${line('before')} | ${line('after')} | ${line('bare')}`);
+  for (const k of ['before', 'after', 'bare'] as const) pooled[k].push(...times[k]);
+}
+
+const bareS = summary(pooled.bare);
+console.log(
+  `\nall runs (${RUNS} × ${PANICS} panics a side; each panic opens an incident, which is then closed):`,
+);
+console.log('| schema | pages a decision | a close | ingest p50 | p99 | max | p99 ÷ bare |');
+console.log('|---|---|---|---|---|---|---|');
+for (const k of ['before', 'after'] as const) {
+  const s = summary(pooled[k]);
+  console.log(
+    `| ${k === 'before' ? 'before 112 (111)' : 'after 112'} | ${pages[k].decision.toFixed(1)} | ${pages[k].close.toFixed(1)} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${(s.p99 / bareS.p99).toFixed(2)}× |`,
+  );
+}
+console.log(
+  `| bare better-sqlite3, a row a commit | — | — | ${fmt(bareS.p50)} | ${fmt(bareS.p99)} | ${fmt(bareS.max)} | 1.00× |`,
+);
