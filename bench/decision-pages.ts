@@ -30,12 +30,7 @@ import { Metrics } from '../src/metrics.js';
 import { Outbox } from '../src/outbox/outbox.js';
 import { MIGRATIONS } from '../src/store/migrations/index.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { OwnerStore } from '../src/workflow/ownership/owner-store.js';
-import { PlanStore } from '../src/workflow/plans/plan-store.js';
-import { RunawayStore } from '../src/workflow/runaway/runaway-store.js';
-import { StormStore } from '../src/workflow/storm/storm-store.js';
-import { TestModeStore } from '../src/workflow/test-mode/test-mode-store.js';
-import { workflowHooks } from '../src/workflow/workflow-hooks.js';
+import { workflowHooks, workflowStores } from '../src/workflow/workflow-hooks.js';
 import { fmt, summary } from './lib/harness.js';
 
 const { values } = parseArgs({
@@ -99,14 +94,7 @@ function side(dir: string, schema: Schema) {
     log: silentLogger,
     metrics: new Metrics({ defaults: false }),
   });
-  const stores = {
-    plans: new PlanStore(),
-    owners: new OwnerStore(),
-    testModes: new TestModeStore(),
-    runaways: new RunawayStore(),
-    storms: new StormStore(),
-  };
-  core.setHooks(workflowHooks(config, dirTree, stores));
+  core.setHooks(workflowHooks(config, dirTree, workflowStores()));
   let n = 0;
   return {
     store,

@@ -6,13 +6,13 @@ import { isLifeSafety, type NormalizedEvent } from '../core/events.js';
 import { type IncidentState, OPEN_STATES } from '../core/incident-types.js';
 import { HttpError } from '../errors.js';
 import type { IncidentSummary, Tx } from '../store/decision-store.js';
-import type { OwnerStore } from './ownership/owner-store.js';
+import { OwnerStore } from './ownership/owner-store.js';
 import { choosePlan } from './plans/plan-choice.js';
-import { openRequired, type PlanStore, stepViews } from './plans/plan-store.js';
-import type { RunawayStore } from './runaway/runaway-store.js';
+import { openRequired, PlanStore, stepViews } from './plans/plan-store.js';
+import { RunawayStore } from './runaway/runaway-store.js';
 import { stormReview } from './storm/storm-review.js';
-import type { StormStore } from './storm/storm-store.js';
-import type { TestModeStore } from './test-mode/test-mode-store.js';
+import { StormStore } from './storm/storm-store.js';
+import { TestModeStore } from './test-mode/test-mode-store.js';
 
 export interface WorkflowStores {
   plans: PlanStore;
@@ -20,6 +20,17 @@ export interface WorkflowStores {
   testModes: TestModeStore;
   runaways: RunawayStore;
   storms: StormStore;
+}
+
+/** The stores the hooks read and write, as the workflow module builds them (and a bench beside it). */
+export function workflowStores(): WorkflowStores {
+  return {
+    plans: new PlanStore(),
+    owners: new OwnerStore(),
+    testModes: new TestModeStore(),
+    runaways: new RunawayStore(),
+    storms: new StormStore(),
+  };
 }
 
 /** Events the workflow raises itself (a runaway's ticket and its restore) carry this in `detail`. */

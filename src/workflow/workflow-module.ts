@@ -6,20 +6,16 @@ import { CallStore } from './calls/call-store.js';
 import { Confirmations } from './confirm/confirmations.js';
 import { NotificationStore } from './notify/notification-store.js';
 import { Notifier } from './notify/notifier.js';
-import { OwnerStore } from './ownership/owner-store.js';
-import { PlanStore } from './plans/plan-store.js';
 import { runawayRoutes } from './runaway/runaway-routes.js';
-import { RunawayStore } from './runaway/runaway-store.js';
 import { scheduleRoutes } from './schedules/schedule-routes.js';
 import { ScheduleStore } from './schedules/schedule-store.js';
 import { ScheduleWatch } from './schedules/schedule-watch.js';
 import { workflowStatusRoutes } from './status-routes.js';
 import { stormRoutes } from './storm/storm-routes.js';
-import { StormStore } from './storm/storm-store.js';
 import { testEventPush } from './test-mode/test-event-push.js';
 import { testModeRoutes } from './test-mode/test-mode-routes.js';
-import { type TestMode, TestModeStore } from './test-mode/test-mode-store.js';
-import { workflowHooks } from './workflow-hooks.js';
+import type { TestMode } from './test-mode/test-mode-store.js';
+import { workflowHooks, workflowStores } from './workflow-hooks.js';
 import { WorkflowMaintainer } from './workflow-maintainer.js';
 import { workflowIncidentRoutes } from './workflow-routes.js';
 import { workflowExtender } from './workflow-view.js';
@@ -50,14 +46,7 @@ export function workflowModule(opts: { now?: () => Date } = {}): Module {
       const store = svc.need('store');
       const dir = svc.need('dir');
       const core = svc.need('core');
-      const stores = {
-        plans: new PlanStore(),
-        owners: new OwnerStore(),
-        testModes: new TestModeStore(),
-        runaways: new RunawayStore(),
-        storms: new StormStore(),
-        calls: new CallStore(),
-      };
+      const stores = { ...workflowStores(), calls: new CallStore() };
       core.setHooks(workflowHooks(svc.config, dir, stores, now));
       const extenders = (svc.parts.get(INCIDENT_EXTEND_ASYNC) as AsyncExtender[] | undefined) ?? [];
       const notifications = new NotificationStore();
