@@ -15,7 +15,7 @@
  *
  *   npx tsx bench/decision-pages.ts [--panics 1000] [--runs 3]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +31,7 @@ import { Outbox } from '../src/outbox/outbox.js';
 import { MIGRATIONS } from '../src/store/migrations/index.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { workflowHooks, workflowStores } from '../src/workflow/workflow-hooks.js';
+import { walCommits } from '../test/helpers/wal.js';
 import { fmt, summary } from './lib/harness.js';
 
 const { values } = parseArgs({
@@ -111,22 +112,6 @@ function side(dir: string, schema: Schema) {
   };
 }
 
-/** The log's frames of each commit, in order (a frame whose header gives the file's size ends one). */
-function commitSizes(walFile: string): number[] {
-  const wal = readFileSync(walFile);
-  const pageSize = wal.readUInt32BE(8);
-  const sizes: number[] = [];
-  let frames = 0;
-  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
-    frames++;
-    if (wal.readUInt32BE(at + 4) !== 0) {
-      sizes.push(frames);
-      frames = 0;
-    }
-  }
-  return sizes;
-}
-
 /** Pages per decision and per close at `schema`: 200 panics after 300, without checkpoints. */
 async function pagesOf(schema: Schema): Promise<{ decision: number; close: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-pages-'));
@@ -137,7 +122,7 @@ async function pagesOf(schema: Schema): Promise<{ decision: number; close: numbe
     s.store.db.pragma('wal_checkpoint(TRUNCATE)');
     for (let i = 0; i < 200; i++) await s.panic('count');
     // Each panic is two commits: the decision, then the close.
-    const sizes = commitSizes(join(dir, `${schema}.db-wal`));
+    const sizes = walCommits(join(dir, `${schema}.db-wal`)).map((pages) => pages.length);
     if (sizes.length !== 400) throw new Error(`${schema}: ${sizes.length} commits in the log, not 400`);
     const mean = (odd: number) => sizes.filter((_, i) => i % 2 === odd).reduce((a, b) => a + b, 0) / 200;
     return { decision: mean(0), close: mean(1) };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -7,28 +7,17 @@ import type { Incident } from '../../../src/core/incident-types.js';
 import { MIGRATIONS } from '../../../src/store/migrations/index.js';
 import { migrate, openDatabase } from '../../../src/store/sqlite.js';
 import { nextEvent, opsClient, startTestService, type TestService } from '../../helpers/service.js';
+import { walCommits } from '../../helpers/wal.js';
 
 /**
  * The b-trees (tables and indexes) each commit in the write-ahead log wrote, in order: a frame of the
  * log is a page, and `dbstat` names the b-tree each page belongs to.
  */
 function commitsInWal(db: ReturnType<typeof openDatabase>, walFile: string): string[][] {
-  const wal = readFileSync(walFile);
-  const pageSize = wal.readUInt32BE(8);
   const owner = new Map<number, string>();
   for (const r of db.prepare('SELECT name, pageno FROM dbstat').all() as { name: string; pageno: number }[])
     owner.set(r.pageno, r.name);
-  const commits: string[][] = [];
-  let pages: string[] = [];
-  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
-    pages.push(owner.get(wal.readUInt32BE(at)) ?? `page ${wal.readUInt32BE(at)}`);
-    // A frame whose header gives the database's size ends a commit.
-    if (wal.readUInt32BE(at + 4) !== 0) {
-      commits.push(pages);
-      pages = [];
-    }
-  }
-  return commits;
+  return walCommits(walFile).map((pages) => pages.map((p) => owner.get(p) ?? `page ${p}`));
 }
 
 /** What a panic that opens an incident writes, and nothing else (`sqlite_schema`: the file grew). */
