@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { Bus } from '../src/bus.js';
-import { configSchema } from '../src/config/schema.js';
+import { parseConfig } from '../src/config/load.js';
 import { Directory } from '../src/core/directory.js';
 import { EventCore } from '../src/core/event-core.js';
 import type { NormalizedEvent } from '../src/core/events.js';
@@ -32,6 +32,7 @@ import { MIGRATIONS } from '../src/store/migrations/index.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { workflowHooks, workflowStores } from '../src/workflow/workflow-hooks.js';
 import { walCommits } from '../test/helpers/wal.js';
+import { cityYaml } from './lib/city.js';
 import { fmt, summary } from './lib/harness.js';
 
 const { values } = parseArgs({
@@ -41,27 +42,8 @@ const PANICS = Number(values.panics);
 const RUNS = Number(values.runs);
 const SITES = PANICS;
 
-const config = configSchema.parse({
-  jurisdictions: [
-    {
-      id: 'city',
-      name: 'City 110',
-      children: Array.from({ length: 20 }, (_, g) => ({ id: `g${g}`, name: `Grid ${g}` })),
-    },
-  ],
-  sites: Array.from({ length: SITES }, (_, i) => ({
-    id: `s${i}`,
-    name: `Site ${i}`,
-    jurisdiction: `g${i % 20}`,
-    kind: 'shop',
-    location: { lat: 39.3, lon: 112.4 },
-  })),
-  panels: Array.from({ length: SITES }, (_, i) => ({
-    id: `p${i}`,
-    site: `s${i}`,
-    secret: 'secret-of-panel',
-  })),
-});
+/** The panic benches' city (bench/lib/city.ts): a site and a panel for each panic. */
+const config = parseConfig(cityYaml(SITES), 'bench-city.yaml');
 
 type Schema = 'before' | 'after';
 const SCHEMAS: Record<Schema, typeof MIGRATIONS> = {
