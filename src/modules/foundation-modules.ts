@@ -24,6 +24,7 @@ import { auditSink } from '../outbox/audit-sink.js';
 import { busRelaySink } from '../outbox/bus-relay.js';
 import { Outbox } from '../outbox/outbox.js';
 import { OutboxDispatcher } from '../outbox/outbox-dispatcher.js';
+import { OutboxPurge } from '../outbox/outbox-purge.js';
 import { attachOpsNamespace } from '../realtime/ops-namespace.js';
 import { attachRedisAdapter, crossNodeWake } from '../realtime/redis-adapter.js';
 import type { Module } from '../service.js';
@@ -119,9 +120,24 @@ export const outboxModule: Module = {
         (err: unknown) => svc.log.warn({ err }, 'outbox: the push rehearsal failed; starting anyway'),
       );
     }
-    svc.part<OutboxDispatcher>('outbox.dispatcher').start();
+    const dispatcher = svc.part<OutboxDispatcher>('outbox.dispatcher');
+    dispatcher.start();
+    // Rows every sink has passed, once older than storage.outboxKeepDays (one node of a city).
+    const purge = new OutboxPurge({
+      k: svc.need('store').k,
+      keepDays: svc.config.storage.outboxKeepDays,
+      sinks: () => Object.keys(dispatcher.positions()),
+      log: svc.log,
+      metrics: svc.metrics,
+    });
+    svc.parts.set('outbox.purge', purge);
+    const job = { start: () => purge.start(3_600_000), stop: () => purge.stop() };
+    const cluster = svc.parts.get('cluster') as Cluster | undefined;
+    if (cluster) cluster.run('timer:outbox-purge', job);
+    else job.start();
   },
   async stop(svc) {
+    if (svc.parts.has('outbox.purge')) await svc.part<OutboxPurge>('outbox.purge').stop();
     await svc.part<OutboxDispatcher>('outbox.dispatcher').stop();
   },
 };

@@ -8,6 +8,9 @@ import type { DB } from './db-types.js';
 import { openPostgresStore } from './postgres.js';
 import { SqliteStore, Store } from './sqlite.js';
 
+/** What opening a store needs of `storage`. */
+type Where = Pick<Config['storage'], 'dataDir' | 'database'>;
+
 /** The SQLite file of a data dir (the embedded default). */
 export const sqliteFile = (dataDir: string): string => join(dataDir, 'sharpeyes.db');
 
@@ -15,10 +18,7 @@ export const sqliteFile = (dataDir: string): string => join(dataDir, 'sharpeyes.
  * The store `storage.database` names: the SQLite file of the data dir, or PostgreSQL. What the
  * service and every command-line verb open, so a verb acts on the same data as the running nodes.
  */
-export async function openStore(
-  storage: Config['storage'],
-  opts: { dataDir?: string | undefined } = {},
-): Promise<Store> {
+export async function openStore(storage: Where, opts: { dataDir?: string | undefined } = {}): Promise<Store> {
   const db = storage.database;
   if (db.kind === 'postgres') return openPostgresStore(db.url, { poolSize: db.poolSize });
   return new SqliteStore(sqliteFile(opts.dataDir ?? storage.dataDir));
@@ -29,7 +29,7 @@ export async function openStore(
  * exist); PostgreSQL through the normal store (its migrations are idempotent and locked).
  */
 export async function openStoreReadonly(
-  storage: Config['storage'],
+  storage: Where,
   opts: { dataDir?: string | undefined } = {},
 ): Promise<Store> {
   const db = storage.database;

@@ -244,6 +244,7 @@ describe('a city on three nodes', () => {
         'timer:clips',
         'timer:retention',
         'timer:verification',
+        'timer:outbox-purge',
         'outbox:audit',
         'outbox:panel-acks',
       ];

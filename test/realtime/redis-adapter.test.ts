@@ -98,6 +98,7 @@ cluster: { nodeId: ${node}, leaseSeconds: 3 }
           'timer:clips',
           'timer:command-expiry',
           'timer:escalation',
+          'timer:outbox-purge',
           'timer:retention',
           'timer:supervision',
           'timer:verification',

@@ -16,5 +16,13 @@ export const storageSchema = z
   .strictObject({
     dataDir: z.string().default('./data').describe('Directory for the SQLite file, keys and recordings.'),
     database,
+    outboxKeepDays: z
+      .number()
+      .min(1)
+      .max(3650)
+      .default(7)
+      .describe(
+        'Days the alarm path’s outbox keeps rows every sink has handled (then purged hourly); a sink that is failing keeps them longer.',
+      ),
   })
   .describe('Where the service keeps its state.');
