@@ -41,6 +41,8 @@ export interface DeciderDeps {
   metrics: Metrics;
   /** The workflow's hooks (issue 17), read per event: they are set after the core is built. */
   hooks(): CoreHooks;
+  /** A new incident's id (default `newIncidentId`; tests draw taken ones). */
+  incidentIds?: ((at: Date) => string) | undefined;
 }
 
 /**
@@ -50,6 +52,7 @@ export interface DeciderDeps {
 export class Decider {
   private readonly decided;
   private readonly fallbacks;
+  private readonly redraws;
 
   constructor(private readonly deps: DeciderDeps) {
     const m = deps.metrics;
@@ -57,11 +60,32 @@ export class Decider {
       'rule',
       'action',
     ]);
+    this.redraws = m.counter(
+      'sharpeyes_incident_id_redraws_total',
+      'New incidents whose random id was already taken and was drawn again',
+    );
     this.fallbacks = m.counter(
       'sharpeyes_correlation_fallbacks_total',
       'Events whose rules failed to evaluate; alarms were opened anyway',
       ['type'],
     );
+  }
+
+  /**
+   * Opens an incident under a new id (`create` is false when the id is taken), drawing again until
+   * one is free. Ids are random within their day (32 bits): at 10,000 incidents a day two collide
+   * about one day in a hundred, and a taken id used to fail the whole decision: the panel got no
+   * PUBACK, and its alarm waited for the redelivery. Drawn again in the same transaction instead.
+   */
+  private async openIncident(at: string, create: (id: string) => Promise<boolean>): Promise<string> {
+    const draw = this.deps.incidentIds ?? newIncidentId;
+    for (let n = 1; ; n++) {
+      const id = draw(new Date(at));
+      if (await create(id)) return id;
+      this.redraws.inc();
+      this.deps.log.warn({ id, draws: n }, 'core: a new incident drew a taken id; drawing again');
+      if (n >= 8) throw new Error(`core: no free incident id after ${n} draws`);
+    }
   }
 
   private evaluate(ev: NormalizedEvent, ctx: Parameters<typeof correlate>[2]): Decision {
@@ -149,22 +173,23 @@ export class Decider {
           );
           return base;
         }
-        const id = newIncidentId(new Date(at));
-        await d.createIncident(
-          tx,
-          {
-            id,
-            site: ev.site,
-            jurisdiction: site.jurisdiction,
-            priority: decision.priority,
-            rule: decision.rule,
-            kind: decision.kind,
-            confirmed: decision.confirmed,
-            device: decision.kind === 'maintenance' ? ev.device : null,
-            at,
-            by: 'system',
-          },
-          ev,
+        const id = await this.openIncident(at, (id) =>
+          d.createIncident(
+            tx,
+            {
+              id,
+              site: ev.site,
+              jurisdiction: site.jurisdiction,
+              priority: decision.priority,
+              rule: decision.rule,
+              kind: decision.kind,
+              confirmed: decision.confirmed,
+              device: decision.kind === 'maintenance' ? ev.device : null,
+              at,
+              by: 'system',
+            },
+            ev,
+          ),
         );
         if (decision.fault) await d.addFault(tx, id, ev.device, decision.fault, ev);
         await hooks.opened?.(

@@ -38,6 +38,8 @@ export interface EventCoreDeps {
   rules?: readonly RuleConfig[] | undefined;
   /** The rate a device's `limited` events commit at past their burst (config `mqtt.embedded.panelRate`). */
   deviceRate?: { perSecond: number; burst: number } | undefined;
+  /** A new incident's id (default `newIncidentId`): tests draw ids already taken. */
+  incidentIds?: ((at: Date) => string) | undefined;
 }
 
 export { newIncidentId };
@@ -159,6 +161,7 @@ export class EventCore {
       log: this.deps.log,
       metrics,
       hooks: () => this.hooks,
+      incidentIds: this.deps.incidentIds,
     });
   }
 

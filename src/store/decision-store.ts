@@ -136,21 +136,25 @@ const INSERT_INCIDENT = prepare<{
   device: string | null;
   lastEventAt: string;
 }>()((k, p) =>
-  k.insertInto('incidents').values({
-    id: p('id'),
-    site: p('site'),
-    jurisdiction: p('jurisdiction'),
-    priority: p('priority'),
-    state: 'new',
-    rule: p('rule'),
-    kind: p('kind'),
-    confirmed: p('confirmed'),
-    opened_at: p('at'),
-    updated_at: p('at'),
-    device: p('device'),
-    event_count: 1,
-    last_event_at: p('lastEventAt'),
-  }),
+  k
+    .insertInto('incidents')
+    .values({
+      id: p('id'),
+      site: p('site'),
+      jurisdiction: p('jurisdiction'),
+      priority: p('priority'),
+      state: 'new',
+      rule: p('rule'),
+      kind: p('kind'),
+      confirmed: p('confirmed'),
+      opened_at: p('at'),
+      updated_at: p('at'),
+      device: p('device'),
+      event_count: 1,
+      last_event_at: p('lastEventAt'),
+    })
+    // An id already taken inserts nothing: the decider draws another (src/core/decider.ts).
+    .onConflict((oc) => oc.column('id').doNothing()),
 );
 
 const INSERT_OPENING = prepare<{ id: string; by: string; at: string }>()((k, p) =>
@@ -253,8 +257,9 @@ export class DecisionStore {
     return { ...summary(r), faults: faults.map((f) => f.fault) };
   }
 
-  async createIncident(tx: Tx, n: NewIncidentRow, first: NormalizedEvent): Promise<void> {
-    await INSERT_INCIDENT.execute(tx, {
+  /** Opens the incident with its first event; false, writing nothing, when its id is already taken. */
+  async createIncident(tx: Tx, n: NewIncidentRow, first: NormalizedEvent): Promise<boolean> {
+    const inserted = await INSERT_INCIDENT.execute(tx, {
       id: n.id,
       site: n.site,
       jurisdiction: n.jurisdiction,
@@ -266,6 +271,7 @@ export class DecisionStore {
       device: n.device,
       lastEventAt: first.receivedAt,
     });
+    if (Number(inserted.numAffectedRows ?? 0n) !== 1) return false;
     await INSERT_OPENING.execute(tx, { id: n.id, by: n.by, at: n.at });
     await INSERT_LINK.execute(tx, { id: n.id, key: first.key });
     await INSERT_ZONE.execute(tx, {
@@ -274,6 +280,7 @@ export class DecisionStore {
       zone: first.zone ?? '',
       type: first.type,
     });
+    return true;
   }
 
   /** Links the event, counts it and records its (device, zone, type) for later correlation. */

@@ -92,6 +92,8 @@ export async function openCore(
     extraYaml?: string;
     audit?: boolean;
     now?: () => Date;
+    /** New incidents' ids (default: the core's random ones). */
+    incidentIds?: (at: Date) => string;
     /** A PostgreSQL database URL: the same core on the city's database (issue 16). */
     postgres?: string;
   } = {},
@@ -116,6 +118,7 @@ export async function openCore(
     metrics,
     rules: config.rules,
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.incidentIds ? { incidentIds: opts.incidentIds } : {}),
   });
   await dispatcher.add(busRelaySink({ bus, views: store.incidents, log: silentLogger }));
   if (opts.audit) await dispatcher.add(auditSink(audit));

@@ -22,6 +22,55 @@ describe('event core', () => {
 });
 
 /**
+ * Issue 13: an incident's id is random within its day (32 bits), so at city scale two new incidents
+ * draw the same id now and then. A taken id failed the whole decision: the panic was not stored, its
+ * panel got no PUBACK, and the alarm waited for a redelivery. The decider now draws again.
+ */
+describe.each(['sqlite', 'postgres'] as const)('a new incident whose id is taken, on %s', (db) => {
+  let fx: CoreFixture;
+  afterEach(() => fx?.close());
+  afterAll(() => stopSharedPostgres());
+
+  it('draws another id in the same decision: the alarm is stored and opens its incident', async () => {
+    // The first incident takes A; the second draws A, then A again, then B.
+    const draws = [
+      'INC-20261205-AAAAAAAA',
+      'INC-20261205-AAAAAAAA',
+      'INC-20261205-AAAAAAAA',
+      'INC-20261205-BBBBBBBB',
+    ];
+    fx = await openCoreOn(db, { incidentIds: () => draws.shift() ?? 'INC-20261205-FFFFFFFF' });
+    const pushed: string[] = [];
+    fx.bus.on('incident:new', (inc) => pushed.push(inc.id));
+
+    const first = await fx.core.ingest(ev('panic', { site: 'shop-1', device: 'panel-1' }));
+    const second = await fx.core.ingest(ev('panic', { site: 'bank-2', device: 'panel-2' }));
+
+    expect(first).toMatchObject({ duplicate: false, incident: 'INC-20261205-AAAAAAAA', state: 'new' });
+    expect(second).toMatchObject({ duplicate: false, incident: 'INC-20261205-BBBBBBBB', state: 'new' });
+    expect(draws).toEqual([]);
+    const incidents = await fx.store.k.selectFrom('incidents').select(['id', 'site']).orderBy('id').execute();
+    expect(incidents).toEqual([
+      { id: 'INC-20261205-AAAAAAAA', site: 'shop-1' },
+      { id: 'INC-20261205-BBBBBBBB', site: 'bank-2' },
+    ]);
+    // The first incident kept its one event, its opening and its zone; the second has its own.
+    const links = await fx.store.k
+      .selectFrom('incident_events')
+      .select('incident_id')
+      .orderBy('incident_id')
+      .execute();
+    expect(links.map((l) => l.incident_id)).toEqual(['INC-20261205-AAAAAAAA', 'INC-20261205-BBBBBBBB']);
+    expect(await rowCount(fx.store.k, 'transitions')).toBe(2);
+    await fx.settle();
+    expect(pushed).toEqual(['INC-20261205-AAAAAAAA', 'INC-20261205-BBBBBBBB']);
+    expect(await fx.metrics.registry.getSingleMetricAsString('sharpeyes_incident_id_redraws_total')).toMatch(
+      /^sharpeyes_incident_id_redraws_total 2$/m,
+    );
+  });
+});
+
+/**
  * Issue 13: the core rehearses the decision before panels may connect, so the first alarm after a
  * start does not pay for building its statements (it took 10–25 ms to its PUBACK, the later ones 3–5).
  */
