@@ -20,19 +20,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { Bus } from '../src/bus.js';
 import { parseConfig } from '../src/config/load.js';
-import { Directory } from '../src/core/directory.js';
-import { EventCore } from '../src/core/event-core.js';
-import type { NormalizedEvent } from '../src/core/events.js';
-import { silentLogger } from '../src/log.js';
-import { Metrics } from '../src/metrics.js';
-import { Outbox } from '../src/outbox/outbox.js';
 import { MIGRATIONS } from '../src/store/migrations/index.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { workflowHooks, workflowStores } from '../src/workflow/workflow-hooks.js';
 import { walCommits } from '../test/helpers/wal.js';
 import { cityYaml } from './lib/city.js';
+import { decisionCore } from './lib/decisions.js';
 import { fmt, summary } from './lib/harness.js';
 
 const { values } = parseArgs({
@@ -51,47 +44,10 @@ const SCHEMAS: Record<Schema, typeof MIGRATIONS> = {
   after: MIGRATIONS,
 };
 
-function panic(site: number, tag: string): NormalizedEvent {
-  const now = new Date().toISOString();
-  return {
-    key: `panel:p${site}:${tag}`,
-    source: 'panel',
-    device: `p${site}`,
-    site: `s${site}`,
-    type: 'panic',
-    zone: '1',
-    ts: now,
-    receivedAt: now,
-  };
-}
-
 /** The event core on a file of its own at `schema`, as the service builds it (no sinks). */
 function side(dir: string, schema: Schema) {
   const store = new SqliteStore(join(dir, `${schema}.db`), SCHEMAS[schema]);
-  const dirTree = new Directory(config);
-  const core = new EventCore({
-    store,
-    outbox: new Outbox(store.k),
-    bus: new Bus(),
-    dir: dirTree,
-    log: silentLogger,
-    metrics: new Metrics({ defaults: false }),
-  });
-  core.setHooks(workflowHooks(config, dirTree, workflowStores()));
-  let n = 0;
-  return {
-    store,
-    /** One panic at the next site, timed; then its incident closed, untimed. */
-    async panic(tag: string): Promise<number> {
-      const site = n++ % SITES;
-      const t0 = performance.now();
-      const out = await core.ingest(panic(site, `${tag}-${n}`));
-      const ms = performance.now() - t0;
-      if (!out.incident) throw new Error(`${schema}: panic ${n} opened no incident`);
-      await core.transition(out.incident, 'false_alarm', 'bench');
-      return ms;
-    },
-  };
+  return { store, ...decisionCore(store, config, SITES) };
 }
 
 /** Pages per decision and per close at `schema`: 200 panics after 300, without checkpoints. */

@@ -18,17 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { Bus } from '../src/bus.js';
 import { parseConfig } from '../src/config/load.js';
-import { Directory } from '../src/core/directory.js';
-import { EventCore } from '../src/core/event-core.js';
 import { silentLogger } from '../src/log.js';
 import { Metrics } from '../src/metrics.js';
-import { Outbox } from '../src/outbox/outbox.js';
 import { OutboxPurge } from '../src/outbox/outbox-purge.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { workflowHooks, workflowStores } from '../src/workflow/workflow-hooks.js';
 import { cityYaml } from './lib/city.js';
+import { decisionCore } from './lib/decisions.js';
 import { fmt, summary } from './lib/harness.js';
 
 const { values } = parseArgs({
@@ -46,38 +42,7 @@ const SITES = 1000;
 const GAP_MS = 2;
 const config = parseConfig(cityYaml(SITES), 'bench-city.yaml');
 
-function core(store: SqliteStore) {
-  const dir = new Directory(config);
-  const c = new EventCore({
-    store,
-    outbox: new Outbox(store.k),
-    bus: new Bus(),
-    dir,
-    log: silentLogger,
-    metrics: new Metrics({ defaults: false }),
-  });
-  c.setHooks(workflowHooks(config, dir, workflowStores()));
-  let n = 0;
-  return async (tag: string): Promise<number> => {
-    const site = n++ % SITES;
-    const now = new Date().toISOString();
-    const t0 = performance.now();
-    const out = await c.ingest({
-      key: `panel:p${site}:${tag}-${n}`,
-      source: 'panel',
-      device: `p${site}`,
-      site: `s${site}`,
-      type: 'panic',
-      zone: '1',
-      ts: now,
-      receivedAt: now,
-    });
-    const ms = performance.now() - t0;
-    if (!out.incident) throw new Error(`panic ${n} opened no incident`);
-    await c.transition(out.incident, 'false_alarm', 'bench');
-    return ms;
-  };
-}
+const core = (store: SqliteStore) => decisionCore(store, config, SITES).panic;
 
 /** A file whose outbox holds ROWS rows 30 days old: copies of what 50 real decisions wrote. */
 async function backlog(file: string): Promise<void> {
