@@ -46,6 +46,8 @@ export class OutboxPurge {
   private running: Promise<unknown> | undefined;
   private readonly purged;
   private readonly droppedTotal;
+  private readonly oldest;
+  private readonly size;
 
   constructor(
     private readonly deps: {
@@ -64,6 +66,14 @@ export class OutboxPurge {
     this.purged = deps.metrics.counter(
       'sharpeyes_outbox_purged_rows_total',
       'Outbox rows deleted once every sink had passed them and they were older than storage.outboxKeepDays',
+    );
+    this.oldest = deps.metrics.gauge(
+      'sharpeyes_outbox_oldest_seconds',
+      'Age of the oldest outbox row after the last purge: above storage.outboxKeepDays, a sink is holding rows (see sharpeyes_outbox_lag_rows)',
+    );
+    this.size = deps.metrics.gauge(
+      'sharpeyes_outbox_rows',
+      'Outbox rows after the last purge (from their sequence numbers: at most this many)',
     );
     this.droppedTotal = deps.metrics.counter(
       'sharpeyes_outbox_cursors_dropped_total',
@@ -98,23 +108,46 @@ export class OutboxPurge {
     await this.running;
   }
 
+  /** One purge, then the outbox's size and age on /metrics. */
   async purge(): Promise<PurgeResult> {
-    const { k, keepDays, log } = this.deps;
     const now = (this.deps.now ?? (() => new Date()))();
+    const result = await this.sweep(now);
+    const oldest = await this.firstFrom(0);
+    const newest = await this.end('max');
+    this.oldest.set(oldest ? Math.max(0, (now.getTime() - Date.parse(oldest.at)) / 1000) : 0);
+    this.size.set(oldest ? newest - Number(oldest.seq) + 1 : 0);
+    return result;
+  }
+
+  /**
+   * The outbox's lowest or highest sequence number (0 when empty), each read on its own: SQLite
+   * answers min() or max() alone from the key's b-tree, but scans the whole table for both in one
+   * SELECT (28 ms at 100,000 rows, on the alarm thread).
+   */
+  private async end(fn: 'min' | 'max'): Promise<number> {
+    const r = await this.deps.k
+      .selectFrom('outbox')
+      .select((eb) => eb.fn[fn]('seq').as('seq'))
+      .executeTakeFirst();
+    return Number(r?.seq ?? 0);
+  }
+
+  /** The first row from `seq` on, found by key. */
+  private firstFrom(seq: number) {
+    return this.deps.k
+      .selectFrom('outbox')
+      .select(['seq', 'at'])
+      .where('seq', '>=', seq)
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  private async sweep(now: Date): Promise<PurgeResult> {
+    const { k, keepDays, log } = this.deps;
     const cutoff = new Date(now.getTime() - keepDays * 86_400_000).toISOString();
-    // Each end read on its own: SQLite answers min() or max() alone from the key's b-tree, but
-    // scans the whole table for both in one SELECT (28 ms at 100,000 rows, on the alarm thread).
-    const end = async (fn: 'min' | 'max') =>
-      Number(
-        (
-          await k
-            .selectFrom('outbox')
-            .select((eb) => eb.fn[fn]('seq').as('seq'))
-            .executeTakeFirst()
-        )?.seq ?? 0,
-      );
-    const first = await end('min');
-    const last = await end('max');
+    const first = await this.end('min');
+    const last = await this.end('max');
     if (last === 0) return { deleted: 0, through: 0, dropped: [] };
     // Rows older than the cutoff, never the newest.
     let bound = Math.min(await this.olderThrough(first, last, cutoff), last - 1);
@@ -167,21 +200,13 @@ export class OutboxPurge {
    * skew, which is nothing beside days).
    */
   private async olderThrough(first: number, last: number, cutoff: string): Promise<number> {
-    const at = (seq: number) =>
-      this.deps.k
-        .selectFrom('outbox')
-        .select(['seq', 'at'])
-        .where('seq', '>=', seq)
-        .orderBy('seq')
-        .limit(1)
-        .executeTakeFirst();
-    const head = await at(first);
+    const head = await this.firstFrom(first);
     if (!head || head.at >= cutoff) return first - 1;
     let lo = Number(head.seq);
     let hi = last;
     while (lo < hi) {
       const mid = lo + Math.ceil((hi - lo) / 2);
-      const r = await at(mid);
+      const r = await this.firstFrom(mid);
       const seq = Number(r?.seq ?? Number.POSITIVE_INFINITY);
       if (r && seq <= hi && r.at < cutoff) lo = seq;
       else hi = mid - 1;

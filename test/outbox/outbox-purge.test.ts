@@ -34,6 +34,7 @@ function recorder(name: string): OutboxSink & { seen: number[]; fail: boolean } 
   return sink;
 }
 
+/** A counter's or gauge's value (its samples summed). */
 async function counter(metrics: Metrics, name: string): Promise<number> {
   const m = await metrics.registry.getSingleMetric(name)?.get();
   return m?.values.reduce((a, v) => a + v.value, 0) ?? 0;
@@ -127,6 +128,9 @@ describe('outbox purge (SQLite)', () => {
     // Now is START + 20 days: rows of the first 13 days (older than 7) go, the rest stay.
     const older = 6_500; // 13 days / 1,728 s × 10
     expect(r).toEqual({ deleted: older, through: older, dropped: [] });
+    // The oldest row left is 7 days old (13 days after START, now 20); 3,500 rows are left.
+    expect(await counter(city.metrics, 'sharpeyes_outbox_oldest_seconds')).toBe(7 * 86_400);
+    expect(await counter(city.metrics, 'sharpeyes_outbox_rows')).toBe(3_500);
     const left = await city.seqs();
     expect(left[0]).toBe(older + 1);
     expect(left.at(-1)).toBe(10_000);
@@ -181,6 +185,9 @@ describe('outbox purge (SQLite)', () => {
 
     // Its cursor has not moved for 60 days, but it runs here: its rows are kept, not its cursor dropped.
     expect(r).toEqual({ deleted: 100, through: 100, dropped: [] });
+    // /metrics shows it: the oldest row is 60 days old, past keepDays; 100 rows are left.
+    expect(await counter(city.metrics, 'sharpeyes_outbox_oldest_seconds')).toBeGreaterThan(60 * 86_400);
+    expect(await counter(city.metrics, 'sharpeyes_outbox_rows')).toBe(100);
     down.fail = false;
     city.dispatcher.poke();
     await city.dispatcher.idle();
