@@ -253,7 +253,8 @@ export class Cluster {
         if (run) await job.start();
         else await job.stop();
         this.deps.log.info(
-          { job: name, node: this.nodeId },
+          // The node is in the logger's bindings (src/cluster/cluster-module.ts): not repeated here.
+          { job: name },
           run ? 'cluster: job started here' : 'cluster: job stopped here',
         );
       } catch (err) {
