@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { SingleFlight } from '../util/single-flight.js';
 import type { NoticeEmit } from './notice-service.js';
 import type { NoticeStore } from './notice-store.js';
 
@@ -10,7 +11,10 @@ import type { NoticeStore } from './notice-store.js';
  */
 export class NoticeMaintainer {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly flight = new SingleFlight(
+    () => this.run(),
+    (err) => this.deps.log.error({ err }, 'notices: reminder check failed; retrying on the next check'),
+  );
   private readonly reminders;
   private readonly listings;
 
@@ -47,19 +51,12 @@ export class NoticeMaintainer {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.running;
+    await this.flight.settled();
   }
 
   /** Does what is due now; overlapping calls share one run. */
   check(): Promise<void> {
-    this.running ??= this.run()
-      .catch((err: unknown) => {
-        this.deps.log.error({ err }, 'notices: reminder check failed; retrying on the next check');
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.flight.run();
   }
 
   private async run(): Promise<void> {

@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics.js';
 import type { DB } from '../store/db-types.js';
 import { relaxedTransaction } from '../store/relaxed.js';
 import { nextTurn } from '../util/next-turn.js';
+import { SingleFlight } from '../util/single-flight.js';
 
 /** What one purge did. */
 export interface PurgeResult {
@@ -43,7 +44,12 @@ const REST_MS = 40;
  */
 export class OutboxPurge {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly flight = new SingleFlight(
+    async () => {
+      await this.purge();
+    },
+    (err) => this.deps.log.error({ err }, 'outbox: purge failed; trying again later'),
+  );
   private readonly purged;
   private readonly droppedTotal;
   private readonly oldest;
@@ -87,13 +93,7 @@ export class OutboxPurge {
    */
   start(everyMs: number, firstMs = 60_000): void {
     if (this.timer) return;
-    const run = () => {
-      this.running ??= this.purge()
-        .catch((err: unknown) => this.deps.log.error({ err }, 'outbox: purge failed; trying again later'))
-        .finally(() => {
-          this.running = undefined;
-        });
-    };
+    const run = () => void this.flight.run();
     this.timer = setTimeout(() => {
       run();
       this.timer = setInterval(run, everyMs);
@@ -105,7 +105,7 @@ export class OutboxPurge {
   async stop(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.running;
+    await this.flight.settled();
   }
 
   /** One purge, then the outbox's size and age on /metrics. */

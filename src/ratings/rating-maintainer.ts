@@ -2,6 +2,7 @@ import type { RatingsConfig } from '../config/sections/ratings.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { addMonths, monthsBetween } from '../reports/local-time.js';
+import { SingleFlight } from '../util/single-flight.js';
 import { rulesHash } from './rating-rules.js';
 import type { RatingService } from './rating-service.js';
 import type { RatingStore } from './rating-store.js';
@@ -14,7 +15,13 @@ import type { RatingStore } from './rating-store.js';
  */
 export class RatingMaintainer {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<string[]> | undefined;
+  private readonly flight = new SingleFlight(
+    () => this.run(),
+    (err): string[] => {
+      this.deps.log.error({ err }, 'ratings: month-end rating failed; retrying on the next check');
+      return [];
+    },
+  );
   private readonly rated;
 
   constructor(
@@ -42,20 +49,12 @@ export class RatingMaintainer {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.running;
+    await this.flight.settled();
   }
 
   /** Rates every finished month not stored yet; returns them. Overlapping calls share one run. */
   check(): Promise<string[]> {
-    this.running ??= this.run()
-      .catch((err: unknown) => {
-        this.deps.log.error({ err }, 'ratings: month-end rating failed; retrying on the next check');
-        return [];
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.flight.run();
   }
 
   private async run(): Promise<string[]> {

@@ -5,6 +5,7 @@ import type { EventCore } from '../core/event-core.js';
 import type { NormalizedEvent } from '../core/events.js';
 import type { Logger } from '../log.js';
 import type { DB } from '../store/db-types.js';
+import { SingleFlight } from '../util/single-flight.js';
 import type { Runaway, RunawayStore } from './runaway/runaway-store.js';
 import type { ScheduleWatch } from './schedules/schedule-watch.js';
 import type { StormStore } from './storm/storm-store.js';
@@ -39,7 +40,10 @@ export interface MaintainerDeps {
  */
 export class WorkflowMaintainer {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly flight = new SingleFlight(
+    () => this.pass(),
+    (err) => this.deps.log.error({ err }, 'workflow: maintenance pass failed; retried next tick'),
+  );
   private readonly pushedAt = new Map<string, number>();
 
   constructor(private readonly deps: MaintainerDeps) {}
@@ -54,19 +58,12 @@ export class WorkflowMaintainer {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.running;
+    await this.flight.settled();
   }
 
   /** One pass (tests call it after moving the clock). Never runs twice at once. */
   tick(): Promise<void> {
-    this.running ??= this.pass()
-      .catch((err: unknown) =>
-        this.deps.log.error({ err }, 'workflow: maintenance pass failed; retried next tick'),
-      )
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.flight.run();
   }
 
   private async pass(): Promise<void> {

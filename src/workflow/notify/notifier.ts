@@ -9,6 +9,7 @@ import type { Logger } from '../../log.js';
 import type { OutboxRow } from '../../outbox/outbox.js';
 import type { OutboxSink } from '../../outbox/outbox-dispatcher.js';
 import type { DB } from '../../store/db-types.js';
+import { SingleFlight } from '../../util/single-flight.js';
 import { channelSender, type Send } from './channels.js';
 import { type Moment, messageFor } from './messages.js';
 import type { NewNotification, Notification, NotificationStore } from './notification-store.js';
@@ -44,7 +45,10 @@ function momentOf(row: OutboxRow): NotifyOn | undefined {
 export class Notifier {
   private readonly senders = new Map<string, { send: Send; close(): void }>();
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly flight = new SingleFlight(
+    () => this.sendDue(),
+    (err) => this.deps.log.error({ err }, 'notify: send pass failed; retried next second'),
+  );
   private stopped = false;
   private readonly ncfg: NotifiersConfig;
 
@@ -61,7 +65,7 @@ export class Notifier {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.flight.settled();
     for (const s of this.senders.values()) s.close();
   }
 
@@ -217,12 +221,7 @@ export class Notifier {
 
   /** Sends what is due; never two passes at once (tests await it). */
   flush(): Promise<void> {
-    this.running ??= this.sendDue()
-      .catch((err: unknown) => this.deps.log.error({ err }, 'notify: send pass failed; retried next second'))
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.flight.run();
   }
 
   private async sendDue(): Promise<void> {
