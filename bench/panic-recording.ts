@@ -34,7 +34,12 @@
  * recording did meanwhile: segments closed, footage dropped because the segment writer thread (which
  * runs below the alarm thread) was behind, and its backlog after the panics.
  *
- *   npx tsx bench/panic-recording.ts [--cameras 0,16,32] [--panics 200] [--runs 3] [--pause 0] [--connected]
+ * `--split` loads `bench/lib/puback-split-preload.mjs` into the service and splits each of its panics'
+ * PUBACK time in three: publish → the service reads it, read → PUBACK written, written → the panel
+ * has it; and counts the slowest 5 % that a garbage collection in the service overlapped
+ * (`bench/lib/puback-split.ts`). Each run's line and a table at the end give them.
+ *
+ *   npx tsx bench/panic-recording.ts [--cameras 0,16,32] [--panics 200] [--runs 3] [--pause 0] [--connected] [--split]
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +59,7 @@ import {
   withBareAedes,
   withBenchService,
 } from './lib/harness.js';
+import { describeSplit, type PanicSplit, readSplit, SPLIT_PRELOAD, splitPanics } from './lib/puback-split.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,6 +68,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     pause: { type: 'string', default: '0' },
     connected: { type: 'boolean', default: false },
+    split: { type: 'boolean', default: false },
   },
 });
 const COUNTS = values.cameras.split(',').map(Number);
@@ -69,10 +76,13 @@ const PANICS = Number(values.panics);
 const RUNS = Number(values.runs);
 const PAUSE = Number(values.pause);
 const CONNECTED = values.connected;
+const SPLIT = values.split;
 const rest = () => (PAUSE > 0 ? new Promise((r) => setTimeout(r, PAUSE)) : Promise.resolve());
 
 /** Per panic, in ms: to its PUBACK, and to `incident:new` (bare: to the subscriber). */
 type Samples = Awaited<ReturnType<typeof timedPanics>>;
+/** The same, with each publish's moment (epoch ms) for `--split`. */
+type TurnSamples = Samples & { at: number[] };
 
 /** Files under `<dataDir>/recordings`, per camera directory: segments the recorders have closed. */
 function camerasRecording(dataDir: string): number {
@@ -102,6 +112,8 @@ interface ServiceRound {
    * thread was behind (it runs below the alarm thread), and the writer's backlog after them.
    */
   recording: { segments: number; dropped: number; backlogKb: number };
+  /** With `--split`: where each service panic's PUBACK time went. */
+  split?: { split: PanicSplit[]; unmatched: number };
 }
 
 /** The sum of every series of `name` (a counter or gauge, any labels) in a /metrics scrape. */
@@ -123,8 +135,8 @@ const scrape = async (httpUrl: string) => (await fetch(`${httpUrl}/metrics`)).te
 const WAIT_QS = ['0.5', '0.99', '1'];
 
 /** `PANICS` panics to each target, taking turns panic by panic; the first target rotates. */
-async function takeTurns(targets: Target[]): Promise<Samples[]> {
-  const out = targets.map((): Samples => ({ puback: [], arrival: [] }));
+async function takeTurns(targets: Target[]): Promise<TurnSamples[]> {
+  const out = targets.map((): TurnSamples => ({ puback: [], arrival: [], at: [] }));
   const clients = CONNECTED
     ? await Promise.all(targets.map((t) => connectPanels(t.url, PANICS, (i) => t.panel(i).opts)))
     : [];
@@ -136,6 +148,7 @@ async function takeTurns(targets: Target[]): Promise<Samples[]> {
         const s = await timedPanic(t.url, i, t.panel(i), t.arrived, clients[j]?.[i]);
         out[j]!.puback.push(s.puback);
         out[j]!.arrival.push(s.arrival);
+        out[j]!.at.push(s.at);
         await rest();
       }
   } finally {
@@ -150,6 +163,8 @@ function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<Serv
     (_, i) => `  - { id: c${i}, site: s${PANICS + i}, rtsp: "${rtsp!.url(`c${i}`)}" }`,
   );
   const yaml = `${cityYaml(PANICS + cameras)}${cameras > 0 ? `cameras:\n${camYaml.join('\n')}\n` : ''}recording: { segmentSeconds: 4 }\n`;
+  const splitDir = SPLIT ? mkdtempSync(join(tmpdir(), 'sharpeyes-bench-split-')) : undefined;
+  const splitFile = splitDir ? join(splitDir, 'split.txt') : '';
   return withBenchService(
     yaml,
     async ({ dir, httpUrl, mqttUrl, socket }) => {
@@ -184,12 +199,26 @@ function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<Serv
             dropped: grew('sharpeyes_recording_dropped_total'),
             backlogKb: total(text, 'sharpeyes_recording_writer_backlog_bytes') / 1024,
           };
-          return { svc: svc!, bare: b!, bareDb: bd!, waits, recording };
+          let split: ServiceRound['split'];
+          if (splitDir) {
+            // The preload flushes each second.
+            await new Promise((r) => setTimeout(r, 1_200));
+            split = splitPanics(
+              svc!.at.map((at, k) => ({ at, puback: svc!.puback[k]! })),
+              readSplit(splitFile),
+            );
+          }
+          return { svc: svc!, bare: b!, bareDb: bd!, waits, recording, split };
         }),
       );
     },
-    { timeoutMs: 120_000 },
-  );
+    {
+      timeoutMs: 120_000,
+      ...(splitDir ? { nodeArgs: ['--import', SPLIT_PRELOAD], env: { BENCH_SPLIT_FILE: splitFile } } : {}),
+    },
+  ).finally(() => {
+    if (splitDir) rmSync(splitDir, { recursive: true, force: true });
+  });
 }
 
 function bareRun(sqlite: boolean): Promise<Samples> {
@@ -222,6 +251,7 @@ const rtsp =
     : undefined;
 
 const all = new Map<string, Samples>();
+const splits = new Map<number, { split: PanicSplit[]; unmatched: number }>();
 const add = (key: string, s: Samples) => {
   const a = all.get(key) ?? { puback: [], arrival: [] };
   a.puback.push(...s.puback);
@@ -256,6 +286,12 @@ try {
       add(`svc@${n}`, svc);
       add(`turns-bare@${n}`, round.bare);
       add(`turns-baredb@${n}`, round.bareDb);
+      if (round.split) {
+        const acc = splits.get(n) ?? { split: [], unmatched: 0 };
+        acc.split.push(...round.split.split);
+        acc.unmatched += round.split.unmatched;
+        splits.set(n, acc);
+      }
       const tb = summary(round.bare.puback);
       const tbd = summary(round.bareDb.puback);
       const b = summary(bare.puback);
@@ -263,7 +299,7 @@ try {
       const p = summary(svc.puback);
       const i = summary(svc.arrival);
       console.log(
-        `run ${r}, ${n} cameras: bare PUBACK p50 ${fmt(b.p50)} p99 ${fmt(b.p99)} | bare+SQLite PUBACK p50 ${fmt(bd.p50)} p99 ${fmt(bd.p99)} | panic→PUBACK p50 ${fmt(p.p50)} p99 ${fmt(p.p99)} | panic→incident:new p50 ${fmt(i.p50)} p99 ${fmt(i.p99)} | first 3 PUBACKs after start ${firstThree(svc.puback)} (bare ${firstThree(bare.puback)}) | taking turns: bare PUBACK p50 ${fmt(tb.p50)} p99 ${fmt(tb.p99)}, bare+SQLite p50 ${fmt(tbd.p50)} p99 ${fmt(tbd.p99)} | media lane wait p50 / p99 / max ${waitMs(round.waits.lane)}, event-loop delay ${waitMs(round.waits.loop)} | recording during the panics: ${round.recording.segments} segments closed, ${round.recording.dropped} drops, writer backlog after ${round.recording.backlogKb.toFixed(0)} KB`,
+        `run ${r}, ${n} cameras: bare PUBACK p50 ${fmt(b.p50)} p99 ${fmt(b.p99)} | bare+SQLite PUBACK p50 ${fmt(bd.p50)} p99 ${fmt(bd.p99)} | panic→PUBACK p50 ${fmt(p.p50)} p99 ${fmt(p.p99)} | panic→incident:new p50 ${fmt(i.p50)} p99 ${fmt(i.p99)} | first 3 PUBACKs after start ${firstThree(svc.puback)} (bare ${firstThree(bare.puback)}) | taking turns: bare PUBACK p50 ${fmt(tb.p50)} p99 ${fmt(tb.p99)}, bare+SQLite p50 ${fmt(tbd.p50)} p99 ${fmt(tbd.p99)} | media lane wait p50 / p99 / max ${waitMs(round.waits.lane)}, event-loop delay ${waitMs(round.waits.loop)} | recording during the panics: ${round.recording.segments} segments closed, ${round.recording.dropped} drops, writer backlog after ${round.recording.backlogKb.toFixed(0)} KB${round.split ? ` | ${describeSplit(round.split.split, round.split.unmatched)}` : ''}`,
       );
     }
   }
@@ -303,5 +339,12 @@ for (const n of COUNTS) {
   console.log(
     `| ${n} | ${fmt(b.p50)} / ${fmt(b.p99)} | ${fmt(bd.p50)} / ${fmt(bd.p99)} | ${fmt(sp.p50)} / ${fmt(sp.p99)} | ${(sp.p99 / b.p99).toFixed(2)}× | ${(sp.p99 / bd.p99).toFixed(2)}× |`,
   );
+}
+if (SPLIT) {
+  console.log("\nwhere the service's PUBACK time went, all runs (--split):");
+  for (const n of COUNTS) {
+    const sp = splits.get(n);
+    if (sp) console.log(`${n} cameras, ${sp.split.length} panics: ${describeSplit(sp.split, sp.unmatched)}`);
+  }
 }
 process.exit(0);

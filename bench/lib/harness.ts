@@ -119,18 +119,19 @@ export interface BenchService {
 /**
  * Runs `fn` against the service started from `yaml` (`start --no-demo` as its own process, in a fresh
  * data dir, with an operator's /ops socket), then closes the socket, stops the service and removes
- * the dir, whatever `fn` did.
+ * the dir, whatever `fn` did. `opts.nodeArgs` go to the service's node before its script (a preload),
+ * `opts.env` into its environment.
  */
 export async function withBenchService<T>(
   yaml: string,
   fn: (svc: BenchService) => Promise<T>,
-  opts: { timeoutMs?: number } = {},
+  opts: { timeoutMs?: number; nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-'));
   const cfg = join(dir, 'city.yaml');
   writeFileSync(cfg, yaml);
   const { child, captures } = await spawnUntil(
-    ['src/cli.ts', 'start', '--config', cfg, '--data-dir', dir, '--no-demo'],
+    [...(opts.nodeArgs ?? []), 'src/cli.ts', 'start', '--config', cfg, '--data-dir', dir, '--no-demo'],
     [/Console: (http:\/\/[\d.:]+)\//, /MQTT panels: (mqtt:\/\/[\d.:]+)/],
     opts,
   );
@@ -154,6 +155,13 @@ export interface BenchPanel {
   topic: string;
 }
 
+/** A timed panic, in ms from its publish: to its PUBACK and to its arrival; `at`, the publish (epoch ms). */
+export interface TimedPanic {
+  puback: number;
+  arrival: number;
+  at: number;
+}
+
 /**
  * One timed panic from `p`: connect, publish a `panic` (id `b<i>`) at QoS 1, wait for its PUBACK and
  * for `arrived()` (the operator's `incident:new`, or the bare subscriber's message), disconnect. In ms
@@ -166,7 +174,7 @@ export async function timedPanic(
   p: BenchPanel,
   arrived: () => Promise<void>,
   open?: MqttClient,
-): Promise<{ puback: number; arrival: number }> {
+): Promise<TimedPanic> {
   if (open) return timedPublish(open, p.topic, i, arrived);
   const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...p.opts });
   try {
@@ -182,7 +190,7 @@ async function timedPublish(
   topic: string,
   i: number,
   arrived: () => Promise<void>,
-): Promise<{ puback: number; arrival: number }> {
+): Promise<TimedPanic> {
   const t0 = performance.now();
   // Timed when it happens: the push may come before the PUBACK.
   const got = arrived().then(() => performance.now() - t0);
@@ -192,7 +200,7 @@ async function timedPublish(
     { qos: 1 },
   );
   const puback = performance.now() - t0;
-  return { puback, arrival: await got };
+  return { puback, arrival: await got, at: performance.timeOrigin + t0 };
 }
 
 /**
