@@ -48,6 +48,9 @@ export interface PanicSplit {
   gc: boolean;
 }
 
+/** Slack at either end of a panic: the two processes round their clocks differently (ms). */
+const SLACK_MS = 0.1;
+
 /** The first index whose `read` is at least `t`. */
 function firstFrom(xs: readonly { read: number }[], t: number): number {
   let lo = 0;
@@ -73,12 +76,11 @@ export function splitPanics(
   let unmatched = 0;
   for (const { at, puback } of panics) {
     const end = at + puback;
-    // 0.1 ms of slack before the publish: the two processes round their clocks differently.
-    const i = firstFrom(rec.pubacks, at - 0.1);
+    const i = firstFrom(rec.pubacks, at - SLACK_MS);
     const inside = [];
     for (let j = i; j < rec.pubacks.length && rec.pubacks[j]!.read <= end; j++) inside.push(rec.pubacks[j]!);
     const r = inside[0];
-    if (inside.length !== 1 || !r || r.written > end + 0.1) {
+    if (inside.length !== 1 || !r || r.written > end + SLACK_MS) {
       unmatched++;
       continue;
     }
