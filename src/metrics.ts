@@ -93,6 +93,29 @@ export class Metrics {
     });
   }
 
+  /**
+   * A gauge whose series `collect` sets each time /metrics is scraped (it may read the store: the
+   * scrape waits for it).
+   */
+  gaugeCollected<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    collect: (gauge: Gauge<L>) => void | Promise<void>,
+  ): Gauge<L> {
+    const existing = this.registry.getSingleMetric(name);
+    if (existing) return existing as Gauge<L>;
+    return new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect(this: Gauge<L>) {
+        return collect(this);
+      },
+    });
+  }
+
   histogram<L extends string>(
     name: string,
     help: string,

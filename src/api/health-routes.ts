@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { sql } from 'kysely';
+import type { OutboxDispatcher } from '../outbox/outbox-dispatcher.js';
 import type { Service } from '../service.js';
 import { route } from './middleware.js';
 
@@ -21,6 +22,16 @@ export function healthRoutes(svc: Service): Router {
       for (const [name, part] of svc.parts) {
         const health = (part as { health?: () => unknown } | undefined)?.health;
         if (typeof health === 'function') checks[name] = health.call(part);
+      }
+      // Each sink of the outbox: behind by how many rows and how long, failing since when.
+      const dispatcher = svc.parts.get('outbox.dispatcher') as OutboxDispatcher | undefined;
+      if (dispatcher && db === 'ok') {
+        try {
+          checks['outbox'] = { sinks: await dispatcher.status() };
+        } catch (err) {
+          svc.log.warn({ err }, 'health: the outbox sinks could not be read');
+          checks['outbox'] = 'error';
+        }
       }
       const ok = db === 'ok';
       res.status(ok ? 200 : 503).json({

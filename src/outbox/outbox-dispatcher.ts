@@ -1,3 +1,4 @@
+import type { Gauge } from 'prom-client';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { nextTurn } from '../util/next-turn.js';
@@ -53,12 +54,28 @@ export interface SinkLeases {
   run(name: string, job: { start(): void; stop(): void }): void;
 }
 
+/** Where a sink is and whether it keeps up: `OutboxDispatcher.status()`, `/api/health`. */
+export interface SinkStatus {
+  /** The last row it handled. */
+  position: number;
+  /** Rows committed after its position: the newest sequence number less its own (so at most). */
+  behind: number;
+  /** How long the oldest of those rows has waited, in seconds (0 when none). */
+  behindSeconds: number;
+  /** Batches failed in a row (0: the last one went through). */
+  failures: number;
+  /** Since when it has been failing (ISO). Why is in the log, not here: health answers anyone. */
+  failingSince?: string;
+}
+
 interface Running {
   sink: OutboxSink;
   seq: number;
   busy: boolean;
   again: boolean;
   failures: number;
+  /** When the first of `failures` failed (ms). */
+  failingSince: number | undefined;
   retry: NodeJS.Timeout | undefined;
   /** Not read again before this (`pauseMs` after its last batch), and the timer that kicks it then. */
   restUntil: number;
@@ -101,7 +118,6 @@ export class OutboxDispatcher {
   private readonly dueFirst = new Set<Running>();
   /** The last turn kicked `dueFirst`: the next serves `due`, so commits every turn starve neither. */
   private firstLast = false;
-  private readonly lag;
   private readonly failuresTotal;
   private readonly handled;
   private readonly batchTime;
@@ -124,7 +140,12 @@ export class OutboxDispatcher {
     },
   ) {
     const m = deps.metrics;
-    this.lag = m.gauge('sharpeyes_outbox_lag_rows', 'Outbox rows a sink has not handled yet', ['sink']);
+    m.gaugeCollected(
+      'sharpeyes_outbox_lag_rows',
+      'Outbox rows committed after a sink’s position, not handled by it yet (at most; the sinks running on this node)',
+      ['sink'],
+      (g) => this.collectLag(g),
+    );
     this.failuresTotal = m.counter(
       'sharpeyes_outbox_sink_failures_total',
       'Outbox sink batches that failed',
@@ -157,6 +178,7 @@ export class OutboxDispatcher {
       busy: false,
       again: false,
       failures: 0,
+      failingSince: undefined,
       retry: undefined,
       restUntil: 0,
       rest: undefined,
@@ -304,6 +326,51 @@ export class OutboxDispatcher {
     return Object.fromEntries(this.sinks.map((r) => [r.sink.name, r.seq]));
   }
 
+  /**
+   * Each sink running on this node: how far behind the newest row it is, how long the oldest row it
+   * has not handled has waited, and whether it is failing. A sink that fails or stalls never holds
+   * up an alarm, so this is where it shows (a webhook receiver down since the night shift, a sink
+   * hours behind). Exclusive sinks another node holds are not listed (they run there). One read of
+   * the newest sequence number, and one per distinct position behind it, each by the key.
+   */
+  async status(now = Date.now()): Promise<Record<string, SinkStatus>> {
+    const mine = this.sinks.filter((r) => this.mayRun(r));
+    const tail = mine.length > 0 ? await this.deps.outbox.tail() : 0;
+    const since = new Map<number, Promise<string | undefined>>();
+    const out: Record<string, SinkStatus> = {};
+    for (const r of mine) {
+      const behind = Math.max(0, tail - r.seq);
+      let behindSeconds = 0;
+      if (behind > 0) {
+        if (!since.has(r.seq)) since.set(r.seq, this.deps.outbox.committedAfter(r.seq));
+        const at = await since.get(r.seq);
+        if (at) behindSeconds = Math.max(0, Math.round((now - Date.parse(at)) / 100) / 10);
+      }
+      out[r.sink.name] = {
+        position: r.seq,
+        behind,
+        behindSeconds,
+        failures: r.failures,
+        ...(r.failingSince !== undefined ? { failingSince: new Date(r.failingSince).toISOString() } : {}),
+      };
+    }
+    return out;
+  }
+
+  /** `sharpeyes_outbox_lag_rows` at each scrape: one read of the newest sequence number. */
+  private async collectLag(g: Gauge<'sink'>): Promise<void> {
+    let tail: number;
+    try {
+      tail = await this.deps.outbox.tail();
+    } catch {
+      return; // the store is closing: the last values stand
+    }
+    for (const r of this.sinks) {
+      if (this.mayRun(r)) g.set({ sink: r.sink.name }, Math.max(0, tail - r.seq));
+      else g.remove({ sink: r.sink.name });
+    }
+  }
+
   private kick(r: Running): void {
     if (this.stopped || r.retry) return;
     const wait = r.restUntil - Date.now();
@@ -354,7 +421,9 @@ export class OutboxDispatcher {
         return;
       }
       if (rows.length === 0) {
-        this.lag.set({ sink: r.sink.name }, 0);
+        // Caught up: whatever failed before (a read) is behind it.
+        r.failures = 0;
+        r.failingSince = undefined;
         return;
       }
       try {
@@ -367,6 +436,7 @@ export class OutboxDispatcher {
           this.scheduleSave();
         }
         r.failures = 0;
+        r.failingSince = undefined;
         this.handled.inc({ sink: r.sink.name }, rows.length);
         if (r.sink.pauseMs) r.restUntil = Date.now() + r.sink.pauseMs;
       } catch (err) {
@@ -378,10 +448,7 @@ export class OutboxDispatcher {
         this.backoff(r);
         return;
       }
-      if (rows.length < limit) {
-        this.lag.set({ sink: r.sink.name }, 0);
-        return;
-      }
+      if (rows.length < limit) return;
       // Let other work (the alarm path) run between batches of a long catch-up.
       await nextTurn();
     }
@@ -412,6 +479,7 @@ export class OutboxDispatcher {
 
   private backoff(r: Running): void {
     r.failures++;
+    r.failingSince ??= Date.now();
     const ms = Math.min(30_000, 100 * 2 ** Math.min(r.failures, 9));
     r.retry = setTimeout(() => {
       r.retry = undefined;

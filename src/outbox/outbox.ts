@@ -141,6 +141,18 @@ export class Outbox {
     return Number(r?.seq ?? 0);
   }
 
+  /** When the first row after `afterSeq` was committed (ISO), if there is one: how long a sink behind it has kept it waiting. */
+  async committedAfter(afterSeq: number): Promise<string | undefined> {
+    const r = await this.k
+      .selectFrom('outbox')
+      .select('at')
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst();
+    return r?.at;
+  }
+
   async cursor(sink: string): Promise<number | undefined> {
     const r = await this.k
       .selectFrom('outbox_cursors')

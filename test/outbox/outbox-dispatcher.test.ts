@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { Outbox, type OutboxRow } from '../../src/outbox/outbox.js';
-import { OutboxDispatcher, type OutboxSink } from '../../src/outbox/outbox-dispatcher.js';
+import { OutboxDispatcher, type OutboxSink, type SinkStatus } from '../../src/outbox/outbox-dispatcher.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 
 /** A durable sink that records the sequence numbers it was handed. */
@@ -357,5 +357,102 @@ describe('outbox dispatcher', () => {
       else expect(cursorReads).toBeGreaterThanOrEqual(5);
       await d.stop();
     }
+  });
+});
+
+describe('outbox dispatcher: how each sink keeps up (status, sharpeyes_outbox_lag_rows)', () => {
+  let dir: string;
+  let store: SqliteStore;
+  let outbox: Outbox;
+  let d: OutboxDispatcher | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sharpeyes-outbox-status-'));
+    store = new SqliteStore(join(dir, 'sharpeyes.db'));
+    outbox = new Outbox(store.k);
+  });
+
+  afterEach(async () => {
+    await d?.stop();
+    d = undefined;
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const lagOf = (text: string, sink: string) =>
+    Number(
+      text
+        .split('\n')
+        .find((l) => l.startsWith(`sharpeyes_outbox_lag_rows{sink="${sink}"} `))
+        ?.split(' ')[1],
+    );
+
+  it('a failing sink shows how many rows and how long it is behind, and since when it fails; caught up, nothing', async () => {
+    const metrics = new Metrics({ defaults: false });
+    d = new OutboxDispatcher({ outbox, log: silentLogger, metrics, pollMs: 20, cursorMs: 20 });
+    // A webhook receiver that is down until told otherwise.
+    let down = true;
+    const seen: number[] = [];
+    const webhook: OutboxSink = {
+      name: 'webhook',
+      durable: true,
+      handle(rows) {
+        if (down) throw new Error('connect ECONNREFUSED 10.0.0.5:443');
+        seen.push(...rows.map((r) => r.seq));
+      },
+    };
+    const socket = recorder('socket');
+    await d.add(webhook);
+    await d.add(socket);
+    d.start();
+    const from = await outbox.tail();
+    const before = Date.now();
+    for (let i = 0; i < 12; i++) await outbox.publish([{ topic: 'event:stored', payload: { i } }]);
+    await expect.poll(() => socket.seen.length, { timeout: 5000 }).toBe(12);
+    await expect.poll(async () => (await d!.status()).webhook?.failures ?? 0, { timeout: 5000 }).toBeGreaterThan(0);
+
+    // Ten seconds later, as a duty engineer's health check would see it.
+    const later = (await d.status(Date.now() + 10_000)) as Record<string, SinkStatus>;
+    expect(later.webhook).toMatchObject({ position: from, behind: 12 });
+    expect(later.webhook!.behindSeconds).toBeGreaterThanOrEqual(10);
+    expect(later.webhook!.behindSeconds).toBeLessThan(10 + (Date.now() - before) / 1000 + 1);
+    expect(Date.parse(later.webhook!.failingSince!)).toBeGreaterThanOrEqual(before - 1);
+    expect(later.socket).toEqual({ position: from + 12, behind: 0, behindSeconds: 0, failures: 0 });
+    // The error stays in the log: health answers anyone.
+    expect(JSON.stringify(later)).not.toContain('10.0.0.5');
+    const text = await metrics.registry.metrics();
+    expect(lagOf(text, 'webhook')).toBe(12);
+    expect(lagOf(text, 'socket')).toBe(0);
+
+    down = false;
+    await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(12);
+    await d.idle();
+    expect((await d.status()).webhook).toEqual({
+      position: from + 12,
+      behind: 0,
+      behindSeconds: 0,
+      failures: 0,
+    });
+    expect(lagOf(await metrics.registry.metrics(), 'webhook')).toBe(0);
+  });
+
+  it('lists only the sinks running on this node: an exclusive one another node holds runs there', async () => {
+    const metrics = new Metrics({ defaults: false });
+    d = new OutboxDispatcher({
+      outbox,
+      log: silentLogger,
+      metrics,
+      pollMs: 20,
+      cluster: { holds: (lease) => lease !== 'outbox:audit', run: () => undefined },
+    });
+    await d.add({ ...recorder('audit'), exclusive: true });
+    await d.add(recorder('bus'));
+    d.start();
+    await outbox.publish([{ topic: 'event:stored', payload: {} }]);
+    await d.idle();
+    expect(Object.keys(await d.status())).toEqual(['bus']);
+    const text = await metrics.registry.metrics();
+    expect(lagOf(text, 'bus')).toBe(0);
+    expect(text).not.toContain('sharpeyes_outbox_lag_rows{sink="audit"}');
   });
 });
