@@ -409,7 +409,9 @@ describe('outbox dispatcher: how each sink keeps up (status, sharpeyes_outbox_la
     const before = Date.now();
     for (let i = 0; i < 12; i++) await outbox.publish([{ topic: 'event:stored', payload: { i } }]);
     await expect.poll(() => socket.seen.length, { timeout: 5000 }).toBe(12);
-    await expect.poll(async () => (await d!.status()).webhook?.failures ?? 0, { timeout: 5000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await d!.status()).webhook?.failures ?? 0, { timeout: 5000 })
+      .toBeGreaterThan(0);
 
     // Ten seconds later, as a duty engineer's health check would see it.
     const later = (await d.status(Date.now() + 10_000)) as Record<string, SinkStatus>;
