@@ -23,6 +23,8 @@ export function healthRoutes(svc: Service): Router {
         const health = (part as { health?: () => unknown } | undefined)?.health;
         if (typeof health === 'function') checks[name] = health.call(part);
       }
+      // The alarm path: the last minute's events and how long their senders waited for durability.
+      if (svc.core) checks['core'] = svc.core.health();
       // Each sink of the outbox: behind by how many rows and how long, failing since when.
       const dispatcher = svc.parts.get('outbox.dispatcher') as OutboxDispatcher | undefined;
       if (dispatcher && db === 'ok') {

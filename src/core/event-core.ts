@@ -6,6 +6,7 @@ import { Metrics } from '../metrics.js';
 import type { NewOutboxRow, Outbox } from '../outbox/outbox.js';
 import { DecisionStore, type IncidentSummary, type Tx } from '../store/decision-store.js';
 import type { Store } from '../store/sqlite.js';
+import { RecentDurations } from '../util/recent-durations.js';
 import { Batcher, ItemFailed } from './batcher.js';
 import type { CoreHooks, DivertedAs, GuardContext } from './core-hooks.js';
 import type { CoreRepository, SiteState } from './core-repository.js';
@@ -71,6 +72,8 @@ export class EventCore {
   private readonly now: () => Date;
   private readonly committed;
   private readonly commitTime;
+  /** The last minute's waits for a durable decision (`health`). */
+  private readonly recent: RecentDurations;
   private readonly duplicates;
   private readonly opened;
   private readonly decider: Decider;
@@ -103,10 +106,24 @@ export class EventCore {
       'From an event handed to the core to its decision being durable',
       ['source'],
     );
+    this.recent = new RecentDurations();
     this.duplicates = m.counter('sharpeyes_events_duplicate_total', 'Redelivered events ignored', ['source']);
     this.opened = m.counter('sharpeyes_incidents_opened_total', 'Incidents opened', ['priority', 'rule']);
     this.decider = this.newDecider(m);
     m.gauge('sharpeyes_ingest_queue_depth', 'Events waiting for their commit', [], () => this.batcher.depth);
+  }
+
+  /**
+   * `/api/health`'s `core`: the last minute's events made durable, and how long their senders waited
+   * for it (handed to the core → decision durable, what every PUBACK and DC-09 ACK waits for): p50,
+   * p99 and the worst. A disk whose fsync stalls shows here first (issue 13: 100–200 ms now and then
+   * on a shared disk), as `sharpeyes_event_commit_seconds` does for a Prometheus.
+   */
+  health(): { lastMinute: { committed: number; waitP50Ms: number; waitP99Ms: number; waitMaxMs: number } } {
+    const s = this.recent.summary();
+    return {
+      lastMinute: { committed: s.count, waitP50Ms: s.p50Ms, waitP99Ms: s.p99Ms, waitMaxMs: s.maxMs },
+    };
   }
 
   /**
@@ -120,7 +137,7 @@ export class EventCore {
     const urgent = isLifeSafety(event.type);
     const done = this.batcher.submit(event, opts.limited === true && !urgent, urgent);
     done.then(
-      () => end(),
+      () => this.recent.record(end() * 1000),
       () => undefined,
     );
     return done;

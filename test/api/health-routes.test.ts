@@ -7,7 +7,11 @@ import { QUIET_API_CITY_YAML } from './api-fixture.js';
 
 interface Health {
   status: string;
-  checks: { db: string; outbox?: { sinks: Record<string, SinkStatus> } };
+  checks: {
+    db: string;
+    core?: { lastMinute: { committed: number; waitP50Ms: number; waitP99Ms: number; waitMaxMs: number } };
+    outbox?: { sinks: Record<string, SinkStatus> };
+  };
 }
 
 const health = async (svc: TestService) => {
@@ -15,7 +19,7 @@ const health = async (svc: TestService) => {
   return { status: res.status, body: (await res.json()) as Health };
 };
 
-describe('GET /api/health: the outbox sinks (issue 13: a sink that fails or stalls holds up no alarm, and shows here)', () => {
+describe('GET /api/health: the alarm path and the outbox sinks (issue 13: a sink that fails or stalls holds up no alarm, and shows here)', () => {
   let svc: TestService;
   let dispatcher: OutboxDispatcher;
   /** A module's sink whose far end is down (say, a records system) until `up`. */
@@ -38,25 +42,37 @@ describe('GET /api/health: the outbox sinks (issue 13: a sink that fails or stal
     await svc?.close();
   });
 
-  it('lists every sink keeping up, then the failing one behind by the panic’s rows, since when; the node stays up', async () => {
+  it('a panic in the last minute’s waits; every sink keeping up, then the failing one behind by the panic’s rows, since when; the node stays up', async () => {
     const before = await health(svc);
     expect(before.status).toBe(200);
     const names = Object.keys(before.body.checks.outbox!.sinks);
     // The service's own sinks, each at the newest row.
     expect(names).toEqual(expect.arrayContaining(['bus', 'audit', 'reports', 'panel-acks', 'records']));
 
+    const committedBefore = before.body.checks.core!.lastMinute.committed;
     const t0 = Date.now();
     const panel = await mqtt.connectAsync(svc.mqttUrl, {
       username: 'panel-1',
       password: 'secret-panel-1',
       clientId: 'panel-1-health',
     });
+    const published = performance.now();
     await panel.publishAsync(
       'sharpeyes/panels/panel-1/event',
       JSON.stringify({ id: 'health-1', type: 'panic', zone: '1', ts: new Date().toISOString() }),
       { qos: 1 },
     );
+    const pubackMs = performance.now() - published;
     await panel.endAsync();
+    // The alarm path's last minute: the panic, and a wait for its durable decision within its PUBACK.
+    const core = (await health(svc)).body.checks.core!.lastMinute;
+    expect(core.committed).toBeGreaterThanOrEqual(committedBefore + 1);
+    expect(core.waitMaxMs).toBeGreaterThan(0);
+    expect(core.waitP50Ms).toBeLessThanOrEqual(core.waitP99Ms);
+    expect(core.waitP99Ms).toBeLessThanOrEqual(core.waitMaxMs);
+    // In this quiet city the panic is the minute's only event: its PUBACK came after its decision was
+    // durable, so its wait is within the PUBACK's time.
+    expect(core.waitP50Ms).toBeLessThanOrEqual(pubackMs);
 
     await expect
       .poll(async () => (await health(svc)).body.checks.outbox!.sinks['records']?.failures ?? 0, {
