@@ -33,6 +33,7 @@ const VIEWS = {
   reports: { label: 'navReports', load: () => import('./js/reports.js') },
   handover: { label: 'navHandover', load: () => import('./js/handover.js') },
   users: { label: 'navUsers', load: () => import('./js/admin-users.js') },
+  system: { label: 'navSystem', load: () => import('./js/system.js') },
   sitedesk: { label: null, load: () => import('./js/site-desk.js') }, // issue 17, reached from links
 };
 
@@ -40,8 +41,8 @@ const NAV_BY_ROLE = {
   site: ['site'],
   investigator: ['investigate', 'map', 'wall', 'handover'],
   operator: ['queue', 'map', 'wall', 'investigate', 'handover'],
-  supervisor: ['queue', 'map', 'wall', 'investigate', 'reports', 'handover', 'users'],
-  admin: ['queue', 'map', 'wall', 'investigate', 'reports', 'handover', 'users'],
+  supervisor: ['queue', 'map', 'wall', 'investigate', 'reports', 'handover', 'users', 'system'],
+  admin: ['queue', 'map', 'wall', 'investigate', 'reports', 'handover', 'users', 'system'],
 };
 
 let unmount;
