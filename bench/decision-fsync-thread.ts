@@ -26,11 +26,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import { parseConfig } from '../src/config/load.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { cityYaml } from './lib/city.js';
-import { decisionCore } from './lib/decisions.js';
+import { bareSqlite, decisionCore } from './lib/decisions.js';
 import { fmt, summary } from './lib/harness.js';
 
 const { values } = parseArgs({
@@ -106,23 +105,6 @@ function side(dir: string, way: Way) {
   return { store, core, sync: w.sync, stop: async () => void (await w.stop()) };
 }
 
-function bare(dir: string) {
-  const db = new Database(join(dir, 'bare.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec('CREATE TABLE panics (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, at TEXT NOT NULL)');
-  const ins = db.prepare('INSERT INTO panics (key, at) VALUES (?, ?)');
-  let n = 0;
-  return {
-    db,
-    panic(): number {
-      const t0 = performance.now();
-      ins.run(`bare-${n++}`, new Date().toISOString());
-      return performance.now() - t0;
-    },
-  };
-}
-
 const load = values.load === 'off' ? undefined : startLoad();
 console.log(
   `decision-fsync-thread: ${PANICS} panics per side and run, ${RUNS} runs, load ${values.load}, ${new Date().toISOString()}`,
@@ -134,7 +116,7 @@ try {
   for (let run = 0; run < RUNS; run++) {
     const dir = mkdtempSync(join(tmpdir(), 'bench-fsync-thread-'));
     const sides = WAYS.map((way) => ({ way, ...side(dir, way) }));
-    const b = bare(dir);
+    const b = bareSqlite(dir);
     const times = new Map<Way, Times>(WAYS.map((w) => [w, { durable: [], held: [] }]));
     const bareTimes: number[] = [];
     try {

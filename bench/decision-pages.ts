@@ -19,13 +19,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import { parseConfig } from '../src/config/load.js';
 import { MIGRATIONS } from '../src/store/migrations/index.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { walCommits } from '../test/helpers/wal.js';
 import { cityYaml } from './lib/city.js';
-import { decisionCore } from './lib/decisions.js';
+import { bareSqlite, decisionCore } from './lib/decisions.js';
 import { fmt, summary } from './lib/harness.js';
 
 const { values } = parseArgs({
@@ -70,23 +69,6 @@ async function pagesOf(schema: Schema): Promise<{ decision: number; close: numbe
   }
 }
 
-function bare(dir: string) {
-  const db = new Database(join(dir, 'bare.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec('CREATE TABLE panics (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, at TEXT NOT NULL)');
-  const ins = db.prepare('INSERT INTO panics (key, at) VALUES (?, ?)');
-  let n = 0;
-  return {
-    db,
-    panic(): number {
-      const t0 = performance.now();
-      ins.run(`bare-${n++}`, new Date().toISOString());
-      return performance.now() - t0;
-    },
-  };
-}
-
 console.log(`decision-pages: ${PANICS} panics per side and run, ${RUNS} runs, ${new Date().toISOString()}`);
 const pages = { before: await pagesOf('before'), after: await pagesOf('after') };
 console.log(
@@ -97,7 +79,7 @@ const pooled: Record<Schema | 'bare', number[]> = { before: [], after: [], bare:
 for (let run = 0; run < RUNS; run++) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-decision-'));
   const sides = { before: side(dir, 'before'), after: side(dir, 'after') };
-  const b = bare(dir);
+  const b = bareSqlite(dir);
   const times: Record<Schema | 'bare', number[]> = { before: [], after: [], bare: [] };
   try {
     for (let i = 0; i < PANICS; i++) {

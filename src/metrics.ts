@@ -76,21 +76,7 @@ export class Metrics {
     labelNames: readonly L[] = [],
     read?: () => number,
   ): Gauge<L> {
-    const existing = this.registry.getSingleMetric(name);
-    if (existing) return existing as Gauge<L>;
-    return new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      ...(read
-        ? {
-            collect(this: Gauge<L>) {
-              this.set(read());
-            },
-          }
-        : {}),
-    });
+    return this.gaugeCollected(name, help, labelNames, read && ((g) => g.set(read())));
   }
 
   /**
@@ -101,7 +87,7 @@ export class Metrics {
     name: string,
     help: string,
     labelNames: readonly L[],
-    collect: (gauge: Gauge<L>) => void | Promise<void>,
+    collect?: (gauge: Gauge<L>) => void | Promise<void>,
   ): Gauge<L> {
     const existing = this.registry.getSingleMetric(name);
     if (existing) return existing as Gauge<L>;
@@ -110,9 +96,13 @@ export class Metrics {
       help,
       labelNames,
       registers: [this.registry],
-      collect(this: Gauge<L>) {
-        return collect(this);
-      },
+      ...(collect
+        ? {
+            collect(this: Gauge<L>) {
+              return collect(this);
+            },
+          }
+        : {}),
     });
   }
 

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Bus } from '../../src/bus.js';
 import type { Config } from '../../src/config/schema.js';
 import { Directory } from '../../src/core/directory.js';
@@ -47,6 +49,28 @@ export function decisionCore(store: SqliteStore, config: Config, sites: number) 
       if (!out.incident) throw new Error(`panic ${n} (${tag}) opened no incident`);
       await core.transition(out.incident, 'false_alarm', 'bench');
       return ms;
+    },
+  };
+}
+
+/**
+ * The bare tool of a durable decision, beside `decisionCore`: better-sqlite3 inserting one row per
+ * `synchronous = FULL` commit into a one-index table in `dir` (what bench/panic-recording.ts's bare
+ * Aedes + SQLite does for each panic). `panic` is timed in ms.
+ */
+export function bareSqlite(dir: string) {
+  const db = new Database(join(dir, 'bare.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE panics (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, at TEXT NOT NULL)');
+  const ins = db.prepare('INSERT INTO panics (key, at) VALUES (?, ?)');
+  let n = 0;
+  return {
+    db,
+    panic(): number {
+      const t0 = performance.now();
+      ins.run(`bare-${n++}`, new Date().toISOString());
+      return performance.now() - t0;
     },
   };
 }
