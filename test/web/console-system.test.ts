@@ -44,6 +44,8 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
   it('shows the alarm path’s last minute, the panels, the database and every follow-up, all well', async () => {
     await page.locator('#nav a[data-nav="system"]').click();
     await page.locator('#sys-alarm-path').waitFor();
+    // Nothing stored yet: the tile says so instead of a wait of 0 ms.
+    expect(await page.locator('#sys-alarm-path .sys-big').innerText()).toBe('最近一分钟没有事件入库');
     await shop.send('panic', { zone: '1' });
     // The next refresh (every 5 s) counts the panic and its wait for a durable decision.
     await expect

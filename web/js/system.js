@@ -188,22 +188,27 @@ export function mount(root) {
             dataset: { level: waitLevel },
           },
           h('h3', {}, t('sysAlarmPath')),
-          core
-            ? [
-                h('div', { class: 'sys-big' }, t('sysWaitP99', { v: ms(core.waitP99Ms) })),
-                h(
-                  'div',
-                  { class: 'muted sys-line' },
-                  t('sysWaitLine', {
-                    n: core.committed,
-                    p50: ms(core.waitP50Ms),
-                    max: ms(core.waitMaxMs),
-                  }),
-                ),
+          !core
+            ? h('div', { class: 'muted' }, t('noData'))
+            : [
+                // A quiet minute has no wait to show: say so rather than "0 ms".
+                core.committed > 0
+                  ? [
+                      h('div', { class: 'sys-big' }, t('sysWaitP99', { v: ms(core.waitP99Ms) })),
+                      h(
+                        'div',
+                        { class: 'muted sys-line' },
+                        t('sysWaitLine', {
+                          n: core.committed,
+                          p50: ms(core.waitP50Ms),
+                          max: ms(core.waitMaxMs),
+                        }),
+                      ),
+                    ]
+                  : h('div', { class: 'sys-big' }, t('sysQuietMinute')),
                 trace(waits),
                 h('div', { class: 'muted small' }, t('sysTraceNote')),
-              ]
-            : h('div', { class: 'muted' }, t('noData')),
+              ],
         ),
         panels
           ? tile(
