@@ -334,12 +334,9 @@ export class OutboxDispatcher {
    * the newest sequence number, and one per distinct position behind it, each by the key.
    */
   async status(now = Date.now()): Promise<Record<string, SinkStatus>> {
-    const mine = this.sinks.filter((r) => this.mayRun(r));
-    const tail = mine.length > 0 ? await this.deps.outbox.tail() : 0;
     const since = new Map<number, Promise<string | undefined>>();
     const out: Record<string, SinkStatus> = {};
-    for (const r of mine) {
-      const behind = Math.max(0, tail - r.seq);
+    for (const [r, behind] of await this.behind()) {
       let behindSeconds = 0;
       if (behind > 0) {
         if (!since.has(r.seq)) since.set(r.seq, this.deps.outbox.committedAfter(r.seq));
@@ -357,17 +354,25 @@ export class OutboxDispatcher {
     return out;
   }
 
-  /** `sharpeyes_outbox_lag_rows` at each scrape: one read of the newest sequence number. */
+  /** The rows each sink running on this node has not handled: one read of the newest sequence number. */
+  private async behind(): Promise<Map<Running, number>> {
+    const mine = this.sinks.filter((r) => this.mayRun(r));
+    const tail = mine.length > 0 ? await this.deps.outbox.tail() : 0;
+    return new Map(mine.map((r) => [r, Math.max(0, tail - r.seq)]));
+  }
+
+  /** `sharpeyes_outbox_lag_rows` at each scrape. */
   private async collectLag(g: Gauge<'sink'>): Promise<void> {
-    let tail: number;
+    let behind: Map<Running, number>;
     try {
-      tail = await this.deps.outbox.tail();
+      behind = await this.behind();
     } catch {
       return; // the store is closing: the last values stand
     }
     for (const r of this.sinks) {
-      if (this.mayRun(r)) g.set({ sink: r.sink.name }, Math.max(0, tail - r.seq));
-      else g.remove({ sink: r.sink.name });
+      const rows = behind.get(r);
+      if (rows === undefined) g.remove({ sink: r.sink.name });
+      else g.set({ sink: r.sink.name }, rows);
     }
   }
 

@@ -154,7 +154,6 @@ export const CONSOLE_STRINGS = {
     sysQuietMinute: '最近一分钟没有事件入库',
     sysTraceNote: '曲线：本页打开以来每 5 秒的 99% 等待（对数刻度，0.5 毫秒至 5 秒）；虚线为 100 毫秒',
     sysMs: '{n} 毫秒',
-    sysHoursN: '{n} 小时',
     sysRowsN: '{n} 条',
     sysWaitSlow: '报警确认变慢（多为数据盘写入慢）',
     sysSinksFailing: '{n} 项后续处理失败',
@@ -357,7 +356,6 @@ export const CONSOLE_STRINGS = {
     sysTraceNote:
       'Line: the p99 wait every 5 s since this page opened (log scale, 0.5 ms to 5 s); dashed at 100 ms',
     sysMs: '{n} ms',
-    sysHoursN: '{n} h',
     sysRowsN: '{n}',
     sysWaitSlow: 'acknowledgements are slow (most often a slow data disk)',
     sysSinksFailing: 'follow-ups failing: {n}',

@@ -797,7 +797,12 @@ export function fmtDateTime(iso) {
 
 /** "3 min" style age of an ISO time. */
 export function fmtAge(iso, now = Date.now()) {
-  const s = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));
+  return fmtSeconds((now - new Date(iso).getTime()) / 1000);
+}
+
+/** A span of seconds as `fmtAge` words it: "45 秒", "12 分", "3 时 5 分". */
+export function fmtSeconds(seconds) {
+  const s = Math.max(0, Math.round(seconds));
   if (s < 60) return lang === 'en' ? `${s} s` : `${s} 秒`;
   const m = Math.floor(s / 60);
   if (m < 60) return lang === 'en' ? `${m} min` : `${m} 分`;

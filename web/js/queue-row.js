@@ -2,7 +2,7 @@
 // an arriving alarm never moves the regions. Escalated and overdue rows carry a stripe and a badge
 // in words ("已升级至 朔城区分局", "超时 2 分") that cannot be missed from across the hall.
 import { h } from './dom.js';
-import { fmtAge, fmtTime, t } from './i18n.js';
+import { fmtAge, fmtSeconds, fmtTime, t } from './i18n.js';
 import { escalationsUp, holderOf, overdueSeconds } from './queue-order.js';
 import { jurisdictionName, siteName, siteOf } from './state.js';
 import { incidentType, incidentZone, panelState, priorityBadge, stateChip } from './widgets.js';
@@ -29,7 +29,7 @@ export function overdueBadge(inc, now = Date.now()) {
   return h(
     'span',
     { class: 'badge badge-late', dataset: { overdue: String(late) } },
-    t('overdue', { age: fmtAge(new Date(now - late * 1000).toISOString(), now) }),
+    t('overdue', { age: fmtSeconds(late) }),
   );
 }
 

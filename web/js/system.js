@@ -4,7 +4,7 @@
 // database and the cluster; then every outbox sink: how far behind, and failing since when.
 // Reads GET /api/health every 5 s.
 import { fill, h, svg } from './dom.js';
-import { fmtTime, hasString, t } from './i18n.js';
+import { fmtSeconds, fmtTime, hasString, t } from './i18n.js';
 
 const EVERY_MS = 5000;
 /** Points of the wait trace: 10 minutes at one a refresh. */
@@ -27,21 +27,22 @@ const SINKS = [
   'reports',
 ];
 
-/** A sink's name in words (`bus:<node>` is the bus relay of one node of a city). */
+/**
+ * A sink's name in words (`bus:<node>` is the bus relay of one node of a city); `known` false for a
+ * sink this page has no name for.
+ */
 function sinkName(name) {
   const [base, node] = name.split(':');
   const key = `sysSink_${base}`;
-  const label = hasString(key) ? t(key) : t('sysSinkOther');
-  return node ? t('sysSinkOnNode', { name: label, node }) : label;
+  const known = hasString(key);
+  const label = known ? t(key) : t('sysSinkOther');
+  return { known, text: node ? t('sysSinkOnNode', { name: label, node }) : label };
 }
+
+/** A sink's level: red while it fails, yellow when its oldest row has waited too long. */
+const sinkLevel = (s) => (s.failures > 0 ? 'bad' : s.behindSeconds > BEHIND_WARN_S ? 'warn' : 'ok');
 
 const ms = (v) => t('sysMs', { n: v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v) });
-
-function duration(s) {
-  if (s < 90) return t('secondsN', { n: Math.round(s) });
-  if (s < 5400) return t('minutesN', { n: Math.round(s / 60) });
-  return t('sysHoursN', { n: (s / 3600).toFixed(1) });
-}
 
 function tile(id, title, level, big, ...lines) {
   return h(
@@ -93,9 +94,10 @@ function sinkRows(sinks) {
   });
   return names.map((name) => {
     const s = sinks[name];
-    const level = s.failures > 0 ? 'bad' : s.behindSeconds > BEHIND_WARN_S ? 'warn' : 'ok';
+    const level = sinkLevel(s);
+    const label = sinkName(name);
     const status =
-      s.failures > 0
+      level === 'bad'
         ? t('sysSinkFailing', { n: s.failures, since: s.failingSince ? fmtTime(s.failingSince) : '—' })
         : level === 'warn'
           ? t('sysSinkSlow')
@@ -104,9 +106,9 @@ function sinkRows(sinks) {
       'tr',
       { class: `sys-${level}`, dataset: { sink: name, level } },
       // A sink this page has no name for keeps its own, for the engineer to look up.
-      h('td', hasString(`sysSink_${name.split(':')[0]}`) ? {} : { title: name }, sinkName(name)),
+      h('td', label.known ? {} : { title: name }, label.text),
       h('td', { class: 'num' }, s.behind > 0 ? t('sysRowsN', { n: s.behind }) : '0'),
-      h('td', { class: 'num' }, s.behind > 0 ? duration(s.behindSeconds) : '—'),
+      h('td', { class: 'num' }, s.behind > 0 ? fmtSeconds(s.behindSeconds) : '—'),
       h('td', { class: `sys-status sys-${level}` }, status),
     );
   });
@@ -117,7 +119,6 @@ export function mount(root) {
   root.append(page);
   const waits = [];
   let dead = false;
-  let timer;
 
   function render(health, error, at) {
     if (error) {
@@ -140,10 +141,9 @@ export function mount(root) {
           : 'ok';
     const panels = c.panels;
     const cams = c.cameras;
-    const failing = Object.values(sinks).filter((s) => s.failures > 0).length;
-    const slow = Object.values(sinks).filter(
-      (s) => s.failures === 0 && s.behindSeconds > BEHIND_WARN_S,
-    ).length;
+    const levels = Object.values(sinks).map(sinkLevel);
+    const failing = levels.filter((l) => l === 'bad').length;
+    const slow = levels.filter((l) => l === 'warn').length;
     const problems = [
       c.db !== 'ok' ? t('sysDbDown') : null,
       waitLevel !== 'ok' ? t('sysWaitSlow') : null,
@@ -167,7 +167,7 @@ export function mount(root) {
           { class: 'muted' },
           t('sysRefreshed', {
             time: fmtTime(at),
-            uptime: duration(health.uptimeSeconds ?? 0),
+            uptime: fmtSeconds(health.uptimeSeconds ?? 0),
             version: health.version ?? '',
           }),
         ),
@@ -298,7 +298,7 @@ export function mount(root) {
   }
 
   void refresh();
-  timer = setInterval(() => void refresh(), EVERY_MS);
+  const timer = setInterval(() => void refresh(), EVERY_MS);
   return () => {
     dead = true;
     clearInterval(timer);
