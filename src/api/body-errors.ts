@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { HttpError } from '../errors.js';
 
 /** What body-parser (http-errors `type`) and the router (a URIError) reject, as our error codes. */
@@ -89,4 +90,25 @@ export function clientErrorOf(err: unknown): HttpError | undefined {
     status === 413 ? 'body_too_large' : 'bad_request',
     'the request could not be read',
   );
+}
+
+const JSON_TYPE = /^\s*application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
+
+/**
+ * JSON bodies in UTF-8 only (RFC 8259 §8.1), before the JSON parser. body-parser also decodes UTF-7,
+ * UTF-16 and UTF-32: a UTF-7 body reads as plain JSON to the parser while carrying what a UTF-8
+ * reader of the same bytes (a log, a proxy's filter) never sees. Any other charset is a 415
+ * `unsupported_charset`, as latin1 always was.
+ */
+export function utf8JsonOnly(): (req: IncomingMessage, res: unknown, next: (err?: unknown) => void) => void {
+  return (req, _res, next) => {
+    const type = req.headers['content-type'];
+    if (!type || !JSON_TYPE.test(type)) return next();
+    const charset = CHARSET.exec(type)?.[1]?.toLowerCase();
+    if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return next();
+    next(
+      new HttpError(415, 'unsupported_charset', `charset ${charset} is not supported: send JSON as UTF-8`),
+    );
+  };
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import express from 'express';
 import { Server as IoServer } from 'socket.io';
 import { authRoutes } from '../api/auth-routes.js';
+import { utf8JsonOnly } from '../api/body-errors.js';
 import { healthRoutes } from '../api/health-routes.js';
 import { createHttpServer } from '../api/http-server.js';
 import { incidentRoutes } from '../api/incidents-routes.js';
@@ -156,6 +157,7 @@ export const httpModule: Module = {
         csp: svc.config.http.contentSecurityPolicy ?? cspFor(svc.config.map.tiles),
       }),
     );
+    app.use(utf8JsonOnly());
     app.use(express.json({ limit: '256kb' }));
     const { server: http, scheme } = createHttpServer(svc.config.http, app);
     svc.parts.set('httpScheme', scheme);
