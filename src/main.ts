@@ -6,6 +6,7 @@ import type { Config } from './config/schema.js';
 import { consoleModule } from './console/console-module.js';
 import { incidentsModule } from './core/incidents-module.js';
 import { demoModule } from './demo/demo-module.js';
+import { systemModule } from './health/system-module.js';
 import { liveModule, liveRelayModule } from './live/live-module.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -46,6 +47,7 @@ export function modules(): Module[] {
     liveModule(), // issue 7: stream hub (svc.parts 'streams'), wall API, JPEG fallback
     recordingModule(), // issue 6: recorder (hub consumer), retention, alarm clips, playback, exports
     verificationModule(), // ONNX models: alarm verification, motion, plates (issue 9)
+    systemModule, // 系统状态's minute-by-minute history (system_minutes) and its API
     consoleModule(), // issue 8: operator console preferences API (the console itself is static web/)
     reportsModule(), // issue 19: reporting tables (outbox sink), report worker, monthly ratings, report API
     noticesModule(), // issue 19: notices with receipts, reminders, the city-wide silent list, plate watch

@@ -119,8 +119,11 @@ export class EventCore {
    * p99 and the worst. A disk whose fsync stalls shows here first (issue 13: 100–200 ms now and then
    * on a shared disk), as `sharpeyes_event_commit_seconds` does for a Prometheus.
    */
-  health(): { lastMinute: { committed: number; waitP50Ms: number; waitP99Ms: number; waitMaxMs: number } } {
-    const s = this.recent.summary();
+  health(end?: number): {
+    lastMinute: { committed: number; waitP50Ms: number; waitP99Ms: number; waitMaxMs: number };
+  } {
+    // `end`: a minute that ended a moment ago (系统状态's history), else the minute up to now.
+    const s = this.recent.summary(end);
     return {
       lastMinute: { committed: s.count, waitP50Ms: s.p50Ms, waitP99Ms: s.p99Ms, waitMaxMs: s.maxMs },
     };

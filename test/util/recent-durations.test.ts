@@ -33,3 +33,25 @@ describe('RecentDurations: the last minute, for a health check', () => {
     expect(s).toMatchObject({ p50Ms: 2, p99Ms: 2, maxMs: 2 });
   });
 });
+
+describe('RecentDurations: a calendar minute read a moment after it ended (系统状态’s history)', () => {
+  it('counts exactly the minute’s seconds and quantiles, not the seconds after it', () => {
+    const minute = 1_800_000; // a minute's start, epoch ms
+    let now = minute - 2_000;
+    const r = new RecentDurations(60_000, 4096, () => now);
+    r.record(500); // the minute before: not this one
+    now = minute;
+    r.record(1); // its first millisecond
+    now = minute + 30_000;
+    for (let i = 0; i < 10; i++) r.record(3);
+    now = minute + 59_999;
+    r.record(40); // its last millisecond
+    now = minute + 60_000;
+    r.record(900); // the next minute's first: not this one
+    now = minute + 61_500; // read as the history does, a second and a half later
+    r.record(700);
+    expect(r.summary(minute + 60_000 - 1)).toEqual({ count: 12, p50Ms: 3, p99Ms: 40, maxMs: 40 });
+    // The minute up to now is the usual reading, unchanged.
+    expect(r.summary().count).toBe(13);
+  });
+});

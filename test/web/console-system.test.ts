@@ -1,6 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
+import type { Cluster } from '../../src/cluster/cluster.js';
+import { type MinuteSample, SystemHistoryStore } from '../../src/health/system-history.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import {
   addUser,
@@ -115,6 +117,94 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
       restore();
     }
   }, 90_000);
+
+  it('the history: the last hour minute by minute, a failing follow-up red, a slow minute yellow, a stop grey; a day in 5-minute steps', async () => {
+    const MIN = 60_000;
+    const now = Math.floor(Date.now() / MIN) * MIN;
+    const rows = new SystemHistoryStore(svc.svc.need('store').k);
+    const node = svc.svc.part<Cluster>('cluster').nodeId;
+    const ok: MinuteSample = {
+      committed: 3,
+      waitP50Ms: 0.8,
+      waitP99Ms: 2.4,
+      waitMaxMs: 3.1,
+      sinksFailing: 0,
+      sinksBehind: 0,
+      sinksBehindSeconds: 0,
+      panels: { panels: 3, online: 3 },
+    };
+    // An hour ago to five minutes ago (this service started later: its own minutes come after), with
+    // the service stopped for five minutes, a follow-up failing in one, and a disk stall in another.
+    const gap = [30, 29, 28, 27, 26].map((m) => new Date(now - m * MIN).toISOString());
+    for (let m = 50; m >= 5; m--) {
+      if (m <= 30 && m >= 26) continue;
+      await rows.write(node, now - m * MIN, {
+        ...ok,
+        ...(m === 20 ? { sinksFailing: 1, sinksBehind: 14, sinksBehindSeconds: 70 } : {}),
+        ...(m === 10 ? { waitP99Ms: 250, waitMaxMs: 480 } : {}),
+      });
+    }
+    const failingAt = new Date(now - 20 * MIN).toISOString();
+    const slowAt = new Date(now - 10 * MIN).toISOString();
+    // The page reads its history on opening (then every minute).
+    await page.locator('#nav a[data-nav="queue"]').click();
+    await page.locator('#nav a[data-nav="system"]').click();
+    const chart = page.locator('#sys-history .sys-hist-chart');
+    await chart.waitFor();
+    expect(await page.locator(`#sys-history [data-at="${failingAt}"]`).getAttribute('data-level')).toBe(
+      'bad',
+    );
+    expect(await page.locator(`#sys-history [data-at="${slowAt}"]`).getAttribute('data-level')).toBe('warn');
+    expect(
+      await page
+        .locator(`#sys-history [data-at="${new Date(now - 40 * MIN).toISOString()}"]`)
+        .getAttribute('data-level'),
+    ).toBe('ok');
+    // The stop is grey, minute by minute; nothing before the first minute recorded is.
+    for (const at of gap) expect(await page.locator(`#sys-history [data-gap="${at}"]`).count(), at).toBe(1);
+    expect(
+      await page.locator(`#sys-history [data-gap="${new Date(now - 55 * MIN).toISOString()}"]`).count(),
+    ).toBe(0);
+    // The failing minute's numbers are its tooltip.
+    const tip = await page.locator(`#sys-history [data-at="${failingAt}"] title`).textContent();
+    expect(tip).toContain('1 项后续处理失败');
+    expect(tip).toContain('后续处理最多积压 14 条，最早一条已等 1 分钟');
+    const summary = await page.locator('#sys-hist-summary').innerText();
+    expect(summary).toMatch(
+      /^入库 \d+ 条 · 最慢一段 99% 等待 250 毫秒（\d\d:\d\d） · 后续处理失败累计 \d+ 分钟 · 服务未运行 \d+ 分钟$/,
+    );
+    // At least the five minutes it was stopped (the minutes before this service's own first row too),
+    // and at least the seeded failing minute (the test before may have left a real one).
+    expect(Number(summary.match(/服务未运行 (\d+) 分钟/)![1])).toBeGreaterThanOrEqual(5);
+    expect(Number(summary.match(/失败累计 (\d+) 分钟/)![1])).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#sys-history .sys-hist-legend').innerText()).toContain('每点 1 分钟');
+    await shot(page, 'system-history-hour');
+    expect(await overflowProblems(page)).toEqual([]);
+    expect(await textProblems(page, { chinese: true })).toEqual({ rawIds: [], english: [] });
+
+    // A day: five minutes a point, each the worst of its minutes.
+    await page.locator('#sys-history button[data-hours="24"]').click();
+    await expect
+      .poll(() => page.locator('#sys-history .sys-hist-legend').innerText(), { timeout: 10_000 })
+      .toContain('每点 5 分钟');
+    expect(await page.locator('#sys-history button[data-hours="24"]').getAttribute('aria-pressed')).toBe(
+      'true',
+    );
+    const levels = await page
+      .locator('#sys-history .sys-hist-hit')
+      .evaluateAll((els) =>
+        els.map((e) => [(e as SVGElement).dataset['at'], (e as SVGElement).dataset['level']]),
+      );
+    const stepOf = (iso: string) =>
+      levels.find(([at], i) => {
+        const next = levels[i + 1]?.[0];
+        return Date.parse(at!) <= Date.parse(iso) && (!next || Date.parse(iso) < Date.parse(next));
+      })?.[1];
+    expect(stepOf(failingAt)).toBe('bad');
+    expect(stepOf(slowAt)).toBe('warn');
+    await shot(page, 'system-history-day');
+    await page.locator('#sys-history button[data-hours="1"]').click();
+  }, 60_000);
 
   it('reads right on a laptop, and only supervisors and admins have it', { timeout: 60_000 }, async () => {
     await page.setViewportSize(LAPTOP);

@@ -801,13 +801,15 @@ export function fmtAge(iso, now = Date.now()) {
 }
 
 /** A span of seconds as `fmtAge` words it: "45 秒", "12 分", "3 时 5 分". */
-export function fmtSeconds(seconds) {
+export function fmtSeconds(seconds, { long = false } = {}) {
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return lang === 'en' ? `${s} s` : `${s} 秒`;
   const m = Math.floor(s / 60);
-  if (m < 60) return lang === 'en' ? `${m} min` : `${m} 分`;
+  // Long: in a sentence ("服务未运行 8 分钟"); short: a badge or a cell ("超时 8 分").
+  const [min, hour] = lang === 'en' ? [' min', ' h'] : long ? [' 分钟', ' 小时'] : [' 分', ' 时'];
+  if (m < 60) return `${m}${min}`;
   const h = Math.floor(m / 60);
-  return lang === 'en' ? `${h} h ${m % 60} min` : `${h} 时 ${m % 60} 分`;
+  return m % 60 ? `${h}${hour} ${m % 60}${min}` : `${h}${hour}`;
 }
 
 // Issue 15: the admin users page (web/js/admin-users.js) and session ends.

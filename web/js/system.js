@@ -2,9 +2,11 @@
 // the alarm path (the last minute's alarms and how long their senders waited for a durable decision,
 // with a trace of that wait while the page is open), the panels, the cameras, the DC-09 receiver, the
 // database and the cluster; then every outbox sink: how far behind, and failing since when.
-// Reads GET /api/health every 5 s.
+// Reads GET /api/health every 5 s, and below the tiles the history (GET /api/system/history, one
+// point a minute up to six hours, wider steps up to a week) every minute: when did it begin?
+import { api } from './api.js';
 import { fill, h, svg } from './dom.js';
-import { fmtSeconds, fmtTime, hasString, t } from './i18n.js';
+import { fmtDateTime, fmtSeconds, fmtTime, hasString, t } from './i18n.js';
 
 const EVERY_MS = 5000;
 /** Points of the wait trace: 10 minutes at one a refresh. */
@@ -14,6 +16,10 @@ const WAIT_WARN_MS = 100;
 const WAIT_BAD_MS = 1000;
 /** A sink this long behind is worth a look even if nothing failed yet. */
 const BEHIND_WARN_S = 60;
+
+/** The history's ranges, in hours; the first is shown on opening. */
+const RANGES = [1, 6, 24, 168];
+const HISTORY_EVERY_MS = 60_000;
 
 const SINKS = [
   'bus',
@@ -114,11 +120,286 @@ function sinkRows(sinks) {
   });
 }
 
+/**
+ * A history point's level, by the tiles' rules: red when a sink failed or an alarm waited over a
+ * second, yellow when the p99 wait passed 100 ms, a sink fell a minute behind, or panels or cameras
+ * were offline.
+ */
+function pointLevel(p) {
+  if (p.sinksFailing > 0 || p.waitMaxMs > WAIT_BAD_MS) return 'bad';
+  if (
+    p.waitP99Ms > WAIT_WARN_MS ||
+    p.sinksBehindSeconds > BEHIND_WARN_S ||
+    (p.panels !== null && p.panelsOnline < p.panels) ||
+    (p.cameras !== null && p.camerasUp < p.cameras)
+  )
+    return 'warn';
+  return 'ok';
+}
+
+/** The end of the last minute whose row is due by now (each is written a second after it ends). */
+const dueBy = (hist) =>
+  Math.min(Date.parse(hist.to), Math.floor((Date.now() - 61_000) / 60_000) * 60_000 + 60_000);
+
+/** A step's start as the axis and tooltips show it: the time within a day, the date beyond. */
+const stamp = (iso, long) => (long ? fmtDateTime(iso) : fmtTime(iso)).replace(/:00$/, '');
+
+/** What one step said, for its tooltip. */
+function pointText(p, step, long) {
+  const end = new Date(Date.parse(p.at) + step * 60_000).toISOString();
+  return [
+    `${stamp(p.at, long)} – ${stamp(end, long)}`,
+    t('sysHistCommitted', { n: p.committed }),
+    p.committed > 0 ? t('sysHistWait', { p99: ms(p.waitP99Ms), max: ms(p.waitMaxMs) }) : null,
+    p.sinksFailing > 0 ? t('sysSinksFailing', { n: p.sinksFailing }) : null,
+    p.sinksBehind > 0
+      ? t('sysHistBehind', { n: p.sinksBehind, age: fmtSeconds(p.sinksBehindSeconds, { long: true }) })
+      : null,
+    p.panels !== null ? `${t('sysPanels')} ${t('sysOnlineOf', { n: p.panelsOnline, of: p.panels })}` : null,
+    p.cameras ? `${t('sysCameras')} ${t('sysOnlineOf', { n: p.camerasUp, of: p.cameras })}` : null,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/**
+ * The chart: the p99 and worst wait of each step (log scale, the 100 ms line dashed), the alarms
+ * stored (bars), and a strip of each step's level, grey where nothing was recorded (the service was
+ * not running). Each step's column has its numbers as a tooltip.
+ */
+function historyChart(hist, hours, width) {
+  // Drawn at the card's width in CSS pixels, so its text is the page's size.
+  const w = width;
+  const top = 4;
+  const waitH = 92;
+  const barsY = top + waitH + 8;
+  const barsH = 36;
+  const stripY = barsY + barsH + 6;
+  const stripH = 12;
+  const axisY = stripY + stripH + 14;
+  const hgt = axisY + 5;
+  const from = Date.parse(hist.from);
+  const span = Date.parse(hist.to) - from;
+  const step = hist.stepMinutes;
+  const cols = Math.round(span / (step * 60_000));
+  const cw = w / cols;
+  const long = hours > 24;
+  const first = Date.parse(hist.first);
+  const due = dueBy(hist);
+  const x = (iso) => ((Date.parse(iso) - from) / span) * w;
+  const y = (v) => {
+    const f = (Math.log10(Math.max(0.5, Math.min(5000, v))) - TRACE_LOW) / (TRACE_HIGH - TRACE_LOW);
+    return top + waitH - f * waitH;
+  };
+  const most = Math.max(1, ...hist.points.map((p) => p.committed));
+  const byCol = new Map(hist.points.map((p) => [Math.round(x(p.at) / cw), p]));
+  const cells = [];
+  const lines = { p99: [], max: [] };
+  for (let c = 0; c < cols; c++) {
+    const p = byCol.get(c);
+    const cx = c * cw;
+    if (!p) {
+      // Grey only between the first minute recorded and the last one due by now: before, there was
+      // no history yet; after, the minute is still running.
+      const at = from + c * step * 60_000;
+      if (at + step * 60_000 > first && at < due)
+        cells.push(
+          svg('rect', {
+            x: cx,
+            y: stripY,
+            width: cw,
+            height: stripH,
+            class: 'sys-hist-gap',
+            dataset: { gap: new Date(at).toISOString() },
+          }),
+        );
+      lines.p99.push(null);
+      lines.max.push(null);
+      continue;
+    }
+    const level = pointLevel(p);
+    const bh = (p.committed / most) * barsH;
+    cells.push(
+      svg('rect', { x: cx, y: stripY, width: cw, height: stripH, class: `sys-hist-cell sys-${level}` }),
+      p.committed > 0
+        ? svg('rect', {
+            x: cx + cw * 0.1,
+            y: barsY + barsH - bh,
+            width: cw * 0.8,
+            height: bh,
+            class: 'sys-hist-bar',
+          })
+        : null,
+      // The whole column answers a hover with its numbers.
+      svg(
+        'rect',
+        {
+          x: cx,
+          y: top,
+          width: cw,
+          height: stripY + stripH - top,
+          class: 'sys-hist-hit',
+          dataset: { at: p.at, level },
+        },
+        svg('title', {}, pointText(p, step, long)),
+      ),
+    );
+    const mid = (cx + cw / 2).toFixed(1);
+    lines.p99.push(p.committed > 0 ? `${mid},${y(p.waitP99Ms).toFixed(1)}` : null);
+    lines.max.push(p.committed > 0 ? `${mid},${y(p.waitMaxMs).toFixed(1)}` : null);
+  }
+  // A line breaks where a step stored nothing or was not recorded.
+  const runs = (pts) => {
+    const out = [];
+    let cur = [];
+    for (const pt of [...pts, null]) {
+      if (pt) cur.push(pt);
+      else if (cur.length) {
+        out.push(cur);
+        cur = [];
+      }
+    }
+    return out;
+  };
+  const path = (pts, cls) =>
+    runs(pts).map((r) =>
+      r.length === 1
+        ? svg('circle', { cx: r[0].split(',')[0], cy: r[0].split(',')[1], r: 2, class: `${cls}-dot` })
+        : svg('polyline', { points: r.join(' '), class: cls }),
+    );
+  const ticks = [];
+  for (let i = 0; i <= 4; i++) {
+    const at = new Date(from + (span * i) / 4).toISOString();
+    ticks.push(
+      svg(
+        'text',
+        {
+          x: (w * i) / 4,
+          y: axisY,
+          class: 'sys-hist-tick',
+          'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle',
+        },
+        stamp(at, long),
+      ),
+    );
+  }
+  return svg(
+    'svg',
+    { class: 'sys-hist-chart', viewBox: `0 0 ${w} ${hgt}`, role: 'img', 'aria-label': t('sysHistLabel') },
+    svg('rect', { x: 0, y: top, width: w, height: waitH, class: 'sys-hist-bg' }),
+    svg('line', { x1: 0, x2: w, y1: y(WAIT_WARN_MS), y2: y(WAIT_WARN_MS), class: 'sys-trace-warn' }),
+    svg('text', { x: 4, y: y(WAIT_WARN_MS) - 3, class: 'sys-hist-tick' }, t('sysMs', { n: WAIT_WARN_MS })),
+    svg('text', { x: 4, y: y(1) - 3, class: 'sys-hist-tick' }, t('sysMs', { n: 1 })),
+    path(lines.max, 'sys-hist-max'),
+    path(lines.p99, 'sys-hist-p99'),
+    cells,
+    ticks,
+  );
+}
+
+/** The history card: the range buttons, what the range says in words, and the chart. */
+function historyCard(hist, error, hours, choose, width) {
+  const buttons = h(
+    'div',
+    { class: 'sys-ranges', role: 'group', 'aria-label': t('sysHistRange') },
+    RANGES.map((r) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: r === hours ? 'sys-range active' : 'sys-range',
+          'aria-pressed': r === hours ? 'true' : 'false',
+          dataset: { hours: r },
+          onclick: () => choose(r),
+        },
+        t(`sysRange${r}`),
+      ),
+    ),
+  );
+  const head = h('div', { class: 'sys-hist-head' }, h('h3', {}, t('sysHistory')), buttons);
+  if (error) return [head, h('div', { class: 'sys-status sys-bad' }, error)];
+  if (!hist) return [head, h('div', { class: 'muted' }, t('sysHistLoading'))];
+  if (hist.points.length === 0)
+    return [head, h('div', { class: 'muted', id: 'sys-hist-empty' }, t('sysHistEmpty'))];
+  const pts = hist.points;
+  const step = hist.stepMinutes;
+  const worst = pts.reduce(
+    (a, p) => (p.committed > 0 && (!a || p.waitP99Ms > a.waitP99Ms) ? p : a),
+    undefined,
+  );
+  const failing = pts.reduce((n, p) => n + p.sinksFailingMinutes, 0);
+  // Minutes without a row, from the first recorded one to the last due by now: the service was not
+  // running (on each node).
+  const nodes = Math.max(1, hist.nodes.length);
+  const due = dueBy(hist);
+  const expected = Math.max(0, (due - Date.parse(hist.first)) / 60_000) * nodes;
+  const recorded = pts.reduce((n, p) => n + p.minutes, 0);
+  const down = Math.max(0, Math.round((expected - recorded) / nodes));
+  const long = hours > 24;
+  const summary = [
+    t('sysHistCommitted', { n: pts.reduce((n, p) => n + p.committed, 0) }),
+    worst ? t('sysHistWorst', { v: ms(worst.waitP99Ms), at: stamp(worst.at, long) }) : null,
+    t('sysHistFailing', { d: fmtSeconds(failing * 60, { long: true }) }),
+    down > 0 ? t('sysHistDown', { d: fmtSeconds(down * 60, { long: true }) }) : null,
+  ].filter(Boolean);
+  return [
+    head,
+    h('div', { class: 'sys-line', id: 'sys-hist-summary' }, summary.join(' · ')),
+    historyChart(hist, hours, width),
+    h(
+      'div',
+      { class: 'muted small sys-hist-legend' },
+      h('span', { class: 'key key-p99' }, t('sysHistKeyP99')),
+      h('span', { class: 'key key-max' }, t('sysHistKeyMax')),
+      h('span', { class: 'key key-bar' }, t('sysHistKeyBars')),
+      h('span', { class: 'key key-gap' }, t('sysHistKeyGap')),
+      h('span', {}, step === 1 ? t('sysHistStep1') : t('sysHistStepN', { n: step })),
+    ),
+  ];
+}
+
 export function mount(root) {
   const page = h('div', { class: 'page system-view', id: 'system-view' });
   root.append(page);
   const waits = [];
   let dead = false;
+  // The history card keeps its own element: the 5-s refresh moves it, the minute's reload fills it.
+  const history = h('section', { class: 'card sys-history', id: 'sys-history' });
+  let hours = RANGES[0];
+  let loaded = 0;
+  let shown = { hist: undefined, error: undefined, width: 0 };
+  const width = () => Math.max(480, Math.round(history.clientWidth - 32) || 960);
+  function show(hist, error) {
+    shown = { hist, error, width: width() };
+    fill(history, historyCard(hist, error, hours, choose, shown.width));
+  }
+  // A window made wider or narrower redraws the chart at its new width.
+  const resized = new ResizeObserver(() => {
+    if (shown.hist && Math.abs(width() - shown.width) > 16) show(shown.hist, shown.error);
+  });
+  resized.observe(history);
+  async function loadHistory() {
+    const asked = hours;
+    loaded += 1;
+    const mine = loaded;
+    let hist;
+    let error;
+    try {
+      hist = await api(`/api/system/history?hours=${asked}`);
+    } catch (err) {
+      error = err.message;
+    }
+    // A range chosen meanwhile wins over an older answer.
+    if (dead || mine !== loaded) return;
+    show(hist, error);
+  }
+  function choose(r) {
+    if (r === hours) return;
+    hours = r;
+    show(undefined, undefined);
+    void loadHistory();
+  }
+  show(undefined, undefined);
 
   function render(health, error, at) {
     if (error) {
@@ -167,7 +448,7 @@ export function mount(root) {
           { class: 'muted' },
           t('sysRefreshed', {
             time: fmtTime(at),
-            uptime: fmtSeconds(health.uptimeSeconds ?? 0),
+            uptime: fmtSeconds(health.uptimeSeconds ?? 0, { long: true }),
             version: health.version ?? '',
           }),
         ),
@@ -247,6 +528,7 @@ export function mount(root) {
             )
           : null,
       ),
+      history,
       h(
         'section',
         { class: 'card sys-sinks', id: 'sys-sinks' },
@@ -298,9 +580,13 @@ export function mount(root) {
   }
 
   void refresh();
+  void loadHistory();
   const timer = setInterval(() => void refresh(), EVERY_MS);
+  const historyTimer = setInterval(() => void loadHistory(), HISTORY_EVERY_MS);
   return () => {
     dead = true;
     clearInterval(timer);
+    clearInterval(historyTimer);
+    resized.disconnect();
   };
 }

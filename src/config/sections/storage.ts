@@ -24,5 +24,14 @@ export const storageSchema = z
       .describe(
         'Days the alarm path’s outbox keeps rows every sink has handled (then purged hourly); a sink that is failing keeps them longer.',
       ),
+    systemHistoryDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(400)
+      .default(31)
+      .describe(
+        'Days 系统状态 keeps its minute-by-minute history (the alarm path’s waits, the outbox sinks, panels and cameras online).',
+      ),
   })
   .describe('Where the service keeps its state.');

@@ -27,6 +27,7 @@ import { eventsDeviceTime } from './104-events-device-time.js';
 import { clusterLeases } from './110-cluster-leases.js';
 import { incidentsOpen } from './111-incidents-open.js';
 import { decisionPages } from './112-decision-pages.js';
+import { systemMinutes } from './113-system-minutes.js';
 
 export interface Migration {
   /** Strictly increasing; a database records the highest version applied. */
@@ -74,4 +75,5 @@ export const MIGRATIONS: readonly Migration[] = [
   clusterLeases,
   incidentsOpen,
   decisionPages,
+  systemMinutes,
 ];

@@ -1,0 +1,37 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { parse, requireRole, requireUser, route } from '../api/middleware.js';
+import type { Service } from '../service.js';
+import { type SystemHistoryStore, stepFor } from './system-history.js';
+
+const MINUTE_MS = 60_000;
+
+const historyQuery = z.strictObject({
+  /** How far back from `until`: an hour (the page's default) up to a week. */
+  hours: z.coerce.number().int().min(1).max(168).default(1),
+  /** The range's end (ISO), for an earlier week; the current minute by default. */
+  until: z.iso.datetime({ offset: true }).optional(),
+});
+
+/**
+ * `GET /api/system/history?hours=1..168&until=ISO`: 系统状态's history for supervisors and admins,
+ * minute by minute up to six hours and in wider steps beyond (at most 360 points). Health itself
+ * answers anyone (load balancers poll it); its history is for the people who run the centre.
+ */
+export function systemRoutes(svc: Service, store: SystemHistoryStore): Router {
+  const r = Router();
+  r.get(
+    '/api/system/history',
+    requireUser(svc.need('auth')),
+    requireRole('supervisor', 'admin'),
+    route(async (req, res) => {
+      const q = parse(historyQuery, req.query, 'query');
+      const end = q.until ? Date.parse(q.until) : Date.now();
+      // Whole minutes: the minute `until` falls in is the last one shown.
+      const to = Math.floor(end / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+      const minutes = q.hours * 60;
+      res.json(await store.read(to - minutes * MINUTE_MS, to, stepFor(minutes)));
+    }),
+  );
+  return r;
+}

@@ -1,0 +1,226 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type MinuteSample,
+  SystemHistory,
+  SystemHistoryStore,
+  stepFor,
+} from '../../src/health/system-history.js';
+import { Metrics } from '../../src/metrics.js';
+import { openPostgresStore } from '../../src/store/postgres.js';
+import { SqliteStore, type Store } from '../../src/store/sqlite.js';
+import { freshPostgresDatabase, stopSharedPostgres } from '../helpers/postgres.js';
+
+const MIN = 60_000;
+/** 2026-12-06 03:00 UTC, a minute's start. */
+const T0 = Date.UTC(2026, 11, 6, 3, 0, 0);
+
+const sample = (over: Partial<MinuteSample> = {}): MinuteSample => ({
+  committed: 10,
+  waitP50Ms: 0.6,
+  waitP99Ms: 2.5,
+  waitMaxMs: 4,
+  sinksFailing: 0,
+  sinksBehind: 0,
+  sinksBehindSeconds: 0,
+  panels: { panels: 4, online: 4 },
+  cameras: { cameras: 3, up: 3 },
+  ...over,
+});
+
+const BACKENDS: [string, () => Promise<{ store: Store; cleanup(): Promise<void> }>][] = [
+  [
+    'sqlite',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-sysmin-'));
+      const store = new SqliteStore(join(dir, 'sys.db'));
+      return {
+        store,
+        async cleanup() {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  ],
+  [
+    'postgres',
+    async () => {
+      const store = await openPostgresStore(await freshPostgresDatabase());
+      return { store, cleanup: () => store.close() };
+    },
+  ],
+];
+
+afterAll(() => stopSharedPostgres(), 60_000);
+
+describe('the step of a range: at most 360 points', () => {
+  it('a minute a point up to six hours, then wider steps; a week in half hours', () => {
+    expect(stepFor(60)).toBe(1);
+    expect(stepFor(360)).toBe(1);
+    expect(stepFor(361)).toBe(2);
+    expect(stepFor(24 * 60)).toBe(5);
+    expect(stepFor(7 * 24 * 60)).toBe(30);
+  });
+});
+
+describe.each(BACKENDS)('system_minutes on %s', (_name, open) => {
+  let db: Awaited<ReturnType<typeof open>>;
+  let store: SystemHistoryStore;
+  beforeEach(async () => {
+    db = await open();
+    store = new SystemHistoryStore(db.store.k);
+  }, 60_000);
+  afterEach(async () => db?.cleanup());
+
+  it('a minute of two nodes is one point: committed summed, waits the worst, cameras up summed; a node down is a gap', async () => {
+    expect(
+      await store.write('a', T0, sample({ committed: 10, waitP99Ms: 2.5, cameras: { cameras: 3, up: 2 } })),
+    ).toBe(true);
+    expect(
+      await store.write('b', T0, sample({ committed: 7, waitP99Ms: 9.75, cameras: { cameras: 3, up: 1 } })),
+    ).toBe(true);
+    // The same minute again (a restart within it) is ignored, not doubled.
+    expect(await store.write('a', T0, sample({ committed: 999 }))).toBe(false);
+    // Minute 1: only node a (b was down); minute 2: nobody; minute 3: a sink failing on b.
+    await store.write('a', T0 + MIN, sample({ committed: 3 }));
+    await store.write('a', T0 + 3 * MIN, sample({ committed: 1 }));
+    await store.write(
+      'b',
+      T0 + 3 * MIN,
+      sample({ sinksFailing: 1, sinksBehind: 12, sinksBehindSeconds: 95.5 }),
+    );
+    const h = await store.read(T0, T0 + 5 * MIN, 1);
+    expect(h).toMatchObject({
+      from: '2026-12-06T03:00:00.000Z',
+      to: '2026-12-06T03:05:00.000Z',
+      stepMinutes: 1,
+      nodes: ['a', 'b'],
+      first: '2026-12-06T03:00:00.000Z',
+    });
+    expect(h.points.map((p) => [p.at.slice(11, 16), p.minutes, p.committed])).toEqual([
+      ['03:00', 2, 17],
+      ['03:01', 1, 3],
+      ['03:03', 2, 11],
+    ]);
+    expect(h.points[0]).toMatchObject({
+      waitP99Ms: 9.75,
+      cameras: 3,
+      camerasUp: 3,
+      panels: 4,
+      panelsOnline: 4,
+    });
+    expect(h.points[2]).toMatchObject({
+      sinksFailing: 1,
+      sinksFailingMinutes: 1,
+      sinksBehind: 12,
+      sinksBehindSeconds: 95.5,
+    });
+    expect(h.points[0]!.sinksFailingMinutes).toBe(0);
+  });
+
+  it('wider steps: totals, the worst wait and sink, the fewest online; a range reads only its minutes', async () => {
+    for (let i = 0; i < 12; i++)
+      await store.write(
+        'solo',
+        T0 + i * MIN,
+        sample({
+          committed: i,
+          waitP99Ms: i === 7 ? 152.5 : 2,
+          sinksFailing: i === 6 || i === 8 ? 1 : 0,
+          panels: { panels: 4, online: i === 3 ? 1 : 4 },
+        }),
+      );
+    const h = await store.read(T0, T0 + 10 * MIN, 5);
+    expect(
+      h.points.map((p) => [
+        p.at.slice(11, 16),
+        p.minutes,
+        p.committed,
+        p.waitP99Ms,
+        p.panelsOnline,
+        p.sinksFailingMinutes,
+      ]),
+    ).toEqual([
+      ['03:00', 5, 0 + 1 + 2 + 3 + 4, 2, 1, 0],
+      ['03:05', 5, 5 + 6 + 7 + 8 + 9, 152.5, 4, 2],
+    ]);
+  });
+
+  it('purges every node’s minutes before a time, and knows a node’s newest minute', async () => {
+    await store.write('a', T0, sample());
+    await store.write('b', T0 + MIN, sample());
+    await store.write('a', T0 + 2 * MIN, sample());
+    expect(await store.lastMinute('a')).toBe(T0 + 2 * MIN);
+    expect(await store.lastMinute('c')).toBeUndefined();
+    expect(await store.purge(T0 + 2 * MIN)).toBe(2);
+    expect((await store.read(T0, T0 + 10 * MIN, 1)).points.map((p) => p.at)).toEqual([
+      new Date(T0 + 2 * MIN).toISOString(),
+    ]);
+  });
+});
+
+describe('SystemHistory: a row for each minute that ended, from its health', () => {
+  let dir: string;
+  let store: Store;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sharpeyes-syshist-'));
+    store = new SqliteStore(join(dir, 'sys.db'));
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes the minute just ended from the sample of its end, once; a failed read is a counted gap; purges what is older than its days', async () => {
+    const rows = new SystemHistoryStore(store.k);
+    // A row 40 days old and one 20 days old, from before this start.
+    await rows.write('n1', T0 - 40 * 86_400_000, sample());
+    await rows.write('n1', T0 - 20 * 86_400_000, sample());
+    let now = T0 + MIN + 1_000; // a second after 03:01
+    const ends: number[] = [];
+    let fail = false;
+    const metrics = new Metrics();
+    const lines: string[] = [];
+    const history = new SystemHistory({
+      store: rows,
+      node: 'n1',
+      keepDays: 31,
+      sample: async (end) => {
+        ends.push(end);
+        if (fail) throw new Error('database is locked');
+        return sample({ committed: ends.length });
+      },
+      log: pino({ level: 'info' }, { write: (l: string) => void lines.push(l) }),
+      metrics,
+      now: () => now,
+    });
+    await history.tick();
+    await history.tick(); // twice in the same minute: one row
+    now += MIN; // 03:02:01, failing
+    fail = true;
+    await history.tick();
+    now += MIN; // 03:03:01
+    fail = false;
+    await history.tick();
+    expect(ends).toEqual([T0 + MIN, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN]);
+    const h = await rows.read(T0 - 50 * 86_400_000, T0 + 10 * MIN, 1440);
+    // The 40-day-old row went at the first tick (hourly purge); the 20-day-old one stays.
+    expect(h.points.map((p) => p.at.slice(0, 10))).toEqual(['2026-11-16', '2026-12-06']);
+    const today = await rows.read(T0, T0 + 10 * MIN, 1);
+    // 03:00 from the first tick (committed 1), 03:01 a gap (its read failed), 03:02 from the fourth.
+    expect(today.points.map((p) => [p.at.slice(11, 16), p.committed])).toEqual([
+      ['03:00', 1],
+      ['03:02', 4],
+    ]);
+    const count = async (name: string) =>
+      (await metrics.registry.getSingleMetric(name)?.get())?.values.reduce((n, v) => n + v.value, 0);
+    expect(await count('sharpeyes_system_minutes_total')).toBe(2);
+    expect(await count('sharpeyes_system_minutes_failed_total')).toBe(1);
+    expect(lines.join('\n')).toContain('system history: minute not recorded');
+    expect(lines.join('\n')).toContain('"minute":"2026-12-06T03:01:00.000Z"');
+  });
+});

@@ -1,0 +1,112 @@
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Cluster } from '../../src/cluster/cluster.js';
+import { type History, SystemHistory, SystemHistoryStore } from '../../src/health/system-history.js';
+import { sampleMinute } from '../../src/health/system-module.js';
+import { Metrics } from '../../src/metrics.js';
+import { QUIET_API_CITY_YAML } from '../api/api-fixture.js';
+import { metricSum, startTestService, type TestService } from '../helpers/service.js';
+
+const MIN = 60_000;
+
+describe('GET /api/system/history: 系统状态’s minutes, for supervisors and admins', () => {
+  let svc: TestService;
+  let supervisor: string;
+  let operator: string;
+
+  beforeAll(async () => {
+    svc = await startTestService({ yaml: QUIET_API_CITY_YAML });
+    supervisor = await svc.login('sys-supervisor', 'supervisor', 'city');
+    operator = await svc.login('sys-operator', 'operator', 'north');
+  });
+  afterAll(async () => {
+    await svc?.close();
+  });
+
+  const get = (query: string, token?: string) =>
+    fetch(`${svc.httpUrl}/api/system/history${query}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+
+  it('a real panic’s minute, as the service’s own history writes it: the panic counted, its wait, the panels and cameras, no sink failing', async () => {
+    // The service writes its minutes on its own clock; the same minute written here comes first or
+    // is ignored as a repeat, and either holds the panic (each is read after the minute ended).
+    expect(svc.svc.parts.get('system.history')).toBeInstanceOf(SystemHistory);
+    const panel = await mqtt.connectAsync(svc.mqttUrl, {
+      username: 'panel-1',
+      password: 'secret-panel-1',
+      clientId: 'panel-1-sys',
+    });
+    const at = Date.now();
+    await panel.publishAsync(
+      'sharpeyes/panels/panel-1/event',
+      JSON.stringify({ id: 'sys-1', type: 'panic', zone: '1', ts: new Date().toISOString() }),
+      { qos: 1 },
+    );
+    const pubackMs = Date.now() - at;
+    await panel.endAsync();
+    const minute = Math.floor(at / MIN) * MIN;
+    const history = new SystemHistory({
+      store: new SystemHistoryStore(svc.svc.need('store').k),
+      node: svc.svc.part<Cluster>('cluster').nodeId,
+      keepDays: 31,
+      sample: (end) => sampleMinute(svc.svc, end),
+      log: svc.svc.log,
+      metrics: new Metrics({ defaults: false }),
+      // A second after the panic's minute ended.
+      now: () => minute + MIN + 1000,
+    });
+    await history.tick();
+
+    const res = await get('?hours=1', supervisor);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as History;
+    expect(body.stepMinutes).toBe(1);
+    expect(body.nodes).toEqual([svc.svc.part<Cluster>('cluster').nodeId]);
+    const point = body.points.find((p) => p.at === new Date(minute).toISOString());
+    expect(point).toBeDefined();
+    expect(point!.minutes).toBe(1);
+    expect(point!.committed).toBeGreaterThanOrEqual(1);
+    expect(point!.waitMaxMs).toBeGreaterThan(0);
+    expect(point!.waitP50Ms).toBeLessThanOrEqual(point!.waitP99Ms);
+    // The quiet city's only event in that minute: its decision was durable before its PUBACK.
+    expect(point!.committed).toBe(1);
+    expect(point!.waitMaxMs).toBeLessThanOrEqual(pubackMs + 1);
+    expect(point).toMatchObject({ sinksFailing: 0, panels: 2, cameras: 2 });
+    // Never reachable cameras (rtsp to port 9).
+    expect(point!.camerasUp).toBe(0);
+    // The range ends with the current minute.
+    expect(Date.parse(body.to)).toBe(Math.floor(Date.now() / MIN) * MIN + MIN);
+    expect(Date.parse(body.to) - Date.parse(body.from)).toBe(60 * MIN);
+  });
+
+  it('a day in five-minute steps, an earlier week by `until`', async () => {
+    const day = (await (await get('?hours=24', supervisor)).json()) as History;
+    expect(day.stepMinutes).toBe(5);
+    expect(day.points.every((p) => Date.parse(p.at) % (5 * MIN) === Date.parse(day.from) % (5 * MIN))).toBe(
+      true,
+    );
+    const before = (await (
+      await get('?hours=168&until=2026-01-01T00:00:00%2B08:00', supervisor)
+    ).json()) as History;
+    expect(before).toMatchObject({ stepMinutes: 30, to: '2025-12-31T16:01:00.000Z', points: [] });
+  });
+
+  it('refused: without a login 401, an operator 403, a range it does not serve 400; each counted, in words the console shows', async () => {
+    const errors = () => metricSum(svc.httpUrl, 'sharpeyes_http_errors_total');
+    const before = await errors();
+    const anon = await get('?hours=1');
+    expect(anon.status).toBe(401);
+    const op = await get('?hours=1', operator);
+    expect(op.status).toBe(403);
+    expect(((await op.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    for (const q of ['?hours=0', '?hours=169', '?hours=2.5', '?until=yesterday', '?hours=1&node=x']) {
+      const res = await get(q, supervisor);
+      expect(res.status, q).toBe(400);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error.code, q).toBe('bad_request');
+      expect(error.message, q).not.toMatch(/at .*\.ts:\d+/);
+    }
+    expect(await errors()).toBeGreaterThanOrEqual(before + 7);
+  });
+});
