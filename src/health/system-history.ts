@@ -145,6 +145,9 @@ export class SystemHistoryStore {
    */
   async read(from: number, to: number, stepMinutes: number): Promise<History> {
     const stepMs = stepMinutes * MINUTE_MS;
+    // Both are written into the statement (below): whole numbers only.
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(stepMs))
+      throw new RangeError('whole milliseconds');
     // First each minute over the nodes, then each step over its minutes. Every node lists every
     // camera and shows up only those it records (a city shares them out), so cameras up are summed
     // over the nodes; every node sees every panel's supervision, so its count is the nodes' highest.
@@ -169,8 +172,6 @@ export class SystemHistoryStore {
       .where('minute', '>=', from)
       .where('minute', '<', to)
       .groupBy('minute');
-    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(stepMs))
-      throw new RangeError('whole milliseconds');
     const rows = await this.k
       .selectFrom(perMinute.as('m'))
       .select((eb) => [

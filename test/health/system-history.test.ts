@@ -10,9 +10,8 @@ import {
   stepFor,
 } from '../../src/health/system-history.js';
 import { Metrics } from '../../src/metrics.js';
-import { openPostgresStore } from '../../src/store/postgres.js';
 import { SqliteStore, type Store } from '../../src/store/sqlite.js';
-import { freshPostgresDatabase, stopSharedPostgres } from '../helpers/postgres.js';
+import { stopSharedPostgres, storeBackends } from '../helpers/postgres.js';
 
 const MIN = 60_000;
 /** 2026-12-06 03:00 UTC, a minute's start. */
@@ -31,29 +30,7 @@ const sample = (over: Partial<MinuteSample> = {}): MinuteSample => ({
   ...over,
 });
 
-const BACKENDS: [string, () => Promise<{ store: Store; cleanup(): Promise<void> }>][] = [
-  [
-    'sqlite',
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-sysmin-'));
-      const store = new SqliteStore(join(dir, 'sys.db'));
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const store = await openPostgresStore(await freshPostgresDatabase());
-      return { store, cleanup: () => store.close() };
-    },
-  ],
-];
+const BACKENDS = storeBackends('sysmin');
 
 afterAll(() => stopSharedPostgres(), 60_000);
 

@@ -2,6 +2,8 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openPostgresStore } from '../../src/store/postgres.js';
+import { SqliteStore, type Store } from '../../src/store/sqlite.js';
 import { freePort } from './free-port.js';
 
 /** Debian's PostgreSQL 15 binaries (package postgresql-15; `sharpeyes doctor` checks them). */
@@ -121,4 +123,41 @@ export async function stopSharedPostgres(): Promise<void> {
   const s = shared;
   shared = undefined;
   if (s) await (await s).stop();
+}
+
+/** A store for one test and how to remove it. */
+export interface TestStore {
+  store: Store;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * The two databases a store runs on, for `describe.each`: a SQLite file in a temporary directory
+ * (`prefix` names it) and a fresh database on the shared PostgreSQL server (call
+ * `stopSharedPostgres` in afterAll).
+ */
+export function storeBackends(prefix: string): [string, () => Promise<TestStore>][] {
+  return [
+    [
+      'sqlite',
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), `sharpeyes-${prefix}-`));
+        const store = new SqliteStore(join(dir, `${prefix}.db`));
+        return {
+          store,
+          async cleanup() {
+            await store.close();
+            rmSync(dir, { recursive: true, force: true });
+          },
+        };
+      },
+    ],
+    [
+      'postgres',
+      async () => {
+        const store = await openPostgresStore(await freshPostgresDatabase());
+        return { store, cleanup: () => store.close() };
+      },
+    ],
+  ];
 }

@@ -1,39 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WallStore } from '../../src/live/wall-store.js';
 import { RecordingStore } from '../../src/recording/recording-store.js';
-import { openPostgresStore } from '../../src/store/postgres.js';
-import { SqliteStore, type Store } from '../../src/store/sqlite.js';
-import { freshPostgresDatabase, stopSharedPostgres } from '../helpers/postgres.js';
+import { stopSharedPostgres, storeBackends } from '../helpers/postgres.js';
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const BACKENDS: [string, () => Promise<{ store: Store; cleanup(): Promise<void> }>][] = [
-  [
-    'sqlite',
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-recstore-'));
-      const store = new SqliteStore(join(dir, 'rec.db'));
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const store = await openPostgresStore(await freshPostgresDatabase());
-      return { store, cleanup: () => store.close() };
-    },
-  ],
-];
+const BACKENDS = storeBackends('recstore');
 
 afterAll(() => stopSharedPostgres(), 60_000);
 

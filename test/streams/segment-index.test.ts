@@ -1,40 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openPostgresStore } from '../../src/store/postgres.js';
-import { SqliteStore, type Store } from '../../src/store/sqlite.js';
 import { type NewSegment, SegmentIndex } from '../../streams/segment-index.js';
-import { freshPostgresDatabase, stopSharedPostgres } from '../helpers/postgres.js';
+import { stopSharedPostgres, storeBackends } from '../helpers/postgres.js';
 
 /** A real moment of 2026: epoch ms past 2^32, so a 32-bit column or a string result shows. */
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5, 0);
 const S = 1000;
 const DAY = '2026-01-02';
 
-const BACKENDS: [string, () => Promise<{ store: Store; cleanup(): Promise<void> }>][] = [
-  [
-    'sqlite',
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-segidx-'));
-      const store = new SqliteStore(join(dir, 'index.db'));
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const store = await openPostgresStore(await freshPostgresDatabase());
-      return { store, cleanup: () => store.close() };
-    },
-  ],
-];
+const BACKENDS = storeBackends('segidx');
 
 afterAll(() => stopSharedPostgres(), 60_000);
 

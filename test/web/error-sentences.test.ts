@@ -19,6 +19,9 @@ function serverCodes(): string[] {
     const src = readFileSync(f, 'utf8');
     for (const m of src.matchAll(/HttpError\(\s*\d{3},\s*'([a-z_]+)'/g)) codes.add(m[1]!);
   }
+  // What the HTTP plumbing's refusals become (body-parser's errors, by their type).
+  for (const m of readFileSync(join(SRC, 'api', 'body-errors.ts'), 'utf8').matchAll(/code: '([a-z_]+)'/g))
+    codes.add(m[1]!);
   // Answered by the error handler itself rather than by a `new HttpError`.
   for (const c of ['bad_json', 'internal', 'not_found', 'bad_request']) codes.add(c);
   return [...codes].sort();
@@ -29,7 +32,9 @@ describe('every server error reads as a sentence in both languages', () => {
 
   it('finds the codes the service throws', () => {
     // A sanity floor: if the scan breaks, this test must not pass by finding nothing.
-    expect(codes).toEqual(expect.arrayContaining(['unit_busy', 'unknown_unit', 'bad_range', 'forbidden']));
+    expect(codes).toEqual(
+      expect.arrayContaining(['unit_busy', 'unknown_unit', 'bad_range', 'forbidden', 'request_aborted']),
+    );
   });
 
   it.each(codes.map((c) => [c]))('%s', (code) => {

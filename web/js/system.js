@@ -339,7 +339,9 @@ function historyCard(hist, error, hours, choose, width) {
   const summary = [
     t('sysHistCommitted', { n: pts.reduce((n, p) => n + p.committed, 0) }),
     worst ? t('sysHistWorst', { v: ms(worst.waitP99Ms), at: stamp(worst.at, long) }) : null,
-    t('sysHistFailing', { d: fmtSeconds(failing * 60, { long: true }) }),
+    failing > 0
+      ? t('sysHistFailing', { d: fmtSeconds(failing * 60, { long: true }) })
+      : t('sysHistNoFailing'),
     down > 0 ? t('sysHistDown', { d: fmtSeconds(down * 60, { long: true }) }) : null,
   ].filter(Boolean);
   return [
@@ -456,7 +458,7 @@ export function mount(root) {
       h(
         'div',
         { class: `sys-banner sys-${overall}`, id: 'sys-banner', role: 'status', dataset: { level: overall } },
-        problems.length ? `${t('sysAttention')}：${problems.join('；')}` : t('sysAllOk'),
+        problems.length ? t('sysAttention', { list: problems.join(t('sysListJoin')) }) : t('sysAllOk'),
       ),
       h(
         'div',
