@@ -127,6 +127,50 @@ describe.each(BACKENDS)('system_minutes on %s', (_name, open) => {
     ]);
   });
 
+  it('a week of two nodes: 336 half-hour points, read six hours at a time with a turn of the loop between', async () => {
+    const rowsOf = (node: string, m: number) => ({
+      minute: T0 - m * MIN,
+      node,
+      committed: 1,
+      wait_p50_ms: 0.5,
+      wait_p99_ms: m === 3000 ? 480 : 2,
+      wait_max_ms: 3,
+      sinks_failing: 0,
+      sinks_behind: 0,
+      sinks_behind_seconds: 0,
+      panels: 4,
+      panels_online: 4,
+      cameras: 2,
+      cameras_up: 1,
+    });
+    const all = [];
+    for (let m = 1; m <= 7 * 1440; m++) all.push(rowsOf('a', m), rowsOf('b', m));
+    for (let i = 0; i < all.length; i += 500)
+      await db.store.k
+        .insertInto('system_minutes')
+        .values(all.slice(i, i + 500))
+        .execute();
+    // Turns of the loop while the read runs: a chain of setImmediate.
+    let turns = 0;
+    let on = true;
+    const tick = () => {
+      turns++;
+      if (on) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const h = await store.read(T0 - 7 * 1440 * MIN, T0, 30);
+    on = false;
+    // 28 pieces of six hours: at least a turn between each two.
+    expect(turns).toBeGreaterThanOrEqual(27);
+    expect(h.points).toHaveLength(336);
+    expect(h.nodes).toEqual(['a', 'b']);
+    expect(h.first).toBe(new Date(T0 - 7 * 1440 * MIN).toISOString());
+    expect(h.points.every((p) => p.minutes === 60 && p.committed === 60 && p.camerasUp === 2)).toBe(true);
+    // The one slow minute, 50 hours before T0, in its half hour.
+    const slow = h.points.filter((p) => p.waitP99Ms === 480);
+    expect(slow.map((p) => p.at)).toEqual([new Date(T0 - 3000 * MIN).toISOString()]);
+  }, 60_000);
+
   it('purges every node’s minutes before a time, and knows a node’s newest minute', async () => {
     await store.write('a', T0, sample());
     await store.write('b', T0 + MIN, sample());
