@@ -1,4 +1,4 @@
-import type { Cluster } from '../cluster/cluster.js';
+import { hostname } from 'node:os';
 import type { OutboxDispatcher } from '../outbox/outbox-dispatcher.js';
 import type { Module, Service } from '../service.js';
 import { type MinuteSample, SystemHistory, SystemHistoryStore } from './system-history.js';
@@ -36,6 +36,15 @@ export async function sampleMinute(svc: Service, end: number): Promise<MinuteSam
 }
 
 /**
+ * The name this node's minutes go under: its configured `cluster.nodeId`, else the host's name. Not
+ * the cluster's default id (host and process id), which changes at each start: the history of one
+ * machine would look like a new node after every restart, and its stops would not show as gaps.
+ */
+export function historyNode(svc: Service): string {
+  return svc.config.cluster.nodeId ?? hostname();
+}
+
+/**
  * 系统状态's history: each node writes what its health said of each minute (`system_minutes`), and
  * `GET /api/system/history` reads every node's together, so a duty engineer called at night sees
  * when the waits began to grow, which sink failed since when, and when a node was down (a gap).
@@ -46,7 +55,7 @@ export const systemModule: Module = {
     const store = new SystemHistoryStore(svc.need('store').k);
     const history = new SystemHistory({
       store,
-      node: svc.part<Cluster>('cluster').nodeId,
+      node: historyNode(svc),
       keepDays: svc.config.storage.systemHistoryDays,
       sample: (end) => sampleMinute(svc, end),
       log: svc.log,

@@ -1,8 +1,9 @@
+import { hostname } from 'node:os';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../src/cluster/cluster.js';
 import { type History, SystemHistory, SystemHistoryStore } from '../../src/health/system-history.js';
-import { sampleMinute } from '../../src/health/system-module.js';
+import { historyNode, sampleMinute } from '../../src/health/system-module.js';
 import { Metrics } from '../../src/metrics.js';
 import { QUIET_API_CITY_YAML } from '../api/api-fixture.js';
 import { metricSum, startTestService, type TestService } from '../helpers/service.js';
@@ -48,7 +49,7 @@ describe('GET /api/system/history: 系统状态’s minutes, for supervisors and
     const minute = Math.floor(at / MIN) * MIN;
     const history = new SystemHistory({
       store: new SystemHistoryStore(svc.svc.need('store').k),
-      node: svc.svc.part<Cluster>('cluster').nodeId,
+      node: historyNode(svc.svc),
       keepDays: 31,
       sample: (end) => sampleMinute(svc.svc, end),
       log: svc.svc.log,
@@ -62,7 +63,10 @@ describe('GET /api/system/history: 系统状态’s minutes, for supervisors and
     expect(res.status).toBe(200);
     const body = (await res.json()) as History;
     expect(body.stepMinutes).toBe(1);
-    expect(body.nodes).toEqual([svc.svc.part<Cluster>('cluster').nodeId]);
+    // Under the host's name (no cluster.nodeId here), not the process's cluster id: a restart is the
+    // same node, its stop a gap.
+    expect(body.nodes).toEqual([hostname()]);
+    expect(svc.svc.part<Cluster>('cluster').nodeId).not.toBe(hostname());
     const point = body.points.find((p) => p.at === new Date(minute).toISOString());
     expect(point).toBeDefined();
     expect(point!.minutes).toBe(1);

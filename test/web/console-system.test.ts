@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
-import type { Cluster } from '../../src/cluster/cluster.js';
 import { type MinuteSample, SystemHistoryStore } from '../../src/health/system-history.js';
+import { historyNode } from '../../src/health/system-module.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import {
   addUser,
@@ -122,7 +122,7 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
     const MIN = 60_000;
     const now = Math.floor(Date.now() / MIN) * MIN;
     const rows = new SystemHistoryStore(svc.svc.need('store').k);
-    const node = svc.svc.part<Cluster>('cluster').nodeId;
+    const node = historyNode(svc.svc);
     const ok: MinuteSample = {
       committed: 3,
       waitP50Ms: 0.8,
