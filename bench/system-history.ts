@@ -40,6 +40,8 @@ const sample: MinuteSample = {
   sinksFailing: 0,
   sinksBehind: 0,
   sinksBehindSeconds: 0,
+  loopP99Ms: 0.4,
+  loopMaxMs: 6.2,
   panels: { panels: 4000, online: 3998 },
   cameras: { cameras: 64, up: 64 },
 };
@@ -77,8 +79,8 @@ try {
   store.db.transaction(() => {
     const ins = store.db.prepare(
       `INSERT INTO system_minutes (minute, node, committed, wait_p50_ms, wait_p99_ms, wait_max_ms, sinks_failing,
-         sinks_behind, sinks_behind_seconds, panels, panels_online, cameras, cameras_up)
-       VALUES (?, ?, 5, 0.6, 2.1, 3.4, 0, 0, 0, 4000, 3998, 64, 64)`,
+         sinks_behind, sinks_behind_seconds, loop_p99_ms, loop_max_ms, panels, panels_online, cameras, cameras_up)
+       VALUES (?, ?, 5, 0.6, 2.1, 3.4, 0, 0, 0, 0.4, 6.2, 4000, 3998, 64, 64)`,
     );
     for (let m = DAYS * 1440; m > RUNS; m--) for (let n = 0; n < NODES; n++) ins.run(end - m * MIN, `n${n}`);
   })();
@@ -91,13 +93,16 @@ try {
   // The statements Kysely sends, run bare.
   const insertBare = bare.prepare(
     `insert into "system_minutes" ("minute", "node", "committed", "wait_p50_ms", "wait_p99_ms", "wait_max_ms",
-       "sinks_failing", "sinks_behind", "sinks_behind_seconds", "panels", "panels_online", "cameras", "cameras_up")
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict ("minute", "node") do nothing`,
+       "sinks_failing", "sinks_behind", "sinks_behind_seconds", "loop_p99_ms", "loop_max_ms", "panels", "panels_online",
+       "cameras", "cameras_up")
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict ("minute", "node") do nothing`,
   );
   const writeBare = (minute: number) => {
     bare.pragma('synchronous = NORMAL');
     try {
-      bare.transaction(() => insertBare.run(minute, 'n0', 5, 0.6, 2.1, 3.4, 0, 0, 0, 4000, 3998, 64, 64))();
+      bare.transaction(() =>
+        insertBare.run(minute, 'n0', 5, 0.6, 2.1, 3.4, 0, 0, 0, 0.4, 6.2, 4000, 3998, 64, 64),
+      )();
     } finally {
       bare.pragma('synchronous = FULL');
     }
@@ -137,11 +142,13 @@ try {
       `select "m"."step", sum("m"."nodes") as "minutes", sum("m"."committed") as "committed", max("m"."p50") as "p50",
          max("m"."p99") as "p99", max("m"."max") as "max", max("m"."failing") as "failing",
          sum(CASE WHEN m.failing > 0 THEN 1 ELSE 0 END) as "failing_minutes", max("m"."behind") as "behind",
-         max("m"."behind_s") as "behind_s", max("m"."panels") as "panels", min("m"."panels_online") as "panels_online",
+         max("m"."behind_s") as "behind_s", max("m"."loop_p99") as "loop_p99", max("m"."loop_max") as "loop_max",
+         max("m"."panels") as "panels", min("m"."panels_online") as "panels_online",
          max("m"."cameras") as "cameras", min("m"."cameras_up") as "cameras_up"
        from (select (minute - ${from}) / ${step * MIN} as "step", count("node") as "nodes", sum("committed") as "committed",
          max("wait_p50_ms") as "p50", max("wait_p99_ms") as "p99", max("wait_max_ms") as "max",
          sum("sinks_failing") as "failing", max("sinks_behind") as "behind", max("sinks_behind_seconds") as "behind_s",
+         max("loop_p99_ms") as "loop_p99", max("loop_max_ms") as "loop_max",
          max("panels") as "panels", max("panels_online") as "panels_online", max("cameras") as "cameras",
          sum("cameras_up") as "cameras_up"
          from "system_minutes" where "minute" >= ? and "minute" < ? group by "minute") as "m"

@@ -23,6 +23,8 @@ export interface SystemMinutesTable {
   sinks_failing: number;
   sinks_behind: number;
   sinks_behind_seconds: number;
+  loop_p99_ms: number;
+  loop_max_ms: number;
   panels: number | null;
   panels_online: number | null;
   cameras: number | null;
@@ -40,6 +42,12 @@ export interface MinuteSample {
   sinksFailing: number;
   sinksBehind: number;
   sinksBehindSeconds: number;
+  /**
+   * How late the alarm thread's event loop ran in the minute (p99 and worst): a stall that holds
+   * every panel's PUBACK (a long query, a collection), beyond the decisions' own waits.
+   */
+  loopP99Ms: number;
+  loopMaxMs: number;
   /** Absent on a node without panels or cameras. */
   panels?: { panels: number; online: number };
   cameras?: { cameras: number; up: number };
@@ -64,6 +72,8 @@ export interface HistoryPoint {
   sinksFailingMinutes: number;
   sinksBehind: number;
   sinksBehindSeconds: number;
+  loopP99Ms: number;
+  loopMaxMs: number;
   panels: number | null;
   panelsOnline: number | null;
   cameras: number | null;
@@ -115,6 +125,8 @@ export class SystemHistoryStore {
           sinks_failing: s.sinksFailing,
           sinks_behind: s.sinksBehind,
           sinks_behind_seconds: s.sinksBehindSeconds,
+          loop_p99_ms: s.loopP99Ms,
+          loop_max_ms: s.loopMaxMs,
           panels: s.panels?.panels ?? null,
           panels_online: s.panels?.online ?? null,
           cameras: s.cameras?.cameras ?? null,
@@ -199,6 +211,8 @@ export class SystemHistoryStore {
         eb.fn.sum<number>('sinks_failing').as('failing'),
         eb.fn.max('sinks_behind').as('behind'),
         eb.fn.max('sinks_behind_seconds').as('behind_s'),
+        eb.fn.max('loop_p99_ms').as('loop_p99'),
+        eb.fn.max('loop_max_ms').as('loop_max'),
         eb.fn.max('panels').as('panels'),
         eb.fn.max('panels_online').as('panels_online'),
         eb.fn.max('cameras').as('cameras'),
@@ -220,6 +234,8 @@ export class SystemHistoryStore {
         eb.fn.sum<number>(sql`CASE WHEN m.failing > 0 THEN 1 ELSE 0 END`).as('failing_minutes'),
         eb.fn.max('m.behind').as('behind'),
         eb.fn.max('m.behind_s').as('behind_s'),
+        eb.fn.max('m.loop_p99').as('loop_p99'),
+        eb.fn.max('m.loop_max').as('loop_max'),
         eb.fn.max('m.panels').as('panels'),
         eb.fn.min('m.panels_online').as('panels_online'),
         eb.fn.max('m.cameras').as('cameras'),
@@ -241,6 +257,8 @@ export class SystemHistoryStore {
       sinksFailingMinutes: n(r.failing_minutes),
       sinksBehind: n(r.behind),
       sinksBehindSeconds: n(r.behind_s),
+      loopP99Ms: n(r.loop_p99),
+      loopMaxMs: n(r.loop_max),
       panels: orNull(r.panels),
       panelsOnline: orNull(r.panels_online),
       cameras: orNull(r.cameras),

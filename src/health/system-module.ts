@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { OutboxDispatcher } from '../outbox/outbox-dispatcher.js';
 import type { Module, Service } from '../service.js';
 import { type MinuteSample, SystemHistory, SystemHistoryStore } from './system-history.js';
@@ -11,8 +12,34 @@ interface Counts {
   up?: number;
 }
 
+/** How late the event loop ran, in ms: p99 and worst; read and reset once a minute. */
+export interface LoopDelay {
+  read(): { p99Ms: number; maxMs: number };
+  stop(): void;
+}
+
+/**
+ * The alarm thread's event-loop delay from a perf_hooks monitor of its own (10 ms resolution, as
+ * `sharpeyes_event_loop_delay_seconds`, whose histogram each scrape resets): what exceeds the
+ * resolution is how long the loop was held.
+ */
+export function loopDelay(resolutionMs = 10): LoopDelay {
+  const h = monitorEventLoopDelay({ resolution: resolutionMs });
+  h.enable();
+  const late = (ns: number) => Math.round(Math.max(0, ns / 1e6 - resolutionMs) * 100) / 100;
+  return {
+    read() {
+      const out =
+        h.count > 0 ? { p99Ms: late(h.percentile(99)), maxMs: late(h.max) } : { p99Ms: 0, maxMs: 0 };
+      h.reset();
+      return out;
+    },
+    stop: () => h.disable(),
+  };
+}
+
 /** What `/api/health` says of the minute that ended at `end`, as one row of the history. */
-export async function sampleMinute(svc: Service, end: number): Promise<MinuteSample> {
+export async function sampleMinute(svc: Service, end: number, loop?: LoopDelay): Promise<MinuteSample> {
   const core = svc.core?.health(end - 1).lastMinute;
   const dispatcher = svc.parts.get('outbox.dispatcher') as OutboxDispatcher | undefined;
   const sinks = Object.values(dispatcher ? await dispatcher.status() : {});
@@ -20,6 +47,7 @@ export async function sampleMinute(svc: Service, end: number): Promise<MinuteSam
     (svc.parts.get(part) as { health?: () => Counts } | undefined)?.health?.() ?? undefined;
   const panels = counts('panels');
   const cameras = counts('cameras');
+  const held = loop?.read() ?? { p99Ms: 0, maxMs: 0 };
   return {
     committed: core?.committed ?? 0,
     waitP50Ms: core?.waitP50Ms ?? 0,
@@ -28,6 +56,8 @@ export async function sampleMinute(svc: Service, end: number): Promise<MinuteSam
     sinksFailing: sinks.filter((s) => s.failures > 0).length,
     sinksBehind: Math.max(0, ...sinks.map((s) => s.behind)),
     sinksBehindSeconds: Math.max(0, ...sinks.map((s) => s.behindSeconds)),
+    loopP99Ms: held.p99Ms,
+    loopMaxMs: held.maxMs,
     ...(panels?.panels !== undefined
       ? { panels: { panels: panels.panels, online: panels.online ?? 0 } }
       : {}),
@@ -53,11 +83,13 @@ export const systemModule: Module = {
   name: 'system',
   async start(svc) {
     const store = new SystemHistoryStore(svc.need('store').k);
+    const loop = loopDelay();
+    svc.parts.set('system.loop', loop);
     const history = new SystemHistory({
       store,
       node: historyNode(svc),
       keepDays: svc.config.storage.systemHistoryDays,
-      sample: (end) => sampleMinute(svc, end),
+      sample: (end) => sampleMinute(svc, end, loop),
       log: svc.log,
       metrics: svc.metrics,
     });
@@ -67,5 +99,6 @@ export const systemModule: Module = {
   },
   async stop(svc) {
     await (svc.parts.get('system.history') as SystemHistory | undefined)?.stop();
+    (svc.parts.get('system.loop') as LoopDelay | undefined)?.stop();
   },
 };

@@ -25,6 +25,8 @@ const sample = (over: Partial<MinuteSample> = {}): MinuteSample => ({
   sinksFailing: 0,
   sinksBehind: 0,
   sinksBehindSeconds: 0,
+  loopP99Ms: 0.5,
+  loopMaxMs: 4,
   panels: { panels: 4, online: 4 },
   cameras: { cameras: 3, up: 3 },
   ...over,
@@ -138,6 +140,8 @@ describe.each(BACKENDS)('system_minutes on %s', (_name, open) => {
       sinks_failing: 0,
       sinks_behind: 0,
       sinks_behind_seconds: 0,
+      loop_p99_ms: 0.3,
+      loop_max_ms: m === 4000 ? 1250 : 5,
       panels: 4,
       panels_online: 4,
       cameras: 2,
@@ -167,6 +171,11 @@ describe.each(BACKENDS)('system_minutes on %s', (_name, open) => {
     expect(h.first).toBe(new Date(T0 - 7 * 1440 * MIN).toISOString());
     expect(h.points.every((p) => p.minutes === 60 && p.committed === 60 && p.camerasUp === 2)).toBe(true);
     // The one slow minute, 50 hours before T0, in its half hour.
+    // The alarm thread held for 1.25 s in one minute: the worst of its half hour.
+    expect(h.points.filter((p) => p.loopMaxMs === 1250).map((p) => p.at)).toEqual([
+      new Date(T0 - 4020 * MIN).toISOString(),
+    ]);
+    expect(h.points.every((p) => p.loopMaxMs === 1250 || p.loopMaxMs === 5)).toBe(true);
     const slow = h.points.filter((p) => p.waitP99Ms === 480);
     expect(slow.map((p) => p.at)).toEqual([new Date(T0 - 3000 * MIN).toISOString()]);
   }, 60_000);

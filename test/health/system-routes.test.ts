@@ -3,7 +3,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../src/cluster/cluster.js';
 import { type History, SystemHistory, SystemHistoryStore } from '../../src/health/system-history.js';
-import { historyNode, sampleMinute } from '../../src/health/system-module.js';
+import { historyNode, type LoopDelay, sampleMinute } from '../../src/health/system-module.js';
 import { Metrics } from '../../src/metrics.js';
 import { QUIET_API_CITY_YAML } from '../api/api-fixture.js';
 import { metricSum, startTestService, type TestService } from '../helpers/service.js';
@@ -51,7 +51,8 @@ describe('GET /api/system/history: 系统状态’s minutes, for supervisors and
       store: new SystemHistoryStore(svc.svc.need('store').k),
       node: historyNode(svc.svc),
       keepDays: 31,
-      sample: (end) => sampleMinute(svc.svc, end),
+      // The service's own event-loop monitor: this row says how long its thread was held.
+      sample: (end) => sampleMinute(svc.svc, end, svc.svc.parts.get('system.loop') as LoopDelay),
       log: svc.svc.log,
       metrics: new Metrics({ defaults: false }),
       // A second after the panic's minute ended.
@@ -77,6 +78,9 @@ describe('GET /api/system/history: 系统状态’s minutes, for supervisors and
     expect(point!.committed).toBe(1);
     expect(point!.waitMaxMs).toBeLessThanOrEqual(pubackMs + 1);
     expect(point).toMatchObject({ sinksFailing: 0, panels: 2, cameras: 2 });
+    // How long the thread was held: measured (starting the service held it), under a second.
+    expect(point!.loopMaxMs).toBeGreaterThan(0);
+    expect(point!.loopMaxMs).toBeLessThan(1000);
     // Never reachable cameras (rtsp to port 9).
     expect(point!.camerasUp).toBe(0);
     // The range ends with the current minute.

@@ -131,6 +131,8 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
       sinksFailing: 0,
       sinksBehind: 0,
       sinksBehindSeconds: 0,
+      loopP99Ms: 0.3,
+      loopMaxMs: 6,
       panels: { panels: 3, online: 3 },
     };
     // An hour ago to five minutes ago (this service started later: its own minutes come after), with
@@ -142,10 +144,13 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
         ...ok,
         ...(m === 20 ? { sinksFailing: 1, sinksBehind: 14, sinksBehindSeconds: 70 } : {}),
         ...(m === 10 ? { waitP99Ms: 250, waitMaxMs: 480 } : {}),
+        // The alarm thread held 1.3 s (a long query): red, though every decision was quick.
+        ...(m === 15 ? { loopP99Ms: 4, loopMaxMs: 1300 } : {}),
       });
     }
     const failingAt = new Date(now - 20 * MIN).toISOString();
     const slowAt = new Date(now - 10 * MIN).toISOString();
+    const heldAt = new Date(now - 15 * MIN).toISOString();
     // The page reads its history on opening (then every minute).
     await page.locator('#nav a[data-nav="queue"]').click();
     await page.locator('#nav a[data-nav="system"]').click();
@@ -155,6 +160,10 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
       'bad',
     );
     expect(await page.locator(`#sys-history [data-at="${slowAt}"]`).getAttribute('data-level')).toBe('warn');
+    expect(await page.locator(`#sys-history [data-at="${heldAt}"]`).getAttribute('data-level')).toBe('bad');
+    expect(await page.locator(`#sys-history [data-at="${heldAt}"] title`).textContent()).toContain(
+      '报警线程最长被占用 1300 毫秒',
+    );
     expect(
       await page
         .locator(`#sys-history [data-at="${new Date(now - 40 * MIN).toISOString()}"]`)
@@ -171,7 +180,7 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
     expect(tip).toContain('后续处理最多积压 14 条，最早一条已等 1 分钟');
     const summary = await page.locator('#sys-hist-summary').innerText();
     expect(summary).toMatch(
-      /^入库 \d+ 条 · 最慢一段 99% 等待 250 毫秒（\d\d:\d\d） · 后续处理失败累计 \d+ 分钟 · 服务未运行 \d+ 分钟$/,
+      /^入库 \d+ 条 · 最慢一段 99% 等待 250 毫秒（\d\d:\d\d） · 报警线程最长被占用 1300 毫秒（\d\d:\d\d） · 后续处理失败累计 \d+ 分钟 · 服务未运行 \d+ 分钟$/,
     );
     // At least the five minutes it was stopped (the minutes before this service's own first row too),
     // and at least the seeded failing minute (the test before may have left a real one).

@@ -121,14 +121,15 @@ function sinkRows(sinks) {
 }
 
 /**
- * A history point's level, by the tiles' rules: red when a sink failed or an alarm waited over a
- * second, yellow when the p99 wait passed 100 ms, a sink fell a minute behind, or panels or cameras
- * were offline.
+ * A history point's level, by the tiles' rules: red when a sink failed, or an alarm waited or the
+ * alarm thread was held over a second; yellow when the p99 wait or a hold of the thread passed
+ * 100 ms, a sink fell a minute behind, or panels or cameras were offline.
  */
 function pointLevel(p) {
-  if (p.sinksFailing > 0 || p.waitMaxMs > WAIT_BAD_MS) return 'bad';
+  if (p.sinksFailing > 0 || p.waitMaxMs > WAIT_BAD_MS || p.loopMaxMs > WAIT_BAD_MS) return 'bad';
   if (
     p.waitP99Ms > WAIT_WARN_MS ||
+    p.loopMaxMs > WAIT_WARN_MS ||
     p.sinksBehindSeconds > BEHIND_WARN_S ||
     (p.panels !== null && p.panelsOnline < p.panels) ||
     (p.cameras !== null && p.camerasUp < p.cameras)
@@ -151,6 +152,7 @@ function pointText(p, step, long) {
     `${stamp(p.at, long)} – ${stamp(end, long)}`,
     t('sysHistCommitted', { n: p.committed }),
     p.committed > 0 ? t('sysHistWait', { p99: ms(p.waitP99Ms), max: ms(p.waitMaxMs) }) : null,
+    t('sysHistHeld', { v: ms(p.loopMaxMs) }),
     p.sinksFailing > 0 ? t('sysSinksFailing', { n: p.sinksFailing }) : null,
     p.sinksBehind > 0
       ? t('sysHistBehind', { n: p.sinksBehind, age: fmtSeconds(p.sinksBehindSeconds, { long: true }) })
@@ -327,6 +329,7 @@ function historyCard(hist, error, hours, choose, width) {
     (a, p) => (p.committed > 0 && (!a || p.waitP99Ms > a.waitP99Ms) ? p : a),
     undefined,
   );
+  const held = pts.reduce((a, p) => (!a || p.loopMaxMs > a.loopMaxMs ? p : a), undefined);
   const failing = pts.reduce((n, p) => n + p.sinksFailingMinutes, 0);
   // Minutes without a row, from the first recorded one to the last due by now: the service was not
   // running (on each node).
@@ -339,6 +342,7 @@ function historyCard(hist, error, hours, choose, width) {
   const summary = [
     t('sysHistCommitted', { n: pts.reduce((n, p) => n + p.committed, 0) }),
     worst ? t('sysHistWorst', { v: ms(worst.waitP99Ms), at: stamp(worst.at, long) }) : null,
+    held ? t('sysHistHeldWorst', { v: ms(held.loopMaxMs), at: stamp(held.at, long) }) : null,
     failing > 0
       ? t('sysHistFailing', { d: fmtSeconds(failing * 60, { long: true }) })
       : t('sysHistNoFailing'),

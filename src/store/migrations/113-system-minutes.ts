@@ -2,7 +2,8 @@ import type { Migration } from './index.js';
 
 /**
  * 系统状态's history: one row a minute for each node, what `/api/health` said of that minute (the
- * alarm path's committed events and their senders' waits, the outbox sinks, panels and cameras).
+ * alarm path's committed events and their senders' waits, the outbox sinks, panels and cameras), and
+ * how long the alarm thread was held (its event loop's delay, p99 and worst).
  * `minute` is the epoch milliseconds the minute starts at. A minute with no row is a minute the node
  * was not running. Kept `storage.systemHistoryDays`.
  */
@@ -20,6 +21,8 @@ export const systemMinutes: Migration = {
       sinks_failing INTEGER NOT NULL,
       sinks_behind INTEGER NOT NULL,
       sinks_behind_seconds REAL NOT NULL,
+      loop_p99_ms REAL NOT NULL,
+      loop_max_ms REAL NOT NULL,
       panels INTEGER,
       panels_online INTEGER,
       cameras INTEGER,
