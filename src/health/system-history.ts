@@ -25,6 +25,7 @@ export interface SystemMinutesTable {
   sinks_behind_seconds: number;
   loop_p99_ms: number;
   loop_max_ms: number;
+  started: number;
   panels: number | null;
   panels_online: number | null;
   cameras: number | null;
@@ -48,6 +49,8 @@ export interface MinuteSample {
    */
   loopP99Ms: number;
   loopMaxMs: number;
+  /** The node started in this minute (set by SystemHistory for its first row). */
+  started?: boolean;
   /** Absent on a node without panels or cameras. */
   panels?: { panels: number; online: number };
   cameras?: { cameras: number; up: number };
@@ -74,6 +77,8 @@ export interface HistoryPoint {
   sinksBehindSeconds: number;
   loopP99Ms: number;
   loopMaxMs: number;
+  /** Node starts in the step (a restart, or a node joining). */
+  starts: number;
   panels: number | null;
   panelsOnline: number | null;
   cameras: number | null;
@@ -127,6 +132,7 @@ export class SystemHistoryStore {
           sinks_behind_seconds: s.sinksBehindSeconds,
           loop_p99_ms: s.loopP99Ms,
           loop_max_ms: s.loopMaxMs,
+          started: s.started ? 1 : 0,
           panels: s.panels?.panels ?? null,
           panels_online: s.panels?.online ?? null,
           cameras: s.cameras?.cameras ?? null,
@@ -213,6 +219,7 @@ export class SystemHistoryStore {
         eb.fn.max('sinks_behind_seconds').as('behind_s'),
         eb.fn.max('loop_p99_ms').as('loop_p99'),
         eb.fn.max('loop_max_ms').as('loop_max'),
+        eb.fn.sum<number>('started').as('started'),
         eb.fn.max('panels').as('panels'),
         eb.fn.max('panels_online').as('panels_online'),
         eb.fn.max('cameras').as('cameras'),
@@ -236,6 +243,7 @@ export class SystemHistoryStore {
         eb.fn.max('m.behind_s').as('behind_s'),
         eb.fn.max('m.loop_p99').as('loop_p99'),
         eb.fn.max('m.loop_max').as('loop_max'),
+        eb.fn.sum<number>('m.started').as('starts'),
         eb.fn.max('m.panels').as('panels'),
         eb.fn.min('m.panels_online').as('panels_online'),
         eb.fn.max('m.cameras').as('cameras'),
@@ -259,6 +267,7 @@ export class SystemHistoryStore {
       sinksBehindSeconds: n(r.behind_s),
       loopP99Ms: n(r.loop_p99),
       loopMaxMs: n(r.loop_max),
+      starts: n(r.starts),
       panels: orNull(r.panels),
       panelsOnline: orNull(r.panels_online),
       cameras: orNull(r.cameras),
@@ -279,6 +288,8 @@ export class SystemHistory {
   private readonly written;
   private readonly failed;
   private running: Promise<void> | undefined;
+  /** The minute this node started in: its row says so. */
+  private readonly startMinute: number;
 
   constructor(
     private readonly deps: {
@@ -291,6 +302,7 @@ export class SystemHistory {
       now?: () => number;
     },
   ) {
+    this.startMinute = Math.floor(this.now() / MINUTE_MS) * MINUTE_MS;
     this.written = deps.metrics.counter(
       'sharpeyes_system_minutes_total',
       'Minutes of 系统状态 history written',
@@ -335,7 +347,9 @@ export class SystemHistory {
     const end = Math.floor(now / MINUTE_MS) * MINUTE_MS;
     try {
       const sample = await this.deps.sample(end);
-      if (await store.write(node, end - MINUTE_MS, sample)) this.written.inc();
+      const minute = end - MINUTE_MS;
+      const started = minute <= this.startMinute && minute + MINUTE_MS > this.startMinute;
+      if (await store.write(node, minute, { ...sample, started })) this.written.inc();
     } catch (err) {
       this.failed.inc();
       log.warn(

@@ -142,6 +142,7 @@ describe.each(BACKENDS)('system_minutes on %s', (_name, open) => {
       sinks_behind_seconds: 0,
       loop_p99_ms: 0.3,
       loop_max_ms: m === 4000 ? 1250 : 5,
+      started: m === 5000 ? 1 : 0,
       panels: 4,
       panels_online: 4,
       cameras: 2,
@@ -176,6 +177,10 @@ describe.each(BACKENDS)('system_minutes on %s', (_name, open) => {
       new Date(T0 - 4020 * MIN).toISOString(),
     ]);
     expect(h.points.every((p) => p.loopMaxMs === 1250 || p.loopMaxMs === 5)).toBe(true);
+    // A start on each node in one minute: two starts in its half hour.
+    expect(h.points.filter((p) => p.starts > 0).map((p) => [p.at, p.starts])).toEqual([
+      [new Date(T0 - 5010 * MIN).toISOString(), 2],
+    ]);
     const slow = h.points.filter((p) => p.waitP99Ms === 480);
     expect(slow.map((p) => p.at)).toEqual([new Date(T0 - 3000 * MIN).toISOString()]);
   }, 60_000);
@@ -210,7 +215,7 @@ describe('SystemHistory: a row for each minute that ended, from its health', () 
     // A row 40 days old and one 20 days old, from before this start.
     await rows.write('n1', T0 - 40 * 86_400_000, sample());
     await rows.write('n1', T0 - 20 * 86_400_000, sample());
-    let now = T0 + MIN + 1_000; // a second after 03:01
+    let now = T0 + 40_000; // started at 03:00:40
     const ends: number[] = [];
     let fail = false;
     const metrics = new Metrics();
@@ -228,6 +233,7 @@ describe('SystemHistory: a row for each minute that ended, from its health', () 
       metrics,
       now: () => now,
     });
+    now = T0 + MIN + 1_000; // a second after 03:01
     await history.tick();
     await history.tick(); // twice in the same minute: one row
     now += MIN; // 03:02:01, failing
@@ -242,9 +248,10 @@ describe('SystemHistory: a row for each minute that ended, from its health', () 
     expect(h.points.map((p) => p.at.slice(0, 10))).toEqual(['2026-11-16', '2026-12-06']);
     const today = await rows.read(T0, T0 + 10 * MIN, 1);
     // 03:00 from the first tick (committed 1), 03:01 a gap (its read failed), 03:02 from the fourth.
-    expect(today.points.map((p) => [p.at.slice(11, 16), p.committed])).toEqual([
-      ['03:00', 1],
-      ['03:02', 4],
+    // The minute it started in says so.
+    expect(today.points.map((p) => [p.at.slice(11, 16), p.committed, p.starts])).toEqual([
+      ['03:00', 1, 1],
+      ['03:02', 4, 0],
     ]);
     const count = async (name: string) =>
       (await metrics.registry.getSingleMetric(name)?.get())?.values.reduce((n, v) => n + v.value, 0);

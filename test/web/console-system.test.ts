@@ -146,6 +146,8 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
         ...(m === 10 ? { waitP99Ms: 250, waitMaxMs: 480 } : {}),
         // The alarm thread held 1.3 s (a long query): red, though every decision was quick.
         ...(m === 15 ? { loopP99Ms: 4, loopMaxMs: 1300 } : {}),
+        // Back after the stop: the service's first minute says it started.
+        ...(m === 25 ? { started: true } : {}),
       });
     }
     const failingAt = new Date(now - 20 * MIN).toISOString();
@@ -169,6 +171,12 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
         .locator(`#sys-history [data-at="${new Date(now - 40 * MIN).toISOString()}"]`)
         .getAttribute('data-level'),
     ).toBe('ok');
+    // The start after the stop is marked, and says so on hover.
+    const startedAt = new Date(now - 25 * MIN).toISOString();
+    expect(await page.locator(`#sys-history [data-start="${startedAt}"]`).count()).toBe(1);
+    expect(await page.locator(`#sys-history [data-at="${startedAt}"] title`).textContent()).toContain(
+      '服务在这段时间启动（1 次）',
+    );
     // The stop is grey, minute by minute; nothing before the first minute recorded is.
     for (const at of gap) expect(await page.locator(`#sys-history [data-gap="${at}"]`).count(), at).toBe(1);
     expect(
@@ -180,7 +188,7 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
     expect(tip).toContain('后续处理最多积压 14 条，最早一条已等 1 分钟');
     const summary = await page.locator('#sys-hist-summary').innerText();
     expect(summary).toMatch(
-      /^入库 \d+ 条 · 最慢一段 99% 等待 250 毫秒（\d\d:\d\d） · 报警线程最长被占用 1300 毫秒（\d\d:\d\d） · 后续处理失败累计 \d+ 分钟 · 服务未运行 \d+ 分钟$/,
+      /^入库 \d+ 条 · 最慢一段 99% 等待 250 毫秒（\d\d:\d\d） · 报警线程最长被占用 1300 毫秒（\d\d:\d\d） · 服务启动 \d+ 次 · 后续处理失败累计 \d+ 分钟 · 服务未运行 \d+ 分钟$/,
     );
     // At least the five minutes it was stopped (the minutes before this service's own first row too),
     // and at least the seeded failing minute (the test before may have left a real one).

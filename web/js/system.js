@@ -153,6 +153,7 @@ function pointText(p, step, long) {
     t('sysHistCommitted', { n: p.committed }),
     p.committed > 0 ? t('sysHistWait', { p99: ms(p.waitP99Ms), max: ms(p.waitMaxMs) }) : null,
     t('sysHistHeld', { v: ms(p.loopMaxMs) }),
+    p.starts > 0 ? t('sysHistStarted', { n: p.starts }) : null,
     p.sinksFailing > 0 ? t('sysSinksFailing', { n: p.sinksFailing }) : null,
     p.sinksBehind > 0
       ? t('sysHistBehind', { n: p.sinksBehind, age: fmtSeconds(p.sinksBehindSeconds, { long: true }) })
@@ -246,6 +247,18 @@ function historyChart(hist, hours, width) {
         svg('title', {}, pointText(p, step, long)),
       ),
     );
+    // A start (or restart) of the service: a mark across the waits, its first minutes hold the thread.
+    if (p.starts > 0)
+      cells.push(
+        svg('line', {
+          x1: cx + 0.5,
+          x2: cx + 0.5,
+          y1: top,
+          y2: stripY + stripH,
+          class: 'sys-hist-start',
+          dataset: { start: p.at },
+        }),
+      );
     const mid = (cx + cw / 2).toFixed(1);
     lines.p99.push(p.committed > 0 ? `${mid},${y(p.waitP99Ms).toFixed(1)}` : null);
     lines.max.push(p.committed > 0 ? `${mid},${y(p.waitMaxMs).toFixed(1)}` : null);
@@ -329,6 +342,7 @@ function historyCard(hist, error, hours, choose, width) {
     (a, p) => (p.committed > 0 && (!a || p.waitP99Ms > a.waitP99Ms) ? p : a),
     undefined,
   );
+  const starts = pts.reduce((n, p) => n + p.starts, 0);
   const held = pts.reduce((a, p) => (!a || p.loopMaxMs > a.loopMaxMs ? p : a), undefined);
   const failing = pts.reduce((n, p) => n + p.sinksFailingMinutes, 0);
   // Minutes without a row, from the first recorded one to the last due by now: the service was not
@@ -343,6 +357,7 @@ function historyCard(hist, error, hours, choose, width) {
     t('sysHistCommitted', { n: pts.reduce((n, p) => n + p.committed, 0) }),
     worst ? t('sysHistWorst', { v: ms(worst.waitP99Ms), at: stamp(worst.at, long) }) : null,
     held ? t('sysHistHeldWorst', { v: ms(held.loopMaxMs), at: stamp(held.at, long) }) : null,
+    starts > 0 ? t('sysHistStarts', { n: starts }) : null,
     failing > 0
       ? t('sysHistFailing', { d: fmtSeconds(failing * 60, { long: true }) })
       : t('sysHistNoFailing'),
@@ -359,6 +374,7 @@ function historyCard(hist, error, hours, choose, width) {
       h('span', { class: 'key key-max' }, t('sysHistKeyMax')),
       h('span', { class: 'key key-bar' }, t('sysHistKeyBars')),
       h('span', { class: 'key key-gap' }, t('sysHistKeyGap')),
+      h('span', { class: 'key key-start' }, t('sysHistKeyStart')),
       h('span', {}, step === 1 ? t('sysHistStep1') : t('sysHistStepN', { n: step })),
     ),
   ];
