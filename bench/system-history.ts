@@ -6,7 +6,7 @@
  *
  * The bare tool in the same run, taking turns: better-sqlite3 on a copy of the same file running
  * the same statements (the SQL Kysely compiled), with the same pragmas (the write in a NORMAL commit),
- * each range in one statement. The service reads six hours at a time with a turn of the loop between:
+ * each range in one statement. The service reads two hours at a time with a turn of the loop between:
  * its whole read, and the longest it held the thread (a chain of setImmediate beside it).
  *
  *   npx tsx bench/system-history.ts [--days 31] [--nodes 1] [--runs 200]
@@ -79,8 +79,8 @@ try {
   store.db.transaction(() => {
     const ins = store.db.prepare(
       `INSERT INTO system_minutes (minute, node, committed, wait_p50_ms, wait_p99_ms, wait_max_ms, sinks_failing,
-         sinks_behind, sinks_behind_seconds, loop_p99_ms, loop_max_ms, panels, panels_online, cameras, cameras_up)
-       VALUES (?, ?, 5, 0.6, 2.1, 3.4, 0, 0, 0, 0.4, 6.2, 4000, 3998, 64, 64)`,
+         sinks_behind, sinks_behind_seconds, loop_p99_ms, loop_max_ms, started, panels, panels_online, cameras, cameras_up)
+       VALUES (?, ?, 5, 0.6, 2.1, 3.4, 0, 0, 0, 0.4, 6.2, 0, 4000, 3998, 64, 64)`,
     );
     for (let m = DAYS * 1440; m > RUNS; m--) for (let n = 0; n < NODES; n++) ins.run(end - m * MIN, `n${n}`);
   })();
@@ -93,15 +93,15 @@ try {
   // The statements Kysely sends, run bare.
   const insertBare = bare.prepare(
     `insert into "system_minutes" ("minute", "node", "committed", "wait_p50_ms", "wait_p99_ms", "wait_max_ms",
-       "sinks_failing", "sinks_behind", "sinks_behind_seconds", "loop_p99_ms", "loop_max_ms", "panels", "panels_online",
-       "cameras", "cameras_up")
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict ("minute", "node") do nothing`,
+       "sinks_failing", "sinks_behind", "sinks_behind_seconds", "loop_p99_ms", "loop_max_ms", "started", "panels",
+       "panels_online", "cameras", "cameras_up")
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict ("minute", "node") do nothing`,
   );
   const writeBare = (minute: number) => {
     bare.pragma('synchronous = NORMAL');
     try {
       bare.transaction(() =>
-        insertBare.run(minute, 'n0', 5, 0.6, 2.1, 3.4, 0, 0, 0, 0.4, 6.2, 4000, 3998, 64, 64),
+        insertBare.run(minute, 'n0', 5, 0.6, 2.1, 3.4, 0, 0, 0, 0.4, 6.2, 0, 4000, 3998, 64, 64),
       )();
     } finally {
       bare.pragma('synchronous = FULL');
@@ -142,13 +142,13 @@ try {
       `select "m"."step", sum("m"."nodes") as "minutes", sum("m"."committed") as "committed", max("m"."p50") as "p50",
          max("m"."p99") as "p99", max("m"."max") as "max", max("m"."failing") as "failing",
          sum(CASE WHEN m.failing > 0 THEN 1 ELSE 0 END) as "failing_minutes", max("m"."behind") as "behind",
-         max("m"."behind_s") as "behind_s", max("m"."loop_p99") as "loop_p99", max("m"."loop_max") as "loop_max",
+         max("m"."behind_s") as "behind_s", max("m"."loop_p99") as "loop_p99", max("m"."loop_max") as "loop_max", sum("m"."started") as "starts",
          max("m"."panels") as "panels", min("m"."panels_online") as "panels_online",
          max("m"."cameras") as "cameras", min("m"."cameras_up") as "cameras_up"
        from (select (minute - ${from}) / ${step * MIN} as "step", count("node") as "nodes", sum("committed") as "committed",
          max("wait_p50_ms") as "p50", max("wait_p99_ms") as "p99", max("wait_max_ms") as "max",
          sum("sinks_failing") as "failing", max("sinks_behind") as "behind", max("sinks_behind_seconds") as "behind_s",
-         max("loop_p99_ms") as "loop_p99", max("loop_max_ms") as "loop_max",
+         max("loop_p99_ms") as "loop_p99", max("loop_max_ms") as "loop_max", sum("started") as "started",
          max("panels") as "panels", max("panels_online") as "panels_online", max("cameras") as "cameras",
          sum("cameras_up") as "cameras_up"
          from "system_minutes" where "minute" >= ? and "minute" < ? group by "minute") as "m"

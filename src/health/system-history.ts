@@ -98,7 +98,7 @@ export interface History {
 
 const MINUTE_MS = 60_000;
 /** A history is read this many minutes at a time (rounded up to whole steps). */
-const CHUNK_MINUTES = 360;
+const CHUNK_MINUTES = 120;
 /** Points a history answers at most: a week is 336 steps of 30 minutes. */
 export const MAX_POINTS = 360;
 /** The step a range gets: whole minutes, the smallest of these that keeps it within MAX_POINTS. */
@@ -162,9 +162,9 @@ export class SystemHistoryStore {
 
   /**
    * Minutes from `from` to `to` (epoch ms, `from` inclusive), in steps of `stepMinutes`, every node
-   * together. Read six hours at a time (whole steps), a turn of the loop between: on SQLite the
+   * together. Read two hours at a time (whole steps), a turn of the loop between: on SQLite the
    * reads run on the alarm thread, and a week of 1,440 rows a day read at once held it some 15 ms
-   * (bench/system-history.ts); six hours at a time about 2 ms.
+   * (bench/system-history.ts), six hours 2 ms; two hours at a time about a millisecond.
    */
   async read(from: number, to: number, stepMinutes: number): Promise<History> {
     const stepMs = stepMinutes * MINUTE_MS;
