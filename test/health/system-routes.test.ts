@@ -83,6 +83,8 @@ describe('GET /api/system/history: 系统状态’s minutes, for supervisors and
     expect(point!.loopMaxMs).toBeLessThan(1000);
     // Never reachable cameras (rtsp to port 9).
     expect(point!.camerasUp).toBe(0);
+    // The server's clock, for the page to judge which minutes are due.
+    expect(Math.abs(Date.parse((body as History & { now: string }).now) - Date.now())).toBeLessThan(5_000);
     // The range ends with the current minute.
     expect(Date.parse(body.to)).toBe(Math.floor(Date.now() / MIN) * MIN + MIN);
     expect(Date.parse(body.to) - Date.parse(body.from)).toBe(60 * MIN);

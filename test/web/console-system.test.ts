@@ -221,6 +221,25 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
     expect(stepOf(slowAt)).toBe('warn');
     await shot(page, 'system-history-day');
     await page.locator('#sys-history button[data-hours="1"]').click();
+
+    // A desk PC whose clock runs 20 minutes slow sees the same stops (the minutes since the seeded
+    // history ended, before this service's own first row, among them): minutes are due by the
+    // server's clock (each answer says its time), not the PC's.
+    const downOf = (text: string) => Number(text.match(/服务未运行 (\d+) 分钟/)?.[1] ?? 0);
+    const ctx = await browser.newContext({ viewport: HALL, locale: 'zh-CN' });
+    try {
+      const slow = await ctx.newPage();
+      await slow.clock.setSystemTime(Date.now() - 20 * MIN);
+      await loginInPage(slow, svc.httpUrl, 'sup-slow', await addUser(svc, 'sup-slow', 'supervisor', 'city'));
+      await slow.goto(`${svc.httpUrl}/#/system`);
+      await slow.locator('#sys-hist-summary').waitFor();
+      const right = downOf(await page.locator('#sys-hist-summary').innerText());
+      expect(
+        Math.abs(downOf(await slow.locator('#sys-hist-summary').innerText()) - right),
+      ).toBeLessThanOrEqual(1);
+    } finally {
+      await ctx.close();
+    }
   }, 60_000);
 
   it('reads right on a laptop, and only supervisors and admins have it', { timeout: 60_000 }, async () => {

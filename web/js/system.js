@@ -138,9 +138,15 @@ function pointLevel(p) {
   return 'ok';
 }
 
-/** The end of the last minute whose row is due by now (each is written a second after it ends). */
-const dueBy = (hist) =>
-  Math.min(Date.parse(hist.to), Math.floor((Date.now() - 61_000) / 60_000) * 60_000 + 60_000);
+/**
+ * The end of the last minute whose row is due by now (each is written a second after it ends), by
+ * the server's clock: a desk PC whose clock is off would show minutes down that were not, or hide
+ * a stop that was.
+ */
+const dueBy = (hist) => {
+  const now = hist.now ? Date.parse(hist.now) : Date.now();
+  return Math.min(Date.parse(hist.to), Math.floor((now - 61_000) / 60_000) * 60_000 + 60_000);
+};
 
 /** A step's start as the axis and tooltips show it: the time within a day, the date beyond. */
 const stamp = (iso, long) => (long ? fmtDateTime(iso) : fmtTime(iso)).replace(/:00$/, '');
