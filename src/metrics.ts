@@ -1,5 +1,24 @@
-import { monitorEventLoopDelay, type Histogram as PerfHistogram } from 'node:perf_hooks';
+import {
+  type IntervalHistogram,
+  monitorEventLoopDelay,
+  type Histogram as PerfHistogram,
+} from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * An enabled perf_hooks monitor of the event loop, and how late a sample of it says the loop ran.
+ * perf_hooks records the whole interval between its timer's runs, about `resolution` on a loop that
+ * nothing holds (10.1–10.3 ms here): the delay is what exceeds it. Each reader that resets its
+ * histogram on its own clock (a scrape, a minute of 系统状态's history) needs a monitor of its own.
+ */
+export function loopMonitor(resolutionMs = 10): {
+  histogram: IntervalHistogram;
+  lateMs(ns: number): number;
+} {
+  const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
+  histogram.enable();
+  return { histogram, lateMs: (ns) => Math.max(0, ns / 1e6 - resolutionMs) };
+}
 
 /**
  * One registry per service instance, so tests can run several services in one process.
@@ -21,18 +40,13 @@ export class Metrics {
    * on the loop (a sync write, a long query) delays every PUBACK by as much.
    */
   private eventLoopDelay(): void {
-    const resolutionMs = 10;
-    const h = monitorEventLoopDelay({ resolution: resolutionMs });
-    h.enable();
-    // perf_hooks records the whole interval between its timer's runs, about `resolution` on a loop
-    // that nothing holds (10.1–10.3 ms here): the delay is what exceeds it.
-    const late = (ns: number) => Math.max(0, ns / 1e9 - resolutionMs / 1e3);
+    const { histogram, lateMs } = loopMonitor();
     this.histogramQuantiles(
       'sharpeyes_event_loop_delay_seconds',
       'Event-loop delay since the previous scrape, quantiles of 10 ms samples (1 = the worst)',
-      h,
+      histogram,
       [0.5, 0.9, 0.99, 1],
-      late,
+      (ns) => lateMs(ns) / 1e3,
     );
   }
 

@@ -96,7 +96,7 @@ export interface History {
   points: HistoryPoint[];
 }
 
-const MINUTE_MS = 60_000;
+export const MINUTE_MS = 60_000;
 /** A history is read this many minutes at a time (rounded up to whole steps). */
 const CHUNK_MINUTES = 120;
 /** Points a history answers at most: a week is 336 steps of 30 minutes. */
@@ -148,16 +148,6 @@ export class SystemHistoryStore {
   async purge(before: number): Promise<number> {
     const res = await this.k.deleteFrom('system_minutes').where('minute', '<', before).executeTakeFirst();
     return Number(res.numDeletedRows);
-  }
-
-  /** The newest minute this node wrote, or undefined. */
-  async lastMinute(node: string): Promise<number | undefined> {
-    const row = await this.k
-      .selectFrom('system_minutes')
-      .select((eb) => eb.fn.max('minute').as('m'))
-      .where('node', '=', node)
-      .executeTakeFirst();
-    return row?.m == null ? undefined : Number(row.m);
   }
 
   /**
@@ -345,17 +335,14 @@ export class SystemHistory {
     const { store, node, keepDays, log } = this.deps;
     const now = this.now();
     const end = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+    const minute = end - MINUTE_MS;
     try {
       const sample = await this.deps.sample(end);
-      const minute = end - MINUTE_MS;
-      const started = minute <= this.startMinute && minute + MINUTE_MS > this.startMinute;
+      const started = minute === this.startMinute;
       if (await store.write(node, minute, { ...sample, started })) this.written.inc();
     } catch (err) {
       this.failed.inc();
-      log.warn(
-        { err, minute: new Date(end - MINUTE_MS).toISOString() },
-        'system history: minute not recorded',
-      );
+      log.warn({ err, minute: new Date(minute).toISOString() }, 'system history: minute not recorded');
     }
     if (now - this.lastPurge >= 3_600_000) {
       this.lastPurge = now;

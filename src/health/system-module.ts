@@ -1,16 +1,9 @@
 import { hostname } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { OutboxDispatcher } from '../outbox/outbox-dispatcher.js';
+import { healthChecks } from '../api/health-routes.js';
+import { loopMonitor } from '../metrics.js';
 import type { Module, Service } from '../service.js';
 import { type MinuteSample, SystemHistory, SystemHistoryStore } from './system-history.js';
 import { systemRoutes } from './system-routes.js';
-
-interface Counts {
-  panels?: number;
-  online?: number;
-  cameras?: number;
-  up?: number;
-}
 
 /** How late the event loop ran, in ms: p99 and worst; read and reset once a minute. */
 export interface LoopDelay {
@@ -19,14 +12,12 @@ export interface LoopDelay {
 }
 
 /**
- * The alarm thread's event-loop delay from a perf_hooks monitor of its own (10 ms resolution, as
- * `sharpeyes_event_loop_delay_seconds`, whose histogram each scrape resets): what exceeds the
- * resolution is how long the loop was held.
+ * The alarm thread's event-loop delay from a monitor of its own (`loopMonitor`, as
+ * `sharpeyes_event_loop_delay_seconds`, whose histogram each scrape resets).
  */
 export function loopDelay(resolutionMs = 10): LoopDelay {
-  const h = monitorEventLoopDelay({ resolution: resolutionMs });
-  h.enable();
-  const late = (ns: number) => Math.round(Math.max(0, ns / 1e6 - resolutionMs) * 100) / 100;
+  const { histogram: h, lateMs } = loopMonitor(resolutionMs);
+  const late = (ns: number) => Math.round(lateMs(ns) * 100) / 100;
   return {
     read() {
       const out =
@@ -38,15 +29,16 @@ export function loopDelay(resolutionMs = 10): LoopDelay {
   };
 }
 
-/** What `/api/health` says of the minute that ended at `end`, as one row of the history. */
+/**
+ * What `/api/health` says of the minute that ended at `end` (`healthChecks`), as one row of the
+ * history. A database or outbox that does not answer leaves the minute a gap.
+ */
 export async function sampleMinute(svc: Service, end: number, loop?: LoopDelay): Promise<MinuteSample> {
-  const core = svc.core?.health(end - 1).lastMinute;
-  const dispatcher = svc.parts.get('outbox.dispatcher') as OutboxDispatcher | undefined;
-  const sinks = Object.values(dispatcher ? await dispatcher.status() : {});
-  const counts = (part: string) =>
-    (svc.parts.get(part) as { health?: () => Counts } | undefined)?.health?.() ?? undefined;
-  const panels = counts('panels');
-  const cameras = counts('cameras');
+  const { ok, checks } = await healthChecks(svc, end - 1);
+  if (!ok || checks.outbox === 'error') throw new Error('the database or the outbox did not answer');
+  const core = checks.core?.lastMinute;
+  const sinks = Object.values(checks.outbox?.sinks ?? {});
+  const { panels, cameras } = checks;
   const held = loop?.read() ?? { p99Ms: 0, maxMs: 0 };
   return {
     committed: core?.committed ?? 0,

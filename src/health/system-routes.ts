@@ -2,9 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { parse, requireRole, requireUser, route } from '../api/middleware.js';
 import type { Service } from '../service.js';
-import { type SystemHistoryStore, stepFor } from './system-history.js';
-
-const MINUTE_MS = 60_000;
+import { MINUTE_MS, type SystemHistoryStore, stepFor } from './system-history.js';
 
 const historyQuery = z.strictObject({
   /** How far back from `until`: an hour (the page's default) up to a week. */

@@ -427,8 +427,7 @@ export class OutboxDispatcher {
       }
       if (rows.length === 0) {
         // Caught up: whatever failed before (a read) is behind it.
-        r.failures = 0;
-        r.failingSince = undefined;
+        this.recovered(r);
         return;
       }
       try {
@@ -440,8 +439,7 @@ export class OutboxDispatcher {
           r.unsaved = true;
           this.scheduleSave();
         }
-        r.failures = 0;
-        r.failingSince = undefined;
+        this.recovered(r);
         this.handled.inc({ sink: r.sink.name }, rows.length);
         if (r.sink.pauseMs) r.restUntil = Date.now() + r.sink.pauseMs;
       } catch (err) {
@@ -480,6 +478,12 @@ export class OutboxDispatcher {
   private mayRun(r: Running): boolean {
     const c = this.deps.cluster;
     return !r.sink.exclusive || !c || c.holds(leaseOf(r.sink));
+  }
+
+  /** The sink is well again: a batch went through, or it read nothing left to handle. */
+  private recovered(r: Running): void {
+    r.failures = 0;
+    r.failingSince = undefined;
   }
 
   private backoff(r: Running): void {

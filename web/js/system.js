@@ -48,6 +48,16 @@ function sinkName(name) {
 /** A sink's level: red while it fails, yellow when its oldest row has waited too long. */
 const sinkLevel = (s) => (s.failures > 0 ? 'bad' : s.behindSeconds > BEHIND_WARN_S ? 'warn' : 'ok');
 
+/** A wait's level (a sender's for its decision, or the alarm thread held): by its p99 and its worst. */
+const waitLevel = (p99, max) => (max > WAIT_BAD_MS ? 'bad' : p99 > WAIT_WARN_MS ? 'warn' : 'ok');
+
+/** Panels or cameras: yellow when any is offline. */
+const onlineLevel = (online, total) => (online < total ? 'warn' : 'ok');
+
+const LEVELS = ['ok', 'warn', 'bad'];
+/** The worst of some levels. */
+const worstLevel = (...levels) => LEVELS[Math.max(...levels.map((l) => LEVELS.indexOf(l)))];
+
 const ms = (v) => t('sysMs', { n: v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v) });
 
 function tile(id, title, level, big, ...lines) {
@@ -60,18 +70,17 @@ function tile(id, title, level, big, ...lines) {
   );
 }
 
-/** The trace's scale: logarithmic, 0.5 ms to 5 s, so 2 ms and 200 ms both read. */
+/** The traces' scale: logarithmic, 0.5 ms to 5 s, so 2 ms and 200 ms both read. */
 const TRACE_LOW = Math.log10(0.5);
 const TRACE_HIGH = Math.log10(5000);
+/** Where `v` ms lies on that scale, 0 (0.5 ms and below) to 1 (5 s and above). */
+const logScale = (v) => (Math.log10(Math.max(0.5, Math.min(5000, v))) - TRACE_LOW) / (TRACE_HIGH - TRACE_LOW);
 
 /** The p99 wait of each refresh, newest last (a gap where a minute had no alarm), over the warn level. */
 function trace(points) {
   const w = 240;
   const hgt = 48;
-  const y = (v) => {
-    const f = (Math.log10(Math.max(0.5, Math.min(5000, v))) - TRACE_LOW) / (TRACE_HIGH - TRACE_LOW);
-    return hgt - f * (hgt - 2) - 1;
-  };
+  const y = (v) => hgt - logScale(v) * (hgt - 2) - 1;
   const x = (i) => (i / (TRACE - 1)) * w;
   const offset = TRACE - points.length;
   const path = points
@@ -126,16 +135,13 @@ function sinkRows(sinks) {
  * 100 ms, a sink fell a minute behind, or panels or cameras were offline.
  */
 function pointLevel(p) {
-  if (p.sinksFailing > 0 || p.waitMaxMs > WAIT_BAD_MS || p.loopMaxMs > WAIT_BAD_MS) return 'bad';
-  if (
-    p.waitP99Ms > WAIT_WARN_MS ||
-    p.loopMaxMs > WAIT_WARN_MS ||
-    p.sinksBehindSeconds > BEHIND_WARN_S ||
-    (p.panels !== null && p.panelsOnline < p.panels) ||
-    (p.cameras !== null && p.camerasUp < p.cameras)
-  )
-    return 'warn';
-  return 'ok';
+  return worstLevel(
+    waitLevel(p.waitP99Ms, p.waitMaxMs),
+    waitLevel(p.loopMaxMs, p.loopMaxMs),
+    sinkLevel({ failures: p.sinksFailing, behindSeconds: p.sinksBehindSeconds }),
+    p.panels !== null ? onlineLevel(p.panelsOnline, p.panels) : 'ok',
+    p.cameras !== null ? onlineLevel(p.camerasUp, p.cameras) : 'ok',
+  );
 }
 
 /**
@@ -196,10 +202,7 @@ function historyChart(hist, hours, width) {
   const first = Date.parse(hist.first);
   const due = dueBy(hist);
   const x = (iso) => ((Date.parse(iso) - from) / span) * w;
-  const y = (v) => {
-    const f = (Math.log10(Math.max(0.5, Math.min(5000, v))) - TRACE_LOW) / (TRACE_HIGH - TRACE_LOW);
-    return top + waitH - f * waitH;
-  };
+  const y = (v) => top + waitH - logScale(v) * waitH;
   const most = Math.max(1, ...hist.points.map((p) => p.committed));
   const byCol = new Map(hist.points.map((p) => [Math.round(x(p.at) / cw), p]));
   const cells = [];
@@ -441,13 +444,7 @@ export function mount(root) {
     const c = health.checks;
     const core = c.core?.lastMinute;
     const sinks = c.outbox?.sinks ?? {};
-    const waitLevel = !core
-      ? 'ok'
-      : core.waitMaxMs > WAIT_BAD_MS
-        ? 'bad'
-        : core.waitP99Ms > WAIT_WARN_MS
-          ? 'warn'
-          : 'ok';
+    const coreLevel = core ? waitLevel(core.waitP99Ms, core.waitMaxMs) : 'ok';
     const panels = c.panels;
     const cams = c.cameras;
     const levels = Object.values(sinks).map(sinkLevel);
@@ -455,7 +452,7 @@ export function mount(root) {
     const slow = levels.filter((l) => l === 'warn').length;
     const problems = [
       c.db !== 'ok' ? t('sysDbDown') : null,
-      waitLevel !== 'ok' ? t('sysWaitSlow') : null,
+      coreLevel !== 'ok' ? t('sysWaitSlow') : null,
       failing > 0 ? t('sysSinksFailing', { n: failing }) : null,
       slow > 0 ? t('sysSinksSlow', { n: slow }) : null,
       panels && panels.online < panels.panels
@@ -464,7 +461,7 @@ export function mount(root) {
       cams && cams.up < cams.cameras ? t('sysCamerasDown', { n: cams.cameras - cams.up }) : null,
     ].filter(Boolean);
     const overall =
-      c.db !== 'ok' || failing > 0 || waitLevel === 'bad' ? 'bad' : problems.length ? 'warn' : 'ok';
+      c.db !== 'ok' || failing > 0 || coreLevel === 'bad' ? 'bad' : problems.length ? 'warn' : 'ok';
     fill(
       page,
       h(
@@ -492,9 +489,9 @@ export function mount(root) {
         h(
           'section',
           {
-            class: `card sys-tile sys-wide sys-${waitLevel}`,
+            class: `card sys-tile sys-wide sys-${coreLevel}`,
             id: 'sys-alarm-path',
-            dataset: { level: waitLevel },
+            dataset: { level: coreLevel },
           },
           h('h3', {}, t('sysAlarmPath')),
           !core
@@ -523,7 +520,7 @@ export function mount(root) {
           ? tile(
               'sys-panels',
               t('sysPanels'),
-              panels.online < panels.panels ? 'warn' : 'ok',
+              onlineLevel(panels.online, panels.panels),
               t('sysOnlineOf', { n: panels.online, of: panels.panels }),
               t('sysPanelsLine', { n: panels.connected ?? 0, port: panels.port ?? '—' }),
             )
@@ -532,7 +529,7 @@ export function mount(root) {
           ? tile(
               'sys-cameras',
               t('sysCameras'),
-              cams.up < cams.cameras ? 'warn' : 'ok',
+              onlineLevel(cams.up, cams.cameras),
               cams.cameras === 0 ? t('sysNoCameras') : t('sysOnlineOf', { n: cams.up, of: cams.cameras }),
             )
           : null,
