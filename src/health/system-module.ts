@@ -2,8 +2,13 @@ import { hostname } from 'node:os';
 import { healthChecks } from '../api/health-routes.js';
 import { loopMonitor } from '../metrics.js';
 import type { Module, Service } from '../service.js';
+import type { User } from '../store/repositories.js';
 import { type MinuteSample, SystemHistory, SystemHistoryStore } from './system-history.js';
 import { systemRoutes } from './system-routes.js';
+import { type SystemStatus, SystemWatch } from './system-watch.js';
+
+/** The Socket.IO room of every desk (all roles but `site`): `system:status` goes there. */
+export const SYSTEM_ROOM = 'desk:system';
 
 /** How late the event loop ran, in ms: p99 and worst; read and reset once a minute. */
 export interface LoopDelay {
@@ -86,10 +91,31 @@ export const systemModule: Module = {
       metrics: svc.metrics,
     });
     svc.parts.set('system.history', history);
-    svc.need('app').use(systemRoutes(svc, store));
+    // The receiver's own troubles, told to every desk as they begin and end (a customer's site
+    // user is not told: it is the centre's business).
+    const ops = svc.need('ops');
+    const watch = new SystemWatch({
+      node: historyNode(svc),
+      check: () => healthChecks(svc),
+      // Through the adapter: every node's desks hear every node.
+      emit: (status: SystemStatus) => ops.to(SYSTEM_ROOM).emit('system:status', status),
+      log: svc.log,
+      metrics: svc.metrics,
+      everyMs: svc.config.storage.systemWatchSeconds * 1000,
+    });
+    ops.on('connection', (socket) => {
+      const user = socket.data['user'] as User | undefined;
+      if (!user || user.role === 'site') return;
+      void socket.join(SYSTEM_ROOM);
+      socket.emit('system:status', watch.current());
+    });
+    svc.parts.set('system.watch', watch);
+    svc.need('app').use(systemRoutes(svc, store, watch));
     history.start();
+    watch.start();
   },
   async stop(svc) {
+    await (svc.parts.get('system.watch') as SystemWatch | undefined)?.stop();
     await (svc.parts.get('system.history') as SystemHistory | undefined)?.stop();
     (svc.parts.get('system.loop') as LoopDelay | undefined)?.stop();
   },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parse, requireRole, requireUser, route } from '../api/middleware.js';
 import type { Service } from '../service.js';
 import { MINUTE_MS, type SystemHistoryStore, stepFor } from './system-history.js';
+import type { SystemWatch } from './system-watch.js';
 
 const historyQuery = z.strictObject({
   /** How far back from `until`: an hour (the page's default) up to a week. */
@@ -16,8 +17,17 @@ const historyQuery = z.strictObject({
  * minute by minute up to six hours and in wider steps beyond (at most 360 points). Health itself
  * answers anyone (load balancers poll it); its history is for the people who run the centre.
  */
-export function systemRoutes(svc: Service, store: SystemHistoryStore): Router {
+export function systemRoutes(svc: Service, store: SystemHistoryStore, watch: SystemWatch): Router {
   const r = Router();
+  // This node's troubles now, as its desks hear them in `system:status` (every role but a site's).
+  r.get(
+    '/api/system/status',
+    requireUser(svc.need('auth')),
+    requireRole('operator', 'investigator', 'supervisor', 'admin'),
+    route(async (_req, res) => {
+      res.json(watch.current());
+    }),
+  );
   r.get(
     '/api/system/history',
     requireUser(svc.need('auth')),

@@ -33,5 +33,13 @@ export const storageSchema = z
       .describe(
         'Days 系统状态 keeps its minute-by-minute history (the alarm path’s waits, the outbox sinks, panels and cameras online).',
       ),
+    systemWatchSeconds: z
+      .number()
+      .min(1)
+      .max(300)
+      .default(10)
+      .describe(
+        'How often each node checks its own health and tells every desk when a trouble of the receiver begins or ends (the database, an outbox sink failing or behind, slow decisions).',
+      ),
   })
   .describe('Where the service keeps its state.');

@@ -1,0 +1,187 @@
+import type { HealthChecks } from '../api/health-routes.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+
+/** How bad a trouble is: worth a look, or a problem to act on now. */
+export type TroubleLevel = 'warn' | 'bad';
+
+/**
+ * One thing wrong with the receiver itself, as every desk hears it (`system:status`):
+ * - `database`: the database does not answer (nothing can be stored; panels are not acknowledged);
+ * - `sink`: an outbox sink (`name`) failing, or its oldest row waiting over a minute;
+ * - `wait`: in the last minute, senders waited long for their alarm's durable decision.
+ */
+export interface SystemTrouble {
+  kind: 'database' | 'sink' | 'wait';
+  /** The sink's name, for `sink`. */
+  name?: string;
+  level: TroubleLevel;
+  /** Since when (ISO): when the sink began to fail, else when this node first saw it. */
+  since: string;
+  /** Figures for the desk's sentence: `failures`, `behind`, `behindSeconds`, `waitP99Ms`, `waitMaxMs`. */
+  figures: Record<string, number>;
+}
+
+/** What one node says of itself. `level` is its worst trouble's, `ok` with none. */
+export interface SystemStatus {
+  node: string;
+  level: 'ok' | TroubleLevel;
+  troubles: SystemTrouble[];
+  /** When this was judged (ISO). A desk forgets a node it has not heard from in a while. */
+  at: string;
+}
+
+/** A sender's wait for its durable decision: p99 over this is worth a look, a worst over the next a problem. */
+export const WAIT_WARN_MS = 100;
+export const WAIT_BAD_MS = 1000;
+/** A sink's oldest unhandled row waiting this long is worth a look before anything failed. */
+export const BEHIND_WARN_SECONDS = 60;
+
+type Found = Omit<SystemTrouble, 'since'> & { since?: string };
+
+/**
+ * The troubles in what `/api/health` says (`healthChecks`). The same rules as 系统状态's tiles, so a
+ * desk's badge and the page agree. Panels and cameras offline are not here: each is a site's trouble,
+ * raised in the queue by supervision.
+ */
+export function troublesIn(ok: boolean, checks: HealthChecks): Found[] {
+  if (!ok) return [{ kind: 'database', level: 'bad', figures: {} }];
+  const out: Found[] = [];
+  const wait = checks.core?.lastMinute;
+  if (wait && (wait.waitMaxMs > WAIT_BAD_MS || wait.waitP99Ms > WAIT_WARN_MS))
+    out.push({
+      kind: 'wait',
+      level: wait.waitMaxMs > WAIT_BAD_MS ? 'bad' : 'warn',
+      figures: { waitP99Ms: wait.waitP99Ms, waitMaxMs: wait.waitMaxMs, committed: wait.committed },
+    });
+  if (checks.outbox === 'error') out.push({ kind: 'database', level: 'bad', figures: {} });
+  else
+    for (const [name, s] of Object.entries(checks.outbox?.sinks ?? {}))
+      if (s.failures > 0 || s.behindSeconds > BEHIND_WARN_SECONDS)
+        out.push({
+          kind: 'sink',
+          name,
+          level: s.failures > 0 ? 'bad' : 'warn',
+          ...(s.failingSince ? { since: s.failingSince } : {}),
+          figures: { failures: s.failures, behind: s.behind, behindSeconds: s.behindSeconds },
+        });
+  return out;
+}
+
+const keyOf = (t: { kind: string; name?: string }) => `${t.kind}:${t.name ?? ''}`;
+
+/**
+ * Watches this node's health every `everyMs` and tells every desk when something begins or ends to
+ * be wrong with the receiver itself (`emit`, at once, and again every `refreshMs` while anything is
+ * wrong), so a duty officer on the queue learns that webhooks to 110 fail before anyone opens
+ * 系统状态. Each beginning and end is logged. A check that throws counts as the database not
+ * answering. Nothing on the alarm path waits for it.
+ */
+export class SystemWatch {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private status: SystemStatus;
+  private lastEmit = 0;
+  private readonly gauge;
+
+  constructor(
+    private readonly deps: {
+      node: string;
+      check: () => Promise<{ ok: boolean; checks: HealthChecks }>;
+      emit: (status: SystemStatus) => void;
+      log: Logger;
+      metrics: Metrics;
+      everyMs?: number;
+      refreshMs?: number;
+      now?: () => number;
+    },
+  ) {
+    this.status = { node: deps.node, level: 'ok', troubles: [], at: new Date(this.now()).toISOString() };
+    this.gauge = deps.metrics.gauge(
+      'sharpeyes_system_troubles',
+      'Troubles of the receiver itself that every desk is shown, by kind and level',
+      ['kind', 'level'],
+    );
+  }
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  /** The last judgement (a desk that connects is told it at once). */
+  current(): SystemStatus {
+    return this.status;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.running ??= this.tick().finally(() => {
+        this.running = undefined;
+      });
+    }, this.deps.everyMs ?? 10_000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One check; exposed for tests. */
+  async tick(): Promise<SystemStatus> {
+    const { log, node } = this.deps;
+    let found: Found[];
+    try {
+      const { ok, checks } = await this.deps.check();
+      found = troublesIn(ok, checks);
+    } catch (err) {
+      log.warn({ err }, 'system watch: health could not be read');
+      found = [{ kind: 'database', level: 'bad', figures: {} }];
+    }
+    const now = this.now();
+    const at = new Date(now).toISOString();
+    const before = new Map(this.status.troubles.map((t) => [keyOf(t), t]));
+    // One trouble a kind and sink (a database error from both checks is one).
+    const byKey = new Map<string, SystemTrouble>();
+    for (const f of found) {
+      const key = keyOf(f);
+      if (byKey.has(key)) continue;
+      byKey.set(key, { ...f, since: f.since ?? before.get(key)?.since ?? at });
+    }
+    const troubles = [...byKey.values()];
+    let changed = false;
+    for (const t of troubles) {
+      const was = before.get(keyOf(t));
+      if (!was || was.level !== t.level) {
+        changed = true;
+        log.warn({ trouble: t }, `system trouble ${was ? 'now' : 'began'}: ${describe(t)}`);
+      }
+    }
+    for (const [key, t] of before)
+      if (!byKey.has(key)) {
+        changed = true;
+        log.info({ trouble: t, since: t.since }, `system trouble ended: ${describe(t)}`);
+      }
+    const level = troubles.some((t) => t.level === 'bad') ? 'bad' : troubles.length > 0 ? 'warn' : 'ok';
+    this.status = { node, level, troubles, at };
+    this.gauge.reset();
+    for (const t of troubles) this.gauge.inc({ kind: t.kind, level: t.level });
+    if (changed || (level !== 'ok' && now - this.lastEmit >= (this.deps.refreshMs ?? 60_000))) {
+      this.lastEmit = now;
+      this.deps.emit(this.status);
+    }
+    return this.status;
+  }
+}
+
+/** For the log (the desks have their own sentences, in their language). */
+function describe(t: SystemTrouble): string {
+  if (t.kind === 'database') return 'the database does not answer';
+  if (t.kind === 'wait')
+    return `senders waited up to ${t.figures['waitMaxMs']} ms (p99 ${t.figures['waitP99Ms']} ms) for a durable decision in the last minute`;
+  return t.level === 'bad'
+    ? `outbox sink ${t.name} failing (${t.figures['failures']} batches in a row)`
+    : `outbox sink ${t.name} behind ${t.figures['behindSeconds']} s (${t.figures['behind']} rows)`;
+}

@@ -1,0 +1,279 @@
+import mqtt from 'mqtt';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HealthChecks } from '../../src/api/health-routes.js';
+import { historyNode } from '../../src/health/system-module.js';
+import { type SystemStatus, SystemWatch, troublesIn } from '../../src/health/system-watch.js';
+import type { Logger } from '../../src/log.js';
+import { Metrics } from '../../src/metrics.js';
+import type { SinkStatus } from '../../src/outbox/outbox-dispatcher.js';
+import { QUIET_API_CITY_YAML } from '../api/api-fixture.js';
+import { metricSum, startTestService, type TestService } from '../helpers/service.js';
+
+const sink = (s: Partial<SinkStatus> = {}): SinkStatus => ({
+  position: 10,
+  behind: 0,
+  behindSeconds: 0,
+  failures: 0,
+  ...s,
+});
+const minute = (waitP99Ms: number, waitMaxMs: number) => ({
+  lastMinute: { committed: 5, waitP50Ms: 1, waitP99Ms, waitMaxMs },
+});
+
+describe('troublesIn: what every desk is told, by the rules of 系统状态’s tiles', () => {
+  it('all well: nothing', () => {
+    const checks: HealthChecks = { db: 'ok', core: minute(99, 1000), outbox: { sinks: { bus: sink() } } };
+    expect(troublesIn(true, checks)).toEqual([]);
+  });
+
+  it('the database not answering is the one trouble (nothing else can be read)', () => {
+    expect(troublesIn(false, { db: 'error', core: minute(500, 5000) })).toEqual([
+      { kind: 'database', level: 'bad', figures: {} },
+    ]);
+    expect(troublesIn(true, { db: 'ok', outbox: 'error' })).toEqual([
+      { kind: 'database', level: 'bad', figures: {} },
+    ]);
+  });
+
+  it('slow decisions: a p99 over 100 ms is worth a look, a worst over a second is a problem', () => {
+    expect(troublesIn(true, { db: 'ok', core: minute(101, 400) })).toEqual([
+      { kind: 'wait', level: 'warn', figures: { waitP99Ms: 101, waitMaxMs: 400, committed: 5 } },
+    ]);
+    expect(troublesIn(true, { db: 'ok', core: minute(20, 1001) })[0]).toMatchObject({
+      kind: 'wait',
+      level: 'bad',
+    });
+  });
+
+  it('a sink failing is a problem since it began; one behind over a minute is worth a look', () => {
+    const sinks = {
+      webhooks: sink({ failures: 3, behind: 4, behindSeconds: 20, failingSince: '2026-12-06T03:12:00.000Z' }),
+      reports: sink({ behind: 900, behindSeconds: 61 }),
+      audit: sink({ behind: 900, behindSeconds: 60 }),
+    };
+    expect(troublesIn(true, { db: 'ok', outbox: { sinks } })).toEqual([
+      {
+        kind: 'sink',
+        name: 'webhooks',
+        level: 'bad',
+        since: '2026-12-06T03:12:00.000Z',
+        figures: { failures: 3, behind: 4, behindSeconds: 20 },
+      },
+      {
+        kind: 'sink',
+        name: 'reports',
+        level: 'warn',
+        figures: { failures: 0, behind: 900, behindSeconds: 61 },
+      },
+    ]);
+  });
+});
+
+describe('SystemWatch: tells at once when a trouble begins, changes or ends, and again while it lasts', () => {
+  function watch(checks: () => Promise<{ ok: boolean; checks: HealthChecks }>) {
+    let now = Date.parse('2026-12-06T04:00:00Z');
+    const lines: { level: string; msg: string }[] = [];
+    const log = {
+      warn: (_o: unknown, msg: string) => lines.push({ level: 'warn', msg }),
+      info: (_o: unknown, msg: string) => lines.push({ level: 'info', msg }),
+    } as unknown as Logger;
+    const told: SystemStatus[] = [];
+    const metrics = new Metrics({ defaults: false });
+    const w = new SystemWatch({
+      node: 'node-a',
+      check: checks,
+      emit: (s) => told.push(s),
+      log,
+      metrics,
+      refreshMs: 60_000,
+      now: () => now,
+    });
+    return {
+      w,
+      told,
+      lines,
+      metrics,
+      advance: (ms: number) => {
+        now += ms;
+      },
+    };
+  }
+
+  it('a slow minute: begins (told, logged), stays (told once a minute), turns bad (told), ends (told, logged)', async () => {
+    let core = minute(5, 9);
+    const t = watch(async () => ({ ok: true, checks: { db: 'ok', core } }));
+    expect((await t.w.tick()).level).toBe('ok');
+    expect(t.told).toEqual([]); // nothing changed: nothing said
+
+    core = minute(150, 300);
+    t.advance(10_000);
+    await t.w.tick();
+    expect(t.told).toHaveLength(1);
+    expect(t.told[0]).toMatchObject({
+      node: 'node-a',
+      level: 'warn',
+      troubles: [{ kind: 'wait', level: 'warn', since: '2026-12-06T04:00:10.000Z' }],
+    });
+    expect(t.lines.at(-1)).toEqual({
+      level: 'warn',
+      msg: 'system trouble began: senders waited up to 300 ms (p99 150 ms) for a durable decision in the last minute',
+    });
+    expect(await t.metrics.registry.getSingleMetricAsString('sharpeyes_system_troubles')).toContain(
+      'sharpeyes_system_troubles{kind="wait",level="warn"} 1',
+    );
+
+    // Still so 10 s later: not told again until a minute after the last time.
+    t.advance(10_000);
+    await t.w.tick();
+    expect(t.told).toHaveLength(1);
+    t.advance(50_000);
+    await t.w.tick();
+    expect(t.told).toHaveLength(2);
+    expect(t.told[1]!.troubles[0]!.since).toBe('2026-12-06T04:00:10.000Z');
+
+    // Worse: told at once, still since it began.
+    core = minute(150, 1500);
+    t.advance(10_000);
+    await t.w.tick();
+    expect(t.told).toHaveLength(3);
+    expect(t.told[2]).toMatchObject({
+      level: 'bad',
+      troubles: [{ level: 'bad', since: '2026-12-06T04:00:10.000Z' }],
+    });
+    expect(t.lines.at(-1)!.msg).toMatch(/^system trouble now: senders waited up to 1500 ms/);
+
+    core = minute(3, 4);
+    t.advance(10_000);
+    await t.w.tick();
+    expect(t.told).toHaveLength(4);
+    expect(t.told[3]).toMatchObject({ level: 'ok', troubles: [] });
+    expect(t.lines.at(-1)!.level).toBe('info');
+    expect(t.lines.at(-1)!.msg).toMatch(/^system trouble ended: /);
+    expect(await t.metrics.registry.getSingleMetricAsString('sharpeyes_system_troubles')).not.toContain(
+      'kind="wait"',
+    );
+    // Ok stays ok quietly.
+    t.advance(120_000);
+    await t.w.tick();
+    expect(t.told).toHaveLength(4);
+  });
+
+  it('a check that throws is the database not answering; two database troubles are one', async () => {
+    let fail = true;
+    const t = watch(async () => {
+      if (fail) throw new Error('SQLITE_IOERR: disk I/O error');
+      return { ok: true, checks: { db: 'ok', outbox: 'error' } };
+    });
+    expect(await t.w.tick()).toMatchObject({ level: 'bad', troubles: [{ kind: 'database', level: 'bad' }] });
+    expect(t.lines.map((l) => l.msg)).toEqual([
+      'system watch: health could not be read',
+      'system trouble began: the database does not answer',
+    ]);
+    fail = false;
+    t.advance(10_000);
+    // The outbox could not be read either: still the one trouble, since the first check, not told again.
+    expect((await t.w.tick()).troubles).toEqual([
+      { kind: 'database', level: 'bad', since: '2026-12-06T04:00:00.000Z', figures: {} },
+    ]);
+    expect(t.told).toHaveLength(1);
+  });
+});
+
+describe('system:status on a real service: a follow-up that fails reaches every desk, not a site’s user', () => {
+  let svc: TestService;
+  let operator: string;
+  let siteUser: string;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    svc = await startTestService({ yaml: `${QUIET_API_CITY_YAML}storage: { systemWatchSeconds: 1 }\n` });
+    operator = await svc.login('watch-operator', 'operator', 'north');
+    siteUser = await svc.login('watch-site', 'site', 'shop-1');
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await svc?.close();
+  });
+
+  /** A desk's socket, hearing `system:status` from its first moment. */
+  function desk(token: string): { heard: SystemStatus[]; connected: Promise<void> } {
+    const heard: SystemStatus[] = [];
+    const socket = io(`${svc.httpUrl}/ops`, {
+      auth: { token },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    sockets.push(socket);
+    socket.on('system:status', (s: SystemStatus) => heard.push(s));
+    const connected = new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    return { heard, connected };
+  }
+
+  const status = (token?: string) =>
+    fetch(`${svc.httpUrl}/api/system/status`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  it('a desk is told the state on connecting; GET /api/system/status says the same; a site user hears nothing and is refused', async () => {
+    const op = desk(operator);
+    const site = desk(siteUser);
+    await Promise.all([op.connected, site.connected]);
+    await expect.poll(() => op.heard.length).toBe(1);
+    expect(op.heard[0]).toMatchObject({ node: historyNode(svc.svc), level: 'ok', troubles: [] });
+    const res = await status(operator);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ node: historyNode(svc.svc), level: 'ok', troubles: [] });
+    expect((await status(siteUser)).status).toBe(403);
+    expect((await status()).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(site.heard).toEqual([]);
+  });
+
+  it('the reports follow-up failing: the panic is acknowledged as ever, every desk is told within seconds, and told again when it recovers', async () => {
+    const op = desk(operator);
+    await op.connected;
+    const db = svc.svc.need('store').db;
+    db.exec('ALTER TABLE report_incidents RENAME TO report_incidents_away');
+    let away = true;
+    const restore = () => {
+      if (away) db.exec('ALTER TABLE report_incidents_away RENAME TO report_incidents');
+      away = false;
+    };
+    try {
+      const panel = await mqtt.connectAsync(svc.mqttUrl, {
+        username: 'panel-2',
+        password: 'secret-panel-2',
+        clientId: 'panel-2',
+      });
+      const sent = Date.now();
+      // The PUBACK comes after the decision is durable, whatever the follow-ups do.
+      await panel.publishAsync(
+        'sharpeyes/panels/panel-2/event',
+        JSON.stringify({ id: 'watch-1', type: 'panic', ts: new Date().toISOString() }),
+        { qos: 1 },
+      );
+      await panel.endAsync();
+      await expect.poll(() => op.heard.find((s) => s.level === 'bad'), { timeout: 15_000 }).toBeDefined();
+      const bad = op.heard.find((s) => s.level === 'bad')!;
+      const trouble = bad.troubles.find((t) => t.kind === 'sink' && t.name === 'reports');
+      expect(trouble).toMatchObject({ level: 'bad', figures: { failures: expect.any(Number) } });
+      expect(trouble!.figures['failures']).toBeGreaterThan(0);
+      // Since the sink's first failure, after the panic was sent.
+      expect(Date.parse(trouble!.since)).toBeGreaterThanOrEqual(sent - 1000);
+      expect(Date.parse(trouble!.since)).toBeLessThanOrEqual(Date.parse(bad.at));
+      // The other follow-ups took the alarm: only the reports are in trouble.
+      expect(bad.troubles.filter((t) => t.kind === 'sink').map((t) => t.name)).toEqual(['reports']);
+      expect((await (await status(operator)).json()) as SystemStatus).toMatchObject({ level: 'bad' });
+      expect(await metricSum(svc.httpUrl, 'sharpeyes_system_troubles', { kind: 'sink' })).toBe(1);
+
+      restore();
+      // Retried with backoff, then told: all well.
+      await expect.poll(() => op.heard.at(-1)?.level, { timeout: 40_000 }).toBe('ok');
+      expect(op.heard.at(-1)!.troubles).toEqual([]);
+    } finally {
+      restore();
+    }
+  }, 60_000);
+});
