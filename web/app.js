@@ -21,6 +21,7 @@ import {
   state,
   subscribe,
 } from './js/state.js';
+import { mountSystemAlert, renderSystemAlert } from './js/system-alert.js';
 import { dialogOpen } from './js/widgets.js';
 
 const VIEWS = {
@@ -47,6 +48,7 @@ const NAV_BY_ROLE = {
 
 let unmount;
 let unmountNotices;
+let unmountSystemAlert;
 let mountSeq = 0;
 
 function navFor(role) {
@@ -98,7 +100,12 @@ function renderStatus() {
   conn.className = `conn ${state.connected ? 'ok' : 'bad'}`;
   const muted = isMuted();
   const mute = $('#mute');
-  mute.replaceChildren(icon(muted ? 'bellOff' : 'bell'), ` ${muted ? t('muted') : t('sound')}`);
+  mute.replaceChildren(
+    icon(muted ? 'bellOff' : 'bell'),
+    h('span', { class: 'btn-label' }, ` ${muted ? t('muted') : t('sound')}`),
+  );
+  // The label may give way on a narrow bar: the tooltip still says it.
+  mute.title = `${muted ? t('muted') : t('sound')} (M)`;
   mute.classList.toggle('is-muted', muted);
   $('#lang').textContent = t('lang');
   $('#login-lang').textContent = t('lang');
@@ -141,6 +148,8 @@ function showLogin(message = '') {
   unmount = undefined;
   unmountNotices?.();
   unmountNotices = undefined;
+  unmountSystemAlert?.();
+  unmountSystemAlert = undefined;
   resetState();
   resetDetails();
   resetMapConfig();
@@ -164,6 +173,8 @@ async function enter() {
   await loadReference();
   await Promise.all([loadIncidents(), loadPanels()]);
   // Issue 15: the server ends the socket of a session that ended, and says why (logout, disabled...).
+  // Before the socket connects: each node tells a desk its troubles on connecting.
+  unmountSystemAlert = mountSystemAlert();
   connectSocket((reason) =>
     sessionGone(reason ? tv('sessionEnd', reason) : t('sessionExpired'), Boolean(reason)),
   );
@@ -221,6 +232,7 @@ setUnauthorizedHandler((message) => sessionGone(message));
 for (const ev of ['pointerdown', 'keydown']) document.addEventListener(ev, unlockAudio, { once: true });
 onLangChange(() => {
   renderStatus();
+  renderSystemAlert();
   if (state.user) void route();
 });
 onSoundChange(renderStatus);

@@ -174,6 +174,8 @@ export function connectSocket(onUnauthenticated) {
     socket.on(ev, (p) => emit(ev, p));
   // Issue 17: a site's test mode changed, or took an event (the site desk lists it as it arrives).
   for (const ev of ['site:test-mode', 'site:test-event']) socket.on(ev, (p) => emit(ev, p));
+  // The receiver's own troubles (web/js/system-alert.js), from each node.
+  socket.on('system:status', (p) => emit('system:status', p));
   for (const ev of ['panel:status', 'panel:update', 'panel:heartbeat']) socket.on(ev, () => schedulePanels());
   panelTimer = setInterval(() => loadPanels().catch(() => undefined), 15_000);
 }

@@ -6,7 +6,8 @@
 // point a minute up to six hours, wider steps up to a week) every minute: when did it begin?
 import { api } from './api.js';
 import { fill, h, svg } from './dom.js';
-import { fmtDateTime, fmtSeconds, fmtTime, hasString, t } from './i18n.js';
+import { fmtDateTime, fmtSeconds, fmtTime, t } from './i18n.js';
+import { sinkName } from './system-alert.js';
 
 const EVERY_MS = 5000;
 /** Points of the wait trace: 10 minutes at one a refresh. */
@@ -32,18 +33,6 @@ const SINKS = [
   'workflow-test-push',
   'reports',
 ];
-
-/**
- * A sink's name in words (`bus:<node>` is the bus relay of one node of a city); `known` false for a
- * sink this page has no name for.
- */
-function sinkName(name) {
-  const [base, node] = name.split(':');
-  const key = `sysSink_${base}`;
-  const known = hasString(key);
-  const label = known ? t(key) : t('sysSinkOther');
-  return { known, text: node ? t('sysSinkOnNode', { name: label, node }) : label };
-}
 
 /** A sink's level: red while it fails, yellow when its oldest row has waited too long. */
 const sinkLevel = (s) => (s.failures > 0 ? 'bad' : s.behindSeconds > BEHIND_WARN_S ? 'warn' : 'ok');

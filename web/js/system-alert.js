@@ -1,0 +1,179 @@
+// The receiver's own troubles in the top bar of every desk (operators, investigators, supervisors,
+// admins): hidden while all is well; yellow "系统需关注" or red "系统异常" when a node says otherwise
+// (Socket.IO `system:status`, from each node at connect, on a change, and each minute while anything
+// is wrong). A click opens the list in words, each with since when; a supervisor or admin also gets
+// the way to 系统状态, an operator the instruction to call the duty engineer. A trouble that turns
+// red pops a toast once. Mount once after login: `mountSystemAlert()` returns an unmount function.
+import { $, h, toast } from './dom.js';
+import { fmtTime, hasString, t } from './i18n.js';
+import { state, subscribe } from './state.js';
+
+/** A node not heard from this long is forgotten (each node repeats itself every minute while in trouble). */
+const FORGET_MS = 150_000;
+
+/** Node → {status, heardAt}. */
+const nodes = new Map();
+/** Troubles already toasted as red (`node|kind|name`), so a repeat does not pop again. */
+const toasted = new Set();
+let open = false;
+
+/**
+ * A sink's name in words (`bus:<node>` is the bus relay of one node of a city); `known` false for a
+ * sink the console has no name for.
+ */
+export function sinkName(name) {
+  const [base, node] = name.split(':');
+  const key = `sysSink_${base}`;
+  const known = hasString(key);
+  const label = known ? t(key) : t('sysSinkOther');
+  return { known, text: node ? t('sysSinkOnNode', { name: label, node }) : label };
+}
+
+const ms = (v) => t('sysMs', { n: v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v) });
+
+/** One trouble as a duty officer reads it. */
+export function troubleSentence(tr) {
+  const f = tr.figures ?? {};
+  if (tr.kind === 'database') return t('sysAlertDb');
+  if (tr.kind === 'wait')
+    return tr.level === 'bad'
+      ? t('sysAlertWaitBad', { max: ms(f.waitMaxMs ?? 0) })
+      : t('sysAlertWaitWarn', { p99: ms(f.waitP99Ms ?? 0) });
+  // No count of failures or age: the desk hears again only when the level changes (and each
+  // minute), so a count would go stale; since when is beside it.
+  const name = sinkName(tr.name ?? '').text;
+  return tr.level === 'bad'
+    ? t('sysAlertSinkBad', { name })
+    : t('sysAlertSinkSlow', { name, n: f.behind ?? 0 });
+}
+
+/** Every trouble heard and not forgotten, worst first, with its node. */
+function troubles(now = Date.now()) {
+  const out = [];
+  for (const [node, { status, heardAt }] of nodes) {
+    if (now - heardAt > FORGET_MS) {
+      nodes.delete(node);
+      continue;
+    }
+    for (const tr of status.troubles ?? []) out.push({ ...tr, node });
+  }
+  return out.sort((a, b) =>
+    a.level === b.level ? a.since.localeCompare(b.since) : a.level === 'bad' ? -1 : 1,
+  );
+}
+
+function render() {
+  const badge = $('#sys-alert');
+  if (!badge) return;
+  const list = troubles();
+  const level = list.some((x) => x.level === 'bad') ? 'bad' : list.length > 0 ? 'warn' : 'ok';
+  badge.hidden = level === 'ok';
+  badge.dataset.level = level;
+  badge.className = `sys-alert sys-alert-${level}`;
+  badge.textContent = level === 'bad' ? `⚠ ${t('sysAlertBad')}` : t('sysAlertWarn');
+  badge.title = list.map(troubleSentence).join('\n');
+  badge.setAttribute('aria-expanded', String(open && level !== 'ok'));
+  let panel = $('#sys-alert-panel');
+  if (!open || level === 'ok') {
+    panel?.remove();
+    if (level === 'ok') open = false;
+    return;
+  }
+  const several = nodes.size > 1;
+  const desk = ['supervisor', 'admin'].includes(state.user?.role);
+  const items = list.map((tr) =>
+    h(
+      'li',
+      {
+        class: `sys-alert-item sys-${tr.level}`,
+        dataset: { kind: tr.kind, level: tr.level, ...(tr.name ? { sink: tr.name } : {}) },
+      },
+      h(
+        'span',
+        { class: 'sys-alert-text' },
+        several ? t('sysAlertOnNode', { node: tr.node, text: troubleSentence(tr) }) : troubleSentence(tr),
+      ),
+      h('span', { class: 'muted sys-alert-since' }, t('sysAlertSince', { at: fmtTime(tr.since) })),
+    ),
+  );
+  const body = [
+    h('h3', {}, level === 'bad' ? t('sysAlertBad') : t('sysAlertWarn')),
+    h('ul', {}, items),
+    h('p', { class: 'muted' }, t('sysAlertNotHeld')),
+    // A supervisor already on 系统状态 needs no way to it.
+    !desk
+      ? h('p', { class: 'sys-alert-call' }, t('sysAlertCall'))
+      : document.body.dataset.view === 'system'
+        ? null
+        : h(
+            'a',
+            { href: '#/system', class: 'sys-alert-link', onclick: () => close() },
+            t('sysAlertOpenPage'),
+          ),
+  ].filter(Boolean);
+  if (!panel) {
+    panel = h('div', { id: 'sys-alert-panel', class: 'sys-alert-panel card', role: 'dialog' });
+    document.body.append(panel);
+  }
+  panel.replaceChildren(...body);
+}
+
+function close() {
+  open = false;
+  render();
+}
+
+function heard(status) {
+  if (!status?.node) return;
+  nodes.set(status.node, { status, heardAt: Date.now() });
+  for (const tr of status.troubles ?? []) {
+    const key = `${status.node}|${tr.kind}|${tr.name ?? ''}`;
+    if (tr.level === 'bad' && !toasted.has(key)) {
+      toasted.add(key);
+      toast(t('sysAlertToast', { text: troubleSentence(tr) }), 'error');
+    }
+  }
+  // A trouble that ended may turn red again later: it is told again then.
+  for (const key of [...toasted])
+    if (
+      key.startsWith(`${status.node}|`) &&
+      !status.troubles?.some(
+        (tr) => key === `${status.node}|${tr.kind}|${tr.name ?? ''}` && tr.level === 'bad',
+      )
+    )
+      toasted.delete(key);
+  render();
+}
+
+export function mountSystemAlert() {
+  if (!state.user || state.user.role === 'site') return () => {};
+  const badge = $('#sys-alert');
+  const onClick = () => {
+    open = !open;
+    render();
+  };
+  const onKey = (e) => {
+    if (e.key === 'Escape' && open) close();
+  };
+  badge?.addEventListener('click', onClick);
+  document.addEventListener('keydown', onKey);
+  const off = subscribe((kind, payload) => {
+    if (kind === 'system:status') heard(payload);
+  });
+  // Forget nodes that went quiet (a node stopped while in trouble).
+  const timer = setInterval(render, 30_000);
+  render();
+  return () => {
+    off();
+    clearInterval(timer);
+    badge?.removeEventListener('click', onClick);
+    document.removeEventListener('keydown', onKey);
+    nodes.clear();
+    toasted.clear();
+    open = false;
+    render();
+  };
+}
+
+/** Re-render in the new language (called on a language change). */
+export const renderSystemAlert = render;
