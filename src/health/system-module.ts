@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { healthChecks } from '../api/health-routes.js';
+import type { Cluster } from '../cluster/cluster.js';
 import { loopMonitor } from '../metrics.js';
 import type { Module, Service } from '../service.js';
 import type { User } from '../store/repositories.js';
@@ -95,7 +96,9 @@ export const systemModule: Module = {
     // user is not told: it is the centre's business).
     const ops = svc.need('ops');
     const watch = new SystemWatch({
-      node: historyNode(svc),
+      // This process (the cluster's id: host and pid unless configured): two nodes on one host
+      // without a nodeId must not overwrite each other's state on the desks.
+      node: svc.parts.get('cluster') ? svc.part<Cluster>('cluster').nodeId : historyNode(svc),
       check: () => healthChecks(svc),
       // Through the adapter: every node's desks hear every node.
       emit: (status: SystemStatus) => ops.to(SYSTEM_ROOM).emit('system:status', status),

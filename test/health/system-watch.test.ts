@@ -2,12 +2,13 @@ import mqtt from 'mqtt';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthChecks } from '../../src/api/health-routes.js';
-import { historyNode } from '../../src/health/system-module.js';
+import type { Cluster } from '../../src/cluster/cluster.js';
 import { type SystemStatus, SystemWatch, troublesIn } from '../../src/health/system-watch.js';
 import type { Logger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import type { SinkStatus } from '../../src/outbox/outbox-dispatcher.js';
 import { QUIET_API_CITY_YAML } from '../api/api-fixture.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { metricSum, startTestService, type TestService } from '../helpers/service.js';
 
 const sink = (s: Partial<SinkStatus> = {}): SinkStatus => ({
@@ -221,10 +222,18 @@ describe('system:status on a real service: a follow-up that fails reaches every 
     const site = desk(siteUser);
     await Promise.all([op.connected, site.connected]);
     await expect.poll(() => op.heard.length).toBe(1);
-    expect(op.heard[0]).toMatchObject({ node: historyNode(svc.svc), level: 'ok', troubles: [] });
+    expect(op.heard[0]).toMatchObject({
+      node: svc.svc.part<Cluster>('cluster').nodeId,
+      level: 'ok',
+      troubles: [],
+    });
     const res = await status(operator);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ node: historyNode(svc.svc), level: 'ok', troubles: [] });
+    expect(await res.json()).toMatchObject({
+      node: svc.svc.part<Cluster>('cluster').nodeId,
+      level: 'ok',
+      troubles: [],
+    });
     expect((await status(siteUser)).status).toBe(403);
     expect((await status()).status).toBe(401);
     await new Promise((r) => setTimeout(r, 1500));
@@ -276,4 +285,77 @@ describe('system:status on a real service: a follow-up that fails reaches every 
       restore();
     }
   }, 60_000);
+});
+
+describe('system:status across two nodes sharing Redis: a desk on one node hears the other node’s trouble', () => {
+  let redis: TestRedis;
+  let a: TestService;
+  let b: TestService;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const yaml = (node: string) =>
+      `${QUIET_API_CITY_YAML}storage: { systemWatchSeconds: 1 }\nrealtime: { redis: "${redis.url}" }\ncluster: { nodeId: ${node} }\n`;
+    a = await startTestService({ yaml: yaml('node-a') });
+    b = await startTestService({ yaml: yaml('node-b') });
+  }, 60_000);
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await a?.close();
+    await b?.close();
+    await redis?.stop();
+  });
+
+  it('node b’s reports sink fails: the desk connected to node a is told, under node b’s name, and told again when it recovers', async () => {
+    const heard: SystemStatus[] = [];
+    const socket = io(`${a.httpUrl}/ops`, {
+      auth: { token: await a.login('two-node-operator', 'operator', 'city') },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    sockets.push(socket);
+    socket.on('system:status', (s: SystemStatus) => heard.push(s));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    await expect.poll(() => heard.length).toBeGreaterThan(0);
+    expect(heard[0]).toMatchObject({ node: 'node-a', level: 'ok' });
+
+    const db = b.svc.need('store').db;
+    db.exec('ALTER TABLE report_incidents RENAME TO report_incidents_away');
+    let away = true;
+    const restore = () => {
+      if (away) db.exec('ALTER TABLE report_incidents_away RENAME TO report_incidents');
+      away = false;
+    };
+    try {
+      const panel = await mqtt.connectAsync(b.mqttUrl, {
+        username: 'panel-1',
+        password: 'secret-panel-1',
+        clientId: 'panel-1',
+      });
+      await panel.publishAsync(
+        'sharpeyes/panels/panel-1/event',
+        JSON.stringify({ id: 'two-node-1', type: 'panic', ts: new Date().toISOString() }),
+        { qos: 1 },
+      );
+      await panel.endAsync();
+      await expect
+        .poll(() => heard.find((s) => s.node === 'node-b' && s.level === 'bad'), { timeout: 15_000 })
+        .toBeDefined();
+      expect(heard.find((s) => s.node === 'node-b')!.troubles.map((t) => `${t.kind}:${t.name}`)).toEqual([
+        'sink:reports',
+      ]);
+      // Node a itself is well and says nothing new.
+      expect(heard.filter((s) => s.node === 'node-a').every((s) => s.level === 'ok')).toBe(true);
+      restore();
+      await expect
+        .poll(() => heard.filter((s) => s.node === 'node-b').at(-1)?.level, { timeout: 40_000 })
+        .toBe('ok');
+    } finally {
+      restore();
+    }
+  }, 90_000);
 });
