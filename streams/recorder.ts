@@ -22,6 +22,8 @@ export interface RecorderOptions {
   onSegment?(segment: Segment): void;
   /** A fragment dropped because the writer thread is behind (a disk that cannot keep up). */
   onDropped?(camera: string): void;
+  /** A segment's write failed (a full or failing disk): recording starts again at the next keyframe. */
+  onFailed?(camera: string): void;
 }
 
 interface Waiter {
@@ -95,6 +97,7 @@ export class CameraRecorder implements StreamConsumer {
     } catch (err) {
       // Never throw into the hub (it drops a failing consumer for good): recording starts again at
       // the next keyframe.
+      this.o.onFailed?.(this.camera);
       this.logError(err, 'recorder: cannot record a fragment; retrying at the next keyframe');
       this.endRun(`recording failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -110,7 +113,10 @@ export class CameraRecorder implements StreamConsumer {
   private record(f: MediaFragment): void {
     if (!this.init) return;
     const failed = this.open?.failed;
-    if (failed) this.endRun(`write failed: ${failed.message}`);
+    if (failed) {
+      this.o.onFailed?.(this.camera);
+      this.endRun(`write failed: ${failed.message}`);
+    }
     const p = this.clock.place({ ...f, duration: f.duration ?? 0 });
     if (p.kind === 'cut') {
       // The run's media clock stopped or ran slow while the wall clock ran: what was held since then
@@ -167,6 +173,17 @@ export class CameraRecorder implements StreamConsumer {
     const open = this.open;
     if (!open) return;
     if (!open.append(f, f.duration ?? 0, this.clock.wallOf(f.decodeTime), p.durationMs)) {
+      // A file that failed is a failed write, not a slow disk.
+      const failed = open.failed;
+      if (failed) {
+        this.o.onFailed?.(this.camera);
+        this.logError(
+          undefined,
+          `recorder: segment write failed (${failed.message}); retrying at the next keyframe`,
+        );
+        this.endRun(`write failed: ${failed.message}`);
+        return;
+      }
       this.o.onDropped?.(this.camera);
       this.logError(undefined, 'recorder: the segment writer is behind; dropping until the next keyframe');
       this.endRun('the disk could not keep up');
@@ -227,7 +244,10 @@ export class CameraRecorder implements StreamConsumer {
     const closed = this.o.writer.close(seg.handle, file);
     this.enqueue(async () => {
       const c = await closed;
-      if (c.error) this.logError(c.error, `recorder: segment ${seg.relPath} failed: ${c.error.message}`);
+      if (c.error) {
+        this.o.onFailed?.(this.camera);
+        this.logError(c.error, `recorder: segment ${seg.relPath} failed: ${c.error.message}`);
+      }
       if (seg.fragments === 0 || c.endMs === 0 || !c.file) return;
       // The gap is decided here, in the index chain, with the segment's final start: a file that
       // failed to write is no footage, and the gap starts where footage on disk ends.

@@ -45,6 +45,19 @@ async function statfsFree(path: string): Promise<number> {
   return Number(s.bavail) * Number(s.bsize);
 }
 
+/**
+ * A storage path's room as the last pass found it: `short` when it had less than `minFreeHours` of
+ * recording left (the oldest footage is purged early), `full` when it was short and every segment
+ * it could purge is under an evidence lock (new footage cannot be written).
+ */
+export interface StorageRoom {
+  path: string;
+  short: boolean;
+  full: boolean;
+  freeBytes: number;
+  neededBytes: number;
+}
+
 /** Unlinks run this many at a time on libuv's pool (it has four threads; logins need them too). */
 const UNLINK_CONCURRENCY = 4;
 
@@ -62,6 +75,7 @@ export class RetentionMaintainer {
   private stopped = false;
   private readonly now: () => number;
   private readonly freeBytes: (path: string) => Promise<number>;
+  private readonly room = new Map<string, StorageRoom>();
 
   constructor(private readonly o: RetentionOptions) {
     this.now = o.now ?? Date.now;
@@ -84,6 +98,11 @@ export class RetentionMaintainer {
       this.timer.unref();
     };
     tick(0);
+  }
+
+  /** Each storage path's room at the last pass (only paths that recorded in the last hour). */
+  storage(): StorageRoom[] {
+    return [...this.room.values()];
   }
 
   async stop(): Promise<void> {
@@ -122,8 +141,24 @@ export class RetentionMaintainer {
         const need =
           (await this.o.index.bytesPerSecond(sp.path, now - 3_600_000)) * 3600 * this.o.minFreeHours;
         const free = need > 0 ? await this.freeBytes(sp.path).catch(() => Number.POSITIVE_INFINITY) : 0;
+        if (need > 0)
+          this.room.set(sp.path, {
+            path: sp.path,
+            short: false,
+            full: false,
+            freeBytes: free,
+            neededBytes: need,
+          });
+        else this.room.delete(sp.path); // nothing recorded there in the last hour: nothing to judge
         if (need > 0 && free < need) {
           const batch = this.upTo(await this.o.index.oldestUnprotected(sp.path, budget), need - free);
+          this.room.set(sp.path, {
+            path: sp.path,
+            short: true,
+            full: batch.segs.length === 0,
+            freeBytes: free,
+            neededBytes: need,
+          });
           if (batch.segs.length === 0)
             this.o.log.error(
               { path: sp.path, free, need },

@@ -1,6 +1,7 @@
 import type { HealthChecks } from '../api/health-routes.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { RecordingHealth } from '../recording/recording-module.js';
 
 /** How bad a trouble is: worth a look, or a problem to act on now. */
 export type TroubleLevel = 'warn' | 'bad';
@@ -9,10 +10,13 @@ export type TroubleLevel = 'warn' | 'bad';
  * One thing wrong with the receiver itself, as every desk hears it (`system:status`):
  * - `database`: the database does not answer (nothing can be stored; panels are not acknowledged);
  * - `sink`: an outbox sink (`name`) failing, or its oldest row waiting over a minute;
- * - `wait`: in the last minute, senders waited long for their alarm's durable decision.
+ * - `wait`: in the last minute, senders waited long for their alarm's durable decision;
+ * - `storage`: the recordings' disk short of room (the oldest footage purged early), or full with
+ *   everything under evidence locks (nothing new can be written);
+ * - `recording`: cameras whose segment writes failed, or that dropped footage, in the last minute.
  */
 export interface SystemTrouble {
-  kind: 'database' | 'sink' | 'wait';
+  kind: 'database' | 'sink' | 'wait' | 'storage' | 'recording';
   /** The sink's name, for `sink`. */
   name?: string;
   level: TroubleLevel;
@@ -53,6 +57,19 @@ export function troublesIn(ok: boolean, checks: HealthChecks): Found[] {
       kind: 'wait',
       level: wait.waitMaxMs > WAIT_BAD_MS ? 'bad' : 'warn',
       figures: { waitP99Ms: wait.waitP99Ms, waitMaxMs: wait.waitMaxMs, committed: wait.committed },
+    });
+  const rec = checks['recording'] as RecordingHealth | undefined;
+  if (rec && rec.storageShort > 0)
+    out.push({
+      kind: 'storage',
+      level: rec.storageFull > 0 ? 'bad' : 'warn',
+      figures: { short: rec.storageShort, full: rec.storageFull },
+    });
+  if (rec && rec.camerasFailing + rec.camerasDropping > 0)
+    out.push({
+      kind: 'recording',
+      level: rec.camerasFailing > 0 ? 'bad' : 'warn',
+      figures: { failing: rec.camerasFailing, dropping: rec.camerasDropping },
     });
   if (checks.outbox === 'error') out.push({ kind: 'database', level: 'bad', figures: {} });
   else
@@ -179,6 +196,12 @@ export class SystemWatch {
 /** For the log (the desks have their own sentences, in their language). */
 function describe(t: SystemTrouble): string {
   if (t.kind === 'database') return 'the database does not answer';
+  if (t.kind === 'storage')
+    return t.level === 'bad'
+      ? 'recording storage full and every segment under an evidence lock: new footage cannot be written'
+      : `recording storage short of room on ${t.figures['short']} path(s): the oldest footage is purged early`;
+  if (t.kind === 'recording')
+    return `recording: segment writes failed for ${t.figures['failing']} camera(s), footage dropped for ${t.figures['dropping']} (slow disk) in the last minute`;
   if (t.kind === 'wait')
     return `senders waited up to ${t.figures['waitMaxMs']} ms (p99 ${t.figures['waitP99Ms']} ms) for a durable decision in the last minute`;
   return t.level === 'bad'

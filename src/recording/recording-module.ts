@@ -30,7 +30,24 @@ export interface RecordingPart {
   clips: AlarmClips;
   /** The background reconcile started at start-up (tests wait for it). */
   reconciled: Promise<unknown>;
+  /** For `/api/health` (`checks.recording`) and the desks' system badge. */
+  health(): RecordingHealth;
 }
+
+/** What recording says of itself: counts only (health answers anyone; paths and cameras are in the log). */
+export interface RecordingHealth {
+  /** Cameras whose segment writes failed in the last minute (a full or failing disk). */
+  camerasFailing: number;
+  /** Cameras that dropped footage in the last minute because the writer thread was behind. */
+  camerasDropping: number;
+  /** Storage paths with less than `minFreeHours` of room: the oldest footage is purged early. */
+  storageShort: number;
+  /** Of those, paths where every segment that could go is under an evidence lock: nothing can be written. */
+  storageFull: number;
+}
+
+/** A camera's failed or dropped write counts in health for this long. */
+const FAULT_MS = 60_000;
 
 const userRoom = (username: string) => `u:${username}`;
 
@@ -130,6 +147,13 @@ export function recordingModule(): Module {
         'Times a camera dropped footage because the segment writer thread was behind (a slow disk)',
         ['camera'],
       );
+      const writeFailed = svc.metrics.counter(
+        'sharpeyes_recording_write_failed_total',
+        'Times a camera’s segment write failed (a full or failing disk); recording resumed at the next keyframe',
+        ['camera'],
+      );
+      // When each camera last failed or dropped a write, for health.
+      const faults = { failed: new Map<string, number>(), dropped: new Map<string, number>() };
       const writer = new SegmentWriter({ log: svc.log });
       if (!svc.metrics.registry.getSingleMetric('sharpeyes_recording_writer_backlog_bytes'))
         new Gauge({
@@ -155,7 +179,14 @@ export function recordingModule(): Module {
             segments.inc();
             segBytes.inc(s.bytes);
           },
-          onDropped: (camera) => dropped.inc({ camera }),
+          onDropped: (camera) => {
+            dropped.inc({ camera });
+            faults.dropped.set(camera, Date.now());
+          },
+          onFailed: (camera) => {
+            writeFailed.inc({ camera });
+            faults.failed.set(camera, Date.now());
+          },
         });
         const rec = recorder;
         if (cluster) {
@@ -197,7 +228,28 @@ export function recordingModule(): Module {
       app.use(exportRoutes(svc, { index, exports, maxRangeMs }));
       app.use(bookmarkRoutes(svc, { index, store }));
       app.use(evidenceRoutes(svc, { index, publicKeyPem: key.publicKeyPem }));
-      part = { index, store, writer, recorder, retention, exports, clips, reconciled };
+      const recent = (m: Map<string, number>, since: number) =>
+        [...m.values()].filter((t) => t >= since).length;
+      part = {
+        index,
+        store,
+        writer,
+        recorder,
+        retention,
+        exports,
+        clips,
+        reconciled,
+        health() {
+          const since = Date.now() - FAULT_MS;
+          const rooms = retention.storage();
+          return {
+            camerasFailing: recent(faults.failed, since),
+            camerasDropping: recent(faults.dropped, since),
+            storageShort: rooms.filter((r) => r.short).length,
+            storageFull: rooms.filter((r) => r.full).length,
+          };
+        },
+      };
       svc.parts.set('recording', part);
     },
     async stop() {

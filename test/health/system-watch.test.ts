@@ -71,6 +71,35 @@ describe('troublesIn: what every desk is told, by the rules of 系统状态’s 
   });
 });
 
+describe('troublesIn: recording’s own faults', () => {
+  const rec = (r: Partial<Record<string, number>>) => ({
+    db: 'ok' as const,
+    recording: { camerasFailing: 0, camerasDropping: 0, storageShort: 0, storageFull: 0, ...r },
+  });
+  it('room enough and every write through: nothing', () => {
+    expect(troublesIn(true, rec({}))).toEqual([]);
+  });
+  it('storage short is worth a look, full (all locked) a problem', () => {
+    expect(troublesIn(true, rec({ storageShort: 1 }))).toEqual([
+      { kind: 'storage', level: 'warn', figures: { short: 1, full: 0 } },
+    ]);
+    expect(troublesIn(true, rec({ storageShort: 1, storageFull: 1 }))[0]).toMatchObject({
+      kind: 'storage',
+      level: 'bad',
+    });
+  });
+  it('a failed write is a problem, footage dropped by a slow disk worth a look', () => {
+    expect(troublesIn(true, rec({ camerasDropping: 2 }))).toEqual([
+      { kind: 'recording', level: 'warn', figures: { failing: 0, dropping: 2 } },
+    ]);
+    expect(troublesIn(true, rec({ camerasFailing: 1, camerasDropping: 2 }))[0]).toMatchObject({
+      kind: 'recording',
+      level: 'bad',
+      figures: { failing: 1, dropping: 2 },
+    });
+  });
+});
+
 describe('SystemWatch: tells at once when a trouble begins, changes or ends, and again while it lasts', () => {
   function watch(checks: () => Promise<{ ok: boolean; checks: HealthChecks }>) {
     let now = Date.parse('2026-12-06T04:00:00Z');

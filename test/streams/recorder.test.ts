@@ -189,6 +189,7 @@ describe('recorder: segments from a real H.264 fMP4 stream', () => {
   it('a write error never throws into the hub; recording starts again at a keyframe after it', async () => {
     store = tempRecordingStore();
     let broken = true;
+    const failed: string[] = [];
     const rec = new CameraRecorder('cam-1', {
       index: store.index,
       writer: store.writer,
@@ -196,6 +197,8 @@ describe('recorder: segments from a real H.264 fMP4 stream', () => {
       storageFor: () => (broken ? join(store.dir, 'test.db', 'recordings') : store.storage),
       segmentSeconds: 2,
       log: silentLogger,
+      // What the desks' system badge counts (recording's health).
+      onFailed: (camera) => failed.push(camera),
     });
     await feedTestStream(
       {
@@ -213,6 +216,9 @@ describe('recorder: segments from a real H.264 fMP4 stream', () => {
     const segs = await store.index.segments('cam-1', 0, ALL);
     expect(segs.length).toBeGreaterThan(0);
     expect(segs[0]!.startMs).toBeGreaterThanOrEqual(BASE + 2000);
+    // Each failed write told, and nothing after the disk came back.
+    expect(failed.length).toBeGreaterThan(0);
+    expect(new Set(failed)).toEqual(new Set(['cam-1']));
     expect(segs.every((s) => (s.startMs - BASE) % 1000 === 0)).toBe(true);
     const gaps = await store.index.gaps('cam-1', 0, ALL);
     expect(gaps).toEqual([]);

@@ -54,6 +54,44 @@ describe('retention maintainer', () => {
     expect(await files('cam-2')).toBe(4);
   });
 
+  it('short of room: purges the oldest early and says so; full when all that could go is locked; well again with room', async () => {
+    const free = { bytes: 1 };
+    const m = new RetentionMaintainer({
+      index: store.index,
+      paths: [{ path: store.storage }],
+      retentionDays: 30,
+      minFreeHours: 1,
+      log: silentLogger,
+      now: () => NOW,
+      freeBytes: async () => free.bytes,
+    });
+    // The last hour's footage (cam-2) is evidence; cam-1's is not.
+    await store.index.lock({
+      incidentId: 'inc-2',
+      camera: 'cam-2',
+      startMs: 0,
+      endMs: NOW,
+      reason: 'alarm clip',
+      createdBy: 'test',
+    });
+    // Nothing judged before the first pass.
+    expect(m.storage()).toEqual([]);
+    const r = await m.runOnce();
+    expect(r.byDisk).toBe(4);
+    expect(await left('cam-1')).toEqual([]);
+    expect(m.storage()).toEqual([
+      { path: store.storage, short: true, full: false, freeBytes: 1, neededBytes: expect.any(Number) },
+    ]);
+    expect(m.storage()[0]!.neededBytes).toBeGreaterThan(1);
+    // Everything left is under an evidence lock: nothing can go, the disk stays full.
+    expect((await m.runOnce()).byDisk).toBe(0);
+    expect(await left('cam-2')).toHaveLength(4);
+    expect(m.storage()[0]).toMatchObject({ short: true, full: true });
+    free.bytes = Number.MAX_SAFE_INTEGER;
+    await m.runOnce();
+    expect(m.storage()[0]).toMatchObject({ short: false, full: false });
+  });
+
   it('deletes at most maxDeletesPerPass segments a pass and says more is due', async () => {
     const m = maint({ days: 0.001, perPass: 3 });
     expect(await m.runOnce()).toMatchObject({ byAge: 3, more: true });

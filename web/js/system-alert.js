@@ -31,10 +31,21 @@ export function sinkName(name) {
 
 const ms = (v) => t('sysMs', { n: v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v) });
 
+/** Recording's own faults in words (also 系统状态's recording tile). */
+export function recordingSentences(failing, dropping) {
+  return [
+    failing > 0 ? t('sysAlertRecFailed', { n: failing }) : null,
+    dropping > 0 ? t('sysAlertRecDropped', { n: dropping }) : null,
+  ].filter(Boolean);
+}
+
 /** One trouble as a duty officer reads it. */
 export function troubleSentence(tr) {
   const f = tr.figures ?? {};
   if (tr.kind === 'database') return t('sysAlertDb');
+  if (tr.kind === 'storage') return tr.level === 'bad' ? t('sysAlertStorageFull') : t('sysAlertStorageShort');
+  if (tr.kind === 'recording')
+    return recordingSentences(f.failing ?? 0, f.dropping ?? 0).join(t('sysListJoin'));
   if (tr.kind === 'wait')
     return tr.level === 'bad'
       ? t('sysAlertWaitBad', { max: ms(f.waitMaxMs ?? 0) })

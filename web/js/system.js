@@ -7,7 +7,7 @@
 import { api } from './api.js';
 import { fill, h, svg } from './dom.js';
 import { fmtDateTime, fmtSeconds, fmtTime, t } from './i18n.js';
-import { sinkName } from './system-alert.js';
+import { recordingSentences, sinkName } from './system-alert.js';
 
 const EVERY_MS = 5000;
 /** Points of the wait trace: 10 minutes at one a refresh. */
@@ -439,6 +439,24 @@ export function mount(root) {
     const levels = Object.values(sinks).map(sinkLevel);
     const failing = levels.filter((l) => l === 'bad').length;
     const slow = levels.filter((l) => l === 'warn').length;
+    const rec = c.recording;
+    const recProblems = rec
+      ? [
+          rec.storageFull > 0
+            ? t('sysAlertStorageFull')
+            : rec.storageShort > 0
+              ? t('sysAlertStorageShort')
+              : null,
+          ...recordingSentences(rec.camerasFailing, rec.camerasDropping),
+        ].filter(Boolean)
+      : [];
+    const recLevel = !rec
+      ? 'ok'
+      : rec.storageFull > 0 || rec.camerasFailing > 0
+        ? 'bad'
+        : recProblems.length > 0
+          ? 'warn'
+          : 'ok';
     const problems = [
       c.db !== 'ok' ? t('sysDbDown') : null,
       coreLevel !== 'ok' ? t('sysWaitSlow') : null,
@@ -448,9 +466,14 @@ export function mount(root) {
         ? t('sysPanelsOffline', { n: panels.panels - panels.online })
         : null,
       cams && cams.up < cams.cameras ? t('sysCamerasDown', { n: cams.cameras - cams.up }) : null,
+      ...recProblems,
     ].filter(Boolean);
     const overall =
-      c.db !== 'ok' || failing > 0 || coreLevel === 'bad' ? 'bad' : problems.length ? 'warn' : 'ok';
+      c.db !== 'ok' || failing > 0 || coreLevel === 'bad' || recLevel === 'bad'
+        ? 'bad'
+        : problems.length
+          ? 'warn'
+          : 'ok';
     fill(
       page,
       h(
@@ -520,6 +543,15 @@ export function mount(root) {
               t('sysCameras'),
               onlineLevel(cams.up, cams.cameras),
               cams.cameras === 0 ? t('sysNoCameras') : t('sysOnlineOf', { n: cams.up, of: cams.cameras }),
+            )
+          : null,
+        rec
+          ? tile(
+              'sys-recording',
+              t('sysRecording'),
+              recLevel,
+              recLevel === 'ok' ? t('sysOk') : recProblems[0],
+              ...(recLevel === 'ok' ? [t('sysRecordingLine')] : recProblems.slice(1)),
             )
           : null,
         c.dc09
