@@ -201,7 +201,12 @@ function describe(t: SystemTrouble): string {
       ? 'recording storage full and every segment under an evidence lock: new footage cannot be written'
       : `recording storage short of room on ${t.figures['short']} path(s): the oldest footage is purged early`;
   if (t.kind === 'recording')
-    return `recording: segment writes failed for ${t.figures['failing']} camera(s), footage dropped for ${t.figures['dropping']} (slow disk) in the last minute`;
+    return `recording in the last minute: ${[
+      t.figures['failing'] ? `segment writes failed for ${t.figures['failing']} camera(s)` : '',
+      t.figures['dropping'] ? `footage dropped for ${t.figures['dropping']} camera(s) (a slow disk)` : '',
+    ]
+      .filter(Boolean)
+      .join(', ')}`;
   if (t.kind === 'wait')
     return `senders waited up to ${t.figures['waitMaxMs']} ms (p99 ${t.figures['waitP99Ms']} ms) for a durable decision in the last minute`;
   return t.level === 'bad'
