@@ -1,5 +1,4 @@
-import mqtt from 'mqtt';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthChecks } from '../../src/api/health-routes.js';
 import type { Cluster } from '../../src/cluster/cluster.js';
@@ -9,7 +8,14 @@ import { Metrics } from '../../src/metrics.js';
 import type { SinkStatus } from '../../src/outbox/outbox-dispatcher.js';
 import { QUIET_API_CITY_YAML } from '../api/api-fixture.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { metricSum, startTestService, type TestService } from '../helpers/service.js';
+import {
+  metricSum,
+  reportsAway,
+  sendPanelEvent,
+  startTestService,
+  systemDesk,
+  type TestService,
+} from '../helpers/service.js';
 
 const sink = (s: Partial<SinkStatus> = {}): SinkStatus => ({
   position: 10,
@@ -226,43 +232,24 @@ describe('system:status on a real service: a follow-up that fails reaches every 
     await svc?.close();
   });
 
-  /** A desk's socket, hearing `system:status` from its first moment. */
-  function desk(token: string): { heard: SystemStatus[]; connected: Promise<void> } {
-    const heard: SystemStatus[] = [];
-    const socket = io(`${svc.httpUrl}/ops`, {
-      auth: { token },
-      transports: ['websocket'],
-      reconnection: false,
-    });
-    sockets.push(socket);
-    socket.on('system:status', (s: SystemStatus) => heard.push(s));
-    const connected = new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
-    return { heard, connected };
-  }
-
+  const desk = (token: string) => {
+    const d = systemDesk(svc.httpUrl, token);
+    sockets.push(d.socket);
+    return d;
+  };
   const status = (token?: string) =>
     fetch(`${svc.httpUrl}/api/system/status`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const nodeId = () => svc.svc.part<Cluster>('cluster').nodeId;
 
   it('a desk is told the state on connecting; GET /api/system/status says the same; a site user hears nothing and is refused', async () => {
     const op = desk(operator);
     const site = desk(siteUser);
     await Promise.all([op.connected, site.connected]);
     await expect.poll(() => op.heard.length).toBe(1);
-    expect(op.heard[0]).toMatchObject({
-      node: svc.svc.part<Cluster>('cluster').nodeId,
-      level: 'ok',
-      troubles: [],
-    });
+    expect(op.heard[0]).toMatchObject({ node: nodeId(), level: 'ok', troubles: [] });
     const res = await status(operator);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({
-      node: svc.svc.part<Cluster>('cluster').nodeId,
-      level: 'ok',
-      troubles: [],
-    });
+    expect(await res.json()).toMatchObject({ node: nodeId(), level: 'ok', troubles: [] });
     expect((await status(siteUser)).status).toBe(403);
     expect((await status()).status).toBe(401);
     await new Promise((r) => setTimeout(r, 1500));
@@ -272,27 +259,15 @@ describe('system:status on a real service: a follow-up that fails reaches every 
   it('the reports follow-up failing: the panic is acknowledged as ever, every desk is told within seconds, and told again when it recovers', async () => {
     const op = desk(operator);
     await op.connected;
-    const db = svc.svc.need('store').db;
-    db.exec('ALTER TABLE report_incidents RENAME TO report_incidents_away');
-    let away = true;
-    const restore = () => {
-      if (away) db.exec('ALTER TABLE report_incidents_away RENAME TO report_incidents');
-      away = false;
-    };
+    const restore = reportsAway(svc);
     try {
-      const panel = await mqtt.connectAsync(svc.mqttUrl, {
-        username: 'panel-2',
-        password: 'secret-panel-2',
-        clientId: 'panel-2',
-      });
       const sent = Date.now();
       // The PUBACK comes after the decision is durable, whatever the follow-ups do.
-      await panel.publishAsync(
-        'sharpeyes/panels/panel-2/event',
-        JSON.stringify({ id: 'watch-1', type: 'panic', ts: new Date().toISOString() }),
-        { qos: 1 },
+      await sendPanelEvent(
+        svc.mqttUrl,
+        { id: 'panel-2', secret: 'secret-panel-2' },
+        { id: 'watch-1', type: 'panic' },
       );
-      await panel.endAsync();
       await expect.poll(() => op.heard.find((s) => s.level === 'bad'), { timeout: 15_000 }).toBeDefined();
       const bad = op.heard.find((s) => s.level === 'bad')!;
       const trouble = bad.troubles.find((t) => t.kind === 'sink' && t.name === 'reports');
@@ -320,7 +295,7 @@ describe('system:status across two nodes sharing Redis: a desk on one node hears
   let redis: TestRedis;
   let a: TestService;
   let b: TestService;
-  const sockets: Socket[] = [];
+  let socket: Socket | undefined;
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -330,47 +305,27 @@ describe('system:status across two nodes sharing Redis: a desk on one node hears
     b = await startTestService({ yaml: yaml('node-b') });
   }, 60_000);
   afterAll(async () => {
-    for (const s of sockets) s.close();
+    socket?.close();
     await a?.close();
     await b?.close();
     await redis?.stop();
   });
 
   it('node b’s reports sink fails: the desk connected to node a is told, under node b’s name, and told again when it recovers', async () => {
-    const heard: SystemStatus[] = [];
-    const socket = io(`${a.httpUrl}/ops`, {
-      auth: { token: await a.login('two-node-operator', 'operator', 'city') },
-      transports: ['websocket'],
-      reconnection: false,
-    });
-    sockets.push(socket);
-    socket.on('system:status', (s: SystemStatus) => heard.push(s));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
+    const desk = systemDesk(a.httpUrl, await a.login('two-node-operator', 'operator', 'city'));
+    socket = desk.socket;
+    const { heard } = desk;
+    await desk.connected;
     await expect.poll(() => heard.length).toBeGreaterThan(0);
     expect(heard[0]).toMatchObject({ node: 'node-a', level: 'ok' });
 
-    const db = b.svc.need('store').db;
-    db.exec('ALTER TABLE report_incidents RENAME TO report_incidents_away');
-    let away = true;
-    const restore = () => {
-      if (away) db.exec('ALTER TABLE report_incidents_away RENAME TO report_incidents');
-      away = false;
-    };
+    const restore = reportsAway(b);
     try {
-      const panel = await mqtt.connectAsync(b.mqttUrl, {
-        username: 'panel-1',
-        password: 'secret-panel-1',
-        clientId: 'panel-1',
-      });
-      await panel.publishAsync(
-        'sharpeyes/panels/panel-1/event',
-        JSON.stringify({ id: 'two-node-1', type: 'panic', ts: new Date().toISOString() }),
-        { qos: 1 },
+      await sendPanelEvent(
+        b.mqttUrl,
+        { id: 'panel-1', secret: 'secret-panel-1' },
+        { id: 'two-node-1', type: 'panic' },
       );
-      await panel.endAsync();
       await expect
         .poll(() => heard.find((s) => s.node === 'node-b' && s.level === 'bad'), { timeout: 15_000 })
         .toBeDefined();

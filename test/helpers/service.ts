@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { io, type Socket } from 'socket.io-client';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import type { SystemStatus } from '../../src/health/system-watch.js';
 import { type Logger, silentLogger } from '../../src/log.js';
 import { type RunningService, startService } from '../../src/main.js';
 
@@ -156,4 +158,55 @@ export async function metricSum(
       sum += Number(line.split(' ').pop());
   }
   return sum;
+}
+
+/**
+ * The reporting tables out of reach (as on a damaged disk), on the service's own connection: the
+ * `reports` outbox sink fails from its next batch until the returned `restore()` (safe to call twice).
+ */
+export function reportsAway(svc: TestService): () => void {
+  const db = svc.svc.need('store').db;
+  db.exec('ALTER TABLE report_incidents RENAME TO report_incidents_away');
+  let away = true;
+  return () => {
+    if (away) db.exec('ALTER TABLE report_incidents_away RENAME TO report_incidents');
+    away = false;
+  };
+}
+
+/** One panel event over MQTT at QoS 1: resolves on its PUBACK (the decision is durable). */
+export async function sendPanelEvent(
+  mqttUrl: string,
+  panel: { id: string; secret: string },
+  event: Record<string, unknown>,
+): Promise<void> {
+  const client = await mqtt.connectAsync(mqttUrl, {
+    username: panel.id,
+    password: panel.secret,
+    clientId: panel.id,
+  });
+  try {
+    await client.publishAsync(
+      `sharpeyes/panels/${panel.id}/event`,
+      JSON.stringify({ ts: new Date().toISOString(), ...event }),
+      { qos: 1 },
+    );
+  } finally {
+    await client.endAsync();
+  }
+}
+
+/** A desk's /ops socket that notes every `system:status` from its first moment. */
+export function systemDesk(
+  httpUrl: string,
+  token: string,
+): { socket: Socket; heard: SystemStatus[]; connected: Promise<void> } {
+  const heard: SystemStatus[] = [];
+  const socket = io(`${httpUrl}/ops`, { auth: { token }, transports: ['websocket'], reconnection: false });
+  socket.on('system:status', (s: SystemStatus) => heard.push(s));
+  const connected = new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return { socket, heard, connected };
 }

@@ -1,13 +1,17 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import mqtt from 'mqtt';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RtspSource, startRtspSource } from '../../drivers/simulator/rtsp-source.js';
-import type { SystemStatus } from '../../src/health/system-watch.js';
 import type { RecordingPart } from '../../src/recording/recording-module.js';
 import { sanitizeName } from '../../streams/segment-paths.js';
-import { metricSum, startTestService, type TestService } from '../helpers/service.js';
+import {
+  metricSum,
+  sendPanelEvent,
+  startTestService,
+  systemDesk,
+  type TestService,
+} from '../helpers/service.js';
 import { recordingCityYaml, waitForSegments } from './recording-fixture.js';
 
 describe('recording’s own faults in /api/health and on every desk: a camera whose writes fail', () => {
@@ -43,13 +47,9 @@ describe('recording’s own faults in /api/health and on every desk: a camera wh
       storageFull: 0,
     });
 
-    const heard: SystemStatus[] = [];
-    socket = io(`${svc.httpUrl}/ops`, {
-      auth: { token: await svc.login('rec-operator', 'operator', 'city') },
-      transports: ['websocket'],
-      reconnection: false,
-    });
-    socket.on('system:status', (s: SystemStatus) => heard.push(s));
+    const desk = systemDesk(svc.httpUrl, await svc.login('rec-operator', 'operator', 'city'));
+    socket = desk.socket;
+    const { heard } = desk;
     await expect.poll(() => heard.length).toBeGreaterThan(0);
     expect(heard[0]!.level).toBe('ok');
 
@@ -80,17 +80,11 @@ describe('recording’s own faults in /api/health and on every desk: a camera wh
       ).toBe(0);
 
       // The alarm path is not held by a failing disk of footage: the panic is acknowledged.
-      const panel = await mqtt.connectAsync(svc.mqttUrl, {
-        username: 'panel-1',
-        password: 'secret-panel-1',
-        clientId: 'panel-1',
-      });
-      await panel.publishAsync(
-        'sharpeyes/panels/panel-1/event',
-        JSON.stringify({ id: 'rec-fail-1', type: 'panic', zone: '1', ts: new Date().toISOString() }),
-        { qos: 1 },
+      await sendPanelEvent(
+        svc.mqttUrl,
+        { id: 'panel-1', secret: 'secret-panel-1' },
+        { id: 'rec-fail-1', type: 'panic', zone: '1' },
       );
-      await panel.endAsync();
     } finally {
       rmSync(dir, { force: true });
       renameSync(`${dir}-away`, dir);

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { reportsAway, startTestService, type TestService } from '../helpers/service.js';
 import {
   addUser,
   CITY_YAML,
@@ -23,17 +23,6 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
   let supervisor: Page;
   let siteUser: Page;
   let bank: PanelSimulator;
-  let away = false;
-
-  const breakReports = () => {
-    svc.svc.need('store').db.exec('ALTER TABLE report_incidents RENAME TO report_incidents_away');
-    away = true;
-  };
-  const restoreReports = () => {
-    if (away) svc.svc.need('store').db.exec('ALTER TABLE report_incidents_away RENAME TO report_incidents');
-    away = false;
-  };
-
   beforeAll(async () => {
     svc = await startTestService({ yaml: `${CITY_YAML}\nstorage: { systemWatchSeconds: 1 }\n` });
     bank = new PanelSimulator({ url: svc.mqttUrl, id: 'panel-2', secret: 'secret-panel-2' });
@@ -49,7 +38,6 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
     siteUser = await page(LAPTOP, 'alert-shop', 'site', 'shop-1');
   }, 60_000);
   afterAll(async () => {
-    restoreReports();
     await browser?.close();
     await bank?.close();
     await svc?.close();
@@ -63,7 +51,7 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
   });
 
   it('a follow-up that fails: every desk’s bar turns red at once with a toast; the list says what and since when; the operator is told whom to call, the supervisor where to look; a site’s user is told nothing; it clears when it recovers', async () => {
-    breakReports();
+    const restoreReports = reportsAway(svc);
     try {
       await bank.send('panic');
       const badge = operator.locator('#sys-alert');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
 import { type MinuteSample, SystemHistoryStore } from '../../src/health/system-history.js';
 import { historyNode } from '../../src/health/system-module.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { reportsAway, startTestService, type TestService } from '../helpers/service.js';
 import {
   addUser,
   CITY_YAML,
@@ -77,13 +77,7 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
 
   it('a follow-up that fails turns its row and the banner red, says since when, and clears when it recovers', async () => {
     // The reporting tables out of reach (as on a damaged disk), on the service's own connection.
-    const db = svc.svc.need('store').db;
-    db.exec('ALTER TABLE report_incidents RENAME TO report_incidents_away');
-    let away = true;
-    const restore = () => {
-      if (away) db.exec('ALTER TABLE report_incidents_away RENAME TO report_incidents');
-      away = false;
-    };
+    const restore = reportsAway(svc);
     try {
       const failedFrom = Date.now();
       // A new incident at the bank: its facts are what the reports follow-up writes.
