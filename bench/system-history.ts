@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { type MinuteSample, SystemHistoryStore, stepFor } from '../src/health/system-history.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { fmt, summary } from './lib/harness.js';
+import { fmt, holds, summary } from './lib/harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,29 +45,6 @@ const sample: MinuteSample = {
   panels: { panels: 4000, online: 3998 },
   cameras: { cameras: 64, up: 64 },
 };
-
-/**
- * The longest the thread went without a turn of the loop while the probe ran: a chain of
- * `setImmediate`s notes each turn (a read done in one piece holds the thread for all of it).
- */
-function holds(): { stop(): number } {
-  let last = performance.now();
-  let most = 0;
-  let on = true;
-  const tick = () => {
-    const now = performance.now();
-    most = Math.max(most, now - last);
-    last = now;
-    if (on) setImmediate(tick);
-  };
-  setImmediate(tick);
-  return {
-    stop() {
-      on = false;
-      return Math.max(most, performance.now() - last);
-    },
-  };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-history-'));
 try {

@@ -24,7 +24,7 @@ import type { SystemWatch } from '../src/health/system-watch.js';
 import { silentLogger } from '../src/log.js';
 import { startService } from '../src/main.js';
 import { cityYaml } from './lib/city.js';
-import { fmt, summary } from './lib/harness.js';
+import { fmt, holds, summary } from './lib/harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,23 +37,13 @@ const SITES = Number(values.sites);
 const PANICS = Number(values.panics);
 const RUNS = Number(values.runs);
 
-/** The longest the thread went without a turn of the loop while `fn` ran (a chain of setImmediate). */
+/** How long `fn` took, and the longest the thread went without a turn of the loop meanwhile. */
 async function timed(fn: () => Promise<unknown>): Promise<{ ms: number; held: number }> {
-  let last = performance.now();
-  let most = 0;
-  let on = true;
-  const tick = () => {
-    const now = performance.now();
-    most = Math.max(most, now - last);
-    last = now;
-    if (on) setImmediate(tick);
-  };
-  setImmediate(tick);
+  const probe = holds();
   const t = performance.now();
   await fn();
   const ms = performance.now() - t;
-  on = false;
-  return { ms, held: Math.max(most, performance.now() - last) };
+  return { ms, held: probe.stop() };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-watch-'));

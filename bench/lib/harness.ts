@@ -293,3 +293,26 @@ export async function withBareAedes<T>(sqlite: boolean, fn: (bare: BareAedes) =>
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The longest the thread went without a turn of the loop while the probe ran: a chain of
+ * `setImmediate`s notes each turn (a read done in one piece holds the thread for all of it).
+ */
+export function holds(): { stop(): number } {
+  let last = performance.now();
+  let most = 0;
+  let on = true;
+  const tick = () => {
+    const now = performance.now();
+    most = Math.max(most, now - last);
+    last = now;
+    if (on) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    stop() {
+      on = false;
+      return Math.max(most, performance.now() - last);
+    },
+  };
+}
