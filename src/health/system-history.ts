@@ -1,6 +1,7 @@
-import { type Kysely, sql } from 'kysely';
+import { type Generated, type Kysely, sql } from 'kysely';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { RecordingHealth } from '../recording/recording-module.js';
 import type { DB } from '../store/db-types.js';
 import { relaxedTransaction } from '../store/relaxed.js';
 import { nextTurn } from '../util/next-turn.js';
@@ -30,6 +31,11 @@ export interface SystemMinutesTable {
   panels_online: number | null;
   cameras: number | null;
   cameras_up: number | null;
+  /** Migration 114: recording's own faults (`RecordingHealth`), 0 before it. */
+  rec_failing: Generated<number>;
+  rec_dropping: Generated<number>;
+  storage_short: Generated<number>;
+  storage_full: Generated<number>;
 }
 
 /** What one node said of one minute: `/api/health` as it stood at the minute's end. */
@@ -54,6 +60,8 @@ export interface MinuteSample {
   /** Absent on a node without panels or cameras. */
   panels?: { panels: number; online: number };
   cameras?: { cameras: number; up: number };
+  /** Recording's own faults at the minute's end (absent with recording off). */
+  recording?: RecordingHealth;
 }
 
 /**
@@ -83,6 +91,15 @@ export interface HistoryPoint {
   panelsOnline: number | null;
   cameras: number | null;
   camerasUp: number | null;
+  /** Cameras whose segment writes failed (summed over the nodes), the step's worst minute. */
+  recordingFailing: number;
+  /** Minutes of the step in which a camera's writes failed (on any node). */
+  recordingFailingMinutes: number;
+  /** Cameras that dropped footage (a slow disk), the step's worst minute. */
+  recordingDropping: number;
+  /** Storage paths short of room, and of those full (everything locked), the step's worst minute. */
+  storageShort: number;
+  storageFull: number;
 }
 
 export interface History {
@@ -137,6 +154,10 @@ export class SystemHistoryStore {
           panels_online: s.panels?.online ?? null,
           cameras: s.cameras?.cameras ?? null,
           cameras_up: s.cameras?.up ?? null,
+          rec_failing: s.recording?.camerasFailing ?? 0,
+          rec_dropping: s.recording?.camerasDropping ?? 0,
+          storage_short: s.recording?.storageShort ?? 0,
+          storage_full: s.recording?.storageFull ?? 0,
         })
         .onConflict((oc) => oc.columns(['minute', 'node']).doNothing())
         .executeTakeFirst(),
@@ -214,6 +235,10 @@ export class SystemHistoryStore {
         eb.fn.max('panels_online').as('panels_online'),
         eb.fn.max('cameras').as('cameras'),
         eb.fn.sum<number>('cameras_up').as('cameras_up'),
+        eb.fn.sum<number>('rec_failing').as('rec_failing'),
+        eb.fn.sum<number>('rec_dropping').as('rec_dropping'),
+        eb.fn.sum<number>('storage_short').as('storage_short'),
+        eb.fn.sum<number>('storage_full').as('storage_full'),
       ])
       .where('minute', '>=', from)
       .where('minute', '<', to)
@@ -238,6 +263,11 @@ export class SystemHistoryStore {
         eb.fn.min('m.panels_online').as('panels_online'),
         eb.fn.max('m.cameras').as('cameras'),
         eb.fn.min('m.cameras_up').as('cameras_up'),
+        eb.fn.max('m.rec_failing').as('rec_failing'),
+        eb.fn.sum<number>(sql`CASE WHEN m.rec_failing > 0 THEN 1 ELSE 0 END`).as('rec_failing_minutes'),
+        eb.fn.max('m.rec_dropping').as('rec_dropping'),
+        eb.fn.max('m.storage_short').as('storage_short'),
+        eb.fn.max('m.storage_full').as('storage_full'),
       ])
       .groupBy('m.step')
       .orderBy('m.step')
@@ -262,6 +292,11 @@ export class SystemHistoryStore {
       panelsOnline: orNull(r.panels_online),
       cameras: orNull(r.cameras),
       camerasUp: orNull(r.cameras_up),
+      recordingFailing: n(r.rec_failing),
+      recordingFailingMinutes: n(r.rec_failing_minutes),
+      recordingDropping: n(r.rec_dropping),
+      storageShort: n(r.storage_short),
+      storageFull: n(r.storage_full),
     }));
   }
 }

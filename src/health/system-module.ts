@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { healthChecks } from '../api/health-routes.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { loopMonitor } from '../metrics.js';
+import type { RecordingHealth } from '../recording/recording-module.js';
 import type { Module, Service } from '../service.js';
 import type { User } from '../store/repositories.js';
 import { type MinuteSample, SystemHistory, SystemHistoryStore } from './system-history.js';
@@ -60,6 +61,7 @@ export async function sampleMinute(svc: Service, end: number, loop?: LoopDelay):
       ? { panels: { panels: panels.panels, online: panels.online ?? 0 } }
       : {}),
     ...(cameras?.cameras !== undefined ? { cameras: { cameras: cameras.cameras, up: cameras.up ?? 0 } } : {}),
+    ...(checks['recording'] ? { recording: checks['recording'] as RecordingHealth } : {}),
   };
 }
 

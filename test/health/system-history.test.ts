@@ -101,6 +101,44 @@ describe.each(BACKENDS)('system_minutes on %s', (_name, open) => {
     expect(h.points[0]!.sinksFailingMinutes).toBe(0);
   });
 
+  it('recording’s own faults: cameras failing summed over the nodes in a minute, the worst minute of a step, failing minutes counted; storage short and full', async () => {
+    const rec = (camerasFailing: number, camerasDropping: number, storageShort = 0, storageFull = 0) => ({
+      recording: { camerasFailing, camerasDropping, storageShort, storageFull },
+    });
+    await store.write('a', T0, sample(rec(0, 0)));
+    await store.write('a', T0 + MIN, sample(rec(1, 2)));
+    await store.write('b', T0 + MIN, sample(rec(2, 0)));
+    await store.write('a', T0 + 2 * MIN, sample(rec(0, 0, 1, 0)));
+    await store.write('a', T0 + 3 * MIN, sample(rec(1, 0, 1, 1)));
+    // A node without recording says nothing of it.
+    await store.write('c', T0 + 3 * MIN, sample());
+    const minutes = await store.read(T0, T0 + 4 * MIN, 1);
+    expect(
+      minutes.points.map((p) => [
+        p.recordingFailing,
+        p.recordingFailingMinutes,
+        p.recordingDropping,
+        p.storageShort,
+        p.storageFull,
+      ]),
+    ).toEqual([
+      [0, 0, 0, 0, 0],
+      [3, 1, 2, 0, 0],
+      [0, 0, 0, 1, 0],
+      [1, 1, 0, 1, 1],
+    ]);
+    // Four minutes in one step: the worst minute, and two minutes failing.
+    expect((await store.read(T0, T0 + 4 * MIN, 4)).points).toEqual([
+      expect.objectContaining({
+        recordingFailing: 3,
+        recordingFailingMinutes: 2,
+        recordingDropping: 2,
+        storageShort: 1,
+        storageFull: 1,
+      }),
+    ]);
+  });
+
   it('wider steps: totals, the worst wait and sink, the fewest online; a range reads only its minutes', async () => {
     for (let i = 0; i < 12; i++)
       await store.write(

@@ -142,11 +142,16 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
         ...(m === 15 ? { loopP99Ms: 4, loopMaxMs: 1300 } : {}),
         // Back after the stop: the service's first minute says it started.
         ...(m === 25 ? { started: true } : {}),
+        // A camera's segment writes failed (a failing disk), the recordings' disk short of room.
+        ...(m === 35
+          ? { recording: { camerasFailing: 1, camerasDropping: 0, storageShort: 1, storageFull: 0 } }
+          : {}),
       });
     }
     const failingAt = new Date(now - 20 * MIN).toISOString();
     const slowAt = new Date(now - 10 * MIN).toISOString();
     const heldAt = new Date(now - 15 * MIN).toISOString();
+    const recAt = new Date(now - 35 * MIN).toISOString();
     // The page reads its history on opening (then every minute).
     await page.locator('#nav a[data-nav="queue"]').click();
     await page.locator('#nav a[data-nav="system"]').click();
@@ -160,6 +165,10 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
     expect(await page.locator(`#sys-history [data-at="${heldAt}"] title`).textContent()).toContain(
       '报警线程最长被占用 1300 毫秒',
     );
+    expect(await page.locator(`#sys-history [data-at="${recAt}"]`).getAttribute('data-level')).toBe('bad');
+    const recTip = await page.locator(`#sys-history [data-at="${recAt}"] title`).textContent();
+    expect(recTip).toContain('录像存储空间不足，正在提前删除最早的录像');
+    expect(recTip).toContain('1 路摄像机录像写入失败');
     expect(
       await page
         .locator(`#sys-history [data-at="${new Date(now - 40 * MIN).toISOString()}"]`)
@@ -182,7 +191,7 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
     expect(tip).toContain('后续处理最多积压 14 条，最早一条已等 1 分钟');
     const summary = await page.locator('#sys-hist-summary').innerText();
     expect(summary).toMatch(
-      /^入库 \d+ 条 · 最慢一段 99% 等待 250 毫秒（\d\d:\d\d） · 报警线程最长被占用 1300 毫秒（\d\d:\d\d） · 服务启动 \d+ 次 · 后续处理失败累计 \d+ 分钟 · 服务未运行 \d+ 分钟$/,
+      /^入库 \d+ 条 · 最慢一段 99% 等待 250 毫秒（\d\d:\d\d） · 报警线程最长被占用 1300 毫秒（\d\d:\d\d） · 服务启动 \d+ 次 · 后续处理失败累计 \d+ 分钟 · 录像写入失败累计 1 分钟 · 服务未运行 \d+ 分钟$/,
     );
     // At least the five minutes it was stopped (the minutes before this service's own first row too),
     // and at least the seeded failing minute (the test before may have left a real one).

@@ -40,6 +40,10 @@ const sinkLevel = (s) => (s.failures > 0 ? 'bad' : s.behindSeconds > BEHIND_WARN
 /** A wait's level (a sender's for its decision, or the alarm thread held): by its p99 and its worst. */
 const waitLevel = (p99, max) => (max > WAIT_BAD_MS ? 'bad' : p99 > WAIT_WARN_MS ? 'warn' : 'ok');
 
+/** Recording: red when writes fail or the storage is full, yellow when footage drops or room is short. */
+const recordingLevel = (failing, dropping, short, full) =>
+  failing > 0 || full > 0 ? 'bad' : dropping > 0 || short > 0 ? 'warn' : 'ok';
+
 /** Panels or cameras: yellow when any is offline. */
 const onlineLevel = (online, total) => (online < total ? 'warn' : 'ok');
 
@@ -130,6 +134,12 @@ function pointLevel(p) {
     sinkLevel({ failures: p.sinksFailing, behindSeconds: p.sinksBehindSeconds }),
     p.panels !== null ? onlineLevel(p.panelsOnline, p.panels) : 'ok',
     p.cameras !== null ? onlineLevel(p.camerasUp, p.cameras) : 'ok',
+    recordingLevel(
+      p.recordingFailing ?? 0,
+      p.recordingDropping ?? 0,
+      p.storageShort ?? 0,
+      p.storageFull ?? 0,
+    ),
   );
 }
 
@@ -161,6 +171,8 @@ function pointText(p, step, long) {
       : null,
     p.panels !== null ? `${t('sysPanels')} ${t('sysOnlineOf', { n: p.panelsOnline, of: p.panels })}` : null,
     p.cameras ? `${t('sysCameras')} ${t('sysOnlineOf', { n: p.camerasUp, of: p.cameras })}` : null,
+    p.storageFull > 0 ? t('sysAlertStorageFull') : p.storageShort > 0 ? t('sysAlertStorageShort') : null,
+    ...recordingSentences(p.recordingFailing ?? 0, p.recordingDropping ?? 0),
   ]
     .filter(Boolean)
     .join('\n');
@@ -343,6 +355,7 @@ function historyCard(hist, error, hours, choose, width) {
   const starts = pts.reduce((n, p) => n + p.starts, 0);
   const held = pts.reduce((a, p) => (!a || p.loopMaxMs > a.loopMaxMs ? p : a), undefined);
   const failing = pts.reduce((n, p) => n + p.sinksFailingMinutes, 0);
+  const recFailing = pts.reduce((n, p) => n + (p.recordingFailingMinutes ?? 0), 0);
   // Minutes without a row, from the first recorded one to the last due by now: the service was not
   // running (on each node).
   const nodes = Math.max(1, hist.nodes.length);
@@ -359,6 +372,7 @@ function historyCard(hist, error, hours, choose, width) {
     failing > 0
       ? t('sysHistFailing', { d: fmtSeconds(failing * 60, { long: true }) })
       : t('sysHistNoFailing'),
+    recFailing > 0 ? t('sysHistRecFailing', { d: fmtSeconds(recFailing * 60, { long: true }) }) : null,
     down > 0 ? t('sysHistDown', { d: fmtSeconds(down * 60, { long: true }) }) : null,
   ].filter(Boolean);
   return [
@@ -450,13 +464,9 @@ export function mount(root) {
           ...recordingSentences(rec.camerasFailing, rec.camerasDropping),
         ].filter(Boolean)
       : [];
-    const recLevel = !rec
-      ? 'ok'
-      : rec.storageFull > 0 || rec.camerasFailing > 0
-        ? 'bad'
-        : recProblems.length > 0
-          ? 'warn'
-          : 'ok';
+    const recLevel = rec
+      ? recordingLevel(rec.camerasFailing, rec.camerasDropping, rec.storageShort, rec.storageFull)
+      : 'ok';
     const problems = [
       c.db !== 'ok' ? t('sysDbDown') : null,
       coreLevel !== 'ok' ? t('sysWaitSlow') : null,

@@ -28,6 +28,7 @@ import { clusterLeases } from './110-cluster-leases.js';
 import { incidentsOpen } from './111-incidents-open.js';
 import { decisionPages } from './112-decision-pages.js';
 import { systemMinutes } from './113-system-minutes.js';
+import { systemMinutesRecording } from './114-system-minutes-recording.js';
 
 export interface Migration {
   /** Strictly increasing; a database records the highest version applied. */
@@ -76,4 +77,5 @@ export const MIGRATIONS: readonly Migration[] = [
   incidentsOpen,
   decisionPages,
   systemMinutes,
+  systemMinutesRecording,
 ];
