@@ -1,6 +1,6 @@
 /**
  * The desks' system badge on the alarm thread: each node checks its own health every
- * `storage.systemWatchSeconds` (10 s) for `system:status` (src/health/system-watch.ts): a `SELECT 1`,
+ * `storage.systemWatchSeconds` (5 s) for `system:status` (src/health/system-watch.ts): a `SELECT 1`,
  * each part's counts, and every outbox sink's position, with, for a sink behind, when its oldest row
  * was committed. How long does a check take, and how long does it hold the thread?
  *

@@ -136,7 +136,7 @@ export class SystemWatch {
       this.running ??= this.tick().finally(() => {
         this.running = undefined;
       });
-    }, this.deps.everyMs ?? 10_000);
+    }, this.deps.everyMs ?? 5_000);
     this.timer.unref();
   }
 

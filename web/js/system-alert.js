@@ -91,7 +91,7 @@ function render() {
     return;
   }
   const several = nodes.size > 1;
-  const desk = ['supervisor', 'admin'].includes(state.user?.role);
+  const supervises = ['supervisor', 'admin'].includes(state.user?.role);
   const items = list.map((tr) =>
     h(
       'li',
@@ -112,7 +112,7 @@ function render() {
     h('ul', {}, items),
     h('p', { class: 'muted' }, t('sysAlertNotHeld')),
     // A supervisor already on 系统状态 needs no way to it.
-    !desk
+    !supervises
       ? h('p', { class: 'sys-alert-call' }, t('sysAlertCall'))
       : document.body.dataset.view === 'system'
         ? null
@@ -137,22 +137,19 @@ function close() {
 function heard(status) {
   if (!status?.node) return;
   nodes.set(status.node, { status, heardAt: Date.now() });
-  for (const tr of status.troubles ?? []) {
-    const key = `${status.node}|${tr.kind}|${tr.name ?? ''}`;
-    if (tr.level === 'bad' && !toasted.has(key)) {
+  const prefix = `${status.node}|`;
+  const red = new Map(
+    (status.troubles ?? [])
+      .filter((tr) => tr.level === 'bad')
+      .map((tr) => [`${prefix}${tr.kind}|${tr.name ?? ''}`, tr]),
+  );
+  for (const [key, tr] of red)
+    if (!toasted.has(key)) {
       toasted.add(key);
       toast(t('sysAlertToast', { text: troubleSentence(tr) }), 'error');
     }
-  }
-  // A trouble that ended may turn red again later: it is told again then.
-  for (const key of [...toasted])
-    if (
-      key.startsWith(`${status.node}|`) &&
-      !status.troubles?.some(
-        (tr) => key === `${status.node}|${tr.kind}|${tr.name ?? ''}` && tr.level === 'bad',
-      )
-    )
-      toasted.delete(key);
+  // One that is no longer red is toasted again if it turns red later.
+  for (const key of toasted) if (key.startsWith(prefix) && !red.has(key)) toasted.delete(key);
   render();
 }
 

@@ -37,9 +37,9 @@ export const storageSchema = z
       .number()
       .min(1)
       .max(300)
-      .default(10)
+      .default(5)
       .describe(
-        'How often each node checks its own health and tells every desk when a trouble of the receiver begins or ends (the database, an outbox sink failing or behind, slow decisions).',
+        'How often each node checks its own health and tells every desk when a trouble of the receiver begins or ends (the database, an outbox sink failing or behind, slow decisions, recording failing or short of room).',
       ),
   })
   .describe('Where the service keeps its state.');
