@@ -97,6 +97,7 @@ export const systemModule: Module = {
     // The receiver's own troubles, told to every desk as they begin and end (a customer's site
     // user is not told: it is the centre's business).
     const ops = svc.need('ops');
+    const audit = svc.need('audit');
     const watch = new SystemWatch({
       // This process (the cluster's id: host and pid unless configured): two nodes on one host
       // without a nodeId must not overwrite each other's state on the desks.
@@ -106,6 +107,7 @@ export const systemModule: Module = {
       emit: (status: SystemStatus) => ops.to(SYSTEM_ROOM).emit('system:status', status),
       log: svc.log,
       metrics: svc.metrics,
+      audit: (entry) => audit.append(entry),
       everyMs: svc.config.storage.systemWatchSeconds * 1000,
     });
     ops.on('connection', (socket) => {

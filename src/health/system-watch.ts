@@ -1,4 +1,5 @@
 import type { HealthChecks } from '../api/health-routes.js';
+import type { AuditEntry } from '../audit/audit-log.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { RecordingHealth } from '../recording/recording-module.js';
@@ -99,6 +100,8 @@ export class SystemWatch {
   private running: Promise<unknown> | undefined;
   private status: SystemStatus;
   private lastEmit = 0;
+  /** Audit entries not yet appended (at most MAX_PENDING_AUDIT; the oldest go first). */
+  private readonly pendingAudit: AuditEntry[] = [];
   private readonly gauge;
 
   constructor(
@@ -108,6 +111,12 @@ export class SystemWatch {
       emit: (status: SystemStatus) => void;
       log: Logger;
       metrics: Metrics;
+      /**
+       * The audit log's append: each beginning, change of level and end is kept in the hash chain
+       * (`system.trouble.begin|level|end`), past the history's days. One that cannot be appended
+       * (the database is the trouble) is tried again at the next checks, in order.
+       */
+      audit?: (entry: AuditEntry) => Promise<unknown>;
       everyMs?: number;
       refreshMs?: number;
       now?: () => number;
@@ -169,18 +178,35 @@ export class SystemWatch {
     }
     const troubles = [...byKey.values()];
     let changed = false;
+    const audit = (what: 'begin' | 'level' | 'end', t: SystemTrouble) =>
+      this.queueAudit({
+        actor: 'system',
+        action: `system.trouble.${what}`,
+        target: `node:${node}`,
+        detail: {
+          kind: t.kind,
+          ...(t.name ? { name: t.name } : {}),
+          level: t.level,
+          since: t.since,
+          ...(what === 'end' ? { until: at } : {}),
+          figures: t.figures,
+        },
+      });
     for (const t of troubles) {
       const was = before.get(keyOf(t));
       if (!was || was.level !== t.level) {
         changed = true;
         log.warn({ trouble: t }, `system trouble ${was ? 'now' : 'began'}: ${describe(t)}`);
+        audit(was ? 'level' : 'begin', t);
       }
     }
     for (const [key, t] of before)
       if (!byKey.has(key)) {
         changed = true;
         log.info({ trouble: t, since: t.since }, `system trouble ended: ${describe(t)}`);
+        audit('end', t);
       }
+    await this.flushAudit();
     const level = troubles.some((t) => t.level === 'bad') ? 'bad' : troubles.length > 0 ? 'warn' : 'ok';
     this.status = { node, level, troubles, at };
     this.gauge.reset();
@@ -191,7 +217,39 @@ export class SystemWatch {
     }
     return this.status;
   }
+
+  private queueAudit(entry: AuditEntry): void {
+    if (!this.deps.audit) return;
+    if (this.pendingAudit.length >= MAX_PENDING_AUDIT) {
+      const lost = this.pendingAudit.shift();
+      this.deps.log.warn(
+        { entry: lost },
+        'system watch: audit entry dropped (the database has refused them too long)',
+      );
+    }
+    this.pendingAudit.push(entry);
+  }
+
+  /** Appends what is pending, in order; stops at the first refusal and tries again at the next check. */
+  private async flushAudit(): Promise<void> {
+    const append = this.deps.audit;
+    while (append && this.pendingAudit.length > 0) {
+      try {
+        await append(this.pendingAudit[0]!);
+      } catch (err) {
+        this.deps.log.warn(
+          { err, pending: this.pendingAudit.length },
+          'system watch: could not audit a system trouble; trying again at the next check',
+        );
+        return;
+      }
+      this.pendingAudit.shift();
+    }
+  }
 }
+
+/** Audit entries a watch keeps while the database does not take them (a long outage loses the oldest). */
+export const MAX_PENDING_AUDIT = 200;
 
 /** For the log (the desks have their own sentences, in their language). */
 function describe(t: SystemTrouble): string {

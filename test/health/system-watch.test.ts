@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthChecks } from '../../src/api/health-routes.js';
+import type { AuditEntry } from '../../src/audit/audit-log.js';
 import type { Cluster } from '../../src/cluster/cluster.js';
 import { type SystemStatus, SystemWatch, troublesIn } from '../../src/health/system-watch.js';
 import type { Logger } from '../../src/log.js';
@@ -214,6 +215,46 @@ describe('SystemWatch: tells at once when a trouble begins, changes or ends, and
     ]);
     expect(t.told).toHaveLength(1);
   });
+
+  it('each beginning, change and end is audited in order; refused appends are tried again at the next check', async () => {
+    let core = minute(150, 300);
+    const appended: AuditEntry[] = [];
+    let refuse = true;
+    const lines: string[] = [];
+    const w = new SystemWatch({
+      node: 'node-a',
+      check: async () => ({ ok: true, checks: { db: 'ok', core } }),
+      emit: () => undefined,
+      log: { warn: (_o: unknown, m: string) => lines.push(m), info: () => undefined } as unknown as Logger,
+      metrics: new Metrics({ defaults: false }),
+      audit: async (e) => {
+        if (refuse) throw new Error('SQLITE_BUSY');
+        appended.push(e);
+      },
+    });
+    await w.tick(); // begins: refused
+    core = minute(150, 1500);
+    await w.tick(); // turns bad: refused
+    expect(appended).toEqual([]);
+    expect(lines.filter((l) => l.startsWith('system watch: could not audit'))).toHaveLength(2);
+    refuse = false;
+    core = minute(1, 2);
+    await w.tick(); // ends: all three, in order
+    expect(appended.map((e) => [e.action, e.actor, e.target, e.detail?.['level']])).toEqual([
+      ['system.trouble.begin', 'system', 'node:node-a', 'warn'],
+      ['system.trouble.level', 'system', 'node:node-a', 'bad'],
+      ['system.trouble.end', 'system', 'node:node-a', 'bad'],
+    ]);
+    const [begin, , end] = appended;
+    expect(begin!.detail).toMatchObject({ kind: 'wait', figures: { waitP99Ms: 150, waitMaxMs: 300 } });
+    expect(end!.detail!['since']).toBe(begin!.detail!['since']);
+    expect(Date.parse(end!.detail!['until'] as string)).toBeGreaterThanOrEqual(
+      Date.parse(begin!.detail!['since'] as string),
+    );
+    // Nothing new: nothing appended.
+    await w.tick();
+    expect(appended).toHaveLength(3);
+  });
 });
 
 describe('system:status on a real service: a follow-up that fails reaches every desk, not a site’s user', () => {
@@ -285,6 +326,32 @@ describe('system:status on a real service: a follow-up that fails reaches every 
       // Retried with backoff, then told: all well.
       await expect.poll(() => op.heard.at(-1)?.level, { timeout: 40_000 }).toBe('ok');
       expect(op.heard.at(-1)!.troubles).toEqual([]);
+      // Kept in the audit chain, for a city's supervisor: when it began and when it ended.
+      const supervisor = await svc.login('watch-supervisor', 'supervisor', 'city');
+      const entries = async (action: string) =>
+        (
+          (await (
+            await fetch(`${svc.httpUrl}/api/audit?action=${action}`, {
+              headers: { authorization: `Bearer ${supervisor}` },
+            })
+          ).json()) as { entries: { target: string; detail: Record<string, unknown> }[] }
+        ).entries.filter((e) => e.detail['name'] === 'reports');
+      const [begun] = await entries('system.trouble.begin');
+      const [ended] = await entries('system.trouble.end');
+      expect(begun).toMatchObject({
+        target: `node:${nodeId()}`,
+        detail: { kind: 'sink', level: 'bad', since: trouble!.since },
+      });
+      expect(ended).toMatchObject({ detail: { kind: 'sink', since: trouble!.since } });
+      expect(Date.parse(ended!.detail['until'] as string)).toBeGreaterThan(Date.parse(trouble!.since));
+      // A station's operator may not read the centre's own record.
+      expect(
+        (
+          await fetch(`${svc.httpUrl}/api/audit?action=system.trouble.begin`, {
+            headers: { authorization: `Bearer ${operator}` },
+          })
+        ).status,
+      ).toBe(403);
     } finally {
       restore();
     }
