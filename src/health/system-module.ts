@@ -7,6 +7,7 @@ import type { Module, Service } from '../service.js';
 import type { User } from '../store/repositories.js';
 import { type MinuteSample, SystemHistory, SystemHistoryStore } from './system-history.js';
 import { systemRoutes } from './system-routes.js';
+import { TroubleAcks } from './system-trouble-acks.js';
 import { type SystemStatus, SystemWatch } from './system-watch.js';
 
 /** The Socket.IO room of every desk (all roles but `site`): `system:status` goes there. */
@@ -98,6 +99,7 @@ export const systemModule: Module = {
     // user is not told: it is the centre's business).
     const ops = svc.need('ops');
     const audit = svc.need('audit');
+    const acks = new TroubleAcks(svc.need('store').k);
     const watch = new SystemWatch({
       // This process (the cluster's id: host and pid unless configured): two nodes on one host
       // without a nodeId must not overwrite each other's state on the desks.
@@ -108,6 +110,7 @@ export const systemModule: Module = {
       log: svc.log,
       metrics: svc.metrics,
       audit: (entry) => audit.append(entry),
+      acks,
       everyMs: svc.config.storage.systemWatchSeconds * 1000,
     });
     ops.on('connection', (socket) => {
@@ -117,7 +120,7 @@ export const systemModule: Module = {
       socket.emit('system:status', watch.current());
     });
     svc.parts.set('system.watch', watch);
-    svc.need('app').use(systemRoutes(svc, store, watch));
+    svc.need('app').use(systemRoutes(svc, store, watch, acks));
     history.start();
     watch.start();
   },

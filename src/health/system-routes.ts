@@ -1,9 +1,18 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { parse, requireRole, requireUser, route } from '../api/middleware.js';
+import { parse, requireRole, requireUser, route, userOf } from '../api/middleware.js';
 import type { Service } from '../service.js';
 import { MINUTE_MS, type SystemHistoryStore, stepFor } from './system-history.js';
+import { type TroubleAcks, troubleKey } from './system-trouble-acks.js';
 import type { SystemWatch } from './system-watch.js';
+
+const ackBody = z.strictObject({
+  node: z.string().min(1).max(200),
+  kind: z.enum(['database', 'sink', 'wait', 'storage', 'recording']),
+  name: z.string().min(1).max(100).optional(),
+  /** When the trouble began, as `system:status` said: the same trouble beginning again is a new one. */
+  since: z.iso.datetime(),
+});
 
 const historyQuery = z.strictObject({
   /** How far back from `until`: an hour (the page's default) up to a week. */
@@ -17,8 +26,36 @@ const historyQuery = z.strictObject({
  * minute by minute up to six hours and in wider steps beyond (at most 360 points). Health itself
  * answers anyone (load balancers poll it); its history is for the people who run the centre.
  */
-export function systemRoutes(svc: Service, store: SystemHistoryStore, watch: SystemWatch): Router {
+export function systemRoutes(
+  svc: Service,
+  store: SystemHistoryStore,
+  watch: SystemWatch,
+  acks: TroubleAcks,
+): Router {
   const r = Router();
+  // A supervisor or admin takes charge of a trouble: every desk sees by whom, operators stop calling
+  // the duty engineer about it. Any node takes it (the trouble's own node reads it at its next check).
+  r.post(
+    '/api/system/troubles/ack',
+    requireUser(svc.need('auth')),
+    requireRole('supervisor', 'admin'),
+    route(async (req, res) => {
+      const b = parse(ackBody, req.body, 'body');
+      const user = userOf(req);
+      const trouble = troubleKey(b);
+      const { ack, first } = await acks.ack(b.node, trouble, b.since, user, new Date().toISOString());
+      if (first)
+        await svc.need('audit').append({
+          actor: user.username,
+          action: 'system.trouble.ack',
+          target: `node:${b.node}`,
+          detail: { kind: b.kind, ...(b.name ? { name: b.name } : {}), since: b.since },
+        });
+      // This node's own trouble: its desks are told now, not at the next check.
+      if (b.node === watch.current().node) void watch.check().catch(() => undefined);
+      res.json({ node: b.node, trouble, since: b.since, ack, first });
+    }),
+  );
   // This node's troubles now, as its desks hear them in `system:status` (every role but a site's).
   r.get(
     '/api/system/status',

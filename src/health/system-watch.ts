@@ -3,6 +3,7 @@ import type { AuditEntry } from '../audit/audit-log.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { RecordingHealth } from '../recording/recording-module.js';
+import { type TroubleAck, type TroubleAcks, troubleKey } from './system-trouble-acks.js';
 
 /** How bad a trouble is: worth a look, or a problem to act on now. */
 export type TroubleLevel = 'warn' | 'bad';
@@ -25,6 +26,8 @@ export interface SystemTrouble {
   since: string;
   /** Figures for the desk's sentence: `failures`, `behind`, `behindSeconds`, `waitP99Ms`, `waitMaxMs`. */
   figures: Record<string, number>;
+  /** Who took charge of it (a supervisor or admin), once someone has. */
+  ack?: TroubleAck;
 }
 
 /** What one node says of itself. `level` is its worst trouble's, `ok` with none. */
@@ -42,7 +45,7 @@ export const WAIT_BAD_MS = 1000;
 /** A sink's oldest unhandled row waiting this long is worth a look before anything failed. */
 export const BEHIND_WARN_SECONDS = 60;
 
-type Found = Omit<SystemTrouble, 'since'> & { since?: string };
+type Found = Omit<SystemTrouble, 'since' | 'ack'> & { since?: string };
 
 /**
  * The troubles in what `/api/health` says (`healthChecks`). The same rules as 系统状态's tiles, so a
@@ -86,8 +89,6 @@ export function troublesIn(ok: boolean, checks: HealthChecks): Found[] {
   return out;
 }
 
-const keyOf = (t: { kind: string; name?: string }) => `${t.kind}:${t.name ?? ''}`;
-
 /**
  * Watches this node's health every `everyMs` and tells every desk when something begins or ends to
  * be wrong with the receiver itself (`emit`, at once, and again every `refreshMs` while anything is
@@ -97,7 +98,9 @@ const keyOf = (t: { kind: string; name?: string }) => `${t.kind}:${t.name ?? ''}
  */
 export class SystemWatch {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  /** The checks queued one after another, and how many are waiting. */
+  private checks: Promise<unknown> = Promise.resolve();
+  private queued = 0;
   private status: SystemStatus;
   private lastEmit = 0;
   /** Audit entries not yet appended (at most MAX_PENDING_AUDIT; the oldest go first). */
@@ -117,6 +120,8 @@ export class SystemWatch {
        * (the database is the trouble) is tried again at the next checks, in order.
        */
       audit?: (entry: AuditEntry) => Promise<unknown>;
+      /** Who took charge of which trouble (`POST /api/system/troubles/ack`), read at each check. */
+      acks?: Pick<TroubleAcks, 'of'>;
       everyMs?: number;
       refreshMs?: number;
       now?: () => number;
@@ -141,10 +146,9 @@ export class SystemWatch {
 
   start(): void {
     if (this.timer) return;
+    // A turn is skipped while a check is queued (a slow database must not pile them up).
     this.timer = setInterval(() => {
-      this.running ??= this.tick().finally(() => {
-        this.running = undefined;
-      });
+      if (this.queued === 0) void this.check().catch(() => undefined);
     }, this.deps.everyMs ?? 5_000);
     this.timer.unref();
   }
@@ -152,10 +156,18 @@ export class SystemWatch {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.running;
+    await this.checks;
   }
 
-  /** One check; exposed for tests. */
+  /** A check after any running one: the timer's, or at once after an acknowledgement. */
+  check(): Promise<SystemStatus> {
+    this.queued++;
+    const next = this.checks.then(() => this.tick()).finally(() => this.queued--);
+    this.checks = next.catch(() => undefined);
+    return next;
+  }
+
+  /** One check (tests call it directly; the service through `check()`). */
   async tick(): Promise<SystemStatus> {
     const { log, node } = this.deps;
     let found: Found[];
@@ -168,15 +180,33 @@ export class SystemWatch {
     }
     const now = this.now();
     const at = new Date(now).toISOString();
-    const before = new Map(this.status.troubles.map((t) => [keyOf(t), t]));
+    const before = new Map(this.status.troubles.map((t) => [troubleKey(t), t]));
     // One trouble a kind and sink (a database error from both checks is one).
     const byKey = new Map<string, SystemTrouble>();
     for (const f of found) {
-      const key = keyOf(f);
+      const key = troubleKey(f);
       if (byKey.has(key)) continue;
       byKey.set(key, { ...f, since: f.since ?? before.get(key)?.since ?? at });
     }
     const troubles = [...byKey.values()];
+    if (this.deps.acks && troubles.length > 0)
+      try {
+        const acks = await this.deps.acks.of(
+          node,
+          troubles.map((t) => ({ key: troubleKey(t), since: t.since })),
+        );
+        for (const t of troubles) {
+          const ack = acks.get(troubleKey(t));
+          if (ack) t.ack = ack;
+        }
+      } catch (err) {
+        // Without the database the acknowledgements stand as last read.
+        for (const t of troubles) {
+          const was = before.get(troubleKey(t));
+          if (was?.ack && was.since === t.since) t.ack = was.ack;
+        }
+        log.warn({ err }, 'system watch: acknowledgements could not be read');
+      }
     let changed = false;
     const audit = (what: 'begin' | 'level' | 'end', t: SystemTrouble) =>
       this.queueAudit({
@@ -193,7 +223,11 @@ export class SystemWatch {
         },
       });
     for (const t of troubles) {
-      const was = before.get(keyOf(t));
+      const was = before.get(troubleKey(t));
+      if (t.ack && was?.ack?.at !== t.ack.at) {
+        changed = true;
+        log.info({ trouble: t }, `system trouble taken in charge by ${t.ack.by}: ${describe(t)}`);
+      }
       if (!was || was.level !== t.level) {
         changed = true;
         log.warn({ trouble: t }, `system trouble ${was ? 'now' : 'began'}: ${describe(t)}`);

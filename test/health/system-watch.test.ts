@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthChecks } from '../../src/api/health-routes.js';
 import type { AuditEntry } from '../../src/audit/audit-log.js';
 import type { Cluster } from '../../src/cluster/cluster.js';
+import type { TroubleAck } from '../../src/health/system-trouble-acks.js';
 import { type SystemStatus, SystemWatch, troublesIn } from '../../src/health/system-watch.js';
 import type { Logger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
@@ -216,6 +217,57 @@ describe('SystemWatch: tells at once when a trouble begins, changes or ends, and
     expect(t.told).toHaveLength(1);
   });
 
+  it('who took charge: read at each check for the troubles as they stand, told at once; the same trouble beginning again is not acknowledged', async () => {
+    let core = minute(150, 300);
+    const told: SystemStatus[] = [];
+    const stored = new Map<string, TroubleAck>();
+    const asked: string[][] = [];
+    const w = new SystemWatch({
+      node: 'node-a',
+      check: async () => ({ ok: true, checks: { db: 'ok', core } }),
+      emit: (st) => told.push(st),
+      log: { warn: () => undefined, info: () => undefined } as unknown as Logger,
+      metrics: new Metrics({ defaults: false }),
+      acks: {
+        of: async (_node, troubles) => {
+          asked.push(troubles.map((t) => `${t.key}@${t.since}`));
+          return new Map(
+            troubles.flatMap((t) => {
+              const a = stored.get(`${t.key}@${t.since}`);
+              return a ? [[t.key, a] as const] : [];
+            }),
+          );
+        },
+      },
+    });
+    const first = await w.tick();
+    const since = first.troubles[0]!.since;
+    expect(first.troubles[0]!.ack).toBeUndefined();
+    expect(told).toHaveLength(1);
+    stored.set(`wait:@${since}`, { by: 'sup-li', byName: '李值班长', at: '2026-12-06T05:01:00.000Z' });
+    const second = await w.check();
+    expect(second.troubles[0]!.ack).toEqual({
+      by: 'sup-li',
+      byName: '李值班长',
+      at: '2026-12-06T05:01:00.000Z',
+    });
+    // Told at once (a change), not at the next minute's repeat.
+    expect(told).toHaveLength(2);
+    expect(told[1]!.troubles[0]!.ack?.by).toBe('sup-li');
+    // Still acknowledged at the next check, and not told again.
+    await w.tick();
+    expect(told).toHaveLength(2);
+    // It ends and begins again: a new trouble, not acknowledged.
+    core = minute(1, 2);
+    await w.tick();
+    core = minute(150, 300);
+    const again = await w.tick();
+    expect(again.troubles[0]!.since).not.toBe(since);
+    expect(again.troubles[0]!.ack).toBeUndefined();
+    // Nothing asked while all was well.
+    expect(asked).toHaveLength(4);
+  });
+
   it('each beginning, change and end is audited in order; refused appends are tried again at the next check', async () => {
     let core = minute(150, 300);
     const appended: AuditEntry[] = [];
@@ -322,6 +374,41 @@ describe('system:status on a real service: a follow-up that fails reaches every 
       expect((await (await status(operator)).json()) as SystemStatus).toMatchObject({ level: 'bad' });
       expect(await metricSum(svc.httpUrl, 'sharpeyes_system_troubles', { kind: 'sink' })).toBe(1);
 
+      // A supervisor takes charge: every desk is told at once, by whom; a second is told whose it is.
+      const li = await svc.login('watch-sup-li', 'supervisor', 'north');
+      const wang = await svc.login('watch-sup-wang', 'admin', 'city');
+      const ack = (token: string, body: unknown) =>
+        fetch(`${svc.httpUrl}/api/system/troubles/ack`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const body = { node: bad.node, kind: 'sink', name: 'reports', since: trouble!.since };
+      const heardBefore = op.heard.length;
+      const taken = await ack(li, body);
+      expect(taken.status).toBe(200);
+      expect(await taken.json()).toMatchObject({
+        first: true,
+        ack: { by: 'watch-sup-li' },
+        trouble: 'sink:reports',
+      });
+      await expect
+        .poll(() => op.heard.slice(heardBefore).find((s) => s.troubles.some((t) => t.ack)), {
+          timeout: 3_000,
+        })
+        .toBeDefined();
+      const second = await ack(wang, body);
+      expect(await second.json()).toMatchObject({ first: false, ack: { by: 'watch-sup-li' } });
+      // Refused: an operator, and what is not a trouble's acknowledgement.
+      expect((await ack(operator, body)).status).toBe(403);
+      for (const wrong of [
+        { ...body, kind: 'bogus' },
+        { ...body, since: 'yesterday' },
+        { node: bad.node, kind: 'sink' },
+        { ...body, extra: 1 },
+      ])
+        expect((await ack(li, wrong)).status, JSON.stringify(wrong)).toBe(400);
+
       restore();
       // Retried with backoff, then told: all well.
       await expect.poll(() => op.heard.at(-1)?.level, { timeout: 40_000 }).toBe('ok');
@@ -336,6 +423,9 @@ describe('system:status on a real service: a follow-up that fails reaches every 
             })
           ).json()) as { entries: { target: string; detail: Record<string, unknown> }[] }
         ).entries.filter((e) => e.detail['name'] === 'reports');
+      // (The acknowledgement's actor is the supervisor: one entry, for the first.)
+      const acked = await entries('system.trouble.ack');
+      expect(acked.map((e) => e.detail['since'])).toEqual([trouble!.since]);
       const [begun] = await entries('system.trouble.begin');
       const [ended] = await entries('system.trouble.end');
       expect(begun).toMatchObject({

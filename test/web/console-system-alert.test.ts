@@ -113,6 +113,33 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
       await supervisor.keyboard.press('Escape');
       await supervisor.locator('#lang').click();
 
+      // The supervisor takes charge (from the queue, where the way to 系统状态 is offered too).
+      await supervisor.locator('#nav a[data-nav="queue"]').click();
+      await supBadge.click();
+      const supItem = supervisor.locator('#sys-alert-panel li[data-sink="reports"]');
+      await shot(supervisor, 'system-alert-supervisor-take-charge');
+      await supItem.locator('button.sys-alert-ack').click();
+      await expect
+        .poll(() => supItem.locator('.sys-alert-acked-by').innerText(), { timeout: 5_000 })
+        .toMatch(/^alert-sup 已负责处理（\d\d:\d\d:\d\d）$/);
+      expect(await supItem.locator('button.sys-alert-ack').count()).toBe(0);
+      await supervisor.keyboard.press('Escape');
+      // Every desk is told: the operator's bar stops shouting, and the operator is told not to call.
+      await expect.poll(() => badge.getAttribute('data-acked'), { timeout: 10_000 }).toBe('true');
+      expect(await badge.getAttribute('data-level')).toBe('bad');
+      await badge.click();
+      expect(await panel.locator('li[data-sink="reports"] .sys-alert-acked-by').innerText()).toMatch(
+        /^alert-sup 已负责处理（\d\d:\d\d:\d\d）$/,
+      );
+      expect(await panel.innerText()).toContain('已有人负责处理，无需再通知值班工程师。');
+      expect(await panel.innerText()).not.toContain('请通知值班工程师处理。');
+      // An operator cannot take charge.
+      expect(await panel.locator('button.sys-alert-ack').count()).toBe(0);
+      await shot(operator, 'system-alert-operator-acked');
+      expect(await overflowProblems(operator)).toEqual([]);
+      expect(await textProblems(operator, { chinese: true })).toEqual({ rawIds: [], english: [] });
+      await operator.keyboard.press('Escape');
+
       // The shop owner's page hears nothing of the centre's own troubles.
       expect(await siteUser.locator('#sys-alert').isHidden()).toBe(true);
       expect(await siteUser.locator('#toasts .toast-error').count()).toBe(0);

@@ -245,6 +245,9 @@ export const CONSOLE_STRINGS = {
     sysAlertNotHeld: '报警本身照常入库和推送，不受影响。',
     sysAlertOpenPage: '查看系统状态',
     sysAlertCall: '请通知值班工程师处理。',
+    sysAlertAck: '我来处理',
+    sysAlertAckedBy: '{name} 已负责处理（{at}）',
+    sysAlertAllAcked: '已有人负责处理，无需再通知值班工程师。',
   },
   en: {
     navHandover: 'Handover',
@@ -497,5 +500,8 @@ export const CONSOLE_STRINGS = {
     sysAlertNotHeld: 'Alarms themselves are still stored and pushed as ever.',
     sysAlertOpenPage: 'Open system status',
     sysAlertCall: 'Tell the duty engineer.',
+    sysAlertAck: 'I’ll handle it',
+    sysAlertAckedBy: '{name} is handling it (since {at})',
+    sysAlertAllAcked: 'Someone is handling it: no need to call the duty engineer again.',
   },
 };

@@ -4,6 +4,7 @@
 // is wrong). A click opens the list in words, each with since when; a supervisor or admin also gets
 // the way to 系统状态, an operator the instruction to call the duty engineer. A trouble that turns
 // red pops a toast once. Mount once after login: `mountSystemAlert()` returns an unmount function.
+import { api } from './api.js';
 import { $, h, toast } from './dom.js';
 import { fmtTime, hasString, t } from './i18n.js';
 import { state, subscribe } from './state.js';
@@ -80,7 +81,10 @@ function render() {
   const level = list.some((x) => x.level === 'bad') ? 'bad' : list.length > 0 ? 'warn' : 'ok';
   badge.hidden = level === 'ok';
   badge.dataset.level = level;
-  badge.className = `sys-alert sys-alert-${level}`;
+  // Someone has taken charge of every trouble: still shown, no longer shouting.
+  const allAcked = list.length > 0 && list.every((tr) => tr.ack);
+  badge.className = `sys-alert sys-alert-${level}${allAcked ? ' sys-alert-acked' : ''}`;
+  badge.dataset.acked = String(allAcked);
   badge.textContent = level === 'bad' ? `⚠ ${t('sysAlertBad')}` : t('sysAlertWarn');
   badge.title = list.map(troubleSentence).join('\n');
   badge.setAttribute('aria-expanded', String(open && level !== 'ok'));
@@ -105,6 +109,15 @@ function render() {
         several ? t('sysAlertOnNode', { node: tr.node, text: troubleSentence(tr) }) : troubleSentence(tr),
       ),
       h('span', { class: 'muted sys-alert-since' }, t('sysAlertSince', { at: fmtTime(tr.since) })),
+      tr.ack
+        ? h('span', { class: 'sys-alert-acked-by' }, ackedBy(tr.ack))
+        : supervises
+          ? h(
+              'button',
+              { type: 'button', class: 'sys-alert-ack', onclick: () => takeCharge(tr) },
+              t('sysAlertAck'),
+            )
+          : null,
     ),
   );
   const body = [
@@ -113,7 +126,7 @@ function render() {
     h('p', { class: 'muted' }, t('sysAlertNotHeld')),
     // A supervisor already on 系统状态 needs no way to it.
     !supervises
-      ? h('p', { class: 'sys-alert-call' }, t('sysAlertCall'))
+      ? h('p', { class: 'sys-alert-call' }, allAcked ? t('sysAlertAllAcked') : t('sysAlertCall'))
       : document.body.dataset.view === 'system'
         ? null
         : h(
@@ -127,6 +140,31 @@ function render() {
     document.body.append(panel);
   }
   panel.replaceChildren(...body);
+}
+
+/** "{name} 已负责处理（05:01:00）", the name as the user gave it (marked verbatim). */
+function ackedBy(ack) {
+  const [before, after = ''] = t('sysAlertAckedBy', { name: '\u0000', at: fmtTime(ack.at) }).split('\u0000');
+  return [before, h('span', { dataset: { verbatim: '' } }, ack.byName), after];
+}
+
+/** A supervisor or admin takes charge of a trouble: every desk is told by the trouble's node. */
+async function takeCharge(tr) {
+  try {
+    const res = await api('/api/system/troubles/ack', {
+      method: 'POST',
+      body: { node: tr.node, kind: tr.kind, ...(tr.name ? { name: tr.name } : {}), since: tr.since },
+    });
+    // Shown at once here; the node tells every desk within its next check.
+    const known = nodes.get(tr.node);
+    const mine = known?.status.troubles?.find(
+      (x) => x.kind === tr.kind && (x.name ?? '') === (tr.name ?? ''),
+    );
+    if (mine && mine.since === tr.since) mine.ack = res.ack;
+    render();
+  } catch (err) {
+    toast(err instanceof Error ? err.message : String(err), 'error');
+  }
 }
 
 function close() {
@@ -144,7 +182,7 @@ function heard(status) {
       .map((tr) => [`${prefix}${tr.kind}|${tr.name ?? ''}`, tr]),
   );
   for (const [key, tr] of red)
-    if (!toasted.has(key)) {
+    if (!toasted.has(key) && !tr.ack) {
       toasted.add(key);
       toast(t('sysAlertToast', { text: troubleSentence(tr) }), 'error');
     }

@@ -29,6 +29,7 @@ import { incidentsOpen } from './111-incidents-open.js';
 import { decisionPages } from './112-decision-pages.js';
 import { systemMinutes } from './113-system-minutes.js';
 import { systemMinutesRecording } from './114-system-minutes-recording.js';
+import { systemTroubleAcks } from './115-system-trouble-acks.js';
 
 export interface Migration {
   /** Strictly increasing; a database records the highest version applied. */
@@ -78,4 +79,5 @@ export const MIGRATIONS: readonly Migration[] = [
   decisionPages,
   systemMinutes,
   systemMinutesRecording,
+  systemTroubleAcks,
 ];

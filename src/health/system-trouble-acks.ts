@@ -1,0 +1,89 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../store/db-types.js';
+
+declare module '../store/db-types.js' {
+  interface DB {
+    system_trouble_acks: SystemTroubleAcksTable;
+  }
+}
+
+/** Migration 115. */
+export interface SystemTroubleAcksTable {
+  node: string;
+  /** `kind:name` (`sink:webhooks`, `database:`). */
+  trouble: string;
+  /** When the trouble began (ISO), as the node said. */
+  since: string;
+  by_user: string;
+  by_name: string;
+  at: string;
+}
+
+/** Who took charge of a trouble, and when. */
+export interface TroubleAck {
+  by: string;
+  byName: string;
+  at: string;
+}
+
+/** A trouble's key within its node: its kind and, for a sink, the sink's name. */
+export const troubleKey = (t: { kind: string; name?: string | undefined }) => `${t.kind}:${t.name ?? ''}`;
+
+/** `system_trouble_acks`: the first acknowledgement of each trouble (node, key, since) stands. */
+export class TroubleAcks {
+  constructor(private readonly k: Kysely<DB>) {}
+
+  /** Records `user`'s acknowledgement unless someone's came first; returns the one that stands. */
+  async ack(
+    node: string,
+    trouble: string,
+    since: string,
+    user: { username: string; displayName: string | null },
+    at: string,
+  ): Promise<{ ack: TroubleAck; first: boolean }> {
+    const res = await this.k
+      .insertInto('system_trouble_acks')
+      .values({
+        node,
+        trouble,
+        since,
+        by_user: user.username,
+        by_name: user.displayName ?? user.username,
+        at,
+      })
+      .onConflict((oc) => oc.columns(['node', 'trouble', 'since']).doNothing())
+      .executeTakeFirst();
+    const row = await this.k
+      .selectFrom('system_trouble_acks')
+      .select(['by_user', 'by_name', 'at'])
+      .where('node', '=', node)
+      .where('trouble', '=', trouble)
+      .where('since', '=', since)
+      .executeTakeFirstOrThrow();
+    return {
+      ack: { by: row.by_user, byName: row.by_name, at: row.at },
+      first: Number(res.numInsertedOrUpdatedRows ?? 0) === 1,
+    };
+  }
+
+  /** The acknowledgements of `node`'s troubles as they stand (key → ack), each for its beginning. */
+  async of(node: string, troubles: { key: string; since: string }[]): Promise<Map<string, TroubleAck>> {
+    const out = new Map<string, TroubleAck>();
+    if (troubles.length === 0) return out;
+    const rows = await this.k
+      .selectFrom('system_trouble_acks')
+      .select(['trouble', 'since', 'by_user', 'by_name', 'at'])
+      .where('node', '=', node)
+      .where(
+        'trouble',
+        'in',
+        troubles.map((t) => t.key),
+      )
+      .execute();
+    for (const t of troubles) {
+      const r = rows.find((x) => x.trouble === t.key && x.since === t.since);
+      if (r) out.set(t.key, { by: r.by_user, byName: r.by_name, at: r.at });
+    }
+    return out;
+  }
+}
