@@ -58,7 +58,8 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
       await badge.waitFor({ state: 'visible', timeout: 20_000 });
       expect(await badge.getAttribute('data-level')).toBe('bad');
       expect(await badge.innerText()).toBe('⚠ 系统异常');
-      // The toast, once, in words.
+      // A chime once (its own sound, not an alarm's beeps), and the toast, once, in words.
+      await expect.poll(() => operator.locator('body').getAttribute('data-chimes')).toBe('1');
       await expect
         .poll(() => operator.locator('#toasts .toast-error').allInnerTexts(), { timeout: 5_000 })
         .toContainEqual(expect.stringMatching(/^系统异常：统计报表失败，正在自动重试$/));
@@ -140,9 +141,12 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
       expect(await textProblems(operator, { chinese: true })).toEqual({ rawIds: [], english: [] });
       await operator.keyboard.press('Escape');
 
+      // Still one chime: the minute's repeats and the acknowledgement do not sound again.
+      expect(await operator.locator('body').getAttribute('data-chimes')).toBe('1');
       // The shop owner's page hears nothing of the centre's own troubles.
       expect(await siteUser.locator('#sys-alert').isHidden()).toBe(true);
       expect(await siteUser.locator('#toasts .toast-error').count()).toBe(0);
+      expect(await siteUser.locator('body').getAttribute('data-chimes')).toBeNull();
 
       restoreReports();
       // Retried with backoff; the next check after it goes through clears every desk.

@@ -110,3 +110,34 @@ export function ringNow(priority) {
   beep(priority);
   notify();
 }
+
+let chimes = 0;
+
+/**
+ * The receiver's own trouble turned red (web/js/system-alert.js): once, a falling two-tone unlike
+ * any alarm's beeps, so an operator hears that it is the system and not a site. Muted with the ring.
+ */
+export function chime() {
+  chimes += 1;
+  document.body.dataset.chimes = String(chimes);
+  if (isMuted()) return;
+  try {
+    ctx ??= new AudioContext();
+    const t0 = ctx.currentTime + 0.02;
+    for (const [i, freq] of [660, 440].entries()) {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.type = 'sine';
+      osc.frequency.value = freq;
+      const start = t0 + i * 0.35;
+      gain.gain.setValueAtTime(0.0001, start);
+      gain.gain.exponentialRampToValueAtTime(0.3, start + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.3);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(start);
+      osc.stop(start + 0.32);
+    }
+  } catch {
+    // Audio may be blocked until a gesture; the badge and the toast still show it.
+  }
+}

@@ -2,11 +2,13 @@
 // admins): hidden while all is well; yellow "系统需关注" or red "系统异常" when a node says otherwise
 // (Socket.IO `system:status`, from each node at connect, on a change, and each minute while anything
 // is wrong). A click opens the list in words, each with since when; a supervisor or admin also gets
-// the way to 系统状态, an operator the instruction to call the duty engineer. A trouble that turns
-// red pops a toast once. Mount once after login: `mountSystemAlert()` returns an unmount function.
+// the way to 系统状态 and a button to take charge, an operator the instruction to call the duty
+// engineer (or that someone has taken charge). A trouble that turns
+// red chimes (sound.js `chime`, muted with the ring) and pops a toast, once. Mount once after login: `mountSystemAlert()` returns an unmount function.
 import { api } from './api.js';
 import { $, h, toast } from './dom.js';
 import { fmtTime, hasString, t } from './i18n.js';
+import { chime } from './sound.js';
 import { state, subscribe } from './state.js';
 
 /** A node not heard from this long is forgotten (each node repeats itself every minute while in trouble). */
@@ -185,6 +187,7 @@ function heard(status) {
     if (!toasted.has(key) && !tr.ack) {
       toasted.add(key);
       toast(t('sysAlertToast', { text: troubleSentence(tr) }), 'error');
+      chime();
     }
   // One that is no longer red is toasted again if it turns red later.
   for (const key of toasted) if (key.startsWith(prefix) && !red.has(key)) toasted.delete(key);
