@@ -3,8 +3,9 @@
 // (Socket.IO `system:status`, from each node at connect, on a change, and each minute while anything
 // is wrong). A click opens the list in words, each with since when; a supervisor or admin also gets
 // the way to 系统状态 and a button to take charge, an operator the instruction to call the duty
-// engineer (or that someone has taken charge). A trouble that turns
-// red chimes (sound.js `chime`, muted with the ring) and pops a toast, once. Mount once after login: `mountSystemAlert()` returns an unmount function.
+// engineer (or that someone has taken charge). A trouble that turns red chimes (sound.js `chime`,
+// muted with the ring) and pops a toast, once. Mount once after login: `mountSystemAlert()` returns
+// an unmount function.
 import { api } from './api.js';
 import { $, h, toast } from './dom.js';
 import { fmtTime, hasString, t } from './i18n.js';
