@@ -652,7 +652,7 @@ Object.assign(STRINGS.en, {
   m_arrive: 'Arrive',
   m_resolve: 'Resolve',
   rpChildren: 'Units below',
-  rpUnits: 'Units’ workload',
+  rpUnits: "Units' workload",
   rpDispatches: 'Dispatches',
   rpBusyHours: 'Hours committed',
   rpTravel: 'Travel time',
