@@ -491,6 +491,25 @@ describe('system:status across two nodes sharing Redis: a desk on one node hears
       ]);
       // Node a itself is well and says nothing new.
       expect(heard.filter((s) => s.node === 'node-a').every((s) => s.level === 'ok')).toBe(true);
+      // A supervisor takes charge of node b's trouble through node b (each node here has a SQLite
+      // file of its own; a city's share PostgreSQL, where any node takes it): the desk on node a is told.
+      const since = heard.find((s) => s.node === 'node-b')!.troubles[0]!.since;
+      const sup = await b.login('two-node-sup', 'supervisor', 'city');
+      const res = await fetch(`${b.httpUrl}/api/system/troubles/ack`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sup}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ node: 'node-b', kind: 'sink', name: 'reports', since }),
+      });
+      expect(res.status).toBe(200);
+      await expect
+        .poll(
+          () =>
+            heard.find((s) => s.node === 'node-b' && s.troubles.some((t) => t.ack?.by === 'two-node-sup')),
+          {
+            timeout: 10_000,
+          },
+        )
+        .toBeDefined();
       restore();
       await expect
         .poll(() => heard.filter((s) => s.node === 'node-b').at(-1)?.level, { timeout: 40_000 })
