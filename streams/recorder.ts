@@ -113,10 +113,7 @@ export class CameraRecorder implements StreamConsumer {
   private record(f: MediaFragment): void {
     if (!this.init) return;
     const failed = this.open?.failed;
-    if (failed) {
-      this.o.onFailed?.(this.camera);
-      this.endRun(`write failed: ${failed.message}`);
-    }
+    if (failed) this.writeFailed(failed);
     const p = this.clock.place({ ...f, duration: f.duration ?? 0 });
     if (p.kind === 'cut') {
       // The run's media clock stopped or ran slow while the wall clock ran: what was held since then
@@ -176,12 +173,11 @@ export class CameraRecorder implements StreamConsumer {
       // A file that failed is a failed write, not a slow disk.
       const failed = open.failed;
       if (failed) {
-        this.o.onFailed?.(this.camera);
         this.logError(
           undefined,
           `recorder: segment write failed (${failed.message}); retrying at the next keyframe`,
         );
-        this.endRun(`write failed: ${failed.message}`);
+        this.writeFailed(failed);
         return;
       }
       this.o.onDropped?.(this.camera);
@@ -232,6 +228,12 @@ export class CameraRecorder implements StreamConsumer {
     );
     this.gapReason.set(this.open, this.lastEnd);
     this.lastEnd = 'not recording';
+  }
+
+  /** The open segment's file failed: told (`onFailed`), and the run ends with why. */
+  private writeFailed(failed: { message: string }): void {
+    this.o.onFailed?.(this.camera);
+    this.endRun(`write failed: ${failed.message}`);
   }
 
   private closeSegment(): void {

@@ -52,30 +52,46 @@ function pattern(priority) {
   return { count: 1, freq: 800 };
 }
 
-function beep(priority) {
-  rings += 1;
-  document.body.dataset.rings = String(rings);
+/**
+ * Plays `count` tones `every` seconds apart: each rises to `peak` in `attack` s and fades out by
+ * `length` s. Unless the shift is muted; audio blocked until a gesture plays nothing (the page's
+ * own signs still show).
+ */
+function tones({ freqs, type, every, peak, attack, length }) {
   if (isMuted()) return;
   try {
     ctx ??= new AudioContext();
-    const { count, freq } = pattern(priority);
     const t0 = ctx.currentTime + 0.02;
-    for (let i = 0; i < count; i++) {
+    for (const [i, freq] of freqs.entries()) {
       const osc = ctx.createOscillator();
       const gain = ctx.createGain();
-      osc.type = 'square';
+      osc.type = type;
       osc.frequency.value = freq;
-      const start = t0 + i * 0.22;
+      const start = t0 + i * every;
       gain.gain.setValueAtTime(0.0001, start);
-      gain.gain.exponentialRampToValueAtTime(0.25, start + 0.01);
-      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.15);
+      gain.gain.exponentialRampToValueAtTime(peak, start + attack);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + length);
       osc.connect(gain).connect(ctx.destination);
       osc.start(start);
-      osc.stop(start + 0.16);
+      osc.stop(start + length + 0.01);
     }
   } catch {
-    // Audio may be blocked until a gesture; the visual ring indicator still counts.
+    // No WebAudio, or blocked: the ring and chime counters and the page still show it.
   }
+}
+
+function beep(priority) {
+  rings += 1;
+  document.body.dataset.rings = String(rings);
+  const { count, freq } = pattern(priority);
+  tones({
+    freqs: Array(count).fill(freq),
+    type: 'square',
+    every: 0.22,
+    peak: 0.25,
+    attack: 0.01,
+    length: 0.15,
+  });
 }
 
 /**
@@ -120,24 +136,5 @@ let chimes = 0;
 export function chime() {
   chimes += 1;
   document.body.dataset.chimes = String(chimes);
-  if (isMuted()) return;
-  try {
-    ctx ??= new AudioContext();
-    const t0 = ctx.currentTime + 0.02;
-    for (const [i, freq] of [660, 440].entries()) {
-      const osc = ctx.createOscillator();
-      const gain = ctx.createGain();
-      osc.type = 'sine';
-      osc.frequency.value = freq;
-      const start = t0 + i * 0.35;
-      gain.gain.setValueAtTime(0.0001, start);
-      gain.gain.exponentialRampToValueAtTime(0.3, start + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.3);
-      osc.connect(gain).connect(ctx.destination);
-      osc.start(start);
-      osc.stop(start + 0.32);
-    }
-  } catch {
-    // Audio may be blocked until a gesture; the badge and the toast still show it.
-  }
+  tones({ freqs: [660, 440], type: 'sine', every: 0.35, peak: 0.3, attack: 0.02, length: 0.3 });
 }

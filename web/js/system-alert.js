@@ -33,7 +33,13 @@ export function sinkName(name) {
   return { known, text: node ? t('sysSinkOnNode', { name: label, node }) : label };
 }
 
-const ms = (v) => t('sysMs', { n: v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v) });
+/** Milliseconds as 系统状态 writes them: two decimals under 10, one under 100, whole above. */
+export const ms = (v) => t('sysMs', { n: v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v) });
+
+/** The recordings' storage in words: full (everything locked) or short of room; null when neither. */
+export function storageSentence(short, full) {
+  return full > 0 ? t('sysAlertStorageFull') : short > 0 ? t('sysAlertStorageShort') : null;
+}
 
 /** Recording's own faults in words (also 系统状态's recording tile). */
 export function recordingSentences(failing, dropping) {
@@ -47,7 +53,7 @@ export function recordingSentences(failing, dropping) {
 export function troubleSentence(tr) {
   const f = tr.figures ?? {};
   if (tr.kind === 'database') return t('sysAlertDb');
-  if (tr.kind === 'storage') return tr.level === 'bad' ? t('sysAlertStorageFull') : t('sysAlertStorageShort');
+  if (tr.kind === 'storage') return storageSentence(f.short ?? 0, f.full ?? 0);
   if (tr.kind === 'recording')
     return recordingSentences(f.failing ?? 0, f.dropping ?? 0).join(t('sysListJoin'));
   if (tr.kind === 'wait')

@@ -7,7 +7,7 @@
 import { api } from './api.js';
 import { fill, h, svg } from './dom.js';
 import { fmtDateTime, fmtSeconds, fmtTime, t } from './i18n.js';
-import { recordingSentences, sinkName } from './system-alert.js';
+import { ms, recordingSentences, sinkName, storageSentence } from './system-alert.js';
 
 const EVERY_MS = 5000;
 /** Points of the wait trace: 10 minutes at one a refresh. */
@@ -50,8 +50,6 @@ const onlineLevel = (online, total) => (online < total ? 'warn' : 'ok');
 const LEVELS = ['ok', 'warn', 'bad'];
 /** The worst of some levels. */
 const worstLevel = (...levels) => LEVELS[Math.max(...levels.map((l) => LEVELS.indexOf(l)))];
-
-const ms = (v) => t('sysMs', { n: v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v) });
 
 function tile(id, title, level, big, ...lines) {
   return h(
@@ -171,7 +169,7 @@ function pointText(p, step, long) {
       : null,
     p.panels !== null ? `${t('sysPanels')} ${t('sysOnlineOf', { n: p.panelsOnline, of: p.panels })}` : null,
     p.cameras ? `${t('sysCameras')} ${t('sysOnlineOf', { n: p.camerasUp, of: p.cameras })}` : null,
-    p.storageFull > 0 ? t('sysAlertStorageFull') : p.storageShort > 0 ? t('sysAlertStorageShort') : null,
+    storageSentence(p.storageShort ?? 0, p.storageFull ?? 0),
     ...recordingSentences(p.recordingFailing ?? 0, p.recordingDropping ?? 0),
   ]
     .filter(Boolean)
@@ -456,11 +454,7 @@ export function mount(root) {
     const rec = c.recording;
     const recProblems = rec
       ? [
-          rec.storageFull > 0
-            ? t('sysAlertStorageFull')
-            : rec.storageShort > 0
-              ? t('sysAlertStorageShort')
-              : null,
+          storageSentence(rec.storageShort, rec.storageFull),
           ...recordingSentences(rec.camerasFailing, rec.camerasDropping),
         ].filter(Boolean)
       : [];
