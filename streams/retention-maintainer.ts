@@ -141,24 +141,15 @@ export class RetentionMaintainer {
         const need =
           (await this.o.index.bytesPerSecond(sp.path, now - 3_600_000)) * 3600 * this.o.minFreeHours;
         const free = need > 0 ? await this.freeBytes(sp.path).catch(() => Number.POSITIVE_INFINITY) : 0;
-        if (need > 0)
-          this.room.set(sp.path, {
-            path: sp.path,
-            short: false,
-            full: false,
-            freeBytes: free,
-            neededBytes: need,
-          });
-        else this.room.delete(sp.path); // nothing recorded there in the last hour: nothing to judge
-        if (need > 0 && free < need) {
-          const batch = this.upTo(await this.o.index.oldestUnprotected(sp.path, budget), need - free);
-          this.room.set(sp.path, {
-            path: sp.path,
-            short: true,
-            full: batch.segs.length === 0,
-            freeBytes: free,
-            neededBytes: need,
-          });
+        const short = need > 0 && free < need;
+        const batch = short
+          ? this.upTo(await this.o.index.oldestUnprotected(sp.path, budget), need - free)
+          : undefined;
+        if (need > 0) {
+          const full = batch !== undefined && batch.segs.length === 0;
+          this.room.set(sp.path, { path: sp.path, short, full, freeBytes: free, neededBytes: need });
+        } else this.room.delete(sp.path); // nothing recorded there in the last hour: nothing to judge
+        if (batch) {
           if (batch.segs.length === 0)
             this.o.log.error(
               { path: sp.path, free, need },
