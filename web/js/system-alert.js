@@ -17,7 +17,7 @@ const FORGET_MS = 150_000;
 
 /** Node → {status, heardAt}. */
 const nodes = new Map();
-/** Troubles already toasted as red (`node|kind|name`), so a repeat does not pop again. */
+/** Troubles already toasted as red (`node|kind:name`), so a repeat does not pop again. */
 const toasted = new Set();
 let open = false;
 
@@ -67,6 +67,9 @@ export function troubleSentence(tr) {
     ? t('sysAlertSinkBad', { name })
     : t('sysAlertSinkSlow', { name, n: f.behind ?? 0 });
 }
+
+/** A trouble's key within its node (the server's `troubleKey`). */
+const keyOf = (tr) => `${tr.kind}:${tr.name ?? ''}`;
 
 /** Every trouble heard and not forgotten, worst first, with its node. */
 function troubles(now = Date.now()) {
@@ -166,9 +169,7 @@ async function takeCharge(tr) {
     });
     // Shown at once here; the node tells every desk within its next check.
     const known = nodes.get(tr.node);
-    const mine = known?.status.troubles?.find(
-      (x) => x.kind === tr.kind && (x.name ?? '') === (tr.name ?? ''),
-    );
+    const mine = known?.status.troubles?.find((x) => keyOf(x) === keyOf(tr));
     if (mine && mine.since === tr.since) mine.ack = res.ack;
     render();
   } catch (err) {
@@ -186,9 +187,7 @@ function heard(status) {
   nodes.set(status.node, { status, heardAt: Date.now() });
   const prefix = `${status.node}|`;
   const red = new Map(
-    (status.troubles ?? [])
-      .filter((tr) => tr.level === 'bad')
-      .map((tr) => [`${prefix}${tr.kind}|${tr.name ?? ''}`, tr]),
+    (status.troubles ?? []).filter((tr) => tr.level === 'bad').map((tr) => [`${prefix}${keyOf(tr)}`, tr]),
   );
   for (const [key, tr] of red)
     if (!toasted.has(key) && !tr.ack) {
