@@ -222,10 +222,14 @@ describe('SystemWatch: tells at once when a trouble begins, changes or ends, and
     const told: SystemStatus[] = [];
     const stored = new Map<string, TroubleAck>();
     const asked: string[][] = [];
+    // Each check 5 s after the last (a real clock may give two checks the same millisecond, and a
+    // trouble that began again would then have the same beginning).
+    let clock = Date.parse('2026-12-06T05:00:00Z');
     const w = new SystemWatch({
       node: 'node-a',
       check: async () => ({ ok: true, checks: { db: 'ok', core } }),
       emit: (st) => told.push(st),
+      now: () => (clock += 5_000),
       log: { warn: () => undefined, info: () => undefined } as unknown as Logger,
       metrics: new Metrics({ defaults: false }),
       acks: {
