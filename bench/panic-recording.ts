@@ -34,12 +34,18 @@
  * recording did meanwhile: segments closed, footage dropped because the segment writer thread (which
  * runs below the alarm thread) was behind, and its backlog after the panics.
  *
+ * `--recorded-beside`: the service records nothing (no camera in its city) while bare ffmpeg records the
+ * same n cameras beside it, as the sequential baseline's recorders do. The machine does the same
+ * recording work; the service's alarm thread none of it. The service's p99 with and without the flag
+ * is what recording inside the service costs the alarm path, against recording in a process apart
+ * (the ideal media process: the bare tool).
+ *
  * `--split` loads `bench/lib/puback-split-preload.mjs` into the service and splits each of its panics'
  * PUBACK time in three: publish → the service reads it, read → PUBACK written, written → the panel
  * has it; and counts the slowest 5 % that a garbage collection in the service overlapped
  * (`bench/lib/puback-split.ts`). Each run's line and a table at the end give them.
  *
- *   npx tsx bench/panic-recording.ts [--cameras 0,16,32] [--panics 200] [--runs 3] [--pause 0] [--connected] [--split]
+ *   npx tsx bench/panic-recording.ts [--cameras 0,16,32] [--panics 200] [--runs 3] [--pause 0] [--connected] [--split] [--recorded-beside]
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +57,7 @@ import { startBareRecorders } from './lib/bare-recorder.js';
 import { cityYaml } from './lib/city.js';
 import {
   type BenchPanel,
+  type BenchService,
   connectPanels,
   fmt,
   summary,
@@ -69,6 +76,7 @@ const { values } = parseArgs({
     pause: { type: 'string', default: '0' },
     connected: { type: 'boolean', default: false },
     split: { type: 'boolean', default: false },
+    'recorded-beside': { type: 'boolean', default: false },
   },
 });
 const COUNTS = values.cameras.split(',').map(Number);
@@ -77,6 +85,7 @@ const RUNS = Number(values.runs);
 const PAUSE = Number(values.pause);
 const CONNECTED = values.connected;
 const SPLIT = values.split;
+const BESIDE = values['recorded-beside'];
 const rest = () => (PAUSE > 0 ? new Promise((r) => setTimeout(r, PAUSE)) : Promise.resolve());
 
 /** Per panic, in ms: to its PUBACK, and to `incident:new` (bare: to the subscriber). */
@@ -162,55 +171,26 @@ function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<Serv
     { length: cameras },
     (_, i) => `  - { id: c${i}, site: s${PANICS + i}, rtsp: "${rtsp!.url(`c${i}`)}" }`,
   );
-  const yaml = `${cityYaml(PANICS + cameras)}${cameras > 0 ? `cameras:\n${camYaml.join('\n')}\n` : ''}recording: { segmentSeconds: 4 }\n`;
+  const yaml = `${cityYaml(PANICS + cameras)}${cameras > 0 && !BESIDE ? `cameras:\n${camYaml.join('\n')}\n` : ''}recording: { segmentSeconds: 4 }\n`;
   const splitDir = SPLIT ? mkdtempSync(join(tmpdir(), 'sharpeyes-bench-split-')) : undefined;
   const splitFile = splitDir ? join(splitDir, 'split.txt') : '';
   return withBenchService(
     yaml,
     async ({ dir, httpUrl, mqttUrl, socket }) => {
-      // Every camera has closed a segment: the recorders are running before the panics start.
-      const deadline = Date.now() + 60_000;
-      while (camerasRecording(dir) < cameras) {
-        if (Date.now() > deadline)
-          throw new Error(`only ${camerasRecording(dir)} of ${cameras} cameras recording`);
-        await new Promise((r) => setTimeout(r, 500));
+      // With --recorded-beside, bare ffmpeg records the cameras and the service none.
+      const beside = BESIDE && cameras > 0 ? await recordBeside(cameras, rtsp!) : undefined;
+      try {
+        // Every camera has closed a segment: the recorders are running before the panics start.
+        const deadline = Date.now() + 60_000;
+        while (!beside && camerasRecording(dir) < cameras) {
+          if (Date.now() > deadline)
+            throw new Error(`only ${camerasRecording(dir)} of ${cameras} cameras recording`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        return await servicePanics({ httpUrl, mqttUrl, socket }, splitFile);
+      } finally {
+        await beside?.stop();
       }
-      const service: Target = {
-        url: mqttUrl,
-        panel: (i) => ({
-          opts: { username: `p${i}`, password: `secret-${i}-xyz`, clientId: `p${i}` },
-          topic: `sharpeyes/panels/p${i}/event`,
-        }),
-        arrived: () => new Promise<void>((r) => socket.once('incident:new', () => r())),
-      };
-      return withBareAedes(false, (bare) =>
-        withBareAedes(true, async (bareDb) => {
-          // A scrape starts both gauges' windows; the next one covers the panics.
-          const before = await scrape(httpUrl);
-          const [svc, b, bd] = await takeTurns([service, bare, bareDb]);
-          const text = await scrape(httpUrl);
-          const waits = {
-            lane: quantiles(text, 'sharpeyes_media_lane_wait_seconds', WAIT_QS),
-            loop: quantiles(text, 'sharpeyes_event_loop_delay_seconds', WAIT_QS),
-          };
-          const grew = (name: string) => total(text, name) - total(before, name);
-          const recording = {
-            segments: grew('sharpeyes_recording_segments_total'),
-            dropped: grew('sharpeyes_recording_dropped_total'),
-            backlogKb: total(text, 'sharpeyes_recording_writer_backlog_bytes') / 1024,
-          };
-          let split: ServiceRound['split'];
-          if (splitDir) {
-            // The preload flushes each second.
-            await new Promise((r) => setTimeout(r, 1_200));
-            split = splitPanics(
-              svc!.at.map((at, k) => ({ at, puback: svc!.puback[k]! })),
-              readSplit(splitFile),
-            );
-          }
-          return { svc: svc!, bare: b!, bareDb: bd!, waits, recording, split };
-        }),
-      );
     },
     {
       timeoutMs: 120_000,
@@ -219,6 +199,66 @@ function serviceRun(cameras: number, rtsp: RtspSource | undefined): Promise<Serv
   ).finally(() => {
     if (splitDir) rmSync(splitDir, { recursive: true, force: true });
   });
+}
+
+/** Bare ffmpeg recording cameras 0…n-1 into a directory of its own, removed when they stop. */
+async function recordBeside(n: number, rtsp: RtspSource): Promise<{ stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-beside-rec-'));
+  try {
+    const recorders = await startBareRecorders(
+      Array.from({ length: n }, (_, i) => rtsp.url(`c${i}`)),
+      dir,
+    );
+    return {
+      stop: () => recorders.stop().finally(() => rmSync(dir, { recursive: true, force: true })),
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** The service's panics, taking turns with the bare tools; `splitFile` is '' without --split. */
+function servicePanics(
+  { httpUrl, mqttUrl, socket }: Pick<BenchService, 'httpUrl' | 'mqttUrl' | 'socket'>,
+  splitFile: string,
+): Promise<ServiceRound> {
+  const service: Target = {
+    url: mqttUrl,
+    panel: (i) => ({
+      opts: { username: `p${i}`, password: `secret-${i}-xyz`, clientId: `p${i}` },
+      topic: `sharpeyes/panels/p${i}/event`,
+    }),
+    arrived: () => new Promise<void>((r) => socket.once('incident:new', () => r())),
+  };
+  return withBareAedes(false, (bare) =>
+    withBareAedes(true, async (bareDb) => {
+      // A scrape starts both gauges' windows; the next one covers the panics.
+      const before = await scrape(httpUrl);
+      const [svc, b, bd] = await takeTurns([service, bare, bareDb]);
+      const text = await scrape(httpUrl);
+      const waits = {
+        lane: quantiles(text, 'sharpeyes_media_lane_wait_seconds', WAIT_QS),
+        loop: quantiles(text, 'sharpeyes_event_loop_delay_seconds', WAIT_QS),
+      };
+      const grew = (name: string) => total(text, name) - total(before, name);
+      const recording = {
+        segments: grew('sharpeyes_recording_segments_total'),
+        dropped: grew('sharpeyes_recording_dropped_total'),
+        backlogKb: total(text, 'sharpeyes_recording_writer_backlog_bytes') / 1024,
+      };
+      let split: ServiceRound['split'];
+      if (splitFile) {
+        // The preload flushes each second.
+        await new Promise((r) => setTimeout(r, 1_200));
+        split = splitPanics(
+          svc!.at.map((at, k) => ({ at, puback: svc!.puback[k]! })),
+          readSplit(splitFile),
+        );
+      }
+      return { svc: svc!, bare: b!, bareDb: bd!, waits, recording, split };
+    }),
+  );
 }
 
 function bareRun(sqlite: boolean): Promise<Samples> {
@@ -299,7 +339,7 @@ try {
       const p = summary(svc.puback);
       const i = summary(svc.arrival);
       console.log(
-        `run ${r}, ${n} cameras: bare PUBACK p50 ${fmt(b.p50)} p99 ${fmt(b.p99)} | bare+SQLite PUBACK p50 ${fmt(bd.p50)} p99 ${fmt(bd.p99)} | panic→PUBACK p50 ${fmt(p.p50)} p99 ${fmt(p.p99)} | panic→incident:new p50 ${fmt(i.p50)} p99 ${fmt(i.p99)} | first 3 PUBACKs after start ${firstThree(svc.puback)} (bare ${firstThree(bare.puback)}) | taking turns: bare PUBACK p50 ${fmt(tb.p50)} p99 ${fmt(tb.p99)}, bare+SQLite p50 ${fmt(tbd.p50)} p99 ${fmt(tbd.p99)} | media lane wait p50 / p99 / max ${waitMs(round.waits.lane)}, event-loop delay ${waitMs(round.waits.loop)} | recording during the panics: ${round.recording.segments} segments closed, ${round.recording.dropped} drops, writer backlog after ${round.recording.backlogKb.toFixed(0)} KB${round.split ? ` | ${describeSplit(round.split.split, round.split.unmatched)}` : ''}`,
+        `run ${r}, ${n} cameras: bare PUBACK p50 ${fmt(b.p50)} p99 ${fmt(b.p99)} | bare+SQLite PUBACK p50 ${fmt(bd.p50)} p99 ${fmt(bd.p99)} | panic→PUBACK p50 ${fmt(p.p50)} p99 ${fmt(p.p99)} | panic→incident:new p50 ${fmt(i.p50)} p99 ${fmt(i.p99)} | first 3 PUBACKs after start ${firstThree(svc.puback)} (bare ${firstThree(bare.puback)}) | taking turns: bare PUBACK p50 ${fmt(tb.p50)} p99 ${fmt(tb.p99)}, bare+SQLite p50 ${fmt(tbd.p50)} p99 ${fmt(tbd.p99)} | media lane wait p50 / p99 / max ${waitMs(round.waits.lane)}, event-loop delay ${waitMs(round.waits.loop)} | recording during the panics: ${round.recording.segments} segments closed, ${round.recording.dropped} drops, writer backlog after ${round.recording.backlogKb.toFixed(0)} KB${BESIDE && n > 0 ? ' (the cameras recorded beside by bare ffmpeg)' : ''}${round.split ? ` | ${describeSplit(round.split.split, round.split.unmatched)}` : ''}`,
       );
     }
   }
@@ -309,7 +349,7 @@ try {
 }
 
 console.log(
-  `\nall runs (${RUNS} × ${PANICS} panics per camera count, ${PAUSE} ms between panics, ${CONNECTED ? 'panels connected throughout' : 'a connect per panic'}; loop video ${video.width}x${video.height} ${video.fps} fps):`,
+  `\nall runs (${RUNS} × ${PANICS} panics per camera count, ${PAUSE} ms between panics, ${CONNECTED ? 'panels connected throughout' : 'a connect per panic'}${BESIDE ? '; the service records nothing, bare ffmpeg records the cameras beside it' : ''}; loop video ${video.width}x${video.height} ${video.fps} fps):`,
 );
 console.log(
   '| recording cameras | bare Aedes PUBACK p50 / p99 | bare pub→sub p99 | bare Aedes + SQLite PUBACK p50 / p99 | panic → PUBACK p50 / p99 | panic → incident:new p50 / p99 | PUBACK p99 ÷ bare Aedes | PUBACK p99 ÷ bare Aedes + SQLite |',

@@ -11,6 +11,13 @@ interface PartCounts {
   online?: number;
   cameras?: number;
   up?: number;
+  /** Panels: lost now; the most whose silences began within `storage.panelsLostTogether.minutes`. */
+  lost?: number;
+  lostTogether?: number;
+  lostTogetherFrom?: string;
+  lostTogetherTo?: string;
+  /** Set when as many are lost together as `storage.panelsLostTogether` makes a trouble. */
+  lostTogetherLevel?: 'warn' | 'bad';
 }
 
 /** What `/api/health` answers under `checks`: each part's `health()` by its name, and these. */

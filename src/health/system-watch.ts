@@ -15,16 +15,22 @@ export type TroubleLevel = 'warn' | 'bad';
  * - `wait`: in the last minute, senders waited long for their alarm's durable decision;
  * - `storage`: the recordings' disk short of room (the oldest footage purged early), or full with
  *   everything under evidence locks (nothing new can be written);
- * - `recording`: cameras whose segment writes failed, or that dropped footage, in the last minute.
+ * - `recording`: cameras whose segment writes failed, or that dropped footage, in the last minute;
+ * - `panels`: many panels lost communication together (`storage.panelsLostTogether`): the network,
+ *   a carrier or the receiver's own link, not each site. Told by one node of a city.
  */
 export interface SystemTrouble {
-  kind: 'database' | 'sink' | 'wait' | 'storage' | 'recording';
+  kind: 'database' | 'sink' | 'wait' | 'storage' | 'recording' | 'panels';
   /** The sink's name, for `sink`. */
   name?: string;
   level: TroubleLevel;
   /** Since when (ISO): when the sink began to fail, else when this node first saw it. */
   since: string;
-  /** Figures for the desk's sentence: `failures`, `behind`, `behindSeconds`, `waitP99Ms`, `waitMaxMs`. */
+  /**
+   * Figures for the desk's sentence: `failures`, `behind`, `behindSeconds`, `waitP99Ms`, `waitMaxMs`;
+   * for `panels` `lost` (together), `of` (all panels), `lostAll` (lost now), `firstAt` (epoch ms of
+   * the first one's last message) and `spanSeconds` (to the last one's).
+   */
   figures: Record<string, number>;
   /** Who took charge of it (a supervisor or admin), once someone has. */
   ack?: TroubleAck;
@@ -49,12 +55,16 @@ type Found = Omit<SystemTrouble, 'since' | 'ack'> & { since?: string };
 
 /**
  * The troubles in what `/api/health` says (`healthChecks`). The same rules as 系统状态's tiles, so a
- * desk's badge and the page agree. Panels and cameras offline are not here: each is a site's trouble,
- * raised in the queue by supervision.
+ * desk's badge and the page agree. A panel or camera offline is not here: each is a site's trouble,
+ * raised in the queue by supervision. Many panels lost together are (as the panels' health judged
+ * them, `lostTogetherLevel`): one fault of the network, a carrier or the receiver's own link, which
+ * no site can mend.
  */
 export function troublesIn(ok: boolean, checks: HealthChecks): Found[] {
   if (!ok) return [{ kind: 'database', level: 'bad', figures: {} }];
   const out: Found[] = [];
+  const lost = lostTogether(checks);
+  if (lost) out.push(lost);
   const wait = checks.core?.lastMinute;
   if (wait && (wait.waitMaxMs > WAIT_BAD_MS || wait.waitP99Ms > WAIT_WARN_MS))
     out.push({
@@ -87,6 +97,27 @@ export function troublesIn(ok: boolean, checks: HealthChecks): Found[] {
           figures: { failures: s.failures, behind: s.behind, behindSeconds: s.behindSeconds },
         });
   return out;
+}
+
+/** Panels lost together, when the panels' health says they are a trouble (one node of a city does). */
+function lostTogether(checks: HealthChecks): Found | undefined {
+  const p = checks.panels;
+  if (!p?.lostTogetherLevel) return undefined;
+  const n = p.lostTogether ?? 0;
+  const from = p.lostTogetherFrom ? Date.parse(p.lostTogetherFrom) : Number.NaN;
+  const to = p.lostTogetherTo ? Date.parse(p.lostTogetherTo) : Number.NaN;
+  return {
+    kind: 'panels',
+    level: p.lostTogetherLevel,
+    figures: {
+      lost: n,
+      of: p.panels ?? 0,
+      lostAll: p.lost ?? n,
+      ...(Number.isFinite(from) && Number.isFinite(to)
+        ? { firstAt: from, spanSeconds: Math.round((to - from) / 1000) }
+        : {}),
+    },
+  };
 }
 
 /**

@@ -12,7 +12,7 @@ import { rehearsalEvents, rehearsalPanel, rehearseAs } from './panel-rehearsal.j
 import { panelRoutes } from './panel-routes.js';
 import { PanelStore } from './panel-store.js';
 import { type PanelTransport, startTransport } from './panel-transport.js';
-import { SupervisionMaintainer } from './supervision-maintainer.js';
+import { lostTogetherLevel, SupervisionMaintainer } from './supervision-maintainer.js';
 
 /**
  * Rounds of the start-up rehearsal: a round is three rolled-back decisions (about 3 ms each). Eight
@@ -240,15 +240,36 @@ export function panelModule(): Module {
         stop: () => clearInterval(expiry),
       });
 
+      // Panels lost together are the city's one trouble: told by the node that sweeps for silence.
+      const together = svc.config.storage.panelsLostTogether;
+      const tells = () =>
+        svc.config.storage.database.kind !== 'postgres' ||
+        svc.part<Cluster>('cluster').holds('timer:supervision');
       const gateway: PanelGateway = {
         publishAck,
-        health: () => ({
-          broker: transport?.kind,
-          port: transport?.port,
-          connected: transport?.connected() ?? 0,
-          panels: dir.allPanels().length,
-          online: dir.allPanels().filter((p) => sup.state(p.id)?.online).length,
-        }),
+        health: () => {
+          const c = sup.counts(together.minutes * 60_000);
+          return {
+            broker: transport?.kind,
+            port: transport?.port,
+            connected: transport?.connected() ?? 0,
+            panels: c.panels,
+            online: c.online,
+            lost: c.lost,
+            ...(tells()
+              ? {
+                  lostTogether: c.together,
+                  lostTogetherLevel: lostTogetherLevel(c, together),
+                  ...(c.firstAt !== undefined && c.lastAt !== undefined
+                    ? {
+                        lostTogetherFrom: new Date(c.firstAt).toISOString(),
+                        lostTogetherTo: new Date(c.lastAt).toISOString(),
+                      }
+                    : {}),
+                }
+              : {}),
+          };
+        },
       };
       svc.parts.set('panels', gateway);
       svc.parts.set('panels.supervision', sup);

@@ -9,6 +9,31 @@ export interface SupervisedPanel {
   heartbeatSeconds: number;
 }
 
+/** `SupervisionMaintainer.counts`: times are epoch ms of the panels' last messages. */
+export interface PanelCounts {
+  panels: number;
+  online: number;
+  lost: number;
+  together: number;
+  firstAt?: number;
+  lastAt?: number;
+}
+
+/** When panels lost together are a trouble of the receiver (`storage.panelsLostTogether`). */
+export interface LostTogetherRule {
+  /** At least this many panels… */
+  panels: number;
+  /** …and at least this share of all panels (warn), or `badShare` of them (bad). */
+  share: number;
+  badShare: number;
+}
+
+/** How bad `counts` says panels lost together are, by `rule`; undefined when not a trouble. */
+export function lostTogetherLevel(c: PanelCounts, rule: LostTogetherRule): 'warn' | 'bad' | undefined {
+  if (c.panels === 0 || c.together < rule.panels || c.together < rule.share * c.panels) return undefined;
+  return c.together >= rule.badShare * c.panels ? 'bad' : 'warn';
+}
+
 export interface SupervisionDeps {
   panels: readonly SupervisedPanel[];
   store: PanelStore;
@@ -162,6 +187,44 @@ export class SupervisionMaintainer {
   state(panelId: string): PanelState | undefined {
     const s = this.states.get(panelId);
     return s ? { ...s } : undefined;
+  }
+
+  /**
+   * The supervised panels at a glance: how many, how many heard from since this start, how many
+   * lost now, and the most lost panels whose silences began within `windowMs` of one another
+   * (`together`, the first and last of them). Many panels falling silent together are one fault of
+   * the network, a carrier or the receiver's own link, not many sites' faults. A panel never heard
+   * from is lost since supervision began, not since it fell silent, so it is not counted together.
+   */
+  counts(windowMs: number): PanelCounts {
+    let online = 0;
+    const since: number[] = [];
+    let lost = 0;
+    for (const s of this.states.values()) {
+      if (s.online) online++;
+      if (s.commLostSince === undefined) continue;
+      lost++;
+      if (s.lastSeen !== undefined) since.push(s.commLostSince);
+    }
+    since.sort((a, b) => a - b);
+    let together = 0;
+    let firstAt: number | undefined;
+    let lastAt: number | undefined;
+    for (let i = 0, j = 0; j < since.length; j++) {
+      while (since[j]! - since[i]! > windowMs) i++;
+      if (j - i + 1 > together) {
+        together = j - i + 1;
+        firstAt = since[i];
+        lastAt = since[j];
+      }
+    }
+    return {
+      panels: this.config.size,
+      online,
+      lost,
+      together,
+      ...(firstAt !== undefined && lastAt !== undefined ? { firstAt, lastAt } : {}),
+    };
   }
 
   /** Resolves when every trouble/restore raised so far is committed (tests, shutdown). */

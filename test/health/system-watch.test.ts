@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
 import type { HealthChecks } from '../../src/api/health-routes.js';
 import type { AuditEntry } from '../../src/audit/audit-log.js';
 import type { Cluster } from '../../src/cluster/cluster.js';
@@ -449,6 +450,131 @@ describe('system:status on a real service: a follow-up that fails reaches every 
     } finally {
       restore();
     }
+  }, 60_000);
+});
+
+describe('troublesIn: panels lost together', () => {
+  it('as the panels’ health judged them (one node of a city tells them), with the figures of the sentence', () => {
+    const panels = {
+      panels: 8,
+      online: 3,
+      lost: 6,
+      lostTogether: 5,
+      lostTogetherFrom: '2026-12-06T08:00:00.000Z',
+      lostTogetherTo: '2026-12-06T08:02:30.000Z',
+    };
+    expect(troublesIn(true, { db: 'ok', panels })).toEqual([]);
+    expect(troublesIn(true, { db: 'ok', panels: { ...panels, lostTogetherLevel: 'bad' } })).toEqual([
+      {
+        kind: 'panels',
+        level: 'bad',
+        figures: {
+          lost: 5,
+          of: 8,
+          lostAll: 6,
+          firstAt: Date.parse(panels.lostTogetherFrom),
+          spanSeconds: 150,
+        },
+      },
+    ]);
+  });
+});
+
+describe('panels lost together on a real service: one trouble on every desk, beside each site’s own ticket', () => {
+  const N = 8;
+  let svc: TestService;
+  let operator: string;
+  const sims: PanelSimulator[] = [];
+  const sockets: Socket[] = [];
+  const sim = (i: number) =>
+    new PanelSimulator({ url: svc.mqttUrl, id: `panel-${i}`, secret: `secret-panel-${i}` });
+
+  beforeAll(async () => {
+    const sites = Array.from(
+      { length: N },
+      (_, i) =>
+        `  - { id: shop-${i}, name: Shop ${i}, jurisdiction: north, kind: shop, location: { lat: 39.33, lon: 112.43 } }`,
+    );
+    const panels = Array.from(
+      { length: N },
+      (_, i) => `  - { id: panel-${i}, site: shop-${i}, secret: secret-panel-${i}, heartbeatSeconds: 60 }`,
+    );
+    svc = await startTestService({
+      yaml: `http: { host: 127.0.0.1, port: 0 }
+mqtt: { embedded: { port: 0, host: 127.0.0.1 } }
+storage: { systemWatchSeconds: 1, panelsLostTogether: { panels: 3, share: 0.3, badShare: 0.6 } }
+jurisdictions:
+  - { id: city, name: City 110, children: [{ id: north, name: North station }] }
+sites:
+${sites.join('\n')}
+panels:
+${panels.join('\n')}
+`,
+    });
+    operator = await svc.login('lost-operator', 'operator', 'north');
+    for (let i = 0; i < N; i++) {
+      const s = sim(i);
+      await s.connect();
+      await s.sendHeartbeat();
+      sims.push(s);
+    }
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    for (const s of sims) await s.detach();
+    await svc?.close();
+  });
+
+  const panelsTrouble = (heard: SystemStatus[]) => heard.at(-1)?.troubles.find((t) => t.kind === 'panels');
+
+  it('three dropping together are worth a look, five a problem; each site keeps its own ticket; it ends when they return', async () => {
+    const d = systemDesk(svc.httpUrl, operator);
+    sockets.push(d.socket);
+    await d.connected;
+    await expect.poll(() => d.heard.at(-1)?.level).toBe('ok');
+
+    // A street's carrier drops three panels: each goes silent without a word (their wills).
+    for (const s of sims.slice(0, 3)) await s.close(true);
+    await expect.poll(() => panelsTrouble(d.heard)?.level, { timeout: 10_000 }).toBe('warn');
+    expect(panelsTrouble(d.heard)?.figures).toMatchObject({ lost: 3, of: N, lostAll: 3 });
+    const since = panelsTrouble(d.heard)!.since;
+
+    // Two more: 5 of 8 is over the red share.
+    for (const s of sims.slice(3, 5)) await s.close(true);
+    await expect.poll(() => panelsTrouble(d.heard)?.level, { timeout: 10_000 }).toBe('bad');
+    const trouble = panelsTrouble(d.heard)!;
+    expect(trouble.figures).toMatchObject({ lost: 5, of: N, lostAll: 5 });
+    // One trouble from its beginning: a change of level, not a new one.
+    expect(trouble.since).toBe(since);
+    expect(trouble.figures['spanSeconds']).toBeGreaterThanOrEqual(0);
+    expect(trouble.figures['spanSeconds']).toBeLessThan(60);
+    const health = (await (await fetch(`${svc.httpUrl}/api/health`)).json()) as { checks: HealthChecks };
+    expect(health.checks.panels).toMatchObject({
+      panels: N,
+      online: N - 5,
+      lost: 5,
+      lostTogether: 5,
+      lostTogetherLevel: 'bad',
+    });
+    // Each site still has its own communication ticket: the trouble is beside them, not instead.
+    const store = svc.svc.need('store');
+    for (let i = 0; i < 5; i++)
+      await expect
+        .poll(async () => (await store.incidents.findOpen(`shop-${i}`, 'maintenance'))?.rule)
+        .toBe('trouble-ticket');
+    expect(await store.incidents.findOpen('shop-5', 'maintenance')).toBeUndefined();
+
+    // The carrier is back: three reconnect, two lost together are under the rule.
+    for (let i = 0; i < 3; i++) {
+      const s = sim(i);
+      await s.connect();
+      sims[i] = s;
+    }
+    await expect.poll(() => panelsTrouble(d.heard), { timeout: 10_000 }).toBeUndefined();
+    expect(d.heard.at(-1)?.level).toBe('ok');
+    const after = (await (await fetch(`${svc.httpUrl}/api/health`)).json()) as { checks: HealthChecks };
+    expect(after.checks.panels).toMatchObject({ lost: 2, lostTogether: 2 });
+    expect(after.checks.panels?.lostTogetherLevel).toBeUndefined();
   }, 60_000);
 });
 

@@ -5,13 +5,23 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { NormalizedEvent } from '../../src/core/events.js';
 import { silentLogger } from '../../src/log.js';
 import { PanelStore } from '../../src/panels/panel-store.js';
-import { SupervisionMaintainer } from '../../src/panels/supervision-maintainer.js';
+import {
+  lostTogetherLevel,
+  type PanelCounts,
+  SupervisionMaintainer,
+} from '../../src/panels/supervision-maintainer.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 
 const PANELS = [
   { id: 'p-fast', site: 'shop-1', heartbeatSeconds: 30 },
   { id: 'p-slow', site: 'bank-2', heartbeatSeconds: 300 },
 ];
+/** A street of twelve shops' panels, for panels lost together. */
+const STREET = Array.from({ length: 12 }, (_, i) => ({
+  id: `p-${i}`,
+  site: `shop-${i}`,
+  heartbeatSeconds: 60,
+}));
 
 describe('panel supervision', () => {
   let dir: string;
@@ -20,9 +30,9 @@ describe('panel supervision', () => {
   let running: SupervisionMaintainer[];
   const T0 = Date.parse('2026-11-22T08:00:00Z');
 
-  const make = () => {
+  const make = (panels = PANELS) => {
     const sup = new SupervisionMaintainer({
-      panels: PANELS,
+      panels,
       store: new PanelStore(db.k),
       ingest: async (ev) => {
         ingested.push(ev);
@@ -187,5 +197,66 @@ describe('panel supervision', () => {
     expect(ingested.find((e) => e.device === 'p-fast')?.detail).toMatchObject({
       silentSince: new Date(T0).toISOString(),
     });
+  });
+
+  it('counts: the most panels whose silences began within the window of one another, not the panels never heard from', async () => {
+    const sup = make(STREET);
+    await sup.start();
+    const W = 10 * 60_000;
+    // p-10 and p-11 are never heard from; the ten others report.
+    for (let i = 0; i < 10; i++) sup.heartbeat(`p-${i}`, {});
+    expect(sup.counts(W)).toEqual({ panels: 12, online: 10, lost: 0, together: 0 });
+    // Two shops fall silent at 08:00 (their wills), each for reasons of its own…
+    sup.offline('p-0');
+    sup.offline('p-1');
+    await sup.settled();
+    // …and an hour later the street's carrier drops six more, one every 30 s (each heard last just
+    // before its loss; the others keep reporting).
+    const online = new Set(Array.from({ length: 8 }, (_, i) => `p-${i + 2}`));
+    const beat = () => {
+      for (const id of online) sup.heartbeat(id, {});
+    };
+    for (let step = 0; step < 120; step++) {
+      beat();
+      await vi.advanceTimersByTimeAsync(30_000);
+    }
+    const hour = Date.now();
+    for (let i = 2; i < 8; i++) {
+      beat();
+      sup.offline(`p-${i}`);
+      online.delete(`p-${i}`);
+      await vi.advanceTimersByTimeAsync(30_000);
+    }
+    beat();
+    await sup.settled();
+    const c = sup.counts(W);
+    // The never-heard p-10 and p-11 are lost as well (since supervision began), counted apart.
+    expect(c).toMatchObject({ panels: 12, online: 2, lost: 10, together: 6 });
+    expect(c.firstAt).toBe(hour);
+    expect(c.lastAt).toBe(hour + 5 * 30_000);
+    // A window of a minute holds only three of them.
+    expect(sup.counts(60_000).together).toBe(3);
+    // Four come back: two lost together remain (and p-0, p-1 an hour earlier are never with them).
+    for (let i = 2; i < 6; i++) sup.heartbeat(`p-${i}`, {});
+    await sup.settled();
+    expect(sup.counts(W)).toMatchObject({ lost: 6, together: 2 });
+    expect(sup.counts(2 * 60 * 60_000)).toMatchObject({ together: 4 });
+  });
+
+  it('lostTogetherLevel: at least the panels and the share make a look worth it, the bad share a problem', () => {
+    const rule = { panels: 10, share: 0.05, badShare: 0.25 };
+    const c = (together: number, panels: number): PanelCounts => ({
+      panels,
+      online: 0,
+      lost: together,
+      together,
+    });
+    expect(lostTogetherLevel(c(9, 100), rule)).toBeUndefined(); // too few panels
+    expect(lostTogetherLevel(c(10, 100), rule)).toBe('warn');
+    expect(lostTogetherLevel(c(24, 100), rule)).toBe('warn');
+    expect(lostTogetherLevel(c(25, 100), rule)).toBe('bad');
+    expect(lostTogetherLevel(c(49, 1000), rule)).toBeUndefined(); // under 5 % of a city
+    expect(lostTogetherLevel(c(50, 1000), rule)).toBe('warn');
+    expect(lostTogetherLevel(c(0, 0), rule)).toBeUndefined();
   });
 });

@@ -24,7 +24,10 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
   let siteUser: Page;
   let bank: PanelSimulator;
   beforeAll(async () => {
-    svc = await startTestService({ yaml: `${CITY_YAML}\nstorage: { systemWatchSeconds: 1 }\n` });
+    // Two of the city's three panels lost together are a red trouble (a city's rule is 10 and 5 %).
+    svc = await startTestService({
+      yaml: `${CITY_YAML}\nstorage: { systemWatchSeconds: 1, panelsLostTogether: { panels: 2, share: 0.5, badShare: 0.6 } }\n`,
+    });
     bank = new PanelSimulator({ url: svc.mqttUrl, id: 'panel-2', secret: 'secret-panel-2' });
     await bank.connect();
     browser = await launchChromium();
@@ -156,4 +159,93 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
       restoreReports();
     }
   }, 120_000);
+
+  it('panels lost together: one red trouble in words on every desk; the operator told alarms are hit, the supervisor demotes the communication tickets in one click; it clears when they return', async () => {
+    const sims = ['panel-1', 'panel-3'].map(
+      (id) => new PanelSimulator({ url: svc.mqttUrl, id, secret: `secret-${id}` }),
+    );
+    for (const s of sims) await s.connect();
+    await operator.waitForTimeout(1500);
+    // The shop's and the school's line drop without a word (their wills).
+    for (const s of sims) await s.close(true);
+    const badge = operator.locator('#sys-alert');
+    await badge.waitFor({ state: 'visible', timeout: 20_000 });
+    expect(await badge.getAttribute('data-level')).toBe('bad');
+    const sentence =
+      /^2 台报警主机在 \d+ 秒内相继失联（共 3 台）：多半是网络、运营商或本中心接入线路故障，不是各单位各自出事$/;
+    await expect
+      .poll(() => operator.locator('#toasts .toast-error').allInnerTexts(), { timeout: 5_000 })
+      .toContainEqual(expect.stringMatching(/^系统异常：2 台报警主机在 \d+ 秒内相继失联/));
+    await badge.click();
+    const panel = operator.locator('#sys-alert-panel');
+    const item = panel.locator('li[data-kind="panels"]');
+    expect(await item.locator('.sys-alert-text').innerText()).toMatch(sentence);
+    // Not "alarms are unaffected": these sites' alarms cannot reach the centre.
+    expect(await panel.locator('.sys-alert-effect').innerText()).toBe(
+      '报警受到影响：恢复之前请留意电话报警，必要时手工登记。',
+    );
+    expect(await item.locator('button').count()).toBe(0);
+    await shot(operator, 'system-alert-panels-lost-operator');
+    expect(await textProblems(operator, { chinese: true })).toEqual({ rawIds: [], english: [] });
+    await operator.keyboard.press('Escape');
+
+    // The supervisor demotes the sites' communication tickets to P4 for an hour (storm mode).
+    await supervisor.locator('#sys-alert').waitFor({ state: 'visible', timeout: 10_000 });
+    await supervisor.locator('#sys-alert').click();
+    const supItem = supervisor.locator('#sys-alert-panel li[data-kind="panels"]');
+    const storm = supItem.locator('button.sys-alert-storm');
+    await storm.waitFor({ timeout: 5_000 });
+    expect(await storm.innerText()).toBe('通讯故障工单降为 P4（60 分钟）');
+    await shot(supervisor, 'system-alert-panels-lost-supervisor');
+    await storm.click();
+    const on = supItem.locator('.sys-alert-storm-on');
+    await on.waitFor({ timeout: 5_000 });
+    expect(await on.innerText()).toMatch(
+      /^风暴模式已开启：通讯故障工单降为 P4，至 \d\d:\d\d:\d\d（alert-sup）$/,
+    );
+    expect(await storm.count()).toBe(0);
+    const storms = await svc.svc.need('store').k.selectFrom('storms').selectAll().execute();
+    expect(storms).toHaveLength(1);
+    expect(storms[0]).toMatchObject({
+      node: 'city',
+      action: 'demote',
+      by_user: 'alert-sup',
+      reason: '大面积通讯中断：2 台报警主机相继失联',
+    });
+    expect(JSON.parse(storms[0]!.categories)).toEqual(['trouble']);
+    expect(await overflowProblems(supervisor)).toEqual([]);
+    await supervisor.keyboard.press('Escape');
+    // 系统状态 says the same in its banner and its panels tile.
+    await supervisor.locator('#nav a[data-nav="system"]').click();
+    const tile = supervisor.locator('#sys-panels');
+    await expect.poll(() => tile.getAttribute('data-level'), { timeout: 10_000 }).toBe('bad');
+    expect(await tile.innerText()).toContain('2 台失联');
+    expect(await tile.innerText()).toMatch(/2 台报警主机在 \d+ 秒内相继失联（共 3 台）/);
+    expect(await supervisor.locator('#sys-banner').getAttribute('data-level')).toBe('bad');
+    expect(await supervisor.locator('#sys-banner').innerText()).toMatch(/2 台报警主机在 \d+ 秒内相继失联/);
+    await shot(supervisor, 'system-panels-lost');
+    await supervisor.locator('#nav a[data-nav="queue"]').click();
+    // Another panel of the city dropping now is a P4 ticket, not a P3 in the alarms' way.
+    await bank.close(true);
+    const store = svc.svc.need('store');
+    await expect
+      .poll(async () => (await store.incidents.findOpen('bank-2', 'maintenance'))?.priority, {
+        timeout: 10_000,
+      })
+      .toBe(4);
+
+    // The lines are back: the badge clears on every desk.
+    bank = new PanelSimulator({ url: svc.mqttUrl, id: 'panel-2', secret: 'secret-panel-2' });
+    await bank.connect();
+    const back = ['panel-1', 'panel-3'].map(
+      (id) => new PanelSimulator({ url: svc.mqttUrl, id, secret: `secret-${id}` }),
+    );
+    for (const s of back) await s.connect();
+    try {
+      await badge.waitFor({ state: 'hidden', timeout: 20_000 });
+      await supervisor.locator('#sys-alert').waitFor({ state: 'hidden', timeout: 10_000 });
+    } finally {
+      for (const s of back) await s.detach();
+    }
+  }, 90_000);
 });

@@ -248,6 +248,16 @@ export const CONSOLE_STRINGS = {
     sysAlertAck: '我来处理',
     sysAlertAckedBy: '{name} 已负责处理（{at}）',
     sysAlertAllAcked: '已有人负责处理，无需再通知值班工程师。',
+    sysAlertPanelsLost:
+      '{n} 台报警主机在 {span}内相继失联（共 {of} 台）：多半是网络、运营商或本中心接入线路故障，不是各单位各自出事',
+    sysSpanSeconds: '{n} 秒',
+    sysSpanMinutes: '{n} 分钟',
+    sysAlertAlarmsHit: '报警受到影响：恢复之前请留意电话报警，必要时手工登记。',
+    sysAlertAlarmsSlow: '报警照常入库和推送，只是变慢。',
+    sysAlertStorm: '通讯故障工单降为 P4（{m} 分钟）',
+    sysAlertStormOn: '风暴模式已开启：通讯故障工单降为 P4，至 {at}（{by}）',
+    sysAlertStormReason: '大面积通讯中断：{n} 台报警主机相继失联',
+    sysPanelsLost: '{n} 台失联',
   },
   en: {
     navHandover: 'Handover',
@@ -503,5 +513,16 @@ export const CONSOLE_STRINGS = {
     sysAlertAck: "I'll handle it",
     sysAlertAckedBy: '{name} is handling it (since {at})',
     sysAlertAllAcked: 'Someone is handling it: no need to call the duty engineer again.',
+    sysAlertPanelsLost:
+      "{n} of {of} panels lost contact within {span}: most likely the network, a carrier or the centre's own link, not the sites themselves",
+    sysSpanSeconds: '{n} s',
+    sysSpanMinutes: '{n} min',
+    sysAlertAlarmsHit:
+      'Alarms are affected: until it recovers, watch for alarms by phone and log them by hand if need be.',
+    sysAlertAlarmsSlow: 'Alarms are still stored and pushed, only slower.',
+    sysAlertStorm: 'Communication troubles to P4 ({m} min)',
+    sysAlertStormOn: 'Storm mode on: communication troubles at P4 until {at} ({by})',
+    sysAlertStormReason: 'Mass communication loss: {n} panels lost together',
+    sysPanelsLost: '{n} lost',
   },
 };

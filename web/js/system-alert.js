@@ -20,6 +20,13 @@ const nodes = new Map();
 /** Troubles already toasted as red (`node|kind:name`), so a repeat does not pop again. */
 const toasted = new Set();
 let open = false;
+/**
+ * Storm mode for communication troubles in the supervisor's own area, as last read (`GET /api/storms`)
+ * while panels are lost together: undefined not read yet, null none in force.
+ */
+let storm;
+/** Minutes the badge's storm button demotes communication troubles for. */
+const STORM_MINUTES = 60;
 
 /**
  * A sink's name in words (`bus:<node>` is the bus relay of one node of a city); `known` false for a
@@ -49,10 +56,21 @@ export function recordingSentences(failing, dropping) {
   ].filter(Boolean);
 }
 
+/** A span of seconds in words: "40 秒", "7 分钟". */
+export const span = (s) =>
+  s < 90
+    ? t('sysSpanSeconds', { n: Math.max(1, Math.round(s)) })
+    : t('sysSpanMinutes', { n: Math.round(s / 60) });
+
+/** Panels lost together in words (also 系统状态's panels tile). */
+export const panelsLostSentence = (n, of, spanSeconds) =>
+  t('sysAlertPanelsLost', { n, of, span: span(spanSeconds) });
+
 /** One trouble as a duty officer reads it. */
 export function troubleSentence(tr) {
   const f = tr.figures ?? {};
   if (tr.kind === 'database') return t('sysAlertDb');
+  if (tr.kind === 'panels') return panelsLostSentence(f.lost ?? 0, f.of ?? 0, f.spanSeconds ?? 0);
   if (tr.kind === 'storage') return storageSentence(f.short ?? 0, f.full ?? 0);
   if (tr.kind === 'recording')
     return recordingSentences(f.failing ?? 0, f.dropping ?? 0).join(t('sysListJoin'));
@@ -90,6 +108,8 @@ function render() {
   const badge = $('#sys-alert');
   if (!badge) return;
   const list = troubles();
+  // Read again when panels are next lost together: a storm may have ended meanwhile.
+  if (!list.some((tr) => tr.kind === 'panels')) storm = undefined;
   const level = list.some((x) => x.level === 'bad') ? 'bad' : list.length > 0 ? 'warn' : 'ok';
   badge.hidden = level === 'ok';
   badge.dataset.level = level;
@@ -130,12 +150,13 @@ function render() {
               t('sysAlertAck'),
             )
           : null,
+      tr.kind === 'panels' && supervises ? stormControl(tr) : null,
     ),
   );
   const body = [
     h('h3', {}, level === 'bad' ? t('sysAlertBad') : t('sysAlertWarn')),
     h('ul', {}, items),
-    h('p', { class: 'muted' }, t('sysAlertNotHeld')),
+    h('p', { class: 'muted sys-alert-effect' }, effect(list)),
     // A supervisor already on 系统状态 needs no way to it.
     !supervises
       ? h('p', { class: 'sys-alert-call' }, allAcked ? t('sysAlertAllAcked') : t('sysAlertCall'))
@@ -152,6 +173,84 @@ function render() {
     document.body.append(panel);
   }
   panel.replaceChildren(...body);
+}
+
+/**
+ * What the troubles mean for the alarms themselves: lost panels and a silent database keep alarms
+ * from arriving or being stored (take them by phone); slow decisions only delay them; the rest
+ * (sinks, recording, storage) leave them as ever.
+ */
+function effect(list) {
+  if (list.some((tr) => tr.kind === 'database' || tr.kind === 'panels')) return t('sysAlertAlarmsHit');
+  if (list.some((tr) => tr.kind === 'wait')) return t('sysAlertAlarmsSlow');
+  return t('sysAlertNotHeld');
+}
+
+/**
+ * Panels lost together: a supervisor demotes the communication troubles of their area to P4 for an
+ * hour in one click (storm mode, issue 17), so the queue keeps the alarms on top while hundreds of
+ * sites' tickets arrive; once it is on, who turned it on and until when.
+ */
+function stormControl(tr) {
+  if (storm === undefined) {
+    void readStorm();
+    return null;
+  }
+  return h(
+    'div',
+    { class: 'sys-alert-storm-row' },
+    storm
+      ? h(
+          'span',
+          { class: 'sys-alert-storm-on' },
+          t('sysAlertStormOn', { at: fmtTime(storm.endsAt), by: storm.by }),
+        )
+      : h(
+          'button',
+          { type: 'button', class: 'sys-alert-storm', onclick: () => startStorm(tr) },
+          t('sysAlertStorm', { m: STORM_MINUTES }),
+        ),
+  );
+}
+
+/** The storm for communication troubles in force over the user's own area, if any. */
+async function readStorm() {
+  storm = null;
+  try {
+    const { storms } = await api('/api/storms');
+    const now = new Date().toISOString();
+    storm =
+      storms.find(
+        (s) =>
+          s.node === state.user?.scope &&
+          s.categories.includes('trouble') &&
+          !s.endedAt &&
+          !s.releasedAt &&
+          s.endsAt > now,
+      ) ?? null;
+  } catch {
+    storm = null;
+  }
+  render();
+}
+
+async function startStorm(tr) {
+  try {
+    storm = await api('/api/storms', {
+      method: 'POST',
+      body: {
+        node: state.user.scope,
+        categories: ['trouble'],
+        action: 'demote',
+        minutes: STORM_MINUTES,
+        reason: t('sysAlertStormReason', { n: tr.figures?.lost ?? 0 }),
+      },
+    });
+    toast(t('sysAlertStormOn', { at: fmtTime(storm.endsAt), by: storm.by }), 'info');
+  } catch (err) {
+    toast(err instanceof Error ? err.message : String(err), 'error');
+  }
+  render();
 }
 
 /** "{name} 已负责处理（05:01:00）", the name as the user gave it (marked verbatim). */
@@ -226,6 +325,7 @@ export function mountSystemAlert() {
     nodes.clear();
     toasted.clear();
     open = false;
+    storm = undefined;
     render();
   };
 }

@@ -7,7 +7,7 @@
 import { api } from './api.js';
 import { fill, h, svg } from './dom.js';
 import { fmtDateTime, fmtSeconds, fmtTime, t } from './i18n.js';
-import { ms, recordingSentences, sinkName, storageSentence } from './system-alert.js';
+import { ms, panelsLostSentence, recordingSentences, sinkName, storageSentence } from './system-alert.js';
 
 const EVERY_MS = 5000;
 /** Points of the wait trace: 10 minutes at one a refresh. */
@@ -447,6 +447,16 @@ export function mount(root) {
     const sinks = c.outbox?.sinks ?? {};
     const coreLevel = core ? waitLevel(core.waitP99Ms, core.waitMaxMs) : 'ok';
     const panels = c.panels;
+    // Many lost together: the network's, a carrier's or the centre's own link's fault (one trouble).
+    const panelsLost = panels?.lostTogetherLevel
+      ? panelsLostSentence(
+          panels.lostTogether,
+          panels.panels,
+          (Date.parse(panels.lostTogetherTo) - Date.parse(panels.lostTogetherFrom)) / 1000 || 0,
+        )
+      : null;
+    const panelsLevel =
+      panels?.lostTogetherLevel ?? (panels ? onlineLevel(panels.online, panels.panels) : 'ok');
     const cams = c.cameras;
     const levels = Object.values(sinks).map(sinkLevel);
     const failing = levels.filter((l) => l === 'bad').length;
@@ -466,14 +476,16 @@ export function mount(root) {
       coreLevel !== 'ok' ? t('sysWaitSlow') : null,
       failing > 0 ? t('sysSinksFailing', { n: failing }) : null,
       slow > 0 ? t('sysSinksSlow', { n: slow }) : null,
-      panels && panels.online < panels.panels
-        ? t('sysPanelsOffline', { n: panels.panels - panels.online })
-        : null,
+      panelsLost
+        ? panelsLost
+        : panels && panels.online < panels.panels
+          ? t('sysPanelsOffline', { n: panels.panels - panels.online })
+          : null,
       cams && cams.up < cams.cameras ? t('sysCamerasDown', { n: cams.cameras - cams.up }) : null,
       ...recProblems,
     ].filter(Boolean);
     const overall =
-      c.db !== 'ok' || failing > 0 || coreLevel === 'bad' || recLevel === 'bad'
+      c.db !== 'ok' || failing > 0 || coreLevel === 'bad' || recLevel === 'bad' || panelsLevel === 'bad'
         ? 'bad'
         : problems.length
           ? 'warn'
@@ -536,9 +548,11 @@ export function mount(root) {
           ? tile(
               'sys-panels',
               t('sysPanels'),
-              onlineLevel(panels.online, panels.panels),
+              panelsLevel,
               t('sysOnlineOf', { n: panels.online, of: panels.panels }),
               t('sysPanelsLine', { n: panels.connected ?? 0, port: panels.port ?? '—' }),
+              panels.lost > 0 ? t('sysPanelsLost', { n: panels.lost }) : null,
+              panelsLost,
             )
           : null,
         cams

@@ -39,7 +39,42 @@ export const storageSchema = z
       .max(300)
       .default(5)
       .describe(
-        'How often each node checks its own health and tells every desk when a trouble of the receiver begins or ends (the database, an outbox sink failing or behind, slow decisions, recording failing or short of room).',
+        'How often each node checks its own health and tells every desk when a trouble of the receiver begins or ends (the database, an outbox sink failing or behind, slow decisions, recording failing or short of room, panels lost together).',
+      ),
+    panelsLostTogether: z
+      .strictObject({
+        minutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(120)
+          .default(10)
+          .describe('Panels whose silences began within this many minutes of one another count together…'),
+        panels: z
+          .number()
+          .int()
+          .min(2)
+          .default(10)
+          .describe(
+            '…and at least this many of them, and at least `share` of all panels, are one trouble of the receiver…',
+          ),
+        share: z.number().gt(0).max(1).default(0.05),
+        badShare: z
+          .number()
+          .gt(0)
+          .max(1)
+          .default(0.25)
+          .describe(
+            '…a red one from this share of all panels (a network, carrier or uplink fault, not the sites).',
+          ),
+      })
+      .prefault({})
+      .refine((m) => m.badShare >= m.share, {
+        message: 'badShare must be at least share',
+        path: ['badShare'],
+      })
+      .describe(
+        'Many panels losing communication together: one trouble on every desk (the network, a carrier or the receiver’s link), beside each site’s own ticket.',
       ),
   })
   .describe('Where the service keeps its state.');
