@@ -204,6 +204,7 @@ export class SupervisionMaintainer {
       if (s.online) online++;
       if (s.commLostSince === undefined) continue;
       lost++;
+      // A panel never heard from (here, or by the node that raised its loss) has no silence that began.
       if (s.lastSeen !== undefined) since.push(s.commLostSince);
     }
     since.sort((a, b) => a - b);
@@ -301,6 +302,10 @@ export class SupervisionMaintainer {
         continue;
       }
       s.commLostSince = st.commLostSince;
+      // When it was last heard, by whichever node heard it (`counts` tells a silence from a panel
+      // never heard from by it).
+      if (st.lastSeen !== undefined && (s.lastSeen === undefined || st.lastSeen > s.lastSeen))
+        s.lastSeen = st.lastSeen;
       clearTimeout(this.timers.get(st.panelId));
     }
   }

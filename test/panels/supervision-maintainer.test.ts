@@ -259,4 +259,36 @@ describe('panel supervision', () => {
     expect(lostTogetherLevel(c(50, 1000), rule)).toBe('warn');
     expect(lostTogetherLevel(c(0, 0), rule)).toBeUndefined();
   });
+
+  it('counts on the node that sweeps: losses another node raised count together, though this node never heard those panels', async () => {
+    const W = 10 * 60_000;
+    const node = (sweeps: boolean) => {
+      const sup = new SupervisionMaintainer({
+        panels: STREET,
+        store: new PanelStore(db.k),
+        ingest: async (ev) => {
+          ingested.push(ev);
+          return { duplicate: false };
+        },
+        log: silentLogger,
+        sweeps: () => sweeps,
+      });
+      running.push(sup);
+      return sup;
+    };
+    const a = node(true);
+    const b = node(false);
+    await a.start();
+    await b.start();
+    // The street's panels report to node b only; four of them then drop (their wills, on b).
+    for (const p of STREET) b.heartbeat(p.id, {});
+    await vi.advanceTimersByTimeAsync(1_000);
+    for (let i = 0; i < 4; i++) b.offline(`p-${i}`);
+    await b.settled();
+    for (let i = 4; i < STREET.length; i++) b.heartbeat(`p-${i}`, {});
+    // Node a learns the stored losses at its next flush.
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(a.counts(W)).toMatchObject({ lost: 4, together: 4, firstAt: T0 });
+    expect(b.counts(W)).toMatchObject({ lost: 4, together: 4 });
+  });
 });
