@@ -85,7 +85,9 @@ const line = (name: string, xs: number[], base: number[]) => {
 };
 
 try {
-  console.log(`${PANELS} panels, ${RUNS} calls a side, taking turns:\n`);
+  // Warm-up: every side compiled before anything is timed.
+  turns([() => sup.counts(WINDOW_MS), before, bareCount]);
+  console.log(`${PANELS} panels, ${RUNS} calls a side, taking turns (after as many unmeasured):\n`);
   console.log('| case, code | p50 / p99 / max | ÷ bare runtime p50 / p99 |');
   console.log('|---|---|---|');
   for (const c of ['every panel online', `${LOST} lost together`]) {
