@@ -111,6 +111,8 @@ export const systemModule: Module = {
       metrics: svc.metrics,
       audit: (entry) => audit.append(entry),
       acks,
+      // As long as 系统状态's history (the audit chain keeps them for good).
+      keepAcksDays: svc.config.storage.systemHistoryDays,
       everyMs: svc.config.storage.systemWatchSeconds * 1000,
     });
     ops.on('connection', (socket) => {

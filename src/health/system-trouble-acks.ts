@@ -86,4 +86,18 @@ export class TroubleAcks {
     }
     return out;
   }
+
+  /**
+   * Forgets acknowledgements of troubles that began before `before` (ISO), of any node (a node's id
+   * changes with its process), except `keep`: this node's troubles as they stand, however old.
+   */
+  async purge(before: string, node: string, keep: { key: string; since: string }[]): Promise<number> {
+    let q = this.k.deleteFrom('system_trouble_acks').where('since', '<', before);
+    for (const t of keep)
+      q = q.where((eb) =>
+        eb.not(eb.and([eb('node', '=', node), eb('trouble', '=', t.key), eb('since', '=', t.since)])),
+      );
+    const res = await q.executeTakeFirst();
+    return Number(res.numDeletedRows ?? 0);
+  }
 }

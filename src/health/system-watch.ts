@@ -43,6 +43,11 @@ export interface SystemStatus {
   troubles: SystemTrouble[];
   /** When this was judged (ISO). A desk forgets a node it has not heard from in a while. */
   at: string;
+  /**
+   * The node is stopping (a graceful stop while it had troubles): desks forget it now rather than
+   * show its last troubles until they stop hearing from it. Its troubles did not end; it is gone.
+   */
+  stopped?: true;
 }
 
 /** A sender's wait for its durable decision: p99 over this is worth a look, a worst over the next a problem. */
@@ -134,6 +139,7 @@ export class SystemWatch {
   private queued = 0;
   private status: SystemStatus;
   private lastEmit = 0;
+  private lastAckPurge = Number.NEGATIVE_INFINITY;
   /** Audit entries not yet appended (at most MAX_PENDING_AUDIT; the oldest go first). */
   private readonly pendingAudit: AuditEntry[] = [];
   private readonly gauge;
@@ -152,7 +158,12 @@ export class SystemWatch {
        */
       audit?: (entry: AuditEntry) => Promise<unknown>;
       /** Who took charge of which trouble (`POST /api/system/troubles/ack`), read at each check. */
-      acks?: Pick<TroubleAcks, 'of'>;
+      acks?: Pick<TroubleAcks, 'of'> & Partial<Pick<TroubleAcks, 'purge'>>;
+      /**
+       * Acknowledgements of troubles that began longer ago than this are forgotten, hourly (this
+       * node's troubles as they stand are kept however old). Absent: kept.
+       */
+      keepAcksDays?: number;
       everyMs?: number;
       refreshMs?: number;
       now?: () => number;
@@ -188,6 +199,14 @@ export class SystemWatch {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.checks;
+    if (this.status.troubles.length > 0)
+      this.deps.emit({
+        node: this.deps.node,
+        level: 'ok',
+        troubles: [],
+        at: new Date(this.now()).toISOString(),
+        stopped: true,
+      });
   }
 
   /** A check after any running one: the timer's, or at once after an acknowledgement. */
@@ -280,7 +299,25 @@ export class SystemWatch {
       this.lastEmit = now;
       this.deps.emit(this.status);
     }
+    await this.purgeAcks(now, troubles);
     return this.status;
+  }
+
+  /** Hourly: forgets acknowledgements older than `keepAcksDays`, except of the troubles standing here. */
+  private async purgeAcks(now: number, standing: SystemTrouble[]): Promise<void> {
+    const { acks, keepAcksDays, log, node } = this.deps;
+    if (!acks?.purge || keepAcksDays === undefined || now - this.lastAckPurge < 3_600_000) return;
+    this.lastAckPurge = now;
+    try {
+      const purged = await acks.purge(
+        new Date(now - keepAcksDays * 86_400_000).toISOString(),
+        node,
+        standing.map((t) => ({ key: troubleKey(t), since: t.since })),
+      );
+      if (purged > 0) log.info({ purged, keepAcksDays }, 'system watch: old acknowledgements purged');
+    } catch (err) {
+      log.warn({ err }, 'system watch: purging old acknowledgements failed; trying again in an hour');
+    }
   }
 
   private queueAudit(entry: AuditEntry): void {

@@ -48,4 +48,23 @@ describe.each(BACKENDS)('system_trouble_acks on %s', (_name, open) => {
       'sup-wang',
     );
   });
+
+  it('purge: acknowledgements of troubles that began before the cut are forgotten, of any node, except this node’s standing ones', async () => {
+    const old = '2026-10-01T05:00:00.000Z';
+    await acks.ack('node-a', 'sink:webhooks', old, li, '2026-10-01T05:01:00.000Z'); // standing here
+    await acks.ack('node-a', 'database:', old, li, '2026-10-01T05:02:00.000Z');
+    await acks.ack('node-b', 'sink:webhooks', old, wang, '2026-10-01T05:03:00.000Z'); // a node gone
+    await acks.ack('node-a', 'wait:', since, wang, '2026-12-06T05:04:00.000Z'); // recent
+    const purged = await acks.purge('2026-11-05T00:00:00.000Z', 'node-a', [
+      { key: 'sink:webhooks', since: old },
+      { key: 'storage:', since: old }, // none stored: nothing to keep
+    ]);
+    expect(purged).toBe(2);
+    expect([...(await acks.of('node-a', [{ key: 'sink:webhooks', since: old }])).keys()]).toEqual([
+      'sink:webhooks',
+    ]);
+    expect((await acks.of('node-a', [{ key: 'database:', since: old }])).size).toBe(0);
+    expect((await acks.of('node-b', [{ key: 'sink:webhooks', since: old }])).size).toBe(0);
+    expect((await acks.of('node-a', [{ key: 'wait:', since }])).size).toBe(1);
+  });
 });

@@ -273,6 +273,58 @@ describe('SystemWatch: tells at once when a trouble begins, changes or ends, and
     expect(asked).toHaveLength(4);
   });
 
+  it('a graceful stop while in trouble tells the desks to forget the node (its troubles go with it); all well, it says nothing', async () => {
+    let core = minute(150, 300);
+    const t = watch(async () => ({ ok: true, checks: { db: 'ok', core } }));
+    await t.w.tick();
+    expect(t.told).toHaveLength(1);
+    await t.w.stop();
+    expect(t.told).toHaveLength(2);
+    expect(t.told[1]).toMatchObject({ node: 'node-a', level: 'ok', troubles: [], stopped: true });
+    // Nothing was audited or logged as ended: the trouble did not end, the node went.
+    expect(t.lines.filter((l) => l.msg.includes('ended'))).toEqual([]);
+    core = minute(1, 2);
+    const quiet = watch(async () => ({ ok: true, checks: { db: 'ok', core } }));
+    await quiet.w.tick();
+    await quiet.w.stop();
+    expect(quiet.told).toEqual([]);
+  });
+
+  it('acknowledgements older than the history are forgotten hourly, never those of a trouble standing here', async () => {
+    let core = minute(150, 300);
+    let clock = Date.parse('2026-12-06T05:00:00Z');
+    const purges: { before: string; node: string; keep: string[] }[] = [];
+    const w = new SystemWatch({
+      node: 'node-a',
+      check: async () => ({ ok: true, checks: { db: 'ok', core } }),
+      emit: () => undefined,
+      now: () => clock,
+      log: { warn: () => undefined, info: () => undefined } as unknown as Logger,
+      metrics: new Metrics({ defaults: false }),
+      acks: {
+        of: async () => new Map(),
+        purge: async (before, node, keep) => {
+          purges.push({ before, node, keep: keep.map((t) => `${t.key}@${t.since}`) });
+          return 0;
+        },
+      },
+      keepAcksDays: 31,
+    });
+    const first = await w.tick();
+    expect(purges).toEqual([
+      { before: '2026-11-05T05:00:00.000Z', node: 'node-a', keep: [`wait:@${first.troubles[0]!.since}`] },
+    ]);
+    // Not again within the hour.
+    clock += 59 * 60_000;
+    await w.tick();
+    expect(purges).toHaveLength(1);
+    // An hour on, all well: nothing standing to keep.
+    core = minute(1, 2);
+    clock += 60_000;
+    await w.tick();
+    expect(purges[1]).toEqual({ before: '2026-11-05T06:00:00.000Z', node: 'node-a', keep: [] });
+  });
+
   it('each beginning, change and end is audited in order; refused appends are tried again at the next check', async () => {
     let core = minute(150, 300);
     const appended: AuditEntry[] = [];

@@ -283,7 +283,9 @@ function close() {
 
 function heard(status) {
   if (!status?.node) return;
-  nodes.set(status.node, { status, heardAt: Date.now() });
+  // A node stopping says so: its troubles go with it (not left until it is forgotten).
+  if (status.stopped) nodes.delete(status.node);
+  else nodes.set(status.node, { status, heardAt: Date.now() });
   const prefix = `${status.node}|`;
   const red = new Map(
     (status.troubles ?? []).filter((tr) => tr.level === 'bad').map((tr) => [`${prefix}${keyOf(tr)}`, tr]),
