@@ -80,6 +80,8 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
       expect(await item.locator('.sys-alert-text').innerText()).toBe('统计报表失败，正在自动重试');
       expect(await item.locator('.sys-alert-since').innerText()).toMatch(HHMMSS);
       expect(await panel.innerText()).toContain('请通知值班工程师处理。');
+      // A follow-up failing leaves the alarms themselves as ever, and the desk says so.
+      expect(await panel.locator('.sys-alert-effect').innerText()).toBe('报警本身照常入库和推送，不受影响。');
       expect(await panel.locator('a[href="#/system"]').count()).toBe(0);
       await shot(operator, 'system-alert-operator');
       expect(await overflowProblems(operator)).toEqual([]);
@@ -128,6 +130,15 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
         .toMatch(/^alert-sup 已负责处理（\d\d:\d\d:\d\d）$/);
       expect(await supItem.locator('button.sys-alert-ack').count()).toBe(0);
       await supervisor.keyboard.press('Escape');
+      // 系统状态's banner says who took charge of what.
+      await supervisor.locator('#nav a[data-nav="system"]').click();
+      await expect
+        .poll(() => supervisor.locator('#sys-banner .sys-banner-ack').allInnerTexts(), { timeout: 10_000 })
+        .toEqual([
+          expect.stringMatching(/^alert-sup 已负责处理（\d\d:\d\d:\d\d）：统计报表失败，正在自动重试$/),
+        ]);
+      await shot(supervisor, 'system-banner-taken-in-charge');
+      await supervisor.locator('#nav a[data-nav="queue"]').click();
       // Every desk is told: the operator's bar stops shouting, and the operator is told not to call.
       await expect.poll(() => badge.getAttribute('data-acked'), { timeout: 10_000 }).toBe('true');
       expect(await badge.getAttribute('data-level')).toBe('bad');

@@ -258,6 +258,7 @@ export const CONSOLE_STRINGS = {
     sysAlertStormOn: '风暴模式已开启：通讯故障工单降为 P4，至 {at}（{by}）',
     sysAlertStormReason: '大面积通讯中断：{n} 台报警主机相继失联',
     sysPanelsLost: '{n} 台失联',
+    sysAckedOf: '：',
   },
   en: {
     navHandover: 'Handover',
@@ -524,5 +525,6 @@ export const CONSOLE_STRINGS = {
     sysAlertStormOn: 'Storm mode on: communication troubles at P4 until {at} ({by})',
     sysAlertStormReason: 'Mass communication loss: {n} panels lost together',
     sysPanelsLost: '{n} lost',
+    sysAckedOf: ': ',
   },
 };

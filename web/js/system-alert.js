@@ -253,8 +253,17 @@ async function startStorm(tr) {
   render();
 }
 
+/**
+ * The troubles someone has taken charge of, as every desk heard them: 系统状态's banner says by whom
+ * (it reads `/api/health`, which knows nothing of acknowledgements).
+ */
+export const takenInCharge = () =>
+  troubles()
+    .filter((tr) => tr.ack)
+    .map((tr) => ({ text: troubleSentence(tr), ack: tr.ack }));
+
 /** "{name} 已负责处理（05:01:00）", the name as the user gave it (marked verbatim). */
-function ackedBy(ack) {
+export function ackedBy(ack) {
   const [before, after = ''] = t('sysAlertAckedBy', { name: '\u0000', at: fmtTime(ack.at) }).split('\u0000');
   return [before, h('span', { dataset: { verbatim: '' } }, ack.byName), after];
 }

@@ -7,7 +7,15 @@
 import { api } from './api.js';
 import { fill, h, svg } from './dom.js';
 import { fmtDateTime, fmtSeconds, fmtTime, t } from './i18n.js';
-import { ms, panelsLostSentence, recordingSentences, sinkName, storageSentence } from './system-alert.js';
+import {
+  ackedBy,
+  ms,
+  panelsLostSentence,
+  recordingSentences,
+  sinkName,
+  storageSentence,
+  takenInCharge,
+} from './system-alert.js';
 
 const EVERY_MS = 5000;
 /** Points of the wait trace: 10 minutes at one a refresh. */
@@ -510,6 +518,12 @@ export function mount(root) {
         'div',
         { class: `sys-banner sys-${overall}`, id: 'sys-banner', role: 'status', dataset: { level: overall } },
         problems.length ? t('sysAttention', { list: problems.join(t('sysListJoin')) }) : t('sysAllOk'),
+        // Who has taken charge of what, as the desks' badge heard it.
+        problems.length
+          ? takenInCharge().map((x) =>
+              h('div', { class: 'sys-banner-ack' }, ackedBy(x.ack), t('sysAckedOf'), x.text),
+            )
+          : null,
       ),
       h(
         'div',
