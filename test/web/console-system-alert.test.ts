@@ -208,6 +208,23 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
     await storm.waitFor({ timeout: 5_000 });
     expect(await storm.innerText()).toBe('通讯故障工单降为 P4（60 分钟）');
     await shot(supervisor, 'system-alert-panels-lost-supervisor');
+    // In English, on a laptop.
+    await supervisor.locator('#lang').click();
+    await supervisor.setViewportSize(LAPTOP);
+    await expect
+      .poll(() => supItem.locator('.sys-alert-text').innerText())
+      .toMatch(
+        /^2 of 3 panels lost contact within \d+ s: most likely the network, a carrier or the centre's own link, not the sites themselves$/,
+      );
+    expect(await storm.innerText()).toBe('Communication troubles to P4 (60 min)');
+    expect(await supervisor.locator('#sys-alert-panel .sys-alert-effect').innerText()).toBe(
+      'Alarms are affected: until it recovers, watch for alarms by phone and log them by hand if need be.',
+    );
+    expect(await overflowProblems(supervisor)).toEqual([]);
+    await shot(supervisor, 'system-alert-panels-lost-supervisor-en-laptop');
+    await supervisor.setViewportSize(HALL);
+    await supervisor.locator('#lang').click();
+    await expect.poll(() => storm.innerText()).toBe('通讯故障工单降为 P4（60 分钟）');
     await storm.click();
     const on = supItem.locator('.sys-alert-storm-on');
     await on.waitFor({ timeout: 5_000 });
