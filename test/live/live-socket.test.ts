@@ -26,7 +26,15 @@ const audit = () => city.svc.svc.need('audit');
 describe('WebSocket /live/{cameraId}', () => {
   it('sends the codec as JSON, then the init segment, then fragments from a keyframe, and audits the open', async () => {
     const c = await openLive(city.svc.httpUrl, await signed(opToken, '/live/cam-1?stream=sub&meta=1'));
-    await expect.poll(() => c.binaries.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+    try {
+      await expect.poll(() => c.binaries.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+    } catch (err) {
+      // Seen twice in 33 runs on 2026-12-06 (every camera of the file without media), not since: the
+      // next time, say what the camera simulator and the hub were doing.
+      throw new Error(
+        `${(err as Error).message}\nsource: ${JSON.stringify(city.source.status())}\nsocket: ${JSON.stringify(c.texts)}\nhub: ${JSON.stringify(city.hub.status('cam-1'))} ${JSON.stringify(city.hub.upstreams())}`,
+      );
+    }
     const init = c.texts[0] as { type: string; codec: string; camera: string; stream: string };
     expect(init).toMatchObject({ type: 'init', camera: 'cam-1', stream: 'sub' });
     expect(init.codec).toMatch(/^video\/mp4; codecs="avc1\.42[0-9a-f]{4}"$/);
