@@ -242,9 +242,6 @@ export function panelModule(): Module {
 
       // Panels lost together are the city's one trouble: told by the node that sweeps for silence.
       const together = svc.config.storage.panelsLostTogether;
-      const tells = () =>
-        svc.config.storage.database.kind !== 'postgres' ||
-        svc.part<Cluster>('cluster').holds('timer:supervision');
       const gateway: PanelGateway = {
         publishAck,
         health: () => {
@@ -256,7 +253,7 @@ export function panelModule(): Module {
             panels: c.panels,
             online: c.online,
             lost: c.lost,
-            ...(tells()
+            ...(sup.sweeping()
               ? {
                   lostTogether: c.together,
                   lostTogetherLevel: lostTogetherLevel(c, together),

@@ -228,6 +228,11 @@ export class SupervisionMaintainer {
     };
   }
 
+  /** Whether this node sweeps for silent panels now (always, alone; the lease holder, in a city). */
+  sweeping(): boolean {
+    return this.deps.sweeps?.() ?? true;
+  }
+
   /** Resolves when every trouble/restore raised so far is committed (tests, shutdown). */
   async settled(): Promise<void> {
     await Promise.all(this.chains.values());

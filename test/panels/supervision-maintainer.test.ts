@@ -8,6 +8,7 @@ import { PanelStore } from '../../src/panels/panel-store.js';
 import {
   lostTogetherLevel,
   type PanelCounts,
+  type SupervisionDeps,
   SupervisionMaintainer,
 } from '../../src/panels/supervision-maintainer.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
@@ -30,7 +31,7 @@ describe('panel supervision', () => {
   let running: SupervisionMaintainer[];
   const T0 = Date.parse('2026-11-22T08:00:00Z');
 
-  const make = (panels = PANELS) => {
+  const make = (panels = PANELS, extra: Partial<SupervisionDeps> = {}) => {
     const sup = new SupervisionMaintainer({
       panels,
       store: new PanelStore(db.k),
@@ -40,6 +41,7 @@ describe('panel supervision', () => {
       },
       log: silentLogger,
       graceMs: 2000,
+      ...extra,
     });
     running.push(sup);
     return sup;
@@ -262,20 +264,7 @@ describe('panel supervision', () => {
 
   it('counts on the node that sweeps: losses another node raised count together, though this node never heard those panels', async () => {
     const W = 10 * 60_000;
-    const node = (sweeps: boolean) => {
-      const sup = new SupervisionMaintainer({
-        panels: STREET,
-        store: new PanelStore(db.k),
-        ingest: async (ev) => {
-          ingested.push(ev);
-          return { duplicate: false };
-        },
-        log: silentLogger,
-        sweeps: () => sweeps,
-      });
-      running.push(sup);
-      return sup;
-    };
+    const node = (sweeps: boolean) => make(STREET, { sweeps: () => sweeps });
     const a = node(true);
     const b = node(false);
     await a.start();

@@ -484,11 +484,10 @@ export function mount(root) {
       coreLevel !== 'ok' ? t('sysWaitSlow') : null,
       failing > 0 ? t('sysSinksFailing', { n: failing }) : null,
       slow > 0 ? t('sysSinksSlow', { n: slow }) : null,
-      panelsLost
-        ? panelsLost
-        : panels && panels.online < panels.panels
+      panelsLost ??
+        (panels && panels.online < panels.panels
           ? t('sysPanelsOffline', { n: panels.panels - panels.online })
-          : null,
+          : null),
       cams && cams.up < cams.cameras ? t('sysCamerasDown', { n: cams.cameras - cams.up }) : null,
       ...recProblems,
     ].filter(Boolean);
