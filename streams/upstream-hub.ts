@@ -120,8 +120,10 @@ export class StreamHub implements UpstreamHub {
     up.members.add(member);
     if (up.init) {
       this.call(up, member, () => consumer.onInit(up.init as MediaInit));
-      // Start at once from the cached keyframe; the player catches up with the live edge.
-      if (up.gop[0]?.keyframe) {
+      // Start at once from the cached keyframe; the player catches up with the live edge. Only while
+      // live: a lost camera's last GOP replayed to a consumer that joins later reads as fresh video
+      // (the watchdog, re-subscribing, took it for the camera's return: loss and restore every few seconds).
+      if (up.state === 'live' && up.gop[0]?.keyframe) {
         member.waiting = false;
         for (const f of up.gop) this.call(up, member, () => consumer.onFragment(f));
       }
@@ -276,6 +278,9 @@ export class StreamHub implements UpstreamHub {
 
   private failed(up: Upstream, reason: string): void {
     up.lastError = reason;
+    // What the camera sent before it went is not what it shows now.
+    up.gop = [];
+    up.gopBytes = 0;
     if (this.stopping || up.members.size === 0) {
       this.setState(up, 'idle');
       return;

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { sql } from 'kysely';
+import type { CameraLosses } from '../cameras/camera-losses.js';
 import type { EventCore } from '../core/event-core.js';
 import type { OutboxDispatcher, SinkStatus } from '../outbox/outbox-dispatcher.js';
 import type { Service } from '../service.js';
@@ -11,12 +12,15 @@ interface PartCounts {
   online?: number;
   cameras?: number;
   up?: number;
-  /** Panels: lost now; the most whose silences began within `storage.panelsLostTogether.minutes`. */
+  /**
+   * Lost now; the most whose silences began (panels) or whose last video came (cameras) within
+   * `storage.panelsLostTogether.minutes` (`camerasLostTogether`), on the node that judges them.
+   */
   lost?: number;
   lostTogether?: number;
   lostTogetherFrom?: string;
   lostTogetherTo?: string;
-  /** Set when as many are lost together as `storage.panelsLostTogether` makes a trouble. */
+  /** Set when as many are lost together as `storage.panelsLostTogether` (`camerasLostTogether`) makes a trouble. */
   lostTogetherLevel?: 'warn' | 'bad';
 }
 
@@ -63,6 +67,15 @@ export async function healthChecks(
     } catch (err) {
       svc.log.warn({ err }, 'health: the outbox sinks could not be read');
       checks.outbox = 'error';
+    }
+  }
+  // Cameras lost now and together, read from every node's stored losses (the registry knows only its own).
+  const losses = svc.parts.get('cameras.losses') as CameraLosses | undefined;
+  if (losses && db === 'ok') {
+    try {
+      checks.cameras = { ...checks.cameras, ...(await losses.counts()) };
+    } catch (err) {
+      svc.log.warn({ err }, "health: the cameras' losses could not be read");
     }
   }
   return { ok: db === 'ok', checks };

@@ -12,7 +12,8 @@ export type HealthState = 'connecting' | 'up' | 'lost' | 'stopped';
 export interface CameraHealthOptions {
   lossSeconds: number;
   open: OpenFrameSource;
-  onLoss(info: { seconds: number; reason: string | undefined }): void;
+  /** `lastFrameAt`: epoch ms of its last media, absent when it has delivered none since `start()`. */
+  onLoss(info: { seconds: number; reason: string | undefined; lastFrameAt?: number }): void;
   onRestore(info: { downSeconds: number }): void;
   onState?(state: HealthState): void;
   onReconnect?(info: { attempt: number; delayMs: number; reason: string }): void;
@@ -147,7 +148,11 @@ export class CameraHealthMaintainer {
     if (this.lostAt === undefined && now - last >= this.lossMs) {
       this.lostAt = now;
       this.setState('lost');
-      this.opts.onLoss({ seconds: Math.round((now - last) / 1000), reason: this.lastError });
+      this.opts.onLoss({
+        seconds: Math.round((now - last) / 1000),
+        reason: this.lastError,
+        ...(this.lastFrame !== undefined ? { lastFrameAt: this.lastFrame } : {}),
+      });
     }
     // A reader that is connected but silent (camera froze, NAT dropped the flow) is dropped so it reconnects.
     if (this.source && now - Math.max(this.lastFrame ?? 0, this.connectedAt) >= this.lossMs) {

@@ -10,6 +10,7 @@ import type { Module, Service } from '../service.js';
 import type { BackoffPolicy } from './backoff.js';
 import { fromOnvif, fromWatchdog } from './camera-events.js';
 import { CameraHealthMaintainer, type OpenFrameSource } from './camera-health-maintainer.js';
+import { CameraLosses } from './camera-losses.js';
 import { CameraRegistry } from './camera-registry.js';
 import { cameraRoutes } from './camera-routes.js';
 import { CameraStateStore } from './camera-state-store.js';
@@ -141,15 +142,17 @@ export function cameraModule(opts: CameraModuleOptions = {}): Module {
             reconnects.inc({ camera: cam.id });
             log.debug({ camera: cam.id, attempt, delayMs, reason }, 'cameras: stream reconnect');
           },
-          onLoss: ({ seconds, reason }) => {
+          onLoss: ({ seconds, reason, lastFrameAt }) => {
             losses.inc({ camera: cam.id });
             log.warn({ camera: cam.id, seconds, reason }, 'cameras: video loss');
             const since = new Date();
             lostSince.set(cam.id, since);
             const iso = since.toISOString();
-            // The loss is stored before its commit is tried: a crash in between raises it again.
+            // The loss is stored before its commit is tried: a crash in between raises it again. With
+            // its last video, so cameras lost together are counted (never those that had none).
+            const last = lastFrameAt !== undefined ? new Date(lastFrameAt).toISOString() : null;
             void states
-              .setLoss(cam.id, iso, false)
+              .setLoss(cam.id, iso, false, last)
               .catch((err: unknown) =>
                 log.error({ err, camera: cam.id }, 'cameras: saving loss state failed'),
               );
@@ -248,6 +251,21 @@ export function cameraModule(opts: CameraModuleOptions = {}): Module {
         offUpdate();
       };
 
+      // Cameras lost together are the city's one trouble: judged by the node that sweeps for silent
+      // panels (on SQLite there is one node), from every node's stored losses.
+      const rule = config.storage.camerasLostTogether;
+      svc.parts.set(
+        'cameras.losses',
+        new CameraLosses({
+          states,
+          cameras: config.cameras.map((c) => c.id),
+          windowMs: rule.minutes * 60_000,
+          rule: { least: rule.cameras, share: rule.share, badShare: rule.badShare },
+          judges: () =>
+            config.storage.database.kind !== 'postgres' ||
+            svc.part<Cluster>('cluster').holds('timer:supervision'),
+        }),
+      );
       svc.parts.set('cameras', reg);
       svc.need('app').use(cameraRoutes(svc, reg));
       reg.start();

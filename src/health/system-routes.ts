@@ -8,7 +8,7 @@ import type { SystemWatch } from './system-watch.js';
 
 const ackBody = z.strictObject({
   node: z.string().min(1).max(200),
-  kind: z.enum(['database', 'sink', 'wait', 'storage', 'recording', 'panels']),
+  kind: z.enum(['database', 'sink', 'wait', 'storage', 'recording', 'panels', 'cameras']),
   name: z.string().min(1).max(100).optional(),
   /** When the trouble began, as `system:status` said: the same trouble beginning again is a new one. */
   since: z.iso.datetime(),

@@ -18,9 +18,11 @@ export type TroubleLevel = 'warn' | 'bad';
  * - `recording`: cameras whose segment writes failed, or that dropped footage, in the last minute;
  * - `panels`: many panels lost communication together (`storage.panelsLostTogether`): the network,
  *   a carrier or the receiver's own link, not each site. Told by one node of a city.
+ * - `cameras`: many cameras lost video together (`storage.camerasLostTogether`): the network, a
+ *   switch or the receiver's own link. Told by the same node, from every node's stored losses.
  */
 export interface SystemTrouble {
-  kind: 'database' | 'sink' | 'wait' | 'storage' | 'recording' | 'panels';
+  kind: 'database' | 'sink' | 'wait' | 'storage' | 'recording' | 'panels' | 'cameras';
   /** The sink's name, for `sink`. */
   name?: string;
   level: TroubleLevel;
@@ -28,8 +30,8 @@ export interface SystemTrouble {
   since: string;
   /**
    * Figures for the desk's sentence: `failures`, `behind`, `behindSeconds`, `waitP99Ms`, `waitMaxMs`;
-   * for `panels` `lost` (together), `of` (all panels), `lostAll` (lost now), `firstAt` (epoch ms of
-   * the first one's last message) and `spanSeconds` (to the last one's).
+   * for `panels` and `cameras` `lost` (together), `of` (all of them), `lostAll` (lost now), `firstAt`
+   * (epoch ms of the first one's last message, or last video) and `spanSeconds` (to the last one's).
    */
   figures: Record<string, number>;
   /** Who took charge of it (a supervisor or admin), once someone has. */
@@ -61,15 +63,17 @@ type Found = Omit<SystemTrouble, 'since' | 'ack'> & { since?: string };
 /**
  * The troubles in what `/api/health` says (`healthChecks`). The same rules as 系统状态's tiles, so a
  * desk's badge and the page agree. A panel or camera offline is not here: each is a site's trouble,
- * raised in the queue by supervision. Many panels lost together are (as the panels' health judged
- * them, `lostTogetherLevel`): one fault of the network, a carrier or the receiver's own link, which
- * no site can mend.
+ * raised in the queue by supervision. Many panels or cameras lost together are (as their health
+ * judged them, `lostTogetherLevel`): one fault of the network, a carrier or the receiver's own link,
+ * which no site can mend.
  */
 export function troublesIn(ok: boolean, checks: HealthChecks): Found[] {
   if (!ok) return [{ kind: 'database', level: 'bad', figures: {} }];
   const out: Found[] = [];
-  const lost = lostTogether(checks);
-  if (lost) out.push(lost);
+  for (const kind of ['panels', 'cameras'] as const) {
+    const lost = lostTogether(kind, checks[kind]);
+    if (lost) out.push(lost);
+  }
   const wait = checks.core?.lastMinute;
   if (wait && (wait.waitMaxMs > WAIT_BAD_MS || wait.waitP99Ms > WAIT_WARN_MS))
     out.push({
@@ -104,20 +108,22 @@ export function troublesIn(ok: boolean, checks: HealthChecks): Found[] {
   return out;
 }
 
-/** Panels lost together, when the panels' health says they are a trouble (one node of a city does). */
-function lostTogether(checks: HealthChecks): Found | undefined {
-  const p = checks.panels;
-  if (!p?.lostTogetherLevel) return undefined;
-  const n = p.lostTogether ?? 0;
-  const from = p.lostTogetherFrom ? Date.parse(p.lostTogetherFrom) : Number.NaN;
-  const to = p.lostTogetherTo ? Date.parse(p.lostTogetherTo) : Number.NaN;
+/**
+ * Panels or cameras lost together, when their health says they are a trouble (one node of a city
+ * judges): how many together, of how many, lost now, and from when over what span.
+ */
+function lostTogether(kind: 'panels' | 'cameras', c: HealthChecks['panels']): Found | undefined {
+  if (!c?.lostTogetherLevel) return undefined;
+  const n = c.lostTogether ?? 0;
+  const from = c.lostTogetherFrom ? Date.parse(c.lostTogetherFrom) : Number.NaN;
+  const to = c.lostTogetherTo ? Date.parse(c.lostTogetherTo) : Number.NaN;
   return {
-    kind: 'panels',
-    level: p.lostTogetherLevel,
+    kind,
+    level: c.lostTogetherLevel,
     figures: {
       lost: n,
-      of: p.panels ?? 0,
-      lostAll: p.lost ?? n,
+      of: (kind === 'panels' ? c.panels : c.cameras) ?? 0,
+      lostAll: c.lost ?? n,
       ...(Number.isFinite(from) && Number.isFinite(to)
         ? { firstAt: from, spanSeconds: Math.round((to - from) / 1000) }
         : {}),
@@ -282,7 +288,10 @@ export class SystemWatch {
         changed = true;
         log.warn({ trouble: t }, `system trouble ${was ? 'now' : 'began'}: ${describe(t)}`);
         audit(was ? 'level' : 'begin', t);
-      }
+      } else if ((t.kind === 'panels' || t.kind === 'cameras') && was.figures['lost'] !== t.figures['lost'])
+        // The desks' sentence counts the devices lost together: a district's carrier failing street by
+        // street is told as it grows, at most once a check (neither logged nor audited: not a new level).
+        changed = true;
     }
     for (const [key, t] of before)
       if (!byKey.has(key)) {

@@ -1,5 +1,6 @@
 import { eventKey, type NormalizedEvent } from '../core/events.js';
 import { retryUntilCommitted } from '../core/retry-ingest.js';
+import { mostWithin, togetherLevel } from '../health/lost-together.js';
 import type { Logger } from '../log.js';
 import type { ArmedMode, PanelState, PanelStore } from './panel-store.js';
 
@@ -29,10 +30,8 @@ export interface LostTogetherRule {
 }
 
 /** How bad `counts` says panels lost together are, by `rule`; undefined when not a trouble. */
-export function lostTogetherLevel(c: PanelCounts, rule: LostTogetherRule): 'warn' | 'bad' | undefined {
-  if (c.panels === 0 || c.together < rule.panels || c.together < rule.share * c.panels) return undefined;
-  return c.together >= rule.badShare * c.panels ? 'bad' : 'warn';
-}
+export const lostTogetherLevel = (c: PanelCounts, rule: LostTogetherRule): 'warn' | 'bad' | undefined =>
+  togetherLevel(c.together, c.panels, { least: rule.panels, share: rule.share, badShare: rule.badShare });
 
 export interface SupervisionDeps {
   panels: readonly SupervisedPanel[];
@@ -207,25 +206,7 @@ export class SupervisionMaintainer {
       // A panel never heard from (here, or by the node that raised its loss) has no silence that began.
       if (s.lastSeen !== undefined) since.push(s.commLostSince);
     }
-    since.sort((a, b) => a - b);
-    let together = 0;
-    let firstAt: number | undefined;
-    let lastAt: number | undefined;
-    for (let i = 0, j = 0; j < since.length; j++) {
-      while (since[j]! - since[i]! > windowMs) i++;
-      if (j - i + 1 > together) {
-        together = j - i + 1;
-        firstAt = since[i];
-        lastAt = since[j];
-      }
-    }
-    return {
-      panels: this.config.size,
-      online,
-      lost,
-      together,
-      ...(firstAt !== undefined && lastAt !== undefined ? { firstAt, lastAt } : {}),
-    };
+    return { panels: this.config.size, online, lost, ...mostWithin(since, windowMs) };
   }
 
   /** Whether this node sweeps for silent panels now (always, alone; the lease holder, in a city). */

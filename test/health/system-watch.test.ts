@@ -198,6 +198,29 @@ describe('SystemWatch: tells at once when a trouble begins, changes or ends, and
     expect(t.told).toHaveLength(4);
   });
 
+  it('devices lost together: a growing count is told at the next check (neither logged nor audited), the same count is not', async () => {
+    const cams = (lostTogether: number) => ({
+      cameras: 40,
+      up: 40 - lostTogether,
+      lost: lostTogether,
+      lostTogether,
+      lostTogetherLevel: 'bad' as const,
+    });
+    let cameras = cams(12);
+    const t = watch(async () => ({ ok: true, checks: { db: 'ok', cameras } }));
+    await t.w.tick();
+    expect(t.told.map((s) => s.troubles[0]?.figures['lost'])).toEqual([12]);
+    const logged = t.lines.length;
+    t.advance(5_000);
+    await t.w.tick(); // the same: nothing said
+    cameras = cams(19); // the next street's switch
+    t.advance(5_000);
+    await t.w.tick();
+    expect(t.told.map((s) => s.troubles[0]?.figures['lost'])).toEqual([12, 19]);
+    expect(t.told[1]!.troubles[0]!.since).toBe(t.told[0]!.troubles[0]!.since);
+    expect(t.lines).toHaveLength(logged);
+  });
+
   it('a check that throws is the database not answering; two database troubles are one', async () => {
     let fail = true;
     const t = watch(async () => {
@@ -503,6 +526,37 @@ describe('system:status on a real service: a follow-up that fails reaches every 
       restore();
     }
   }, 60_000);
+});
+
+describe('troublesIn: cameras lost together', () => {
+  it('as the cameras’ health judged them, beside panels lost together, with the same figures', () => {
+    const cameras = {
+      cameras: 40,
+      up: 20,
+      lost: 20,
+      lostTogether: 18,
+      lostTogetherFrom: '2026-12-06T08:00:00.000Z',
+      lostTogetherTo: '2026-12-06T08:00:40.000Z',
+    };
+    expect(troublesIn(true, { db: 'ok', cameras })).toEqual([]);
+    const panels = { panels: 8, online: 3, lost: 5, lostTogether: 5, lostTogetherLevel: 'warn' as const };
+    expect(troublesIn(true, { db: 'ok', panels, cameras: { ...cameras, lostTogetherLevel: 'bad' } })).toEqual(
+      [
+        { kind: 'panels', level: 'warn', figures: { lost: 5, of: 8, lostAll: 5 } },
+        {
+          kind: 'cameras',
+          level: 'bad',
+          figures: {
+            lost: 18,
+            of: 40,
+            lostAll: 20,
+            firstAt: Date.parse(cameras.lostTogetherFrom),
+            spanSeconds: 40,
+          },
+        },
+      ],
+    );
+  });
 });
 
 describe('troublesIn: panels lost together', () => {

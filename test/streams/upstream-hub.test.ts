@@ -159,6 +159,26 @@ describe('StreamHub on a real RTSP source', () => {
     expect(ffmpegChildren()).toHaveLength(1);
   });
 
+  it('a consumer joining while the camera is lost gets no cached GOP: old video is not fresh video', async () => {
+    makeHub();
+    const c = new Recorder();
+    hub.subscribe('cam-1', 'sub', c, 'viewer');
+    await waitFor('live', () => c.frags.some((f) => !f.keyframe));
+    await source.drop();
+    try {
+      await waitFor('lost', () => hub.status('cam-1').sub === 'lost');
+      // The camera watchdog re-subscribes to a silent camera: before, it was handed the last GOP and
+      // took it for the camera's return (video_loss and video_restore every few seconds).
+      const late = new Recorder();
+      hub.subscribe('cam-1', 'sub', late, 'camera-health');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(late.frags).toEqual([]);
+      expect(late.states.at(-1)).not.toBe('live');
+    } finally {
+      await source.resume();
+    }
+  });
+
   it('retries a camera without a stream URL and ends consumers when stopped', async () => {
     makeHub({});
     const c = new Recorder();

@@ -258,6 +258,14 @@ export const CONSOLE_STRINGS = {
     sysAlertStormOn: '风暴模式已开启：通讯故障工单降为 P4，至 {at}（{by}）',
     sysAlertStormReason: '大面积通讯中断：{n} 台报警主机相继失联',
     sysPanelsLost: '{n} 台失联',
+    sysAlertCamerasLost:
+      '{n} 路摄像机在 {span}内相继断线（共 {of} 路）：多半是网络、交换机或本中心接入线路故障，不是各摄像机各自出事',
+    sysAlertVideoHit: '报警照常入库和推送；断线的摄像机暂无实时画面和录像，处警时请用其他办法核实现场。',
+    sysAlertStormVideo: '视频丢失工单降为 P4（{m} 分钟）',
+    sysAlertStormVideoOn: '风暴模式已开启：视频丢失工单降为 P4，至 {at}（{by}）',
+    sysAlertStormVideoReason: '大面积视频中断：{n} 路摄像机相继断线',
+    sysAlertStormStarting: '正在开启风暴模式…',
+    sysCamerasLost: '{n} 路断线',
     sysAckedOf: '：',
   },
   en: {
@@ -525,6 +533,15 @@ export const CONSOLE_STRINGS = {
     sysAlertStormOn: 'Storm mode on: communication troubles at P4 until {at} ({by})',
     sysAlertStormReason: 'Mass communication loss: {n} panels lost together',
     sysPanelsLost: '{n} lost',
+    sysAlertCamerasLost:
+      "{n} of {of} cameras lost video within {span}: most likely the network, a switch or the centre's own link, not the cameras themselves",
+    sysAlertVideoHit:
+      'Alarms are still stored and pushed; the lost cameras have no live view or recording, so check those sites another way.',
+    sysAlertStormVideo: 'Video-loss tickets to P4 ({m} min)',
+    sysAlertStormVideoOn: 'Storm mode on: video-loss tickets at P4 until {at} ({by})',
+    sysAlertStormVideoReason: 'Mass video loss: {n} cameras lost together',
+    sysAlertStormStarting: 'Turning storm mode on…',
+    sysCamerasLost: '{n} lost',
     sysAckedOf: ': ',
   },
 };

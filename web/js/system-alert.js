@@ -21,12 +21,29 @@ const nodes = new Map();
 const toasted = new Set();
 let open = false;
 /**
- * Storm mode for communication troubles in the supervisor's own area, as last read (`GET /api/storms`)
- * while panels are lost together: undefined not read yet, null none in force.
+ * Storm mode in the supervisor's own area, by storm category (`trouble` while panels are lost
+ * together, `video_loss` while cameras are), as last read (`GET /api/storms`): absent not read yet,
+ * null none in force, 'starting' while the supervisor's click is on its way (the button is disabled,
+ * so a double click does not start two storms).
  */
-let storm;
-/** Minutes the badge's storm button demotes communication troubles for. */
+const storms = new Map();
+/** Minutes the badge's storm button demotes communication or video-loss troubles for. */
 const STORM_MINUTES = 60;
+/** Devices lost together → the storm category of their sites' tickets, and the button's words. */
+const STORM_OF = {
+  panels: {
+    category: 'trouble',
+    button: 'sysAlertStorm',
+    on: 'sysAlertStormOn',
+    reason: 'sysAlertStormReason',
+  },
+  cameras: {
+    category: 'video_loss',
+    button: 'sysAlertStormVideo',
+    on: 'sysAlertStormVideoOn',
+    reason: 'sysAlertStormVideoReason',
+  },
+};
 
 /**
  * A sink's name in words (`bus:<node>` is the bus relay of one node of a city); `known` false for a
@@ -66,11 +83,16 @@ export const span = (s) =>
 export const panelsLostSentence = (n, of, spanSeconds) =>
   t('sysAlertPanelsLost', { n, of, span: span(spanSeconds) });
 
+/** Cameras lost together in words (also 系统状态's cameras tile). */
+export const camerasLostSentence = (n, of, spanSeconds) =>
+  t('sysAlertCamerasLost', { n, of, span: span(spanSeconds) });
+
 /** One trouble as a duty officer reads it. */
 export function troubleSentence(tr) {
   const f = tr.figures ?? {};
   if (tr.kind === 'database') return t('sysAlertDb');
   if (tr.kind === 'panels') return panelsLostSentence(f.lost ?? 0, f.of ?? 0, f.spanSeconds ?? 0);
+  if (tr.kind === 'cameras') return camerasLostSentence(f.lost ?? 0, f.of ?? 0, f.spanSeconds ?? 0);
   if (tr.kind === 'storage') return storageSentence(f.short ?? 0, f.full ?? 0);
   if (tr.kind === 'recording')
     return recordingSentences(f.failing ?? 0, f.dropping ?? 0).join(t('sysListJoin'));
@@ -108,8 +130,9 @@ function render() {
   const badge = $('#sys-alert');
   if (!badge) return;
   const list = troubles();
-  // Read again when panels are next lost together: a storm may have ended meanwhile.
-  if (!list.some((tr) => tr.kind === 'panels')) storm = undefined;
+  // Read again when devices are next lost together: a storm may have ended meanwhile.
+  for (const kind of Object.keys(STORM_OF))
+    if (!list.some((tr) => tr.kind === kind)) storms.delete(STORM_OF[kind].category);
   const level = list.some((x) => x.level === 'bad') ? 'bad' : list.length > 0 ? 'warn' : 'ok';
   badge.hidden = level === 'ok';
   badge.dataset.level = level;
@@ -150,7 +173,7 @@ function render() {
               t('sysAlertAck'),
             )
           : null,
-      tr.kind === 'panels' && supervises ? stormControl(tr) : null,
+      STORM_OF[tr.kind] && supervises ? stormControl(tr, STORM_OF[tr.kind]) : null,
     ),
   );
   const body = [
@@ -177,77 +200,90 @@ function render() {
 
 /**
  * What the troubles mean for the alarms themselves: lost panels and a silent database keep alarms
- * from arriving or being stored (take them by phone); slow decisions only delay them; the rest
- * (sinks, recording, storage) leave them as ever.
+ * from arriving or being stored (take them by phone); slow decisions only delay them; lost cameras
+ * leave them as ever but without pictures to check them by; the rest (sinks, recording, storage)
+ * leave them as ever.
  */
 function effect(list) {
   if (list.some((tr) => tr.kind === 'database' || tr.kind === 'panels')) return t('sysAlertAlarmsHit');
   if (list.some((tr) => tr.kind === 'wait')) return t('sysAlertAlarmsSlow');
+  if (list.some((tr) => tr.kind === 'cameras')) return t('sysAlertVideoHit');
   return t('sysAlertNotHeld');
 }
 
 /**
- * Panels lost together: a supervisor demotes the communication troubles of their area to P4 for an
- * hour in one click (storm mode, issue 17), so the queue keeps the alarms on top while hundreds of
- * sites' tickets arrive; once it is on, who turned it on and until when.
+ * Devices lost together: a supervisor demotes their sites' tickets in their area (communication
+ * troubles for panels, video losses for cameras) to P4 for an hour in one click (storm mode, issue
+ * 17), so the queue keeps the alarms on top while hundreds of tickets arrive; once it is on, who
+ * turned it on and until when.
  */
-function stormControl(tr) {
+function stormControl(tr, of) {
+  const storm = storms.get(of.category);
   if (storm === undefined) {
-    void readStorm();
+    void readStorm(of.category);
     return null;
   }
   return h(
     'div',
     { class: 'sys-alert-storm-row' },
-    storm
-      ? h(
-          'span',
-          { class: 'sys-alert-storm-on' },
-          t('sysAlertStormOn', { at: fmtTime(storm.endsAt), by: storm.by }),
-        )
+    storm && storm !== 'starting'
+      ? h('span', { class: 'sys-alert-storm-on' }, t(of.on, { at: fmtTime(storm.endsAt), by: storm.by }))
       : h(
           'button',
-          { type: 'button', class: 'sys-alert-storm', onclick: () => startStorm(tr) },
-          t('sysAlertStorm', { m: STORM_MINUTES }),
+          {
+            type: 'button',
+            class: 'sys-alert-storm',
+            disabled: storm === 'starting',
+            onclick: () => startStorm(tr, of),
+          },
+          storm === 'starting' ? t('sysAlertStormStarting') : t(of.button, { m: STORM_MINUTES }),
         ),
   );
 }
 
-/** The storm for communication troubles in force over the user's own area, if any. */
-async function readStorm() {
-  storm = null;
+/** The storm for `category` in force over the user's own area, if any. */
+async function readStorm(category) {
+  storms.set(category, null);
+  let found = null;
   try {
-    const { storms } = await api('/api/storms');
+    const { storms: list } = await api('/api/storms');
     const now = new Date().toISOString();
-    storm =
-      storms.find(
+    found =
+      list.find(
         (s) =>
           s.node === state.user?.scope &&
-          s.categories.includes('trouble') &&
+          s.categories.includes(category) &&
           !s.endedAt &&
           !s.releasedAt &&
           s.endsAt > now,
       ) ?? null;
   } catch {
-    storm = null;
+    found = null;
   }
+  // A click meanwhile wins over what was read before it.
+  if (storms.get(category) === null) storms.set(category, found);
   render();
 }
 
-async function startStorm(tr) {
+async function startStorm(tr, of) {
+  if (storms.get(of.category) === 'starting') return;
+  storms.set(of.category, 'starting');
+  render();
   try {
-    storm = await api('/api/storms', {
+    const storm = await api('/api/storms', {
       method: 'POST',
       body: {
         node: state.user.scope,
-        categories: ['trouble'],
+        categories: [of.category],
         action: 'demote',
         minutes: STORM_MINUTES,
-        reason: t('sysAlertStormReason', { n: tr.figures?.lost ?? 0 }),
+        reason: t(of.reason, { n: tr.figures?.lost ?? 0 }),
       },
     });
-    toast(t('sysAlertStormOn', { at: fmtTime(storm.endsAt), by: storm.by }), 'info');
+    storms.set(of.category, storm);
+    toast(t(of.on, { at: fmtTime(storm.endsAt), by: storm.by }), 'info');
   } catch (err) {
+    storms.set(of.category, null);
     toast(err instanceof Error ? err.message : String(err), 'error');
   }
   render();
@@ -336,7 +372,7 @@ export function mountSystemAlert() {
     nodes.clear();
     toasted.clear();
     open = false;
-    storm = undefined;
+    storms.clear();
     render();
   };
 }

@@ -9,6 +9,7 @@ import { fill, h, svg } from './dom.js';
 import { fmtDateTime, fmtSeconds, fmtTime, t } from './i18n.js';
 import {
   ackedBy,
+  camerasLostSentence,
   ms,
   panelsLostSentence,
   recordingSentences,
@@ -51,6 +52,16 @@ const waitLevel = (p99, max) => (max > WAIT_BAD_MS ? 'bad' : p99 > WAIT_WARN_MS 
 /** Recording: red when writes fail or the storage is full, yellow when footage drops or room is short. */
 const recordingLevel = (failing, dropping, short, full) =>
   failing > 0 || full > 0 ? 'bad' : dropping > 0 || short > 0 ? 'warn' : 'ok';
+
+/**
+ * Panels or cameras lost together (`checks.panels` / `checks.cameras` of the node that judges) in
+ * words, or null when they are not a trouble.
+ */
+function lostTogether(counts, of, sentence) {
+  if (!counts?.lostTogetherLevel) return null;
+  const spanSeconds = (Date.parse(counts.lostTogetherTo) - Date.parse(counts.lostTogetherFrom)) / 1000 || 0;
+  return sentence(counts.lostTogether, of, spanSeconds);
+}
 
 /** Panels or cameras: yellow when any is offline. */
 const onlineLevel = (online, total) => (online < total ? 'warn' : 'ok');
@@ -456,16 +467,12 @@ export function mount(root) {
     const coreLevel = core ? waitLevel(core.waitP99Ms, core.waitMaxMs) : 'ok';
     const panels = c.panels;
     // Many lost together: the network's, a carrier's or the centre's own link's fault (one trouble).
-    const panelsLost = panels?.lostTogetherLevel
-      ? panelsLostSentence(
-          panels.lostTogether,
-          panels.panels,
-          (Date.parse(panels.lostTogetherTo) - Date.parse(panels.lostTogetherFrom)) / 1000 || 0,
-        )
-      : null;
+    const panelsLost = lostTogether(panels, panels?.panels, panelsLostSentence);
     const panelsLevel =
       panels?.lostTogetherLevel ?? (panels ? onlineLevel(panels.online, panels.panels) : 'ok');
     const cams = c.cameras;
+    const camerasLost = lostTogether(cams, cams?.cameras, camerasLostSentence);
+    const camerasLevel = cams?.lostTogetherLevel ?? (cams ? onlineLevel(cams.up, cams.cameras) : 'ok');
     const levels = Object.values(sinks).map(sinkLevel);
     const failing = levels.filter((l) => l === 'bad').length;
     const slow = levels.filter((l) => l === 'warn').length;
@@ -488,11 +495,17 @@ export function mount(root) {
         (panels && panels.online < panels.panels
           ? t('sysPanelsOffline', { n: panels.panels - panels.online })
           : null),
-      cams && cams.up < cams.cameras ? t('sysCamerasDown', { n: cams.cameras - cams.up }) : null,
+      camerasLost ??
+        (cams && cams.up < cams.cameras ? t('sysCamerasDown', { n: cams.cameras - cams.up }) : null),
       ...recProblems,
     ].filter(Boolean);
     const overall =
-      c.db !== 'ok' || failing > 0 || coreLevel === 'bad' || recLevel === 'bad' || panelsLevel === 'bad'
+      c.db !== 'ok' ||
+      failing > 0 ||
+      coreLevel === 'bad' ||
+      recLevel === 'bad' ||
+      panelsLevel === 'bad' ||
+      camerasLevel === 'bad'
         ? 'bad'
         : problems.length
           ? 'warn'
@@ -572,8 +585,10 @@ export function mount(root) {
           ? tile(
               'sys-cameras',
               t('sysCameras'),
-              onlineLevel(cams.up, cams.cameras),
+              camerasLevel,
               cams.cameras === 0 ? t('sysNoCameras') : t('sysOnlineOf', { n: cams.up, of: cams.cameras }),
+              cams.lost > 0 ? t('sysCamerasLost', { n: cams.lost }) : null,
+              camerasLost,
             )
           : null,
         rec

@@ -7,6 +7,7 @@ import { panels } from './020-panels.js';
 import { panelSupervisedSince } from './021-panel-supervised-since.js';
 import { panelCommandExpiry } from './022-panel-command-expiry.js';
 import { cameraState } from './030-camera-state.js';
+import { cameraLastFrame } from './031-camera-last-frame.js';
 import { recording } from './040-recording.js';
 import { recordingClipJobs } from './041-recording-clip-jobs.js';
 import { recordingTimeline } from './042-recording-timeline.js';
@@ -57,6 +58,7 @@ export const MIGRATIONS: readonly Migration[] = [
   panelSupervisedSince,
   panelCommandExpiry,
   cameraState,
+  cameraLastFrame,
   recording,
   recordingClipJobs,
   recordingTimeline,

@@ -1,0 +1,60 @@
+import { mostWithin, type TogetherRule, togetherLevel } from '../health/lost-together.js';
+import type { CameraStateStore } from './camera-state-store.js';
+
+/** What `/api/health` adds under `checks.cameras` (the names panels use under `checks.panels`). */
+export interface CameraLossCounts {
+  /** Configured cameras lost now, on every node of the city. */
+  lost: number;
+  /** Only from the node that judges (the one that sweeps for silent panels): */
+  lostTogether?: number;
+  lostTogetherFrom?: string;
+  lostTogetherTo?: string;
+  lostTogetherLevel?: 'warn' | 'bad';
+}
+
+export interface CameraLossesOptions {
+  states: CameraStateStore;
+  /** Every configured camera (a row left by a camera since removed is not counted). */
+  cameras: readonly string[];
+  windowMs: number;
+  rule: TogetherRule;
+  /** Whether this node judges cameras lost together now (alone: always; a city: one node). */
+  judges: () => boolean;
+}
+
+/**
+ * Cameras lost together, read from the stored losses of every node: a switch, a carrier or the
+ * receiver's own link going down darkens many sites' cameras within minutes, which is one fault to
+ * mend, not a site's. Counted by when each last delivered video; a camera that never delivered any
+ * (a wrong address or password) is its own fault and is not counted together.
+ */
+export class CameraLosses {
+  private readonly configured: ReadonlySet<string>;
+
+  constructor(private readonly opts: CameraLossesOptions) {
+    this.configured = new Set(opts.cameras);
+  }
+
+  async counts(): Promise<CameraLossCounts> {
+    const losses = (await this.opts.states.losses()).filter((l) => this.configured.has(l.camera));
+    if (!this.opts.judges()) return { lost: losses.length };
+    const lastFrames: number[] = [];
+    for (const l of losses) {
+      const t = l.lastFrameAt ? Date.parse(l.lastFrameAt) : Number.NaN;
+      if (Number.isFinite(t)) lastFrames.push(t);
+    }
+    const c = mostWithin(lastFrames, this.opts.windowMs);
+    const level = togetherLevel(c.together, this.configured.size, this.opts.rule);
+    return {
+      lost: losses.length,
+      lostTogether: c.together,
+      ...(level ? { lostTogetherLevel: level } : {}),
+      ...(c.firstAt !== undefined && c.lastAt !== undefined
+        ? {
+            lostTogetherFrom: new Date(c.firstAt).toISOString(),
+            lostTogetherTo: new Date(c.lastAt).toISOString(),
+          }
+        : {}),
+    };
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Devices lost together: many panels or cameras whose losses began within minutes of one another are
+ * one fault of the network, a carrier or the receiver's own link, not each site's. Shared by the
+ * panels' supervision and the cameras' watchdogs, so both judge alike.
+ */
+
+/** The most losses within one window, with the first and the last of them (epoch ms). */
+export interface Together {
+  together: number;
+  firstAt?: number;
+  lastAt?: number;
+}
+
+/** When devices lost together are a trouble of the receiver (`storage.panelsLostTogether`, `camerasLostTogether`). */
+export interface TogetherRule {
+  /** At least this many devices… */
+  least: number;
+  /** …and at least this share of all of them (warn), or `badShare` of them (bad). */
+  share: number;
+  badShare: number;
+}
+
+/**
+ * The most of `times` (epoch ms, sorted here in place) that lie within `windowMs` of one another: a
+ * sliding window over the sorted times, one pass.
+ */
+export function mostWithin(times: number[], windowMs: number): Together {
+  times.sort((a, b) => a - b);
+  let together = 0;
+  let firstAt: number | undefined;
+  let lastAt: number | undefined;
+  for (let i = 0, j = 0; j < times.length; j++) {
+    while (times[j]! - times[i]! > windowMs) i++;
+    if (j - i + 1 > together) {
+      together = j - i + 1;
+      firstAt = times[i];
+      lastAt = times[j];
+    }
+  }
+  return { together, ...(firstAt !== undefined && lastAt !== undefined ? { firstAt, lastAt } : {}) };
+}
+
+/** How bad `together` of `of` devices lost is by `rule`; undefined when it is not a trouble. */
+export function togetherLevel(together: number, of: number, rule: TogetherRule): 'warn' | 'bad' | undefined {
+  if (of === 0 || together < rule.least || together < rule.share * of) return undefined;
+  return together >= rule.badShare * of ? 'bad' : 'warn';
+}
