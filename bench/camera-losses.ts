@@ -6,8 +6,11 @@
  * 14,642 channels of one integrated city), with none lost, and while a district's switches are down?
  *
  * In-process, a real SQLite store. Cases: nothing lost; `--lost` lost within a minute. Taking turns
- * call by call with the bare tool: the same SELECT straight through better-sqlite3 (the least reading
- * the losses can cost), rows left unread by JavaScript beyond the driver's own.
+ * call by call:
+ * - `counts()` as the service runs it on SQLite (the node is the only writer: losses kept in memory);
+ * - `counts()` reading the rows each time (as a city's node does, here from SQLite);
+ * - the bare tool: the same SELECT straight through better-sqlite3 (the least reading the losses can
+ *   cost), rows left unread by JavaScript beyond the driver's own.
  *
  *   npx tsx bench/camera-losses.ts [--cameras 14642] [--lost 3000] [--runs 500]
  */
@@ -35,12 +38,14 @@ const RUNS = Number(values.runs);
 const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-bench-camera-losses-'));
 const db = new SqliteStore(join(dir, 'sharpeyes.db'));
 const ids = Array.from({ length: CAMERAS }, (_, i) => `cam-${i}`);
-const states = new CameraStateStore(db.k);
-const losses = new CameraLosses({
-  states,
+const states = new CameraStateStore(db.k, { onlyWriter: true });
+const rule = { least: 10, share: 0.05, badShare: 0.25 };
+const losses = new CameraLosses({ states, cameras: ids, windowMs: 10 * 60_000, rule, judges: () => true });
+const reading = new CameraLosses({
+  states: new CameraStateStore(db.k),
   cameras: ids,
   windowMs: 10 * 60_000,
-  rule: { least: 10, share: 0.05, badShare: 0.25 },
+  rule,
   judges: () => true,
 });
 /** The bare tool: the same SELECT through better-sqlite3, prepared once. */
@@ -77,7 +82,7 @@ try {
     );
     for (const id of ids) put.run(id, new Date(t0).toISOString());
   })();
-  await turns([() => losses.counts(), bare]); // warm-up, unmeasured
+  await turns([() => losses.counts(), () => reading.counts(), bare]); // warm-up, unmeasured
   console.log(`${CAMERAS} cameras, ${RUNS} calls a side, taking turns (after as many unmeasured):\n`);
   console.log('| case, code | p50 / p99 / max ms | ÷ bare SELECT p50 / p99 |');
   console.log('|---|---|---|');
@@ -92,12 +97,15 @@ try {
           new Date(last).toISOString(),
         );
       }
-      const counts = await losses.counts();
-      if (counts.lostTogether !== LOST || counts.lost !== LOST)
-        throw new Error(`expected ${LOST} lost together, counted ${JSON.stringify(counts)}`);
+      for (const l of [losses, reading]) {
+        const counts = await l.counts();
+        if (counts.lostTogether !== LOST || counts.lost !== LOST)
+          throw new Error(`expected ${LOST} lost together, counted ${JSON.stringify(counts)}`);
+      }
     }
-    const [now, b] = await turns([() => losses.counts(), bare]);
-    console.log(row(`${c}: counts()`, now!, b!));
+    const [now, read, b] = await turns([() => losses.counts(), () => reading.counts(), bare]);
+    console.log(row(`${c}: counts(), losses in memory (SQLite, as run)`, now!, b!));
+    console.log(row(`${c}: counts(), reading the rows (as a city's node)`, read!, b!));
     const bs = summary(b!);
     console.log(`| ${c}: bare SELECT | ${fmt(bs.p50)} / ${fmt(bs.p99)} / ${fmt(bs.max)} | 1.0× / 1.0× |`);
   }

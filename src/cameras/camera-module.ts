@@ -73,7 +73,10 @@ export function cameraModule(opts: CameraModuleOptions = {}): Module {
             if (chains.get(ev.device) === next) chains.delete(ev.device);
           });
       };
-      const states = new CameraStateStore(svc.need('store').k);
+      // On SQLite this node writes every loss, so the health checks read them from memory.
+      const states = new CameraStateStore(svc.need('store').k, {
+        onlyWriter: config.storage.database.kind !== 'postgres',
+      });
       const lostSince = new Map<string, Date>();
       const reg = new CameraRegistry({
         cameras: config.cameras,

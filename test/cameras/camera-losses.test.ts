@@ -5,21 +5,30 @@ import type { HealthChecks } from '../../src/api/health-routes.js';
 import { CameraLosses } from '../../src/cameras/camera-losses.js';
 import { CameraStateStore } from '../../src/cameras/camera-state-store.js';
 import type { SystemStatus } from '../../src/health/system-watch.js';
-import { stopSharedPostgres, storeBackends } from '../helpers/postgres.js';
+import { stopSharedPostgres, storeBackends, type TestStore } from '../helpers/postgres.js';
 import { startTestService, systemDesk, type TestService } from '../helpers/service.js';
 
-const BACKENDS = storeBackends('camlosses');
+/** Each database; SQLite also as the service runs it (this node the only writer: losses in memory). */
+const BACKENDS: [string, () => Promise<TestStore>, boolean][] = storeBackends('camlosses').flatMap(
+  ([name, open]): [string, () => Promise<TestStore>, boolean][] =>
+    name === 'sqlite'
+      ? [
+          [name, open, false],
+          ['sqlite, losses kept in memory', open, true],
+        ]
+      : [[name, open, false]],
+);
 afterAll(() => stopSharedPostgres(), 60_000);
 
 const at = (minute: number, second = 0) =>
   new Date(Date.parse('2026-12-06T08:00:00.000Z') + minute * 60_000 + second * 1000).toISOString();
 
-describe.each(BACKENDS)('cameras lost together on %s', (_name, open) => {
+describe.each(BACKENDS)('cameras lost together on %s', (_name, open, onlyWriter) => {
   let db: Awaited<ReturnType<typeof open>>;
   let states: CameraStateStore;
   beforeEach(async () => {
     db = await open();
-    states = new CameraStateStore(db.store.k);
+    states = new CameraStateStore(db.store.k, { onlyWriter });
   }, 60_000);
   afterEach(async () => db?.cleanup());
 
