@@ -22,6 +22,8 @@ interface PartCounts {
   lostTogetherTo?: string;
   /** Set when as many are lost together as `storage.panelsLostTogether` (`camerasLostTogether`) makes a trouble. */
   lostTogetherLevel?: 'warn' | 'bad';
+  /** With the level: the deepest jurisdiction node holding most (80 %) of them, unless they are all over. */
+  lostTogetherWhere?: string;
 }
 
 /** What `/api/health` answers under `checks`: each part's `health()` by its name, and these. */

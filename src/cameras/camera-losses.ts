@@ -1,4 +1,5 @@
-import { mostWithin, type TogetherRule, togetherLevel } from '../health/lost-together.js';
+import type { JurisdictionTree } from '../core/jurisdictions.js';
+import { mostWithin, narrowest, type TogetherRule, togetherLevel } from '../health/lost-together.js';
 import type { CameraStateStore } from './camera-state-store.js';
 
 /** What `/api/health` adds under `checks.cameras` (the names panels use under `checks.panels`). */
@@ -10,6 +11,8 @@ export interface CameraLossCounts {
   lostTogetherFrom?: string;
   lostTogetherTo?: string;
   lostTogetherLevel?: 'warn' | 'bad';
+  /** With the level: the deepest jurisdiction node holding most of them (`narrowest`). */
+  lostTogetherWhere?: string;
 }
 
 export interface CameraLossesOptions {
@@ -20,6 +23,9 @@ export interface CameraLossesOptions {
   rule: TogetherRule;
   /** Whether this node judges cameras lost together now (alone: always; a city: one node). */
   judges: () => boolean;
+  /** A camera's jurisdiction node (its site's), and the tree: where the lost ones are. */
+  placeOf?: (camera: string) => string | undefined;
+  tree?: Pick<JurisdictionTree, 'get'>;
 }
 
 /**
@@ -38,17 +44,25 @@ export class CameraLosses {
   async counts(): Promise<CameraLossCounts> {
     const losses = (await this.opts.states.losses()).filter((l) => this.configured.has(l.camera));
     if (!this.opts.judges()) return { lost: losses.length };
-    const lastFrames: number[] = [];
+    const at = new Map<string, number>();
     for (const l of losses) {
       const t = l.lastFrameAt ? Date.parse(l.lastFrameAt) : Number.NaN;
-      if (Number.isFinite(t)) lastFrames.push(t);
+      if (Number.isFinite(t)) at.set(l.camera, t);
     }
-    const c = mostWithin(lastFrames, this.opts.windowMs);
+    const c = mostWithin([...at.values()], this.opts.windowMs);
     const level = togetherLevel(c.together, this.configured.size, this.opts.rule);
+    const { placeOf, tree } = this.opts;
+    let where: string | undefined;
+    if (level && placeOf && tree && c.firstAt !== undefined && c.lastAt !== undefined) {
+      const places: (string | undefined)[] = [];
+      for (const [camera, t] of at) if (t >= c.firstAt && t <= c.lastAt) places.push(placeOf(camera));
+      where = narrowest(places, tree);
+    }
     return {
       lost: losses.length,
       lostTogether: c.together,
       ...(level ? { lostTogetherLevel: level } : {}),
+      ...(where ? { lostTogetherWhere: where } : {}),
       ...(c.firstAt !== undefined && c.lastAt !== undefined
         ? {
             lostTogetherFrom: new Date(c.firstAt).toISOString(),

@@ -267,6 +267,8 @@ export function cameraModule(opts: CameraModuleOptions = {}): Module {
           judges: () =>
             config.storage.database.kind !== 'postgres' ||
             svc.part<Cluster>('cluster').holds('timer:supervision'),
+          placeOf: (camera) => dir.site(dir.camera(camera)?.site ?? '')?.jurisdiction,
+          tree: dir.tree,
         }),
       );
       svc.parts.set('cameras', reg);

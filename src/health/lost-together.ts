@@ -1,3 +1,5 @@
+import type { JurisdictionTree } from '../core/jurisdictions.js';
+
 /**
  * Devices lost together: many panels or cameras whose losses began within minutes of one another are
  * one fault of the network, a carrier or the receiver's own link, not each site's. Shared by the
@@ -44,4 +46,34 @@ export function mostWithin(times: number[], windowMs: number): Together {
 export function togetherLevel(together: number, of: number, rule: TogetherRule): 'warn' | 'bad' | undefined {
   if (of === 0 || together < rule.least || together < rule.share * of) return undefined;
   return together >= rule.badShare * of ? 'bad' : 'warn';
+}
+
+/**
+ * Where devices lost together are: the deepest jurisdiction node holding at least `share` of them
+ * (each given by its site's node), so a desk reads "集中在北城派出所" and calls that district's
+ * carrier. Undefined when they are spread over the whole tree (a root) or none is known.
+ */
+export function narrowest(
+  nodes: readonly (string | undefined)[],
+  tree: Pick<JurisdictionTree, 'get'>,
+  share = 0.8,
+): string | undefined {
+  const counts = new Map<string, number>();
+  let known = 0;
+  for (const id of nodes) {
+    const path = id !== undefined ? tree.get(id)?.path : undefined;
+    if (!path) continue;
+    known++;
+    for (const p of path) counts.set(p, (counts.get(p) ?? 0) + 1);
+  }
+  let best: string | undefined;
+  let depth = 0;
+  for (const [id, n] of counts) {
+    const d = tree.get(id)!.depth;
+    if (n >= share * known && d > depth) {
+      best = id;
+      depth = d;
+    }
+  }
+  return best;
 }

@@ -113,6 +113,7 @@ export const systemModule: Module = {
       acks,
       // As long as 系统状态's history (the audit chain keeps them for good).
       keepAcksDays: svc.config.storage.systemHistoryDays,
+      placeName: (id) => svc.need('dir').tree.get(id)?.name,
       everyMs: svc.config.storage.systemWatchSeconds * 1000,
     });
     ops.on('connection', (socket) => {

@@ -36,6 +36,11 @@ export interface SystemTrouble {
   figures: Record<string, number>;
   /** Who took charge of it (a supervisor or admin), once someone has. */
   ack?: TroubleAck;
+  /**
+   * For `panels` and `cameras`: the jurisdiction node most of them are in (its name for the desk's
+   * sentence, "集中在北城派出所"), when that narrows it down. Not part of what makes it a new trouble.
+   */
+  where?: { id: string; name: string };
 }
 
 /** What one node says of itself. `level` is its worst trouble's, `ok` with none. */
@@ -67,11 +72,15 @@ type Found = Omit<SystemTrouble, 'since' | 'ack'> & { since?: string };
  * judged them, `lostTogetherLevel`): one fault of the network, a carrier or the receiver's own link,
  * which no site can mend.
  */
-export function troublesIn(ok: boolean, checks: HealthChecks): Found[] {
+export function troublesIn(
+  ok: boolean,
+  checks: HealthChecks,
+  placeName: (id: string) => string | undefined = () => undefined,
+): Found[] {
   if (!ok) return [{ kind: 'database', level: 'bad', figures: {} }];
   const out: Found[] = [];
   for (const kind of ['panels', 'cameras'] as const) {
-    const lost = lostTogether(kind, checks[kind]);
+    const lost = lostTogether(kind, checks[kind], placeName);
     if (lost) out.push(lost);
   }
   const wait = checks.core?.lastMinute;
@@ -112,14 +121,20 @@ export function troublesIn(ok: boolean, checks: HealthChecks): Found[] {
  * Panels or cameras lost together, when their health says they are a trouble (one node of a city
  * judges): how many together, of how many, lost now, and from when over what span.
  */
-function lostTogether(kind: 'panels' | 'cameras', c: HealthChecks['panels']): Found | undefined {
+function lostTogether(
+  kind: 'panels' | 'cameras',
+  c: HealthChecks['panels'],
+  placeName: (id: string) => string | undefined,
+): Found | undefined {
   if (!c?.lostTogetherLevel) return undefined;
   const n = c.lostTogether ?? 0;
+  const name = c.lostTogetherWhere ? placeName(c.lostTogetherWhere) : undefined;
   const from = c.lostTogetherFrom ? Date.parse(c.lostTogetherFrom) : Number.NaN;
   const to = c.lostTogetherTo ? Date.parse(c.lostTogetherTo) : Number.NaN;
   return {
     kind,
     level: c.lostTogetherLevel,
+    ...(c.lostTogetherWhere && name ? { where: { id: c.lostTogetherWhere, name } } : {}),
     figures: {
       lost: n,
       of: (kind === 'panels' ? c.panels : c.cameras) ?? 0,
@@ -170,6 +185,8 @@ export class SystemWatch {
        * node's troubles as they stand are kept however old). Absent: kept.
        */
       keepAcksDays?: number;
+      /** A jurisdiction node's name, for where devices lost together are. */
+      placeName?: (id: string) => string | undefined;
       everyMs?: number;
       refreshMs?: number;
       now?: () => number;
@@ -229,7 +246,7 @@ export class SystemWatch {
     let found: Found[];
     try {
       const { ok, checks } = await this.deps.check();
-      found = troublesIn(ok, checks);
+      found = troublesIn(ok, checks, this.deps.placeName);
     } catch (err) {
       log.warn({ err }, 'system watch: health could not be read');
       found = [{ kind: 'database', level: 'bad', figures: {} }];
@@ -275,6 +292,7 @@ export class SystemWatch {
           level: t.level,
           since: t.since,
           ...(what === 'end' ? { until: at } : {}),
+          ...(t.where ? { where: t.where.id } : {}),
           figures: t.figures,
         },
       });
@@ -288,7 +306,10 @@ export class SystemWatch {
         changed = true;
         log.warn({ trouble: t }, `system trouble ${was ? 'now' : 'began'}: ${describe(t)}`);
         audit(was ? 'level' : 'begin', t);
-      } else if ((t.kind === 'panels' || t.kind === 'cameras') && was.figures['lost'] !== t.figures['lost'])
+      } else if (
+        (t.kind === 'panels' || t.kind === 'cameras') &&
+        (was.figures['lost'] !== t.figures['lost'] || was.where?.id !== t.where?.id)
+      )
         // The desks' sentence counts the devices lost together: a district's carrier failing street by
         // street is told as it grows, at most once a check (neither logged nor audited: not a new level).
         changed = true;
@@ -378,6 +399,8 @@ function describe(t: SystemTrouble): string {
       .join(', ')}`;
   if (t.kind === 'wait')
     return `senders waited up to ${t.figures['waitMaxMs']} ms (p99 ${t.figures['waitP99Ms']} ms) for a durable decision in the last minute`;
+  if (t.kind === 'panels' || t.kind === 'cameras')
+    return `${t.figures['lost']} of ${t.figures['of']} ${t.kind === 'panels' ? 'panels lost communication' : 'cameras lost video'} within ${t.figures['spanSeconds'] ?? 0} s of one another${t.where ? ` (most in ${t.where.id})` : ''}: the network, a carrier or the receiver's own link`;
   return t.level === 'bad'
     ? `outbox sink ${t.name} failing (${t.figures['failures']} batches in a row)`
     : `outbox sink ${t.name} behind ${t.figures['behindSeconds']} s (${t.figures['behind']} rows)`;

@@ -209,6 +209,20 @@ export class SupervisionMaintainer {
     return { panels: this.config.size, online, lost, ...mostWithin(since, windowMs) };
   }
 
+  /** The panels `counts` found lost together: those whose silences began from `fromMs` to `toMs`. */
+  lostBetween(fromMs: number, toMs: number): string[] {
+    const out: string[] = [];
+    for (const [id, s] of this.states)
+      if (
+        s.lastSeen !== undefined &&
+        s.commLostSince !== undefined &&
+        s.commLostSince >= fromMs &&
+        s.commLostSince <= toMs
+      )
+        out.push(id);
+    return out;
+  }
+
   /** Whether this node sweeps for silent panels now (always, alone; the lease holder, in a city). */
   sweeping(): boolean {
     return this.deps.sweeps?.() ?? true;

@@ -4,6 +4,7 @@ import { type RtspSource, startRtspSource } from '../../drivers/simulator/rtsp-s
 import type { HealthChecks } from '../../src/api/health-routes.js';
 import { CameraLosses } from '../../src/cameras/camera-losses.js';
 import { CameraStateStore } from '../../src/cameras/camera-state-store.js';
+import { JurisdictionTree } from '../../src/core/jurisdictions.js';
 import type { SystemStatus } from '../../src/health/system-watch.js';
 import { stopSharedPostgres, storeBackends, type TestStore } from '../helpers/postgres.js';
 import { startTestService, systemDesk, type TestService } from '../helpers/service.js';
@@ -34,6 +35,23 @@ describe.each(BACKENDS)('cameras lost together on %s', (_name, open, onlyWriter)
 
   /** Twenty cameras in the config; the rule of the defaults but five at least. */
   const cameras = Array.from({ length: 20 }, (_, i) => `cam-${i + 1}`);
+  // cam-3 to cam-7 behind one street's switch (north-grid-1); the rest in the south.
+  const tree = new JurisdictionTree([
+    {
+      id: 'city',
+      name: 'City',
+      children: [
+        {
+          id: 'north',
+          name: 'North',
+          children: [{ id: 'north-grid-1', name: 'North grid 1', children: [] }],
+        },
+        { id: 'south', name: 'South', children: [] },
+      ],
+    },
+  ] as ConstructorParameters<typeof JurisdictionTree>[0]);
+  const placeOf = (c: string) =>
+    ['cam-3', 'cam-4', 'cam-5', 'cam-6', 'cam-7'].includes(c) ? 'north-grid-1' : 'south';
   const losses = (judges = true) =>
     new CameraLosses({
       states,
@@ -41,6 +59,8 @@ describe.each(BACKENDS)('cameras lost together on %s', (_name, open, onlyWriter)
       windowMs: 10 * 60_000,
       rule: { least: 5, share: 0.05, badShare: 0.25 },
       judges: () => judges,
+      placeOf,
+      tree,
     });
 
   it('a switch going down: counted by the last video of each, never-seen and removed cameras left out; the restore ends it', async () => {
@@ -62,6 +82,8 @@ describe.each(BACKENDS)('cameras lost together on %s', (_name, open, onlyWriter)
       lostTogetherLevel: 'bad', // 6 of 20 is over a quarter
       lostTogetherFrom: at(0),
       lostTogetherTo: at(2, 30),
+      // Five of the six in north-grid-1 (cam-8 is in the south): over 80 %, so that cell.
+      lostTogetherWhere: 'north-grid-1',
     });
     // Another node of the city says how many are lost, and judges nothing.
     expect(await losses(false).counts()).toEqual({ lost: 10 });

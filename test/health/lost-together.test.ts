@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mostWithin, togetherLevel } from '../../src/health/lost-together.js';
+import { JurisdictionTree } from '../../src/core/jurisdictions.js';
+import { mostWithin, narrowest, togetherLevel } from '../../src/health/lost-together.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-12-06T08:00:00.000Z');
@@ -46,5 +47,41 @@ describe('togetherLevel', () => {
     [0, 0, undefined],
   ] as const)('%i of %i → %s', (together, of, want) => {
     expect(togetherLevel(together, of, rule)).toBe(want);
+  });
+});
+
+describe('narrowest: where most of the devices lost together are', () => {
+  const tree = new JurisdictionTree([
+    {
+      id: 'city',
+      name: '朔州市110指挥中心',
+      children: [
+        {
+          id: 'north',
+          name: '北城派出所',
+          children: [
+            { id: 'north-grid-1', name: '北城一网格', children: [] },
+            { id: 'north-grid-2', name: '北城二网格', children: [] },
+          ],
+        },
+        { id: 'south', name: '南城派出所', children: [] },
+      ],
+    },
+  ] as ConstructorParameters<typeof JurisdictionTree>[0]);
+  const many = (id: string, n: number) => Array.from({ length: n }, () => id);
+  it.each([
+    ['all in one grid cell', [...many('north-grid-1', 10)], 'north-grid-1'],
+    ['nine of ten in a cell: the cell', [...many('north-grid-1', 9), 'south'], 'north-grid-1'],
+    [
+      'over two cells of one station: the station',
+      [...many('north-grid-1', 5), ...many('north-grid-2', 5)],
+      'north',
+    ],
+    // 7 of 10 in the north: under 80 %, so the whole city, which says nothing.
+    ['all over the city', [...many('north-grid-1', 7), ...many('south', 3)], undefined],
+    ['sites of unknown places are left out', [...many('south', 4), undefined, 'nowhere'], 'south'],
+    ['none', [], undefined],
+  ])('%s', (_name, nodes, want) => {
+    expect(narrowest(nodes, tree)).toBe(want);
   });
 });

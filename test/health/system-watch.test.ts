@@ -539,6 +539,16 @@ describe('troublesIn: cameras lost together', () => {
       lostTogetherTo: '2026-12-06T08:00:40.000Z',
     };
     expect(troublesIn(true, { db: 'ok', cameras })).toEqual([]);
+    // Where most of them are, named for the desk's sentence; unnamed, nothing.
+    const names = (id: string) => (id === 'north' ? '北城派出所' : undefined);
+    const at = { ...cameras, lostTogetherLevel: 'warn' as const, lostTogetherWhere: 'north' };
+    expect(troublesIn(true, { db: 'ok', cameras: at }, names)[0]?.where).toEqual({
+      id: 'north',
+      name: '北城派出所',
+    });
+    expect(
+      troublesIn(true, { db: 'ok', cameras: { ...at, lostTogetherWhere: 'nowhere' } }, names)[0]?.where,
+    ).toBeUndefined();
     const panels = { panels: 8, online: 3, lost: 5, lostTogether: 5, lostTogetherLevel: 'warn' as const };
     expect(troublesIn(true, { db: 'ok', panels, cameras: { ...cameras, lostTogetherLevel: 'bad' } })).toEqual(
       [
@@ -661,7 +671,9 @@ ${panels.join('\n')}
       lost: 5,
       lostTogether: 5,
       lostTogetherLevel: 'bad',
+      lostTogetherWhere: 'north', // every shop of this city is in the north
     });
+    expect(trouble.where).toEqual({ id: 'north', name: 'North station' });
     // Each site still has its own communication ticket: the trouble is beside them, not instead.
     const store = svc.svc.need('store');
     for (let i = 0; i < 5; i++)

@@ -185,7 +185,7 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
     await badge.waitFor({ state: 'visible', timeout: 20_000 });
     expect(await badge.getAttribute('data-level')).toBe('bad');
     const sentence =
-      /^2 台报警主机在 \d+ 秒内相继失联（共 3 台）：多半是网络、运营商或本中心接入线路故障，不是各单位各自出事$/;
+      /^2 台报警主机在 \d+ 秒内相继失联（共 3 台），集中在北城一网格：多半是该片区的网络或运营商线路故障，不是各单位各自出事$/;
     await expect
       .poll(() => operator.locator('#toasts .toast-error').allInnerTexts(), { timeout: 5_000 })
       .toContainEqual(expect.stringMatching(/^系统异常：2 台报警主机在 \d+ 秒内相继失联/));
@@ -216,7 +216,7 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
     await expect
       .poll(() => supItem.locator('.sys-alert-text').innerText())
       .toMatch(
-        /^2 of 3 panels lost contact within \d+ s: most likely the network, a carrier or the centre's own link, not the sites themselves$/,
+        /^2 of 3 panels lost contact within \d+ s, most of them in 北城一网格: most likely the network or a carrier there, not the sites themselves$/,
       );
     expect(await storm.innerText()).toBe('Communication troubles to P4 (60 min)');
     expect(await supervisor.locator('#sys-alert-panel .sys-alert-effect').innerText()).toBe(
@@ -250,7 +250,7 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
     const tile = supervisor.locator('#sys-panels');
     await expect.poll(() => tile.getAttribute('data-level'), { timeout: 10_000 }).toBe('bad');
     expect(await tile.innerText()).toContain('2 台失联');
-    expect(await tile.innerText()).toMatch(/2 台报警主机在 \d+ 秒内相继失联（共 3 台）/);
+    expect(await tile.innerText()).toMatch(/2 台报警主机在 \d+ 秒内相继失联（共 3 台），集中在北城一网格/);
     expect(await supervisor.locator('#sys-banner').getAttribute('data-level')).toBe('bad');
     expect(await supervisor.locator('#sys-banner').innerText()).toMatch(/2 台报警主机在 \d+ 秒内相继失联/);
     await shot(supervisor, 'system-panels-lost');
@@ -328,6 +328,7 @@ models: { verification: { enabled: false } }
     await badge.click();
     const panel = operator.locator('#sys-alert-panel');
     const item = panel.locator('li[data-kind="cameras"]');
+    // Two in 北城一网格, one in the south: spread over the city, so no place is named.
     const sentence =
       /^3 路摄像机在 \d+ 秒内相继断线（共 3 路）：多半是网络、交换机或本中心接入线路故障，不是各摄像机各自出事$/;
     try {

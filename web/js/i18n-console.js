@@ -266,6 +266,10 @@ export const CONSOLE_STRINGS = {
     sysAlertStormVideoReason: '大面积视频中断：{n} 路摄像机相继断线',
     sysAlertStormStarting: '正在开启风暴模式…',
     sysCamerasLost: '{n} 路断线',
+    sysAlertPanelsLostIn:
+      '{n} 台报警主机在 {span}内相继失联（共 {of} 台），集中在{where}：多半是该片区的网络或运营商线路故障，不是各单位各自出事',
+    sysAlertCamerasLostIn:
+      '{n} 路摄像机在 {span}内相继断线（共 {of} 路），集中在{where}：多半是该片区的网络或交换机故障，不是各摄像机各自出事',
     sysAckedOf: '：',
   },
   en: {
@@ -542,6 +546,10 @@ export const CONSOLE_STRINGS = {
     sysAlertStormVideoReason: 'Mass video loss: {n} cameras lost together',
     sysAlertStormStarting: 'Turning storm mode on…',
     sysCamerasLost: '{n} lost',
+    sysAlertPanelsLostIn:
+      '{n} of {of} panels lost contact within {span}, most of them in {where}: most likely the network or a carrier there, not the sites themselves',
+    sysAlertCamerasLostIn:
+      '{n} of {of} cameras lost video within {span}, most of them in {where}: most likely the network or a switch there, not the cameras themselves',
     sysAckedOf: ': ',
   },
 };

@@ -79,20 +79,29 @@ export const span = (s) =>
     ? t('sysSpanSeconds', { n: Math.max(1, Math.round(s)) })
     : t('sysSpanMinutes', { n: Math.round(s / 60) });
 
-/** Panels lost together in words (also 系统状态's panels tile). */
-export const panelsLostSentence = (n, of, spanSeconds) =>
-  t('sysAlertPanelsLost', { n, of, span: span(spanSeconds) });
+/**
+ * Panels lost together in words (also 系统状态's panels tile); `where`, the name of the jurisdiction
+ * most of them are in, when that narrows it down.
+ */
+export const panelsLostSentence = (n, of, spanSeconds, where) =>
+  where
+    ? t('sysAlertPanelsLostIn', { n, of, span: span(spanSeconds), where })
+    : t('sysAlertPanelsLost', { n, of, span: span(spanSeconds) });
 
 /** Cameras lost together in words (also 系统状态's cameras tile). */
-export const camerasLostSentence = (n, of, spanSeconds) =>
-  t('sysAlertCamerasLost', { n, of, span: span(spanSeconds) });
+export const camerasLostSentence = (n, of, spanSeconds, where) =>
+  where
+    ? t('sysAlertCamerasLostIn', { n, of, span: span(spanSeconds), where })
+    : t('sysAlertCamerasLost', { n, of, span: span(spanSeconds) });
 
 /** One trouble as a duty officer reads it. */
 export function troubleSentence(tr) {
   const f = tr.figures ?? {};
   if (tr.kind === 'database') return t('sysAlertDb');
-  if (tr.kind === 'panels') return panelsLostSentence(f.lost ?? 0, f.of ?? 0, f.spanSeconds ?? 0);
-  if (tr.kind === 'cameras') return camerasLostSentence(f.lost ?? 0, f.of ?? 0, f.spanSeconds ?? 0);
+  if (tr.kind === 'panels')
+    return panelsLostSentence(f.lost ?? 0, f.of ?? 0, f.spanSeconds ?? 0, tr.where?.name);
+  if (tr.kind === 'cameras')
+    return camerasLostSentence(f.lost ?? 0, f.of ?? 0, f.spanSeconds ?? 0, tr.where?.name);
   if (tr.kind === 'storage') return storageSentence(f.short ?? 0, f.full ?? 0);
   if (tr.kind === 'recording')
     return recordingSentences(f.failing ?? 0, f.dropping ?? 0).join(t('sysListJoin'));

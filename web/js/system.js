@@ -7,6 +7,7 @@
 import { api } from './api.js';
 import { fill, h, svg } from './dom.js';
 import { fmtDateTime, fmtSeconds, fmtTime, t } from './i18n.js';
+import { jurisdictionName } from './state.js';
 import {
   ackedBy,
   camerasLostSentence,
@@ -60,7 +61,10 @@ const recordingLevel = (failing, dropping, short, full) =>
 function lostTogether(counts, of, sentence) {
   if (!counts?.lostTogetherLevel) return null;
   const spanSeconds = (Date.parse(counts.lostTogetherTo) - Date.parse(counts.lostTogetherFrom)) / 1000 || 0;
-  return sentence(counts.lostTogether, of, spanSeconds);
+  // Named when the user's tree knows the place (a raw id means nothing on a desk).
+  const id = counts.lostTogetherWhere;
+  const where = id && jurisdictionName(id) !== id ? jurisdictionName(id) : undefined;
+  return sentence(counts.lostTogether, of, spanSeconds, where);
 }
 
 /** Panels or cameras: yellow when any is offline. */
