@@ -210,6 +210,11 @@ describe('SystemWatch: tells at once when a trouble begins, changes or ends, and
     const t = watch(async () => ({ ok: true, checks: { db: 'ok', cameras } }));
     await t.w.tick();
     expect(t.told.map((s) => s.troubles[0]?.figures['lost'])).toEqual([12]);
+    // Logged in words (it used to read "outbox sink undefined failing").
+    expect(t.lines.at(-1)).toEqual({
+      level: 'warn',
+      msg: "system trouble began: 12 of 40 cameras lost video within 0 s of one another: the network, a carrier or the receiver's own link",
+    });
     const logged = t.lines.length;
     t.advance(5_000);
     await t.w.tick(); // the same: nothing said
