@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
 import { type RtspSource, startRtspSource } from '../../drivers/simulator/rtsp-source.js';
 import type { StreamHub } from '../../streams/upstream-hub.js';
-import { reportsAway, startTestService, type TestService } from '../helpers/service.js';
+import { api, reportsAway, startTestService, type TestService } from '../helpers/service.js';
 import {
   addUser,
   CITY_YAML,
@@ -351,11 +351,13 @@ models: { verification: { enabled: false } }
     await shot(operator, 'system-alert-cameras-lost-operator');
     await operator.keyboard.press('Escape');
 
-    // The supervisor's click is slow to arrive: the button says so and takes no second click.
+    // The supervisor's click is slow to arrive: the button says so and takes no second click. Meanwhile
+    // the other shift's supervisor, on another desk, turns storm mode on first.
     await supervisor.route('**/api/storms', async (route) => {
       if (route.request().method() === 'POST') await new Promise((r) => setTimeout(r, 1500));
       await route.continue();
     });
+    const other = await svc.login('sup-camloss-2', 'supervisor', 'city');
     await supervisor.locator('#sys-alert').waitFor({ state: 'visible', timeout: 10_000 });
     await supervisor.locator('#sys-alert').click();
     const supItem = supervisor.locator('#sys-alert-panel li[data-kind="cameras"]');
@@ -367,20 +369,31 @@ models: { verification: { enabled: false } }
     await expect.poll(() => storm.innerText()).toBe('正在开启风暴模式…');
     expect(await storm.isDisabled()).toBe(true);
     await storm.click({ force: true }); // a second click on the disabled button does nothing
+    const first = await api<{ by: string }>(`${svc.httpUrl}/api/storms`, other, {
+      method: 'POST',
+      body: JSON.stringify({
+        node: 'city',
+        categories: ['video_loss'],
+        action: 'demote',
+        minutes: 30,
+        reason: '交换机故障',
+      }),
+    });
+    expect(first.status).toBe(201);
+    // The desk's own request arrives second: refused, told so in words, and shown whose is on.
+    await expect
+      .poll(() => supervisor.locator('#toasts .toast').allInnerTexts(), { timeout: 10_000 })
+      .toContainEqual('这个辖区的风暴模式已经开启（可能是其他值班长刚开启的），无需重复开启');
     const on = supItem.locator('.sys-alert-storm-on');
     await on.waitFor({ timeout: 10_000 });
     expect(await on.innerText()).toMatch(
-      /^风暴模式已开启：视频丢失工单降为 P4，至 \d\d:\d\d:\d\d（sup-camloss）$/,
+      /^风暴模式已开启：视频丢失工单降为 P4，至 \d\d:\d\d:\d\d（sup-camloss-2）$/,
     );
     const storms = await svc.svc.need('store').k.selectFrom('storms').selectAll().execute();
     expect(storms).toHaveLength(1);
-    expect(storms[0]).toMatchObject({
-      node: 'city',
-      action: 'demote',
-      by_user: 'sup-camloss',
-      reason: '大面积视频中断：3 路摄像机相继断线',
-    });
+    expect(storms[0]).toMatchObject({ node: 'city', action: 'demote', by_user: 'sup-camloss-2' });
     expect(JSON.parse(storms[0]!.categories)).toEqual(['video_loss']);
+    await shot(supervisor, 'system-alert-cameras-storm-by-other');
     await supervisor.keyboard.press('Escape');
 
     // 系统状态: the cameras tile and the banner in the same words.

@@ -82,4 +82,53 @@ describe('storm mode: a supervisor holds or demotes categories for a jurisdictio
     const again = await api<Err>(rig.url(`/api/storms/${hold.body.id}`), sup, { method: 'DELETE' });
     expect(again.status).toBe(409);
   });
+
+  it('two supervisors answering one outage start one storm: the second is told whose is on; another area, category or action is a storm of its own', async () => {
+    const sup2 = await rig.svc.login('sup-2', 'supervisor', 'city');
+    const body = {
+      node: 'north',
+      categories: ['video_loss'],
+      action: 'demote',
+      minutes: 60,
+      reason: '大面积视频中断',
+    };
+    const first = await rig.post<Storm>('/api/storms', sup, body);
+    expect(first.status).toBe(201);
+    const second = await rig.post<Err & { error: { data: Record<string, unknown> } }>(
+      '/api/storms',
+      sup2,
+      body,
+    );
+    expect(second.status).toBe(409);
+    expect(second.body.error).toMatchObject({
+      code: 'storm_in_force',
+      data: { storm: first.body.id, by: 'sup', endsAt: first.body.endsAt },
+    });
+    // Nothing was stored or audited for the refused one.
+    const rows = await rig.svc.svc
+      .need('store')
+      .k.selectFrom('storms')
+      .selectAll()
+      .where('node', '=', 'north')
+      .execute();
+    expect(rows.filter((r) => JSON.parse(r.categories).includes('video_loss'))).toHaveLength(1);
+    // Not the same storm: holding instead of demoting, another category, another area.
+    const others: Storm[] = [];
+    for (const other of [
+      { ...body, action: 'hold' },
+      { ...body, categories: ['video_loss', 'tamper'] },
+      { ...body, node: 'south' },
+    ]) {
+      const r = await rig.post<Storm>('/api/storms', sup2, other);
+      expect(r.status).toBe(201);
+      others.push(r.body);
+    }
+    // The first ends; the one demoting video losses and tampers still covers it; once that ends too,
+    // it can be started again.
+    const end = (id: string) => api(rig.url(`/api/storms/${id}`), sup, { method: 'DELETE' });
+    await end(first.body.id);
+    expect((await rig.post<Err>('/api/storms', sup2, body)).status).toBe(409);
+    await end(others[1]!.id);
+    expect((await rig.post<Storm>('/api/storms', sup2, body)).status).toBe(201);
+  });
 });

@@ -17,6 +17,7 @@ export const ERROR_STRINGS = {
     err_conflict: '该报警刚被他人更新，请看最新状态后再操作',
     err_unit_busy: '该警力正在处置另一起报警',
     err_already_ended: '已经结束，无需再操作',
+    err_storm_in_force: '这个辖区的风暴模式已经开启（可能是其他值班长刚开启的），无需重复开启',
     err_bad_contact: '联系人列表里没有这个人',
     err_bad_encoding: '请求的编码系统无法识别',
     err_bad_outcome: '这一步没有这种结果可选',
@@ -124,6 +125,8 @@ export const ERROR_STRINGS = {
     err_conflict: 'Someone else just changed this alarm; look at its current state and try again',
     err_unit_busy: 'This unit is handling another alarm',
     err_already_ended: 'This has already ended',
+    err_storm_in_force:
+      'Storm mode is already on for that area (another supervisor may just have turned it on)',
     err_bad_contact: 'That person is not on the call list',
     err_bad_encoding: 'The request is in an encoding the system does not understand',
     err_bad_outcome: 'That outcome is not one this step offers',

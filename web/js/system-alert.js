@@ -293,6 +293,12 @@ async function startStorm(tr, of) {
     toast(t(of.on, { at: fmtTime(storm.endsAt), by: storm.by }), 'info');
   } catch (err) {
     storms.set(of.category, null);
+    // Another supervisor was quicker: say so, and show theirs.
+    if (err?.code === 'storm_in_force') {
+      toast(err.message, 'info');
+      await readStorm(of.category);
+      return;
+    }
     toast(err instanceof Error ? err.message : String(err), 'error');
   }
   render();

@@ -48,9 +48,25 @@ export function stormRoutes(
           maxMinutes: max,
         });
       const now = deps.now();
+      // Two supervisors answering one outage from two desks start one storm: the second is told who
+      // turned it on (the same area, the same action, every category already covered).
+      const categories = [...new Set(body.categories)];
+      const same = (await deps.store.inForce(k(), now.toISOString())).find(
+        (s) =>
+          s.node === body.node &&
+          s.action === body.action &&
+          categories.every((c) => s.categories.includes(c)),
+      );
+      if (same)
+        throw new HttpError(
+          409,
+          'storm_in_force',
+          `storm mode (${same.action} ${same.categories.join(', ')}) is already on for ${same.node}, by ${same.by} until ${same.endsAt}`,
+          { storm: same.id, by: same.by, endsAt: same.endsAt },
+        );
       const storm = await deps.store.start(k(), {
         node: body.node,
-        categories: [...new Set(body.categories)],
+        categories,
         action: body.action,
         reason: body.reason,
         by: user.username,
