@@ -35,10 +35,12 @@ export class BurntInClock {
       data: new Uint8Array(pam.subarray(end + 7)),
     };
     const r = await this.reader.recognize(img);
-    // The reader sometimes drops a separator ("0154:38"): the 14 digits are what counts.
-    const d = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/.exec(r.text.replace(/\D/g, ''));
-    // YYYYMMDDHHMMSS as read, when it is 14 digits read with confidence (even if no real date).
-    const digits = d && r.confidence >= 0.8 ? d.slice(1).join('') : undefined;
+    // The reader sometimes drops a separator ("0154:38"): the digits are what counts.
+    const all = r.text.replace(/\D/g, '');
+    const d = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/.exec(all);
+    // The digits as read (YYYYMMDDHHMMSS, or one or two short or long: it drops or doubles one now
+    // and then, "11:0:07" for 11:30:07), when read with confidence (even if no real date).
+    const digits = all.length >= 12 && all.length <= 16 && r.confidence >= 0.8 ? all : undefined;
     const ms = d && digits ? Date.parse(`${d[1]}-${d[2]}-${d[3]}T${d[4]}:${d[5]}:${d[6]}Z`) : undefined;
     return { ms: Number.isNaN(ms) ? undefined : ms, digits, text: r.text, confidence: r.confidence };
   }
