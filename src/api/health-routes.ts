@@ -2,28 +2,23 @@ import { Router } from 'express';
 import { sql } from 'kysely';
 import type { CameraLosses } from '../cameras/camera-losses.js';
 import type { EventCore } from '../core/event-core.js';
+import type { TogetherHealth } from '../health/lost-together.js';
 import type { OutboxDispatcher, SinkStatus } from '../outbox/outbox-dispatcher.js';
 import type { Service } from '../service.js';
 import { route } from './middleware.js';
 
-/** Counts a part reports (`panels`, `cameras`), as far as the history reads them. */
-interface PartCounts {
+/**
+ * Counts a part reports (`panels`, `cameras`), as far as the history reads them: `lost` now, and on
+ * the node that judges them the most whose silences began (panels) or whose last video came (cameras)
+ * within `storage.panelsLostTogether.minutes` (`camerasLostTogether`), with the level when that makes
+ * a trouble and where most of them are (`togetherHealth`).
+ */
+interface PartCounts extends Partial<TogetherHealth> {
   panels?: number;
   online?: number;
   cameras?: number;
   up?: number;
-  /**
-   * Lost now; the most whose silences began (panels) or whose last video came (cameras) within
-   * `storage.panelsLostTogether.minutes` (`camerasLostTogether`), on the node that judges them.
-   */
   lost?: number;
-  lostTogether?: number;
-  lostTogetherFrom?: string;
-  lostTogetherTo?: string;
-  /** Set when as many are lost together as `storage.panelsLostTogether` (`camerasLostTogether`) makes a trouble. */
-  lostTogetherLevel?: 'warn' | 'bad';
-  /** With the level: the deepest jurisdiction node holding most (80 %) of them, unless they are all over. */
-  lostTogetherWhere?: string;
 }
 
 /** What `/api/health` answers under `checks`: each part's `health()` by its name, and these. */

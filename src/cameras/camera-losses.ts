@@ -1,18 +1,17 @@
 import type { JurisdictionTree } from '../core/jurisdictions.js';
-import { mostWithin, narrowest, type TogetherRule, togetherLevel } from '../health/lost-together.js';
+import {
+  mostWithin,
+  type TogetherHealth,
+  type TogetherRule,
+  togetherHealth,
+  togetherLevel,
+} from '../health/lost-together.js';
 import type { CameraStateStore } from './camera-state-store.js';
 
 /** What `/api/health` adds under `checks.cameras` (the names panels use under `checks.panels`). */
-export interface CameraLossCounts {
+export interface CameraLossCounts extends Partial<TogetherHealth> {
   /** Configured cameras lost now, on every node of the city. */
   lost: number;
-  /** Only from the node that judges (the one that sweeps for silent panels): */
-  lostTogether?: number;
-  lostTogetherFrom?: string;
-  lostTogetherTo?: string;
-  lostTogetherLevel?: 'warn' | 'bad';
-  /** With the level: the deepest jurisdiction node holding most of them (`narrowest`). */
-  lostTogetherWhere?: string;
 }
 
 export interface CameraLossesOptions {
@@ -52,23 +51,14 @@ export class CameraLosses {
     const c = mostWithin([...at.values()], this.opts.windowMs);
     const level = togetherLevel(c.together, this.configured.size, this.opts.rule);
     const { placeOf, tree } = this.opts;
-    let where: string | undefined;
-    if (level && placeOf && tree && c.firstAt !== undefined && c.lastAt !== undefined) {
+    const placesBetween = (from: number, to: number) => {
       const places: (string | undefined)[] = [];
-      for (const [camera, t] of at) if (t >= c.firstAt && t <= c.lastAt) places.push(placeOf(camera));
-      where = narrowest(places, tree);
-    }
+      for (const [camera, t] of at) if (t >= from && t <= to) places.push(placeOf?.(camera));
+      return places;
+    };
     return {
       lost: losses.length,
-      lostTogether: c.together,
-      ...(level ? { lostTogetherLevel: level } : {}),
-      ...(where ? { lostTogetherWhere: where } : {}),
-      ...(c.firstAt !== undefined && c.lastAt !== undefined
-        ? {
-            lostTogetherFrom: new Date(c.firstAt).toISOString(),
-            lostTogetherTo: new Date(c.lastAt).toISOString(),
-          }
-        : {}),
+      ...togetherHealth(c, level, placeOf && tree ? { placesBetween, tree } : undefined),
     };
   }
 }

@@ -6,6 +6,7 @@ import type { NormalizedEvent } from '../core/events.js';
 import type { Incident } from '../core/incident-types.js';
 import { retryUntilCommitted } from '../core/retry-ingest.js';
 import { errorMessage } from '../errors.js';
+import type { SupervisionMaintainer } from '../panels/supervision-maintainer.js';
 import type { Module, Service } from '../service.js';
 import type { BackoffPolicy } from './backoff.js';
 import { fromOnvif, fromWatchdog } from './camera-events.js';
@@ -255,7 +256,7 @@ export function cameraModule(opts: CameraModuleOptions = {}): Module {
       };
 
       // Cameras lost together are the city's one trouble: judged by the node that sweeps for silent
-      // panels (on SQLite there is one node), from every node's stored losses.
+      // panels (supervision's own answer; on SQLite there is one node), from every node's stored losses.
       const rule = config.storage.camerasLostTogether;
       svc.parts.set(
         'cameras.losses',
@@ -265,8 +266,7 @@ export function cameraModule(opts: CameraModuleOptions = {}): Module {
           windowMs: rule.minutes * 60_000,
           rule: { least: rule.cameras, share: rule.share, badShare: rule.badShare },
           judges: () =>
-            config.storage.database.kind !== 'postgres' ||
-            svc.part<Cluster>('cluster').holds('timer:supervision'),
+            (svc.parts.get('panels.supervision') as SupervisionMaintainer | undefined)?.sweeping() ?? true,
           placeOf: (camera) => dir.site(dir.camera(camera)?.site ?? '')?.jurisdiction,
           tree: dir.tree,
         }),

@@ -77,3 +77,41 @@ export function narrowest(
   }
   return best;
 }
+
+/** What a part's health says of devices lost together (`/api/health` `checks.panels`, `checks.cameras`). */
+export interface TogetherHealth {
+  lostTogether: number;
+  lostTogetherLevel?: 'warn' | 'bad';
+  lostTogetherFrom?: string;
+  lostTogetherTo?: string;
+  lostTogetherWhere?: string;
+}
+
+/**
+ * `c` and its `level` as the health reports them, with where they are when it is a trouble: the
+ * places (jurisdiction nodes) of the devices lost from `firstAt` to `lastAt`, narrowed in `tree`.
+ */
+export function togetherHealth(
+  c: Together,
+  level: 'warn' | 'bad' | undefined,
+  where?: {
+    placesBetween: (fromMs: number, toMs: number) => readonly (string | undefined)[];
+    tree: Pick<JurisdictionTree, 'get'>;
+  },
+): TogetherHealth {
+  const span =
+    c.firstAt !== undefined && c.lastAt !== undefined ? { from: c.firstAt, to: c.lastAt } : undefined;
+  const place =
+    level && span && where ? narrowest(where.placesBetween(span.from, span.to), where.tree) : undefined;
+  return {
+    lostTogether: c.together,
+    ...(level ? { lostTogetherLevel: level } : {}),
+    ...(span
+      ? {
+          lostTogetherFrom: new Date(span.from).toISOString(),
+          lostTogetherTo: new Date(span.to).toISOString(),
+        }
+      : {}),
+    ...(place ? { lostTogetherWhere: place } : {}),
+  };
+}

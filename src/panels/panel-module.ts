@@ -3,7 +3,7 @@ import type { PanelAck } from '../../drivers/mqtt-panel/protocol.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { REHEARSAL_EVENTS } from '../core/incident-extend.js';
 import { SharpeyesError } from '../errors.js';
-import { narrowest } from '../health/lost-together.js';
+import { togetherHealth } from '../health/lost-together.js';
 import type { OutboxDispatcher } from '../outbox/outbox-dispatcher.js';
 import type { Module, Service } from '../service.js';
 import { AckLedger, panelAckSink } from './panel-ack-sink.js';
@@ -13,7 +13,7 @@ import { rehearsalEvents, rehearsalPanel, rehearseAs } from './panel-rehearsal.j
 import { panelRoutes } from './panel-routes.js';
 import { PanelStore } from './panel-store.js';
 import { type PanelTransport, startTransport } from './panel-transport.js';
-import { lostTogetherLevel, type PanelCounts, SupervisionMaintainer } from './supervision-maintainer.js';
+import { lostTogetherLevel, SupervisionMaintainer } from './supervision-maintainer.js';
 
 /**
  * Rounds of the start-up rehearsal: a round is three rolled-back decisions (about 3 ms each). Eight
@@ -244,31 +244,8 @@ export function panelModule(): Module {
       // Panels lost together are the city's one trouble: told by the node that sweeps for silence,
       // with where most of them are when that narrows it down (a district's carrier).
       const together = svc.config.storage.panelsLostTogether;
-      const lostTogetherHealth = (c: PanelCounts) => {
-        const level = lostTogetherLevel(c, together);
-        const span =
-          c.firstAt !== undefined && c.lastAt !== undefined ? { from: c.firstAt, to: c.lastAt } : undefined;
-        const where =
-          level && span
-            ? narrowest(
-                sup
-                  .lostBetween(span.from, span.to)
-                  .map((p) => dir.site(dir.panel(p)?.site ?? '')?.jurisdiction),
-                dir.tree,
-              )
-            : undefined;
-        return {
-          lostTogether: c.together,
-          lostTogetherLevel: level,
-          ...(span
-            ? {
-                lostTogetherFrom: new Date(span.from).toISOString(),
-                lostTogetherTo: new Date(span.to).toISOString(),
-              }
-            : {}),
-          ...(where ? { lostTogetherWhere: where } : {}),
-        };
-      };
+      const placesBetween = (from: number, to: number) =>
+        sup.lostBetween(from, to).map((p) => dir.site(dir.panel(p)?.site ?? '')?.jurisdiction);
       const gateway: PanelGateway = {
         publishAck,
         health: () => {
@@ -280,7 +257,9 @@ export function panelModule(): Module {
             panels: c.panels,
             online: c.online,
             lost: c.lost,
-            ...(sup.sweeping() ? lostTogetherHealth(c) : {}),
+            ...(sup.sweeping()
+              ? togetherHealth(c, lostTogetherLevel(c, together), { placesBetween, tree: dir.tree })
+              : {}),
           };
         },
       };

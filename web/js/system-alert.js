@@ -79,29 +79,25 @@ export const span = (s) =>
     ? t('sysSpanSeconds', { n: Math.max(1, Math.round(s)) })
     : t('sysSpanMinutes', { n: Math.round(s / 60) });
 
-/**
- * Panels lost together in words (also 系统状态's panels tile); `where`, the name of the jurisdiction
- * most of them are in, when that narrows it down.
- */
-export const panelsLostSentence = (n, of, spanSeconds, where) =>
-  where
-    ? t('sysAlertPanelsLostIn', { n, of, span: span(spanSeconds), where })
-    : t('sysAlertPanelsLost', { n, of, span: span(spanSeconds) });
+/** The sentences of devices lost together, anywhere and in one place, by kind. */
+const LOST_SENTENCE = {
+  panels: ['sysAlertPanelsLost', 'sysAlertPanelsLostIn'],
+  cameras: ['sysAlertCamerasLost', 'sysAlertCamerasLostIn'],
+};
 
-/** Cameras lost together in words (also 系统状态's cameras tile). */
-export const camerasLostSentence = (n, of, spanSeconds, where) =>
-  where
-    ? t('sysAlertCamerasLostIn', { n, of, span: span(spanSeconds), where })
-    : t('sysAlertCamerasLost', { n, of, span: span(spanSeconds) });
+/**
+ * Panels or cameras (`kind`) lost together in words (also 系统状态's tiles); `where`, the name of the
+ * jurisdiction most of them are in, when that narrows it down.
+ */
+export const lostSentence = (kind, n, of, spanSeconds, where) =>
+  t(LOST_SENTENCE[kind][where ? 1 : 0], { n, of, span: span(spanSeconds), where });
 
 /** One trouble as a duty officer reads it. */
 export function troubleSentence(tr) {
   const f = tr.figures ?? {};
   if (tr.kind === 'database') return t('sysAlertDb');
-  if (tr.kind === 'panels')
-    return panelsLostSentence(f.lost ?? 0, f.of ?? 0, f.spanSeconds ?? 0, tr.where?.name);
-  if (tr.kind === 'cameras')
-    return camerasLostSentence(f.lost ?? 0, f.of ?? 0, f.spanSeconds ?? 0, tr.where?.name);
+  if (LOST_SENTENCE[tr.kind])
+    return lostSentence(tr.kind, f.lost ?? 0, f.of ?? 0, f.spanSeconds ?? 0, tr.where?.name);
   if (tr.kind === 'storage') return storageSentence(f.short ?? 0, f.full ?? 0);
   if (tr.kind === 'recording')
     return recordingSentences(f.failing ?? 0, f.dropping ?? 0).join(t('sysListJoin'));

@@ -10,9 +10,8 @@ import { fmtDateTime, fmtSeconds, fmtTime, t } from './i18n.js';
 import { jurisdictionName } from './state.js';
 import {
   ackedBy,
-  camerasLostSentence,
+  lostSentence,
   ms,
-  panelsLostSentence,
   recordingSentences,
   sinkName,
   storageSentence,
@@ -58,13 +57,13 @@ const recordingLevel = (failing, dropping, short, full) =>
  * Panels or cameras lost together (`checks.panels` / `checks.cameras` of the node that judges) in
  * words, or null when they are not a trouble.
  */
-function lostTogether(counts, of, sentence) {
+function lostTogether(kind, counts) {
   if (!counts?.lostTogetherLevel) return null;
   const spanSeconds = (Date.parse(counts.lostTogetherTo) - Date.parse(counts.lostTogetherFrom)) / 1000 || 0;
   // Named when the user's tree knows the place (a raw id means nothing on a desk).
   const id = counts.lostTogetherWhere;
   const where = id && jurisdictionName(id) !== id ? jurisdictionName(id) : undefined;
-  return sentence(counts.lostTogether, of, spanSeconds, where);
+  return lostSentence(kind, counts.lostTogether, counts[kind], spanSeconds, where);
 }
 
 /** Panels or cameras: yellow when any is offline. */
@@ -471,11 +470,11 @@ export function mount(root) {
     const coreLevel = core ? waitLevel(core.waitP99Ms, core.waitMaxMs) : 'ok';
     const panels = c.panels;
     // Many lost together: the network's, a carrier's or the centre's own link's fault (one trouble).
-    const panelsLost = lostTogether(panels, panels?.panels, panelsLostSentence);
+    const panelsLost = lostTogether('panels', panels);
     const panelsLevel =
       panels?.lostTogetherLevel ?? (panels ? onlineLevel(panels.online, panels.panels) : 'ok');
     const cams = c.cameras;
-    const camerasLost = lostTogether(cams, cams?.cameras, camerasLostSentence);
+    const camerasLost = lostTogether('cameras', cams);
     const camerasLevel = cams?.lostTogetherLevel ?? (cams ? onlineLevel(cams.up, cams.cameras) : 'ok');
     const levels = Object.values(sinks).map(sinkLevel);
     const failing = levels.filter((l) => l === 'bad').length;
