@@ -12,15 +12,30 @@ export interface UpstreamSource {
   codec?: string[];
   /** What to log for this source (a URL without credentials). */
   label: string;
+  /**
+   * Where the camera listens (an RTSP URL's host and port). After a failure the hub first tries a
+   * TCP connect there and spawns ffmpeg only if it answers: a dark camera then costs a socket attempt,
+   * not a process (about 80 ms of CPU each), every few seconds.
+   */
+  reach?: { host: string; port: number };
 }
 
 /** Input arguments for a camera URL: RTSP over TCP with a socket timeout, anything else as is. */
 export function urlSource(url: string, label = url): UpstreamSource {
-  const input =
-    url.startsWith('rtsp://') || url.startsWith('rtsps://')
-      ? ['-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', url]
-      : ['-i', url];
-  return { input, label };
+  const rtsp = url.startsWith('rtsp://') || url.startsWith('rtsps://');
+  const input = rtsp ? ['-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', url] : ['-i', url];
+  return { input, label, ...(rtsp ? reachOf(url) : {}) };
+}
+
+function reachOf(url: string): { reach?: { host: string; port: number } } {
+  try {
+    const u = new URL(url);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    if (!host) return {};
+    return { reach: { host, port: Number(u.port) || (u.protocol === 'rtsps:' ? 322 : 554) } };
+  } catch {
+    return {};
+  }
 }
 
 export interface FfmpegUpstreamOptions {

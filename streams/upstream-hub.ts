@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import { backoffDelay } from '../src/cameras/backoff.js';
 import { FfmpegUpstream, type UpstreamSource } from './ffmpeg-upstream.js';
 import type { ParsedFragment, ParsedInit } from './fmp4.js';
 import type {
@@ -32,8 +34,10 @@ export interface HubOptions {
   log?: HubLog;
   /** Keep an upstream open this long after its last consumer leaves (a tile switching streams). */
   lingerMs?: number;
-  /** Reconnect backoff after an upstream fails: initial delay, doubled up to the cap. */
+  /** Reconnect backoff after an upstream fails: initial delay, doubled up to the cap, with equal jitter. */
   retryMs?: { initial: number; max: number };
+  /** How long the TCP knock before a retry waits for the camera to answer (default 3 s). */
+  probeMs?: number;
   /** An upstream that sends nothing this long is restarted. */
   stallMs?: number;
   /** Longest fragment ffmpeg writes. */
@@ -91,6 +95,7 @@ export class StreamHub implements UpstreamHub {
   private readonly stallMs: number;
   private readonly fragmentMs: number;
   private readonly gopCacheBytes: number;
+  private readonly probeMs: number;
   private stopping = false;
   private niceWarned = false;
 
@@ -99,6 +104,7 @@ export class StreamHub implements UpstreamHub {
     this.lingerMs = opts.lingerMs ?? 3000;
     this.retry = opts.retryMs ?? { initial: 500, max: 10_000 };
     this.stallMs = opts.stallMs ?? 10_000;
+    this.probeMs = opts.probeMs ?? 3000;
     this.fragmentMs = opts.fragmentMs ?? 200;
     this.gopCacheBytes = opts.gopCacheBytes ?? 8 * 1024 * 1024;
   }
@@ -189,7 +195,13 @@ export class StreamHub implements UpstreamHub {
       .then((source) => {
         if (gen !== up.generation || this.stopping) return;
         if (!source) return this.failed(up, `no ${up.stream} stream URL for camera ${up.camera}`);
-        this.spawn(up, source, gen);
+        // After a failure, knock before spawning: a dark camera costs a socket, not an ffmpeg.
+        if (up.attempt === 0 || !source.reach) return this.spawn(up, source, gen);
+        void unreachable(source.reach, this.probeMs).then((why) => {
+          if (gen !== up.generation || this.stopping) return;
+          if (why) this.failed(up, `camera unreachable (${why})`);
+          else this.spawn(up, source, gen);
+        });
       })
       .catch((err: unknown) => {
         if (gen === up.generation) this.failed(up, err instanceof Error ? err.message : String(err));
@@ -287,7 +299,9 @@ export class StreamHub implements UpstreamHub {
     }
     up.restarts++;
     this.opts.onRestart?.(up.camera, up.stream, reason);
-    const delay = Math.min(this.retry.max, this.retry.initial * 2 ** up.attempt);
+    // Jittered: cameras behind one switch that went dark together do not all come back (and spawn
+    // their ffmpeg) in the same instant.
+    const delay = backoffDelay(up.attempt + 1, { baseMs: this.retry.initial, capMs: this.retry.max });
     up.attempt++;
     this.log.warn(
       { camera: up.camera, stream: up.stream, reason, retryInMs: delay },
@@ -297,7 +311,11 @@ export class StreamHub implements UpstreamHub {
     clearTimeout(up.retryTimer);
     up.retryTimer = setTimeout(() => {
       up.retryTimer = undefined;
-      if (up.members.size > 0 && !this.stopping) this.open(up);
+      if (this.stopping) return;
+      if (up.members.size > 0) this.open(up);
+      // Nobody to retry for: idle, so a consumer joining before the linger ends opens it again (left
+      // 'lost' with no retry pending, it stayed dark for every later consumer until the linger closed it).
+      else this.setState(up, 'idle');
     }, delay);
     up.retryTimer.unref();
   }
@@ -339,4 +357,21 @@ export class StreamHub implements UpstreamHub {
       );
     }
   }
+}
+
+/** Why a TCP connect to the camera failed within `ms`, or undefined when it answered. */
+function unreachable(to: { host: string; port: number }, ms: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: to.host, port: to.port });
+    const done = (why: string | undefined) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(why);
+    };
+    const timer = setTimeout(() => done(`no answer from ${to.host}:${to.port} within ${ms} ms`), ms);
+    sock.once('connect', () => done(undefined));
+    sock.once('error', (err: NodeJS.ErrnoException) =>
+      done(`${err.code ?? err.message} ${to.host}:${to.port}`),
+    );
+  });
 }

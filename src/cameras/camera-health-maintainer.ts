@@ -3,6 +3,12 @@ import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js'
 /** Something that delivers media of one camera until stopped (the stream hub, or an ffmpeg reader). */
 export interface FrameSource {
   stop(): void;
+  /**
+   * It reconnects by itself while kept (the stream hub retries its upstream, at most 10 s apart): the
+   * watchdog only judges loss and restore and never drops it for silence. Dropping and re-opening it
+   * with the watchdog's own backoff would only add that backoff (up to a minute) to a camera's return.
+   */
+  selfHealing?: boolean;
 }
 
 export type OpenFrameSource = (h: { onData(): void; onEnd(reason: string): void }) => FrameSource;
@@ -38,7 +44,8 @@ export interface HealthStatus {
  * The per-camera watchdog: no media for `lossSeconds` → one `onLoss` (and the stalled reader is
  * dropped so it reconnects); media again → one `onRestore`. Readers that end are reopened with
  * capped exponential backoff and jitter; the backoff resets on the first media after a reconnect.
- * A short reconnect that finds media again within `lossSeconds` raises nothing.
+ * A short reconnect that finds media again within `lossSeconds` raises nothing. A self-healing
+ * source (the stream hub) is kept through silence: it reconnects at its own pace.
  */
 export class CameraHealthMaintainer {
   private state: HealthState = 'connecting';
@@ -155,7 +162,11 @@ export class CameraHealthMaintainer {
       });
     }
     // A reader that is connected but silent (camera froze, NAT dropped the flow) is dropped so it reconnects.
-    if (this.source && now - Math.max(this.lastFrame ?? 0, this.connectedAt) >= this.lossMs) {
+    if (
+      this.source &&
+      !this.source.selfHealing &&
+      now - Math.max(this.lastFrame ?? 0, this.connectedAt) >= this.lossMs
+    ) {
       const s = this.source;
       // Bump the generation first: the reader's own (later) onEnd must not schedule a second reconnect.
       this.generation++;

@@ -102,7 +102,8 @@ export function cameraModule(opts: CameraModuleOptions = {}): Module {
               { onInit: () => {}, onFragment: () => h.onData(), onEnd: (reason) => h.onEnd(reason) },
               'camera-health',
             );
-            return { stop: unsubscribe };
+            // The hub retries its upstream while anyone is subscribed: keep the subscription.
+            return { stop: unsubscribe, selfHealing: true };
           }
           let stopped = false;
           let reader: { stop(): void } | undefined;

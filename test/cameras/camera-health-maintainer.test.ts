@@ -20,7 +20,7 @@ describe('backoffDelay', () => {
 });
 
 /** A frame source the test drives by hand. */
-function fakeSources() {
+function fakeSources(selfHealing = false) {
   const opened: Array<{ onData(): void; onEnd(reason: string): void; stopped: boolean }> = [];
   return {
     opened,
@@ -31,6 +31,7 @@ function fakeSources() {
         stop: () => {
           s.stopped = true;
         },
+        ...(selfHealing ? { selfHealing: true } : {}),
       };
     },
   };
@@ -44,8 +45,8 @@ describe('CameraHealthMaintainer', () => {
     vi.useRealTimers();
   });
 
-  function make() {
-    const src = fakeSources();
+  function make(selfHealing = false) {
+    const src = fakeSources(selfHealing);
     const calls: string[] = [];
     const states: HealthState[] = [];
     const delays: number[] = [];
@@ -78,6 +79,27 @@ describe('CameraHealthMaintainer', () => {
     src.opened.at(-1)!.onData();
     expect(calls).toEqual(['loss:5', 'restore']);
     expect(states).toEqual(['up', 'lost', 'up']);
+    h.stop();
+  });
+
+  it('keeps a self-healing source (the stream hub) through silence, so its return is seen as soon as it delivers', async () => {
+    const { h, src, calls, delays } = make(true);
+    h.start();
+    src.opened[0]!.onData();
+    // Five minutes dark: one loss, the subscription kept, no reconnect of the watchdog's own (before,
+    // it dropped the hub and re-subscribed with its own backoff, up to a minute after the camera was back).
+    await vi.advanceTimersByTimeAsync(300_000);
+    expect(calls).toEqual(['loss:5']);
+    expect(src.opened).toHaveLength(1);
+    expect(src.opened[0]!.stopped).toBe(false);
+    expect(delays).toEqual([]);
+    src.opened[0]!.onData();
+    expect(calls).toEqual(['loss:5', 'restore']);
+    expect(h.status()).toMatchObject({ state: 'up', reconnects: 0 });
+    // It still ends and is reopened when the hub ends it (the hub stopping).
+    src.opened[0]!.onEnd('stream hub stopped');
+    await vi.advanceTimersByTimeAsync(delays[0]!);
+    expect(src.opened).toHaveLength(2);
     h.stop();
   });
 

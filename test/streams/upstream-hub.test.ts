@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RtspSource, startRtspSource } from '../../drivers/simulator/rtsp-source.js';
 import { urlSource } from '../../streams/ffmpeg-upstream.js';
@@ -177,6 +178,70 @@ describe('StreamHub on a real RTSP source', () => {
     } finally {
       await source.resume();
     }
+  });
+
+  it('knocks before spawning again: a camera that does not answer costs a socket, not an ffmpeg, until it is back', async () => {
+    // A port nothing listens on (a switch down, a camera powered off).
+    const free = createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
+    const port = (free.address() as { port: number }).port;
+    await new Promise((r) => free.close(r));
+    const spawned: string[] = [];
+    hub = new StreamHub({
+      lingerMs: 0,
+      retryMs: { initial: 100, max: 400 },
+      log: {
+        info: (_o, msg) => {
+          if (msg === 'streams: opening upstream') spawned.push(msg);
+        },
+        warn: () => {},
+      },
+      resolve: async () => urlSource(`rtsp://127.0.0.1:${port}/main`),
+    });
+    const c = new Recorder();
+    hub.subscribe('cam-1', 'main', c, 'camera-health');
+    let back: RtspSource | undefined;
+    try {
+      await waitFor('several retries', () => (hub.upstreams()[0]?.restarts ?? 0) >= 5);
+      // The first open spawned ffmpeg (it may be a slow camera); the retries only knocked.
+      expect(spawned).toHaveLength(1);
+      expect(hub.upstreams()[0]?.lastError).toBe(`camera unreachable (ECONNREFUSED 127.0.0.1:${port})`);
+      expect(hub.status('cam-1').main).toBe('lost');
+      // The camera is back on its port: the next knock is answered, ffmpeg spawned, the consumer fed.
+      back = await startRtspSource({ width: 160, height: 120, fps: 10, port, paths: ['main'] });
+      await waitFor('live again', () => c.frags.length >= 1);
+      expect(hub.status('cam-1').main).toBe('live');
+      expect(spawned).toHaveLength(2);
+    } finally {
+      await hub.stop();
+      await back?.stop();
+    }
+  });
+
+  it('a consumer that leaves a lost camera and comes back before the linger ends gets it opened again', async () => {
+    const free = createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
+    const port = (free.address() as { port: number }).port;
+    await new Promise((r) => free.close(r));
+    let opens = 0;
+    hub = new StreamHub({
+      lingerMs: 5000,
+      retryMs: { initial: 100, max: 400 },
+      resolve: async () => {
+        opens++;
+        return urlSource(`rtsp://127.0.0.1:${port}/main`);
+      },
+    });
+    const off = hub.subscribe('cam-1', 'main', new Recorder(), 'viewer');
+    await waitFor('lost', () => hub.status('cam-1').main === 'lost');
+    off();
+    // Its retry comes and goes with nobody subscribed; the upstream lingers.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(opens).toBe(1);
+    const back = new Recorder();
+    hub.subscribe('cam-1', 'main', back, 'viewer');
+    await waitFor('opened again', () => opens >= 2);
+    await waitFor('retrying', () => opens >= 3);
   });
 
   it('retries a camera without a stream URL and ends consumers when stopped', async () => {
