@@ -158,6 +158,32 @@ describe.each(BACKENDS)('workflow stores on %s', (_name, storage) => {
     expect((await status()).runaways).toEqual([]);
   });
 
+  it('storm mode clicked on five desks at the same instant starts one storm; the others are told whose', async () => {
+    const sups = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) => rig.svc.login(`sup-${i}`, 'supervisor', 'city')),
+    );
+    const body = {
+      node: 'north',
+      categories: ['video_loss'],
+      action: 'demote',
+      minutes: 60,
+      reason: '大面积视频中断',
+    };
+    const answers = await Promise.all(sups.map((t) => rig.post<Storm>('/api/storms', t, body)));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    const started = answers.find((a) => a.status === 201)!.body;
+    for (const a of answers.filter((x) => x.status === 409))
+      expect(a.body).toMatchObject({ error: { code: 'storm_in_force', data: { storm: started.id } } });
+    expect((await status()).storms.map((s) => s.id)).toEqual([started.id]);
+    const audited = await rig.svc.svc
+      .need('store')
+      .k.selectFrom('audit_log')
+      .select('actor')
+      .where('action', '=', 'storm.start')
+      .execute();
+    expect(audited.map((a) => a.actor)).toEqual([started.by]);
+  });
+
   it('a missed test report raises the trouble; the next closes it (panel test timers)', async () => {
     await shop.send('tt-1', 'test');
     await rig.tick();

@@ -1,11 +1,12 @@
 import { Router } from 'express';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { parse, requireRole, requireUser, route, userOf } from '../../api/middleware.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { STORM_CATEGORIES } from '../../config/sections/workflow.js';
 import { HttpError } from '../../errors.js';
 import type { Service } from '../../service.js';
-import type { StormStore } from './storm-store.js';
+import type { Storm, StormStore } from './storm-store.js';
 
 const startBody = z.strictObject({
   node: z.string().min(1).max(64).describe('A jurisdiction node in the supervisor’s scope.'),
@@ -51,28 +52,41 @@ export function stormRoutes(
       // Two supervisors answering one outage from two desks start one storm: the second is told who
       // turned it on (the same area, the same action, every category already covered).
       const categories = [...new Set(body.categories)];
-      const same = (await deps.store.inForce(k(), now.toISOString())).find(
-        (s) =>
-          s.node === body.node &&
-          s.action === body.action &&
-          categories.every((c) => s.categories.includes(c)),
-      );
-      if (same)
+      // The look and the start in one transaction, and on PostgreSQL under one lock: desks clicking at
+      // the same instant (on one node or several) start one storm.
+      const started = await k()
+        .transaction()
+        .execute(async (tx): Promise<{ same: Storm } | { storm: Storm }> => {
+          if (svc.need('store').dialect === 'postgres')
+            await sql`SELECT pg_advisory_xact_lock(725300)`.execute(tx);
+          const same = (await deps.store.inForce(tx, now.toISOString())).find(
+            (s) =>
+              s.node === body.node &&
+              s.action === body.action &&
+              categories.every((c) => s.categories.includes(c)),
+          );
+          if (same) return { same };
+          const storm = await deps.store.start(tx, {
+            node: body.node,
+            categories,
+            action: body.action,
+            reason: body.reason,
+            by: user.username,
+            startedAt: now.toISOString(),
+            endsAt: new Date(now.getTime() + body.minutes * 60_000).toISOString(),
+          });
+          return { storm };
+        });
+      if ('same' in started) {
+        const { same } = started;
         throw new HttpError(
           409,
           'storm_in_force',
           `storm mode (${same.action} ${same.categories.join(', ')}) is already on for ${same.node}, by ${same.by} until ${same.endsAt}`,
           { storm: same.id, by: same.by, endsAt: same.endsAt },
         );
-      const storm = await deps.store.start(k(), {
-        node: body.node,
-        categories,
-        action: body.action,
-        reason: body.reason,
-        by: user.username,
-        startedAt: now.toISOString(),
-        endsAt: new Date(now.getTime() + body.minutes * 60_000).toISOString(),
-      });
+      }
+      const { storm } = started;
       await deps.audit.append({
         actor: user.username,
         action: 'storm.start',
