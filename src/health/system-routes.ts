@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parse, requireRole, requireUser, route, userOf } from '../api/middleware.js';
 import type { Service } from '../service.js';
 import { MINUTE_MS, type SystemHistoryStore, stepFor } from './system-history.js';
-import { type TroubleAcks, troubleKey } from './system-trouble-acks.js';
+import { ackNode, type TroubleAcks, troubleKey } from './system-trouble-acks.js';
 import type { SystemWatch } from './system-watch.js';
 
 const ackBody = z.strictObject({
@@ -43,7 +43,14 @@ export function systemRoutes(
       const b = parse(ackBody, req.body, 'body');
       const user = userOf(req);
       const trouble = troubleKey(b);
-      const { ack, first } = await acks.ack(b.node, trouble, b.since, user, new Date().toISOString());
+      // Devices lost together are kept under the city (any node judging them reads it).
+      const { ack, first } = await acks.ack(
+        ackNode(b.node, b.kind),
+        trouble,
+        b.since,
+        user,
+        new Date().toISOString(),
+      );
       if (first)
         await svc.need('audit').append({
           actor: user.username,

@@ -29,6 +29,16 @@ export interface TroubleAck {
 /** A trouble's key within its node: its kind and, for a sink, the sink's name. */
 export const troubleKey = (t: { kind: string; name?: string | undefined }) => `${t.kind}:${t.name ?? ''}`;
 
+/**
+ * Devices lost together are the city's, not a node's: one node judges them (the holder of
+ * `timer:supervision`), and when that lease moves the same trouble is judged by the next. Their
+ * acknowledgements are kept under this node id, so whoever took charge still stands after a handover.
+ */
+export const CITY_WIDE_NODE = '*';
+export const cityWide = (kind: string) => kind === 'panels' || kind === 'cameras';
+/** The node an acknowledgement of this trouble is kept under. */
+export const ackNode = (node: string, kind: string) => (cityWide(kind) ? CITY_WIDE_NODE : node);
+
 /** `system_trouble_acks`: the first acknowledgement of each trouble (node, key, since) stands. */
 export class TroubleAcks {
   constructor(private readonly k: Kysely<DB>) {}
@@ -89,13 +99,14 @@ export class TroubleAcks {
 
   /**
    * Forgets acknowledgements of troubles that began before `before` (ISO), of any node (a node's id
-   * changes with its process), except `keep`: this node's troubles as they stand, however old.
+   * changes with its process), except `keep`: the troubles standing here, however old (each under
+   * the node its acknowledgement is kept under).
    */
-  async purge(before: string, node: string, keep: { key: string; since: string }[]): Promise<number> {
+  async purge(before: string, keep: { node: string; key: string; since: string }[]): Promise<number> {
     let q = this.k.deleteFrom('system_trouble_acks').where('since', '<', before);
     for (const t of keep)
       q = q.where((eb) =>
-        eb.not(eb.and([eb('node', '=', node), eb('trouble', '=', t.key), eb('since', '=', t.since)])),
+        eb.not(eb.and([eb('node', '=', t.node), eb('trouble', '=', t.key), eb('since', '=', t.since)])),
       );
     const res = await q.executeTakeFirst();
     return Number(res.numDeletedRows ?? 0);

@@ -3,7 +3,7 @@ import type { AuditEntry } from '../audit/audit-log.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { RecordingHealth } from '../recording/recording-module.js';
-import { type TroubleAck, type TroubleAcks, troubleKey } from './system-trouble-acks.js';
+import { ackNode, cityWide, type TroubleAck, type TroubleAcks, troubleKey } from './system-trouble-acks.js';
 
 /** How bad a trouble is: worth a look, or a problem to act on now. */
 export type TroubleLevel = 'warn' | 'bad';
@@ -146,6 +146,23 @@ function lostTogether(
   };
 }
 
+/** When the first of the devices lost together was lost (ISO), as their health said. */
+function firstLoss(f: Found): string | undefined {
+  const at = f.figures['firstAt'];
+  return typeof at === 'number' && Number.isFinite(at) ? new Date(at).toISOString() : undefined;
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const t of items) {
+    const k = key(t);
+    const list = out.get(k);
+    if (list) list.push(t);
+    else out.set(k, [t]);
+  }
+  return out;
+}
+
 /**
  * Watches this node's health every `everyMs` and tells every desk when something begins or ends to
  * be wrong with the receiver itself (`emit`, at once, and again every `refreshMs` while anything is
@@ -244,9 +261,12 @@ export class SystemWatch {
   async tick(): Promise<SystemStatus> {
     const { log, node } = this.deps;
     let found: Found[];
+    /** The kinds of devices lost together judged on this node (unknown when health could not be read). */
+    let judged: Set<string> | undefined;
     try {
       const { ok, checks } = await this.deps.check();
       found = troublesIn(ok, checks, this.deps.placeName);
+      judged = new Set((['panels', 'cameras'] as const).filter((k) => checks[k]?.lostTogether !== undefined));
     } catch (err) {
       log.warn({ err }, 'system watch: health could not be read');
       found = [{ kind: 'database', level: 'bad', figures: {} }];
@@ -259,18 +279,24 @@ export class SystemWatch {
     for (const f of found) {
       const key = troubleKey(f);
       if (byKey.has(key)) continue;
-      byKey.set(key, { ...f, since: f.since ?? before.get(key)?.since ?? at });
+      const was = before.get(key)?.since;
+      // Devices lost together begin when the first of them was lost, not when this node first judged
+      // them: the node judging next (the lease moved) tells the same trouble, acknowledged as it was.
+      const since = cityWide(f.kind) ? (was ?? firstLoss(f) ?? at) : (f.since ?? was ?? at);
+      byKey.set(key, { ...f, since });
     }
     const troubles = [...byKey.values()];
     if (this.deps.acks && troubles.length > 0)
       try {
-        const acks = await this.deps.acks.of(
-          node,
-          troubles.map((t) => ({ key: troubleKey(t), since: t.since })),
-        );
-        for (const t of troubles) {
-          const ack = acks.get(troubleKey(t));
-          if (ack) t.ack = ack;
+        for (const [ackAt, these] of groupBy(troubles, (t) => ackNode(node, t.kind))) {
+          const acks = await this.deps.acks.of(
+            ackAt,
+            these.map((t) => ({ key: troubleKey(t), since: t.since })),
+          );
+          for (const t of these) {
+            const ack = acks.get(troubleKey(t));
+            if (ack) t.ack = ack;
+          }
         }
       } catch (err) {
         // Without the database the acknowledgements stand as last read.
@@ -317,6 +343,15 @@ export class SystemWatch {
     for (const [key, t] of before)
       if (!byKey.has(key)) {
         changed = true;
+        // Devices lost together no longer judged here (the supervision lease moved): not ended, the
+        // next node tells it from now.
+        if (cityWide(t.kind) && judged !== undefined && !judged.has(t.kind)) {
+          log.info(
+            { trouble: t, since: t.since },
+            `system trouble judged on another node now: ${describe(t)}`,
+          );
+          continue;
+        }
         log.info({ trouble: t, since: t.since }, `system trouble ended: ${describe(t)}`);
         audit('end', t);
       }
@@ -341,8 +376,7 @@ export class SystemWatch {
     try {
       const purged = await acks.purge(
         new Date(now - keepAcksDays * 86_400_000).toISOString(),
-        node,
-        standing.map((t) => ({ key: troubleKey(t), since: t.since })),
+        standing.map((t) => ({ node: ackNode(node, t.kind), key: troubleKey(t), since: t.since })),
       );
       if (purged > 0) log.info({ purged, keepAcksDays }, 'system watch: old acknowledgements purged');
     } catch (err) {

@@ -55,11 +55,14 @@ describe.each(BACKENDS)('system_trouble_acks on %s', (_name, open) => {
     await acks.ack('node-a', 'database:', old, li, '2026-10-01T05:02:00.000Z');
     await acks.ack('node-b', 'sink:webhooks', old, wang, '2026-10-01T05:03:00.000Z'); // a node gone
     await acks.ack('node-a', 'wait:', since, wang, '2026-12-06T05:04:00.000Z'); // recent
-    const purged = await acks.purge('2026-11-05T00:00:00.000Z', 'node-a', [
-      { key: 'sink:webhooks', since: old },
-      { key: 'storage:', since: old }, // none stored: nothing to keep
+    await acks.ack('*', 'cameras:', old, li, '2026-10-01T05:05:00.000Z'); // the city's, standing here
+    const purged = await acks.purge('2026-11-05T00:00:00.000Z', [
+      { node: 'node-a', key: 'sink:webhooks', since: old },
+      { node: 'node-a', key: 'storage:', since: old }, // none stored: nothing to keep
+      { node: '*', key: 'cameras:', since: old },
     ]);
     expect(purged).toBe(2);
+    expect((await acks.of('*', [{ key: 'cameras:', since: old }])).size).toBe(1);
     expect([...(await acks.of('node-a', [{ key: 'sink:webhooks', since: old }])).keys()]).toEqual([
       'sink:webhooks',
     ]);

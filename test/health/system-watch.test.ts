@@ -4,12 +4,13 @@ import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
 import type { HealthChecks } from '../../src/api/health-routes.js';
 import type { AuditEntry } from '../../src/audit/audit-log.js';
 import type { Cluster } from '../../src/cluster/cluster.js';
-import type { TroubleAck } from '../../src/health/system-trouble-acks.js';
+import { ackNode, type TroubleAck, TroubleAcks } from '../../src/health/system-trouble-acks.js';
 import { type SystemStatus, SystemWatch, troublesIn } from '../../src/health/system-watch.js';
 import type { Logger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import type { SinkStatus } from '../../src/outbox/outbox-dispatcher.js';
 import { QUIET_API_CITY_YAML } from '../api/api-fixture.js';
+import { storeBackends } from '../helpers/postgres.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import {
   metricSum,
@@ -226,6 +227,92 @@ describe('SystemWatch: tells at once when a trouble begins, changes or ends, and
     expect(t.lines).toHaveLength(logged);
   });
 
+  it('the supervision lease moves while cameras are lost together: the old node lets go without an end, the new one tells the same trouble, acknowledged as it was', async () => {
+    const [, open] = storeBackends('handover')[0]!; // SQLite (the acknowledgements' own test runs both)
+    const db = await open();
+    try {
+      const acks = new TroubleAcks(db.store.k);
+      const firstAt = Date.parse('2026-12-06T03:58:30Z');
+      const judging = {
+        cameras: 40,
+        up: 28,
+        lost: 12,
+        lostTogether: 12,
+        lostTogetherLevel: 'bad' as const,
+        lostTogetherFrom: new Date(firstAt).toISOString(),
+        lostTogetherTo: new Date(firstAt + 20_000).toISOString(),
+      };
+      const notJudging = { cameras: 40, up: 28, lost: 12 };
+      let aChecks: HealthChecks['cameras'] = judging;
+      let bChecks: HealthChecks['cameras'] = notJudging;
+      const audited: AuditEntry[] = [];
+      const make = (node: string, cameras: () => HealthChecks['cameras']) => {
+        const lines: string[] = [];
+        const told: SystemStatus[] = [];
+        const w = new SystemWatch({
+          node,
+          check: async () => ({ ok: true, checks: { db: 'ok', cameras: cameras() } }),
+          emit: (st) => told.push(st),
+          log: {
+            warn: (_o: unknown, m: string) => lines.push(m),
+            info: (_o: unknown, m: string) => lines.push(m),
+          } as unknown as Logger,
+          metrics: new Metrics({ defaults: false }),
+          audit: async (e) => audited.push(e),
+          acks,
+        });
+        return { w, lines, told };
+      };
+      const a = make('node-a', () => aChecks);
+      const b = make('node-b', () => bChecks);
+      const first = await a.w.tick();
+      expect(first.troubles).toHaveLength(1);
+      // It began when the first camera went dark, not when this node first judged it.
+      const since = first.troubles[0]!.since;
+      expect(since).toBe('2026-12-06T03:58:30.000Z');
+      expect((await b.w.tick()).troubles).toEqual([]);
+      // A supervisor takes charge of it, from a desk on node a (as the desk's button posts it).
+      await acks.ack(
+        ackNode('node-a', 'cameras'),
+        'cameras:',
+        since,
+        { username: 'sup-li', displayName: '李值班长' },
+        '2026-12-06T04:00:10.000Z',
+      );
+      expect((await a.w.tick()).troubles[0]!.ack?.by).toBe('sup-li');
+
+      // Node a loses the supervision lease (restarted, or its database link went): node b judges.
+      aChecks = notJudging;
+      bChecks = judging;
+      const fromA = await a.w.tick();
+      expect(fromA.troubles).toEqual([]);
+      expect(a.told.at(-1)?.troubles).toEqual([]); // its desks stop showing it under node a
+      expect(a.lines.at(-1)).toMatch(/^system trouble judged on another node now: 12 of 40 cameras/);
+      const fromB = await b.w.tick();
+      expect(fromB.troubles[0]).toMatchObject({
+        kind: 'cameras',
+        level: 'bad',
+        since,
+        ack: { by: 'sup-li' },
+      });
+      // In the audit chain: one beginning (node a's), and node b's telling of the same trouble; no end.
+      expect(audited.map((e) => [e.action, e.target, (e.detail as { since: string }).since])).toEqual([
+        ['system.trouble.begin', 'node:node-a', since],
+        ['system.trouble.begin', 'node:node-b', since],
+      ]);
+      // When the cameras return it ends, once, on the node judging.
+      bChecks = { cameras: 40, up: 40, lost: 0, lostTogether: 0 };
+      await b.w.tick();
+      expect(audited.map((e) => e.action)).toEqual([
+        'system.trouble.begin',
+        'system.trouble.begin',
+        'system.trouble.end',
+      ]);
+    } finally {
+      await db.cleanup();
+    }
+  });
+
   it('a check that throws is the database not answering; two database troubles are one', async () => {
     let fail = true;
     const t = watch(async () => {
@@ -321,7 +408,7 @@ describe('SystemWatch: tells at once when a trouble begins, changes or ends, and
   it('acknowledgements older than the history are forgotten hourly, never those of a trouble standing here', async () => {
     let core = minute(150, 300);
     let clock = Date.parse('2026-12-06T05:00:00Z');
-    const purges: { before: string; node: string; keep: string[] }[] = [];
+    const purges: { before: string; keep: string[] }[] = [];
     const w = new SystemWatch({
       node: 'node-a',
       check: async () => ({ ok: true, checks: { db: 'ok', core } }),
@@ -331,8 +418,8 @@ describe('SystemWatch: tells at once when a trouble begins, changes or ends, and
       metrics: new Metrics({ defaults: false }),
       acks: {
         of: async () => new Map(),
-        purge: async (before, node, keep) => {
-          purges.push({ before, node, keep: keep.map((t) => `${t.key}@${t.since}`) });
+        purge: async (before, keep) => {
+          purges.push({ before, keep: keep.map((t) => `${t.node}/${t.key}@${t.since}`) });
           return 0;
         },
       },
@@ -340,7 +427,7 @@ describe('SystemWatch: tells at once when a trouble begins, changes or ends, and
     });
     const first = await w.tick();
     expect(purges).toEqual([
-      { before: '2026-11-05T05:00:00.000Z', node: 'node-a', keep: [`wait:@${first.troubles[0]!.since}`] },
+      { before: '2026-11-05T05:00:00.000Z', keep: [`node-a/wait:@${first.troubles[0]!.since}`] },
     ]);
     // Not again within the hour.
     clock += 59 * 60_000;
@@ -350,7 +437,7 @@ describe('SystemWatch: tells at once when a trouble begins, changes or ends, and
     core = minute(1, 2);
     clock += 60_000;
     await w.tick();
-    expect(purges[1]).toEqual({ before: '2026-11-05T06:00:00.000Z', node: 'node-a', keep: [] });
+    expect(purges[1]).toEqual({ before: '2026-11-05T06:00:00.000Z', keep: [] });
   });
 
   it('each beginning, change and end is audited in order; refused appends are tried again at the next check', async () => {

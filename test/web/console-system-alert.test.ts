@@ -2,6 +2,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
 import { type RtspSource, startRtspSource } from '../../drivers/simulator/rtsp-source.js';
+import { SYSTEM_ROOM } from '../../src/health/system-module.js';
+import type { SystemStatus, SystemTrouble } from '../../src/health/system-watch.js';
 import type { StreamHub } from '../../streams/upstream-hub.js';
 import { api, reportsAway, startTestService, type TestService } from '../helpers/service.js';
 import {
@@ -412,4 +414,62 @@ models: { verification: { enabled: false } }
     await badge.waitFor({ state: 'hidden', timeout: 45_000 });
     await supervisor.locator('#sys-alert').waitFor({ state: 'hidden', timeout: 10_000 });
   }, 150_000);
+
+  it('the node judging the city’s cameras hands over during the outage: one trouble on the desk, one chime, no node named; taken in charge for the city', async () => {
+    // Two other nodes of the city, as the Redis adapter brings their word to this node's desks.
+    const ops = svc.svc.need('ops');
+    const tell = (status: SystemStatus) => ops.to(SYSTEM_ROOM).emit('system:status', status);
+    const since = new Date(Date.now() - 90_000).toISOString();
+    const trouble: SystemTrouble = {
+      kind: 'cameras',
+      level: 'bad',
+      since,
+      figures: { lost: 120, of: 900, lostAll: 124, firstAt: Date.parse(since), spanSeconds: 40 },
+      where: { id: 'north', name: '北城派出所' },
+    };
+    const at = () => new Date().toISOString();
+    const chimes = async () => Number((await operator.locator('body').getAttribute('data-chimes')) ?? 0);
+    const before = await chimes();
+    tell({ node: 'node-x', level: 'bad', troubles: [trouble], at: at() });
+    const badge = operator.locator('#sys-alert');
+    await badge.waitFor({ state: 'visible', timeout: 10_000 });
+    await expect.poll(chimes).toBe(before + 1);
+    // node-x loses the supervision lease; node-y tells the same trouble before node-x's next check.
+    tell({ node: 'node-y', level: 'bad', troubles: [trouble], at: at() });
+    await operator.waitForTimeout(500);
+    tell({ node: 'node-x', level: 'ok', troubles: [], at: at() });
+    await operator.waitForTimeout(500);
+    await badge.click();
+    const items = operator.locator('#sys-alert-panel li');
+    await expect.poll(() => items.count()).toBe(1);
+    expect(await items.first().getAttribute('data-kind')).toBe('cameras');
+    const text = await items.first().locator('.sys-alert-text').innerText();
+    expect(text).toMatch(/^120 路摄像机在 40 秒内相继断线（共 900 路），集中在北城派出所：/);
+    expect(text).not.toMatch(/节点|node-/);
+    expect(await chimes()).toBe(before + 1);
+    expect(await textProblems(operator, { chinese: true })).toEqual({ rawIds: [], english: [] });
+    await shot(operator, 'system-alert-cameras-handover');
+    await operator.keyboard.press('Escape');
+
+    // The supervisor takes charge of it: kept for the city, so whichever node judges it next reads it.
+    await supervisor.locator('#sys-alert').click();
+    const take = supervisor.locator('#sys-alert-panel li[data-kind="cameras"] button.sys-alert-ack');
+    await take.click();
+    await expect
+      .poll(() => supervisor.locator('#sys-alert-panel li[data-kind="cameras"] .sys-alert-acked-by').count())
+      .toBe(1);
+    const acks = await svc.svc
+      .need('store')
+      .k.selectFrom('system_trouble_acks')
+      .select(['node', 'trouble', 'since', 'by_user'])
+      .where('trouble', '=', 'cameras:')
+      .execute();
+    expect(acks).toEqual([{ node: '*', trouble: 'cameras:', since, by_user: 'sup-camloss' }]);
+    await supervisor.keyboard.press('Escape');
+
+    // The cameras are back: node-y says so, and every desk clears.
+    tell({ node: 'node-y', level: 'ok', troubles: [], at: at() });
+    await badge.waitFor({ state: 'hidden', timeout: 10_000 });
+    await supervisor.locator('#sys-alert').waitFor({ state: 'hidden', timeout: 10_000 });
+  }, 60_000);
 });

@@ -17,8 +17,11 @@ const FORGET_MS = 150_000;
 
 /** Node → {status, heardAt}. */
 const nodes = new Map();
-/** Troubles already toasted as red (`node|kind:name`), so a repeat does not pop again. */
+/** Troubles already toasted as red (`node|kind:name`, `*|kind:|since` for the city's), so a repeat does not pop again. */
 const toasted = new Set();
+/** A city-wide trouble no node tells any more, since when (it may be moving to another node). */
+const toastGone = new Map();
+const HANDOVER_MS = 30_000;
 let open = false;
 /**
  * Storm mode in the supervisor's own area, by storm category (`trouble` while panels are lost
@@ -115,17 +118,31 @@ export function troubleSentence(tr) {
 
 /** A trouble's key within its node (the server's `troubleKey`). */
 const keyOf = (tr) => `${tr.kind}:${tr.name ?? ''}`;
+/**
+ * Devices lost together are the city's: one node judges them, and when its lease moves the next
+ * node tells the same trouble. Shown and chimed once, whichever node said it last.
+ */
+const cityWide = (tr) => tr.kind === 'panels' || tr.kind === 'cameras';
+/** The key a red trouble is toasted under (the city's with when it began: the same one on any node). */
+const toastKey = (node, tr) => (cityWide(tr) ? `*|${keyOf(tr)}|${tr.since}` : `${node}|${keyOf(tr)}`);
 
 /** Every trouble heard and not forgotten, worst first, with its node. */
 function troubles(now = Date.now()) {
   const out = [];
+  /** City-wide kind → the one heard last, with when. */
+  const city = new Map();
   for (const [node, { status, heardAt }] of nodes) {
     if (now - heardAt > FORGET_MS) {
       nodes.delete(node);
       continue;
     }
-    for (const tr of status.troubles ?? []) out.push({ ...tr, node });
+    for (const tr of status.troubles ?? []) {
+      if (!cityWide(tr)) out.push({ ...tr, node });
+      else if ((city.get(tr.kind)?.heardAt ?? -1) < heardAt)
+        city.set(tr.kind, { tr: { ...tr, node }, heardAt });
+    }
   }
+  for (const { tr } of city.values()) out.push(tr);
   return out.sort((a, b) =>
     a.level === b.level ? a.since.localeCompare(b.since) : a.level === 'bad' ? -1 : 1,
   );
@@ -166,7 +183,10 @@ function render() {
       h(
         'span',
         { class: 'sys-alert-text' },
-        several ? t('sysAlertOnNode', { node: tr.node, text: troubleSentence(tr) }) : troubleSentence(tr),
+        // Devices lost together are the city's, whichever node judges them: no node named.
+        several && !cityWide(tr)
+          ? t('sysAlertOnNode', { node: tr.node, text: troubleSentence(tr) })
+          : troubleSentence(tr),
       ),
       h('span', { class: 'muted sys-alert-since' }, t('sysAlertSince', { at: fmtTime(tr.since) })),
       tr.ack
@@ -342,9 +362,8 @@ function heard(status) {
   // A node stopping says so: its troubles go with it (not left until it is forgotten).
   if (status.stopped) nodes.delete(status.node);
   else nodes.set(status.node, { status, heardAt: Date.now() });
-  const prefix = `${status.node}|`;
   const red = new Map(
-    (status.troubles ?? []).filter((tr) => tr.level === 'bad').map((tr) => [`${prefix}${keyOf(tr)}`, tr]),
+    (status.troubles ?? []).filter((tr) => tr.level === 'bad').map((tr) => [toastKey(status.node, tr), tr]),
   );
   for (const [key, tr] of red)
     if (!toasted.has(key) && !tr.ack) {
@@ -352,8 +371,20 @@ function heard(status) {
       toast(t('sysAlertToast', { text: troubleSentence(tr) }), 'error');
       chime();
     }
-  // One that is no longer red is toasted again if it turns red later.
-  for (const key of toasted) if (key.startsWith(prefix) && !red.has(key)) toasted.delete(key);
+  // One that is no longer red on any node is toasted again if it turns red later (a city-wide one
+  // the old node lets go of is still red on the node judging it now).
+  const redAnywhere = new Set();
+  for (const [node, { status: st }] of nodes)
+    for (const tr of st.troubles ?? []) if (tr.level === 'bad') redAnywhere.add(toastKey(node, tr));
+  const now = Date.now();
+  for (const key of toasted) {
+    if (redAnywhere.has(key)) toastGone.delete(key);
+    // A city-wide one is let go by one node a few seconds before the next tells it: not chimed again.
+    else if (!key.startsWith('*|') || now - (toastGone.get(key) ?? now) > HANDOVER_MS) {
+      toasted.delete(key);
+      toastGone.delete(key);
+    } else if (!toastGone.has(key)) toastGone.set(key, now);
+  }
   render();
 }
 
@@ -382,6 +413,7 @@ export function mountSystemAlert() {
     document.removeEventListener('keydown', onKey);
     nodes.clear();
     toasted.clear();
+    toastGone.clear();
     open = false;
     storms.clear();
     render();
