@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { backoffDelay } from '../src/cameras/backoff.js';
+import { backoffDelay, seldom } from '../src/cameras/backoff.js';
 import { FfmpegUpstream, type UpstreamSource } from './ffmpeg-upstream.js';
 import type { ParsedFragment, ParsedInit } from './fmp4.js';
 import type {
@@ -34,7 +34,10 @@ export interface HubOptions {
   log?: HubLog;
   /** Keep an upstream open this long after its last consumer leaves (a tile switching streams). */
   lingerMs?: number;
-  /** Reconnect backoff after an upstream fails: initial delay, doubled up to the cap, with equal jitter. */
+  /**
+   * Reconnect backoff after an upstream fails: initial delay, doubled up to the cap, with equal
+   * jitter; the cap grows with the outage (`retryCap`).
+   */
   retryMs?: { initial: number; max: number };
   /** How long the TCP knock before a retry waits for the camera to answer (default 3 s). */
   probeMs?: number;
@@ -70,6 +73,8 @@ class Upstream {
   proc: FfmpegUpstream | undefined;
   restarts = 0;
   attempt = 0;
+  /** When its current run of failures began (epoch ms). */
+  failingSince: number | undefined;
   lastError: string | undefined;
   lastData = 0;
   lingerTimer: NodeJS.Timeout | undefined;
@@ -267,6 +272,7 @@ export class StreamHub implements UpstreamHub {
     up.lastData = f.wallclock;
     if (up.state !== 'live') {
       up.attempt = 0;
+      up.failingSince = undefined;
       up.lastError = undefined;
       this.setState(up, 'live');
     }
@@ -299,14 +305,21 @@ export class StreamHub implements UpstreamHub {
     }
     up.restarts++;
     this.opts.onRestart?.(up.camera, up.stream, reason);
+    const now = Date.now();
+    up.failingSince ??= now;
     // Jittered: cameras behind one switch that went dark together do not all come back (and spawn
     // their ffmpeg) in the same instant.
-    const delay = backoffDelay(up.attempt + 1, { baseMs: this.retry.initial, capMs: this.retry.max });
+    const delay = backoffDelay(up.attempt + 1, {
+      baseMs: this.retry.initial,
+      capMs: retryCap(now - up.failingSince, this.retry.max),
+    });
     up.attempt++;
-    this.log.warn(
-      { camera: up.camera, stream: up.stream, reason, retryInMs: delay },
-      'streams: upstream lost, reconnecting',
-    );
+    // Said when it is lost, then ever more seldom (a day dark is about a dozen lines, not thousands).
+    if (seldom(up.attempt))
+      this.log.warn(
+        { camera: up.camera, stream: up.stream, reason, attempt: up.attempt, retryInMs: delay },
+        'streams: upstream lost, reconnecting',
+      );
     this.setState(up, 'lost', reason);
     clearTimeout(up.retryTimer);
     up.retryTimer = setTimeout(() => {
@@ -332,6 +345,7 @@ export class StreamHub implements UpstreamHub {
     up.gop = [];
     up.gopBytes = 0;
     up.attempt = 0;
+    up.failingSince = undefined;
     this.setState(up, 'idle');
     this.ups.delete(`${up.camera}/${up.stream}`);
     if (proc) this.log.info({ camera: up.camera, stream: up.stream, reason }, 'streams: closing upstream');
@@ -357,6 +371,18 @@ export class StreamHub implements UpstreamHub {
       );
     }
   }
+}
+
+/**
+ * The longest wait between retries of an upstream failing for `failingMs`: `max` for the first two
+ * minutes (a camera back from a short outage is seen within seconds), three times that up to ten
+ * minutes, six times beyond. A camera whose server answers but has no stream (a recorder's channel
+ * whose camera is gone) costs an ffmpeg at each retry: a recorder's 64 dark channels every 10 s for
+ * hours would take most of a core.
+ */
+export function retryCap(failingMs: number, max: number): number {
+  if (failingMs < 120_000) return max;
+  return failingMs < 600_000 ? 3 * max : 6 * max;
 }
 
 /** Why a TCP connect to the camera failed within `ms`, or undefined when it answered. */

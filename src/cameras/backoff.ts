@@ -20,3 +20,9 @@ export function backoffDelay(
   const step = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(n - 1, 30));
   return Math.round(step / 2 + random() * (step / 2));
 }
+
+/**
+ * Whether the `attempt`th failure in a row is logged: the first, then at 2, 4, 8… (a city's dark
+ * cameras would otherwise write a line each per retry, all night).
+ */
+export const seldom = (attempt: number) => attempt >= 1 && (attempt & (attempt - 1)) === 0;

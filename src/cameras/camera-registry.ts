@@ -6,7 +6,7 @@ import { grabJpeg } from '../../drivers/rtsp/rtsp-frame-reader.js';
 import type { CameraConfig } from '../config/sections/cameras.js';
 import { errorMessage, SharpeyesError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, seldom } from './backoff.js';
 import type { CameraHealthMaintainer, HealthState } from './camera-health-maintainer.js';
 
 export type StreamName = 'main' | 'sub';
@@ -103,11 +103,13 @@ export class CameraRegistry {
       );
       e.events = e.onvif.events({
         onEvent: (ev) => this.deps.onEvent(e.cfg, ev),
-        onError: (err, n) =>
-          log.warn(
-            { camera: e.cfg.id, err: errorMessage(err), attempt: n },
-            'cameras: event subscription failed',
-          ),
+        onError: (err, n) => {
+          if (seldom(n))
+            log.warn(
+              { camera: e.cfg.id, err: errorMessage(err), attempt: n },
+              'cameras: event subscription failed',
+            );
+        },
         retryDelayMs: (n) => backoffDelay(n, this.deps.backoff ?? DEFAULT_BACKOFF),
       });
       done();
@@ -115,7 +117,11 @@ export class CameraRegistry {
       e.onvifState = 'error';
       e.onvifError = errorMessage(err);
       const delay = backoffDelay(attempt, this.deps.backoff ?? DEFAULT_BACKOFF);
-      log.warn({ camera: e.cfg.id, err: e.onvifError, retryMs: delay }, 'cameras: ONVIF connect failed');
+      if (seldom(attempt))
+        log.warn(
+          { camera: e.cfg.id, err: e.onvifError, attempt, retryMs: delay },
+          'cameras: ONVIF connect failed',
+        );
       if (this.stopped) return;
       e.retry = setTimeout(() => void this.connectOnvif(e, attempt + 1, done), delay);
       e.retry.unref();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelay } from '../../src/cameras/backoff.js';
+import { backoffDelay, seldom } from '../../src/cameras/backoff.js';
 import { CameraHealthMaintainer, type HealthState } from '../../src/cameras/camera-health-maintainer.js';
 
 describe('backoffDelay', () => {
@@ -16,6 +16,15 @@ describe('backoffDelay', () => {
     [1000, 1, 30_000],
   ])('attempt %d with random %d → %d ms', (attempt, r, want) => {
     expect(backoffDelay(attempt, policy, () => r)).toBe(want);
+  });
+});
+
+describe('seldom: which failures in a row are logged', () => {
+  it('the first, then at 2, 4, 8…: a day of retries every 10 s is 14 lines', () => {
+    const logged = Array.from({ length: 8640 }, (_, i) => i + 1).filter(seldom);
+    expect(logged.slice(0, 6)).toEqual([1, 2, 4, 8, 16, 32]);
+    expect(logged).toHaveLength(14);
+    expect(seldom(0)).toBe(false);
   });
 });
 

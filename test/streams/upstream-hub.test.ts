@@ -6,6 +6,7 @@ import { urlSource } from '../../streams/ffmpeg-upstream.js';
 import {
   type MediaFragment,
   type MediaInit,
+  retryCap,
   type StreamConsumer,
   StreamHub,
   type UpstreamState,
@@ -86,6 +87,14 @@ function makeHub(paths: Record<string, string | undefined> = { 'cam-1/main': 'ma
   });
   return hub;
 }
+
+describe('retryCap: how long a failing upstream may wait between retries', () => {
+  it('the configured cap for two minutes, three times it to ten, six times beyond', () => {
+    expect([0, 119_999, 120_000, 599_999, 600_000, 86_400_000].map((ms) => retryCap(ms, 10_000))).toEqual([
+      10_000, 10_000, 30_000, 30_000, 60_000, 60_000,
+    ]);
+  });
+});
 
 describe('StreamHub on a real RTSP source', () => {
   it('fans one ffmpeg out to several consumers, opens on demand and closes after the last', async () => {
@@ -187,6 +196,7 @@ describe('StreamHub on a real RTSP source', () => {
     const port = (free.address() as { port: number }).port;
     await new Promise((r) => free.close(r));
     const spawned: string[] = [];
+    const warned: number[] = [];
     hub = new StreamHub({
       lingerMs: 0,
       retryMs: { initial: 100, max: 400 },
@@ -194,7 +204,9 @@ describe('StreamHub on a real RTSP source', () => {
         info: (_o, msg) => {
           if (msg === 'streams: opening upstream') spawned.push(msg);
         },
-        warn: () => {},
+        warn: (o, msg) => {
+          if (msg === 'streams: upstream lost, reconnecting') warned.push((o as { attempt: number }).attempt);
+        },
       },
       resolve: async () => urlSource(`rtsp://127.0.0.1:${port}/main`),
     });
@@ -207,6 +219,9 @@ describe('StreamHub on a real RTSP source', () => {
       expect(spawned).toHaveLength(1);
       expect(hub.upstreams()[0]?.lastError).toBe(`camera unreachable (ECONNREFUSED 127.0.0.1:${port})`);
       expect(hub.status('cam-1').main).toBe('lost');
+      // Said when lost, then ever more seldom: not a line at every retry.
+      expect(warned.slice(0, 3)).toEqual([1, 2, 4]);
+      expect(warned.every((n) => (n & (n - 1)) === 0)).toBe(true);
       // The camera is back on its port: the next knock is answered, ffmpeg spawned, the consumer fed.
       back = await startRtspSource({ width: 160, height: 120, fps: 10, port, paths: ['main'] });
       await waitFor('live again', () => c.frags.length >= 1);
