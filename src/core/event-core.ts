@@ -277,7 +277,8 @@ export class EventCore {
   /**
    * A workflow change (issue 17: a plan step, a call, an owner, a confirmation): `fn` writes its rows
    * in the transaction and returns the changes announced with them. The guard (ownership) runs first
-   * unless `guard: false` (taking an incident over is how an operator gets past it).
+   * unless `guard: false` (taking an incident over is how an operator gets past it). The transaction
+   * holds the site's lock, so what `fn` reads is not changed by another decision before it commits.
    */
   async apply(
     id: string,
@@ -287,6 +288,9 @@ export class EventCore {
   ): Promise<Incident> {
     const inc = await this.mustGetSummary(id);
     await this.deps.store.k.transaction().execute(async (tx) => {
+      // What `fn` and the guard read (who holds it) stays true until the commit: two operators
+      // taking the same alarm at once take turns, on any node (PostgreSQL: the site's lock).
+      await this.decisions.lockSites(tx, [inc.site]);
       const guarded = opts.guard !== false ? await this.guard(tx, inc, { by, action: 'workflow' }) : [];
       const changes = [...guarded, ...(await fn(tx, inc))];
       await this.deps.outbox.append(

@@ -271,21 +271,22 @@ export function workflowIncidentRoutes(
       const inc = await visibleIncident(svc, user, String(req.params['id']));
       mustAct(user);
       const body = parse(takeBody, req.body ?? {});
-      const k = svc.need('store').k;
-      const holder = await s.owners.holder(k, inc.id);
-      if (holder?.username === user.username) return res.json(await view(inc));
-      if (holder && !body.takeover)
-        throw new HttpError(
-          409,
-          'owned_by_other',
-          `incident ${inc.id} is held by ${holder.username}; send {"takeover": true} to take it over`,
-          { owner: holder.username },
-        );
       const at = now().toISOString();
+      // Who holds it is read in the transaction that takes it: two operators clicking the same new
+      // alarm at once, one takes it and the other is told who (before, both were told they had it).
       const out = await core().apply(
         inc.id,
         user.username,
         async (tx) => {
+          const holder = await s.owners.holder(tx, inc.id);
+          if (holder?.username === user.username) return [];
+          if (holder && !body.takeover)
+            throw new HttpError(
+              409,
+              'owned_by_other',
+              `incident ${inc.id} is held by ${holder.username}; send {"takeover": true} to take it over`,
+              { owner: holder.username },
+            );
           await s.owners.take(tx, inc.id, user.username, holder ? 'takeover' : 'take', at);
           return [
             {
@@ -308,17 +309,17 @@ export function workflowIncidentRoutes(
       const user = userOf(req);
       const inc = await visibleIncident(svc, user, String(req.params['id']));
       mustAct(user);
-      const holder = await s.owners.holder(svc.need('store').k, inc.id);
-      if (!holder) return res.json(await view(inc));
-      if (holder.username !== user.username && user.role !== 'supervisor' && user.role !== 'admin')
-        throw new HttpError(409, 'owned_by_other', `incident ${inc.id} is held by ${holder.username}`, {
-          owner: holder.username,
-        });
       const at = now().toISOString();
       const out = await core().apply(
         inc.id,
         user.username,
         async (tx) => {
+          const holder = await s.owners.holder(tx, inc.id);
+          if (!holder) return [];
+          if (holder.username !== user.username && user.role !== 'supervisor' && user.role !== 'admin')
+            throw new HttpError(409, 'owned_by_other', `incident ${inc.id} is held by ${holder.username}`, {
+              owner: holder.username,
+            });
           await s.owners.release(tx, inc.id, user.username, at);
           return [
             { kind: 'workflow', what: 'owner', by: user.username, detail: { released: holder.username } },

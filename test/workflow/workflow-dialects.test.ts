@@ -158,6 +158,43 @@ describe.each(BACKENDS)('workflow stores on %s', (_name, storage) => {
     expect((await status()).runaways).toEqual([]);
   });
 
+  it('five operators taking the same new alarm at the same instant: one holds it, the others are told who', async () => {
+    await shop.send('race-1', 'panic', '1');
+    await expect.poll(async () => (await incidents('shop-1')).length).toBe(1);
+    const [inc] = await incidents('shop-1');
+    const ops = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) => rig.svc.login(`op-race-${i}`, 'operator', 'city')),
+    );
+    const answers = await Promise.all(
+      ops.map((t) =>
+        rig.post<Inc & { error?: { code: string; data: { owner: string } } }>(
+          `/api/incidents/${inc!.id}/take`,
+          t,
+        ),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409, 409]);
+    const owner = answers.find((a) => a.status === 200)!.body.owner?.username;
+    expect(owner).toMatch(/^op-race-\d$/);
+    for (const a of answers.filter((x) => x.status === 409))
+      expect(a.body.error).toMatchObject({ code: 'owned_by_other', data: { owner } });
+    const held = await rig.svc.svc
+      .need('store')
+      .k.selectFrom('incident_owners')
+      .select(['owner', 'released_at'])
+      .where('incident_id', '=', inc!.id)
+      .execute();
+    expect(held).toEqual([{ owner, released_at: null }]);
+    expect((await get(inc!.id)).owner?.username).toBe(owner);
+    // Taking it again is harmless; a takeover is still how another gets it.
+    const mine = ops[answers.findIndex((a) => a.status === 200)]!;
+    expect((await rig.post(`/api/incidents/${inc!.id}/take`, mine)).status).toBe(200);
+    const other = ops.find((t) => t !== mine)!;
+    expect(
+      (await rig.post<Inc>(`/api/incidents/${inc!.id}/take`, other, { takeover: true })).body.owner?.username,
+    ).not.toBe(owner);
+  });
+
   it('storm mode clicked on five desks at the same instant starts one storm; the others are told whose', async () => {
     const sups = await Promise.all(
       [1, 2, 3, 4, 5].map((i) => rig.svc.login(`sup-${i}`, 'supervisor', 'city')),

@@ -11,11 +11,13 @@ let token = localStorage.getItem(TOKEN_KEY);
 let onUnauthorized = () => {};
 
 export class ApiError extends Error {
-  constructor(status, code, message, { details, serverMessage } = {}) {
+  constructor(status, code, message, { details, serverMessage, data } = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.details = details;
+    /** What the server says with the refusal (`error.data`: whose storm, who holds the alarm). */
+    this.data = data;
     this.serverMessage = serverMessage;
   }
 }
@@ -118,7 +120,11 @@ export async function api(path, { method = 'GET', body, auth = true } = {}) {
 /** The ApiError for a refused response; a 401 on an authenticated call also ends the session. */
 export function toApiError(res, json, auth = true) {
   const code = json?.error?.code ?? (res.status >= 500 ? 'internal' : `http_${res.status}`);
-  const extra = { details: json?.error?.details, serverMessage: json?.error?.message };
+  const extra = {
+    details: json?.error?.details,
+    serverMessage: json?.error?.message,
+    data: json?.error?.data,
+  };
   if (res.status === 401 && auth) {
     onUnauthorized(t('sessionExpired'));
     return new ApiError(401, code, t('sessionExpired'), extra);

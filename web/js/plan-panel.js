@@ -12,7 +12,9 @@ async function send(path, body, onChange) {
     onChange(await api(path, { method: 'POST', body }));
   } catch (err) {
     // The server says why (held by another operator, bad outcome); the operator reads it as is.
-    if (err instanceof ApiError && err.code === 'owned_by_other') toast(t('wfOwnedByOther'), 'error');
+    // Another operator took it a moment before (both clicked the new alarm): say who.
+    if (err instanceof ApiError && err.code === 'owned_by_other')
+      toast(err.data?.owner ? t('wfOwnedBy', { owner: err.data.owner }) : t('wfOwnedByOther'), 'error');
     else toast(err.message, 'error');
   }
 }

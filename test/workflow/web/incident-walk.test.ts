@@ -95,4 +95,34 @@ callLists:
       ['李师傅', 'reached'],
     ]);
   });
+
+  it('two operators click the same new alarm at once: the one a moment late is told who took it, and can take it over', async () => {
+    const eventId = await shop.send('panic', { zone: '1' });
+    const id = (await shop.waitForAck(eventId, 'received')).incident!;
+    await page.goto(`${svc.httpUrl}/#/incident/${id}`);
+    const card = page.locator('#workflow-card');
+    await card.locator('#wf-take').waitFor();
+    expect(await card.locator('#wf-take').innerText()).toBe('接手');
+    // This desk's click is on its way when the other operator's arrives first.
+    const rival = await svc.login('op-rival', 'operator', 'city');
+    await page.route('**/take', async (route) => {
+      const first = await api(`${svc.httpUrl}/api/incidents/${id}/take`, rival, {
+        method: 'POST',
+        body: '{}',
+      });
+      expect(first.status).toBe(200);
+      await route.continue();
+    });
+    await card.locator('#wf-take').click();
+    await expect
+      .poll(() => page.locator('#toasts .toast-error').allInnerTexts(), { timeout: 5_000 })
+      .toContainEqual('该警情已由 op-rival 接手处理；如需由您处理，请点“接管”');
+    await page.unroute('**/take');
+    // The page shows the holder and offers the takeover.
+    await expect.poll(() => card.locator('#wf-owner').textContent()).toContain('op-rival');
+    await expect.poll(() => card.locator('#wf-take').innerText()).toBe('接管');
+    await shot(page, 'wf-03-taken-by-other');
+    await card.locator('#wf-take').click();
+    await expect.poll(() => card.locator('#wf-owner').textContent()).toContain('op-walk');
+  });
 });
