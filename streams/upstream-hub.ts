@@ -200,8 +200,12 @@ export class StreamHub implements UpstreamHub {
       .then((source) => {
         if (gen !== up.generation || this.stopping) return;
         if (!source) return this.failed(up, `no ${up.stream} stream URL for camera ${up.camera}`);
-        // After a failure, knock before spawning: a dark camera costs a socket, not an ffmpeg.
-        if (up.attempt === 0 || !source.reach) return this.spawn(up, source, gen);
+        // After a failure to reach the camera, knock before spawning: a dark camera costs a socket,
+        // not an ffmpeg. Only then: a camera that answered (a 404, a stream that ended) is not knocked
+        // at, since a connection closed at once is one more thing a camera's RTSP server must survive
+        // (GStreamer's 1.22 server here aborts now and then when clients drop abruptly).
+        if (up.attempt === 0 || !source.reach || !CANNOT_REACH.test(up.lastError ?? ''))
+          return this.spawn(up, source, gen);
         void unreachable(source.reach, this.probeMs).then((why) => {
           if (gen !== up.generation || this.stopping) return;
           if (why) this.failed(up, `camera unreachable (${why})`);
@@ -363,15 +367,26 @@ export class StreamHub implements UpstreamHub {
     try {
       fn();
     } catch (err) {
-      up.members.delete(m);
+      if (!up.members.delete(m)) return;
       this.lingerIfEmpty(up);
       this.log.warn(
         { camera: up.camera, stream: up.stream, who: m.who, err },
         'streams: consumer failed, dropped',
       );
+      // Told it was dropped: one that keeps its subscription (the camera watchdog) subscribes again
+      // instead of waiting for media that will never come.
+      try {
+        m.consumer.onEnd?.('consumer failed, dropped by the stream hub');
+      } catch {
+        // It failed again: nothing more to tell it.
+      }
     }
   }
 }
+
+/** A failure that says nothing answered at the camera's address (ffmpeg's words, or the knock's). */
+const CANNOT_REACH =
+  /camera unreachable|connection refused|timed out|no route to host|network is unreachable|host is unreachable/i;
 
 /**
  * The longest wait between retries of an upstream failing for `failingMs`: `max` for the first two

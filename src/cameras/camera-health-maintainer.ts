@@ -13,6 +13,9 @@ export interface FrameSource {
 
 export type OpenFrameSource = (h: { onData(): void; onEnd(reason: string): void }) => FrameSource;
 
+/** A self-healing source silent this long is dropped and opened again anyway (a last resort). */
+export const SELF_HEALING_STALE_MS = 300_000;
+
 export type HealthState = 'connecting' | 'up' | 'lost' | 'stopped';
 
 export interface CameraHealthOptions {
@@ -161,12 +164,11 @@ export class CameraHealthMaintainer {
         ...(this.lastFrame !== undefined ? { lastFrameAt: this.lastFrame } : {}),
       });
     }
-    // A reader that is connected but silent (camera froze, NAT dropped the flow) is dropped so it reconnects.
-    if (
-      this.source &&
-      !this.source.selfHealing &&
-      now - Math.max(this.lastFrame ?? 0, this.connectedAt) >= this.lossMs
-    ) {
+    // A reader that is connected but silent (camera froze, NAT dropped the flow) is dropped so it
+    // reconnects. A self-healing one reconnects by itself: it is dropped only after a long silence, in
+    // case it is stuck where its own retries cannot reach (the watchdog's own backoff then applies).
+    const silentLimit = this.source?.selfHealing ? Math.max(this.lossMs, SELF_HEALING_STALE_MS) : this.lossMs;
+    if (this.source && now - Math.max(this.lastFrame ?? 0, this.connectedAt) >= silentLimit) {
       const s = this.source;
       // Bump the generation first: the reader's own (later) onEnd must not schedule a second reconnect.
       this.generation++;

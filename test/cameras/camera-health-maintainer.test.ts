@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelay, seldom } from '../../src/cameras/backoff.js';
-import { CameraHealthMaintainer, type HealthState } from '../../src/cameras/camera-health-maintainer.js';
+import {
+  CameraHealthMaintainer,
+  type HealthState,
+  SELF_HEALING_STALE_MS,
+} from '../../src/cameras/camera-health-maintainer.js';
 
 describe('backoffDelay', () => {
   const policy = { baseMs: 1000, capMs: 30_000 };
@@ -95,9 +99,9 @@ describe('CameraHealthMaintainer', () => {
     const { h, src, calls, delays } = make(true);
     h.start();
     src.opened[0]!.onData();
-    // Five minutes dark: one loss, the subscription kept, no reconnect of the watchdog's own (before,
+    // Four minutes dark: one loss, the subscription kept, no reconnect of the watchdog's own (before,
     // it dropped the hub and re-subscribed with its own backoff, up to a minute after the camera was back).
-    await vi.advanceTimersByTimeAsync(300_000);
+    await vi.advanceTimersByTimeAsync(240_000);
     expect(calls).toEqual(['loss:5']);
     expect(src.opened).toHaveLength(1);
     expect(src.opened[0]!.stopped).toBe(false);
@@ -105,10 +109,18 @@ describe('CameraHealthMaintainer', () => {
     src.opened[0]!.onData();
     expect(calls).toEqual(['loss:5', 'restore']);
     expect(h.status()).toMatchObject({ state: 'up', reconnects: 0 });
-    // It still ends and is reopened when the hub ends it (the hub stopping).
-    src.opened[0]!.onEnd('stream hub stopped');
+    // It still ends and is reopened when the hub ends it (the hub dropped it, or is stopping).
+    src.opened[0]!.onEnd('consumer failed, dropped by the stream hub');
     await vi.advanceTimersByTimeAsync(delays[0]!);
     expect(src.opened).toHaveLength(2);
+    // Silent for five minutes even so (stuck where its own retries cannot reach): dropped and opened
+    // again, as a last resort.
+    src.opened[1]!.onData();
+    await vi.advanceTimersByTimeAsync(SELF_HEALING_STALE_MS - 1000);
+    expect(src.opened[1]!.stopped).toBe(false);
+    await vi.advanceTimersByTimeAsync(2000 + delays.at(-1)! + 1000);
+    expect(src.opened[1]!.stopped).toBe(true);
+    expect(src.opened).toHaveLength(3);
     h.stop();
   });
 

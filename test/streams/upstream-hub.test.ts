@@ -160,6 +160,9 @@ describe('StreamHub on a real RTSP source', () => {
     await source.drop();
     await waitFor('lost', () => hub.status('cam-1').sub === 'lost');
     expect(c.states).toContain('lost');
+    // The server still answers (404): retried with ffmpeg, not knocked at.
+    await waitFor('a retry', () => (hub.upstreams()[0]?.restarts ?? 0) >= 2);
+    expect(hub.upstreams()[0]?.lastError).not.toMatch(/camera unreachable/);
     const before = c.frags.length;
     await source.resume();
     await waitFor('live again', () => c.inits.length >= 2 && c.frags.length > before + 1);
@@ -272,6 +275,22 @@ describe('StreamHub on a real RTSP source', () => {
     const after = new Recorder();
     hub.subscribe('cam-1', 'sub', after, 'too-late');
     expect(after.ended).toMatch(/stopping/);
+  });
+
+  it('a consumer that throws is dropped and told so (the watchdog then subscribes again); the others go on', async () => {
+    makeHub();
+    const good = new Recorder();
+    hub.subscribe('cam-1', 'sub', good, 'viewer');
+    const bad = new Recorder();
+    bad.onFragment = () => {
+      throw new Error('boom');
+    };
+    hub.subscribe('cam-1', 'sub', bad, 'camera-health');
+    await waitFor('dropped', () => bad.ended !== undefined);
+    expect(bad.ended).toBe('consumer failed, dropped by the stream hub');
+    expect(hub.upstreams()[0]?.consumers).toEqual(['viewer']);
+    const before = good.frags.length;
+    await waitFor('the viewer goes on', () => good.frags.length > before + 2);
   });
 
   it('kills ffmpeg on stop (SIGTERM, then SIGKILL)', async () => {

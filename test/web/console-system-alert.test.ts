@@ -320,7 +320,15 @@ models: { verification: { enabled: false } }
     const cameras = async () =>
       ((await (await fetch(`${svc.httpUrl}/api/health`)).json()) as { checks: { cameras?: { up: number } } })
         .checks.cameras?.up;
-    await expect.poll(cameras, { timeout: 30_000, interval: 250 }).toBe(3);
+    try {
+      // Up to a minute: ffmpeg runs niced, and on a machine running the whole suite it starts slowly.
+      await expect.poll(cameras, { timeout: 60_000, interval: 250 }).toBe(3);
+    } catch (err) {
+      // Say why (CI saw none of the three up in 30 s once, on a loaded machine).
+      throw new Error(
+        `${(err as Error).message}\nhealth: ${JSON.stringify(await (await fetch(`${svc.httpUrl}/api/health`)).json())}\nhub: ${JSON.stringify(svc.svc.part<StreamHub>('streams').upstreams())}\nsource: ${JSON.stringify(rtsp.status())}`,
+      );
+    }
     await operator.waitForTimeout(3000); // a startup video loss (before the first frames) restored
     await rtsp.drop();
 
@@ -413,7 +421,7 @@ models: { verification: { enabled: false } }
     await rtsp.resume();
     await badge.waitFor({ state: 'hidden', timeout: 45_000 });
     await supervisor.locator('#sys-alert').waitFor({ state: 'hidden', timeout: 10_000 });
-  }, 150_000);
+  }, 200_000);
 
   it('the node judging the city’s cameras hands over during the outage: one trouble on the desk, one chime, no node named; taken in charge for the city', async () => {
     // Two other nodes of the city, as the Redis adapter brings their word to this node's desks.
