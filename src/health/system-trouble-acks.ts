@@ -35,7 +35,9 @@ export const troubleKey = (t: { kind: string; name?: string | undefined }) => `$
  * acknowledgements are kept under this node id, so whoever took charge still stands after a handover.
  */
 export const CITY_WIDE_NODE = '*';
-export const cityWide = (kind: string) => kind === 'panels' || kind === 'cameras';
+/** The kinds of trouble that are the city's: devices lost together. */
+export const CITY_WIDE_KINDS = ['panels', 'cameras'] as const;
+export const cityWide = (kind: string) => (CITY_WIDE_KINDS as readonly string[]).includes(kind);
 /** The node an acknowledgement of this trouble is kept under. */
 export const ackNode = (node: string, kind: string) => (cityWide(kind) ? CITY_WIDE_NODE : node);
 

@@ -3,7 +3,14 @@ import type { AuditEntry } from '../audit/audit-log.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { RecordingHealth } from '../recording/recording-module.js';
-import { ackNode, cityWide, type TroubleAck, type TroubleAcks, troubleKey } from './system-trouble-acks.js';
+import {
+  ackNode,
+  CITY_WIDE_KINDS,
+  cityWide,
+  type TroubleAck,
+  type TroubleAcks,
+  troubleKey,
+} from './system-trouble-acks.js';
 
 /** How bad a trouble is: worth a look, or a problem to act on now. */
 export type TroubleLevel = 'warn' | 'bad';
@@ -79,7 +86,7 @@ export function troublesIn(
 ): Found[] {
   if (!ok) return [{ kind: 'database', level: 'bad', figures: {} }];
   const out: Found[] = [];
-  for (const kind of ['panels', 'cameras'] as const) {
+  for (const kind of CITY_WIDE_KINDS) {
     const lost = lostTogether(kind, checks[kind], placeName);
     if (lost) out.push(lost);
   }
@@ -266,7 +273,7 @@ export class SystemWatch {
     try {
       const { ok, checks } = await this.deps.check();
       found = troublesIn(ok, checks, this.deps.placeName);
-      judged = new Set((['panels', 'cameras'] as const).filter((k) => checks[k]?.lostTogether !== undefined));
+      judged = new Set(CITY_WIDE_KINDS.filter((k) => checks[k]?.lostTogether !== undefined));
     } catch (err) {
       log.warn({ err }, 'system watch: health could not be read');
       found = [{ kind: 'database', level: 'bad', figures: {} }];
