@@ -1,6 +1,7 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { getPriority, setPriority } from 'node:os';
 import type { Readable } from 'node:stream';
+import { parseRtspUrl } from '../drivers/rtsp/rtsp-url.js';
 import { Fmp4Splitter, type ParsedFragment, type ParsedInit } from './fmp4.js';
 import { mediaLane } from './media-lane.js';
 
@@ -29,10 +30,8 @@ export function urlSource(url: string, label = url): UpstreamSource {
 
 function reachOf(url: string): { reach?: { host: string; port: number } } {
   try {
-    const u = new URL(url);
-    const host = u.hostname.replace(/^\[|\]$/g, '');
-    if (!host) return {};
-    return { reach: { host, port: Number(u.port) || (u.protocol === 'rtsps:' ? 322 : 554) } };
+    const { host, port } = parseRtspUrl(url);
+    return host ? { reach: { host, port } } : {};
   } catch {
     return {};
   }

@@ -32,7 +32,9 @@ export function redactText(s: string): string {
 }
 
 export interface ParsedRtspUrl {
+  /** The host to connect to (an IPv6 address without brackets). */
   host: string;
+  /** The URL's port, else the one ffmpeg dials (554, 322 for `rtsps:`). */
   port: number;
   /** URL without userinfo, as sent in RTSP request lines. */
   bare: string;
@@ -52,11 +54,14 @@ export function parseRtspUrl(url: string): ParsedRtspUrl {
   }
   const username = u.username ? decodeURIComponent(u.username) : undefined;
   const password = u.password ? decodeURIComponent(u.password) : undefined;
-  const port = u.port ? Number(u.port) : 554;
+  // The ports ffmpeg dials when the URL names none (RTSP 554, RTSP over TLS 322).
+  const port = u.port ? Number(u.port) : u.protocol === 'rtsps:' ? 322 : 554;
+  // What a socket connects to: an IPv6 address without its URL brackets.
+  const host = u.hostname.replace(/^\[|\]$/g, '');
   u.username = '';
   u.password = '';
   return {
-    host: u.hostname,
+    host,
     port,
     bare: u.toString(),
     ...(username !== undefined ? { username } : {}),

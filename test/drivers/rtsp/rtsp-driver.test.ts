@@ -38,6 +38,9 @@ describe('URL handling', () => {
       { host: 'cam.local', port: 8554, username: 'a@b', password: 'p:w', bare: 'rtsp://cam.local:8554/main' },
     ],
     ['rtsp://cam.local/main', { host: 'cam.local', port: 554, bare: 'rtsp://cam.local/main' }],
+    // The port ffmpeg dials for RTSP over TLS; an IPv6 host as a socket takes it.
+    ['rtsps://cam.local/main', { host: 'cam.local', port: 322, bare: 'rtsps://cam.local/main' }],
+    ['rtsp://[::1]:8554/main', { host: '::1', port: 8554, bare: 'rtsp://[::1]:8554/main' }],
   ])('parses %s', (url, want) => {
     expect(parseRtspUrl(url)).toEqual(want);
   });
