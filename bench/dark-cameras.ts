@@ -19,6 +19,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startRtspSource } from '../drivers/simulator/rtsp-source.js';
 import { startTestService } from '../test/helpers/service.js';
+import { cpuSeconds } from './lib/harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,20 +31,12 @@ const { values } = parseArgs({
 const N = Number(values.cameras);
 const SECONDS = Number(values.seconds);
 /** CPU seconds (user + system) of this process and all its children, live (ffmpeg, the source) or reaped. */
-const cpuSeconds = () => {
-  const ticks = (pid: number | 'self') => {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-    } catch {
-      return 0; // exited meanwhile: counted with the reaped
-    }
-  };
-  let t = ticks('self');
+const treeCpuSeconds = () => {
+  let t = cpuSeconds('self', true);
   for (const task of readdirSync('/proc/self/task'))
     for (const child of readFileSync(`/proc/self/task/${task}/children`, 'utf8').split(' ').filter(Boolean))
-      t += ticks(Number(child));
-  return t / 100;
+      t += cpuSeconds(Number(child), true);
+  return t;
 };
 const SOURCE = { width: 160, height: 120, fps: 10, paths: ['main'] };
 let rtsp = await startRtspSource(SOURCE);
@@ -77,13 +70,13 @@ try {
     await new Promise((r) => setTimeout(r, 250));
   }
   await new Promise((r) => setTimeout(r, 12_000)); // any startup loss restored and settled
-  const cpuAtUp = cpuSeconds();
+  const cpuAtUp = treeCpuSeconds();
   await new Promise((r) => setTimeout(r, 20_000));
-  const cpuUp = (cpuSeconds() - cpuAtUp) / 20;
+  const cpuUp = (treeCpuSeconds() - cpuAtUp) / 20;
   const dark = new Date().toISOString();
   if (values.unreachable) await rtsp.stop();
   else await rtsp.drop();
-  const cpuAtDark = cpuSeconds();
+  const cpuAtDark = treeCpuSeconds();
   console.log(
     `${N} cameras up; the source is ${values.unreachable ? 'unreachable' : 'gone'} at ${dark}; counting for ${SECONDS} s…`,
   );
@@ -96,7 +89,7 @@ try {
     .get(dark) as { n: number };
   console.log(`maintenance incidents opened since: ${tickets.n} (one per dark camera is right: ${N})`);
 
-  const cpuDark = (cpuSeconds() - cpuAtDark) / SECONDS;
+  const cpuDark = (treeCpuSeconds() - cpuAtDark) / SECONDS;
   console.log(
     `CPU (service, its ffmpegs and the source): ${(cpuUp * 100).toFixed(1)} % of one core with the cameras up, ` +
       `${(cpuDark * 100).toFixed(1)} % in the dark`,

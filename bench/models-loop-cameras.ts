@@ -4,12 +4,13 @@
 // recorder does), so the stream is really pulled.
 // `npx tsx bench/models-loop-cameras.ts [--seconds 15] [--cameras 1,16,32] [--pattern 1,4]`
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OPENCV_VTEST, prepareLoopVideo } from '../drivers/simulator/loop-video.js';
 import { type RtspSource, startRtspSource } from '../drivers/simulator/rtsp-source.js';
+import { cpuSeconds } from './lib/harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -19,19 +20,6 @@ const { values } = parseArgs({
   },
 });
 const SECONDS = Number(values.seconds);
-const TICK = 100; // clock ticks a second (Linux USER_HZ)
-
-/** CPU seconds (user + system) a process has used so far, threads included; 0 once it is gone. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / TICK;
-  } catch {
-    // Tolerated: a reader that exited has no /proc entry; its time is no longer counted.
-    return 0;
-  }
-}
 
 interface Row {
   mode: string;

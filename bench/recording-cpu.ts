@@ -11,7 +11,7 @@
  * encodes it once; its cost is the simulator's, not counted).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRtspSource } from '../drivers/simulator/rtsp-source.js';
@@ -20,24 +20,13 @@ import { urlSource } from '../streams/ffmpeg-upstream.js';
 import { Recorder } from '../streams/recorder.js';
 import { StreamHub } from '../streams/upstream-hub.js';
 import { tempRecordingStore } from '../test/streams/recording-fixture.js';
+import { cpuSeconds } from './lib/harness.js';
 
 const { values } = parseArgs({
   options: { cameras: { type: 'string', default: '4' }, seconds: { type: 'string', default: '20' } },
 });
 const N = Number(values.cameras);
 const SECONDS = Number(values.seconds);
-const TICK = 100; // USER_HZ on Linux
-
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICK;
-  } catch {
-    return 0;
-  }
-}
 
 const rtsp = await startRtspSource({ width: 1280, height: 720, fps: 15, paths: ['main'] });
 const store = tempRecordingStore();

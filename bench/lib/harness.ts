@@ -1,11 +1,30 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { io, type Socket } from 'socket.io-client';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
+
+/** Clock ticks a second in /proc (Linux USER_HZ). */
+const TICK = 100;
+
+/**
+ * CPU seconds (user + system) a process has used so far, threads included; with `reaped`, also that
+ * of its children it has waited for. 0 once it is gone (or without a pid).
+ */
+export function cpuSeconds(pid: number | 'self' | undefined, reaped = false): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const own = Number(f[11]) + Number(f[12]);
+    return (reaped ? own + Number(f[13]) + Number(f[14]) : own) / TICK;
+  } catch {
+    return 0;
+  }
+}
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
