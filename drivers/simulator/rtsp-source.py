@@ -2,7 +2,8 @@
 # Simulated RTSP source for tests and the demo: Debian's GStreamer RTSP server (TCP interleaved
 # works, unlike the npm rtsp-streaming-server). Driven by rtsp-source.ts over stdin/stdout:
 #   argv[1] = JSON {"port": 0, "mounts": [{"path": "main", "launch": "( videotestsrc ... )", "shared": true}],
-#                   "username": null, "password": null}
+#                   "username": null, "password": null, "dropped": false}
+#   "dropped": start with nothing mounted, as after "drop" (a restart after a crash keeps the state).
 #   "shared" (default true): one pipeline for every reader of the mount; false: one per reader.
 #   The launch strings are built in gst-pipelines.ts (which `sharpeyes doctor` checks), never here.
 #   stdout  = one JSON line {"port": N} once bound, then {"ok": "<cmd>"} per command
@@ -71,7 +72,8 @@ def say(obj):
     sys.stdout.flush()
 
 
-mount_all()
+if not cfg.get("dropped"):
+    mount_all()
 if server.attach(None) == 0:
     sys.stderr.write(f"cannot listen on 127.0.0.1:{cfg.get('port', 0)}\n")
     sys.exit(1)

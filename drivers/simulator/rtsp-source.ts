@@ -32,12 +32,21 @@ export interface RtspSourceOptions {
    * takes what CPU is left over rather than competing with what is measured).
    */
   nice?: number;
+  /**
+   * Start the server again on the same port, serving what it served, if it dies. Default true:
+   * Debian's GStreamer 1.22 RTSP server aborts now and then when readers drop abruptly
+   * (`gst_rtsp_media_get_rates: assertion failed`), and a camera of the demo or a test would stay
+   * dark. Readers see the camera drop and come back, as a real camera that rebooted.
+   */
+  restart?: boolean;
+  /** Told of each death before the restart (the demo logs it). */
+  onRestart?: (info: { code: number | null; signal: NodeJS.Signals | null; stderr: string }) => void;
 }
 
 export interface RtspSource {
   port: number;
-  /** Process id of the GStreamer server (benchmarks read its CPU time). */
-  pid: number | undefined;
+  /** Process id of the GStreamer server (benchmarks read its CPU time); a new one after a restart. */
+  readonly pid: number | undefined;
   /** `rtsp://[user:pass@]127.0.0.1:port/path` */
   url(path?: string): string;
   /** Unmount every path and disconnect every reader: readers see the stream end, reconnects get 404. */
@@ -49,8 +58,11 @@ export interface RtspSource {
    * once the footage is encoded): every mount is replaced, readers are disconnected and reconnect.
    */
   showVideos(videos: Record<string, { file: string }>): Promise<void>;
-  /** Whether the server still runs, and the end of what it wrote to stderr (for a failing test). */
-  status(): { running: boolean; stderr: string };
+  /**
+   * Whether the server runs, the end of what it wrote to stderr (with how earlier runs ended), and
+   * how many times it was started again (for a failing test).
+   */
+  status(): { running: boolean; stderr: string; restarts: number };
   stop(): Promise<void>;
 }
 
@@ -82,41 +94,61 @@ export async function startRtspSource(opts: RtspSourceOptions = {}): Promise<Rts
           height: i === 0 ? height : Math.max(2, Math.round(height / 4) * 2),
         }),
       }));
-  const cfg = {
+  // What a restarted server must serve: kept up to date by every command before it is sent.
+  const cfg: ServerConfig = {
     port: opts.port ?? 0,
     mounts,
     username: opts.username ?? null,
     password: opts.password ?? null,
+    dropped: false,
   };
-  const argv = [PYTHON, SCRIPT, JSON.stringify(cfg)];
-  const child = opts.nice
-    ? spawn('nice', ['-n', String(opts.nice), ...argv], { stdio: ['pipe', 'pipe', 'pipe'] })
-    : spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-  const lines = lineReader(child);
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString('utf8')).slice(-4000);
-  });
+  let server = await launch(cfg, opts.nice);
+  cfg.port = server.port;
 
-  const first = await Promise.race([
-    lines.next(),
-    once(child, 'exit').then(() => undefined),
-    once(child, 'error').then(([e]) => {
-      throw new RtspSourceError(`cannot run ${PYTHON}`, { cause: e });
-    }),
-  ]);
-  if (!first) throw new RtspSourceError(`GStreamer RTSP server exited: ${stderr.trim()}`);
-  const port = (JSON.parse(first) as { port: number }).port;
+  let stopping = false;
+  let restarts = 0;
+  let lastCrash = '';
+  let ready: Promise<void> = Promise.resolve();
+  const relaunch = async (): Promise<void> => {
+    for (let attempt = 0; !stopping; attempt++) {
+      try {
+        const next = await launch(cfg, opts.nice);
+        if (stopping) {
+          await next.stop();
+          return;
+        }
+        server = next;
+        supervise(next);
+        return;
+      } catch (err) {
+        lastCrash = `${lastCrash}\nrestart ${attempt + 1} failed: ${(err as Error).message}`.slice(-4000);
+        await new Promise((r) => setTimeout(r, Math.min(RESTART_MS * 2 ** attempt, RESTART_CAP_MS)));
+      }
+    }
+  };
+  const supervise = (s: Server): void => {
+    void s.gone.then(({ code, signal }) => {
+      if (stopping || opts.restart === false) return;
+      restarts++;
+      lastCrash = `exited (${signal ?? `code ${code}`}) and was started again: ${s.stderr().trim()}`.slice(
+        -4000,
+      );
+      opts.onRestart?.({ code, signal, stderr: s.stderr() });
+      ready = relaunch();
+    });
+  };
+  supervise(server);
 
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  const command = async (cmd: string): Promise<void> => {
-    if (exited) throw new RtspSourceError(`server is gone, cannot ${cmd}`);
-    child.stdin?.write(`${cmd}\n`);
-    const reply = await lines.next();
-    if (!reply) throw new RtspSourceError(`server exited during ${cmd}: ${stderr.trim()}`);
+  const command = async (cmd: string, change: () => void): Promise<void> => {
+    await ready;
+    change();
+    const s = server;
+    if (s.exited() && opts.restart === false) throw new RtspSourceError(`server is gone, cannot ${cmd}`);
+    if (await s.command(cmd)) return;
+    // It died under the command: the restarted server starts from `cfg`, which has the change.
+    if (opts.restart === false || stopping)
+      throw new RtspSourceError(`server exited during ${cmd}: ${s.stderr().trim()}`);
+    await ready;
   };
   const auth =
     opts.username !== undefined
@@ -124,19 +156,110 @@ export async function startRtspSource(opts: RtspSourceOptions = {}): Promise<Rts
       : '';
 
   return {
+    port: server.port,
+    get pid() {
+      return server.child.pid;
+    },
+    url: (path = paths[0] ?? 'main') => `rtsp://${auth}127.0.0.1:${cfg.port}/${path}`,
+    drop: () =>
+      command('drop', () => {
+        cfg.dropped = true;
+      }),
+    resume: () =>
+      command('resume', () => {
+        cfg.dropped = false;
+      }),
+    showVideos: (videos) => {
+      const next = Object.entries(videos).map(([path, v]) => ({
+        path,
+        launch: loopFileLaunch({ path, ...v }),
+        shared: false,
+      }));
+      return command(`mounts ${JSON.stringify(next)}`, () => {
+        cfg.mounts = next;
+        cfg.dropped = false;
+      });
+    },
+    status: () => ({
+      running: !server.exited(),
+      stderr: lastCrash ? `${lastCrash}\n${server.stderr()}`.slice(-4000) : server.stderr(),
+      restarts,
+    }),
+    stop: async () => {
+      stopping = true;
+      await ready;
+      await server.stop();
+    },
+  };
+}
+
+/** First wait before starting a crashed server again, doubled per failed start up to the cap. */
+const RESTART_MS = 250;
+const RESTART_CAP_MS = 5000;
+
+interface ServerConfig {
+  port: number;
+  mounts: Array<{ path: string; launch: string; shared?: boolean }>;
+  username: string | null;
+  password: string | null;
+  dropped: boolean;
+}
+
+/** One run of rtsp-source.py, bound and serving. */
+interface Server {
+  child: ChildProcess;
+  port: number;
+  /** Sends a command; false if the server exited before answering. */
+  command(cmd: string): Promise<boolean>;
+  exited(): boolean;
+  gone: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+async function launch(cfg: ServerConfig, nice: number | undefined): Promise<Server> {
+  const argv = [PYTHON, SCRIPT, JSON.stringify(cfg)];
+  const child = nice
+    ? spawn('nice', ['-n', String(nice), ...argv], { stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  // A command written as the server dies fails with EPIPE: the exit says the rest.
+  child.stdin?.on('error', () => {});
+  const lines = lineReader(child);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString('utf8')).slice(-4000);
+  });
+  let exited = false;
+  const gone = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = true;
+      resolve({ code, signal });
+    }),
+  );
+
+  const first = await Promise.race([
+    lines.next(),
+    gone.then(() => undefined),
+    once(child, 'error').then(([e]) => {
+      throw new RtspSourceError(`cannot run ${PYTHON}`, { cause: e });
+    }),
+  ]);
+  if (!first) throw new RtspSourceError(`GStreamer RTSP server exited: ${stderr.trim()}`);
+  const port = (JSON.parse(first) as { port: number }).port;
+
+  return {
+    child,
     port,
-    pid: child.pid,
-    url: (path = paths[0] ?? 'main') => `rtsp://${auth}127.0.0.1:${port}/${path}`,
-    drop: () => command('drop'),
-    resume: () => command('resume'),
-    showVideos: (videos) =>
-      command(
-        `mounts ${JSON.stringify(Object.entries(videos).map(([path, v]) => ({ path, launch: loopFileLaunch({ path, ...v }), shared: false })))}`,
-      ),
-    status: () => ({ running: !exited, stderr }),
+    exited: () => exited,
+    gone,
+    stderr: () => stderr,
+    command: async (cmd) => {
+      if (exited) return false;
+      child.stdin?.write(`${cmd}\n`);
+      return (await lines.next()) !== undefined;
+    },
     stop: async () => {
       if (exited) return;
-      const gone = once(child, 'exit');
       child.stdin?.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
       await gone;

@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CameraSimulator } from '../../drivers/simulator/camera-simulator/camera-simulator.js';
 import { type LoopVideo, OPENCV_VTEST, prepareLoopVideo } from '../../drivers/simulator/loop-video.js';
-import { type RtspSource, startRtspSource } from '../../drivers/simulator/rtsp-source.js';
+import {
+  type RtspSource,
+  type RtspSourceOptions,
+  startRtspSource,
+} from '../../drivers/simulator/rtsp-source.js';
 import type { CameraConfig } from '../config/sections/cameras.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -78,6 +82,7 @@ export async function startDemoCameras(
         ...DEMO_PATTERN,
         port,
         name: cam.name ?? cam.id,
+        onRtspRestart: restarted(log, { camera: cam.id }),
         ...(cam.onvif?.username !== undefined
           ? { username: cam.onvif.username, password: cam.onvif.password ?? '' }
           : {}),
@@ -93,6 +98,7 @@ export async function startDemoCameras(
         ...DEMO_PATTERN,
         port,
         paths: g.paths,
+        onRestart: restarted(log, { port, paths: g.paths }),
         ...(g.username !== undefined ? { username: g.username, password: g.password ?? '' } : {}),
       });
       sources.push({ src, paths: g.paths });
@@ -162,4 +168,13 @@ async function showFootage(
       log.warn({ err: errorMessage(err) }, 'demo: real footage not available; cameras show the test pattern');
     return 'test pattern';
   }
+}
+
+/** Logs a simulated camera's RTSP server that died and was started again on its port. */
+function restarted(log: Logger, where: Record<string, unknown>): RtspSourceOptions['onRestart'] {
+  return ({ code, signal, stderr }) =>
+    log.warn(
+      { ...where, exit: signal ?? code, stderr: stderr.trim().split('\n').slice(-3).join(' | ') },
+      'demo: simulated camera server died, starting it again',
+    );
 }

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { passwordDigest } from '../../onvif/onvif-soap.js';
 import { attr, child, parseXml, path, text, type XmlNode } from '../../onvif/onvif-xml.js';
 import type { LoopVideo } from '../loop-video.js';
-import { type RtspSource, startRtspSource } from '../rtsp-source.js';
+import { type RtspSource, type RtspSourceOptions, startRtspSource } from '../rtsp-source.js';
 import * as R from './onvif-replies.js';
 import { type SimEventKind, SimEventQueue } from './sim-events.js';
 
@@ -32,6 +32,8 @@ export interface CameraSimulatorOptions {
    * encoding; the profiles then report their sizes, and the snapshot is a frame of `main`.
    */
   video?: { main: LoopVideo; sub: LoopVideo };
+  /** Told when its RTSP server died and was started again (`RtspSourceOptions.onRestart`). */
+  onRtspRestart?: RtspSourceOptions['onRestart'];
 }
 
 const run = promisify(execFile);
@@ -95,6 +97,7 @@ export class CameraSimulator {
       ...(this.opts.username !== undefined
         ? { username: this.opts.username, password: this.opts.password ?? '' }
         : {}),
+      ...(this.opts.onRtspRestart ? { onRestart: this.opts.onRtspRestart } : {}),
     });
     try {
       await this.listen();

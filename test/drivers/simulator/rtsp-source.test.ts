@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RtspSource, startRtspSource } from '../../../drivers/simulator/rtsp-source.js';
@@ -131,5 +132,96 @@ describe('startRtspSource with credentials', () => {
     expect(src.url('live')).toBe(`rtsp://cam:p%40ss@127.0.0.1:${src.port}/live`);
     expect(await probeError(`rtsp://127.0.0.1:${src.port}/live`)).toContain('401');
     expect((await probe(src.url('live'))).codec_name).toBe('h264');
+  });
+});
+
+/** Waits until `check` holds, polling; fails with `what` after `ms`. */
+async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Whether something accepts TCP connections on the port. */
+async function listening(port: number): Promise<boolean> {
+  const socket = connect(port, '127.0.0.1');
+  try {
+    await once(socket, 'connect');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    socket.destroy();
+  }
+}
+
+describe('startRtspSource when the server dies', () => {
+  // GStreamer 1.22's RTSP server aborts now and then when readers are killed
+  // (`gst_rtsp_media_get_rates: assertion failed`): SIGABRT is that death.
+  it('starts it again on the same port, serving the same mounts, and says so', async () => {
+    const deaths: Array<NodeJS.Signals | null> = [];
+    const src = await startRtspSource({
+      width: 160,
+      height: 90,
+      fps: 5,
+      paths: ['main'],
+      onRestart: ({ signal }) => deaths.push(signal),
+    });
+    try {
+      const first = src.pid;
+      process.kill(first!, 'SIGABRT');
+      await until('the restart', () => src.status().restarts === 1 && src.status().running);
+      expect(deaths).toEqual(['SIGABRT']);
+      expect(src.pid).not.toBe(first);
+      expect(src.status().stderr).toContain('exited (SIGABRT) and was started again');
+      expect(await probe(src.url('main'))).toMatchObject({ codec_name: 'h264', width: 160, height: 90 });
+    } finally {
+      await src.stop();
+    }
+  });
+
+  it('keeps a drop through the restart, and takes a command sent while it restarts', async () => {
+    const src = await startRtspSource({ width: 160, height: 90, fps: 5, paths: ['main'] });
+    try {
+      await src.drop();
+      process.kill(src.pid!, 'SIGABRT');
+      await until('the restart', () => src.status().restarts === 1 && src.status().running);
+      expect(await probeError(src.url('main'))).toContain('404');
+
+      const dying = src.pid!;
+      process.kill(dying, 'SIGABRT');
+      // Sent as it dies: the command lands on the dying server or waits for the new one.
+      await src.resume();
+      expect(src.pid).not.toBe(dying);
+      expect(src.status().restarts).toBe(2);
+      expect((await probe(src.url('main'))).codec_name).toBe('h264');
+    } finally {
+      await src.stop();
+    }
+  });
+
+  it('stays dead with restart: false', async () => {
+    const src = await startRtspSource({ width: 160, height: 90, fps: 5, paths: ['main'], restart: false });
+    try {
+      process.kill(src.pid!, 'SIGABRT');
+      await until('the death', () => !src.status().running);
+      await expect(src.drop()).rejects.toThrow(/server is gone/);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(src.status()).toMatchObject({ running: false, restarts: 0 });
+      expect(await listening(src.port)).toBe(false);
+    } finally {
+      await src.stop();
+    }
+  });
+
+  it('is not started again after stop, even when stop comes as it dies', async () => {
+    const src = await startRtspSource({ width: 160, height: 90, fps: 5, paths: ['main'] });
+    process.kill(src.pid!, 'SIGABRT');
+    await src.stop();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await listening(src.port)).toBe(false);
+    expect(src.status().running).toBe(false);
   });
 });

@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoCameras, startDemoCameras } from '../../src/cameras/demo-cameras.js';
+import { cameraSchema } from '../../src/config/sections/cameras.js';
+import { createLogger } from '../../src/log.js';
+import { freePort } from '../helpers/free-port.js';
+
+const run = promisify(execFile);
+
+async function probe(url: string): Promise<Record<string, unknown>> {
+  const { stdout } = await run(
+    'ffprobe',
+    [
+      ...['-v', 'error', '-rtsp_transport', 'tcp', '-show_entries', 'stream=codec_name,width,height'],
+      ...['-of', 'json', url],
+    ],
+    { timeout: 15_000 },
+  );
+  return (JSON.parse(stdout) as { streams: Record<string, unknown>[] }).streams[0] ?? {};
+}
+
+/** The pid of the GStreamer server the demo runs on `port` (its config is its argv). */
+async function serverOn(port: number): Promise<number> {
+  const { stdout } = await run('pgrep', ['-f', `rtsp-source.py .*"port":${port},`]);
+  const pids = stdout.trim().split('\n').filter(Boolean).map(Number);
+  expect(pids).toHaveLength(1);
+  return pids[0]!;
+}
+
+describe('the demo city’s simulated cameras', () => {
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({
+    level: 'info',
+    destination: new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        for (const line of chunk.toString().split('\n').filter(Boolean))
+          lines.push(JSON.parse(line) as Record<string, unknown>);
+        cb();
+      },
+    }),
+  });
+  let port: number;
+  let demo: DemoCameras;
+
+  beforeAll(async () => {
+    port = await freePort();
+    const cameras = [
+      { id: 'cam-door', site: 'bank-1', rtsp: `rtsp://127.0.0.1:${port}/door` },
+      { id: 'cam-vault', site: 'bank-1', rtsp: `rtsp://127.0.0.1:${port}/vault` },
+      // Another machine's camera is not simulated.
+      { id: 'cam-far', site: 'bank-1', rtsp: 'rtsp://192.0.2.7:554/main' },
+    ].map((c) => cameraSchema.parse(c));
+    demo = await startDemoCameras(cameras, log, { video: '/nonexistent/footage.avi' });
+  });
+  afterAll(async () => {
+    await demo?.stop();
+  });
+
+  it('serves the cameras that point at this machine on their port, on the test pattern without footage', async () => {
+    expect(await demo.footage).toBe('test pattern');
+    expect(lines.find((l) => l['msg'] === 'demo: simulated cameras online')).toMatchObject({
+      onvif: 0,
+      rtsp: 1,
+    });
+    expect(await probe(`rtsp://127.0.0.1:${port}/door`)).toEqual({
+      codec_name: 'h264',
+      width: 640,
+      height: 360,
+    });
+    expect((await probe(`rtsp://127.0.0.1:${port}/vault`)).codec_name).toBe('h264');
+  });
+
+  it('starts a camera server that died again on its port, and says so', async () => {
+    const pid = await serverOn(port);
+    // How Debian's GStreamer 1.22 RTSP server dies now and then when readers drop abruptly.
+    process.kill(pid, 'SIGABRT');
+    const end = Date.now() + 15_000;
+    while (!lines.some((l) => String(l['msg']).includes('died'))) {
+      if (Date.now() > end) throw new Error(`no restart logged: ${JSON.stringify(lines)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(lines.find((l) => String(l['msg']).includes('died'))).toMatchObject({
+      level: 40,
+      msg: 'demo: simulated camera server died, starting it again',
+      port,
+      paths: ['door', 'vault'],
+      exit: 'SIGABRT',
+    });
+    expect(await probe(`rtsp://127.0.0.1:${port}/door`)).toEqual({
+      codec_name: 'h264',
+      width: 640,
+      height: 360,
+    });
+    expect(await serverOn(port)).not.toBe(pid);
+  });
+});
