@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../store/db-types.js';
 import { type Columns, executeRows, prepare, rowsOf } from '../store/prepared.js';
 import { relaxedTransaction } from '../store/relaxed.js';
+import { takeTurn } from '../store/turns.js';
 
 export interface AuditEntry {
   actor: string;
@@ -25,8 +26,6 @@ export interface OutboxAuditEntry extends AuditEntry {
 
 export const GENESIS = '0'.repeat(64);
 
-/** PostgreSQL advisory lock serialising appends across nodes (the chain has one tail). */
-const AUDIT_LOCK = 725003;
 /** Rows read per query while verifying: the chain is walked without holding it all in memory. */
 const VERIFY_PAGE = 2000;
 
@@ -206,7 +205,7 @@ export class AuditLog {
   }
 
   private async lock(tx: Transaction<DB>): Promise<void> {
-    if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`.execute(tx);
+    await takeTurn(tx, this.dialect, 'audit');
   }
 
   private async cursorIn(db: Executor, sink: string): Promise<number | undefined> {

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../store/db-types.js';
 import { type Prepared, prepare } from '../store/prepared.js';
 import { relaxedTransaction } from '../store/relaxed.js';
+import { takeTurn } from '../store/turns.js';
 
 /** What a decision tells the sinks. `topic` names the kind; `payload` is JSON. */
 export interface NewOutboxRow {
@@ -90,7 +91,7 @@ export class Outbox {
     if (rows.length === 0) return;
     // PostgreSQL: writers take turns from here to their commit, so sequence numbers become visible
     // in order and a sink's cursor never passes a row still being committed. (SQLite has one writer.)
-    if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(725002)`.execute(tx);
+    await takeTurn(tx, this.dialect, 'outbox');
     const at = this.now().toISOString();
     const prepared = APPENDS[rows.length - 1];
     if (prepared) {

@@ -1,10 +1,11 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { NormalizedEvent } from '../core/events.js';
 import type { IncidentState, Priority } from '../core/incident-types.js';
 import type { DB } from './db-types.js';
 import { eventToRow } from './kysely-events.js';
 import { stateIsOpen } from './open-states.js';
 import { prepare } from './prepared.js';
+import { takeTurn } from './turns.js';
 
 export type Tx = Transaction<DB>;
 
@@ -196,8 +197,7 @@ export class DecisionStore {
    */
   async lockSites(tx: Tx, sites: readonly string[]): Promise<void> {
     if (this.dialect !== 'postgres') return;
-    for (const site of [...new Set(sites)].sort())
-      await sql`SELECT pg_advisory_xact_lock(725100, hashtext(${site}))`.execute(tx);
+    for (const site of [...new Set(sites)].sort()) await takeTurn(tx, this.dialect, 'site', site);
   }
 
   /** Inserts the event unless its key is there already; true when it is new. */

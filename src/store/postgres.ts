@@ -5,6 +5,7 @@ import type { DB } from './db-types.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 import { splitStatements, toPostgres } from './migrations/postgres.js';
 import { Store } from './sqlite.js';
+import { takeTurn } from './turns.js';
 
 // BIGINT (epoch milliseconds, counts) and NUMERIC (averages) as numbers, as SQLite returns them.
 pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -20,7 +21,7 @@ export async function migratePostgres(
   );
   // Several nodes may start at once: one migrates, the others wait for it.
   return k.transaction().execute(async (tx) => {
-    await sql`SELECT pg_advisory_xact_lock(725001)`.execute(tx);
+    await takeTurn(tx, 'postgres', 'migrations');
     const applied = new Set(
       (await sql<{ version: number }>`SELECT version FROM schema_migrations`.execute(tx)).rows.map((r) =>
         Number(r.version),

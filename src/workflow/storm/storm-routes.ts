@@ -1,11 +1,11 @@
 import { Router } from 'express';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { parse, requireRole, requireUser, route, userOf } from '../../api/middleware.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { STORM_CATEGORIES } from '../../config/sections/workflow.js';
 import { HttpError } from '../../errors.js';
 import type { Service } from '../../service.js';
+import { takeTurn } from '../../store/turns.js';
 import type { Storm, StormStore } from './storm-store.js';
 
 const startBody = z.strictObject({
@@ -57,8 +57,7 @@ export function stormRoutes(
       const started = await k()
         .transaction()
         .execute(async (tx): Promise<{ same: Storm } | { storm: Storm }> => {
-          if (svc.need('store').dialect === 'postgres')
-            await sql`SELECT pg_advisory_xact_lock(725300)`.execute(tx);
+          await takeTurn(tx, svc.need('store').dialect, 'storms');
           const same = (await deps.store.inForce(tx, now.toISOString())).find(
             (s) =>
               s.node === body.node &&
