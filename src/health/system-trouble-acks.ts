@@ -100,16 +100,40 @@ export class TroubleAcks {
   }
 
   /**
-   * Forgets acknowledgements of troubles that began before `before` (ISO), of any node (a node's id
-   * changes with its process), except `keep`: the troubles standing here, however old (each under
-   * the node its acknowledgement is kept under).
+   * Forgets acknowledgements of troubles that began before `before` (ISO), except `keep`: the
+   * troubles standing on `scope.node`, however old (each under the node its acknowledgement is kept
+   * under). Whose rows it may forget:
+   * - `scope.node`'s own;
+   * - the city's (`*`) only while `scope.node` judges devices lost together (another node may have
+   *   them standing, long as an outage of a month may be);
+   * - another node's only once that node has written no minute of 系统状态's history since
+   *   `scope.aliveSince` (epoch ms): gone, or an earlier run of a node (a node's id changes with its
+   *   process). A node that is up keeps its standing troubles' acknowledgements.
    */
-  async purge(before: string, keep: { node: string; key: string; since: string }[]): Promise<number> {
+  async purge(
+    before: string,
+    keep: { node: string; key: string; since: string }[],
+    scope: { node: string; judging: boolean; aliveSince: number },
+  ): Promise<number> {
     let q = this.k.deleteFrom('system_trouble_acks').where('since', '<', before);
     for (const t of keep)
       q = q.where((eb) =>
         eb.not(eb.and([eb('node', '=', t.node), eb('trouble', '=', t.key), eb('since', '=', t.since)])),
       );
+    q = q.where((eb) =>
+      eb.or([
+        eb('node', '=', scope.node),
+        ...(scope.judging ? [eb('node', '=', CITY_WIDE_NODE)] : []),
+        eb.and([
+          eb('node', '!=', CITY_WIDE_NODE),
+          eb(
+            'node',
+            'not in',
+            eb.selectFrom('system_minutes').select('node').where('minute', '>=', scope.aliveSince),
+          ),
+        ]),
+      ]),
+    );
     const res = await q.executeTakeFirst();
     return Number(res.numDeletedRows ?? 0);
   }

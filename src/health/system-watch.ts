@@ -371,12 +371,16 @@ export class SystemWatch {
       this.lastEmit = now;
       this.deps.emit(this.status);
     }
-    await this.purgeAcks(now, troubles);
+    await this.purgeAcks(now, troubles, judged !== undefined && judged.size > 0);
     return this.status;
   }
 
-  /** Hourly: forgets acknowledgements older than `keepAcksDays`, except of the troubles standing here. */
-  private async purgeAcks(now: number, standing: SystemTrouble[]): Promise<void> {
+  /**
+   * Hourly: forgets acknowledgements older than `keepAcksDays`, except of the troubles standing here;
+   * the city's only while this node judges them, another node's only once it is gone
+   * (`TroubleAcks.purge`).
+   */
+  private async purgeAcks(now: number, standing: SystemTrouble[], judging: boolean): Promise<void> {
     const { acks, keepAcksDays, log, node } = this.deps;
     if (!acks?.purge || keepAcksDays === undefined || now - this.lastAckPurge < 3_600_000) return;
     this.lastAckPurge = now;
@@ -384,6 +388,7 @@ export class SystemWatch {
       const purged = await acks.purge(
         new Date(now - keepAcksDays * 86_400_000).toISOString(),
         standing.map((t) => ({ node: ackNode(node, t.kind), key: troubleKey(t), since: t.since })),
+        { node, judging, aliveSince: now - NODE_GONE_MS },
       );
       if (purged > 0) log.info({ purged, keepAcksDays }, 'system watch: old acknowledgements purged');
     } catch (err) {
@@ -420,6 +425,12 @@ export class SystemWatch {
     }
   }
 }
+
+/**
+ * A node that has written no minute of 系统状态's history for this long is gone: its acknowledgements
+ * may be forgotten by the others (a node down for maintenance keeps them for its return).
+ */
+export const NODE_GONE_MS = 86_400_000;
 
 /** Audit entries a watch keeps while the database does not take them (a long outage loses the oldest). */
 export const MAX_PENDING_AUDIT = 200;

@@ -49,25 +49,81 @@ describe.each(BACKENDS)('system_trouble_acks on %s', (_name, open) => {
     );
   });
 
-  it('purge: acknowledgements of troubles that began before the cut are forgotten, of any node, except this node’s standing ones', async () => {
+  /** A minute of 系统状态's history written by `node` at `at`: the node is up. */
+  const minuteOf = (node: string, at: string) =>
+    db.store.k
+      .insertInto('system_minutes')
+      .values({
+        minute: Date.parse(at),
+        node,
+        committed: 0,
+        wait_p50_ms: 0,
+        wait_p99_ms: 0,
+        wait_max_ms: 0,
+        sinks_failing: 0,
+        sinks_behind: 0,
+        sinks_behind_seconds: 0,
+        loop_p99_ms: 0,
+        loop_max_ms: 0,
+        started: 0,
+      })
+      .execute();
+
+  it('purge: old acknowledgements are forgotten, except of troubles standing here, of nodes still up, and the city’s unless judged here', async () => {
     const old = '2026-10-01T05:00:00.000Z';
+    const cut = '2026-11-05T00:00:00.000Z';
+    const aliveSince = Date.parse('2026-12-05T05:00:00.000Z');
     await acks.ack('node-a', 'sink:webhooks', old, li, '2026-10-01T05:01:00.000Z'); // standing here
     await acks.ack('node-a', 'database:', old, li, '2026-10-01T05:02:00.000Z');
-    await acks.ack('node-b', 'sink:webhooks', old, wang, '2026-10-01T05:03:00.000Z'); // a node gone
     await acks.ack('node-a', 'wait:', since, wang, '2026-12-06T05:04:00.000Z'); // recent
-    await acks.ack('*', 'cameras:', old, li, '2026-10-01T05:05:00.000Z'); // the city's, standing here
-    const purged = await acks.purge('2026-11-05T00:00:00.000Z', [
+    await acks.ack('node-b', 'sink:webhooks', old, wang, '2026-10-01T05:03:00.000Z'); // node-b is up
+    await acks.ack('node-c', 'sink:webhooks', old, wang, '2026-10-01T05:03:00.000Z'); // gone a week
+    await acks.ack('node-d', 'storage:', old, wang, '2026-10-01T05:03:00.000Z'); // never wrote a minute
+    await acks.ack('*', 'cameras:', old, li, '2026-10-01T05:05:00.000Z'); // the city's, standing
+    await acks.ack('*', 'panels:', old, li, '2026-10-01T05:06:00.000Z'); // the city's, over
+    await minuteOf('node-a', '2026-12-06T04:59:00.000Z');
+    await minuteOf('node-b', '2026-12-06T04:59:00.000Z');
+    await minuteOf('node-c', '2026-11-29T05:00:00.000Z');
+    const standing = [
       { node: 'node-a', key: 'sink:webhooks', since: old },
       { node: 'node-a', key: 'storage:', since: old }, // none stored: nothing to keep
-      { node: '*', key: 'cameras:', since: old },
+    ];
+    const left = async () =>
+      (
+        await db.store.k
+          .selectFrom('system_trouble_acks')
+          .select(['node', 'trouble'])
+          .orderBy('node')
+          .orderBy('trouble')
+          .execute()
+      ).map((r) => `${r.node}/${r.trouble}`);
+
+    // node-a does not judge devices lost together: the city's stay, whatever their age.
+    expect(await acks.purge(cut, standing, { node: 'node-a', judging: false, aliveSince })).toBe(3);
+    expect(await left()).toEqual([
+      '*/cameras:',
+      '*/panels:',
+      'node-a/sink:webhooks',
+      'node-a/wait:',
+      'node-b/sink:webhooks',
     ]);
-    expect(purged).toBe(2);
+    // The judge forgets the city's that stands no more.
+    expect(
+      await acks.purge(cut, [...standing, { node: '*', key: 'cameras:', since: old }], {
+        node: 'node-a',
+        judging: true,
+        aliveSince,
+      }),
+    ).toBe(1);
+    expect(await left()).toEqual([
+      '*/cameras:',
+      'node-a/sink:webhooks',
+      'node-a/wait:',
+      'node-b/sink:webhooks',
+    ]);
     expect((await acks.of('*', [{ key: 'cameras:', since: old }])).size).toBe(1);
-    expect([...(await acks.of('node-a', [{ key: 'sink:webhooks', since: old }])).keys()]).toEqual([
-      'sink:webhooks',
-    ]);
-    expect((await acks.of('node-a', [{ key: 'database:', since: old }])).size).toBe(0);
-    expect((await acks.of('node-b', [{ key: 'sink:webhooks', since: old }])).size).toBe(0);
-    expect((await acks.of('node-a', [{ key: 'wait:', since }])).size).toBe(1);
+    // node-b, up, forgets its own once they stand no more.
+    expect(await acks.purge(cut, [], { node: 'node-b', judging: false, aliveSince })).toBe(1);
+    expect(await left()).toEqual(['*/cameras:', 'node-a/sink:webhooks', 'node-a/wait:']);
   });
 });

@@ -5,7 +5,7 @@ import type { HealthChecks } from '../../src/api/health-routes.js';
 import type { AuditEntry } from '../../src/audit/audit-log.js';
 import type { Cluster } from '../../src/cluster/cluster.js';
 import { ackNode, type TroubleAck, TroubleAcks } from '../../src/health/system-trouble-acks.js';
-import { type SystemStatus, SystemWatch, troublesIn } from '../../src/health/system-watch.js';
+import { NODE_GONE_MS, type SystemStatus, SystemWatch, troublesIn } from '../../src/health/system-watch.js';
 import type { Logger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import type { SinkStatus } from '../../src/outbox/outbox-dispatcher.js';
@@ -405,29 +405,42 @@ describe('SystemWatch: tells at once when a trouble begins, changes or ends, and
     expect(quiet.told).toEqual([]);
   });
 
-  it('acknowledgements older than the history are forgotten hourly, never those of a trouble standing here', async () => {
+  it('acknowledgements older than the history are forgotten hourly, never those of a trouble standing here; the city’s only by the node that judges them', async () => {
     let core = minute(150, 300);
+    let cameras: Record<string, unknown> | undefined;
     let clock = Date.parse('2026-12-06T05:00:00Z');
-    const purges: { before: string; keep: string[] }[] = [];
+    const purges: { before: string; keep: string[]; judging: boolean; aliveSince: string }[] = [];
     const w = new SystemWatch({
       node: 'node-a',
-      check: async () => ({ ok: true, checks: { db: 'ok', core } }),
+      check: async () => ({ ok: true, checks: { db: 'ok', core, ...(cameras ? { cameras } : {}) } }),
       emit: () => undefined,
       now: () => clock,
       log: { warn: () => undefined, info: () => undefined } as unknown as Logger,
       metrics: new Metrics({ defaults: false }),
       acks: {
         of: async () => new Map(),
-        purge: async (before, keep) => {
-          purges.push({ before, keep: keep.map((t) => `${t.node}/${t.key}@${t.since}`) });
+        purge: async (before, keep, scope) => {
+          expect(scope.node).toBe('node-a');
+          purges.push({
+            before,
+            keep: keep.map((t) => `${t.node}/${t.key}@${t.since}`),
+            judging: scope.judging,
+            aliveSince: new Date(scope.aliveSince).toISOString(),
+          });
           return 0;
         },
       },
       keepAcksDays: 31,
     });
     const first = await w.tick();
+    // Another node's are forgotten once it has written no minute for a day (NODE_GONE_MS).
     expect(purges).toEqual([
-      { before: '2026-11-05T05:00:00.000Z', keep: [`node-a/wait:@${first.troubles[0]!.since}`] },
+      {
+        before: '2026-11-05T05:00:00.000Z',
+        keep: [`node-a/wait:@${first.troubles[0]!.since}`],
+        judging: false,
+        aliveSince: '2026-12-05T05:00:00.000Z',
+      },
     ]);
     // Not again within the hour.
     clock += 59 * 60_000;
@@ -437,7 +450,15 @@ describe('SystemWatch: tells at once when a trouble begins, changes or ends, and
     core = minute(1, 2);
     clock += 60_000;
     await w.tick();
-    expect(purges[1]).toEqual({ before: '2026-11-05T06:00:00.000Z', keep: [] });
+    expect(purges[1]).toMatchObject({ before: '2026-11-05T06:00:00.000Z', keep: [], judging: false });
+    // This node holds the supervision now (its health judges cameras lost together): it may forget
+    // the city's, except the trouble standing.
+    cameras = { cameras: 40, up: 28, lost: 12, lostTogether: 12, lostTogetherLevel: 'bad' };
+    clock += 60 * 60_000;
+    const judged = await w.tick();
+    const city = judged.troubles.find((t) => t.kind === 'cameras')!;
+    expect(purges[2]).toMatchObject({ judging: true, keep: [`*/cameras:@${city.since}`] });
+    expect(NODE_GONE_MS).toBe(86_400_000);
   });
 
   it('each beginning, change and end is audited in order; refused appends are tried again at the next check', async () => {
