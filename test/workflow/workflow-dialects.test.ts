@@ -221,6 +221,27 @@ describe.each(BACKENDS)('workflow stores on %s', (_name, storage) => {
     expect(audited.map((a) => a.actor)).toEqual([started.by]);
   });
 
+  it('a desk whose clock is behind the one that started a storm (another node, or a request that read the time first and came second) is told of it', async () => {
+    const body = {
+      node: 'north',
+      categories: ['video_loss'],
+      action: 'demote',
+      minutes: 60,
+      reason: '大面积视频中断',
+    };
+    const first = await rig.post<Storm>('/api/storms', sup, body);
+    expect(first.status).toBe(201);
+    rig.advance(-50);
+    const behind = await rig.post<{ error: { code: string; data: { storm: string } } }>(
+      '/api/storms',
+      sup,
+      body,
+    );
+    rig.advance(50);
+    expect(behind.status).toBe(409);
+    expect(behind.body.error).toMatchObject({ code: 'storm_in_force', data: { storm: first.body.id } });
+  });
+
   it('a missed test report raises the trouble; the next closes it (panel test timers)', async () => {
     await shop.send('tt-1', 'test');
     await rig.tick();

@@ -48,7 +48,6 @@ export function stormRoutes(
         throw new HttpError(400, 'too_long', `storm mode lasts at most ${max} minutes, not ${body.minutes}`, {
           maxMinutes: max,
         });
-      const now = deps.now();
       // Two supervisors answering one outage from two desks start one storm: the second is told who
       // turned it on (the same area, the same action, every category already covered).
       const categories = [...new Set(body.categories)];
@@ -58,7 +57,11 @@ export function stormRoutes(
         .transaction()
         .execute(async (tx): Promise<{ same: Storm } | { storm: Storm }> => {
           await takeTurn(tx, svc.need('store').dialect, 'storms');
-          const same = (await deps.store.inForce(tx, now.toISOString())).find(
+          // The time is read once the turn is ours, and a storm another desk started is seen even if
+          // its start looks later than this clock (a request read the time first but came second,
+          // or another node's clock is ahead).
+          const now = deps.now();
+          const same = (await deps.store.notOver(tx, now.toISOString())).find(
             (s) =>
               s.node === body.node &&
               s.action === body.action &&

@@ -81,6 +81,21 @@ export class StormStore {
     return rows.map(toStorm);
   }
 
+  /**
+   * Storms not over at `at`: in force, or started at a time this clock has not reached yet (another
+   * node's clock ahead of this one's, or a request that read the time first and came second).
+   */
+  async notOver(db: Db, at: string): Promise<Storm[]> {
+    const rows = await db
+      .selectFrom('storms')
+      .selectAll()
+      .where('released_at', 'is', null)
+      .where('ended_at', 'is', null)
+      .where('ends_at', '>', at)
+      .execute();
+    return rows.map(toStorm);
+  }
+
   async recent(db: Db, limit: number): Promise<Storm[]> {
     const rows = await db
       .selectFrom('storms')
