@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/core/incident-types.js';
+import { monthOf } from '../../src/reports/local-time.js';
 import { ev } from '../core/core-fixture.js';
 import { api, nextEvent, opsClient, startTestService, type TestService } from '../helpers/service.js';
 import { API_CITY_YAML } from './api-fixture.js';
@@ -214,7 +215,9 @@ describe('incidents, units, sites and reports over REST', () => {
     expect(rt.body.units.find((u) => u.unit === 'north-car-1')?.dispatchToArrival.count).toBe(1);
     const scoped = await api<{ stations: { station: string }[] }>(url('/api/reports/response-times'), op);
     expect(scoped.body.stations.map((s) => s.station)).toEqual(['north']);
-    const month = new Date().toISOString().slice(0, 7);
+    // The city's month (its ratings' time zone), not UTC's: they differ for the last eight hours of a
+    // UTC month in Shanghai.
+    const month = monthOf(Date.now(), svc.svc.config.ratings.timezone);
     const ratings = await api<{ sites: { id: string; rating: string; falseAlarms: number }[] }>(
       url(`/api/reports/ratings?month=${month}`),
       sup,
