@@ -242,6 +242,33 @@ describe.each(BACKENDS)('workflow stores on %s', (_name, storage) => {
     expect(behind.body.error).toMatchObject({ code: 'storm_in_force', data: { storm: first.body.id } });
   });
 
+  it('test mode started from five desks at once, then from a desk whose clock is behind, leaves one mode in force: the last one', async () => {
+    const open = async () =>
+      (
+        await rig.svc.svc
+          .need('store')
+          .k.selectFrom('test_modes')
+          .select(['reason', 'ends_at'])
+          .where('site', '=', 'bank-2')
+          .where('ended_at', 'is', null)
+          .execute()
+      ).map((m) => m.reason);
+    const answers = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) =>
+        rig.post('/api/sites/bank-2/test-mode', op, { minutes: 10 * i, reason: `维修 ${i}` }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(await open()).toHaveLength(1);
+    rig.advance(-50);
+    const behind = await rig.post('/api/sites/bank-2/test-mode', op, { minutes: 5, reason: '慢钟' });
+    rig.advance(50);
+    expect(behind.status).toBe(201);
+    expect(await open()).toEqual(['慢钟']);
+    expect((await api(rig.url('/api/sites/bank-2/test-mode'), op, { method: 'DELETE' })).status).toBe(200);
+    expect(await open()).toEqual([]);
+  });
+
   it('a missed test report raises the trouble; the next closes it (panel test timers)', async () => {
     await shop.send('tt-1', 'test');
     await rig.tick();

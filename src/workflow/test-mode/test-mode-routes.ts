@@ -4,6 +4,7 @@ import { parse, requireRole, requireUser, route, userOf } from '../../api/middle
 import type { AuditLog } from '../../audit/audit-log.js';
 import { HttpError } from '../../errors.js';
 import type { Service } from '../../service.js';
+import { takeTurn } from '../../store/turns.js';
 import type { TestMode, TestModeStore } from './test-mode-store.js';
 
 const startBody = z.strictObject({
@@ -67,19 +68,24 @@ export function testModeRoutes(
         });
       if (body.panel && svc.need('dir').panel(body.panel)?.site !== site.id)
         throw new HttpError(400, 'bad_panel', `panel ${body.panel} is not at site ${site.id}`);
-      const now = deps.now();
+      // The new mode replaces the one in force, under the site's turn (on PostgreSQL the lock the
+      // site's event decisions take): two desks starting test mode at once leave one mode, the
+      // second's, and an alarm of the site is decided before or after, not between. The time is read
+      // once the turn is ours.
       const mode = await k()
         .transaction()
-        .execute((tx) =>
-          deps.store.start(tx, {
+        .execute(async (tx) => {
+          await takeTurn(tx, svc.need('store').dialect, 'site', site.id);
+          const now = deps.now();
+          return deps.store.start(tx, {
             site: site.id,
             ...(body.panel ? { panel: body.panel } : {}),
             reason: body.reason,
             by: user.username,
             at: now.toISOString(),
             endsAt: new Date(now.getTime() + body.minutes * 60_000).toISOString(),
-          }),
-        );
+          });
+        });
       await deps.audit.append({
         actor: user.username,
         action: 'site.test_mode.start',

@@ -78,9 +78,20 @@ export class TestModeStore {
     return toMode(row);
   }
 
-  /** Ends the site's (or the panel's) test modes in force; what was ended. */
+  /**
+   * Ends the site's (or the panel's) test modes not over at `at`: in force, or started at a time this
+   * clock has not reached (another node's clock ahead). What was ended.
+   */
   async end(db: Db, site: string, panel: string | undefined, by: string, at: string): Promise<TestMode[]> {
-    const open = (await this.inForce(db, site, at)).filter((m) => (m.panel ?? null) === (panel ?? null));
+    const notOver = await db
+      .selectFrom('test_modes')
+      .selectAll()
+      .where('site', '=', site)
+      .where('ended_at', 'is', null)
+      .where('ends_at', '>', at)
+      .orderBy('started_at')
+      .execute();
+    const open = notOver.map(toMode).filter((m) => (m.panel ?? null) === (panel ?? null));
     if (open.length === 0) return [];
     await db
       .updateTable('test_modes')
