@@ -228,6 +228,7 @@ export class EventCore {
         inc,
         [change],
         async (tx) => {
+          await this.unitFree(tx, id, unit);
           await this.decisions.addUnit(tx, id, unit, by, at);
           if (opts.note) await this.decisions.addNote(tx, id, { by, at, text: opts.note });
         },
@@ -236,8 +237,18 @@ export class EventCore {
       return (await this.get(id))!;
     }
     return this.move(id, 'dispatched', by, opts.note, async (tx) => {
-      if (opts.unit) await this.decisions.addUnit(tx, id, opts.unit, by, at);
+      if (opts.unit) {
+        await this.unitFree(tx, id, opts.unit);
+        await this.decisions.addUnit(tx, id, opts.unit, by, at);
+      }
     });
+  }
+
+  /** A unit is committed to one open incident at a time: checked in the dispatch's transaction. */
+  private async unitFree(tx: Tx, id: string, unit: string): Promise<void> {
+    const busy = await this.decisions.unitBusyElsewhere(tx, unit, id);
+    if (busy)
+      throw new HttpError(409, 'unit_busy', `unit ${unit} is committed to incident ${busy}`, { busy });
   }
 
   /** A unit (or the incident's units) reports arrival. */

@@ -383,6 +383,23 @@ export class DecisionStore {
     return writeSiteState(tx, s);
   }
 
+  /**
+   * The open incident other than `id` that `unit` is committed to, read under the unit's turn (on
+   * PostgreSQL a lock held to the commit): two desks dispatching one unit at once see each other.
+   */
+  async unitBusyElsewhere(tx: Tx, unit: string, id: string): Promise<string | undefined> {
+    await takeTurn(tx, this.dialect, 'unit', unit);
+    const row = await tx
+      .selectFrom('incident_units as u')
+      .innerJoin('incidents as i', 'i.id', 'u.incident_id')
+      .select('u.incident_id')
+      .where('u.unit', '=', unit)
+      .where('u.incident_id', '!=', id)
+      .where(stateIsOpen('i.state'))
+      .executeTakeFirst();
+    return row?.incident_id;
+  }
+
   async addUnit(tx: Tx, id: string, unit: string, by: string, at: string): Promise<void> {
     await tx
       .insertInto('incident_units')

@@ -17,6 +17,8 @@ export const TURNS = {
   site: 725100,
   /** The look for a storm in force and the start. */
   storms: 725300,
+  /** One unit's dispatch (with the unit's id as the second key): one open incident at a time. */
+  unit: 725400,
 } as const;
 
 /**

@@ -195,6 +195,42 @@ describe.each(BACKENDS)('workflow stores on %s', (_name, storage) => {
     ).not.toBe(owner);
   });
 
+  it('one patrol car dispatched from two desks to two alarms at the same instant goes to one; the other desk is told where it is', async () => {
+    await shop.send('car-1', 'panic', '1');
+    await bank.send('car-2', 'panic', '1');
+    await expect
+      .poll(async () => (await incidents('shop-1')).length + (await incidents('bank-2')).length)
+      .toBe(2);
+    const ids = [(await incidents('shop-1'))[0]!.id, (await incidents('bank-2'))[0]!.id];
+    const desks = await Promise.all([1, 2].map((i) => rig.svc.login(`op-car-${i}`, 'operator', 'city')));
+    for (const [i, id] of ids.entries())
+      expect((await rig.post(`/api/incidents/${id}/ack`, desks[i]!)).status).toBe(200);
+    const answers = await Promise.all(
+      ids.map((id, i) =>
+        rig.post<{ error?: { code: string; data: { busy: string } } }>(
+          `/api/incidents/${id}/dispatch`,
+          desks[i]!,
+          {
+            unit: 'north-car-1',
+          },
+        ),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    const went = ids[answers.findIndex((a) => a.status === 200)]!;
+    expect(answers.find((a) => a.status === 409)!.body.error).toMatchObject({
+      code: 'unit_busy',
+      data: { busy: went },
+    });
+    const rows = await rig.svc.svc
+      .need('store')
+      .k.selectFrom('incident_units')
+      .select('incident_id')
+      .where('unit', '=', 'north-car-1')
+      .execute();
+    expect(rows).toEqual([{ incident_id: went }]);
+  });
+
   it('storm mode clicked on five desks at the same instant starts one storm; the others are told whose', async () => {
     const sups = await Promise.all(
       [1, 2, 3, 4, 5].map((i) => rig.svc.login(`sup-${i}`, 'supervisor', 'city')),
