@@ -159,6 +159,14 @@ const PROGRAMS: Requirement[] = [
     expect: /mosquitto_passwd/,
   },
   {
+    name: 'faketime',
+    package: 'faketime',
+    needed: 'test',
+    usedBy: 'npm run test:at (the suite with the wall clock moved to a month’s or a year’s turn)',
+    check: ['faketime', '--version'],
+    version: /Version (\S+)/,
+  },
+  {
     name: 'mosquitto_pub / mosquitto_sub',
     package: 'mosquitto-clients',
     needed: 'test',

@@ -117,6 +117,7 @@ describe('sharpeyes doctor', () => {
       'mosquitto_passwd',
       'mosquitto_pub',
       'redis-server',
+      'faketime',
       'ffprobe',
     ]);
     const err = await run(process.execPath, [BIN, 'doctor'], { env: { ...process.env, PATH: path } }).then(

@@ -28,6 +28,7 @@ describe('scripts/setup.mjs (npm start / npm test run it first)', () => {
       'mosquitto_passwd',
       'mosquitto_pub',
       'redis-server',
+      'faketime',
       'ffprobe',
     ]) {
       const found = ['/usr/bin', '/usr/sbin'].map((b) => join(b, p)).find(existsSync);

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// The test suite with the wall clock moved: `npm run test:at -- <instant> [test files or dirs…]`.
+// A test that reads the real time can pass all month and fail in the minutes around Shanghai's
+// midnight, at a month's or a year's turn, or only after a date its fixture names. This runs vitest
+// under libfaketime (Debian `faketime`, installed by `npm test`'s setup) with the clock set to
+// <instant> (ISO, e.g. 2026-12-31T15:50:00Z: Shanghai's 23:50 on New Year's Eve) and running on from
+// there; timers keep the real monotonic clock. Files that drive Chromium are left out unless named
+// (Chromium hangs under libfaketime). With no files: every other file of the suite (about 20 min).
+// Instants worth a run: a quarter of an hour before Shanghai's midnight (15:45Z), the last day of a
+// month and of a year, a Sunday (the week's turn), and a date a year or two ahead.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [instant, ...named] = process.argv.slice(2);
+const target = Date.parse(instant ?? '');
+if (!instant || Number.isNaN(target)) {
+  process.stderr.write(
+    'usage: npm run test:at -- <ISO instant, e.g. 2026-12-31T15:50:00Z> [test files or dirs…]\n',
+  );
+  process.exit(2);
+}
+if (spawnSync('faketime', ['--version'], { stdio: 'ignore' }).status !== 0) {
+  process.stderr.write('test:at: faketime is missing: apt-get install -y faketime (or run npm test once)\n');
+  process.exit(2);
+}
+
+/** Every test file under `dir`. */
+function testFiles(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return testFiles(p);
+    return /\.(test|cluster)\.ts$/.test(name) ? [p] : [];
+  });
+}
+const files = named.length
+  ? named
+  : testFiles('test')
+      .filter((f) => !readFileSync(f, 'utf8').includes("from 'playwright-core'"))
+      .sort();
+
+const offset = Math.round((target - Date.now()) / 1000);
+process.stderr.write(
+  `test:at: the clock at ${new Date(target).toISOString()} (${offset >= 0 ? '+' : ''}${offset} s), ${files.length} file(s)\n`,
+);
+const r = spawnSync(
+  'faketime',
+  ['-f', `${offset >= 0 ? '+' : ''}${offset}s`, 'npx', 'vitest', 'run', ...files],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, FAKETIME_DONT_FAKE_MONOTONIC: '1' },
+  },
+);
+process.exit(r.status ?? 1);
