@@ -8,6 +8,15 @@ import { type Panel, startWorkflowRig, WORKFLOW_CITY_YAML, type WorkflowRig } fr
 
 type Inc = Incident & WorkflowFields;
 
+/** A supervisor's storm for a street's cameras gone dark. */
+const OUTAGE = {
+  node: 'north',
+  categories: ['video_loss'],
+  action: 'demote',
+  minutes: 60,
+  reason: '大面积视频中断',
+};
+
 const CITY = `${WORKFLOW_CITY_YAML}
 schedules:
   timezone: Asia/Shanghai
@@ -235,14 +244,7 @@ describe.each(BACKENDS)('workflow stores on %s', (_name, storage) => {
     const sups = await Promise.all(
       [1, 2, 3, 4, 5].map((i) => rig.svc.login(`sup-${i}`, 'supervisor', 'city')),
     );
-    const body = {
-      node: 'north',
-      categories: ['video_loss'],
-      action: 'demote',
-      minutes: 60,
-      reason: '大面积视频中断',
-    };
-    const answers = await Promise.all(sups.map((t) => rig.post<Storm>('/api/storms', t, body)));
+    const answers = await Promise.all(sups.map((t) => rig.post<Storm>('/api/storms', t, OUTAGE)));
     expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409]);
     const started = answers.find((a) => a.status === 201)!.body;
     for (const a of answers.filter((x) => x.status === 409))
@@ -258,20 +260,13 @@ describe.each(BACKENDS)('workflow stores on %s', (_name, storage) => {
   });
 
   it('a desk whose clock is behind the one that started a storm (another node, or a request that read the time first and came second) is told of it', async () => {
-    const body = {
-      node: 'north',
-      categories: ['video_loss'],
-      action: 'demote',
-      minutes: 60,
-      reason: '大面积视频中断',
-    };
-    const first = await rig.post<Storm>('/api/storms', sup, body);
+    const first = await rig.post<Storm>('/api/storms', sup, OUTAGE);
     expect(first.status).toBe(201);
     rig.advance(-50);
     const behind = await rig.post<{ error: { code: string; data: { storm: string } } }>(
       '/api/storms',
       sup,
-      body,
+      OUTAGE,
     );
     rig.advance(50);
     expect(behind.status).toBe(409);

@@ -45,6 +45,15 @@ const toStorm = (r: Row): Storm => ({
   ...(r.released_at ? { releasedAt: r.released_at } : {}),
 });
 
+/** Storms neither ended nor released nor run out by `at`, whenever they started. */
+const notOverAt = (db: Db, at: string) =>
+  db
+    .selectFrom('storms')
+    .selectAll()
+    .where('released_at', 'is', null)
+    .where('ended_at', 'is', null)
+    .where('ends_at', '>', at);
+
 /** Storm mode (`storms`) and the events it holds (`held_events`). */
 export class StormStore {
   async start(db: Db, s: Omit<Storm, 'id'>): Promise<Storm> {
@@ -70,15 +79,7 @@ export class StormStore {
 
   /** Storms in force at `at` (not ended, not run out). */
   async inForce(db: Db, at: string): Promise<Storm[]> {
-    const rows = await db
-      .selectFrom('storms')
-      .selectAll()
-      .where('released_at', 'is', null)
-      .where('ended_at', 'is', null)
-      .where('ends_at', '>', at)
-      .where('started_at', '<=', at)
-      .execute();
-    return rows.map(toStorm);
+    return (await notOverAt(db, at).where('started_at', '<=', at).execute()).map(toStorm);
   }
 
   /**
@@ -86,14 +87,7 @@ export class StormStore {
    * node's clock ahead of this one's, or a request that read the time first and came second).
    */
   async notOver(db: Db, at: string): Promise<Storm[]> {
-    const rows = await db
-      .selectFrom('storms')
-      .selectAll()
-      .where('released_at', 'is', null)
-      .where('ended_at', 'is', null)
-      .where('ends_at', '>', at)
-      .execute();
-    return rows.map(toStorm);
+    return (await notOverAt(db, at).execute()).map(toStorm);
   }
 
   async recent(db: Db, limit: number): Promise<Storm[]> {
