@@ -33,7 +33,8 @@ export async function startRedis(): Promise<TestRedis> {
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Without libfaketime (`npm run test:at`): Redis's allocator and it deadlock at start.
+    { stdio: ['ignore', 'pipe', 'pipe'], env: withoutFakeTime() },
   );
   let log = '';
   child.stdout?.on('data', (d: Buffer) => {
@@ -57,4 +58,16 @@ export async function startRedis(): Promise<TestRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The environment without libfaketime's preload, as `npm run test:at` sets it. */
+function withoutFakeTime(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  const kept = (env['LD_PRELOAD'] ?? '')
+    .split(/[:\s]+/)
+    .filter((lib) => lib && !lib.includes('faketime'))
+    .join(':');
+  if (kept) env['LD_PRELOAD'] = kept;
+  else delete env['LD_PRELOAD'];
+  return env;
 }
