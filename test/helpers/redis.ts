@@ -43,7 +43,10 @@ export async function startRedis(): Promise<TestRedis> {
   const deadline = Date.now() + 20_000;
   while (!(await answers(port))) {
     if (child.exitCode !== null) throw new Error(`redis-server exited: ${log}`);
-    if (Date.now() > deadline) throw new Error(`redis-server did not start: ${log}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL'); // not left behind by a failed test
+      throw new Error(`redis-server did not start: ${log}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
