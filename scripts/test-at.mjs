@@ -47,15 +47,13 @@ const files = named.length
       .sort();
 
 const offset = Math.round((target - Date.now()) / 1000);
+/** faketime's relative form: a signed number of seconds. */
+const shift = `${offset >= 0 ? '+' : ''}${offset}s`;
 process.stderr.write(
-  `test:at: the clock at ${new Date(target).toISOString()} (${offset >= 0 ? '+' : ''}${offset} s), ${files.length} file(s)\n`,
+  `test:at: the clock at ${new Date(target).toISOString()} (${shift}), ${files.length} file(s)\n`,
 );
-const r = spawnSync(
-  'faketime',
-  ['-f', `${offset >= 0 ? '+' : ''}${offset}s`, 'npx', 'vitest', 'run', ...files],
-  {
-    stdio: 'inherit',
-    env: { ...process.env, FAKETIME_DONT_FAKE_MONOTONIC: '1' },
-  },
-);
+const r = spawnSync('faketime', ['-f', shift, 'npx', 'vitest', 'run', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, FAKETIME_DONT_FAKE_MONOTONIC: '1' },
+});
 process.exit(r.status ?? 1);

@@ -51,6 +51,15 @@ const toMode = (r: Row): TestMode => ({
   ...(r.ended_by ? { endedBy: r.ended_by } : {}),
 });
 
+/** Test modes neither ended nor run out by `at`, whenever they started, oldest first. */
+const notOverAt = (db: Db, at: string) =>
+  db
+    .selectFrom('test_modes')
+    .selectAll()
+    .where('ended_at', 'is', null)
+    .where('ends_at', '>', at)
+    .orderBy('started_at');
+
 /**
  * Test mode per site or panel (`test_modes`) and the events it took (`test_events`). A mode is in
  * force while `ended_at` is empty and `ends_at` is later than the event: its end needs no timer to be
@@ -83,14 +92,7 @@ export class TestModeStore {
    * clock has not reached (another node's clock ahead). What was ended.
    */
   async end(db: Db, site: string, panel: string | undefined, by: string, at: string): Promise<TestMode[]> {
-    const notOver = await db
-      .selectFrom('test_modes')
-      .selectAll()
-      .where('site', '=', site)
-      .where('ended_at', 'is', null)
-      .where('ends_at', '>', at)
-      .orderBy('started_at')
-      .execute();
+    const notOver = await notOverAt(db, at).where('site', '=', site).execute();
     const open = notOver.map(toMode).filter((m) => (m.panel ?? null) === (panel ?? null));
     if (open.length === 0) return [];
     await db
@@ -112,15 +114,7 @@ export class TestModeStore {
 
   /** Every test mode in force at `at` (the console's status strip filters them by scope). */
   async allInForce(db: Db, at: string): Promise<TestMode[]> {
-    const rows = await db
-      .selectFrom('test_modes')
-      .selectAll()
-      .where('ended_at', 'is', null)
-      .where('ends_at', '>', at)
-      .where('started_at', '<=', at)
-      .orderBy('started_at')
-      .execute();
-    return rows.map(toMode);
+    return (await notOverAt(db, at).where('started_at', '<=', at).execute()).map(toMode);
   }
 
   /** The test mode an event of `device` at `site` falls under, if any. */
