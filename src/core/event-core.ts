@@ -379,6 +379,8 @@ export class EventCore {
     guard?: GuardContext,
   ): Promise<void> {
     await this.deps.store.k.transaction().execute(async (tx) => {
+      // The guard's read (who holds it) stays true to the commit, as in `apply` and `move`.
+      await this.decisions.lockSites(tx, [inc.site]);
       const guarded = guard ? await this.guard(tx, inc, guard) : [];
       await fn(tx);
       await this.deps.outbox.append(
@@ -434,6 +436,9 @@ export class EventCore {
     const at = this.now().toISOString();
     let moved = false;
     await this.deps.store.k.transaction().execute(async (tx) => {
+      // An acknowledgement takes the alarm when no one holds it: a desk taking it at the same
+      // instant waits for this commit (PostgreSQL: the site's lock), so one of the two holds it.
+      await this.decisions.lockSites(tx, [inc.site]);
       const guarded = await this.guard(tx, inc, {
         by,
         action: 'transition',

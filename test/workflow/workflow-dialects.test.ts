@@ -204,6 +204,49 @@ describe.each(BACKENDS)('workflow stores on %s', (_name, storage) => {
     ).not.toBe(owner);
   });
 
+  it('a desk acknowledging a new alarm (which takes it) while another takes it at the same instant: one holds it, the other is told who', async () => {
+    // Several rounds: which desk's request reaches the store first varies, and either order must
+    // leave one holder.
+    for (let round = 1; round <= 4; round++) {
+      await shop.send(`ack-take-${round}`, 'panic', '1');
+      await expect
+        .poll(async () => (await incidents('shop-1')).filter((i) => i.state === 'new').length)
+        .toBe(1);
+      const inc = (await incidents('shop-1')).find((i) => i.state === 'new')!;
+      const [acker, taker] = await Promise.all(
+        ['ack', 'take'].map((how) => rig.svc.login(`op-${how}-${round}`, 'operator', 'city')),
+      );
+      const answers = await Promise.all([
+        rig.post<Inc & { error?: { code: string; data: { owner: string } } }>(
+          `/api/incidents/${inc.id}/ack`,
+          acker!,
+        ),
+        rig.post<Inc & { error?: { code: string; data: { owner: string } } }>(
+          `/api/incidents/${inc.id}/take`,
+          taker!,
+        ),
+      ]);
+      const held = await rig.svc.svc
+        .need('store')
+        .k.selectFrom('incident_owners')
+        .select('owner')
+        .where('incident_id', '=', inc.id)
+        .where('released_at', 'is', null)
+        .execute();
+      expect(held, `round ${round}: ${answers.map((a) => a.status)}`).toHaveLength(1);
+      const owner = held[0]!.owner;
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+      expect(answers.find((a) => a.status === 409)!.body.error).toMatchObject({
+        code: 'owned_by_other',
+        data: { owner },
+      });
+      expect((await get(inc.id)).owner?.username).toBe(owner);
+      // Its holder closes it, so the next round's panic opens a new alarm.
+      const holder = owner === `op-ack-${round}` ? acker! : taker!;
+      expect((await rig.post(`/api/incidents/${inc.id}/false-alarm`, holder)).status).toBe(200);
+    }
+  });
+
   it('one patrol car dispatched from two desks to two alarms at the same instant goes to one; the other desk is told where it is', async () => {
     await shop.send('car-1', 'panic', '1');
     await bank.send('car-2', 'panic', '1');
