@@ -83,6 +83,10 @@ export function workflowHooks(
 
   return {
     async divert(tx, ev) {
+      // A held event being released is claimed in its decision's transaction: two nodes releasing the
+      // same storm at once (each maintainer, or a supervisor ending it) decide it once, not twice.
+      if (s.storms.isReleasing(ev.key) && !(await s.storms.claim(tx, ev.key, ev.receivedAt)))
+        return { divert: 'released' };
       if (ev.detail?.[WORKFLOW_MARK] === true) return undefined;
       const mode = await s.testModes.covering(tx, ev.site, ev.device, ev.receivedAt);
       if (mode) {

@@ -80,12 +80,17 @@ export class WorkflowMaintainer {
       for (;;) {
         const held = await storms.held(k, storm.id, 100);
         if (held.length === 0) break;
-        const outcomes = await core.release(held);
+        // Each decision claims its event (the hooks' `divert`): another node releasing the same storm
+        // at once decides each event once, and is told `released` for those it came second to.
+        const keys = held.map((ev) => ev.key);
+        const outcomes = await storms.releasingThese(keys, () => core.release(held));
         const at = this.deps.now().toISOString();
-        for (const [i, ev] of held.entries())
+        for (const [i, ev] of held.entries()) {
+          if (outcomes[i]?.diverted === 'released') continue;
           await storms.released(k, ev.key, at, outcomes[i]?.incident ?? outcomes[i]?.diverted ?? 'none');
+        }
       }
-      await storms.markReleased(k, storm.id, this.deps.now().toISOString());
+      if (!(await storms.markReleased(k, storm.id, this.deps.now().toISOString()))) continue;
       await this.deps.audit.append({
         actor: 'system',
         action: 'storm.released',

@@ -343,6 +343,52 @@ describe.each(BACKENDS)('workflow stores on %s', (_name, storage) => {
     expect(await open()).toEqual([]);
   });
 
+  it('a storm ending on two nodes at the same instant decides each held event once', async () => {
+    const m = rig.svc.svc.part<{ releaseStorms(): Promise<void> }>('workflow.maintainer');
+    const k = rig.svc.svc.need('store').k;
+    const tickets = async () => (await incidents('bank-2')).filter((i) => i.kind === 'maintenance');
+    // Several rounds: which node's decision commits first varies.
+    for (let round = 1; round <= 3; round++) {
+      const storm = await rig.post<Storm>('/api/storms', sup, {
+        node: 'south',
+        categories: ['trouble'],
+        action: 'hold',
+        minutes: 30,
+        reason: `停电 ${round}`,
+      });
+      expect(storm.status).toBe(201);
+      await bank.send(`held-${round}`, 'trouble');
+      await expect
+        .poll(async () => (await status()).storms.find((s) => s.id === storm.body.id)?.held)
+        .toBe(1);
+      // Ended in the store (the route would release it at once): each node's maintainer finds it.
+      await k
+        .updateTable('storms')
+        .set({ ended_at: new Date().toISOString(), ended_by: 'sup' })
+        .where('id', '=', storm.body.id)
+        .execute();
+      await Promise.all([m.releaseStorms(), m.releaseStorms(), m.releaseStorms()]);
+      const open = (await tickets()).filter((t) => t.state === 'new');
+      expect(open, `round ${round}`).toHaveLength(1);
+      const held = await k
+        .selectFrom('held_events')
+        .select('outcome')
+        .where('storm', '=', storm.body.id)
+        .execute();
+      expect(held, `round ${round}`).toEqual([{ outcome: open[0]!.id }]);
+      expect(await get(open[0]!.id), `round ${round}`).toMatchObject({ events: [{ type: 'trouble' }] });
+      const audited = await k
+        .selectFrom('audit_log')
+        .select('detail')
+        .where('action', '=', 'storm.released')
+        .where('detail', 'like', `%${storm.body.id}%`)
+        .execute();
+      expect(audited, `round ${round}`).toHaveLength(1);
+      // Closed, so the next round's trouble opens a ticket of its own.
+      expect((await rig.post(`/api/incidents/${open[0]!.id}/false-alarm`, sup)).status).toBe(200);
+    }
+  });
+
   it('a missed test report raises the trouble; the next closes it (panel test timers)', async () => {
     await shop.send('tt-1', 'test');
     await rig.tick();
