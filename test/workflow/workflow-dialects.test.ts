@@ -389,6 +389,35 @@ describe.each(BACKENDS)('workflow stores on %s', (_name, storage) => {
     }
   });
 
+  it('a held trouble released at the instant the same panel sends another goes to one ticket', async () => {
+    const m = rig.svc.svc.part<{ releaseStorms(): Promise<void> }>('workflow.maintainer');
+    const k = rig.svc.svc.need('store').k;
+    // Several rounds: whether the release's decision and the live one overlap varies.
+    for (let round = 1; round <= 5; round++) {
+      const storm = await rig.post<Storm>('/api/storms', sup, {
+        node: 'south',
+        categories: ['trouble'],
+        action: 'hold',
+        minutes: 30,
+        reason: `停电 ${round}`,
+      });
+      await bank.send(`held-live-${round}`, 'trouble');
+      await expect
+        .poll(async () => (await status()).storms.find((s) => s.id === storm.body.id)?.held)
+        .toBe(1);
+      await k
+        .updateTable('storms')
+        .set({ ended_at: new Date().toISOString(), ended_by: 'sup' })
+        .where('id', '=', storm.body.id)
+        .execute();
+      await Promise.all([m.releaseStorms(), bank.send(`live-${round}`, 'trouble')]);
+      const open = (await incidents('bank-2')).filter((i) => i.kind === 'maintenance' && i.state === 'new');
+      expect(open, `round ${round}`).toHaveLength(1);
+      expect((await get(open[0]!.id)).events, `round ${round}`).toHaveLength(2);
+      expect((await rig.post(`/api/incidents/${open[0]!.id}/false-alarm`, sup)).status).toBe(200);
+    }
+  });
+
   it('a missed test report raises the trouble; the next closes it (panel test timers)', async () => {
     await shop.send('tt-1', 'test');
     await rig.tick();
