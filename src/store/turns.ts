@@ -24,6 +24,8 @@ export const TURNS = {
    * see the save before it, so pages saving different keys at once keep them all.
    */
   prefs: 725500,
+  /** The reports' copy of the city's tree and sites, rewritten as nodes start with a changed city. */
+  reportConfig: 725600,
 } as const;
 
 /**
