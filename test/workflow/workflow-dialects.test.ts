@@ -418,6 +418,32 @@ describe.each(BACKENDS)('workflow stores on %s', (_name, storage) => {
     }
   });
 
+  it('test mode ended from three desks at the same instant ends once: one 200, the others 404, one audit row', async () => {
+    const k = rig.svc.svc.need('store').k;
+    // Several rounds: whether the desks' reads and writes interleave varies.
+    for (let round = 1; round <= 4; round++) {
+      const started = await rig.post<{ id: string }>('/api/sites/bank-2/test-mode', op, {
+        minutes: 10,
+        reason: `维修 ${round}`,
+      });
+      expect(started.status).toBe(201);
+      const answers = await Promise.all(
+        [1, 2, 3].map(() =>
+          api<{ error?: { code: string } }>(rig.url('/api/sites/bank-2/test-mode'), op, { method: 'DELETE' }),
+        ),
+      );
+      expect(answers.map((a) => a.status).sort(), `round ${round}`).toEqual([200, 404, 404]);
+      for (const a of answers.filter((x) => x.status === 404)) expect(a.body.error?.code).toBe('not_in_test');
+      const audited = await k
+        .selectFrom('audit_log')
+        .select('actor')
+        .where('action', '=', 'site.test_mode.end')
+        .where('detail', 'like', `%${started.body.id}%`)
+        .execute();
+      expect(audited, `round ${round}`).toHaveLength(1);
+    }
+  });
+
   it('a missed test report raises the trouble; the next closes it (panel test timers)', async () => {
     await shop.send('tt-1', 'test');
     await rig.tick();
