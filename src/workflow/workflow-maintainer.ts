@@ -156,10 +156,12 @@ export class WorkflowMaintainer {
         return;
       }
     }
-    await this.pushCount(r, now.getTime(), true);
+    // Every node's maintainer follows every runaway: the restore is one event whichever raises it
+    // (its key is fixed), and the node that marks it raised pushes the last count, once.
     await core.ingest(this.systemEvent(r, 'restore', 'clear'));
-    await runaways.markClearRaised(k, r.id);
     this.pushedAt.delete(r.id);
+    if (!(await runaways.markClearRaised(k, r.id))) return;
+    await this.pushCount(r, now.getTime(), true);
   }
 
   /** The count on the incident, pushed at most every reportSeconds (one update, not one per event). */
@@ -175,7 +177,10 @@ export class WorkflowMaintainer {
     );
     if (count === r.reported && !final) return;
     this.pushedAt.set(r.id, nowMs);
-    await this.deps.runaways.markReported(this.deps.k, r.id, count);
+    // The node whose mark lands pushes it (two nodes pushed each count before); the last one, after
+    // the clearance mark, is pushed whatever the count.
+    if (!(await this.deps.runaways.markReported(this.deps.k, r.id, r.reported, count)) && !final) return;
+    r.reported = count;
     await this.deps.core.announce(r.incident, {
       kind: 'workflow',
       what: 'runaway',

@@ -77,4 +77,45 @@ cluster: { nodeId: ${node} }
     await new Promise((r) => setTimeout(r, 2 * GATEWAY_MS));
     expect(sms.map((m) => m.to)).toEqual(['+86 351 555 0101']);
   }, 60_000);
+
+  it('a runaway panel followed by both nodes at the same instant: one ticket, one count, one clearance on the alarm', async () => {
+    const bank = await a.panel('panel-2', 'secret-panel-2');
+    try {
+      await bank.send('r-0', 'panic', '1');
+      for (let i = 1; i <= 14; i++) await bank.send(`r-${i}`, 'intrusion', String((i % 3) + 1));
+      const k = a.svc.svc.need('store').k;
+      const runaway = () => k.selectFrom('runaways').selectAll().where('device', '=', 'panel-2').execute();
+      await expect.poll(async () => (await runaway()).length).toBe(1);
+      await Promise.all([a.tick(), b.tick()]);
+      for (const rig of [a, b]) rig.advance(6 * 60_000);
+      await Promise.all([a.tick(), b.tick()]);
+      await expect.poll(async () => (await runaway())[0]?.clear_raised).toBe(1);
+      const alarm = (await runaway())[0]!.incident_id!;
+      const pushes = (
+        await k
+          .selectFrom('outbox')
+          .select('payload')
+          .where('incident_id', '=', alarm)
+          .where('topic', '=', 'incident:update')
+          .orderBy('seq')
+          .execute()
+      )
+        .map(
+          (r) =>
+            (JSON.parse(r.payload) as { change: { what?: string; detail?: Record<string, unknown> } }).change,
+        )
+        .filter((c) => c.what === 'runaway')
+        .map((c) => (c.detail?.['clearedAt'] ? 'cleared' : 'count'));
+      expect(pushes).toEqual(['count', 'cleared']);
+      const tickets = await k
+        .selectFrom('incidents')
+        .select('state')
+        .where('site', '=', 'bank-2')
+        .where('kind', '=', 'maintenance')
+        .execute();
+      expect(tickets).toEqual([{ state: 'resolved' }]);
+    } finally {
+      await bank.end();
+    }
+  }, 60_000);
 });
