@@ -50,7 +50,12 @@ try {
   await seedHistory(store.k, { n: N, days: DAYS, endMs, sites: SITES, units: 20 });
   const cfgFile = join(dir, 'city.yaml');
   writeFileSync(cfgFile, cityYaml(SITES) + unitsYaml(20));
-  const { facts, projector, tz } = await reportsFor(store.k, cfgFile, endMs - DAYS * 86_400_000);
+  const { facts, projector, tz } = await reportsFor(
+    store.k,
+    store.dialect,
+    cfgFile,
+    endMs - DAYS * 86_400_000,
+  );
   console.log(`${N} incidents over ${DAYS} days seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   // The service's backfill, its steps timed where they run.

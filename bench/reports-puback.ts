@@ -112,7 +112,12 @@ async function prepare(
     const t0 = performance.now();
     await seedHistory(store.k, { n: N, days: DAYS, endMs, sites: SITES, units: UNITS });
     const t1 = performance.now();
-    const { facts, projector, tz } = await reportsFor(store.k, cfgFile, endMs - DAYS * 86_400_000);
+    const { facts, projector, tz } = await reportsFor(
+      store.k,
+      store.dialect,
+      cfgFile,
+      endMs - DAYS * 86_400_000,
+    );
     await new FactsBackfill({ store: facts, projector, tz, log: silentLogger, page: 2000 }).run();
     return { endMs, seedSeconds: (t1 - t0) / 1000, projectSeconds: (performance.now() - t1) / 1000 };
   } finally {

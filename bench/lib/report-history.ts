@@ -128,12 +128,13 @@ export function unitsYaml(n: number): string {
  */
 export async function reportsFor(
   k: Kysely<DB>,
+  dialect: 'sqlite' | 'postgres',
   cfgFile: string,
   sinceMs: number,
 ): Promise<{ facts: FactsStore; projector: FactsProjector; tz: string }> {
   const config = parseConfig(readFileSync(cfgFile, 'utf8'), cfgFile);
   const dir = new Directory(config);
-  const facts = new FactsStore(k);
+  const facts = new FactsStore(k, dialect);
   await syncConfig(facts, dir, sinceMs);
   const tz = config.ratings.timezone;
   return { facts, projector: new FactsProjector({ store: facts, dir, tz, log: silentLogger }), tz };

@@ -135,7 +135,7 @@ export function siteRoutes(svc: Service): Router {
   const auth = requireUser(svc.need('auth'));
   const access = svc.need('access');
   const dir = svc.need('dir');
-  const consoleStore = new ConsoleStore(svc.need('store').k);
+  const consoleStore = new ConsoleStore(svc.need('store').k, svc.need('store').dialect);
 
   r.get(
     '/api/sites',

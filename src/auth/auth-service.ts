@@ -166,17 +166,20 @@ export class AuthService {
     const at = this.now();
     const expiresAt = this.iso(at + this.options.sessionTtlSeconds * 1000);
     const ref = newSessionRef();
-    await this.store.createSession({
+    const opened = await this.store.createSession({
       tokenHash: hashToken(token),
       userId: found.id,
       ref,
       at: this.iso(at),
       expiresAt,
       address: from || null,
+      passwordChangedAt: found.passwordChangedAt,
     });
+    // An admin set a new password (or disabled the user) while this one was being checked.
+    if (!opened) throw new HttpError(401, 'bad_credentials', 'username or password is wrong');
     if (needsRehash(found.passwordHash, this.options.passwordHashCost))
       void this.upgradeHash(found.id, password);
-    const { passwordHash: _omit, ...user } = found;
+    const { passwordHash: _omit, passwordChangedAt: _changed, ...user } = found;
     return { token, user, expiresAt, ref };
   }
 

@@ -57,6 +57,13 @@ const USER_COLUMNS = [
 export class AuthStore {
   constructor(private readonly k: Kysely<DB>) {}
 
+  /**
+   * Opens a session unless the user's password changed since `passwordChangedAt` (what the login
+   * verified against) or the user was disabled meanwhile: false then, and nothing is written. The
+   * user's row is updated first (on PostgreSQL its lock is held to the commit), so an admin's new
+   * password either comes first and this opens nothing, or comes after and its ending of the user's
+   * sessions ends this one too (before, a login with the old password at that instant kept a session).
+   */
   async createSession(s: {
     tokenHash: string;
     userId: number;
@@ -64,8 +71,21 @@ export class AuthStore {
     at: string;
     expiresAt: string;
     address: string | null;
-  }): Promise<void> {
-    await this.k.transaction().execute(async (tx) => {
+    passwordChangedAt: string | null;
+  }): Promise<boolean> {
+    return this.k.transaction().execute(async (tx) => {
+      const r = await tx
+        .updateTable('users')
+        .set({ last_login_at: s.at })
+        .where('id', '=', s.userId)
+        .where('disabled', '=', 0)
+        .where((eb) =>
+          s.passwordChangedAt === null
+            ? eb('password_changed_at', 'is', null)
+            : eb('password_changed_at', '=', s.passwordChangedAt),
+        )
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) return false;
       await tx
         .insertInto('sessions')
         .values({
@@ -77,7 +97,7 @@ export class AuthStore {
           address: s.address,
         })
         .execute();
-      await tx.updateTable('users').set({ last_login_at: s.at }).where('id', '=', s.userId).execute();
+      return true;
     });
   }
 
@@ -156,13 +176,17 @@ export class AuthStore {
     return Number(r.numDeletedRows);
   }
 
-  async userWithHash(username: string): Promise<(User & { passwordHash: string }) | undefined> {
+  async userWithHash(
+    username: string,
+  ): Promise<(User & { passwordHash: string; passwordChangedAt: string | null }) | undefined> {
     const r = await this.k
       .selectFrom('users as u')
       .select([...USER_COLUMNS, 'u.password_hash'])
       .where('u.username', '=', username)
       .executeTakeFirst();
-    return r ? { ...toUser(r), passwordHash: r.password_hash } : undefined;
+    return r
+      ? { ...toUser(r), passwordHash: r.password_hash, passwordChangedAt: r.password_changed_at }
+      : undefined;
   }
 
   async listUsers(now: string): Promise<UserSummary[]> {

@@ -48,7 +48,7 @@ export class UserAdmin {
     const found = await this.auth.store.userWithHash(username);
     if (!found || !this.manages(actor, found))
       throw new HttpError(404, 'not_found', `user ${username.slice(0, 64)} does not exist`);
-    const { passwordHash: _omit, ...user } = found;
+    const { passwordHash: _omit, passwordChangedAt: _changed, ...user } = found;
     return user;
   }
 

@@ -17,7 +17,7 @@ export function consoleModule(): Module {
   return {
     name: 'console',
     async start(svc) {
-      const store = new ConsoleStore(svc.need('store').k);
+      const store = new ConsoleStore(svc.need('store').k, svc.need('store').dialect);
       const app = svc.need('app');
       app.use(consolePrefsRoutes(svc, store));
       app.use(mapRoutes(svc));

@@ -38,13 +38,13 @@ export type ConsolePrefs = z.infer<typeof prefsSchema>;
 /** `GET /api/console/prefs` → `{prefs}`; `PUT /api/console/prefs {…}` merges and returns `{prefs}`. */
 export function consolePrefsRoutes(svc: Service, store: ConsoleStore): Router {
   const r = Router();
-  const load = async (userId: number): Promise<ConsolePrefs> => {
-    const stored = await store.prefs(userId);
+  const lenient = (stored: unknown): ConsolePrefs => {
     if (stored === undefined) return {};
     // A row written by an older version with keys since removed is read leniently, not refused.
     const res = prefsSchema.safeParse(stored);
     return res.success ? res.data : {};
   };
+  const load = async (userId: number): Promise<ConsolePrefs> => lenient(await store.prefs(userId));
 
   r.use('/api/console', requireUser(svc.need('auth')));
   r.get(
@@ -58,16 +58,21 @@ export function consolePrefsRoutes(svc: Service, store: ConsoleStore): Router {
     route(async (req, res) => {
       const user = userOf(req);
       const patch = parse(prefsSchema, req.body ?? {});
-      const current = await load(user.id);
-      const merged: Record<string, unknown> = { ...current };
-      for (const [k, v] of Object.entries(patch)) {
-        if (v === null) delete merged[k];
-        else if (v !== undefined) merged[k] = v;
-      }
-      // A PUT that changes nothing (an empty body) writes nothing.
-      if (JSON.stringify(merged) !== JSON.stringify(current))
-        await store.savePrefs(user.id, merged, new Date().toISOString());
-      res.json({ prefs: merged });
+      const prefs = await store.mergePrefs(
+        user.id,
+        (stored) => {
+          const current = lenient(stored);
+          const merged: Record<string, unknown> = { ...current };
+          for (const [k, v] of Object.entries(patch)) {
+            if (v === null) delete merged[k];
+            else if (v !== undefined) merged[k] = v;
+          }
+          // A PUT that changes nothing (an empty body) writes nothing.
+          return { prefs: merged, changed: JSON.stringify(merged) !== JSON.stringify(current) };
+        },
+        new Date().toISOString(),
+      );
+      res.json({ prefs });
     }),
   );
   return r;

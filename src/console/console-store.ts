@@ -1,5 +1,6 @@
 import type { Generated, Kysely } from 'kysely';
 import type { DB } from '../store/db-types.js';
+import { takeTurn } from '../store/turns.js';
 
 /** A stored handover note (issue 21). */
 export interface HandoverNote {
@@ -62,8 +63,11 @@ type ConsoleTables = {
 export class ConsoleStore {
   private readonly k: Kysely<DB & ConsoleTables>;
 
-  constructor(k: Kysely<DB>) {
-    this.k = k.withTables<ConsoleTables>();
+  constructor(
+    private readonly base: Kysely<DB>,
+    private readonly dialect: 'sqlite' | 'postgres',
+  ) {
+    this.k = base.withTables<ConsoleTables>();
   }
 
   async prefs(userId: number): Promise<unknown> {
@@ -75,13 +79,34 @@ export class ConsoleStore {
     return row ? (JSON.parse(row.prefs) as unknown) : undefined;
   }
 
-  async savePrefs(userId: number, prefs: Record<string, unknown>, at: string): Promise<void> {
-    const json = JSON.stringify(prefs);
-    await this.k
-      .insertInto('console_prefs')
-      .values({ user_id: userId, prefs: json, updated_at: at })
-      .onConflict((oc) => oc.column('user_id').doUpdateSet({ prefs: json, updated_at: at }))
-      .execute();
+  /**
+   * Reads the user's stored preferences, merges with `merge` (undefined: nothing to write) and writes
+   * the result, in one transaction that holds the user's turn: two pages (or nodes) saving different
+   * keys at the same instant keep both, where each read-then-write alone kept only its own.
+   */
+  async mergePrefs<T extends Record<string, unknown>>(
+    userId: number,
+    merge: (stored: unknown) => { prefs: T; changed: boolean },
+    at: string,
+  ): Promise<T> {
+    return this.base.transaction().execute(async (tx) => {
+      await takeTurn(tx, this.dialect, 'prefs', String(userId));
+      const db = tx.withTables<ConsoleTables>();
+      const row = await db
+        .selectFrom('console_prefs')
+        .select('prefs')
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      const { prefs, changed } = merge(row ? (JSON.parse(row.prefs) as unknown) : undefined);
+      if (!changed) return prefs;
+      const json = JSON.stringify(prefs);
+      await db
+        .insertInto('console_prefs')
+        .values({ user_id: userId, prefs: json, updated_at: at })
+        .onConflict((oc) => oc.column('user_id').doUpdateSet({ prefs: json, updated_at: at }))
+        .execute();
+      return prefs;
+    });
   }
 
   async addHandoverNote(note: Omit<HandoverNote, 'id'>): Promise<HandoverNote> {

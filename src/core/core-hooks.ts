@@ -7,9 +7,10 @@ import type { IncidentState, Priority } from './incident-types.js';
 /**
  * Why an event left the usual decision (issue 17): `test` (its site or panel is in test mode) and
  * `hold` (a supervisor's storm mode holds its category) are stored and open nothing; `runaway` (its
- * device floods) is counted on one incident without a push.
+ * device floods) is counted on one incident without a push; `released` (a held event whose release
+ * another node decided first) changes nothing.
  */
-export type DivertedAs = 'test' | 'hold' | 'runaway';
+export type DivertedAs = 'test' | 'hold' | 'runaway' | 'released';
 
 export interface Diversion {
   divert: DivertedAs;

@@ -122,7 +122,10 @@ export function bookmarkRoutes(svc: Service, d: { index: SegmentIndex; store: Re
       // Someone else's note on a case is theirs to remove, or a supervisor's.
       if (mark.createdBy !== user.username && user.role !== 'supervisor' && user.role !== 'admin')
         throw new HttpError(403, 'forbidden', 'only its author or a supervisor can remove a bookmark');
-      await d.store.removeBookmark(id);
+      // Removed from two desks at once (or two nodes): the one whose delete found it says so; the
+      // other is told it is gone, and the audit log has one removal.
+      if (!(await d.store.removeBookmark(id)))
+        throw new HttpError(404, 'not_found', `bookmark ${id} does not exist`);
       await audit.append({
         actor: user.username,
         action: 'footage.bookmark.remove',

@@ -110,7 +110,10 @@ export function evidenceRoutes(svc: Service, d: EvidenceDeps): Router {
             { incident: inc.id, state: inc.state },
           );
       }
-      await d.index.unlock(id);
+      // Removed from two desks at once (or two nodes): the one whose delete found it says so; the
+      // other is told it is gone, and the audit log has one removal.
+      if (!(await d.index.unlock(id)))
+        throw new HttpError(404, 'not_found', `evidence lock ${id} does not exist`);
       await audit.append({
         actor: user.username,
         action: 'evidence.unlock',

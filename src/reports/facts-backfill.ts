@@ -94,8 +94,7 @@ export async function syncConfig(store: FactsStore, dir: Directory, nowMs: numbe
   const hash = createHash('sha256')
     .update(JSON.stringify([pairs, sites]))
     .digest('hex');
+  // Read first without the turn: a restart with the same city takes no lock.
   if ((await store.state('config')) === hash) return;
-  await store.writeTree(pairs);
-  await store.writeSites(sites, nowMs);
-  await store.setState('config', hash);
+  await store.writeConfig(hash, pairs, sites, nowMs);
 }

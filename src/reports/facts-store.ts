@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { DB } from '../store/db-types.js';
 import { type Columns, executeRows, prepare, rowsOf } from '../store/prepared.js';
 import { relaxedTransaction } from '../store/relaxed.js';
+import { takeTurn } from '../store/turns.js';
 
 /** What the projection reads of one incident (from the alarm path's tables, by primary keys). */
 export interface IncidentSource {
@@ -168,7 +169,10 @@ const upsertDispatches = prepare<Columns<DispatchRow>>()((k, p) =>
  * report-queries.ts, run by the worker).
  */
 export class FactsStore {
-  constructor(readonly k: Kysely<DB>) {}
+  constructor(
+    readonly k: Kysely<DB>,
+    private readonly dialect: 'sqlite' | 'postgres',
+  ) {}
 
   /**
    * The incidents named, with what reports need of each: one query per table for the whole list.
@@ -273,20 +277,30 @@ export class FactsStore {
       .execute();
   }
 
-  /** The jurisdiction tree as (ancestor, node) pairs, rewritten in one transaction. */
-  async writeTree(pairs: readonly { ancestor: string; node: string }[]): Promise<void> {
-    await this.k.transaction().execute(async (tx) => {
-      await tx.deleteFrom('report_tree').execute();
-      for (const part of chunks(pairs, 200)) await tx.insertInto('report_tree').values(part).execute();
-    });
-  }
-
-  /** Sites of the configuration; a site seen for the first time is dated `nowMs`, a known one keeps its date. */
-  async writeSites(
+  /**
+   * The city's tree (as (ancestor, node) pairs) and sites, rewritten in one transaction unless
+   * `hash` is what was written last; true when written. The transaction holds the reports' turn and
+   * reads the hash after it: several nodes starting at once with a changed city write it one after
+   * another, and those after the first find it written (before, a second node's inserts met the
+   * first's rows and it failed to start on PostgreSQL). A site seen for the first time is dated
+   * `nowMs`, a known one keeps its date.
+   */
+  async writeConfig(
+    hash: string,
+    pairs: readonly { ancestor: string; node: string }[],
     sites: readonly { site: string; kind: string; jurisdiction: string }[],
     nowMs: number,
-  ): Promise<void> {
-    await this.k.transaction().execute(async (tx) => {
+  ): Promise<boolean> {
+    return this.k.transaction().execute(async (tx) => {
+      await takeTurn(tx, this.dialect, 'reportConfig');
+      const written = await tx
+        .selectFrom('report_state')
+        .select('value')
+        .where('key', '=', 'config')
+        .executeTakeFirst();
+      if (written?.value === hash) return false;
+      await tx.deleteFrom('report_tree').execute();
+      for (const part of chunks(pairs, 200)) await tx.insertInto('report_tree').values(part).execute();
       await tx.updateTable('report_sites').set({ configured: 0 }).execute();
       for (const part of chunks(sites, 100)) {
         await tx
@@ -301,6 +315,13 @@ export class FactsStore {
           )
           .execute();
       }
+      const updated_at = new Date().toISOString();
+      await tx
+        .insertInto('report_state')
+        .values({ key: 'config', value: hash, updated_at })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: hash, updated_at }))
+        .execute();
+      return true;
     });
   }
 

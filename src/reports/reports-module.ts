@@ -32,7 +32,7 @@ export function reportsModule(): Module {
       const store = svc.need('store');
       const dir = svc.need('dir');
       const cfg = svc.config.ratings;
-      const facts = new FactsStore(store.k);
+      const facts = new FactsStore(store.k, store.dialect);
       await syncConfig(facts, dir, Date.now());
       const projector = new FactsProjector({ store: facts, dir, tz: cfg.timezone, log: svc.log });
       const dispatcher = svc.part<OutboxDispatcher>('outbox.dispatcher');

@@ -19,6 +19,13 @@ export const TURNS = {
   storms: 725300,
   /** One unit's dispatch (with the unit's id as the second key): one open incident at a time. */
   unit: 725400,
+  /**
+   * One user's console preferences (with the user's id as the second key): a save's read and merge
+   * see the save before it, so pages saving different keys at once keep them all.
+   */
+  prefs: 725500,
+  /** The reports' copy of the city's tree and sites, rewritten as nodes start with a changed city. */
+  reportConfig: 725600,
 } as const;
 
 /**

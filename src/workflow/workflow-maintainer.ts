@@ -80,12 +80,17 @@ export class WorkflowMaintainer {
       for (;;) {
         const held = await storms.held(k, storm.id, 100);
         if (held.length === 0) break;
-        const outcomes = await core.release(held);
+        // Each decision claims its event (the hooks' `divert`): another node releasing the same storm
+        // at once decides each event once, and is told `released` for those it came second to.
+        const keys = held.map((ev) => ev.key);
+        const outcomes = await storms.releasingThese(keys, () => core.release(held));
         const at = this.deps.now().toISOString();
-        for (const [i, ev] of held.entries())
+        for (const [i, ev] of held.entries()) {
+          if (outcomes[i]?.diverted === 'released') continue;
           await storms.released(k, ev.key, at, outcomes[i]?.incident ?? outcomes[i]?.diverted ?? 'none');
+        }
       }
-      await storms.markReleased(k, storm.id, this.deps.now().toISOString());
+      if (!(await storms.markReleased(k, storm.id, this.deps.now().toISOString()))) continue;
       await this.deps.audit.append({
         actor: 'system',
         action: 'storm.released',
@@ -151,10 +156,12 @@ export class WorkflowMaintainer {
         return;
       }
     }
-    await this.pushCount(r, now.getTime(), true);
+    // Every node's maintainer follows every runaway: the restore is one event whichever raises it
+    // (its key is fixed), and the node that marks it raised pushes the last count, once.
     await core.ingest(this.systemEvent(r, 'restore', 'clear'));
-    await runaways.markClearRaised(k, r.id);
     this.pushedAt.delete(r.id);
+    if (!(await runaways.markClearRaised(k, r.id))) return;
+    await this.pushCount(r, now.getTime(), true);
   }
 
   /** The count on the incident, pushed at most every reportSeconds (one update, not one per event). */
@@ -170,7 +177,10 @@ export class WorkflowMaintainer {
     );
     if (count === r.reported && !final) return;
     this.pushedAt.set(r.id, nowMs);
-    await this.deps.runaways.markReported(this.deps.k, r.id, count);
+    // The node whose mark lands pushes it (two nodes pushed each count before); the last one, after
+    // the clearance mark, is pushed whatever the count.
+    if (!(await this.deps.runaways.markReported(this.deps.k, r.id, r.reported, count)) && !final) return;
+    r.reported = count;
     await this.deps.core.announce(r.incident, {
       kind: 'workflow',
       what: 'runaway',

@@ -40,7 +40,7 @@ describe('FactsStore.incidentPage (the reports backfill walks every incident a p
   });
 
   it('returns every incident once, in (opened_at, id) order, across ties', async () => {
-    const facts = new FactsStore(store.k);
+    const facts = new FactsStore(store.k, store.dialect);
     const seen: string[] = [];
     let after: { openedAt: string; id: string } | undefined;
     for (;;) {
@@ -55,7 +55,7 @@ describe('FactsStore.incidentPage (the reports backfill walks every incident a p
 
   it('reads a page as a range of the opened_at index, not every incident after the cursor', async () => {
     const prepared = recordPreparedSql();
-    const facts = new FactsStore(store.k);
+    const facts = new FactsStore(store.k, store.dialect);
     const first = await facts.incidentPage(undefined, 200);
     await facts.incidentPage(first.at(-1), 200);
     const sql = prepared.find((s) => /from "incidents"/.test(s) && / where /.test(s) && /limit/.test(s));

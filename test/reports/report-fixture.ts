@@ -78,7 +78,7 @@ export async function reportFixture(opts: {
       ? await openPostgresStore(await freshPostgresDatabase())
       : new SqliteStore(file);
   const config = parseConfig(REPORT_CITY(true), 'report-city.yaml');
-  const facts = new FactsStore(store.k);
+  const facts = new FactsStore(store.k, store.dialect);
   await syncConfig(
     facts,
     new Directory(parseConfig(REPORT_CITY(false), 'x.yaml')),

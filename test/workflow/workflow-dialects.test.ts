@@ -343,6 +343,107 @@ describe.each(BACKENDS)('workflow stores on %s', (_name, storage) => {
     expect(await open()).toEqual([]);
   });
 
+  it('a storm ending on two nodes at the same instant decides each held event once', async () => {
+    const m = rig.svc.svc.part<{ releaseStorms(): Promise<void> }>('workflow.maintainer');
+    const k = rig.svc.svc.need('store').k;
+    const tickets = async () => (await incidents('bank-2')).filter((i) => i.kind === 'maintenance');
+    // Several rounds: which node's decision commits first varies.
+    for (let round = 1; round <= 3; round++) {
+      const storm = await rig.post<Storm>('/api/storms', sup, {
+        node: 'south',
+        categories: ['trouble'],
+        action: 'hold',
+        minutes: 30,
+        reason: `停电 ${round}`,
+      });
+      expect(storm.status).toBe(201);
+      await bank.send(`held-${round}`, 'trouble');
+      await expect
+        .poll(async () => (await status()).storms.find((s) => s.id === storm.body.id)?.held)
+        .toBe(1);
+      // Ended in the store (the route would release it at once): each node's maintainer finds it.
+      await k
+        .updateTable('storms')
+        .set({ ended_at: new Date().toISOString(), ended_by: 'sup' })
+        .where('id', '=', storm.body.id)
+        .execute();
+      await Promise.all([m.releaseStorms(), m.releaseStorms(), m.releaseStorms()]);
+      const open = (await tickets()).filter((t) => t.state === 'new');
+      expect(open, `round ${round}`).toHaveLength(1);
+      const held = await k
+        .selectFrom('held_events')
+        .select('outcome')
+        .where('storm', '=', storm.body.id)
+        .execute();
+      expect(held, `round ${round}`).toEqual([{ outcome: open[0]!.id }]);
+      expect(await get(open[0]!.id), `round ${round}`).toMatchObject({ events: [{ type: 'trouble' }] });
+      const audited = await k
+        .selectFrom('audit_log')
+        .select('detail')
+        .where('action', '=', 'storm.released')
+        .where('detail', 'like', `%${storm.body.id}%`)
+        .execute();
+      expect(audited, `round ${round}`).toHaveLength(1);
+      // Closed, so the next round's trouble opens a ticket of its own.
+      expect((await rig.post(`/api/incidents/${open[0]!.id}/false-alarm`, sup)).status).toBe(200);
+    }
+  });
+
+  it('a held trouble released at the instant the same panel sends another goes to one ticket', async () => {
+    const m = rig.svc.svc.part<{ releaseStorms(): Promise<void> }>('workflow.maintainer');
+    const k = rig.svc.svc.need('store').k;
+    // Several rounds: whether the release's decision and the live one overlap varies.
+    for (let round = 1; round <= 5; round++) {
+      const storm = await rig.post<Storm>('/api/storms', sup, {
+        node: 'south',
+        categories: ['trouble'],
+        action: 'hold',
+        minutes: 30,
+        reason: `停电 ${round}`,
+      });
+      await bank.send(`held-live-${round}`, 'trouble');
+      await expect
+        .poll(async () => (await status()).storms.find((s) => s.id === storm.body.id)?.held)
+        .toBe(1);
+      await k
+        .updateTable('storms')
+        .set({ ended_at: new Date().toISOString(), ended_by: 'sup' })
+        .where('id', '=', storm.body.id)
+        .execute();
+      await Promise.all([m.releaseStorms(), bank.send(`live-${round}`, 'trouble')]);
+      const open = (await incidents('bank-2')).filter((i) => i.kind === 'maintenance' && i.state === 'new');
+      expect(open, `round ${round}`).toHaveLength(1);
+      expect((await get(open[0]!.id)).events, `round ${round}`).toHaveLength(2);
+      expect((await rig.post(`/api/incidents/${open[0]!.id}/false-alarm`, sup)).status).toBe(200);
+    }
+  });
+
+  it('test mode ended from three desks at the same instant ends once: one 200, the others 404, one audit row', async () => {
+    const k = rig.svc.svc.need('store').k;
+    // Several rounds: whether the desks' reads and writes interleave varies.
+    for (let round = 1; round <= 4; round++) {
+      const started = await rig.post<{ id: string }>('/api/sites/bank-2/test-mode', op, {
+        minutes: 10,
+        reason: `维修 ${round}`,
+      });
+      expect(started.status).toBe(201);
+      const answers = await Promise.all(
+        [1, 2, 3].map(() =>
+          api<{ error?: { code: string } }>(rig.url('/api/sites/bank-2/test-mode'), op, { method: 'DELETE' }),
+        ),
+      );
+      expect(answers.map((a) => a.status).sort(), `round ${round}`).toEqual([200, 404, 404]);
+      for (const a of answers.filter((x) => x.status === 404)) expect(a.body.error?.code).toBe('not_in_test');
+      const audited = await k
+        .selectFrom('audit_log')
+        .select('actor')
+        .where('action', '=', 'site.test_mode.end')
+        .where('detail', 'like', `%${started.body.id}%`)
+        .execute();
+      expect(audited, `round ${round}`).toHaveLength(1);
+    }
+  });
+
   it('a missed test report raises the trouble; the next closes it (panel test timers)', async () => {
     await shop.send('tt-1', 'test');
     await rig.tick();

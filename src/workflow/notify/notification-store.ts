@@ -113,6 +113,23 @@ export class NotificationStore {
     return rows.map(toNotification);
   }
 
+  /**
+   * Takes a due notification for one attempt: its next attempt moves to `until` (past the attempt's
+   * timeout), compared and set on the time it was read due. False when another node's worker took it
+   * first (every node's worker finds the same due rows); a node that dies mid-attempt leaves it due
+   * again at `until`, so it is retried, not lost.
+   */
+  async claim(db: Db, n: Pick<Notification, 'id' | 'nextAttemptAt'>, until: string): Promise<boolean> {
+    const r = await db
+      .updateTable('notifications')
+      .set({ next_attempt_at: until })
+      .where('id', '=', n.id)
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '=', n.nextAttemptAt)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   async sent(db: Db, id: string, at: string, receipt: string): Promise<void> {
     await db
       .updateTable('notifications')

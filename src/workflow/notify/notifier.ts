@@ -24,6 +24,9 @@ export interface NotifierDeps {
   now: () => Date;
 }
 
+/** How long past a channel's timeout a claimed attempt stays another node's to leave alone. */
+const CLAIM_MARGIN_MS = 30_000;
+
 /** What an outbox row tells contacts about, if anything. */
 function momentOf(row: OutboxRow): NotifyOn | undefined {
   if (row.topic === 'incident:new') return 'opened';
@@ -238,6 +241,11 @@ export class Notifier {
     const { k, store } = this.deps;
     const sender = this.senders.get(n.channel);
     const now = this.deps.now();
+    // Every node's worker reads the same due rows: the one whose claim lands sends (two nodes sent
+    // a keyholder the same SMS each before). Held past the attempt's timeout, with a margin.
+    const timeoutMs = this.ncfg.channels.find((c) => c.id === n.channel)?.timeoutMs ?? 10_000;
+    const until = new Date(now.getTime() + timeoutMs + CLAIM_MARGIN_MS).toISOString();
+    if (!(await store.claim(k, n, until))) return;
     try {
       if (!sender) throw new Error(`notify: channel ${n.channel} is no longer configured`);
       const receipt = await sender.send(n);

@@ -101,8 +101,18 @@ export class RunawayStore {
     await db.updateTable('runaways').set({ ticket_raised: 1 }).where('id', '=', id).execute();
   }
 
-  async markReported(db: Db, id: string, count: number): Promise<void> {
-    await db.updateTable('runaways').set({ reported: count }).where('id', '=', id).execute();
+  /**
+   * Records `count` as pushed, compared and set on `from` (the count the caller read): false when
+   * another node's maintainer pushed first, so each count reaches the desks once.
+   */
+  async markReported(db: Db, id: string, from: number, count: number): Promise<boolean> {
+    const r = await db
+      .updateTable('runaways')
+      .set({ reported: count })
+      .where('id', '=', id)
+      .where('reported', '=', from)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async clear(db: Db, id: string, at: string): Promise<boolean> {
@@ -115,8 +125,15 @@ export class RunawayStore {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  async markClearRaised(db: Db, id: string): Promise<void> {
-    await db.updateTable('runaways').set({ clear_raised: 1 }).where('id', '=', id).execute();
+  /** False when another node's maintainer marked it first (and pushes the last count). */
+  async markClearRaised(db: Db, id: string): Promise<boolean> {
+    const r = await db
+      .updateTable('runaways')
+      .set({ clear_raised: 1 })
+      .where('id', '=', id)
+      .where('clear_raised', '=', 0)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   /** Runaways still to follow up: open ones, and cleared ones whose restore is not raised yet. */

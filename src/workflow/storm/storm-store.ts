@@ -56,6 +56,45 @@ const notOverAt = (db: Db, at: string) =>
 
 /** Storm mode (`storms`) and the events it holds (`held_events`). */
 export class StormStore {
+  /**
+   * Keys of held events this process is deciding now (the maintainer's release), with how many
+   * releases have each: their decision claims them first (`claim`), and only they pay that statement.
+   */
+  private readonly releasing = new Map<string, number>();
+
+  /** Runs `fn` with `keys` known as being released (see `releasing`). */
+  async releasingThese<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    for (const key of keys) this.releasing.set(key, (this.releasing.get(key) ?? 0) + 1);
+    try {
+      return await fn();
+    } finally {
+      for (const key of keys) {
+        const n = (this.releasing.get(key) ?? 1) - 1;
+        if (n > 0) this.releasing.set(key, n);
+        else this.releasing.delete(key);
+      }
+    }
+  }
+
+  isReleasing(key: string): boolean {
+    return this.releasing.has(key);
+  }
+
+  /**
+   * Marks a held event released in the transaction that decides it; false when another release
+   * (another node's maintainer, or a supervisor ending the storm there) decided it first. On
+   * PostgreSQL the row stays locked to the commit, so the second waits and then reads it released.
+   */
+  async claim(db: Db, eventKey: string, at: string): Promise<boolean> {
+    const r = await db
+      .updateTable('held_events')
+      .set({ released_at: at })
+      .where('event_key', '=', eventKey)
+      .where('released_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   async start(db: Db, s: Omit<Storm, 'id'>): Promise<Storm> {
     const storm: Storm = { id: randomUUID(), ...s };
     await db
@@ -177,8 +216,15 @@ export class StormStore {
       .execute();
   }
 
-  async markReleased(db: Db, storm: string, at: string): Promise<void> {
-    await db.updateTable('storms').set({ released_at: at }).where('id', '=', storm).execute();
+  /** False when another release marked it first (it writes the storm's `storm.released` audit row). */
+  async markReleased(db: Db, storm: string, at: string): Promise<boolean> {
+    const r = await db
+      .updateTable('storms')
+      .set({ released_at: at })
+      .where('id', '=', storm)
+      .where('released_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async heldCount(db: Db, storm: string): Promise<number> {

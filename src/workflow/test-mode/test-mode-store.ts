@@ -95,7 +95,9 @@ export class TestModeStore {
     const notOver = await notOverAt(db, at).where('site', '=', site).execute();
     const open = notOver.map(toMode).filter((m) => (m.panel ?? null) === (panel ?? null));
     if (open.length === 0) return [];
-    await db
+    // Only those this update ends: two desks (or nodes) ending it at the same instant both read it
+    // open, and the second is told it is not on test (before, both were told they ended it).
+    const ended = await db
       .updateTable('test_modes')
       .set({ ended_at: at, ended_by: by })
       .where(
@@ -103,8 +105,11 @@ export class TestModeStore {
         'in',
         open.map((m) => m.id),
       )
+      .where('ended_at', 'is', null)
+      .returning('id')
       .execute();
-    return open.map((m) => ({ ...m, endedAt: at, endedBy: by }));
+    const ids = new Set(ended.map((e) => e.id));
+    return open.filter((m) => ids.has(m.id)).map((m) => ({ ...m, endedAt: at, endedBy: by }));
   }
 
   /** The site's test modes in force at `at` (site-wide and per panel). */
