@@ -222,19 +222,22 @@ export class EventCore {
     const inc = await this.mustGetSummary(id);
     if (opts.unit && (inc.state === 'dispatched' || inc.state === 'on_scene')) {
       const unit = opts.unit;
-      const change = { kind: 'annotation', what: `unit ${unit} dispatched`, by } as const;
-      const guard = { by, action: 'dispatch' } as const;
-      await this.write(
-        inc,
-        [change],
+      return this.write(
+        id,
         async (tx) => {
           await this.unitFree(tx, id, unit);
-          await this.decisions.addUnit(tx, id, unit, by, at);
-          if (opts.note) await this.decisions.addNote(tx, id, { by, at, text: opts.note });
+          const changes: IncidentChange[] = [];
+          // A unit already on it (sent again, or from two desks at once) is not a second line.
+          if (await this.decisions.addUnit(tx, id, unit, by, at))
+            changes.push({ kind: 'annotation', what: `unit ${unit} dispatched`, by });
+          if (opts.note) {
+            await this.decisions.addNote(tx, id, { by, at, text: opts.note });
+            changes.push({ kind: 'annotation', what: 'note', by });
+          }
+          return changes;
         },
-        guard,
+        { by, action: 'dispatch' },
       );
-      return (await this.get(id))!;
     }
     return this.move(id, 'dispatched', by, opts.note, async (tx) => {
       if (opts.unit) {
@@ -255,18 +258,20 @@ export class EventCore {
   async onScene(id: string, by: string, opts: { unit?: string; note?: string } = {}): Promise<Incident> {
     const at = this.now().toISOString();
     const inc = await this.mustGet(id);
-    const summary = await this.mustGetSummary(id);
     if (opts.unit && !(inc.units ?? []).some((u) => u.unit === opts.unit)) {
       throw new HttpError(409, 'unit_not_dispatched', `unit ${opts.unit} was not dispatched to ${id}`);
     }
     if (inc.state === 'on_scene' && opts.unit) {
       const unit = opts.unit;
-      const change = { kind: 'annotation', what: `unit ${unit} on scene`, by } as const;
-      await this.write(summary, [change], (tx) => this.decisions.markArrived(tx, id, unit, at), {
-        by,
-        action: 'on_scene',
-      });
-      return (await this.get(id))!;
+      return this.write(
+        id,
+        async (tx) =>
+          // Arrived already (reported twice, or from two desks at once): not a second line.
+          (await this.decisions.markArrived(tx, id, unit, at)) > 0
+            ? [{ kind: 'annotation', what: `unit ${unit} on scene`, by }]
+            : [],
+        { by, action: 'on_scene' },
+      );
     }
     return this.move(id, 'on_scene', by, opts.note, async (tx) => {
       await this.decisions.markArrived(tx, id, opts.unit, at);
@@ -274,43 +279,29 @@ export class EventCore {
   }
 
   async addNote(id: string, by: string, text: string): Promise<Incident> {
-    const inc = await this.mustGetSummary(id);
     const at = this.now().toISOString();
-    await this.write(
-      inc,
-      [{ kind: 'annotation', what: 'note', by }],
-      (tx) => this.decisions.addNote(tx, id, { by, at, text }),
+    return this.write(
+      id,
+      async (tx) => {
+        await this.decisions.addNote(tx, id, { by, at, text });
+        return [{ kind: 'annotation', what: 'note', by }];
+      },
       { by, action: 'note' },
     );
-    return (await this.get(id))!;
   }
 
   /**
    * A workflow change (issue 17: a plan step, a call, an owner, a confirmation): `fn` writes its rows
    * in the transaction and returns the changes announced with them. The guard (ownership) runs first
-   * unless `guard: false` (taking an incident over is how an operator gets past it). The transaction
-   * holds the site's lock, so what `fn` reads is not changed by another decision before it commits.
+   * unless `guard: false` (taking an incident over is how an operator gets past it).
    */
-  async apply(
+  apply(
     id: string,
     by: string,
     fn: (tx: Tx, inc: IncidentSummary) => Promise<IncidentChange[]>,
     opts: { guard?: boolean } = {},
   ): Promise<Incident> {
-    const inc = await this.mustGetSummary(id);
-    await this.deps.store.k.transaction().execute(async (tx) => {
-      // What `fn` and the guard read (who holds it) stays true until the commit: two operators
-      // taking the same alarm at once take turns, on any node (PostgreSQL: the site's lock).
-      await this.decisions.lockSites(tx, [inc.site]);
-      const guarded = opts.guard !== false ? await this.guard(tx, inc, { by, action: 'workflow' }) : [];
-      const changes = [...guarded, ...(await fn(tx, inc))];
-      await this.deps.outbox.append(
-        tx,
-        changes.map((c) => this.updateRow(inc, c)),
-      );
-    });
-    this.deps.outbox.wake();
-    return (await this.get(id))!;
+    return this.write(id, fn, opts.guard !== false ? { by, action: 'workflow' } : undefined);
   }
 
   /**
@@ -322,6 +313,9 @@ export class EventCore {
     const at = this.now().toISOString();
     for (const ev of events) {
       await this.deps.store.k.transaction().execute(async (tx) => {
+        // The site's turn, as a live decision takes it: a held trouble released at the instant its
+        // panel sends another joins the same ticket instead of opening a second (PostgreSQL).
+        await this.decisions.lockSites(tx, [ev.site]);
         const rows: NewOutboxRow[] = [];
         out.push(await this.decider.decide(tx, { ...ev, receivedAt: at }, rows));
         await this.deps.outbox.append(tx, rows);
@@ -335,10 +329,8 @@ export class EventCore {
    * Announces a change whose data another part committed (a clip cut, a verification result): one
    * outbox row, in a transaction of its own. Returns the incident as it is now.
    */
-  async announce(id: string, change: IncidentChange): Promise<Incident> {
-    const inc = await this.mustGetSummary(id);
-    await this.write(inc, [change], async () => {});
-    return (await this.get(id))!;
+  announce(id: string, change: IncidentChange): Promise<Incident> {
+    return this.write(id, async () => [change]);
   }
 
   /** @deprecated Use `announce`: kept for callers that re-publish after their own commit. */
@@ -372,23 +364,31 @@ export class EventCore {
     return taken;
   }
 
+  /**
+   * One change to an incident in one transaction that holds the site's turn (PostgreSQL: its lock;
+   * SQLite has one writer): the incident is read again under it, the guard runs on that, then `fn`
+   * writes its rows and returns the changes announced with them. What the guard and `fn` read (who
+   * holds it, its priority) stays true to the commit, so two desks acting on one alarm at once take
+   * turns on any node: one holds it, the other is told who.
+   */
   private async write(
-    inc: IncidentSummary,
-    changes: IncidentChange[],
-    fn: (tx: Tx) => Promise<unknown>,
+    id: string,
+    fn: (tx: Tx, inc: IncidentSummary) => Promise<IncidentChange[]>,
     guard?: GuardContext,
-  ): Promise<void> {
+  ): Promise<Incident> {
+    const { site } = await this.mustGetSummary(id);
     await this.deps.store.k.transaction().execute(async (tx) => {
-      // The guard's read (who holds it) stays true to the commit, as in `apply` and `move`.
-      await this.decisions.lockSites(tx, [inc.site]);
+      await this.decisions.lockSites(tx, [site]);
+      const inc = await this.mustGetSummary(id, tx);
       const guarded = guard ? await this.guard(tx, inc, guard) : [];
-      await fn(tx);
+      const changes = [...guarded, ...(await fn(tx, inc))];
       await this.deps.outbox.append(
         tx,
-        [...guarded, ...changes].map((c) => this.updateRow(inc, c)),
+        changes.map((c) => this.updateRow(inc, c)),
       );
     });
     this.deps.outbox.wake();
+    return (await this.get(id))!;
   }
 
   /** The workflow's guard (ownership, open plan steps); the system itself is never refused. */
@@ -407,8 +407,11 @@ export class EventCore {
     return inc;
   }
 
-  private async mustGetSummary(id: string): Promise<IncidentSummary> {
-    const inc = await this.decisions.incidentSummary(this.deps.store.k, id);
+  private async mustGetSummary(
+    id: string,
+    db: Tx | Store['k'] = this.deps.store.k,
+  ): Promise<IncidentSummary> {
+    const inc = await this.decisions.incidentSummary(db, id);
     if (!inc) throw new HttpError(404, 'not_found', `incident ${id} does not exist`);
     return inc;
   }
@@ -434,7 +437,6 @@ export class EventCore {
       );
     }
     const at = this.now().toISOString();
-    let moved = false;
     await this.deps.store.k.transaction().execute(async (tx) => {
       // An acknowledgement takes the alarm when no one holds it: a desk taking it at the same
       // instant waits for this commit (PostgreSQL: the site's lock), so one of the two holds it.
@@ -445,15 +447,16 @@ export class EventCore {
         to,
         ...(override ? { override } : {}),
       });
-      moved = await this.decisions.transition(tx, id, inc.state, to, by, at, note);
-      if (!moved) return;
+      const moved = await this.decisions.transition(tx, id, inc.state, to, by, at, note);
+      // Another desk moved it first: nothing of this one is kept, what the guard wrote (an
+      // acknowledgement's take) included.
+      if (!moved) throw new HttpError(409, 'conflict', `incident ${id} changed meanwhile; reload and retry`);
       await also?.(tx);
       await this.deps.outbox.append(tx, [
         ...guarded.map((c) => this.updateRow(inc, c)),
         this.updateRow(inc, { kind: 'transition', from: inc.state, to, by, ...(note ? { note } : {}) }),
       ]);
     });
-    if (!moved) throw new HttpError(409, 'conflict', `incident ${id} changed meanwhile; reload and retry`);
     this.deps.outbox.wake();
     return (await this.get(id))!;
   }

@@ -400,13 +400,16 @@ export class DecisionStore {
     return row?.incident_id;
   }
 
-  async addUnit(tx: Tx, id: string, unit: string, by: string, at: string): Promise<void> {
-    await tx
+  /** Adds the unit to the incident; false when it was on it already (nothing is written then). */
+  async addUnit(tx: Tx, id: string, unit: string, by: string, at: string): Promise<boolean> {
+    const r = await tx
       .insertInto('incident_units')
       .values({ incident_id: id, unit, dispatched_at: at, dispatched_by: by, arrived_at: null })
       .onConflict((oc) => oc.columns(['incident_id', 'unit']).doNothing())
-      .execute();
+      .executeTakeFirst();
+    if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) return false;
     await tx.updateTable('incidents').set({ updated_at: at }).where('id', '=', id).execute();
+    return true;
   }
 
   /** Marks the unit (or every unit of the incident not yet arrived) arrived; returns how many. */

@@ -6,7 +6,6 @@ import { isLifeSafety, type NormalizedEvent } from '../core/events.js';
 import { type IncidentState, OPEN_STATES } from '../core/incident-types.js';
 import { HttpError } from '../errors.js';
 import type { IncidentSummary, Tx } from '../store/decision-store.js';
-import { takeTurn } from '../store/turns.js';
 import { OwnerStore } from './ownership/owner-store.js';
 import { choosePlan } from './plans/plan-choice.js';
 import { openRequired, PlanStore, stepViews } from './plans/plan-store.js';
@@ -84,15 +83,11 @@ export function workflowHooks(
 
   return {
     async divert(tx, ev) {
-      if (s.storms.isReleasing(ev.key)) {
-        // The core's release does not take the site's turn as a live decision does (event-core's
-        // `release`, not ours to change here): taken first, a held trouble released at the instant
-        // its panel sends another joins the same ticket instead of opening a second (PostgreSQL).
-        await takeTurn(tx, cfg.storage.database.kind, 'site', ev.site);
-        // Claimed in its decision's transaction: two nodes releasing the same storm at once (each
-        // maintainer, or a supervisor ending it) decide it once, not twice.
-        if (!(await s.storms.claim(tx, ev.key, ev.receivedAt))) return { divert: 'released' };
-      }
+      // A held event being released is claimed in its decision's transaction (which holds the site's
+      // turn, `EventCore.release`): two nodes releasing the same storm at once (each maintainer, or a
+      // supervisor ending it) decide it once, not twice.
+      if (s.storms.isReleasing(ev.key) && !(await s.storms.claim(tx, ev.key, ev.receivedAt)))
+        return { divert: 'released' };
       if (ev.detail?.[WORKFLOW_MARK] === true) return undefined;
       const mode = await s.testModes.covering(tx, ev.site, ev.device, ev.receivedAt);
       if (mode) {

@@ -247,6 +247,85 @@ describe.each(BACKENDS)('workflow stores on %s', (_name, storage) => {
     }
   });
 
+  it('a desk acknowledging an alarm while another closes it as false at the same instant: the one refused keeps nothing of its click', async () => {
+    for (let round = 1; round <= 4; round++) {
+      await shop.send(`ack-close-${round}`, 'panic', '1');
+      await expect
+        .poll(async () => (await incidents('shop-1')).filter((i) => i.state === 'new').length)
+        .toBe(1);
+      const inc = (await incidents('shop-1')).find((i) => i.state === 'new')!;
+      const [acker, closer] = await Promise.all(
+        ['ack', 'close'].map((how) => rig.svc.login(`op-${how}-${round}`, 'operator', 'city')),
+      );
+      const answers = await Promise.all([
+        rig.post<Inc>(`/api/incidents/${inc.id}/ack`, acker!),
+        rig.post<Inc>(`/api/incidents/${inc.id}/false-alarm`, closer!),
+      ]);
+      expect(answers.map((a) => a.status).sort(), `round ${round}`).toEqual([200, 409]);
+      const now = await get(inc.id);
+      const held = await rig.svc.svc
+        .need('store')
+        .k.selectFrom('incident_owners')
+        .select('owner')
+        .where('incident_id', '=', inc.id)
+        .where('released_at', 'is', null)
+        .execute();
+      if (answers[0]!.status === 200) {
+        // Acknowledged first: the acker holds it, the closer was told who.
+        expect(now.state).toBe('acknowledged');
+        expect(held).toEqual([{ owner: `op-ack-${round}` }]);
+        expect((await rig.post(`/api/incidents/${inc.id}/false-alarm`, acker!)).status).toBe(200);
+      } else {
+        // Closed first: the refused acknowledgement took nothing (before, the acker held a closed alarm).
+        expect(now.state, `round ${round}`).toBe('false_alarm');
+        expect(held, `round ${round}`).toEqual([]);
+      }
+    }
+  });
+
+  it('one car sent again to its alarm from two clicks at once, and its arrival reported twice: one line each in the record', async () => {
+    await shop.send('again-1', 'panic', '1');
+    await expect.poll(async () => (await incidents('shop-1')).length).toBe(1);
+    const [inc] = await incidents('shop-1');
+    expect((await rig.post(`/api/incidents/${inc!.id}/ack`, op)).status).toBe(200);
+    expect((await rig.post(`/api/incidents/${inc!.id}/dispatch`, op, { unit: 'north-car-1' })).status).toBe(
+      200,
+    );
+    const twice = await Promise.all(
+      [1, 2].map(() => rig.post(`/api/incidents/${inc!.id}/dispatch`, op, { unit: 'north-car-2' })),
+    );
+    expect(twice.map((a) => a.status)).toEqual([200, 200]);
+    expect((await rig.post(`/api/incidents/${inc!.id}/on-scene`, op, { unit: 'north-car-1' })).status).toBe(
+      200,
+    );
+    const arrived = await Promise.all(
+      [1, 2].map(() => rig.post(`/api/incidents/${inc!.id}/on-scene`, op, { unit: 'north-car-2' })),
+    );
+    expect(arrived.map((a) => a.status)).toEqual([200, 200]);
+    const lines = async (prefix: string) =>
+      (
+        await rig.svc.svc
+          .need('store')
+          .k.selectFrom('audit_log')
+          .select('detail')
+          .where('target', '=', `incident:${inc!.id}`)
+          .where('action', '=', 'incident.annotation')
+          .execute()
+      )
+        .map((r) => (typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail).what as string)
+        .filter((what) => what.startsWith(prefix))
+        .sort();
+    // The audit follows the outbox in order: once a later note's line is there, every earlier one is.
+    expect((await rig.post(`/api/incidents/${inc!.id}/notes`, op, { text: '已到场' })).status).toBe(201);
+    await expect.poll(async () => (await lines('note')).length).toBe(1);
+    expect(await lines('unit north-car-2')).toEqual([
+      'unit north-car-2 dispatched',
+      'unit north-car-2 on scene',
+    ]);
+    const units = (await get(inc!.id)).units ?? [];
+    expect(units.map((u) => u.unit).sort()).toEqual(['north-car-1', 'north-car-2']);
+  });
+
   it('one patrol car dispatched from two desks to two alarms at the same instant goes to one; the other desk is told where it is', async () => {
     await shop.send('car-1', 'panic', '1');
     await bank.send('car-2', 'panic', '1');
