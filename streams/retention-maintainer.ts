@@ -66,8 +66,9 @@ const UNLINK_CONCURRENCY = 4;
  * `minFreeHours` of recording room left purges the oldest segments). Segments under an evidence lock
  * are never touched by any of the three. All file work is async and a pass deletes at most
  * `maxDeletesPerPass` segments, so a purge of a week of footage is many short passes a second apart,
- * never one long stall of the event loop. A file is deleted before its row, so a crash in between
- * leaves a row without a file, which the next pass (ENOENT) or the reconcile removes.
+ * never one long stall of the event loop. A segment's row goes before its file (the claim that no lock
+ * covers it, `SegmentIndex.claimUnprotected`), so a crash in between leaves a file without a row,
+ * which the start-up reconcile indexes again (and the next pass deletes).
  */
 export class RetentionMaintainer {
   private timer: NodeJS.Timeout | undefined;
@@ -121,8 +122,9 @@ export class RetentionMaintainer {
       // By age.
       const old = await this.o.index.oldestUnprotected(sp.path, budget + 1, cutoff);
       const aged = old.slice(0, budget);
-      r.bytesFreed += await this.remove(aged);
-      r.byAge += aged.length;
+      const gone = await this.remove(aged);
+      r.bytesFreed += gone.bytes;
+      r.byAge += gone.segments;
       budget -= aged.length;
       if (old.length > aged.length) r.more = true;
       // By bytes of this storage path.
@@ -130,8 +132,9 @@ export class RetentionMaintainer {
         const over = (await this.o.index.totalBytes(sp.path)) - sp.maxBytes;
         if (over > 0) {
           const batch = this.upTo(await this.o.index.oldestUnprotected(sp.path, budget), over);
-          r.bytesFreed += await this.remove(batch.segs);
-          r.byBytes += batch.segs.length;
+          const gone = await this.remove(batch.segs);
+          r.bytesFreed += gone.bytes;
+          r.byBytes += gone.segments;
           budget -= batch.segs.length;
           if (!batch.enough && batch.segs.length > 0) r.more = true;
         }
@@ -160,8 +163,9 @@ export class RetentionMaintainer {
               { path: sp.path, free, need },
               'retention: disk almost full, purging oldest segments',
             );
-          r.bytesFreed += await this.remove(batch.segs);
-          r.byDisk += batch.segs.length;
+          const gone = await this.remove(batch.segs);
+          r.bytesFreed += gone.bytes;
+          r.byDisk += gone.segments;
           budget -= batch.segs.length;
           if (!batch.enough && batch.segs.length > 0) r.more = true;
         }
@@ -188,27 +192,39 @@ export class RetentionMaintainer {
     return { segs: out, enough: sum >= bytes };
   }
 
-  /** Deletes segments' files, then their rows (one transaction); returns the bytes freed. */
-  private async remove(segs: Segment[]): Promise<number> {
-    let freed = 0;
-    const gone: Segment[] = [];
-    for (let i = 0; i < segs.length; i += UNLINK_CONCURRENCY) {
+  /**
+   * Takes those of `segs` still under no evidence lock out of the index (one transaction; a lock
+   * placed since they were read keeps its own), then deletes their files. Returns what went.
+   */
+  private async remove(segs: Segment[]): Promise<{ segments: number; bytes: number }> {
+    const claimed = await this.o.index.claimUnprotected(segs);
+    let bytes = 0;
+    let segments = 0;
+    for (let i = 0; i < claimed.length; i += UNLINK_CONCURRENCY) {
       await Promise.all(
-        segs.slice(i, i + UNLINK_CONCURRENCY).map(async (s) => {
+        claimed.slice(i, i + UNLINK_CONCURRENCY).map(async (s) => {
           try {
             await unlink(resolveInside(s.storage, s.path));
-            freed += s.bytes;
-            gone.push(s);
+            bytes += s.bytes;
+            segments++;
           } catch (err) {
-            if ((err as NodeJS.ErrnoException).code === 'ENOENT') gone.push(s);
-            // Anything else (EACCES, EIO): the row stays, so the file is retried next pass.
-            else this.o.log.warn({ err, path: s.path }, 'retention: cannot delete a segment; retrying later');
+            if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+              segments++;
+              return;
+            }
+            // Anything else (EACCES, EIO): indexed again, so the next pass retries it.
+            this.o.log.warn({ err, path: s.path }, 'retention: cannot delete a segment; retrying later');
+            await this.o.index.addSegment(s).catch((e: unknown) =>
+              this.o.log.error(
+                { err: e, path: s.path },
+                'retention: a segment it could not delete is not indexed again until the next start',
+              ),
+            );
           }
         }),
       );
     }
-    await this.o.index.removeSegments(gone);
-    return freed;
+    return { segments, bytes };
   }
 
   /** Indexes the segments a crash left unindexed (the newest of each camera); run before recording. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
 import type { DB } from '../src/store/db-types.js';
 import { relaxedTransaction } from '../src/store/relaxed.js';
+import { takeTurn } from '../src/store/turns.js';
 import type { RecordingSegmentsTable } from './segment-tables.js';
 
 /** One closed segment: a self-contained fragmented MP4 starting at a keyframe. */
@@ -162,8 +163,7 @@ export class SegmentIndex {
    */
   private async lockRuns(tx: Kysely<DB>, cameras: readonly string[]): Promise<void> {
     if (this.dialect !== 'postgres') return;
-    for (const camera of [...new Set(cameras)].sort())
-      await sql`SELECT pg_advisory_xact_lock(725040, hashtext(${camera}))`.execute(tx);
+    for (const camera of [...new Set(cameras)].sort()) await takeTurn(tx, this.dialect, 'runs', camera);
   }
 
   /** Merges `[start, end)` into the runs it touches (usually: extends the camera's last run). */
@@ -307,6 +307,36 @@ export class SegmentIndex {
     return new Set(rows.map((r) => r.path));
   }
 
+  /**
+   * Takes the segments of `segs` that no evidence lock covers now out of the index (rows and runs),
+   * in one transaction under the footage's turn, and returns them: their files are the caller's to
+   * delete. A lock placed meanwhile (an investigator's export, an alarm's clip) either commits first
+   * and keeps its segments out of this, or second and finds them gone; before, retention read the
+   * unlocked segments, then deleted the files of any a lock had covered since.
+   */
+  async claimUnprotected(segs: readonly Segment[]): Promise<Segment[]> {
+    if (segs.length === 0) return [];
+    return this.k.transaction().execute(async (tx) => {
+      await takeTurn(tx, this.dialect, 'footage');
+      await this.lockRuns(
+        tx,
+        segs.map((s) => s.camera),
+      );
+      const claimed: Segment[] = [];
+      for (const s of segs) {
+        const r = await tx
+          .deleteFrom('recording_segments as s')
+          .where('s.id', '=', s.id)
+          .where(unprotected)
+          .executeTakeFirst();
+        if (Number(r.numDeletedRows) === 0) continue;
+        await this.leaveRun(tx, s);
+        claimed.push(s);
+      }
+      return claimed;
+    });
+  }
+
   /** Removes segment rows (their files are gone) and their ranges from the runs, in one transaction. */
   async removeSegments(segs: readonly Segment[]): Promise<void> {
     if (segs.length === 0) return;
@@ -429,21 +459,25 @@ export class SegmentIndex {
     return Number(r.numDeletedRows);
   }
 
+  /** Places a lock under the footage's turn (see `claimUnprotected`): what it covers stays from now on. */
   async lock(l: Omit<EvidenceLock, 'id' | 'createdAt'>): Promise<EvidenceLock> {
     const lock: EvidenceLock = { ...l, id: randomUUID(), createdAt: new Date().toISOString() };
-    await this.k
-      .insertInto('evidence_locks')
-      .values({
-        id: lock.id,
-        incident_id: lock.incidentId,
-        camera: lock.camera,
-        start_ms: Math.round(lock.startMs),
-        end_ms: Math.round(lock.endMs),
-        reason: lock.reason,
-        created_by: lock.createdBy,
-        created_at: lock.createdAt,
-      })
-      .execute();
+    await this.k.transaction().execute(async (tx) => {
+      await takeTurn(tx, this.dialect, 'footage');
+      await tx
+        .insertInto('evidence_locks')
+        .values({
+          id: lock.id,
+          incident_id: lock.incidentId,
+          camera: lock.camera,
+          start_ms: Math.round(lock.startMs),
+          end_ms: Math.round(lock.endMs),
+          reason: lock.reason,
+          created_by: lock.createdBy,
+          created_at: lock.createdAt,
+        })
+        .execute();
+    });
     return lock;
   }
 

@@ -26,6 +26,16 @@ export const TURNS = {
   prefs: 725500,
   /** The reports' copy of the city's tree and sites, rewritten as nodes start with a changed city. */
   reportConfig: 725600,
+  /**
+   * One camera's recorded runs (with the camera's name as the second key): read, then rewritten as
+   * segments are indexed and removed.
+   */
+  runs: 725040,
+  /**
+   * Evidence locks and retention's claim of the footage it deletes: a lock placed as retention picks
+   * its segments either comes first and keeps them, or comes second and finds them gone.
+   */
+  footage: 725700,
 } as const;
 
 /**

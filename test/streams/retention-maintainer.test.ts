@@ -1,4 +1,12 @@
-import { copyFileSync, existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
@@ -52,6 +60,52 @@ describe('retention maintainer', () => {
     ]);
     expect(await left('cam-2')).toHaveLength(4);
     expect(await files('cam-2')).toBe(4);
+  });
+
+  it('an evidence lock placed while a pass has picked its segments keeps them: file, row and run', async () => {
+    const [, second] = await left('cam-1');
+    // The investigator's lock lands between the pass's read of the unlocked segments and its deletes.
+    const read = store.index.oldestUnprotected.bind(store.index);
+    store.index.oldestUnprotected = async (...args) => {
+      const picked = await read(...args);
+      if (picked.some((s) => s.id === second!.id))
+        await store.index.lock({
+          incidentId: 'inc-2',
+          camera: 'cam-1',
+          startMs: second!.startMs + 100,
+          endMs: second!.startMs + 200,
+          reason: 'export',
+          createdBy: 'investigator',
+        });
+      return picked;
+    };
+    const r = await maint({ days: 2 }).runOnce();
+    expect(r).toMatchObject({ byAge: 3, more: false });
+    expect((await left('cam-1')).map((s) => s.id)).toEqual([second!.id]);
+    expect(existsSync(join(store.storage, second!.path))).toBe(true);
+    expect(await store.index.runs('cam-1', 0, ALL)).toEqual([
+      { startMs: second!.startMs, endMs: second!.endMs },
+    ]);
+  });
+
+  it('a segment whose file cannot be deleted stays indexed, and the next pass deletes it', async () => {
+    const [first] = await left('cam-1');
+    const file = join(store.storage, first!.path);
+    // A directory where the file was: unlink fails (EISDIR), whoever runs it, as EIO or EACCES would.
+    const bytes = readFileSync(file);
+    unlinkSync(file);
+    mkdirSync(file);
+    const r = await maint({ days: 2 }).runOnce();
+    expect(r).toMatchObject({ byAge: 3 });
+    expect((await left('cam-1')).map((s) => s.path)).toEqual([first!.path]);
+    expect(await store.index.runs('cam-1', 0, ALL)).toEqual([
+      { startMs: first!.startMs, endMs: first!.endMs },
+    ]);
+    rmdirSync(file);
+    writeFileSync(file, bytes);
+    expect(await maint({ days: 2 }).runOnce()).toMatchObject({ byAge: 1 });
+    expect(await left('cam-1')).toEqual([]);
+    expect(existsSync(file)).toBe(false);
   });
 
   it('short of room: purges the oldest early and says so; full when all that could go is locked; well again with room', async () => {
