@@ -134,7 +134,7 @@ export class FactsProjector {
       const o = outageOf(ev);
       if (!o) continue;
       if (o.edge === 'restored') {
-        await this.deps.store.closeOutage(ev.device, o.atMs, ev.key);
+        await this.deps.store.closeOutage(ev.device, o.atMs, ev.key, ev.receivedAt);
         continue;
       }
       const site = this.deps.dir.site(ev.site);

@@ -263,8 +263,14 @@ export class FactsStore {
     });
   }
 
-  /** Closes the device's open outage (a restore without a recorded loss changes nothing). */
-  async closeOutage(device: string, endMs: number, event: string): Promise<void> {
+  /**
+   * Closes the device's open outage (a restore without a recorded loss changes nothing), unless that
+   * outage's loss was received after this restore: a restore seen again (the `reports` sink runs on
+   * every node, and one that lags replays what another already projected) does not end the outage a
+   * later loss opened. Before, a lagging node's replay closed it at its start, and the site's offline
+   * time that month lost the whole outage. `receivedAt`: the restore's receipt.
+   */
+  async closeOutage(device: string, endMs: number, event: string, receivedAt: string): Promise<void> {
     await this.k
       .updateTable('report_outages')
       .set((eb) => ({
@@ -274,6 +280,16 @@ export class FactsStore {
       }))
       .where('device', '=', device)
       .where('end_ms', 'is', null)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('events as e')
+              .select('e.key')
+              .whereRef('e.key', '=', 'report_outages.start_event')
+              .where('e.received_at', '>', receivedAt),
+          ),
+        ),
+      )
       .execute();
   }
 

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NormalizedEvent } from '../../src/core/events.js';
+import { eventToRow } from '../../src/store/kysely-events.js';
 import { turnsDuring } from '../helpers/loop-turns.js';
 import { stopSharedPostgres } from '../helpers/postgres.js';
 import { type ReportFixture, reportFixture } from './report-fixture.js';
@@ -109,6 +111,39 @@ describe.each(['sqlite', 'postgres'] as const)('FactsProjector on %s', (dialect)
       closed: Date.parse(opened(37)) + 5 * 60_000,
     });
     expect(await f.store.k.selectFrom('report_dispatches').select('incident_id').execute()).toHaveLength(14);
+  });
+
+  it("a camera's restore projected again (a node that lags) does not end the outage a later loss opened", async () => {
+    // cam-1 lost at 10:00, back at 10:30, lost again at 11:00 (Beijing time), each stored as the core
+    // stores it. One node projects all three; a second, behind, projects the restore again.
+    const camera = (type: 'video_loss' | 'video_restore', receivedAt: string): NormalizedEvent => ({
+      key: `replay:${type}:${receivedAt}`,
+      source: 'camera',
+      device: 'cam-1',
+      site: 'shop-1',
+      type,
+      ts: receivedAt,
+      receivedAt,
+    });
+    const lost = camera('video_loss', '2026-11-20T02:00:00.000Z');
+    const back = camera('video_restore', '2026-11-20T02:30:00.000Z');
+    const again = camera('video_loss', '2026-11-20T03:00:00.000Z');
+    await f.store.k
+      .insertInto('events')
+      .values([lost, back, again].map((e) => ({ ...eventToRow(e), correlated_at: e.receivedAt })))
+      .execute();
+    await f.projector.applyEvents([lost, back, again]);
+    await f.projector.applyEvents([back]);
+    const outages = await f.store.k
+      .selectFrom('report_outages')
+      .select(['start_ms', 'end_ms'])
+      .where('device', '=', 'cam-1')
+      .orderBy('start_ms')
+      .execute();
+    expect(outages.map((o) => [Number(o.start_ms), o.end_ms === null ? null : Number(o.end_ms)])).toEqual([
+      [Date.parse(lost.receivedAt), Date.parse(back.receivedAt)],
+      [Date.parse(again.receivedAt), null],
+    ]);
   });
 });
 
