@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { SharpeyesError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { withoutFaketime } from '../util/without-faketime.js';
 import type { MonthlyReport } from './monthly-report.js';
 
 const CHROMIUM_ARGS = [
@@ -48,6 +49,7 @@ export class ReportPdf {
           executablePath: this.deps.executablePath ?? '/usr/bin/chromium',
           headless: true,
           args: CHROMIUM_ARGS,
+          env: withoutFaketime(),
         }),
       )
       .then((b) => {

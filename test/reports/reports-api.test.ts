@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RatingMaintainer } from '../../src/ratings/rating-maintainer.js';
@@ -9,6 +9,7 @@ import type { FactsBackfill } from '../../src/reports/facts-backfill.js';
 import { monthOf, monthsBetween } from '../../src/reports/local-time.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { startTestService, type TestService } from '../helpers/service.js';
+import { launchChromium } from '../web/console-helpers.js';
 import { REPORT_CITY } from './report-fixture.js';
 import { alarms, seedIncidents } from './seed-history.js';
 
@@ -152,17 +153,7 @@ describe('ratings on the site list and the shop owner’s page', () => {
 
 describe('the report page, in Chromium', () => {
   it('draws every chart and prints to a PDF', async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(`${svc.httpUrl}/report.html?node=city&month=2026-10`);
     await page.evaluate((token) => localStorage.setItem('sharpeyes.token', token), admin);
