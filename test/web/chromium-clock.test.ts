@@ -22,6 +22,7 @@ describe('the browser of the console tests', () => {
     for (const page of [first, lone, second]) {
       const seen = await page.evaluate(() => ({
         now: Date.now(),
+        // biome-ignore lint/complexity/useDateNow: `new Date()` is what is checked here, apart from Date.now.
         date: new Date().getTime(),
         formatted: new Intl.DateTimeFormat('en-CA', { timeZone: 'UTC', year: 'numeric' }).format(),
         zone: Intl.DateTimeFormat().resolvedOptions().timeZone,
