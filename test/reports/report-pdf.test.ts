@@ -30,6 +30,12 @@ describe('the PDF of a monthly report', () => {
         res.end(PAGE);
         return;
       }
+      if (req.method !== 'POST' || req.url !== '/seen') {
+        // The favicon and anything else the browser asks for.
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
       let body = '';
       req.on('data', (c) => {
         body += c;
