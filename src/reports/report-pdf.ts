@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { SharpeyesError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { withoutFaketime } from '../util/without-faketime.js';
 import type { MonthlyReport } from './monthly-report.js';
 
 const CHROMIUM_ARGS = [
@@ -48,6 +49,7 @@ export class ReportPdf {
           executablePath: this.deps.executablePath ?? '/usr/bin/chromium',
           headless: true,
           args: CHROMIUM_ARGS,
+          env: withoutFaketime(),
         }),
       )
       .then((b) => {
@@ -74,7 +76,12 @@ export class ReportPdf {
         { cause: err },
       );
     }
-    const context = await browser.newContext({ locale: lang === 'zh' ? 'zh-CN' : 'en-US' });
+    // The page shows its browser's time (the escalations' and notices' times, when it was made): the
+    // city's, not that of the machine printing it, which is often UTC (8 hours off in Shanghai).
+    const context = await browser.newContext({
+      locale: lang === 'zh' ? 'zh-CN' : 'en-US',
+      timezoneId: report.timezone,
+    });
     try {
       const page = await context.newPage();
       page.setDefaultTimeout(RENDER_TIMEOUT_MS);

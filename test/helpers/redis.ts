@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withoutFaketime } from '../../src/util/without-faketime.js';
 import { freePort } from './free-port.js';
 
 export interface TestRedis {
@@ -34,7 +35,7 @@ export async function startRedis(): Promise<TestRedis> {
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
     // Without libfaketime (`npm run test:at`): Redis's allocator and it deadlock at start.
-    { stdio: ['ignore', 'pipe', 'pipe'], env: withoutFakeTime() },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: withoutFaketime() },
   );
   let log = '';
   child.stdout?.on('data', (d: Buffer) => {
@@ -61,16 +62,4 @@ export async function startRedis(): Promise<TestRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** The environment without libfaketime's preload, as `npm run test:at` sets it. */
-function withoutFakeTime(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  const kept = (env['LD_PRELOAD'] ?? '')
-    .split(/[:\s]+/)
-    .filter((lib) => lib && !lib.includes('faketime'))
-    .join(':');
-  if (kept) env['LD_PRELOAD'] = kept;
-  else delete env['LD_PRELOAD'];
-  return env;
 }

@@ -1,20 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../helpers/service.js';
+import { launchChromium } from '../web/console-helpers.js';
 import { type LiveCity, startLiveCity } from './live-fixture.js';
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--autoplay-policy=no-user-gesture-required',
-];
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
 let city: LiveCity;
@@ -29,11 +21,7 @@ beforeAll(async () => {
     method: 'PUT',
     body: JSON.stringify({ layout: 4, tiles: ['cam-1', 'cam-3'], alarmTiles: 1 }),
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchChromium({ args: ['--autoplay-policy=no-user-gesture-required'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (err) => console.error('page error:', err));
   await page.goto(`${city.svc.httpUrl}/live/wall.html`);

@@ -1,14 +1,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RatingMaintainer } from '../../src/ratings/rating-maintainer.js';
 import type { FactsBackfill } from '../../src/reports/facts-backfill.js';
-import { monthOf, monthsBetween } from '../../src/reports/local-time.js';
+import { addMonths, monthOf, monthsBetween } from '../../src/reports/local-time.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { startTestService, type TestService } from '../helpers/service.js';
+import { launchChromium } from '../web/console-helpers.js';
 import { REPORT_CITY } from './report-fixture.js';
 import { alarms, seedIncidents } from './seed-history.js';
 
@@ -17,6 +18,13 @@ http: { host: 127.0.0.1, port: 0 }
 mqtt: { embedded: { port: 0, host: 127.0.0.1 } }
 ${REPORT_CITY(true)}
 `;
+
+/**
+ * The fixture's month: finished, and one of the 4 months the ratings rate at start (the city's
+ * `backfillMonths`), whenever the test runs. A fixed month (October 2026) left the owner's history
+ * without it from March 2027.
+ */
+const MONTH = addMonths(monthOf(Date.now(), 'Asia/Shanghai'), -2);
 
 let svc: TestService;
 let admin: string;
@@ -34,13 +42,13 @@ beforeAll(async () => {
   const seed = new SqliteStore(join(dataDir, 'sharpeyes.db'));
   await seedIncidents(seed.k, [
     // Acknowledged after 40 s, on scene 8 min after the dispatch.
-    ...alarms('oct-shop', 'shop-1', 'north-grid-1', '2026-10-05T09:00:00+08:00', 3, (t) => ({
+    ...alarms('oct-shop', 'shop-1', 'north-grid-1', `${MONTH}-05T09:00:00+08:00`, 3, (t) => ({
       ack: after(t, 40),
       units: [{ unit: 'car-n1', at: after(t, 60), arrived: after(t, 540) }],
       closed: after(t, 7200),
     })),
     // False alarms, acknowledged after 90 s.
-    ...alarms('oct-school', 'school-2', 'south', '2026-10-12T22:00:00+08:00', 2, (t) => ({
+    ...alarms('oct-school', 'school-2', 'south', `${MONTH}-12T22:00:00+08:00`, 2, (t) => ({
       state: 'false_alarm',
       confirmed: false,
       ack: after(t, 90),
@@ -65,12 +73,12 @@ afterAll(async () => {
 
 describe('GET /api/reports/monthly', () => {
   it('answers JSON for a node and month', async () => {
-    const res = await get('/api/reports/monthly?node=city&month=2026-10', admin);
+    const res = await get(`/api/reports/monthly?node=city&month=${MONTH}`, admin);
     expect(res.status).toBe(200);
     const r = await res.json();
     expect(r).toMatchObject({
       node: { id: 'city', name: '市110指挥中心' },
-      month: '2026-10',
+      month: MONTH,
       final: true,
       complete: true,
     });
@@ -87,7 +95,7 @@ describe('GET /api/reports/monthly', () => {
   });
 
   it('as CSV: text/csv with a header row', async () => {
-    const res = await get('/api/reports/monthly?node=south&month=2026-10&format=csv', admin);
+    const res = await get(`/api/reports/monthly?node=south&month=${MONTH}&format=csv`, admin);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await res.text()).split('\r\n');
@@ -96,7 +104,7 @@ describe('GET /api/reports/monthly', () => {
   });
 
   it('streams progress as NDJSON when asked, the report last', async () => {
-    const res = await get('/api/reports/monthly?node=city&month=2026-10', admin, {
+    const res = await get(`/api/reports/monthly?node=city&month=${MONTH}`, admin, {
       accept: 'application/x-ndjson',
     });
     const lines = (await res.text())
@@ -104,15 +112,15 @@ describe('GET /api/reports/monthly', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines.filter((l) => l.progress).length).toBeGreaterThanOrEqual(10);
-    expect(lines.at(-1).result.month).toBe('2026-10');
+    expect(lines.at(-1).result.month).toBe(MONTH);
   });
 
   it.each([
     ['month missing', '/api/reports/monthly?node=city', 400, 'bad_request'],
     ['not a month', '/api/reports/monthly?node=city&month=2026-13', 400, 'bad_request'],
-    ['a month not begun', '/api/reports/monthly?node=city&month=2099-01', 400, 'bad_request'],
-    ['an unknown format', '/api/reports/monthly?node=city&month=2026-10&format=xls', 400, 'bad_request'],
-    ['an unknown node', '/api/reports/monthly?node=mars&month=2026-10', 404, 'not_found'],
+    ['a month not begun', `/api/reports/monthly?node=city&month=${addMonths(MONTH, 4)}`, 400, 'bad_request'],
+    ['an unknown format', `/api/reports/monthly?node=city&month=${MONTH}&format=xls`, 400, 'bad_request'],
+    ['an unknown node', `/api/reports/monthly?node=mars&month=${MONTH}`, 404, 'not_found'],
   ])('%s is a 4xx naming the problem', async (_what, path, status, code) => {
     const res = await get(path, admin);
     expect(res.status).toBe(status);
@@ -120,11 +128,11 @@ describe('GET /api/reports/monthly', () => {
   });
 
   it('a desk sees its own node and below, never above or beside', async () => {
-    expect((await get('/api/reports/monthly?month=2026-10', southDesk)).status).toBe(200);
-    expect((await get('/api/reports/monthly?node=north&month=2026-10', southDesk)).status).toBe(404);
-    expect((await get('/api/reports/monthly?node=city&month=2026-10', southDesk)).status).toBe(404);
-    expect((await get('/api/reports/monthly?month=2026-10', owner)).status).toBe(403);
-    expect((await fetch(`${svc.httpUrl}/api/reports/monthly?month=2026-10`)).status).toBe(401);
+    expect((await get(`/api/reports/monthly?month=${MONTH}`, southDesk)).status).toBe(200);
+    expect((await get(`/api/reports/monthly?node=north&month=${MONTH}`, southDesk)).status).toBe(404);
+    expect((await get(`/api/reports/monthly?node=city&month=${MONTH}`, southDesk)).status).toBe(404);
+    expect((await get(`/api/reports/monthly?month=${MONTH}`, owner)).status).toBe(403);
+    expect((await fetch(`${svc.httpUrl}/api/reports/monthly?month=${MONTH}`)).status).toBe(401);
   });
 });
 
@@ -136,13 +144,13 @@ describe('ratings on the site list and the shop owner’s page', () => {
       ['school-2', 'green'],
       ['shop-1', 'green'],
     ]);
-    // Back to the fixture's October from the running month, whenever the test runs.
-    const months = monthsBetween('2026-10', monthOf(Date.now(), svc.svc.config.ratings.timezone)).length;
+    // Back to the fixture's month from the running month.
+    const months = monthsBetween(MONTH, monthOf(Date.now(), svc.svc.config.ratings.timezone)).length;
     const own = await get(`/api/ratings/sites/shop-1?months=${months}`, owner);
     expect(own.status).toBe(200);
     const body = await own.json();
     expect(body.months[0]).toMatchObject({ site: 'shop-1', final: false });
-    expect(body.months.find((m: { month: string }) => m.month === '2026-10')).toMatchObject({
+    expect(body.months.find((m: { month: string }) => m.month === MONTH)).toMatchObject({
       rating: 'red',
       final: true,
     });
@@ -152,19 +160,9 @@ describe('ratings on the site list and the shop owner’s page', () => {
 
 describe('the report page, in Chromium', () => {
   it('draws every chart and prints to a PDF', async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await page.goto(`${svc.httpUrl}/report.html?node=city&month=2026-10`);
+    await page.goto(`${svc.httpUrl}/report.html?node=city&month=${MONTH}`);
     await page.evaluate((token) => localStorage.setItem('sharpeyes.token', token), admin);
     await page.reload();
     await page.waitForFunction(
@@ -187,7 +185,7 @@ describe('the report page, in Chromium', () => {
     if (process.env['SHARPEYES_KEEP_SCREENSHOT'])
       await page.screenshot({ path: process.env['SHARPEYES_KEEP_SCREENSHOT'], fullPage: true });
 
-    const pdf = await get('/api/reports/monthly?node=city&month=2026-10&format=pdf', admin);
+    const pdf = await get(`/api/reports/monthly?node=city&month=${MONTH}&format=pdf`, admin);
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     const bytes = Buffer.from(await pdf.arrayBuffer());

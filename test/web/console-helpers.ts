@@ -1,6 +1,13 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from 'playwright-core';
+import { underFaketime, withoutFaketime } from '../../src/util/without-faketime.js';
 import type { TestService } from '../helpers/service.js';
 
 export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'console');
@@ -12,20 +19,102 @@ export const CITY_YAML = readFileSync(
 export const HALL = { width: 1920, height: 1080 };
 export const LAPTOP = { width: 1366, height: 768 };
 
-/** Headless Debian Chromium; `npx playwright install` cannot download here. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
+/** The city's zone, which the duty officers' desk PCs are set to. */
+export const OFFICERS_TIME_ZONE = 'Asia/Shanghai';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/**
+ * Headless Debian Chromium (`npx playwright install` cannot download here), whose contexts (also
+ * those `browser.newPage` makes) are as on a duty officer's desk: in Asia/Shanghai unless a test
+ * names another `timezoneId`. The console shows the browser's own time (shifts run 08:00–20:00 local),
+ * so in the test machine's UTC it would rightly show UTC, and a page that takes "today" from UTC
+ * (`toISOString().slice(0, 10)`) would agree with it and hide the mistake officers see from 00:00 to
+ * 08:00 Shanghai time.
+ *
+ * Under `npm run test:at` (libfaketime moves this process's wall clock) Chromium starts without
+ * libfaketime (it hangs under it) and every page's clock is moved by the same amount, so that the
+ * page and the service see the same instant, with time flowing and the page's timers real.
+ */
+export async function launchChromium(opts: { args?: string[] } = {}): Promise<Browser> {
+  const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: [...CHROMIUM_ARGS, ...(opts.args ?? [])],
+    env: withoutFaketime(),
   });
+  const shiftMs = underFaketime() ? await clockShift(browser) : 0;
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options?: BrowserContextOptions): Promise<BrowserContext> => {
+    const context = await newContext({ timezoneId: OFFICERS_TIME_ZONE, ...options });
+    if (shiftMs !== 0) await context.addInitScript(moveClock, shiftMs);
+    return context;
+  };
+  return browser;
+}
+
+/** How far this process's clock is ahead of the browser's (the real one). */
+async function clockShift(browser: Browser): Promise<number> {
+  const page = await browser.newPage();
+  try {
+    const before = Date.now();
+    const theirs = await page.evaluate(() => Date.now());
+    return Math.round((before + Date.now()) / 2 - theirs);
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * Runs in the page before its scripts: `Date`, `Date.now`, `Intl.DateTimeFormat#format()` and
+ * `Temporal.Now` read the real clock plus `shiftMs`. Not Playwright's `context.clock`: it stamps what
+ * it records with the test process's (moved) `Date.now()` and each new page replays that against the
+ * browser's real one, so a page opened later starts at the instant the clock was installed (minutes
+ * stale), or at the real time for an instant in the past; and it replaces every timer of the page.
+ */
+function moveClock(shiftMs: number): void {
+  const RealDate = Date;
+  const now = () => RealDate.now() + shiftMs;
+  globalThis.Date = new Proxy(RealDate, {
+    construct: (target, args, newTarget) =>
+      Reflect.construct(target, args.length ? args : [now()], newTarget),
+    apply: () => new RealDate(now()).toString(),
+    get: (target, key, receiver) => (key === 'now' ? now : Reflect.get(target, key, receiver)),
+  });
+  const proto = Intl.DateTimeFormat.prototype;
+  const format = Object.getOwnPropertyDescriptor(proto, 'format')?.get;
+  if (format)
+    Object.defineProperty(proto, 'format', {
+      configurable: true,
+      get() {
+        const f = format.call(this) as (d?: Date | number) => string;
+        return (d?: Date | number) => f(d === undefined ? now() : d);
+      },
+    });
+  const formatToParts = proto.formatToParts;
+  proto.formatToParts = function (this: Intl.DateTimeFormat, d?: Date | number) {
+    return formatToParts.call(this, d === undefined ? now() : d);
+  };
+  // biome-ignore lint/suspicious/noExplicitAny: Temporal is not in this TypeScript's lib.
+  const temporal = (globalThis as any).Temporal;
+  if (temporal?.Now) {
+    const instant = () => temporal.Instant.fromEpochMilliseconds(now());
+    const zoned = (tz?: string) => instant().toZonedDateTimeISO(tz ?? temporal.Now.timeZoneId());
+    Object.assign(temporal.Now, {
+      instant,
+      zonedDateTimeISO: zoned,
+      plainDateTimeISO: (tz?: string) => zoned(tz).toPlainDateTime(),
+      plainDateISO: (tz?: string) => zoned(tz).toPlainDate(),
+      plainTimeISO: (tz?: string) => zoned(tz).toPlainTime(),
+    });
+  }
 }
 
 /** Creates a user directly in the store (no login attempt is spent) with password `pw-<name>-123`. */

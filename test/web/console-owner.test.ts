@@ -10,6 +10,7 @@ import {
   LAPTOP,
   launchChromium,
   loginInPage,
+  OFFICERS_TIME_ZONE,
   overflowProblems,
   shot,
   textProblems,
@@ -28,7 +29,12 @@ describe('the shop owner’s page (headless Chromium)', () => {
   let owner: Page;
 
   const hhmm = (iso: string) =>
-    new Date(iso).toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit', hour12: false });
+    new Date(iso).toLocaleTimeString('zh-CN', {
+      hour: '2-digit',
+      minute: '2-digit',
+      hour12: false,
+      timeZone: OFFICERS_TIME_ZONE,
+    });
 
   beforeAll(async () => {
     svc = await startTestService({ yaml: CITY_YAML });
@@ -127,6 +133,7 @@ describe('the shop owner’s page (headless Chromium)', () => {
     );
     const received = new Date(signals.body.signals[0]!.receivedAt).toLocaleTimeString('zh-CN', {
       hour12: false,
+      timeZone: OFFICERS_TIME_ZONE,
     });
     expect(texts[2]).toContain(received);
     await owner.locator('#last-test').waitFor();

@@ -280,8 +280,9 @@ describe('operator console in headless Chromium', () => {
   });
 
   it.each([
-    ['day shift into night', '2026-11-22T19:58:00', '2026-11-22T20:01:00'],
-    ['night shift across midnight into day', '2026-11-22T23:30:00', '2026-11-23T08:00:30'],
+    // Desk times (the browser is in Shanghai, whatever this machine's zone).
+    ['day shift into night', '2026-11-22T19:58:00+08:00', '2026-11-22T20:01:00+08:00'],
+    ['night shift across midnight into day', '2026-11-22T23:30:00+08:00', '2026-11-23T08:00:30+08:00'],
   ])('the mute lapses when the shift changes (%s)', async (_name, before, after) => {
     const ctx = await browser.newContext({ viewport: LAPTOP, locale: 'zh-CN' });
     await ctx.clock.install({ time: new Date(before) });
