@@ -214,12 +214,14 @@ export class RetentionMaintainer {
             }
             // Anything else (EACCES, EIO): indexed again, so the next pass retries it.
             this.o.log.warn({ err, path: s.path }, 'retention: cannot delete a segment; retrying later');
-            await this.o.index.addSegment(s).catch((e: unknown) =>
-              this.o.log.error(
-                { err: e, path: s.path },
-                'retention: a segment it could not delete is not indexed again until the next start',
-              ),
-            );
+            await this.o.index
+              .addSegment(s)
+              .catch((e: unknown) =>
+                this.o.log.error(
+                  { err: e, path: s.path },
+                  'retention: a segment it could not delete is not indexed again until the next start',
+                ),
+              );
           }
         }),
       );

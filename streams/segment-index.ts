@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import type { DB } from '../src/store/db-types.js';
 import { relaxedTransaction } from '../src/store/relaxed.js';
 import { takeTurn } from '../src/store/turns.js';
