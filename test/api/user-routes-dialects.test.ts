@@ -1,16 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freshPostgresDatabase, stopSharedPostgres } from '../helpers/postgres.js';
+import { SERVICE_BACKENDS, stopSharedPostgres } from '../helpers/postgres.js';
 import { api, startTestService, type TestService } from '../helpers/service.js';
 import { QUIET_API_CITY_YAML } from './api-fixture.js';
-
-const BACKENDS: [string, () => Promise<string>][] = [
-  ['sqlite', async () => ''],
-  [
-    'postgres',
-    async () =>
-      `storage: { database: { kind: postgres, url: "${await freshPostgresDatabase()}", poolSize: 4 } }\n`,
-  ],
-];
 
 afterAll(() => stopSharedPostgres(), 60_000);
 
@@ -19,7 +10,7 @@ afterAll(() => stopSharedPostgres(), 60_000);
  * user with the old password, on SQLite and on PostgreSQL: whatever the order, no session opened with
  * the old password outlives the admin's answer.
  */
-describe.each(BACKENDS)('ending sessions at the instant of a login on %s', (_name, storage) => {
+describe.each(SERVICE_BACKENDS)('ending sessions at the instant of a login on %s', (_name, storage) => {
   let svc: TestService;
   let admin: string;
   const url = (p: string) => `${svc.httpUrl}${p}`;

@@ -1,16 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_CITY_YAML } from '../api/api-fixture.js';
-import { freshPostgresDatabase, stopSharedPostgres } from '../helpers/postgres.js';
+import { SERVICE_BACKENDS, stopSharedPostgres } from '../helpers/postgres.js';
 import { api, startTestService, type TestService } from '../helpers/service.js';
-
-const BACKENDS: [string, () => Promise<string>][] = [
-  ['sqlite', async () => ''],
-  [
-    'postgres',
-    async () =>
-      `storage: { database: { kind: postgres, url: "${await freshPostgresDatabase()}", poolSize: 4 } }\n`,
-  ],
-];
 
 afterAll(() => stopSharedPostgres(), 60_000);
 
@@ -27,7 +18,7 @@ const PAGES = [
  * The console's own writes from several pages (or nodes) at the same instant, on SQLite and on
  * PostgreSQL (several nodes share one database).
  */
-describe.each(BACKENDS)('console at the same instant on %s', (_name, storage) => {
+describe.each(SERVICE_BACKENDS)('console at the same instant on %s', (_name, storage) => {
   let svc: TestService;
 
   beforeEach(async () => {

@@ -161,3 +161,17 @@ export function storeBackends(prefix: string): [string, () => Promise<TestStore>
     ],
   ];
 }
+
+/**
+ * The stores a test service runs on, each as the YAML that picks it: SQLite (the default: nothing) and
+ * a fresh database on the shared throw-away PostgreSQL (a pool of 4, so requests at once run at once).
+ * For `describe.each(SERVICE_BACKENDS)` with the YAML appended to the test's city.
+ */
+export const SERVICE_BACKENDS: [string, () => Promise<string>][] = [
+  ['sqlite', async () => ''],
+  [
+    'postgres',
+    async () =>
+      `storage: { database: { kind: postgres, url: "${await freshPostgresDatabase()}", poolSize: 4 } }\n`,
+  ],
+];

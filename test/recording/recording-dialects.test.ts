@@ -1,19 +1,10 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordingPart } from '../../src/recording/recording-module.js';
 import { API_CITY_YAML } from '../api/api-fixture.js';
-import { freshPostgresDatabase, stopSharedPostgres } from '../helpers/postgres.js';
+import { SERVICE_BACKENDS, stopSharedPostgres } from '../helpers/postgres.js';
 import { api, startTestService, type TestService } from '../helpers/service.js';
 
 type Answer = { status: number; body: { error?: { code: string } } };
-
-const BACKENDS: [string, () => Promise<string>][] = [
-  ['sqlite', async () => ''],
-  [
-    'postgres',
-    async () =>
-      `storage: { database: { kind: postgres, url: "${await freshPostgresDatabase()}", poolSize: 4 } }\n`,
-  ],
-];
 
 afterAll(() => stopSharedPostgres(), 60_000);
 
@@ -22,7 +13,7 @@ afterAll(() => stopSharedPostgres(), 60_000);
  * desks at the same instant, on SQLite and on PostgreSQL (several nodes share one database): the
  * thing is removed once, the others are told it is not there, and the audit log says it once.
  */
-describe.each(BACKENDS)('recording routes at the same instant on %s', (_name, storage) => {
+describe.each(SERVICE_BACKENDS)('recording routes at the same instant on %s', (_name, storage) => {
   let svc: TestService;
   let rec: RecordingPart;
 

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/core/incident-types.js';
 import type { Storm } from '../../src/workflow/storm/storm-store.js';
 import type { WorkflowFields } from '../../src/workflow/workflow-view.js';
-import { freshPostgresDatabase, stopSharedPostgres } from '../helpers/postgres.js';
+import { SERVICE_BACKENDS, stopSharedPostgres } from '../helpers/postgres.js';
 import { api } from '../helpers/service.js';
 import { type Panel, startWorkflowRig, WORKFLOW_CITY_YAML, type WorkflowRig } from './workflow-fixture.js';
 
@@ -27,15 +27,6 @@ schedules:
   checkSeconds: 3600
 `;
 
-const BACKENDS: [string, () => Promise<string>][] = [
-  ['sqlite', async () => ''],
-  [
-    'postgres',
-    async () =>
-      `storage: { database: { kind: postgres, url: "${await freshPostgresDatabase()}", poolSize: 4 } }\n`,
-  ],
-];
-
 afterAll(() => stopSharedPostgres(), 60_000);
 
 /**
@@ -44,7 +35,7 @@ afterAll(() => stopSharedPostgres(), 60_000);
  * desk schedule changes, storms and the events they hold, runaway panels, panel test timers, the
  * status strip. The same answers on both.
  */
-describe.each(BACKENDS)('workflow stores on %s', (_name, storage) => {
+describe.each(SERVICE_BACKENDS)('workflow stores on %s', (_name, storage) => {
   let rig: WorkflowRig;
   let shop: Panel;
   let bank: Panel;
