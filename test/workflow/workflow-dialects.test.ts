@@ -158,6 +158,17 @@ describe.each(SERVICE_BACKENDS)('workflow stores on %s', (_name, storage) => {
     expect((await status()).runaways).toEqual([]);
   });
 
+  /** A new panic at the shop, and an operator logged in for each of `how` (`op-<how>-<round>`). */
+  const newAlarm = async (key: string, how: readonly string[], round: number) => {
+    await shop.send(key, 'panic', '1');
+    await expect
+      .poll(async () => (await incidents('shop-1')).filter((i) => i.state === 'new').length)
+      .toBe(1);
+    const inc = (await incidents('shop-1')).find((i) => i.state === 'new')!;
+    const desks = await Promise.all(how.map((h) => rig.svc.login(`op-${h}-${round}`, 'operator', 'city')));
+    return { inc, desks };
+  };
+
   it('five operators taking the same new alarm at the same instant: one holds it, the others are told who', async () => {
     await shop.send('race-1', 'panic', '1');
     await expect.poll(async () => (await incidents('shop-1')).length).toBe(1);
@@ -199,14 +210,8 @@ describe.each(SERVICE_BACKENDS)('workflow stores on %s', (_name, storage) => {
     // Several rounds: which desk's request reaches the store first varies, and either order must
     // leave one holder.
     for (let round = 1; round <= 4; round++) {
-      await shop.send(`ack-take-${round}`, 'panic', '1');
-      await expect
-        .poll(async () => (await incidents('shop-1')).filter((i) => i.state === 'new').length)
-        .toBe(1);
-      const inc = (await incidents('shop-1')).find((i) => i.state === 'new')!;
-      const [acker, taker] = await Promise.all(
-        ['ack', 'take'].map((how) => rig.svc.login(`op-${how}-${round}`, 'operator', 'city')),
-      );
+      const { inc, desks } = await newAlarm(`ack-take-${round}`, ['ack', 'take'], round);
+      const [acker, taker] = desks;
       const answers = await Promise.all([
         rig.post<Inc & { error?: { code: string; data: { owner: string } } }>(
           `/api/incidents/${inc.id}/ack`,
@@ -240,14 +245,8 @@ describe.each(SERVICE_BACKENDS)('workflow stores on %s', (_name, storage) => {
 
   it('a desk acknowledging an alarm while another closes it as false at the same instant: the one refused keeps nothing of its click', async () => {
     for (let round = 1; round <= 4; round++) {
-      await shop.send(`ack-close-${round}`, 'panic', '1');
-      await expect
-        .poll(async () => (await incidents('shop-1')).filter((i) => i.state === 'new').length)
-        .toBe(1);
-      const inc = (await incidents('shop-1')).find((i) => i.state === 'new')!;
-      const [acker, closer] = await Promise.all(
-        ['ack', 'close'].map((how) => rig.svc.login(`op-${how}-${round}`, 'operator', 'city')),
-      );
+      const { inc, desks } = await newAlarm(`ack-close-${round}`, ['ack', 'close'], round);
+      const [acker, closer] = desks;
       const answers = await Promise.all([
         rig.post<Inc>(`/api/incidents/${inc.id}/ack`, acker!),
         rig.post<Inc>(`/api/incidents/${inc.id}/false-alarm`, closer!),
