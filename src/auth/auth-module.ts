@@ -39,6 +39,8 @@ export const authModule: Module = {
     const timer = setInterval(collect, 5_000);
     timer.unref();
     svc.parts.set('auth.metricsTimer', timer);
+    // Several nodes behind one balancer: failed logins are counted over all of them.
+    if (svc.config.realtime.redis) auth.shareThrottle(svc.config.realtime.redis);
     await auth.start();
   },
   async stop(svc) {

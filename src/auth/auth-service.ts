@@ -11,6 +11,7 @@ import { LoginThrottle } from './login-throttle.js';
 import { MediaUrls } from './media-urls.js';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { type SessionEnd, SessionWatch } from './session-watch.js';
+import { SharedLoginThrottle } from './shared-throttle.js';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -36,6 +37,8 @@ export class AuthService {
   readonly watch: SessionWatch;
   readonly options: Resolved;
   private readonly throttle: LoginThrottle;
+  /** The count over every node (`realtime.redis`), beside this node's own. */
+  private shared: SharedLoginThrottle | undefined;
   private readonly dummy: string;
   private readonly endListeners = new Set<(e: SessionEnd) => void>();
   private media: MediaUrls | undefined;
@@ -66,6 +69,20 @@ export class AuthService {
     return new Date(ms).toISOString();
   }
 
+  /**
+   * Counts failed logins over every node as well (a city's nodes behind one balancer): see
+   * `SharedLoginThrottle`. The limits are this service's.
+   */
+  shareThrottle(redisUrl: string): SharedLoginThrottle {
+    this.shared?.close();
+    this.shared = SharedLoginThrottle.connect(redisUrl, {
+      perUserAndAddress: this.options.loginAttemptsPerMinute,
+      perAddress: this.options.loginAttemptsPerAddressPerMinute,
+      log: this.log,
+    });
+    return this.shared;
+  }
+
   /** Loads (or creates) the media-URL key and starts the socket re-check and the session purge. */
   async start(): Promise<void> {
     const o = this.options;
@@ -92,6 +109,8 @@ export class AuthService {
     this.watch.stop();
     if (this.purgeTimer) clearInterval(this.purgeTimer);
     this.purgeTimer = undefined;
+    this.shared?.close();
+    this.shared = undefined;
   }
 
   /** Deletes expired sessions; returns how many. */
@@ -138,7 +157,8 @@ export class AuthService {
     password: string,
     from = '',
   ): Promise<{ token: string; user: User; expiresAt: string; ref: string }> {
-    const verdict = this.throttle.check(username, from);
+    let verdict = this.throttle.check(username, from);
+    if (!verdict.limited && this.shared) verdict = await this.shared.check(username, from);
     if (verdict.limited)
       throw new HttpError(
         429,
@@ -159,9 +179,11 @@ export class AuthService {
     }
     if (!found || !ok || found.disabled) {
       this.throttle.fail(username, from);
+      await this.shared?.fail(username, from);
       throw new HttpError(401, 'bad_credentials', 'username or password is wrong');
     }
     this.throttle.succeed(username, from);
+    await this.shared?.succeed(username, from);
     const token = randomBytes(32).toString('base64url');
     const at = this.now();
     const expiresAt = this.iso(at + this.options.sessionTtlSeconds * 1000);
