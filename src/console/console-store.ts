@@ -70,8 +70,9 @@ export class ConsoleStore {
     this.k = base.withTables<ConsoleTables>();
   }
 
-  async prefs(userId: number): Promise<unknown> {
-    const row = await this.k
+  /** The user's stored preferences as written (`db`: a transaction's view of the tables). */
+  async prefs(userId: number, db: Kysely<DB & ConsoleTables> = this.k): Promise<unknown> {
+    const row = await db
       .selectFrom('console_prefs')
       .select('prefs')
       .where('user_id', '=', userId)
@@ -92,12 +93,7 @@ export class ConsoleStore {
     return this.base.transaction().execute(async (tx) => {
       await takeTurn(tx, this.dialect, 'prefs', String(userId));
       const db = tx.withTables<ConsoleTables>();
-      const row = await db
-        .selectFrom('console_prefs')
-        .select('prefs')
-        .where('user_id', '=', userId)
-        .executeTakeFirst();
-      const { prefs, changed } = merge(row ? (JSON.parse(row.prefs) as unknown) : undefined);
+      const { prefs, changed } = merge(await this.prefs(userId, db));
       if (!changed) return prefs;
       const json = JSON.stringify(prefs);
       await db

@@ -412,45 +412,48 @@ describe.each(SERVICE_BACKENDS)('workflow stores on %s', (_name, storage) => {
     expect(await open()).toEqual([]);
   });
 
+  /**
+   * A storm holding the bank's troubles that has held one (`key`), then ended in the store, not by
+   * the route (which would release it at once): each node's maintainer finds it to release. Its id.
+   */
+  const endedStormHolding = async (key: string, round: number): Promise<string> => {
+    const storm = await rig.post<Storm>('/api/storms', sup, {
+      node: 'south',
+      categories: ['trouble'],
+      action: 'hold',
+      minutes: 30,
+      reason: `停电 ${round}`,
+    });
+    expect(storm.status).toBe(201);
+    await bank.send(key, 'trouble');
+    await expect.poll(async () => (await status()).storms.find((s) => s.id === storm.body.id)?.held).toBe(1);
+    await rig.svc.svc
+      .need('store')
+      .k.updateTable('storms')
+      .set({ ended_at: new Date().toISOString(), ended_by: 'sup' })
+      .where('id', '=', storm.body.id)
+      .execute();
+    return storm.body.id;
+  };
+
   it('a storm ending on two nodes at the same instant decides each held event once', async () => {
     const m = rig.svc.svc.part<{ releaseStorms(): Promise<void> }>('workflow.maintainer');
     const k = rig.svc.svc.need('store').k;
     const tickets = async () => (await incidents('bank-2')).filter((i) => i.kind === 'maintenance');
     // Several rounds: which node's decision commits first varies.
     for (let round = 1; round <= 3; round++) {
-      const storm = await rig.post<Storm>('/api/storms', sup, {
-        node: 'south',
-        categories: ['trouble'],
-        action: 'hold',
-        minutes: 30,
-        reason: `停电 ${round}`,
-      });
-      expect(storm.status).toBe(201);
-      await bank.send(`held-${round}`, 'trouble');
-      await expect
-        .poll(async () => (await status()).storms.find((s) => s.id === storm.body.id)?.held)
-        .toBe(1);
-      // Ended in the store (the route would release it at once): each node's maintainer finds it.
-      await k
-        .updateTable('storms')
-        .set({ ended_at: new Date().toISOString(), ended_by: 'sup' })
-        .where('id', '=', storm.body.id)
-        .execute();
+      const storm = await endedStormHolding(`held-${round}`, round);
       await Promise.all([m.releaseStorms(), m.releaseStorms(), m.releaseStorms()]);
       const open = (await tickets()).filter((t) => t.state === 'new');
       expect(open, `round ${round}`).toHaveLength(1);
-      const held = await k
-        .selectFrom('held_events')
-        .select('outcome')
-        .where('storm', '=', storm.body.id)
-        .execute();
+      const held = await k.selectFrom('held_events').select('outcome').where('storm', '=', storm).execute();
       expect(held, `round ${round}`).toEqual([{ outcome: open[0]!.id }]);
       expect(await get(open[0]!.id), `round ${round}`).toMatchObject({ events: [{ type: 'trouble' }] });
       const audited = await k
         .selectFrom('audit_log')
         .select('detail')
         .where('action', '=', 'storm.released')
-        .where('detail', 'like', `%${storm.body.id}%`)
+        .where('detail', 'like', `%${storm}%`)
         .execute();
       expect(audited, `round ${round}`).toHaveLength(1);
       // Closed, so the next round's trouble opens a ticket of its own.
@@ -460,25 +463,9 @@ describe.each(SERVICE_BACKENDS)('workflow stores on %s', (_name, storage) => {
 
   it('a held trouble released at the instant the same panel sends another goes to one ticket', async () => {
     const m = rig.svc.svc.part<{ releaseStorms(): Promise<void> }>('workflow.maintainer');
-    const k = rig.svc.svc.need('store').k;
     // Several rounds: whether the release's decision and the live one overlap varies.
     for (let round = 1; round <= 5; round++) {
-      const storm = await rig.post<Storm>('/api/storms', sup, {
-        node: 'south',
-        categories: ['trouble'],
-        action: 'hold',
-        minutes: 30,
-        reason: `停电 ${round}`,
-      });
-      await bank.send(`held-live-${round}`, 'trouble');
-      await expect
-        .poll(async () => (await status()).storms.find((s) => s.id === storm.body.id)?.held)
-        .toBe(1);
-      await k
-        .updateTable('storms')
-        .set({ ended_at: new Date().toISOString(), ended_by: 'sup' })
-        .where('id', '=', storm.body.id)
-        .execute();
+      await endedStormHolding(`held-live-${round}`, round);
       await Promise.all([m.releaseStorms(), bank.send(`live-${round}`, 'trouble')]);
       const open = (await incidents('bank-2')).filter((i) => i.kind === 'maintenance' && i.state === 'new');
       expect(open, `round ${round}`).toHaveLength(1);
