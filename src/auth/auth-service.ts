@@ -73,14 +73,13 @@ export class AuthService {
    * Counts failed logins over every node as well (a city's nodes behind one balancer): see
    * `SharedLoginThrottle`. The limits are this service's.
    */
-  shareThrottle(redisUrl: string): SharedLoginThrottle {
+  shareThrottle(redisUrl: string): void {
     this.shared?.close();
     this.shared = SharedLoginThrottle.connect(redisUrl, {
       perUserAndAddress: this.options.loginAttemptsPerMinute,
       perAddress: this.options.loginAttemptsPerAddressPerMinute,
       log: this.log,
     });
-    return this.shared;
   }
 
   /** Loads (or creates) the media-URL key and starts the socket re-check and the session purge. */
