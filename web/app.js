@@ -11,7 +11,8 @@ import { resetMapConfig } from './js/map-leaflet.js';
 import { scopeName } from './js/names.js';
 import { mountNotices } from './js/notices.js';
 import { pullPrefs, pushPref } from './js/prefs.js';
-import { currentShift, isMuted, onSoundChange, setMuted, unlockAudio } from './js/sound.js';
+import { currentShift } from './js/shift.js';
+import { isMuted, onSoundChange, setMuted, unlockAudio } from './js/sound.js';
 import {
   connectSocket,
   loadIncidents,
@@ -23,6 +24,7 @@ import {
 } from './js/state.js';
 import { mountSystemAlert, renderSystemAlert } from './js/system-alert.js';
 import { dialogOpen } from './js/widgets.js';
+import { setZones } from './js/zone.js';
 
 const VIEWS = {
   queue: { label: 'navQueue', load: () => import('./js/queue.js') },
@@ -163,6 +165,8 @@ function showLogin(message = '') {
 
 async function enter() {
   state.user = await api('/api/me');
+  // Days, shifts and times on the city's clock, whatever zone this desk PC is set to.
+  setZones(state.user.zones);
   // The user's saved preferences win, except a language chosen on the login screen just now.
   const prefs = await pullPrefs();
   if (langChosenAtLogin) pushPref('lang', getLang());

@@ -72,10 +72,14 @@ export function authRoutes(svc: Service): Router {
       res.status(204).end();
     }),
   );
+  // The console shows every day, shift, month and time in the city's zones, not the desk PC's own
+  // (a PC left on UTC would show another shift): `hall` is the zone of opening hours and dates (the
+  // hall's days, shifts and clock times), `months` that of the rated and reported calendar months.
+  const zones = { hall: svc.config.schedules.timezone, months: svc.config.ratings.timezone };
   r.get(
     '/api/me',
     requireUser(auth),
-    route((req, res) => res.json(userOf(req))),
+    route((req, res) => res.json({ ...userOf(req), zones })),
   );
   return r;
 }

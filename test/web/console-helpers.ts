@@ -34,10 +34,10 @@ export const CHROMIUM_ARGS = [
 /**
  * Headless Debian Chromium (`npx playwright install` cannot download here), whose contexts (also
  * those `browser.newPage` makes) are as on a duty officer's desk: in Asia/Shanghai unless a test
- * names another `timezoneId`. The console shows the browser's own time (shifts run 08:00–20:00 local),
- * so in the test machine's UTC it would rightly show UTC, and a page that takes "today" from UTC
- * (`toISOString().slice(0, 10)`) would agree with it and hide the mistake officers see from 00:00 to
- * 08:00 Shanghai time.
+ * names another `timezoneId`. The console shows the city's zone (`GET /api/me` `zones`, Asia/Shanghai
+ * by default) whatever the desk's; a desk in Shanghai still keeps the tests honest where a page takes
+ * "today" from UTC (`toISOString().slice(0, 10)`), the mistake officers would see from 00:00 to
+ * 08:00 Shanghai time. test/web/console-zone.test.ts runs desks in other zones.
  *
  * Under `npm run test:at` (libfaketime moves this process's wall clock) Chromium starts without
  * libfaketime (it hangs under it) and every page's clock is moved by the same amount, so that the
@@ -74,12 +74,14 @@ async function clockShift(browser: Browser): Promise<number> {
 
 /**
  * Runs in the page before its scripts: `Date`, `Date.now`, `Intl.DateTimeFormat#format()` and
- * `Temporal.Now` read the real clock plus `shiftMs`. Not Playwright's `context.clock`: it stamps what
- * it records with the test process's (moved) `Date.now()` and each new page replays that against the
- * browser's real one, so a page opened later starts at the instant the clock was installed (minutes
- * stale), or at the real time for an instant in the past; and it replaces every timer of the page.
+ * `Temporal.Now` read the page's clock plus `shiftMs` (`context.addInitScript(moveClock, ms)` moves
+ * a context's pages to another instant, on top of `npm run test:at`'s move). Not Playwright's
+ * `context.clock`: it stamps what it records with the test process's (moved) `Date.now()` and each
+ * new page replays that against the browser's real one, so a page opened later starts at the instant
+ * the clock was installed (minutes stale), or at the real time for an instant in the past; and it
+ * replaces every timer of the page.
  */
-function moveClock(shiftMs: number): void {
+export function moveClock(shiftMs: number): void {
   const RealDate = Date;
   const now = () => RealDate.now() + shiftMs;
   globalThis.Date = new Proxy(RealDate, {

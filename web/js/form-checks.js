@@ -3,6 +3,7 @@
 // say so instead of searching and finding nothing.
 import { h } from './dom.js';
 import { fmtDateTime, t } from './i18n.js';
+import { parseWall } from './zone.js';
 
 /** Limits the server enforces (src/api/incidents-routes.ts): action notes and timeline notes. */
 export const NOTE_LIMITS = { action: 2000, note: 4000 };
@@ -59,7 +60,8 @@ export function readTime(input, fieldKey, fallback) {
     if (fallback) return { ok: true, date: fallback };
     return { ok: false, message: t('chk_time_missing', { field }) };
   }
-  const date = new Date(input.value);
+  // The input's wall time is the city's (zone.js), whatever zone the desk PC is set to.
+  const date = new Date(parseWall(input.value));
   if (!Number.isFinite(date.getTime())) return { ok: false, message: t('chk_time_invalid', { field }) };
   return { ok: true, date };
 }

@@ -11,10 +11,11 @@ import { footagePanel } from './playback/footage-panel.js';
 import { errorText, playerView } from './playback/player-view.js';
 import { siteName, state, subscribe } from './state.js';
 import { incidentType, priorityBadge, stateChip } from './widgets.js';
+import { parseWall, wallIso } from './zone.js';
 
 const MAX_CAMERAS = 4;
-const localInput = (ms) =>
-  new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+/** A `datetime-local` value (to the minute) on the city's clock. */
+const localInput = (ms) => wallIso(ms).slice(0, 16);
 
 /** The page's own stylesheet, loaded once (the shell's index.html is another part's). */
 function ensureStyles() {
@@ -135,8 +136,8 @@ export function mount(root, params = []) {
 
   async function search(e) {
     e?.preventDefault();
-    const fromMs = Date.parse(from.value);
-    const toMs = to.value ? Date.parse(to.value) : Date.now();
+    const fromMs = parseWall(from.value);
+    const toMs = to.value ? parseWall(to.value) : Date.now();
     if (!(toMs > fromMs)) return toast(t('pbErr_bad_range'), 'error');
     listIncidents(fromMs, toMs);
     open({ cameras: chosen(), fromMs, toMs, startMs: Math.max(fromMs, toMs - 600_000) });

@@ -9,6 +9,7 @@ import { areasLayer, boundsOf, createMap } from './map-leaflet.js';
 import { pushPref } from './prefs.js';
 import { isOpen, jurisdictionName, siteName, state, subscribe } from './state.js';
 import { priorityBadge, stateChip } from './widgets.js';
+import { monthOf } from './zone.js';
 
 const COLOUR_KEY = 'sharpeyes.mapColour';
 const LAYERS_KEY = 'sharpeyes.mapLayers';
@@ -27,11 +28,6 @@ export function openBySite() {
     });
   }
   return m;
-}
-
-function monthNow() {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
 }
 
 const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -244,7 +240,7 @@ export function mount(root) {
     mapEl.dataset.ready = 'true';
   });
   // Ratings from the supervisors' report; the site list carries the current month's too.
-  void optional(`/api/reports/ratings?month=${monthNow()}`)
+  void optional(`/api/reports/ratings?month=${monthOf(Date.now())}`)
     .then((res) => {
       for (const r of res?.sites ?? []) if (r.id && r.rating) ratings.set(r.id, r.rating);
       if (ratings.size > 0) {

@@ -5,6 +5,7 @@
 import { getToken } from './api.js';
 import { fill, h } from './dom.js';
 import { fmtDateTime, getLang, setLang, t, tv } from './i18n.js';
+import { setZones } from './zone.js';
 
 const params = new URLSearchParams(location.search);
 const printing = params.get('print') === '1';
@@ -74,6 +75,8 @@ function bucketLabels(bounds) {
 }
 
 function render(r) {
+  // The report's days and times are of its own zone (ratings.timezone), on any desk and in the PDF.
+  setZones({ hall: r.timezone, months: r.timezone }, { remember: false });
   const f = r.figures;
   const c = r.charts;
   const link = (format) => {

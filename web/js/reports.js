@@ -8,12 +8,12 @@ import { escalatedBadge } from './queue-row.js';
 import { siteName, state, subscribe } from './state.js';
 import { noticeCard, ratingRulesText, reportCard } from './supervision-cards.js';
 import { incidentType, priorityBadge, stateChip } from './widgets.js';
+import { monthOf } from './zone.js';
 
 /** The built-in rule's text as the server states it; a configured rule (issue 19) is shown as given. */
 const DEFAULT_RATING_RULE =
   'red: >=3 false alarms or a trouble ticket open >72 h; yellow: 1-2 false alarms, >=3 tickets or any open ticket; else green';
 
-const monthOf = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
 const secs = (v) =>
   v === null || v === undefined
     ? t('noData')
@@ -23,13 +23,15 @@ const secs = (v) =>
 
 /**
  * The last 24 months as choices ("2026年5月"): a native month input draws itself in the browser's
- * own language, which on an English-installed desk PC puts "May 2026" on a Chinese page.
+ * own language, which on an English-installed desk PC puts "May 2026" on a Chinese page. Months of
+ * the rated zone (zone.js), not the desk PC's.
  */
 function monthSelect() {
-  const now = new Date();
+  const [year, month] = monthOf(Date.now()).split('-').map(Number);
   const options = Array.from({ length: 24 }, (_, i) => {
-    const d = new Date(now.getFullYear(), now.getMonth() - i, 1);
-    return h('option', { value: monthOf(d) }, t('monthLabel', { y: d.getFullYear(), m: d.getMonth() + 1 }));
+    const y = year + Math.floor((month - 1 - i) / 12);
+    const m = ((((month - 1 - i) % 12) + 12) % 12) + 1;
+    return h('option', { value: `${y}-${String(m).padStart(2, '0')}` }, t('monthLabel', { y, m }));
   });
   return h('select', { id: 'rep-month' }, options);
 }

@@ -3,13 +3,10 @@
 import { detailOf } from './details.js';
 import { hasString, t } from './i18n.js';
 import { eventText } from './names.js';
+import { formatIn } from './zone.js';
 
-const hhmm = (iso) =>
-  new Date(iso).toLocaleTimeString(document.documentElement.lang || 'zh-CN', {
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  });
+const HHMM = { hour: '2-digit', minute: '2-digit', hour12: false };
+const hhmm = (iso) => formatIn(document.documentElement.lang || 'zh-CN', HHMM).format(new Date(iso));
 
 /**
  * The police's state of an incident as one line: received → accepted → dispatched (with the

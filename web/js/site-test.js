@@ -5,6 +5,7 @@
 import { api } from './api.js';
 import { h } from './dom.js';
 import { getLang, t } from './i18n.js';
+import { clockText } from './zone.js';
 
 const POLL_MS = 150;
 const REPLY_TIMEOUT_MS = 35_000; // the service times a command out at 30 s
@@ -12,8 +13,9 @@ const SIGNAL_WAIT_MS = 15_000;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** `21:40:03` on the city's clock. */
 export function fmtClock(iso) {
-  return new Date(iso).toLocaleTimeString(getLang(), { hour12: false });
+  return clockText(iso, getLang());
 }
 
 /**

@@ -1,20 +1,14 @@
 // The queue's ring: a WebAudio beep pattern repeated while any alarm is unacknowledged. The
-// operator may mute it for the current shift (day 08–20, night 20–08); the choice is remembered
-// in the browser and lapses by itself when the next shift starts.
+// operator may mute it for the current shift (shift.js, on the city's clock); the choice is
+// remembered in the browser and lapses by itself when the next shift starts.
+import { currentShift } from './shift.js';
+
 const KEY = 'sharpeyes.mutedShift';
 let ctx;
 let timer;
 let ringing = false;
 let rings = 0;
 const listeners = new Set();
-
-export function currentShift(now = new Date()) {
-  const d = new Date(now);
-  const hour = d.getHours();
-  if (hour < 8) d.setDate(d.getDate() - 1);
-  const day = `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
-  return `${day}-${hour >= 8 && hour < 20 ? 'day' : 'night'}`;
-}
 
 export function isMuted() {
   return localStorage.getItem(KEY) === currentShift();

@@ -2,6 +2,7 @@
 // says in words what happened — priority, type, site, incident number and time — until someone
 // acknowledges it. Incidents still unacknowledged when the wall opens take their tiles too.
 import { t, tv } from '../js/i18n.js';
+import { clockText } from '../js/zone.js';
 
 /** The tiles after an alarm: linked cameras first (at most `alarmTiles`), then the others in order. */
 export function placeAlarmCameras(tiles, linked, layout, alarmTiles) {
@@ -10,12 +11,10 @@ export function placeAlarmCameras(tiles, linked, layout, alarmTiles) {
   return [...first, ...rest].slice(0, layout);
 }
 
-/** What an alarm tile says: "P1 紧急按钮 · 鑫源金店", then "INC-… · 21:40:03 · 未确认". */
+/** What an alarm tile says: "P1 紧急按钮 · 鑫源金店", then "INC-… · 21:40:03 · 未确认" (the city's clock). */
 export function alarmLabel(inc, siteName) {
   const type = inc.events?.[0]?.type;
-  const time = new Date(inc.openedAt).toLocaleTimeString(document.documentElement.lang || 'zh-CN', {
-    hour12: false,
-  });
+  const time = clockText(inc.openedAt, document.documentElement.lang || 'zh-CN');
   return {
     priority: inc.priority,
     title: `P${inc.priority} ${type ? tv('type', type) : ''} · ${siteName}`,

@@ -5,6 +5,7 @@
 import { api } from '../api.js';
 import { h, svg, toast } from '../dom.js';
 import { t } from '../i18n.js';
+import { parseWall, wallIso } from '../zone.js';
 import { PlaybackGroup } from './playback-group.js';
 import { gapReason, Timeline } from './timeline.js';
 
@@ -22,18 +23,14 @@ const ICONS = {
 };
 const glyph = (name) =>
   svg('svg', { viewBox: '0 0 24 24', 'aria-hidden': 'true' }, svg('path', { d: ICONS[name] }));
-const pad = (n, w = 2) => String(n).padStart(w, '0');
 
-/** `2026-12-02 11:04:05.267` in local time: the investigator's wall clock. */
+/** `2026-12-02 11:04:05.267` on the city's clock: the investigator's wall clock. */
 export function wallText(ms) {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  return wallIso(ms).replace('T', ' ');
 }
 
-const localInput = (ms) => {
-  const d = new Date(ms);
-  return new Date(ms - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
-};
+/** A `datetime-local` value (to the second) on the city's clock. */
+const localInput = (ms) => wallIso(ms).slice(0, 19);
 
 /**
  * @param {{cameras: {id: string, label: string}[], range: {from: number, to: number}, start: number,
@@ -201,7 +198,7 @@ export function playerView(o) {
     h('span', { class: 'pb-sep' }),
     goto,
     btn('pb-goto-btn', t('pbGoto'), t('pbGoto'), () => {
-      const ms = Date.parse(goto.value);
+      const ms = parseWall(goto.value);
       if (Number.isFinite(ms)) void seek(ms);
       else toast(t('pbBadTime'), 'error');
     }),

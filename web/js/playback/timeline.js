@@ -4,6 +4,7 @@
 
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
+import { clockText, offsetAt, wallParts } from '../zone.js';
 
 const MIN_SPAN = 60_000;
 const MAX_SPAN = 31 * 86_400_000;
@@ -24,13 +25,13 @@ const STEPS = [
 ];
 
 const pad = (n) => String(n).padStart(2, '0');
-/** A tick label in local time: `HH:MM`, `HH:MM:SS` below a minute, `MM-DD` on a day. */
+/** A tick label on the city's clock: `HH:MM`, `HH:MM:SS` below a minute, `MM-DD` on a day. */
 function tickLabel(ms, step) {
-  const d = new Date(ms);
-  if (step >= 86_400_000) return `${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  if (step < 60_000) return `${hm}:${pad(d.getSeconds())}`;
-  return d.getHours() === 0 && d.getMinutes() === 0 ? `${pad(d.getMonth() + 1)}-${pad(d.getDate())}` : hm;
+  const d = wallParts(ms);
+  if (step >= 86_400_000) return `${pad(d.month)}-${pad(d.day)}`;
+  const hm = `${pad(d.hour)}:${pad(d.minute)}`;
+  if (step < 60_000) return `${hm}:${pad(d.second)}`;
+  return d.hour === 0 && d.minute === 0 ? `${pad(d.month)}-${pad(d.day)}` : hm;
 }
 
 export class Timeline {
@@ -160,9 +161,9 @@ export class Timeline {
   renderAxis() {
     const span = this.view.to - this.view.from;
     const step = STEPS.find((s) => span / s <= 10) ?? STEPS[STEPS.length - 1];
-    // Ticks on local-time boundaries (a day starts at local midnight).
-    const tz = new Date(this.view.from).getTimezoneOffset() * 60_000;
-    const first = Math.ceil((this.view.from - tz) / step) * step + tz;
+    // Ticks on the city's clock's boundaries (a day starts at the city's midnight).
+    const offset = offsetAt(this.view.from);
+    const first = Math.ceil((this.view.from + offset) / step) * step - offset;
     const ticks = [];
     for (let ms = first; ms <= this.view.to; ms += step)
       ticks.push(h('span', { class: 'tl-tick', style: `left:${this.pct(ms)}%` }, tickLabel(ms, step)));
@@ -197,7 +198,7 @@ export class Timeline {
           h('div', {
             class: `tl-marker tl-${m.kind}`,
             style: `left:${this.pct(at)}%`,
-            title: `${new Date(at).toLocaleTimeString(undefined, { hour12: false })} ${t(`type_${m.type}`)}`,
+            title: `${clockText(at)} ${t(`type_${m.type}`)}`,
             dataset: { kind: m.kind },
           }),
         );
