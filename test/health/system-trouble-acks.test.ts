@@ -27,7 +27,10 @@ describe.each(BACKENDS)('system_trouble_acks on %s', (_name, open) => {
       first: true,
     });
     const b = await acks.ack('node-a', key, since, wang, '2026-12-06T05:02:00.000Z');
-    expect(b).toEqual({ ack: a.ack, first: false });
+    expect(b).toEqual({
+      ack: { by: 'sup-li', byName: '李值班长', at: '2026-12-06T05:01:00.000Z' },
+      first: false,
+    });
   });
 
   it('read for a node’s troubles as they stand: the same trouble beginning again, or on another node, is not acknowledged', async () => {
