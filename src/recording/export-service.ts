@@ -213,12 +213,12 @@ export class ExportService {
   }
 
   /**
-   * The finished zip of an export, opened, and its size: an open zip reads whole even when retention
+   * The finished zip of an export, opened, with its size and time: an open zip reads whole even when retention
    * removes it meanwhile, so a download that got it serves all of it. `not_done` when the export is
    * not (or no longer: expired since it was read) a finished one; `gone` when its row says done but
    * its zip is not on disk (retention removes the zip first, then the row; or it was removed by hand).
    */
-  async open(id: string): Promise<{ zip: FileHandle; size: number } | 'not_done' | 'gone'> {
+  async open(id: string): Promise<{ zip: FileHandle; size: number; modified: Date } | 'not_done' | 'gone'> {
     const r = await this.o.k
       .selectFrom('recording_exports')
       .select('file')
@@ -235,7 +235,8 @@ export class ExportService {
       throw err;
     }
     try {
-      return { zip, size: (await zip.stat()).size };
+      const st = await zip.stat();
+      return { zip, size: st.size, modified: st.mtime };
     } catch (err) {
       await zip.close();
       throw err;

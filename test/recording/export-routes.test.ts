@@ -83,6 +83,40 @@ describe.each(SERVICE_BACKENDS)('an export downloaded as retention removes it, o
     expect(await downloads(e.id)).toBe(1);
   });
 
+  it('a download resumed where it broke off: 206 with that range, the whole zip when it changed since, 416 past its end', async () => {
+    const e = await finished(64 * 1024, 1);
+    const ask = (headers: Record<string, string>) =>
+      fetch(`${svc.httpUrl}/api/exports/${e.id}/download`, {
+        headers: { authorization: `Bearer ${inv}`, ...headers },
+      });
+    const whole = await ask({});
+    expect(whole.headers.get('accept-ranges')).toBe('bytes');
+    const modified = whole.headers.get('last-modified')!;
+    expect(modified).toBeTruthy();
+    await whole.arrayBuffer();
+    const rest = await ask({ range: 'bytes=40000-', 'if-range': modified });
+    expect(rest.status).toBe(206);
+    expect(rest.headers.get('content-range')).toBe(`bytes 40000-${e.content.length - 1}/${e.content.length}`);
+    expect(Buffer.from(await rest.arrayBuffer()).equals(e.content.subarray(40000))).toBe(true);
+    const changed = await ask({ range: 'bytes=40000-', 'if-range': 'Thu, 01 Jan 2026 00:00:00 GMT' });
+    expect(changed.status).toBe(200);
+    expect(Buffer.from(await changed.arrayBuffer()).equals(e.content)).toBe(true);
+    const past = await ask({ range: `bytes=${e.content.length + 10}-` });
+    expect(past.status).toBe(416);
+    expect(past.headers.get('content-range')).toBe(`bytes */${e.content.length}`);
+    expect(((await past.json()) as Err).error.code).toBe('range_not_satisfiable');
+    // Each download that served bytes is a row (the resumed one names its range); the refused one is not.
+    const rows = await svc.svc
+      .need('audit')
+      .list({ action: 'footage.export.download', target: `export:${e.id}` });
+    expect(rows).toHaveLength(3);
+    expect(rows.map((r) => (r.detail as { range?: string } | null)?.range ?? null).sort()).toEqual([
+      `40000-${e.content.length - 1}`,
+      null,
+      null,
+    ]);
+  });
+
   it('the zip removed from disk, its row still there: 410 export_gone, not audited as downloaded', async () => {
     const e = await finished(1024);
     rmSync(e.file);
