@@ -236,6 +236,8 @@ export function recordingRoutes(svc: Service, d: RecordingDeps): Router {
       proc.stdout.off('readable', wake);
       if (proc.stdout.readableLength === 0) {
         const code = await proc.done;
+        // The viewer left before anything was sent (ffmpeg killed above): no view, nothing to answer.
+        if (res.destroyed) return;
         if (code !== 0) {
           if (!(await allThere(segs)))
             throw new HttpError(
