@@ -62,13 +62,17 @@ export function authRoutes(svc: Service): Router {
     requireUser(auth),
     route(async (req, res) => {
       const token = bearerToken(req);
-      if (token) await auth.logout(token);
-      await audit.append({
-        actor: userOf(req).username,
-        action: 'logout',
-        target: `user:${userOf(req).username}`,
-        detail: { session: req.authSession?.ref ?? null },
-      });
+      // Only the call that ended the session writes its row: two logouts of one token at the same
+      // instant both passed requireUser, and the one that lost the delete answers 204 as well (the
+      // session it asked to end has ended), as a logout one after the other is one row.
+      const ended = token ? await auth.logout(token) : undefined;
+      if (ended)
+        await audit.append({
+          actor: userOf(req).username,
+          action: 'logout',
+          target: `user:${userOf(req).username}`,
+          detail: { session: ended },
+        });
       res.status(204).end();
     }),
   );

@@ -235,9 +235,14 @@ export class AuthService {
     return s ? { ...s, via: 'media' } : undefined;
   }
 
-  async logout(token: string): Promise<void> {
+  /**
+   * Ends the token's session; returns its reference when this call ended it, undefined when it had
+   * already ended (a second logout of the same token at the same instant, a revoke in between).
+   */
+  async logout(token: string): Promise<string | undefined> {
     const ref = await this.store.deleteSession(hashToken(token));
     if (ref) this.endSessions({ ref, reason: 'logout' });
+    return ref;
   }
 
   async createUser(u: {

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { parse, requireRole, requireUser, route, userOf } from '../api/middleware.js';
+import { HttpError } from '../errors.js';
 import type { Service } from '../service.js';
 import { MINUTE_MS, type SystemHistoryStore, stepFor } from './system-history.js';
 import { ackNode, type TroubleAcks, troubleKey } from './system-trouble-acks.js';
@@ -44,13 +45,16 @@ export function systemRoutes(
       const user = userOf(req);
       const trouble = troubleKey(b);
       // Devices lost together are kept under the city (any node judging them reads it).
-      const { ack, first } = await acks.ack(
-        ackNode(b.node, b.kind),
-        trouble,
-        b.since,
-        user,
-        new Date().toISOString(),
-      );
+      const taken = await acks.ack(ackNode(b.node, b.kind), trouble, b.since, user, new Date().toISOString());
+      // Someone's acknowledgement came first and was purged before it could be read: the trouble
+      // began before the purge's horizon and stands nowhere, so there is nothing left to take charge of.
+      if (taken.gone)
+        throw new HttpError(
+          409,
+          'trouble_gone',
+          `the ${trouble} trouble of ${b.node} since ${b.since} is over and its acknowledgements were cleared: refresh the system status`,
+        );
+      const { ack, first } = taken;
       if (first)
         await svc.need('audit').append({
           actor: user.username,

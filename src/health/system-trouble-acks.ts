@@ -45,15 +45,20 @@ export const ackNode = (node: string, kind: string) => (cityWide(kind) ? CITY_WI
 export class TroubleAcks {
   constructor(private readonly k: Kysely<DB>) {}
 
-  /** Records `user`'s acknowledgement unless someone's came first; returns the one that stands. */
+  /**
+   * Records `user`'s acknowledgement unless someone's came first; returns the one that stands, or
+   * `gone` when the one that came first was purged between this insert and its read (a trouble long
+   * over, or a made-up `since`: older than the purge's horizon and standing nowhere).
+   */
   async ack(
     node: string,
     trouble: string,
     since: string,
     user: { username: string; displayName: string | null },
     at: string,
-  ): Promise<{ ack: TroubleAck; first: boolean }> {
-    const res = await this.k
+  ): Promise<{ ack: TroubleAck; first: boolean; gone?: undefined } | { gone: true }> {
+    // The inserted row comes back with the insert: nothing between them for a purge to take.
+    const inserted = await this.k
       .insertInto('system_trouble_acks')
       .values({
         node,
@@ -64,18 +69,19 @@ export class TroubleAcks {
         at,
       })
       .onConflict((oc) => oc.columns(['node', 'trouble', 'since']).doNothing())
+      .returning(['by_user', 'by_name', 'at'])
       .executeTakeFirst();
-    const row = await this.k
-      .selectFrom('system_trouble_acks')
-      .select(['by_user', 'by_name', 'at'])
-      .where('node', '=', node)
-      .where('trouble', '=', trouble)
-      .where('since', '=', since)
-      .executeTakeFirstOrThrow();
-    return {
-      ack: { by: row.by_user, byName: row.by_name, at: row.at },
-      first: Number(res.numInsertedOrUpdatedRows ?? 0) === 1,
-    };
+    const row =
+      inserted ??
+      (await this.k
+        .selectFrom('system_trouble_acks')
+        .select(['by_user', 'by_name', 'at'])
+        .where('node', '=', node)
+        .where('trouble', '=', trouble)
+        .where('since', '=', since)
+        .executeTakeFirst());
+    if (!row) return { gone: true };
+    return { ack: { by: row.by_user, byName: row.by_name, at: row.at }, first: inserted !== undefined };
   }
 
   /** The acknowledgements of `node`'s troubles as they stand (key → ack), each for its beginning. */

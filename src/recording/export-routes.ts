@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream/promises';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { SegmentIndex } from '../../streams/segment-index.js';
@@ -123,14 +124,61 @@ export function exportRoutes(
     '/api/exports/:id/download',
     route(async (req, res) => {
       const { user, st } = await ownExport(req);
-      const file = await d.exports.file(st.id);
-      if (!file) throw new HttpError(409, 'not_ready', `export ${st.id} is ${st.state}`);
-      await audit.append({
-        actor: user.username,
-        action: 'footage.export.download',
-        target: `export:${st.id}`,
-      });
-      res.download(file, `sharpeyes-export-${st.id}.zip`);
+      if (st.state !== 'done') throw new HttpError(409, 'not_ready', `export ${st.id} is ${st.state}`);
+      // Opened before the audit row and streamed from the open file: retention removing the zip in
+      // between (another node's, or this one's) neither truncates the download nor leaves a row for
+      // a download that served nothing.
+      const opened = await d.exports.open(st.id);
+      if (opened === 'not_done' || opened === 'gone')
+        throw new HttpError(
+          410,
+          'export_gone',
+          `export ${st.id} is no longer kept (removed by export retention): request the export again`,
+        );
+      const { zip, size, modified } = opened;
+      // A download resumed where it broke off (a browser's, a download manager's): one byte range,
+      // honoured unless the zip changed since (If-Range), as express's res.download did.
+      const lastModified = modified.toUTCString();
+      const ifRange = req.headers['if-range'];
+      const asked = ifRange === undefined || ifRange === lastModified ? req.range(size) : undefined;
+      if (asked === -1) {
+        await zip.close();
+        res.setHeader('content-range', `bytes */${size}`);
+        throw new HttpError(
+          416,
+          'range_not_satisfiable',
+          `the export is ${size} bytes: the range asked for is not in it`,
+        );
+      }
+      const part =
+        Array.isArray(asked) && asked.type === 'bytes' && asked.length === 1 ? asked[0] : undefined;
+      try {
+        await audit.append({
+          actor: user.username,
+          action: 'footage.export.download',
+          target: `export:${st.id}`,
+          ...(part ? { detail: { range: `${part.start}-${part.end}` } } : {}),
+        });
+      } catch (err) {
+        await zip.close();
+        throw err;
+      }
+      res.attachment(`sharpeyes-export-${st.id}.zip`);
+      res.setHeader('accept-ranges', 'bytes');
+      res.setHeader('last-modified', lastModified);
+      res.setHeader('cache-control', 'no-store');
+      if (part) {
+        res.status(206);
+        res.setHeader('content-range', `bytes ${part.start}-${part.end}/${size}`);
+        res.setHeader('content-length', String(part.end - part.start + 1));
+      } else res.setHeader('content-length', String(size));
+      const body = part ? zip.createReadStream({ start: part.start, end: part.end }) : zip.createReadStream();
+      try {
+        await pipeline(body, res);
+      } catch (err) {
+        // Tolerated: the desk closed the connection mid-download (the row says it was asked for).
+        svc.log.info({ err, export: st.id }, 'recording: export download ended early');
+      }
     }),
   );
   return r;

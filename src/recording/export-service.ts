@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely, Selectable } from 'kysely';
 import type { SiteKey } from '../../streams/evidence-keys.js';
@@ -212,15 +212,35 @@ export class ExportService {
     };
   }
 
-  /** The finished zip of an export, or undefined. */
-  async file(id: string): Promise<string | undefined> {
+  /**
+   * The finished zip of an export, opened, with its size and time: an open zip reads whole even when retention
+   * removes it meanwhile, so a download that got it serves all of it. `not_done` when the export is
+   * not (or no longer: expired since it was read) a finished one; `gone` when its row says done but
+   * its zip is not on disk (retention removes the zip first, then the row; or it was removed by hand).
+   */
+  async open(id: string): Promise<{ zip: FileHandle; size: number; modified: Date } | 'not_done' | 'gone'> {
     const r = await this.o.k
       .selectFrom('recording_exports')
       .select('file')
       .where('id', '=', id)
       .where('state', '=', 'done')
       .executeTakeFirst();
-    return r?.file && existsSync(r.file) ? r.file : undefined;
+    if (!r) return 'not_done';
+    if (!r.file) return 'gone';
+    let zip: FileHandle;
+    try {
+      zip = await open(r.file, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+      throw err;
+    }
+    try {
+      const st = await zip.stat();
+      return { zip, size: st.size, modified: st.mtime };
+    } catch (err) {
+      await zip.close();
+      throw err;
+    }
   }
 
   /** Resolves when no export is queued or running (service stop, tests). */

@@ -208,6 +208,11 @@ export async function monthlyReport(
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
     asOf: new Date(period.asOf).toISOString(),
+    /**
+     * When the service made it, by the service's clock: the page's “generated” stamp. The PDF's
+     * browser runs apart from the service (and, under `npm run test:at`, on another clock).
+     */
+    generatedAt: new Date(now).toISOString(),
     /** False for the running month: its figures still change. */
     final: to <= now,
     /** False while history is still being projected (after an upgrade): figures may be short. */

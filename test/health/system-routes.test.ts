@@ -1,14 +1,18 @@
 import { hostname } from 'node:os';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../src/cluster/cluster.js';
 import { type History, SystemHistory, SystemHistoryStore } from '../../src/health/system-history.js';
 import { historyNode, type LoopDelay, sampleMinute } from '../../src/health/system-module.js';
+import { TroubleAcks } from '../../src/health/system-trouble-acks.js';
 import { Metrics } from '../../src/metrics.js';
 import { QUIET_API_CITY_YAML } from '../api/api-fixture.js';
+import { SERVICE_BACKENDS, stopSharedPostgres } from '../helpers/postgres.js';
 import { metricSum, startTestService, type TestService } from '../helpers/service.js';
 
 const MIN = 60_000;
+
+afterAll(() => stopSharedPostgres(), 60_000);
 
 describe('GET /api/system/history: 系统状态’s minutes, for supervisors and admins', () => {
   let svc: TestService;
@@ -118,5 +122,68 @@ describe('GET /api/system/history: 系统状态’s minutes, for supervisors and
       expect(error.message, q).not.toMatch(/at .*\.ts:\d+/);
     }
     expect(await errors()).toBeGreaterThanOrEqual(before + 7);
+  });
+});
+
+/**
+ * `POST /api/system/troubles/ack` while the hourly purge forgets old acknowledgements, on SQLite and
+ * on PostgreSQL (where another connection's purge can land between an acknowledgement's insert and
+ * its read).
+ */
+describe.each(SERVICE_BACKENDS)('POST /api/system/troubles/ack against the purge on %s', (_name, storage) => {
+  let svc: TestService;
+  beforeEach(async () => {
+    svc = await startTestService({ yaml: `${QUIET_API_CITY_YAML}${await storage()}` });
+  }, 120_000);
+  afterEach(async () => svc?.close());
+
+  it('an acknowledgement of a trouble long over, purged as it is taken: 200 or 409 trouble_gone, never a 500; audited once per row taken', async () => {
+    const acks = new TroubleAcks(svc.svc.need('store').k);
+    const supervisor = await svc.login('sys-sup-li', 'supervisor', 'city');
+    const wang = await svc.login('sys-sup-wang', 'admin', 'city');
+    const audited = async () => (await svc.svc.need('audit').list({ action: 'system.trouble.ack' })).length;
+    const ack = (token: string, since: string) =>
+      fetch(`${svc.httpUrl}/api/system/troubles/ack`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        // A made-up node and a `since` older than any purge's horizon: nothing keeps its row.
+        body: JSON.stringify({ node: 'node-gone', kind: 'sink', name: 'webhooks', since }),
+      });
+    const auditedBefore = await audited();
+    const statuses: number[] = [];
+    let taken = 0;
+    // Several rounds: whether the purge lands between an acknowledgement's insert and its read varies.
+    for (let round = 1; round <= 10; round++) {
+      const since = new Date(Date.UTC(2020, 0, round)).toISOString();
+      expect((await ack(supervisor, since)).status).toBe(200);
+      taken++;
+      let done = false;
+      const purging = (async () => {
+        while (!done) {
+          await acks.purge('2025-01-01T00:00:00.000Z', [], {
+            node: 'node-gone',
+            judging: false,
+            aliveSince: 0,
+          });
+          // SQLite answers within the turn: let the requests in.
+          await new Promise((r) => setImmediate(r));
+        }
+      })();
+      const answers = await Promise.all(Array.from({ length: 8 }, () => ack(wang, since)));
+      done = true;
+      await purging;
+      for (const a of answers) {
+        statuses.push(a.status);
+        const body = (await a.json()) as { first?: boolean; error?: { code: string; message: string } };
+        expect([200, 409], `round ${round}: ${JSON.stringify(body)}`).toContain(a.status);
+        if (a.status === 409) {
+          expect(body.error?.code).toBe('trouble_gone');
+          expect(body.error?.message).toMatch(/is over/);
+        } else if (body.first) taken++;
+      }
+    }
+    // Every acknowledgement that took a row is in the audit log, once; one told the trouble is gone is not.
+    expect(await audited()).toBe(auditedBefore + taken);
+    expect(statuses.length).toBe(80);
   });
 });

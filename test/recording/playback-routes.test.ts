@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import type { RecordingPart } from '../../src/recording/recording-module.js';
@@ -275,5 +279,47 @@ describe('timeline and playback routes', () => {
     const text = await (await fetch(`${svc.httpUrl}/metrics`)).text();
     expect(text).toMatch(/^sharpeyes_event_loop_delay_seconds\{quantile="0\.99"\} [\d.e-]+$/m);
     expect(text).toMatch(/^sharpeyes_recording_writer_backlog_bytes \d+$/m);
+  });
+
+  // Last: it removes cam-bank's footage from disk.
+  it('a range whose files retention removes as it is opened: 404 no_footage, not audited as viewed, not a 503', async () => {
+    // Retention landing between the route's check of the files and ffmpeg opening them: an ffmpeg
+    // first on the PATH removes the segments its concat list names, then runs the real one.
+    const bin = mkdtempSync(join(tmpdir(), 'sharpeyes-retention-ffmpeg-'));
+    const real = execFileSync('sh', ['-c', 'command -v ffmpeg']).toString().trim();
+    writeFileSync(
+      join(bin, 'ffmpeg'),
+      [
+        '#!/bin/sh',
+        'prev=""',
+        'for a in "$@"; do',
+        '  case "$a" in *.ffconcat) [ "$prev" = "-i" ] && sed -n "s/^file \'\\(.*\\)\'$/\\1/p" "$a" | while IFS= read -r f; do rm -f "$f"; done ;; esac',
+        '  prev="$a"',
+        'done',
+        `exec ${real} "$@"`,
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const views = async () =>
+      (await svc.svc.need('audit').list({ action: 'footage.view', target: 'camera:cam-bank' })).length;
+    const viewsBefore = await views();
+    const path = process.env['PATH'];
+    const target = `/api/recordings/play?camera=cam-bank&from=${iso(base)}&to=${iso(base + 8000)}`;
+    process.env['PATH'] = `${bin}:${path}`;
+    let res: Awaited<ReturnType<typeof api<{ error: { code: string; message: string } }>>>;
+    try {
+      res = await api<{ error: { code: string; message: string } }>(`${svc.httpUrl}${target}`, south);
+    } finally {
+      process.env['PATH'] = path;
+      rmSync(bin, { recursive: true, force: true });
+    }
+    const files = await rec.index.segments('cam-bank', base, base + 8000);
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.every((f) => !existsSync(join(f.storage, f.path)))).toBe(true);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('no_footage');
+    expect(res.body.error.message).toMatch(/retention/);
+    expect(await views()).toBe(viewsBefore);
   });
 });

@@ -1,13 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RatingMaintainer } from '../../src/ratings/rating-maintainer.js';
 import type { FactsBackfill } from '../../src/reports/facts-backfill.js';
 import { addMonths, monthOf, monthsBetween } from '../../src/reports/local-time.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import { withoutFaketime } from '../../src/util/without-faketime.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { launchChromium } from '../web/console-helpers.js';
 import { REPORT_CITY } from './report-fixture.js';
@@ -191,6 +192,53 @@ describe('the report page, in Chromium', () => {
     const bytes = Buffer.from(await pdf.arrayBuffer());
     expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
     expect(bytes.length).toBeGreaterThan(20_000);
+  }, 60_000);
+});
+
+describe('the PDF’s “generated” stamp', () => {
+  // The PDF's Chromium runs on the real clock (libfaketime hangs it), as src/reports/report-pdf.ts
+  // starts it: under `npm run test:at` its own clock is not the service's. The stamp must be the
+  // service's time, handed in with the report, as the desks' page shows it.
+  it('is the service’s time, not that of the browser printing it', async () => {
+    const res = await get(`/api/reports/monthly?node=city&month=${MONTH}`, admin);
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { timezone: string };
+    const asked = Date.now();
+    const printer = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu'],
+      env: withoutFaketime(),
+    });
+    try {
+      const context = await printer.newContext({ locale: 'zh-CN', timezoneId: report.timezone });
+      const page = await context.newPage();
+      await page.addInitScript(
+        ([data, l]) => {
+          const w = window as unknown as Record<string, unknown>;
+          w['__REPORT__'] = data;
+          w['__REPORT_LANG__'] = l;
+        },
+        [report, 'zh'] as const,
+      );
+      await page.goto(`${svc.httpUrl}/report.html?node=city&month=${MONTH}&print=1`);
+      await page.waitForFunction(
+        () => (window as unknown as { __reportReady?: boolean }).__reportReady === true,
+      );
+      const stamp = await page.locator('.report-head .meta').first().innerText();
+      // 生成于 2026/12/6 22:50:01, in the report's zone (Asia/Shanghai: UTC+8, no summer time).
+      const m = /生成于\s*(\d{4})\/(\d{1,2})\/(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})/.exec(stamp);
+      expect(m, stamp).not.toBeNull();
+      const [, y, mo, d, hh, mi, ss] = m!.map(Number) as number[];
+      const at = Date.UTC(y!, mo! - 1, d!, hh! - 8, mi!, ss!);
+      expect(report.timezone).toBe('Asia/Shanghai');
+      expect(
+        Math.abs(at - asked),
+        `${stamp} against the service's ${new Date(asked).toISOString()}`,
+      ).toBeLessThan(120_000);
+    } finally {
+      await printer.close();
+    }
   }, 60_000);
 });
 

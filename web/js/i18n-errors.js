@@ -51,6 +51,9 @@ export const ERROR_STRINGS = {
     err_bad_range: '结束时间必须晚于开始时间',
     err_range_too_long: '时间范围太长，请缩短后再查',
     err_not_ready: '导出还没有完成，请稍候',
+    err_trouble_gone: '这条系统故障早已结束，记录已清理，无需再确认；请刷新系统状态',
+    err_export_gone: '这份导出已过保存期限被清理，请重新导出',
+    err_range_not_satisfiable: '续传的位置超出了文件大小，请重新下载',
     err_no_ptz: '这台摄像机不能转动（没有云台或没有连接）',
     err_unknown_preset: '这台摄像机没有这个预置位',
     err_unknown_camera: '有摄像机不存在或不在您的辖区',
@@ -160,6 +163,11 @@ export const ERROR_STRINGS = {
     err_bad_range: 'The end time must be after the start time',
     err_range_too_long: 'The time range is too long; shorten it and search again',
     err_not_ready: 'The export is not finished yet; please wait',
+    err_range_not_satisfiable:
+      'The download cannot resume there (past the end of the file); download it again',
+    err_export_gone: 'This export is no longer kept (removed after its retention period); export it again',
+    err_trouble_gone:
+      'This system trouble ended long ago and its record was cleared; refresh the system status',
     err_no_ptz: 'This camera cannot turn (no PTZ, or not connected)',
     err_unknown_preset: 'This camera has no such preset',
     err_unknown_camera: 'A camera does not exist or is outside your scope',

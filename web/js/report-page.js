@@ -122,7 +122,8 @@ function render(r) {
       h(
         'div',
         { class: 'meta' },
-        t('rpGenerated', { at: fmtDateTime(new Date().toISOString()) }),
+        // The service's time, handed in with the report: the PDF's browser prints on its own clock.
+        t('rpGenerated', { at: fmtDateTime(r.generatedAt ?? new Date().toISOString()) }),
         printing ? null : h('div', { class: 'actions' }, download('csv'), download('pdf')),
       ),
     ),
