@@ -137,10 +137,13 @@ export function exportRoutes(
         );
       const { zip, size, modified } = opened;
       // A download resumed where it broke off (a browser's, a download manager's): one byte range,
-      // honoured unless the zip changed since (If-Range), as express's res.download did.
+      // honoured unless the zip changed since (If-Range, by its date or its tag), as express's
+      // res.download did; the tag is the one it sent (weak, of the size and the time).
       const lastModified = modified.toUTCString();
+      const etag = `W/"${size.toString(16)}-${modified.getTime().toString(16)}"`;
       const ifRange = req.headers['if-range'];
-      const asked = ifRange === undefined || ifRange === lastModified ? req.range(size) : undefined;
+      const asked =
+        ifRange === undefined || ifRange === lastModified || ifRange === etag ? req.range(size) : undefined;
       if (asked === -1) {
         await zip.close();
         res.setHeader('content-range', `bytes */${size}`);
@@ -166,6 +169,7 @@ export function exportRoutes(
       res.attachment(`sharpeyes-export-${st.id}.zip`);
       res.setHeader('accept-ranges', 'bytes');
       res.setHeader('last-modified', lastModified);
+      res.setHeader('etag', etag);
       res.setHeader('cache-control', 'no-store');
       if (part) {
         res.status(206);

@@ -98,6 +98,12 @@ describe.each(SERVICE_BACKENDS)('an export downloaded as retention removes it, o
     expect(rest.status).toBe(206);
     expect(rest.headers.get('content-range')).toBe(`bytes 40000-${e.content.length - 1}/${e.content.length}`);
     expect(Buffer.from(await rest.arrayBuffer()).equals(e.content.subarray(40000))).toBe(true);
+    // By its tag as well as its date (a download manager keeps either).
+    const tag = whole.headers.get('etag')!;
+    expect(tag).toMatch(/^W\/"[0-9a-f]+-[0-9a-f]+"$/);
+    const byTag = await ask({ range: 'bytes=40000-', 'if-range': tag });
+    expect(byTag.status).toBe(206);
+    expect(Buffer.from(await byTag.arrayBuffer()).equals(e.content.subarray(40000))).toBe(true);
     const changed = await ask({ range: 'bytes=40000-', 'if-range': 'Thu, 01 Jan 2026 00:00:00 GMT' });
     expect(changed.status).toBe(200);
     expect(Buffer.from(await changed.arrayBuffer()).equals(e.content)).toBe(true);
@@ -109,8 +115,9 @@ describe.each(SERVICE_BACKENDS)('an export downloaded as retention removes it, o
     const rows = await svc.svc
       .need('audit')
       .list({ action: 'footage.export.download', target: `export:${e.id}` });
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(4);
     expect(rows.map((r) => (r.detail as { range?: string } | null)?.range ?? null).sort()).toEqual([
+      `40000-${e.content.length - 1}`,
       `40000-${e.content.length - 1}`,
       null,
       null,
