@@ -129,42 +129,32 @@ describe.each(BACKENDS)('system_trouble_acks on %s', (_name, open) => {
     expect(await acks.purge(cut, [], { node: 'node-b', judging: false, aliveSince })).toBe(1);
     expect(await left()).toEqual(['*/cameras:', 'node-a/sink:webhooks', 'node-a/wait:']);
   });
-});
 
-describe.each(BACKENDS)('an acknowledgement purged as it is taken, on %s', (_name, open) => {
-  let db: Awaited<ReturnType<typeof open>>;
-  let acks: TroubleAcks;
-  beforeEach(async () => {
-    db = await open();
-    acks = new TroubleAcks(db.store.k);
-  }, 60_000);
-  afterEach(async () => db?.cleanup());
+  describe('an acknowledgement purged as it is taken', () => {
+    // A made-up or long-over `since`: older than the purge's horizon, standing nowhere.
+    const old = '2026-01-01T00:00:00.000Z';
+    const cut = '2026-11-05T00:00:00.000Z';
+    const purge = () => acks.purge(cut, [], { node: 'node-a', judging: false, aliveSince: 0 });
 
-  // A made-up or long-over `since`: older than the purge's horizon, standing nowhere.
-  const old = '2026-01-01T00:00:00.000Z';
-  const cut = '2026-11-05T00:00:00.000Z';
-  const li = { username: 'sup-li', displayName: '李值班长' };
-  const wang = { username: 'sup-wang', displayName: null };
-  const purge = () => acks.purge(cut, [], { node: 'node-a', judging: false, aliveSince: 0 });
-
-  it('a second acknowledgement whose standing one is purged in between is told the trouble is gone, not thrown at', async () => {
-    // Several rounds: which of the two reaches the store first varies.
-    for (let round = 1; round <= 20; round++) {
-      const key = `sink:hook-${round}`;
-      await acks.ack('node-a', key, old, li, '2026-01-01T00:01:00.000Z');
-      const [second] = await Promise.allSettled([
-        acks.ack('node-a', key, old, wang, '2026-01-01T00:02:00.000Z'),
-        purge(),
-      ]);
-      expect(
-        second.status,
-        `round ${round}: ${second.status === 'rejected' ? String(second.reason) : ''}`,
-      ).toBe('fulfilled');
-      if (second.status !== 'fulfilled') continue;
-      // li's (read before the purge), wang's (inserted after it), or none (`gone`), never a throw.
-      if (second.value.gone) expect(second.value).toEqual({ gone: true });
-      else if (second.value.first) expect(second.value.ack.by).toBe('sup-wang');
-      else expect(second.value.ack.by).toBe('sup-li');
-    }
+    it('a second acknowledgement whose standing one is purged in between is told the trouble is gone, not thrown at', async () => {
+      // Several rounds: which of the two reaches the store first varies.
+      for (let round = 1; round <= 20; round++) {
+        const key = `sink:hook-${round}`;
+        await acks.ack('node-a', key, old, li, '2026-01-01T00:01:00.000Z');
+        const [second] = await Promise.allSettled([
+          acks.ack('node-a', key, old, wang, '2026-01-01T00:02:00.000Z'),
+          purge(),
+        ]);
+        expect(
+          second.status,
+          `round ${round}: ${second.status === 'rejected' ? String(second.reason) : ''}`,
+        ).toBe('fulfilled');
+        if (second.status !== 'fulfilled') continue;
+        // li's (read before the purge), wang's (inserted after it), or none (`gone`), never a throw.
+        if (second.value.gone) expect(second.value).toEqual({ gone: true });
+        else if (second.value.first) expect(second.value.ack.by).toBe('sup-wang');
+        else expect(second.value.ack.by).toBe('sup-li');
+      }
+    });
   });
 });
