@@ -5,7 +5,7 @@ import { clusterModule, clusterStartModule } from './cluster/cluster-module.js';
 import type { Config } from './config/schema.js';
 import { consoleModule } from './console/console-module.js';
 import { incidentsModule } from './core/incidents-module.js';
-import { demoModule } from './demo/demo-module.js';
+import { demoModules } from './demo/demo-module.js';
 import { systemModule } from './health/system-module.js';
 import { liveModule, liveRelayModule } from './live/live-module.js';
 import type { Logger } from './log.js';
@@ -32,6 +32,7 @@ import { workflowModule } from './workflow/workflow-module.js';
  * everything the service runs is listed here.
  */
 export function modules(): Module[] {
+  const demo = demoModules(); // simulated devices of the demo city (only with --demo)
   return [
     storeModule, // SQLite file, migrations, audit log
     clusterModule, // issue 16: leases (timers, cameras, exclusive outbox sinks) shared by the nodes of a city
@@ -43,6 +44,7 @@ export function modules(): Module[] {
     workflowModule(), // issue 17: action plans, call lists, ownership, test mode, runaway panels
     panelModule(), // MQTT broker and panel protocol v1
     dc09Module(), // issue 18: SIA DC-09 receiver (TCP+UDP), feeds the same core and panel supervision
+    demo.cameras, // the demo's simulated cameras: up before the registry connects, down after it lets go
     cameraModule(), // issue 5: camera registry (svc.parts 'cameras'), ONVIF events, video-loss watchdog, camera API
     liveModule(), // issue 7: stream hub (svc.parts 'streams'), wall API, JPEG fallback
     recordingModule(), // issue 6: recorder (hub consumer), retention, alarm clips, playback, exports
@@ -55,7 +57,7 @@ export function modules(): Module[] {
     clusterStartModule, // issue 16: lease rounds begin once every module has registered its jobs
     outboxModule, // issue 13: every sink is added; deliver what is committed (and what a crash left)
     liveRelayModule(), // issue 7: WebSocket /live/{camera} (stops before listen: open sockets block close)
-    demoModule(), // simulated devices of the demo city (only with --demo)
+    demo.panels, // the demo's simulated panels (they need the broker's port)
   ];
 }
 

@@ -49,52 +49,65 @@ export async function ensureDemoUsers(svc: Service): Promise<boolean> {
 }
 
 /**
- * The demo city: simulated panels connect to the embedded broker, send heartbeats, and now and then
+ * The demo city, as two modules. `cameras`, started before the camera registry and stopped after it:
+ * its simulated cameras (issue 5) are up when the registry first connects and still up while the
+ * service lets go of them, so a start or a stop logs no camera lost. `panels`, started last (it needs
+ * the broker's port): simulated panels connect to the embedded broker, send heartbeats and now and then
  * raise an alarm, so a first look at the console shows a live hall.
  */
-export function demoModule(): Module {
+export function demoModules(): { cameras: Module; panels: Module } {
   const sims: PanelSimulator[] = [];
   let timer: NodeJS.Timeout | undefined;
   let cameras: DemoCameras | undefined;
   return {
-    name: 'demo',
-    async start(svc) {
-      if (!svc.demo) return;
-      const created = await ensureDemoUsers(svc);
-      // Simulated cameras (issue 5); the camera registry connects to them on its next retry.
-      cameras = await startDemoCameras(svc.config.cameras, svc.log);
-      const port = svc.part<number>('mqttPort');
-      for (const p of svc.need('dir').allPanels()) {
-        if (p.secret === undefined) continue; // a DC-09-only panel has no MQTT login
-        const sim = new PanelSimulator({
-          url: `mqtt://127.0.0.1:${port}`,
-          id: p.id,
-          secret: p.secret,
-          prefix: svc.config.mqtt.topicPrefix,
-          heartbeatSeconds: p.heartbeatSeconds,
-        });
-        await sim.connect();
-        sims.push(sim);
-      }
-      const types: PanelWireEventType[] = ['panic', 'intrusion', 'intrusion', 'fire', 'test', 'trouble'];
-      timer = setInterval(() => {
-        const sim = sims[Math.floor(Math.random() * sims.length)];
-        const type = types[Math.floor(Math.random() * types.length)];
-        if (!sim || !type) return;
-        sim
-          .send(type, { zone: String(1 + Math.floor(Math.random() * 3)) })
-          .catch((err: unknown) => svc.log.warn({ err }, 'demo: send failed'));
-        cameras?.motionSomewhere();
-      }, 90_000);
-      timer.unref();
-      svc.log.info({ panels: sims.length, usersCreated: created }, 'demo: simulated panels online');
+    cameras: {
+      name: 'demo-cameras',
+      async start(svc) {
+        if (!svc.demo) return;
+        cameras = await startDemoCameras(svc.config.cameras, svc.log);
+      },
+      async stop() {
+        await cameras?.stop();
+        cameras = undefined;
+      },
     },
-    async stop() {
-      if (timer) clearInterval(timer);
-      await cameras?.stop();
-      // The panels stay "online": it is the service that stops, not the sites going dark, so no
-      // trouble tickets are raised by a demo shutdown.
-      await Promise.all(sims.splice(0).map((s) => s.detach()));
+    panels: {
+      name: 'demo',
+      async start(svc) {
+        if (!svc.demo) return;
+        const created = await ensureDemoUsers(svc);
+        const port = svc.part<number>('mqttPort');
+        for (const p of svc.need('dir').allPanels()) {
+          if (p.secret === undefined) continue; // a DC-09-only panel has no MQTT login
+          const sim = new PanelSimulator({
+            url: `mqtt://127.0.0.1:${port}`,
+            id: p.id,
+            secret: p.secret,
+            prefix: svc.config.mqtt.topicPrefix,
+            heartbeatSeconds: p.heartbeatSeconds,
+          });
+          await sim.connect();
+          sims.push(sim);
+        }
+        const types: PanelWireEventType[] = ['panic', 'intrusion', 'intrusion', 'fire', 'test', 'trouble'];
+        timer = setInterval(() => {
+          const sim = sims[Math.floor(Math.random() * sims.length)];
+          const type = types[Math.floor(Math.random() * types.length)];
+          if (!sim || !type) return;
+          sim
+            .send(type, { zone: String(1 + Math.floor(Math.random() * 3)) })
+            .catch((err: unknown) => svc.log.warn({ err }, 'demo: send failed'));
+          cameras?.motionSomewhere();
+        }, 90_000);
+        timer.unref();
+        svc.log.info({ panels: sims.length, usersCreated: created }, 'demo: simulated panels online');
+      },
+      async stop() {
+        if (timer) clearInterval(timer);
+        // The panels stay "online": it is the service that stops, not the sites going dark, so no
+        // trouble tickets are raised by a demo shutdown.
+        await Promise.all(sims.splice(0).map((s) => s.detach()));
+      },
     },
   };
 }
