@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
+import { HELPER_NICE } from '../src/util/helper-threads.js';
 import type { WriterBatch, WriterReplies, WriterReply, WriterRequest } from './segment-writer-protocol.js';
 
 export interface WriterLog {
@@ -84,6 +85,15 @@ export class SegmentWriter implements SegmentFiles {
     },
   ) {}
 
+  /**
+   * Starts the thread now instead of at the first write, so it exists when the service lowers its
+   * helper threads after starting (a camera's first segment would otherwise start it at the alarm
+   * thread's priority, up to the next pass 10 s later, were it not lowering itself).
+   */
+  start(): void {
+    if (!this.stopped) this.thread();
+  }
+
   /** Bytes handed to the thread and not yet written. */
   get backlog(): number {
     return this.queuedBytes;
@@ -96,7 +106,11 @@ export class SegmentWriter implements SegmentFiles {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(ENTRY, { workerData: { entry: WORKER.href }, name: 'sharpeyes-segment-writer' });
+    const w = new Worker(ENTRY, {
+      // Below the alarm thread when the service's main thread starts it (not a test's worker thread).
+      workerData: { entry: WORKER.href, nice: isMainThread ? HELPER_NICE : 0 },
+      name: 'sharpeyes-segment-writer',
+    });
     w.on('message', (replies: WriterReplies) => {
       for (const m of replies) this.onReply(m);
     });

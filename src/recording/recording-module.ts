@@ -189,6 +189,8 @@ export function recordingModule(): Module {
           },
         });
         const rec = recorder;
+        // The writer's thread exists before the service lowers its helper threads after starting.
+        if (cameras.length > 0) writer.start();
         if (cluster) {
           // Issue 16: each camera is recorded by the node holding its lease, and only there.
           offCameras = cluster.onCameras((owned) => {
