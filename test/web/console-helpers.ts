@@ -7,6 +7,7 @@ import {
   chromium,
   type Page,
 } from 'playwright-core';
+import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
 import { underFaketime, withoutFaketime } from '../../src/util/without-faketime.js';
 import type { TestService } from '../helpers/service.js';
 
@@ -117,6 +118,19 @@ export function moveClock(shiftMs: number): void {
       plainTimeISO: (tz?: string) => zoned(tz).toPlainTime(),
     });
   }
+}
+
+/** The console city's shop panel (`panel-1`), connected, with one panic the service has received. */
+export async function shopWithPanic(svc: TestService): Promise<PanelSimulator> {
+  const shop = new PanelSimulator({
+    url: svc.mqttUrl,
+    id: 'panel-1',
+    secret: 'secret-panel-1',
+    heartbeatSeconds: 10,
+  });
+  await shop.connect();
+  await shop.waitForAck(await shop.send('panic', { zone: '1' }), 'received');
+  return shop;
 }
 
 /** Creates a user directly in the store (no login attempt is spent) with password `pw-<name>-123`. */

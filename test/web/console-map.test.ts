@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createCanvas } from '@napi-rs/canvas';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
+import type { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
 import { api, startTestService, type TestService } from '../helpers/service.js';
 import {
   addUser,
@@ -12,6 +12,7 @@ import {
   launchChromium,
   loginInPage,
   overflowProblems,
+  shopWithPanic,
   shot,
   textProblems,
 } from './console-helpers.js';
@@ -56,14 +57,7 @@ describe('the map with the intranet tile server from config', () => {
     svc = await startTestService({
       yaml: `${CITY_YAML}map: { tiles: "${tiles.url}", attribution: 市局地理信息平台, maxZoom: 18 }\n`,
     });
-    shop = new PanelSimulator({
-      url: svc.mqttUrl,
-      id: 'panel-1',
-      secret: 'secret-panel-1',
-      heartbeatSeconds: 10,
-    });
-    await shop.connect();
-    await shop.waitForAck(await shop.send('panic', { zone: '1' }), 'received');
+    shop = await shopWithPanic(svc);
     browser = await launchChromium();
   });
 

@@ -1,9 +1,17 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
+import type { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
 import type { Incident } from '../../src/core/incident-types.js';
 import { api, startTestService, type TestService } from '../helpers/service.js';
-import { CITY_YAML, HALL, launchChromium, loginInPage, moveClock, shot } from './console-helpers.js';
+import {
+  CITY_YAML,
+  HALL,
+  launchChromium,
+  loginInPage,
+  moveClock,
+  shopWithPanic,
+  shot,
+} from './console-helpers.js';
 
 /**
  * The desk's clock reads Shanghai's 1 December 2026, 00:30 (the city's zone by default): the night
@@ -45,14 +53,7 @@ describe('a desk PC in another zone shows the city’s days, shifts, months and 
   beforeAll(async () => {
     svc = await startTestService({ yaml: CITY_YAML });
     browser = await launchChromium();
-    shop = new PanelSimulator({
-      url: svc.mqttUrl,
-      id: 'panel-1',
-      secret: 'secret-panel-1',
-      heartbeatSeconds: 10,
-    });
-    await shop.connect();
-    await shop.waitForAck(await shop.send('panic', { zone: '1' }), 'received');
+    shop = await shopWithPanic(svc);
     const token = await svc.login('op-zone-api', 'operator', 'city');
     const { body } = await api<{ incidents: Incident[] }>(`${svc.httpUrl}/api/incidents?site=shop-1`, token);
     panic = body.incidents[0]!;

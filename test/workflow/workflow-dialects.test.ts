@@ -169,6 +169,16 @@ describe.each(SERVICE_BACKENDS)('workflow stores on %s', (_name, storage) => {
     return { inc, desks };
   };
 
+  /** Who holds incident `id` now (its owner rows not released). */
+  const holders = (id: string) =>
+    rig.svc.svc
+      .need('store')
+      .k.selectFrom('incident_owners')
+      .select('owner')
+      .where('incident_id', '=', id)
+      .where('released_at', 'is', null)
+      .execute();
+
   it('five operators taking the same new alarm at the same instant: one holds it, the others are told who', async () => {
     await shop.send('race-1', 'panic', '1');
     await expect.poll(async () => (await incidents('shop-1')).length).toBe(1);
@@ -222,13 +232,7 @@ describe.each(SERVICE_BACKENDS)('workflow stores on %s', (_name, storage) => {
           taker!,
         ),
       ]);
-      const held = await rig.svc.svc
-        .need('store')
-        .k.selectFrom('incident_owners')
-        .select('owner')
-        .where('incident_id', '=', inc.id)
-        .where('released_at', 'is', null)
-        .execute();
+      const held = await holders(inc.id);
       expect(held, `round ${round}: ${answers.map((a) => a.status)}`).toHaveLength(1);
       const owner = held[0]!.owner;
       expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
@@ -253,13 +257,7 @@ describe.each(SERVICE_BACKENDS)('workflow stores on %s', (_name, storage) => {
       ]);
       expect(answers.map((a) => a.status).sort(), `round ${round}`).toEqual([200, 409]);
       const now = await get(inc.id);
-      const held = await rig.svc.svc
-        .need('store')
-        .k.selectFrom('incident_owners')
-        .select('owner')
-        .where('incident_id', '=', inc.id)
-        .where('released_at', 'is', null)
-        .execute();
+      const held = await holders(inc.id);
       if (answers[0]!.status === 200) {
         // Acknowledged first: the acker holds it, the closer was told who.
         expect(now.state).toBe('acknowledged');
