@@ -6,7 +6,10 @@ import type { Metrics } from '../metrics.js';
 import type { DB } from '../store/db-types.js';
 import { OPS, type OpName, type OpParams, type OpResult } from './report-ops.js';
 
-const WORKER_URL = new URL('./report-worker.mjs', import.meta.url);
+// Every worker thread starts through the same entry: it lowers the thread first, then loads the module
+// through tsx.
+const ENTRY = new URL('../../streams/worker-entry.mjs', import.meta.url);
+const WORKER = new URL('./report-worker-main.ts', import.meta.url);
 
 export type Lane = 'quick' | 'bulk';
 
@@ -147,7 +150,12 @@ export class WorkerReportRunner implements ReportExecutor {
     const deps = this.deps;
     const existing = this.slots.get(lane);
     if (existing) return existing;
-    const worker = new Worker(WORKER_URL, { workerData: { file: this.deps.file }, name: `reports-${lane}` });
+    const worker = new Worker(ENTRY, {
+      // The lowest priority, from the worker's first line (report-worker-main.ts sets it again and
+      // tells why if the system refuses).
+      workerData: { entry: WORKER.href, nice: 19, file: this.deps.file },
+      name: `reports-${lane}`,
+    });
     const pending = new Map<number, Pending>();
     const ready = new Promise<void>((resolve, reject) => {
       worker.once('error', reject);
