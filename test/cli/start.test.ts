@@ -38,11 +38,15 @@ describe('sharpeyes start', () => {
       const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
       expect(metrics).toContain('sharpeyes_events_committed_total');
       // Issue 13: the alarm thread (the process's main thread) runs above every other thread of it.
-      const nice = threadNice(svc.child.pid!);
-      expect(nice.get(svc.child.pid!)).toBe(0);
-      expect(nice.size).toBeGreaterThan(6);
-      for (const [tid, n] of nice)
-        if (tid !== svc.child.pid) expect(n, `thread ${tid}`).toBeGreaterThanOrEqual(10);
+      // A thread started after the start's pass (libuv's pool on its first use, under a loaded
+      // machine's timing) is lowered by the next pass, 10 s later at most: looked at until then.
+      const pid = svc.child.pid!;
+      const helpersAtZero = () =>
+        [...threadNice(pid)].filter(([tid, n]) => tid !== pid && n < 10).map(([tid]) => tid);
+      expect(threadNice(pid).get(pid)).toBe(0);
+      expect(threadNice(pid).size).toBeGreaterThan(6);
+      await expect.poll(helpersAtZero, { timeout: 15_000, interval: 500 }).toEqual([]);
+      expect(threadNice(pid).get(pid)).toBe(0);
       // The demo's simulated cameras are up before the registry first connects, and still up while
       // the service lets go of them: a start and a stop log no camera lost (before: 25 warnings at a
       // start, 10 at a stop, that a first look at the log reads as faults).
