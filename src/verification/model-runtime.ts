@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { builtinDetector, convertedModelPath } from '../../models/builtin-detectors.js';
+import { builtinDetector, convertedModelPathOffThread } from '../../models/builtin-detectors.js';
 import { Detector } from '../../models/detector-runner.js';
 import { InferencePool } from '../../models/inference-pool.js';
 import { PlateReader } from '../../models/plate-reader.js';
@@ -118,7 +118,7 @@ export class ModelRuntime {
     const spec = builtinDetector(d.model ?? 'nanodet');
     return Detector.open({
       ...common,
-      model: convertedModelPath(spec, this.cacheDir),
+      model: await convertedModelPathOffThread(spec, this.cacheDir),
       layout: spec.layout,
       inputSize: spec.input.size,
       input: spec.input,
