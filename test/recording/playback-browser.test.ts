@@ -44,6 +44,8 @@ describe('the investigator plays recorded footage in headless Chromium', () => {
   /** Every URL the investigation page asked for, and what the browser refused under the CSP. */
   const requested: string[] = [];
   const refused: string[] = [];
+  /** What the API refused the investigator: the console asks for nothing its user may not see. */
+  const forbidden: string[] = [];
 
   /**
    * Which recorded frame the tile shows: the screen is compared with frames decoded by ffmpeg from
@@ -98,6 +100,9 @@ describe('the investigator plays recorded footage in headless Chromium', () => {
     });
     page = await ctx.newPage();
     page.on('request', (r) => requested.push(r.url()));
+    page.on('response', (r) => {
+      if (r.status() === 401 || r.status() === 403) forbidden.push(`${r.status()} ${r.url()}`);
+    });
     page.on('console', (m) => {
       if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
     });
@@ -392,10 +397,14 @@ describe('the investigator plays recorded footage in headless Chromium', () => {
       .toBe(1);
     await page.goto(`${svc.httpUrl}/#/investigate/incident/${incident}`);
     await page.locator('#pb-incident li[data-clip]').waitFor();
+    // Cameras by the names people gave them, the incident by its whole number.
     expect(await page.locator('#pb-incident li[data-clip]').textContent()).toMatch(
-      /cam-1 · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d – \d\d:\d\d:\d\d · \d+\.\d 秒/,
+      /^ 店门口 · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d – \d\d:\d\d:\d\d · \d+\.\d 秒/,
     );
-    expect(await page.locator('#pb-incident li[data-lock]').first().textContent()).toContain('报警录像');
+    expect(await page.locator('#pb-incident li[data-lock]').first().textContent()).toMatch(
+      /^店门口 · .* · 报警录像$/,
+    );
+    expect(await page.locator('.inv-incidents').textContent()).toContain(`警情 ${incident} · `);
     // The alarm clip plays in its own <video> from a signed URL (a <video> cannot send the header).
     await page.locator('#pb-incident li[data-clip] button').first().click();
     const clip = page.locator('video.inv-clip');
@@ -408,7 +417,9 @@ describe('the investigator plays recorded footage in headless Chromium', () => {
     await page.locator('#pb-note').fill('嫌疑人从前门进入');
     await page.locator('#pb-bookmark').click();
     await page.locator('#pb-incident li[data-bookmark]').waitFor();
-    expect(await page.locator('#pb-incident li[data-bookmark]').textContent()).toContain('嫌疑人从前门进入');
+    expect(await page.locator('#pb-incident li[data-bookmark]').textContent()).toMatch(
+      / · 店门口 · 嫌疑人从前门进入 · /,
+    );
     await page.locator('#timeline .tl-bookmark').first().waitFor();
     const marks = (
       await api<{ bookmarks: { note: string; camera: string }[] }>(
@@ -439,7 +450,10 @@ describe('the investigator plays recorded footage in headless Chromium', () => {
     const link = page.locator('#pb-exports a.button[download]');
     await link.waitFor({ timeout: 30_000 });
     const range = await page.locator('#pb-exports .pb-range').first().textContent();
-    expect(range).toMatch(/^cam-1: .* · \d+\.\d 秒$/);
+    expect(range).toMatch(/^店门口: .* · \d+\.\d 秒$/);
+    expect(await page.locator('#pb-exports .pb-export > div').first().textContent()).toMatch(
+      / · 100% · 店门口$/,
+    );
     await shot(page, '05-incident-bookmark-export');
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
     // Signed at the click, short-lived and bound to this session: never the session token (issue 15).
@@ -474,6 +488,7 @@ describe('the investigator plays recorded footage in headless Chromium', () => {
     // The segments went with the Authorization header: many fetched, none signed.
     expect(requested.filter((u) => u.includes('/api/recordings/segments/')).length).toBeGreaterThan(10);
     expect(refused).toEqual([]);
+    expect(forbidden).toEqual([]);
   });
 
   it('the issue-6 range route plays in a plain <video> from a signed URL', async () => {

@@ -23,7 +23,7 @@ panels:
     heartbeatSeconds: 30
     zones: { "1": { name: front door, cameras: [cam-1] } }
 cameras:
-  - { id: cam-1, site: shop-1, rtsp: "${rtsp.url('cam1')}", preroll: 2, postroll: 1 }
+  - { id: cam-1, name: 店门口, site: shop-1, rtsp: "${rtsp.url('cam1')}", preroll: 2, postroll: 1 }
   - { id: cam-2, site: bank-2, rtsp: "${rtsp.url('cam2')}", preroll: 2, postroll: 1 }
 recording: { segmentSeconds: 1, maxExportSeconds: 3600 }
 `;

@@ -198,11 +198,7 @@ export function mount(root, params = []) {
       });
       fill(
         incidentsBox,
-        h(
-          'div',
-          {},
-          `${t('pbIncident')} ${id.slice(0, 8)} · ${siteName(f.site)} · ${fmtDateTime(f.openedAt)}`,
-        ),
+        h('div', {}, `${t('pbIncident')} ${id} · ${siteName(f.site)} · ${fmtDateTime(f.openedAt)}`),
       );
     } catch (err) {
       toast(errorText(err), 'error');

@@ -86,7 +86,8 @@ function show(n, reminder = false) {
 }
 
 export function mountNotices() {
-  if (!state.user || state.user.role === 'site') return () => {};
+  // Notices go to the desks of stations and centres (the API's staff): not to shops, not to investigators.
+  if (!['operator', 'supervisor', 'admin'].includes(state.user?.role)) return () => {};
   const off = subscribe((kind, payload) => {
     if (kind === 'notice:new') show(payload);
     else if (kind === 'notice:reminder') {

@@ -6,10 +6,14 @@ import { ApiError, api, downloadSigned, getToken } from '../api.js';
 import { fill, h, toast } from '../dom.js';
 import { t, tv } from '../i18n.js';
 import { icon } from '../icons.js';
+import { cameraName } from '../names.js';
 import { state } from '../state.js';
 import { mediaUrl } from './media.js';
 import { errorText, wallText } from './player-view.js';
 import { gapReason } from './timeline.js';
+
+/** A camera by its name; one this desk no longer knows (removed since) by its id, as the manifest has it. */
+const cameraText = (id) => (state.cameras.some((c) => c.id === id) ? cameraName(id) : id);
 
 /** `11:04:05 – 11:05:06 · 61.0 秒` (and the gaps inside, when there are). */
 export function rangeText(from, to, seconds, gaps = []) {
@@ -50,12 +54,12 @@ export function exportLine(ex) {
   return h(
     'div',
     { class: 'pb-export', dataset: { id: ex.id, state: ex.state } },
-    h('div', {}, `${tv('export', ex.state)} · ${p}% · ${(ex.cameras ?? []).join(', ')}`),
+    h('div', {}, `${tv('export', ex.state)} · ${p}% · ${(ex.cameras ?? []).map(cameraText).join('、')}`),
     (ex.summary ?? []).map((c) =>
       h(
         'div',
         { class: 'muted pb-range', dataset: { camera: c.camera } },
-        `${c.camera}: ${rangeText(c.from, c.to, c.duration, c.gaps)}`,
+        `${cameraText(c.camera)}: ${rangeText(c.from, c.to, c.duration, c.gaps)}`,
       ),
     ),
     !done
@@ -133,7 +137,7 @@ export function footagePanel(o) {
                     { type: 'button', class: 'ghost', onclick: () => o.onPlayClip(mediaUrl(c.url)) },
                     icon('play'),
                   ),
-                  ` ${c.camera} · ${rangeText(c.start, c.end, c.duration, c.gaps)}`,
+                  ` ${cameraText(c.camera)} · ${rangeText(c.start, c.end, c.duration, c.gaps)}`,
                   c.gaps.length > 0
                     ? h('div', { class: 'muted' }, c.gaps.map((g) => gapReason(g.reason)).join('；'))
                     : null,
@@ -150,7 +154,7 @@ export function footagePanel(o) {
                 h(
                   'li',
                   { dataset: { lock: l.id } },
-                  `${l.camera ?? t('any')} · ${rangeText(l.start, l.end, l.duration)} · ${lockReason(l.reason)}`,
+                  `${l.camera ? cameraText(l.camera) : t('any')} · ${rangeText(l.start, l.end, l.duration)} · ${lockReason(l.reason)}`,
                 ),
               ),
             ),
@@ -164,7 +168,7 @@ export function footagePanel(o) {
                 h(
                   'li',
                   { dataset: { bookmark: b.id } },
-                  `★ ${wallText(Date.parse(b.at)).slice(0, 19)}${b.to ? ` – ${wallText(Date.parse(b.to)).slice(11, 19)}` : ''} · ${b.camera} · ${b.note} · ${b.by}`,
+                  `★ ${wallText(Date.parse(b.at)).slice(0, 19)}${b.to ? ` – ${wallText(Date.parse(b.to)).slice(11, 19)}` : ''} · ${cameraText(b.camera)} · ${b.note} · ${b.by}`,
                 ),
               ),
             ),
