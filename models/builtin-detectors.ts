@@ -119,16 +119,16 @@ const WORKER_ENTRY = new URL('../streams/worker-entry.mjs', import.meta.url);
 const CONVERT_WORKER = new URL('./convert-worker.ts', import.meta.url);
 
 /**
- * `convertedModelPath` on a worker thread of its own, 10 below the thread that asks. Even with the
+ * `convertedModelPath` on a worker thread of its own, `nice` steps below the thread that asks. Even with the
  * file cached it reads and hashes the graph's weights (7.3 MB for NanoDet), and the first time it
  * converts them: measured on a fresh data directory, 0.39 s in one piece. The service asks from its
  * alarm thread (the demo's warm-up 2 s after start, otherwise the first alarm with frames), where
  * that time held every panel's PUBACK (issue 13).
  */
-export function convertedModelPathOffThread(d: BuiltinDetector, cacheDir: string): Promise<string> {
+export function convertedModelPathOffThread(d: BuiltinDetector, cacheDir: string, nice = 0): Promise<string> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_ENTRY, {
-      workerData: { entry: CONVERT_WORKER.href, nice: 10, name: d.name, cacheDir },
+      workerData: { entry: CONVERT_WORKER.href, nice, name: d.name, cacheDir },
       name: `convert-${d.name}`,
     });
     let file: string | undefined;

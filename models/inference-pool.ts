@@ -22,6 +22,12 @@ export interface InferencePoolOptions {
   maxQueue?: number;
   /** Short name for errors. */
   name?: string;
+  /**
+   * How far below the thread that opens the pool its workers run (Linux; 0: level with it). Each
+   * worker lowers itself first thing, before onnxruntime loads, so the inference threads onnxruntime
+   * starts inside it are as low from their first instant (a thread takes its creator's priority).
+   */
+  nice?: number;
 }
 
 export interface PoolStats {
@@ -94,6 +100,7 @@ export class InferencePool {
         workers: Math.max(1, opts.workers ?? 1),
         threads: Math.max(1, opts.threads ?? 1),
         maxQueue: Math.max(0, opts.maxQueue ?? 32),
+        nice: Math.max(0, opts.nice ?? 0),
       },
       opts.name ?? 'inference',
     );
@@ -107,7 +114,9 @@ export class InferencePool {
   }
 
   private spawn(): Promise<Slot> {
-    const worker = new Worker(WORKER_URL, { workerData: { ortPath: ORT_PATH, threads: this.opts.threads } });
+    const worker = new Worker(WORKER_URL, {
+      workerData: { ortPath: ORT_PATH, threads: this.opts.threads, nice: this.opts.nice },
+    });
     const slot: Slot = { worker, inFlight: new Map(), dead: false };
     return new Promise((resolve, reject) => {
       worker.on('message', (msg: WorkerMessage) => {

@@ -5,6 +5,7 @@ import { InferencePool } from '../../models/inference-pool.js';
 import { PlateReader } from '../../models/plate-reader.js';
 import type { ModelsConfig } from '../config/sections/models.js';
 import type { Metrics } from '../metrics.js';
+import { HELPER_NICE } from '../util/helper-threads.js';
 
 /** What a detector reports and how confident it must be, resolved from config and the model's defaults. */
 export interface DetectorProfile {
@@ -61,6 +62,7 @@ export class ModelRuntime {
       ),
       maxQueue: this.config.pool.maxQueue,
       name: 'models',
+      nice: HELPER_NICE,
     }).then((pool) => {
       if (this.metrics) {
         const depth = this.metrics.gauge(
@@ -118,7 +120,7 @@ export class ModelRuntime {
     const spec = builtinDetector(d.model ?? 'nanodet');
     return Detector.open({
       ...common,
-      model: await convertedModelPathOffThread(spec, this.cacheDir),
+      model: await convertedModelPathOffThread(spec, this.cacheDir, HELPER_NICE),
       layout: spec.layout,
       inputSize: spec.input.size,
       input: spec.input,
