@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { lowerChild } from '../streams/child-nice.js';
 import { ModelError } from './model-error.js';
 
 /** An 8-bit RGB image, rows top to bottom, 3 bytes a pixel. */
@@ -14,6 +15,7 @@ export function ffmpeg(args: readonly string[], input?: Uint8Array, timeoutMs = 
     const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...args], {
       stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
+    lowerChild(p.pid);
     // A camera that accepts the connection and then sends nothing must not hang the caller.
     const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
     const out: Buffer[] = [];

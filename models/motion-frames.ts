@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { lowerChild } from '../streams/child-nice.js';
 import { inputArgs } from './image.js';
 import { ModelError } from './model-error.js';
 
@@ -53,6 +54,7 @@ export class FrameReader {
       ...['-f', 'rawvideo', '-pix_fmt', opts.pixelFormat, 'pipe:1'],
     );
     this.proc = spawn('ffmpeg', args, { stdio: [opts.url ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    lowerChild(this.proc.pid);
     this.proc.stdin?.on('error', () => undefined); // ffmpeg gone: its exit reports why.
     (this.proc.stdout as Readable).on('data', (b: Buffer) => this.onData(b));
     (this.proc.stderr as Readable).on('data', (b: Buffer) => {

@@ -5,6 +5,7 @@ import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { lowerChild } from './child-nice.js';
 import { chapters, clockSubtitles, type Hole, mediaSeconds, type Piece, piecesOf } from './clip-timeline.js';
 import type { Segment, SegmentIndex } from './segment-index.js';
 import { resolveInside } from './segment-paths.js';
@@ -142,6 +143,7 @@ export async function spawnConcat(
     ['-hide_banner', '-loglevel', 'error', '-nostdin', ...inputs, ...maps, ...codecs, ...o.out],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   ) as ConcatProcess & { spawnError?: Error };
+  lowerChild(proc.pid);
   proc.done = new Promise<number | null>((resolve) => {
     proc.once('error', (err) => {
       proc.spawnError = err;
@@ -232,6 +234,7 @@ export async function snapshotFromClip(
   const proc = spawn(ffmpeg, [...args, '-frames:v', '1', '-q:v', '3', '-y', out], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  lowerChild(proc.pid);
   let stderr = '';
   proc.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();

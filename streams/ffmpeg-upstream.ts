@@ -1,7 +1,7 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { getPriority, setPriority } from 'node:os';
 import type { Readable } from 'node:stream';
 import { parseRtspUrl } from '../drivers/rtsp/rtsp-url.js';
+import { FFMPEG_NICE, lowerChild } from './child-nice.js';
 import { Fmp4Splitter, type ParsedFragment, type ParsedInit } from './fmp4.js';
 import { mediaLane } from './media-lane.js';
 
@@ -64,7 +64,7 @@ export interface FfmpegUpstreamOptions {
  * behind them. A stream copy needs little CPU and a pipe holds seconds of video, so they lose nothing
  * that matters by waiting; the alarm path's thread keeps its normal priority.
  */
-export const CAMERA_NICE = 10;
+export const CAMERA_NICE = FFMPEG_NICE;
 
 /**
  * `fastStart` probes half a second of input instead of ffmpeg's default (about two seconds here),
@@ -102,14 +102,8 @@ export class FfmpegUpstream {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    const nice = opts.nice ?? CAMERA_NICE;
-    if (nice > 0 && this.child.pid !== undefined) {
-      try {
-        setPriority(this.child.pid, Math.min(19, getPriority() + nice));
-      } catch (err) {
-        opts.onNiceError?.(err instanceof Error ? err.message : String(err));
-      }
-    }
+    const refused = lowerChild(this.child.pid, opts.nice ?? CAMERA_NICE);
+    if (refused) opts.onNiceError?.(refused);
     const splitter = new Fmp4Splitter({ onInit: opts.onInit, onFragment: opts.onFragment });
     const push = (chunk: Buffer) => {
       if (this.killReason) return;

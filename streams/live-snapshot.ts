@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { lowerChild } from './child-nice.js';
 import type { MediaFragment, MediaInit, StreamName, UpstreamHub } from './upstream-hub.js';
 
 export class SnapshotError extends Error {
@@ -24,6 +25,7 @@ export function decodeJpeg(
   ];
   return new Promise<Buffer>((resolve, reject) => {
     const child = spawn(opts.ffmpegPath ?? 'ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    lowerChild(child.pid);
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
