@@ -4,7 +4,8 @@
 import { ApiError, api } from './api.js';
 import { fill, h, toast } from './dom.js';
 import { fmtDateTime, t, tv } from './i18n.js';
-import { jurisdictionName, state } from './state.js';
+import { scopeName } from './names.js';
+import { state } from './state.js';
 import { dialog } from './widgets.js';
 
 /** The server keeps a reason of up to 500 characters (src/api/user-routes.ts). */
@@ -69,7 +70,7 @@ export function mount(root) {
       { dataset: { user: u.username } },
       h('td', {}, u.username, u.displayName ? h('div', { class: 'muted' }, u.displayName) : null),
       h('td', {}, tv('role', u.role)),
-      h('td', { title: u.scope }, jurisdictionName(u.scope)),
+      h('td', { title: u.scope }, scopeName(u)),
       h('td', { class: u.disabled ? 'bad' : 'ok' }, u.disabled ? t('userDisabled') : t('userEnabled')),
       h('td', {}, String(u.sessions)),
       h('td', {}, u.lastLoginAt ? fmtDateTime(u.lastLoginAt) : t('noData')),
