@@ -20,13 +20,25 @@ export interface PanelSimulatorOptions {
   persistent?: boolean;
   /** MQTT client id; the panel id by default (it must start with the panel id). */
   clientId?: string;
+  /**
+   * The arming state the panel reports on connecting, as a panel tells its state at power-up: an
+   * `arm` (Contact ID R401 away, R441 stay) or `disarm` (E401) event. None when omitted.
+   */
+  armed?: 'away' | 'home' | 'disarmed';
 }
+
+/** How a panel reports its arming state: Contact ID closings (R401 away, R441 stay) and an opening. */
+const ARMING_EVENTS = {
+  away: { type: 'arm', cid: 'R401' },
+  home: { type: 'arm', cid: 'R441' },
+  disarmed: { type: 'disarm', cid: 'E401' },
+} as const satisfies Record<string, { type: PanelWireEventType; cid: string }>;
 
 /** What a panel reports after carrying out a command (Contact ID openings/closings and tests). */
 const COMMAND_EVENTS: Record<string, { type: PanelWireEventType; cid: string } | undefined> = {
-  arm_away: { type: 'arm', cid: 'R401' },
-  arm_home: { type: 'arm', cid: 'R441' },
-  disarm: { type: 'disarm', cid: 'E401' },
+  arm_away: ARMING_EVENTS.away,
+  arm_home: ARMING_EVENTS.home,
+  disarm: ARMING_EVENTS.disarmed,
   test: { type: 'test', cid: 'E601' },
 };
 
@@ -102,6 +114,10 @@ export class PanelSimulator extends EventEmitter<SimulatorEvents> {
         this.opts.heartbeatSeconds * 1000,
       );
       this.heartbeat.unref();
+    }
+    if (this.opts.armed) {
+      const arming = ARMING_EVENTS[this.opts.armed];
+      await this.send(arming.type, { cid: arming.cid });
     }
   }
 

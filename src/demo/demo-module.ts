@@ -49,11 +49,20 @@ export async function ensureDemoUsers(svc: Service): Promise<boolean> {
 }
 
 /**
+ * The arming state a demo panel reports when it connects: a household armed stay (the family at
+ * home), every other site (shops, banks, schools) armed away, as after closing. Without it a site's
+ * page says forever that its panel has not reported.
+ */
+function demoArming(siteKind: string | undefined): 'away' | 'home' {
+  return siteKind === 'household' ? 'home' : 'away';
+}
+
+/**
  * The demo city, as two modules. `cameras`, started before the camera registry and stopped after it:
  * its simulated cameras (issue 5) are up when the registry first connects and still up while the
  * service lets go of them, so a start or a stop logs no camera lost. `panels`, started last (it needs
- * the broker's port): simulated panels connect to the embedded broker, send heartbeats and now and then
- * raise an alarm, so a first look at the console shows a live hall.
+ * the broker's port): simulated panels connect to the embedded broker, report their arming state, send
+ * heartbeats and now and then raise an alarm, so a first look at the console shows a live hall.
  */
 export function demoModules(): { cameras: Module; panels: Module } {
   const sims: PanelSimulator[] = [];
@@ -77,7 +86,8 @@ export function demoModules(): { cameras: Module; panels: Module } {
         if (!svc.demo) return;
         const created = await ensureDemoUsers(svc);
         const port = svc.part<number>('mqttPort');
-        for (const p of svc.need('dir').allPanels()) {
+        const dir = svc.need('dir');
+        for (const p of dir.allPanels()) {
           if (p.secret === undefined) continue; // a DC-09-only panel has no MQTT login
           const sim = new PanelSimulator({
             url: `mqtt://127.0.0.1:${port}`,
@@ -85,6 +95,7 @@ export function demoModules(): { cameras: Module; panels: Module } {
             secret: p.secret,
             prefix: svc.config.mqtt.topicPrefix,
             heartbeatSeconds: p.heartbeatSeconds,
+            armed: demoArming(dir.site(p.site)?.kind),
           });
           await sim.connect();
           sims.push(sim);
