@@ -41,6 +41,8 @@ describe('the queue row of an overdue, escalated alarm (headless Chromium)', () 
     svc = await startTestService({ yaml: ESCALATING_YAML });
     browser = await launchChromium();
     shop = await shopWithPanic(svc);
+    // Armed away, as a shop is out of hours: the panel cell names it beside 在线.
+    await shop.send('arm', { cid: 'R401' });
     password = await addUser(svc, 'op-row', 'operator', 'city');
   });
 
@@ -98,7 +100,8 @@ describe('the queue row of an overdue, escalated alarm (headless Chromium)', () 
       expect(await shown('.c-type small')).toEqual({ text: '前门（防区 1）', cut: false });
       expect(await shown('.c-site b')).toEqual({ text: '鑫源金店', cut: false });
       expect(await shown('.c-site small')).toEqual({ text: '北城街 18 号', cut: false });
-      expect(await shown('.c-panel .panel-state')).toEqual({ text: '在线 电池 100%', cut: false });
+      // A full battery is not news in a row (the incident's side panel still says it).
+      expect(await shown('.c-panel .panel-state')).toEqual({ text: '在线 外出布防', cut: false });
       // Still one compact row of the queue's fixed height, the state cell's two lines inside it.
       const heights = await row.evaluate((el) => ({
         row: el.getBoundingClientRect().height,

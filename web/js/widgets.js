@@ -49,7 +49,11 @@ export function armedText(armed) {
     : t('armed');
 }
 
-/** Panel state of a site: online/offline, armed, battery, mains. "—" when the panels API is absent. */
+/**
+ * Panel state of a site: online/offline, armed, battery, mains. "—" when the panels API is absent.
+ * The short form (a queue row) names the battery only when it is low: a full one beside 外出布防 left
+ * no room in the row's cell and read "电池 10".
+ */
 export function panelState(siteId, { long = false } = {}) {
   const panels = state.panelsBySite.get(siteId) ?? [];
   if (panels.length === 0) return h('span', { class: 'panel-state muted' }, t('noData'));
@@ -74,7 +78,7 @@ export function panelState(siteId, { long = false } = {}) {
         h('span', { class: 'dot' }),
         h('span', {}, panel.online ? t('online') : t('offlineState')),
         words ? h('span', { class: `armed ${armed && armed !== 'disarmed' ? 'yes' : 'no'}` }, words) : null,
-        battery !== undefined
+        battery !== undefined && (long || battery < 20)
           ? h('span', { class: `battery ${battery < 20 ? 'low' : ''}` }, `${t('battery')} ${battery}%`)
           : null,
         panel.mains === false ? h('span', { class: 'battery low' }, t('mainsLost')) : null,
