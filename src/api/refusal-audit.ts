@@ -23,8 +23,9 @@ const INCIDENT_ID = /^INC-\d{8}-[0-9A-F]{8}$/;
 /**
  * Puts refused requests in the audit log as `access.denied`: every 401 (a missing, expired, forged or
  * URL-borne token), every 403, and a 404 that hides a camera, site, panel or incident which exists
- * but lies outside the caller's scope (the caller sees "does not exist"; the audit log says who
- * tried what). Bounded: one row per (who, what, why) a minute and 600 a minute in all, each saying
+ * but lies outside the caller's scope, or a site or jurisdiction node of another area named as the
+ * body's `scope` (a user an admin would place there); the caller sees "does not exist", the audit
+ * log says who tried what. Bounded: one row per (who, what, why) a minute and 600 a minute in all, each saying
  * how many it stands for, so an intruder cannot flood the hash chain.
  */
 export class RefusalAudit {
@@ -160,6 +161,12 @@ export class RefusalAudit {
         const place = await this.deps.incidentPlace(n);
         if (place && !access.canSeeIncident(user, place)) return `incident:${n}`;
       }
+    }
+    // The scope an admin would give a user (POST/PATCH /api/users): a site or a node of another area.
+    const scope = (req.body as { scope?: unknown } | undefined)?.scope;
+    if (typeof scope === 'string' && scope.length > 0 && scope.length <= 64) {
+      if (dir.site(scope) && !access.canSeeSite(user, scope)) return `site:${scope}`;
+      if (dir.tree.has(scope) && !access.canSeeJurisdiction(user, scope)) return `jurisdiction:${scope}`;
     }
     return undefined;
   }

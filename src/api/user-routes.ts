@@ -2,20 +2,59 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { MAX_PASSWORD, type UserAction, UserAdmin } from '../auth/user-admin.js';
 import type { Service } from '../service.js';
+import { ROLES } from '../store/repositories.js';
 import { parse, requireRole, requireUser, route, userOf } from './middleware.js';
 
 const username = z.string().min(1).max(64);
-const reasonBody = z.strictObject({ reason: z.string().trim().max(500).optional() });
+/**
+ * A new username: what a person types at the login and the console puts in a path. No spaces (a
+ * trailing one is a login nobody can repeat), slashes, control or invisible characters (a zero-width
+ * space makes a second "admin"), not `.` or `..`.
+ */
+const newUsername = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .refine((s) => /^[^\s/\\\p{Cc}\p{Cf}]+$/u.test(s) && s !== '.' && s !== '..', {
+    message: 'a username may not hold spaces, slashes, control or invisible characters',
+    params: { reason: 'username_shape' },
+  });
+const reason = z.string().trim().max(500).optional();
+const displayName = z.string().trim().max(100);
+const scope = z.string().trim().min(1).max(64);
+const reasonBody = z.strictObject({ reason });
 const passwordBody = z.strictObject({
   password: z.string().min(1).max(MAX_PASSWORD),
-  reason: z.string().trim().max(500).optional(),
+  reason,
 });
+const createBody = z.strictObject({
+  username: newUsername,
+  password: z.string().min(1).max(MAX_PASSWORD),
+  role: z.enum(ROLES),
+  scope,
+  displayName: displayName.optional(),
+});
+const updateBody = z
+  .strictObject({
+    role: z.enum(ROLES).optional(),
+    scope: scope.optional(),
+    displayName: displayName.nullable().optional(),
+    reason,
+  })
+  .refine((b) => b.role !== undefined || b.scope !== undefined || b.displayName !== undefined, {
+    message: 'give at least one of role, scope and displayName',
+    params: { reason: 'nothing_to_change' },
+  });
 
 /**
  * The admin users page's API (admins only, limited to the users scoped in their subtree):
- * `GET /api/users`, `POST /api/users/:username/{disable,enable,revoke}` `{reason?}` and
+ * `GET /api/users`, `POST /api/users {username, password, role, scope, displayName?}`,
+ * `PATCH /api/users/:username {role?, scope?, displayName?, reason?}`,
+ * `POST /api/users/:username/{disable,enable,revoke}` `{reason?}` and
  * `POST /api/users/:username/password {password, reason?}`. Each change is audited and ends the
- * user's sessions where it should (disable, revoke, password), closing their sockets at once.
+ * user's sessions where it should (disable, revoke, password, a new role or scope), closing their
+ * sockets at once.
  */
 export function userRoutes(svc: Service): Router {
   const r = Router();
@@ -26,6 +65,25 @@ export function userRoutes(svc: Service): Router {
     '/api/users',
     route(async (req, res) => {
       res.json({ users: await admin.list({ kind: 'user', user: userOf(req) }) });
+    }),
+  );
+
+  r.post(
+    '/api/users',
+    route(async (req, res) => {
+      const body = parse(createBody, req.body ?? {});
+      res.status(201).json({ user: await admin.create({ kind: 'user', user: userOf(req) }, body) });
+    }),
+  );
+
+  r.patch(
+    '/api/users/:username',
+    route(async (req, res) => {
+      const name = parse(username, String(req.params['username']), 'path.username');
+      // Out of scope is a 404 before anything else is said about the request.
+      await admin.target({ kind: 'user', user: userOf(req) }, name);
+      const body = parse(updateBody, req.body ?? {});
+      res.json(await admin.update({ kind: 'user', user: userOf(req) }, name, body));
     }),
   );
 

@@ -30,7 +30,8 @@ export interface AuthSession extends SessionInfo {
  * Logins, sessions and their ends. A login is throttled per (username, address) and per address in
  * bounded memory; the password hash runs behind a small gate at OWASP's cost and is upgraded at the
  * next good login. Ending a session (logout, a disabled user, revoke, a password change) closes its
- * sockets here at once (`watch.end`) and on other nodes at their next store re-check.
+ * sockets here at once (`watch.end`) and on other nodes at their next store re-check; so does a
+ * new role or scope.
  */
 export class AuthService {
   readonly store: AuthStore;
@@ -260,6 +261,51 @@ export class AuthService {
     };
     if (u.displayName) input.displayName = u.displayName;
     return this.db.users.create(input);
+  }
+
+  /**
+   * Creates a user unless the username is taken (by anyone, at any instant: the store's unique index
+   * decides between two admins adding the same name at once): undefined then.
+   */
+  async createUserIfNew(u: {
+    username: string;
+    password: string;
+    role: User['role'];
+    scope: string;
+    displayName: string | null;
+  }): Promise<User | undefined> {
+    const id = await this.store.insertUser({
+      username: u.username,
+      passwordHash: await hashPassword(u.password, this.options.passwordHashCost),
+      role: u.role,
+      scope: u.scope,
+      displayName: u.displayName,
+      at: this.iso(),
+    });
+    if (id === undefined) return undefined;
+    return {
+      id,
+      username: u.username,
+      role: u.role,
+      scope: u.scope,
+      displayName: u.displayName,
+      disabled: false,
+    };
+  }
+
+  /**
+   * Sets a user's role, scope and display name, if they are still `user`'s (undefined when another
+   * admin changed them meanwhile). A new role or scope ends every session of the user, closing their
+   * sockets as a revoke does: rooms and screens were chosen for the old one. Returns the sessions ended.
+   */
+  async updateUser(
+    user: User,
+    next: { role: User['role']; scope: string; displayName: string | null },
+  ): Promise<number | undefined> {
+    const reseat = next.role !== user.role || next.scope !== user.scope;
+    const n = await this.store.updateUser(user.id, user, next, reseat);
+    if (n !== undefined && reseat) this.endSessions({ userId: user.id, reason: 'role_changed' });
+    return n;
   }
 
   /** Sets a new password and ends every session of the user (they log in again with it). */

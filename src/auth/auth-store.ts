@@ -189,9 +189,11 @@ export class AuthStore {
       : undefined;
   }
 
-  async listUsers(now: string): Promise<UserSummary[]> {
-    const rows = await this.k
-      .selectFrom('users as u')
+  /** Every user (or the one of id `only`) with their live session count at `now`. */
+  async listUsers(now: string, only?: number): Promise<UserSummary[]> {
+    let q = this.k.selectFrom('users as u');
+    if (only !== undefined) q = q.where('u.id', '=', only);
+    const rows = await q
       .select((eb) => [
         ...USER_COLUMNS,
         eb
@@ -211,6 +213,76 @@ export class AuthStore {
       lastLoginAt: r.last_login_at,
       sessions: Number(r.live ?? 0),
     }));
+  }
+
+  /**
+   * Inserts a user unless the username is taken, also by another request or node at the same
+   * instant (the unique index decides): the new id, or undefined when taken.
+   */
+  async insertUser(u: {
+    username: string;
+    passwordHash: string;
+    role: Role;
+    scope: string;
+    displayName: string | null;
+    at: string;
+  }): Promise<number | undefined> {
+    const r = await this.k
+      .insertInto('users')
+      .values({
+        username: u.username,
+        password_hash: u.passwordHash,
+        role: u.role,
+        scope: u.scope,
+        display_name: u.displayName,
+        created_at: u.at,
+        disabled: 0,
+      })
+      .onConflict((oc) => oc.column('username').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return r ? Number(r.id) : undefined;
+  }
+
+  /** The username that differs from `username` at most in case, if any ("Wang" when asked for "wang"). */
+  async usernameLike(username: string): Promise<string | undefined> {
+    const r = await this.k
+      .selectFrom('users')
+      .select('username')
+      .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()))
+      .executeTakeFirst();
+    return r?.username;
+  }
+
+  /**
+   * Changes a user's role, scope and display name if they are still what the caller read (`was`),
+   * deleting the user's sessions in the same transaction when `endSessions`: the sessions ended, or
+   * undefined when the row changed meanwhile (nothing is written then).
+   */
+  async updateUser(
+    userId: number,
+    was: { role: Role; scope: string; displayName: string | null },
+    next: { role: Role; scope: string; displayName: string | null },
+    endSessions: boolean,
+  ): Promise<number | undefined> {
+    return this.k.transaction().execute(async (tx) => {
+      const r = await tx
+        .updateTable('users')
+        .set({ role: next.role, scope: next.scope, display_name: next.displayName })
+        .where('id', '=', userId)
+        .where('role', '=', was.role)
+        .where('scope', '=', was.scope)
+        .where((eb) =>
+          was.displayName === null
+            ? eb('display_name', 'is', null)
+            : eb('display_name', '=', was.displayName),
+        )
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) return undefined;
+      if (!endSessions) return 0;
+      const d = await tx.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+      return Number(d.numDeletedRows);
+    });
   }
 
   async setDisabled(userId: number, disabled: boolean, at: string): Promise<void> {

@@ -1,6 +1,13 @@
 import type { Logger } from '../log.js';
 
-export type SessionEndReason = 'logout' | 'expired' | 'disabled' | 'revoked' | 'password_changed';
+export type SessionEndReason =
+  | 'logout'
+  | 'expired'
+  | 'disabled'
+  | 'revoked'
+  | 'password_changed'
+  /** An admin changed the user's role or scope: what they may see is decided again at their next login. */
+  | 'role_changed';
 
 /** One session (by reference) or every session of a user has ended. */
 export type SessionEnd = { reason: SessionEndReason } & ({ ref: string } | { userId: number });

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Directory } from '../core/directory.js';
-import { HttpError } from '../errors.js';
-import type { User } from '../store/repositories.js';
+import { HttpError, SharpeyesError } from '../errors.js';
+import type { Role, User } from '../store/repositories.js';
 import type { AuthService } from './auth-service.js';
 import type { UserSummary } from './auth-store.js';
 
@@ -13,11 +13,41 @@ export type Actor = { kind: 'user'; user: User } | { kind: 'cli' };
 export const MIN_PASSWORD = 8;
 export const MAX_PASSWORD = 256;
 
+/** A password the console and the command line accept for `username`; 400 weak_password otherwise. */
+export function checkPassword(password: string, username: string): void {
+  if (password.length < MIN_PASSWORD || password.length > MAX_PASSWORD)
+    throw new HttpError(
+      400,
+      'weak_password',
+      `a password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters long`,
+    );
+  if (password.toLowerCase() === username.toLowerCase())
+    throw new HttpError(400, 'weak_password', 'a password must not be the username');
+}
+
+/** A new user as an admin gives it (`POST /api/users`). */
+export interface NewUser {
+  username: string;
+  password: string;
+  role: Role;
+  scope: string;
+  displayName?: string | undefined;
+}
+
+/** What an admin changes of a user (`PATCH /api/users/:username`); absent = unchanged, '' = no display name. */
+export interface UserChange {
+  role?: Role | undefined;
+  scope?: string | undefined;
+  displayName?: string | null | undefined;
+  reason?: string | undefined;
+}
+
 /**
  * `sharpeyes user list|disable|enable|passwd|revoke` and the admin users page: one implementation,
- * every change audited (`user.disable`, `user.enable`, `user.passwd`, `user.revoke`). A console admin
- * manages the users scoped inside their own subtree (a site user through the site's jurisdiction),
- * never themselves; a user outside it is a 404, as if it did not exist.
+ * every change audited (`user.add`, `user.update`, `user.disable`, `user.enable`, `user.passwd`,
+ * `user.revoke`). A console admin manages the users scoped inside their own subtree (a site user
+ * through the site's jurisdiction), never their own access; a user outside it is a 404, as if it did
+ * not exist, and so is a scope outside it that they would give a user.
  */
 export class UserAdmin {
   constructor(
@@ -75,14 +105,7 @@ export class UserAdmin {
         break;
       case 'passwd': {
         const pw = opts.password ?? '';
-        if (pw.length < MIN_PASSWORD || pw.length > MAX_PASSWORD)
-          throw new HttpError(
-            400,
-            'weak_password',
-            `a password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters long`,
-          );
-        if (pw.toLowerCase() === u.username.toLowerCase())
-          throw new HttpError(400, 'weak_password', 'a password must not be the username');
+        checkPassword(pw, u.username);
         ended = await this.auth.setPassword(u, pw);
         break;
       }
@@ -93,8 +116,130 @@ export class UserAdmin {
       target: `user:${u.username}`,
       detail: { sessionsEnded: ended, ...(opts.reason ? { reason: opts.reason } : {}) },
     });
-    const after = (await this.auth.store.listUsers(new Date().toISOString())).find((x) => x.id === u.id);
+    return { user: await this.summary(u), sessionsEnded: ended };
+  }
+
+  /** The user as `list` shows them, now. */
+  private async summary(u: User): Promise<UserSummary> {
+    const [after] = await this.auth.store.listUsers(new Date().toISOString(), u.id);
     if (!after) throw new HttpError(404, 'not_found', `user ${u.username} does not exist`);
-    return { user: after, sessionsEnded: ended };
+    return after;
+  }
+
+  /**
+   * Checks that `actor` may give a user this role and scope: a site id for role `site`, a
+   * jurisdiction node for the others (as `user add` checks), inside the actor's subtree. A scope that
+   * does not exist and one outside the subtree get the same 404, as everywhere else; a site where a
+   * node is needed (or the reverse) that the actor may see is a 400 `bad_scope` naming the mistake.
+   */
+  private checkPlace(actor: Actor, role: Role, scope: string): void {
+    const dir = this.dir;
+    if (!dir) throw new SharpeyesError('auth', 'placing a user needs the jurisdiction tree and sites');
+    const sees = (node: string | undefined) =>
+      node !== undefined && (actor.kind === 'cli' || dir.tree.within(node, actor.user.scope));
+    const site = dir.site(scope);
+    const node = dir.tree.has(scope) ? scope : undefined;
+    if (role === 'site') {
+      if (sees(site?.jurisdiction)) return;
+      if (sees(node))
+        throw new HttpError(
+          400,
+          'bad_scope',
+          `a site user's scope is a site; ${scope} is a jurisdiction node`,
+        );
+      throw new HttpError(404, 'not_found', `site ${scope.slice(0, 64)} does not exist`);
+    }
+    if (sees(node)) return;
+    if (sees(site?.jurisdiction))
+      throw new HttpError(
+        400,
+        'bad_scope',
+        `a ${role}'s scope is a jurisdiction node; ${scope} is a site (only role site is scoped to a site)`,
+      );
+    throw new HttpError(404, 'not_found', `jurisdiction ${scope.slice(0, 64)} does not exist`);
+  }
+
+  /** 409 user_exists when the name is taken, also in another case ("Wang" and "wang" log in alike to a person). */
+  private async checkFree(username: string): Promise<void> {
+    const taken = await this.auth.store.usernameLike(username);
+    if (taken !== undefined)
+      throw new HttpError(
+        409,
+        'user_exists',
+        taken === username
+          ? `user ${username} already exists`
+          : `user ${taken} already exists (usernames may not differ only in case)`,
+      );
+  }
+
+  /** Creates a user in the actor's subtree (`user.add`, never the password in the audit row). */
+  async create(actor: Actor, u: NewUser): Promise<UserSummary> {
+    this.checkPlace(actor, u.role, u.scope);
+    checkPassword(u.password, u.username);
+    await this.checkFree(u.username);
+    const created = await this.auth.createUserIfNew({
+      username: u.username,
+      password: u.password,
+      role: u.role,
+      scope: u.scope,
+      displayName: u.displayName ? u.displayName : null,
+    });
+    // Another admin took the name between the check and the insert.
+    if (!created) throw new HttpError(409, 'user_exists', `user ${u.username} already exists`);
+    await this.audit.append({
+      actor: this.actorName(actor),
+      action: 'user.add',
+      target: `user:${created.username}`,
+      detail: {
+        role: created.role,
+        scope: created.scope,
+        ...(created.displayName ? { displayName: created.displayName } : {}),
+      },
+    });
+    return this.summary(created);
+  }
+
+  /**
+   * Changes a user's role, scope or display name (`user.update`, with before and after of what
+   * changed). A new role or scope ends the user's sessions everywhere; a display name does not. An
+   * admin may rename themselves but not change their own role or scope (409 own_account): the last
+   * admin of a city would otherwise be one click from locking everyone out.
+   */
+  async update(
+    actor: Actor,
+    username: string,
+    change: UserChange,
+  ): Promise<{ user: UserSummary; sessionsEnded: number }> {
+    const u = await this.target(actor, username);
+    const next = {
+      role: change.role ?? u.role,
+      scope: change.scope ?? u.scope,
+      displayName: change.displayName === undefined ? u.displayName : change.displayName || null,
+    };
+    const changed = (['role', 'scope', 'displayName'] as const).filter((k) => next[k] !== u[k]);
+    if (changed.length === 0) return { user: await this.summary(u), sessionsEnded: 0 };
+    const reseat = changed.includes('role') || changed.includes('scope');
+    if (reseat && actor.kind === 'user' && actor.user.id === u.id)
+      throw new HttpError(409, 'own_account', 'you cannot change your own role or scope; ask another admin');
+    if (reseat) this.checkPlace(actor, next.role, next.scope);
+    const ended = await this.auth.updateUser(u, next);
+    if (ended === undefined)
+      throw new HttpError(
+        409,
+        'user_changed',
+        `user ${u.username} was changed by someone else meanwhile; look again and retry`,
+      );
+    await this.audit.append({
+      actor: this.actorName(actor),
+      action: 'user.update',
+      target: `user:${u.username}`,
+      detail: {
+        before: Object.fromEntries(changed.map((k) => [k, u[k]])),
+        after: Object.fromEntries(changed.map((k) => [k, next[k]])),
+        sessionsEnded: ended,
+        ...(change.reason ? { reason: change.reason } : {}),
+      },
+    });
+    return { user: await this.summary(u), sessionsEnded: ended };
   }
 }
