@@ -36,4 +36,130 @@ describe('the users page (用户管理) in headless Chromium', () => {
     expect(await scope('shop')).toBe('鑫源金店');
     await context.close();
   });
+
+  it('新建用户: an admin creates the jewellery shop’s owner through the form, who then logs in', async () => {
+    const password = await addUser(svc, 'admin-users', 'admin', 'city');
+    await addUser(svc, 'duty-north', 'operator', 'north');
+    const context = await browser.newContext({ viewport: HALL, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await loginInPage(page, svc.httpUrl, 'admin-users', password);
+    await page.goto(`${svc.httpUrl}/#/users`);
+    await page.locator('#admin-users tr[data-user="duty-north"]').waitFor();
+    await page.locator('#user-create').click({ timeout: 10_000 });
+    const form = page.locator('#overlay #user-form');
+    await form.waitFor();
+    // A taken name, then confirm that differs: each said in Chinese in the form, which stays open.
+    await form.locator('input[name=username]').fill('duty-north');
+    await form.locator('input[name=displayName]').fill('王店主');
+    await form.locator('select[name=role]').selectOption({ label: '单位用户' });
+    // A site user's scope is a site, found by its name among the sites of the admin's area.
+    await form.locator('input[name=site-filter]').fill('金店');
+    expect(await form.locator('select[name=scope]').inputValue()).toBe('site-jewellery');
+    await form.locator('input[name=new-password]').fill('jewel-owner-18');
+    await form.locator('input[name=confirm-password]').fill('jewel-owner-81');
+    const problem = page.locator('#overlay .dialog-problem');
+    await page.locator('#overlay .dialog .primary').click();
+    await expect.poll(() => problem.textContent()).toBe('两次输入的密码不一致');
+    await form.locator('input[name=confirm-password]').fill('jewel-owner-18');
+    await page.locator('#overlay .dialog .primary').click();
+    await expect.poll(() => problem.textContent()).toBe('这个用户名已有人使用（不区分大小写），请换一个');
+    await form.locator('input[name=username]').fill('jewellery-owner');
+    await shot(page, 'admin-users-create-form');
+    // The form reads in Chinese, with names and no ids (the page behind it keeps usernames and titles).
+    const formText = await page
+      .locator('#overlay .dialog')
+      .evaluate((el) =>
+        [
+          (el as HTMLElement).innerText,
+          ...Array.from(el.querySelectorAll('option, optgroup'), (o) => (o as HTMLOptionElement).label),
+          ...Array.from(el.querySelectorAll('[placeholder]'), (i) => i.getAttribute('placeholder') ?? ''),
+        ].join('\n'),
+      );
+    expect(formText.replace(/\b(Enter|Esc)\b/g, '').match(/[A-Za-z]{3,}/g)).toBeNull();
+    expect(formText).toContain('鑫源金店');
+    await page.locator('#overlay .dialog .primary').click();
+    const row = page.locator('#admin-users tr[data-user="jewellery-owner"]');
+    await row.waitFor();
+    expect(await page.locator('#overlay').isHidden()).toBe(true);
+    expect(await row.locator('td').allTextContents()).toEqual([
+      'jewellery-owner王店主',
+      '单位用户',
+      '鑫源金店',
+      '正常',
+      '0',
+      '—',
+      expect.stringContaining('编辑'),
+    ]);
+    await shot(page, 'admin-users-created');
+
+    // The shop owner logs in with that password on their own computer and sees their shop.
+    const owner = await browser.newContext({ viewport: HALL, locale: 'zh-CN' });
+    const ownerPage = await owner.newPage();
+    await loginInPage(ownerPage, svc.httpUrl, 'jewellery-owner', 'jewel-owner-18');
+    await expect.poll(() => ownerPage.locator('#who').textContent()).toBe('王店主 · 单位用户 · 鑫源金店');
+    await owner.close();
+    await context.close();
+  });
+
+  it('编辑: an admin makes a desk operator a supervisor; the operator’s open console is signed out with why', async () => {
+    const password = await addUser(svc, 'admin-users', 'admin', 'city');
+    const dutyPassword = await addUser(svc, 'duty-south', 'operator', 'south');
+    const duty = await browser.newContext({ viewport: HALL, locale: 'zh-CN' });
+    const dutyPage = await duty.newPage();
+    await loginInPage(dutyPage, svc.httpUrl, 'duty-south', dutyPassword);
+    const context = await browser.newContext({ viewport: HALL, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await loginInPage(page, svc.httpUrl, 'admin-users', password);
+    await page.goto(`${svc.httpUrl}/#/users`);
+    const row = page.locator('#admin-users tr[data-user="duty-south"]');
+    await row.locator('button[data-action=edit]').click({ timeout: 10_000 });
+    const form = page.locator('#overlay #user-form');
+    await form.waitFor();
+    expect(await form.locator('select[name=scope]').inputValue()).toBe('south');
+    await form.locator('input[name=displayName]').fill('赵值班长');
+    await form.locator('select[name=role]').selectOption({ label: '值班长' });
+    // The note that a new role signs the user out everywhere turns to a warning once the role changes.
+    const note = form.locator('.user-form-note');
+    expect(await note.textContent()).toBe('更改角色或辖区后，该用户会在所有设备上退出登录，需要重新登录');
+    expect(await note.getAttribute('class')).toContain('warn');
+    await page.locator('#overlay textarea').fill('升任南城值班长');
+    await shot(page, 'admin-users-edit-form');
+    await page.locator('#overlay .dialog .primary').click();
+    await expect.poll(() => row.locator('td').nth(1).textContent()).toBe('值班长');
+    expect(await row.locator('td').first().textContent()).toBe('duty-south赵值班长');
+    await expect
+      .poll(() => dutyPage.locator('#login-error').textContent(), { timeout: 15_000 })
+      .toBe('您的角色或辖区已被管理员更改，请重新登录');
+    // The admin's own row offers an edit of the display name only.
+    await page.locator('#admin-users tr[data-user="admin-users"] button[data-action=edit]').click();
+    await form.waitFor();
+    expect(await form.locator('select[name=role]').isDisabled()).toBe(true);
+    expect(await form.locator('select[name=scope]').isDisabled()).toBe(true);
+    expect(await form.locator('.user-form-note').textContent()).toBe(
+      '不能更改自己的角色或辖区，请找另一位管理员',
+    );
+    await page.keyboard.press('Escape');
+    await duty.close();
+    await context.close();
+  });
+
+  it('offers a station admin only the nodes and sites of their station', async () => {
+    const password = await addUser(svc, 'admin-north', 'admin', 'north');
+    const context = await browser.newContext({ viewport: HALL, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await loginInPage(page, svc.httpUrl, 'admin-north', password);
+    await page.goto(`${svc.httpUrl}/#/users`);
+    await page.locator('#user-create').click({ timeout: 10_000 });
+    const scope = page.locator('#overlay select[name=scope] option:not([value=""])');
+    await scope.first().waitFor({ state: 'attached' });
+    expect((await scope.allTextContents()).map((s) => s.trim())).toEqual([
+      '北城派出所',
+      '北城一网格',
+      '北城二网格',
+    ]);
+    await page.locator('#overlay select[name=role]').selectOption({ label: '单位用户' });
+    expect((await scope.allTextContents()).sort()).toEqual(['北城第一小学', '惠民大药房', '鑫源金店'].sort());
+    await page.keyboard.press('Escape');
+    await context.close();
+  });
 });

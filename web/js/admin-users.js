@@ -1,11 +1,14 @@
-// Admins' users page: who may log in to the console, in the admin's subtree. Disable (ends every
-// session at once: their queue and video close within seconds), enable, end sessions (a lost
-// laptop), set a new password. Every change is audited on the server (GET/POST /api/users).
+// Admins' users page: who may log in to the console, in the admin's subtree. Create a user (a new
+// station's operators, a shop owner), edit one's display name, role and scope (a new role or scope
+// signs them out everywhere), disable (ends every session at once: their queue and video close
+// within seconds), enable, end sessions (a lost laptop), set a new password. Every change is
+// audited on the server (GET/POST/PATCH /api/users).
 import { ApiError, api } from './api.js';
 import { fill, h, toast } from './dom.js';
 import { fmtDateTime, t, tv } from './i18n.js';
 import { scopeName } from './names.js';
 import { state } from './state.js';
+import { createUser, editUser } from './user-form.js';
 import { dialog } from './widgets.js';
 
 /** The server keeps a reason of up to 500 characters (src/api/user-routes.ts). */
@@ -57,6 +60,24 @@ export function mount(root) {
     await load();
   }
 
+  async function create() {
+    const user = await createUser();
+    if (!user) return;
+    toast(t('userCreated', { user: user.username, role: tv('role', user.role), scope: scopeName(user) }));
+    await load();
+  }
+
+  async function edit(user) {
+    const res = await editUser(user, { self: user.username === state.user?.username });
+    if (!res || res.unchanged) return;
+    toast(
+      res.sessionsEnded > 0
+        ? t('userSavedSignedOut', { user: user.username, n: res.sessionsEnded })
+        : t('userSaved', { user: user.username }),
+    );
+    await load();
+  }
+
   function row(u) {
     const me = u.username === state.user?.username;
     const button = (action, cls = 'ghost') =>
@@ -77,6 +98,11 @@ export function mount(root) {
       h(
         'td',
         { class: 'user-actions' },
+        h(
+          'button',
+          { type: 'button', class: 'ghost', dataset: { action: 'edit' }, onclick: () => void edit(u) },
+          t('userEdit'),
+        ),
         me ? null : u.disabled ? button('enable') : button('disable', 'ghost bad'),
         me || u.sessions === 0 ? null : button('revoke'),
         button('passwd'),
@@ -95,7 +121,16 @@ export function mount(root) {
     if (dead) return;
     fill(
       card,
-      h('h3', {}, `${t('navUsers')} · ${users.length}`),
+      h(
+        'div',
+        { class: 'users-head' },
+        h('h3', {}, `${t('navUsers')} · ${users.length}`),
+        h(
+          'button',
+          { type: 'button', class: 'primary', id: 'user-create', onclick: () => void create() },
+          t('userCreate'),
+        ),
+      ),
       h(
         'table',
         { class: 'grid' },

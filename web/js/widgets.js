@@ -187,11 +187,17 @@ export function dialogOpen() {
  * A modal: resolves with `{note, ...picker.value()}` on OK/Enter, `undefined` on Cancel/Escape.
  * `note` is the note's length limit (a counter shows it; OK refuses a longer note, in words);
  * `picker` is `{el, value(), onKey(e)}` (the dispatch list), given the arrow and number keys.
+ * `submit(answer)` (a form: a new user) runs on OK with what the dialog would resolve with; it
+ * resolves to a sentence, shown in the dialog, which stays open with what was typed (the server
+ * refused, or a field is wrong), or to nothing, and the dialog closes with the answer. `focus` is
+ * the element to start in (a form's first field).
  */
-export function dialog({ title, note = 0, picker, body }) {
+export function dialog({ title, note = 0, picker, body, submit, wide = false, okLabel, focus }) {
   const overlay = document.getElementById('overlay');
   return new Promise((resolve) => {
     const box = note ? noteBox({ max: note }) : undefined;
+    const problem = submit ? h('div', { class: 'dialog-problem bad', role: 'alert' }) : null;
+    let busy = false;
     const close = (value) => {
       overlay.hidden = true;
       overlay.replaceChildren();
@@ -199,10 +205,30 @@ export function dialog({ title, note = 0, picker, body }) {
       openDialog = undefined;
       resolve(value);
     };
-    const ok = () => {
+    const ok = async () => {
+      if (busy) return;
       const checked = box?.check() ?? { ok: true, text: '' };
       if (!checked.ok) return box.textarea.focus();
-      close({ note: checked.text || undefined, ...(picker?.value() ?? {}) });
+      const answer = { note: checked.text || undefined, ...(picker?.value() ?? {}) };
+      if (submit) {
+        busy = true;
+        okButton.disabled = true;
+        problem.textContent = '';
+        let refused;
+        try {
+          refused = await submit(answer);
+        } catch (err) {
+          refused = err instanceof Error ? err.message : String(err);
+        } finally {
+          busy = false;
+          okButton.disabled = false;
+        }
+        if (refused) {
+          problem.textContent = refused;
+          return;
+        }
+      }
+      close(answer);
     };
     const onKey = (e) => {
       if (e.key === 'Escape') {
@@ -212,19 +238,25 @@ export function dialog({ title, note = 0, picker, body }) {
       } else if (e.key === 'Enter' && !e.shiftKey) {
         e.preventDefault();
         e.stopPropagation();
-        ok();
+        void ok();
       } else if (picker?.onKey && !(e.target instanceof HTMLTextAreaElement) && picker.onKey(e)) {
         e.preventDefault();
         e.stopPropagation();
       }
     };
+    const okButton = h(
+      'button',
+      { type: 'button', class: 'primary', onclick: () => void ok() },
+      `${okLabel ?? t('ok')} (Enter)`,
+    );
     const el = h(
       'div',
-      { class: `dialog ${picker ? 'dialog-wide' : ''}`, role: 'dialog', 'aria-modal': 'true' },
+      { class: `dialog ${picker || wide ? 'dialog-wide' : ''}`, role: 'dialog', 'aria-modal': 'true' },
       h('h2', {}, title),
       body ?? null,
       picker?.el ?? null,
       box?.el ?? null,
+      problem,
       h(
         'div',
         { class: 'dialog-buttons' },
@@ -233,13 +265,13 @@ export function dialog({ title, note = 0, picker, body }) {
           { type: 'button', class: 'ghost', onclick: () => close(undefined) },
           `${t('cancel')} (Esc)`,
         ),
-        h('button', { type: 'button', class: 'primary', onclick: ok }, `${t('ok')} (Enter)`),
+        okButton,
       ),
     );
     overlay.replaceChildren(el);
     overlay.hidden = false;
     openDialog = close;
     document.addEventListener('keydown', onKey, true);
-    (picker?.focusEl ?? box?.textarea ?? el.querySelector('.primary'))?.focus();
+    (focus ?? picker?.focusEl ?? box?.textarea ?? el.querySelector('.primary'))?.focus();
   });
 }
