@@ -274,7 +274,7 @@ export class AuthService {
     scope: string;
     displayName: string | null;
   }): Promise<User | undefined> {
-    const id = await this.store.insertUser({
+    return this.db.users.createIfNew({
       username: u.username,
       passwordHash: await hashPassword(u.password, this.options.passwordHashCost),
       role: u.role,
@@ -282,15 +282,6 @@ export class AuthService {
       displayName: u.displayName,
       at: this.iso(),
     });
-    if (id === undefined) return undefined;
-    return {
-      id,
-      username: u.username,
-      role: u.role,
-      scope: u.scope,
-      displayName: u.displayName,
-      disabled: false,
-    };
   }
 
   /**

@@ -215,35 +215,6 @@ export class AuthStore {
     }));
   }
 
-  /**
-   * Inserts a user unless the username is taken, also by another request or node at the same
-   * instant (the unique index decides): the new id, or undefined when taken.
-   */
-  async insertUser(u: {
-    username: string;
-    passwordHash: string;
-    role: Role;
-    scope: string;
-    displayName: string | null;
-    at: string;
-  }): Promise<number | undefined> {
-    const r = await this.k
-      .insertInto('users')
-      .values({
-        username: u.username,
-        password_hash: u.passwordHash,
-        role: u.role,
-        scope: u.scope,
-        display_name: u.displayName,
-        created_at: u.at,
-        disabled: 0,
-      })
-      .onConflict((oc) => oc.column('username').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    return r ? Number(r.id) : undefined;
-  }
-
   /** The username that differs from `username` at most in case, if any ("Wang" when asked for "wang"). */
   async usernameLike(username: string): Promise<string | undefined> {
     const r = await this.k

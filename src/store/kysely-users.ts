@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, UsersTable } from './db-types.js';
-import type { Role, SessionRepository, User, UserRepository } from './repositories.js';
+import type { NewUser, Role, SessionRepository, User, UserRepository } from './repositories.js';
 
 function toUser(r: Selectable<UsersTable>): User {
   return {
@@ -17,13 +17,13 @@ function toUser(r: Selectable<UsersTable>): User {
 export class KyselyUserRepository implements UserRepository {
   constructor(private readonly k: Kysely<DB>) {}
 
-  async create(u: {
-    username: string;
-    passwordHash: string;
-    role: Role;
-    scope: string;
-    displayName?: string;
-  }): Promise<User> {
+  async create(u: NewUser): Promise<User> {
+    const created = await this.createIfNew(u);
+    if (!created) throw new Error(`user "${u.username}" already exists`);
+    return created;
+  }
+
+  async createIfNew(u: NewUser): Promise<User | undefined> {
     const r = await this.k
       .insertInto('users')
       .values({
@@ -32,12 +32,13 @@ export class KyselyUserRepository implements UserRepository {
         role: u.role,
         scope: u.scope,
         display_name: u.displayName ?? null,
-        created_at: new Date().toISOString(),
+        created_at: u.at ?? new Date().toISOString(),
         disabled: 0,
       })
+      .onConflict((oc) => oc.column('username').doNothing())
       .returningAll()
-      .executeTakeFirstOrThrow();
-    return toUser(r);
+      .executeTakeFirst();
+    return r ? toUser(r) : undefined;
   }
 
   async findByUsername(username: string): Promise<(User & { passwordHash: string }) | undefined> {

@@ -82,14 +82,23 @@ export interface User {
   disabled: boolean;
 }
 
+export interface NewUser {
+  username: string;
+  passwordHash: string;
+  role: Role;
+  scope: string;
+  displayName?: string | null;
+  /** Creation time (ISO); now by default. */
+  at?: string;
+}
+
 export interface UserRepository {
-  create(user: {
-    username: string;
-    passwordHash: string;
-    role: Role;
-    scope: string;
-    displayName?: string;
-  }): Promise<User>;
+  create(user: NewUser): Promise<User>;
+  /**
+   * Creates the user unless the username is taken, by anyone at any instant (the unique index decides
+   * between two admins adding the same name at once): undefined then.
+   */
+  createIfNew(user: NewUser): Promise<User | undefined>;
   findByUsername(username: string): Promise<(User & { passwordHash: string }) | undefined>;
   get(id: number): Promise<User | undefined>;
   count(): Promise<number>;
