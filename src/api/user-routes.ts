@@ -1,22 +1,18 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { MAX_PASSWORD, type UserAction, UserAdmin } from '../auth/user-admin.js';
+import { MAX_PASSWORD, type UserAction, UserAdmin, usernameProblem } from '../auth/user-admin.js';
 import type { Service } from '../service.js';
 import { ROLES } from '../store/repositories.js';
 import { parse, requireRole, requireUser, route, userOf } from './middleware.js';
 
 const username = z.string().min(1).max(64);
-/**
- * A new username: what a person types at the login and the console puts in a path. No spaces (a
- * trailing one is a login nobody can repeat), slashes, control or invisible characters (a zero-width
- * space makes a second "admin"), not `.` or `..`.
- */
+/** A new username, trimmed (see `usernameProblem`). */
 const newUsername = z
   .string()
   .trim()
   .min(1)
   .max(64)
-  .refine((s) => /^[^\s/\\\p{Cc}\p{Cf}]+$/u.test(s) && s !== '.' && s !== '..', {
+  .refine((s) => usernameProblem(s) === undefined, {
     message: 'a username may not hold spaces, slashes, control or invisible characters',
     params: { reason: 'username_shape' },
   });

@@ -25,6 +25,19 @@ export function checkPassword(password: string, username: string): void {
     throw new HttpError(400, 'weak_password', 'a password must not be the username');
 }
 
+/**
+ * What is wrong with a new username, if anything: it is what a person types at the login and the
+ * console puts in a path. No spaces (a trailing one is a login nobody can repeat), slashes, control or
+ * invisible characters (a zero-width space makes a second "admin"), not `.` or `..`. The API and
+ * `user add` both ask.
+ */
+export function usernameProblem(name: string): string | undefined {
+  if (name.length < 1 || name.length > 64) return 'a username is 1 to 64 characters';
+  if (!/^[^\s/\\\p{Cc}\p{Cf}]+$/u.test(name) || name === '.' || name === '..')
+    return 'a username may not hold spaces, slashes, control or invisible characters';
+  return undefined;
+}
+
 /** A new user as an admin gives it (`POST /api/users`). */
 export interface NewUser {
   username: string;

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { AuditLog } from '../audit/audit-log.js';
 import { Access } from '../auth/access.js';
 import { AuthService } from '../auth/auth-service.js';
+import { checkPassword, usernameProblem } from '../auth/user-admin.js';
 import { Directory } from '../core/directory.js';
 import { openStore } from '../store/open.js';
 import { ROLES, type Role } from '../store/repositories.js';
@@ -30,7 +31,16 @@ export const userAddVerb: Verb = {
       throw new Error('--username, --password, --role and --scope are all required');
     if (!ROLES.includes(role as Role))
       throw new Error(`--role must be one of ${ROLES.join(', ')}; got "${role}"`);
-    if (password.length < 8) throw new Error('--password must be at least 8 characters');
+    // The same rules as the admin page's (POST /api/users).
+    const shape = usernameProblem(username);
+    if (shape) throw new Error(`--username: ${shape}`);
+    try {
+      checkPassword(password, username);
+    } catch (err) {
+      throw new Error(
+        `--password: ${err instanceof Error ? err.message.replace(/^http: /, '') : String(err)}`,
+      );
+    }
     const { config } = configFrom(values);
     const access = new Access(new Directory(config));
     if (!access.validScope(role as Role, scope)) {
@@ -42,8 +52,10 @@ export const userAddVerb: Verb = {
     }
     const store = await openStore(config.storage);
     try {
-      if (await store.users.findByUsername(username)) throw new Error(`user "${username}" already exists`);
       const auth = new AuthService(store, config.auth);
+      // Also in another case: "Wang" and "wang" log in alike to a person.
+      const taken = await auth.store.usernameLike(username);
+      if (taken !== undefined) throw new Error(`user "${taken}" already exists`);
       const user = await auth.createUser({
         username,
         password,
