@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserSummary } from '../../src/auth/auth-store.js';
 import { SERVICE_BACKENDS, stopSharedPostgres } from '../helpers/postgres.js';
-import { api, opsClient, startTestService, type TestService } from '../helpers/service.js';
+import { api, opsClient, passwordLogin, startTestService, type TestService } from '../helpers/service.js';
 import { QUIET_API_CITY_YAML } from './api-fixture.js';
 
 afterAll(() => stopSharedPostgres(), 60_000);
@@ -23,12 +23,7 @@ describe.each(SERVICE_BACKENDS)('admin users API: create and edit on %s', (_name
     api<T>(url(p), token, { method, body: JSON.stringify(body) });
   const users = async () => (await api<{ users: UserSummary[] }>(url('/api/users'), cityAdmin)).body.users;
   const audit = () => svc.svc.need('audit');
-  const login = (username: string, password: string) =>
-    fetch(url('/api/auth/login'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password }),
-    }).then(async (r) => ({ status: r.status, token: ((await r.json()) as { token?: string }).token }));
+  const login = (username: string, password: string) => passwordLogin(svc.httpUrl, username, password);
 
   beforeAll(async () => {
     svc = await startTestService({ yaml: `${QUIET_API_CITY_YAML}${await storage()}` });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SERVICE_BACKENDS, stopSharedPostgres } from '../helpers/postgres.js';
-import { api, startTestService, type TestService } from '../helpers/service.js';
+import { api, passwordLogin, startTestService, type TestService } from '../helpers/service.js';
 import { QUIET_API_CITY_YAML } from './api-fixture.js';
 
 afterAll(() => stopSharedPostgres(), 60_000);
@@ -16,12 +16,7 @@ describe.each(SERVICE_BACKENDS)('ending sessions at the instant of a login on %s
   const url = (p: string) => `${svc.httpUrl}${p}`;
   const post = (p: string, token: string, body: unknown = {}) =>
     api(url(p), token, { method: 'POST', body: JSON.stringify(body) });
-  const login = (username: string, password: string) =>
-    fetch(url('/api/auth/login'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password }),
-    }).then(async (r) => ({ status: r.status, token: ((await r.json()) as { token?: string }).token }));
+  const login = (username: string, password: string) => passwordLogin(svc.httpUrl, username, password);
 
   beforeEach(async () => {
     svc = await startTestService({ yaml: `${QUIET_API_CITY_YAML}${await storage()}` });

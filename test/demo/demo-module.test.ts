@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { type RunningService, startService } from '../../src/main.js';
 import type { PanelView } from '../../src/panels/panel-routes.js';
-import { api, testConfig } from '../helpers/service.js';
+import { api, passwordLogin, testConfig } from '../helpers/service.js';
 
 const DEMO_YAML = readFileSync(join(import.meta.dirname, '..', '..', 'config', 'demo.yaml'), 'utf8');
 
@@ -41,13 +41,9 @@ describe('the demo city’s simulated panels', () => {
   });
 
   const login = async (username: string, password: string): Promise<string> => {
-    const res = await fetch(`${httpUrl}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password }),
-    });
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { token: string }).token;
+    const { status, token } = await passwordLogin(httpUrl, username, password);
+    expect(status).toBe(200);
+    return token!;
   };
 
   it('the jewellery shop’s owner reads their site armed (away) as soon as the demo has started', async () => {

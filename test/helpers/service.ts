@@ -53,6 +53,21 @@ export function testConfig(yaml = TEST_CITY_YAML, dataDir?: string): Config {
   return cfg;
 }
 
+/** A login with a password over the API, as a person makes it: its status, and the token if one came. */
+export async function passwordLogin(
+  httpUrl: string,
+  username: string,
+  password: string,
+): Promise<{ status: number; token: string | undefined }> {
+  const res = await fetch(`${httpUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  const body = (await res.json().catch(() => ({}))) as { token?: string };
+  return { status: res.status, token: body.token };
+}
+
 export async function startTestService(
   opts: { yaml?: string; dataDir?: string; keepData?: boolean; log?: Logger } = {},
 ): Promise<TestService> {
@@ -74,13 +89,9 @@ export async function startTestService(
         await svc.need('auth').createUser({ username, password, role: role as 'operator', scope });
       }
       created.add(username);
-      const res = await fetch(`${httpUrl}/api/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username, password }),
-      });
-      if (!res.ok) throw new Error(`login ${username} failed: ${res.status} ${await res.text()}`);
-      return ((await res.json()) as { token: string }).token;
+      const { status, token } = await passwordLogin(httpUrl, username, password);
+      if (status !== 200 || !token) throw new Error(`login ${username} failed: ${status}`);
+      return token;
     },
     async close() {
       await running.stop();

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { HELPER_NICE } from '../../src/util/helper-threads.js';
 import { SegmentWriter } from '../../streams/segment-writer.js';
+import { childThreadNice } from '../helpers/thread-nice.js';
 
 /** A buffer that owns its ArrayBuffer (transferable), as the recorder's rebased copies do. */
 const own = (text: string) => {
@@ -115,16 +115,9 @@ describe('segment writer thread', () => {
 
 describe("segment writer thread, started by a process's main thread", () => {
   it("runs HELPER_NICE steps below it from its start, before the service's pass over its threads", () => {
-    const out = execFileSync(
-      process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'writer-nice-child.ts')],
-      { cwd: join(import.meta.dirname, '..', '..') },
-    ).toString();
-    const { pid, before, after } = JSON.parse(out) as {
-      pid: number;
-      before: Record<string, number>;
-      after: Record<string, number>;
-    };
+    const { pid, before, after } = childThreadNice(
+      join(import.meta.dirname, 'fixtures', 'writer-nice-child.ts'),
+    );
     expect(after[String(pid)]).toBe(0);
     // The threads the writer brought: its own, lowered by itself (nothing else lowers here).
     const added = Object.keys(after).filter((tid) => !(tid in before));
