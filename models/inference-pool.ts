@@ -58,6 +58,8 @@ interface Io {
 }
 
 const ORT_PATH = createRequire(import.meta.url).resolve('onnxruntime-node');
+// Every worker thread starts through the same entry: it lowers the thread first, then loads the module.
+const WORKER_ENTRY = new URL('../streams/worker-entry.mjs', import.meta.url);
 const WORKER_URL = new URL('./inference-worker.cjs', import.meta.url);
 /** A second job sent ahead hides the message hop; more would only hide the backlog from the bound. */
 const PER_WORKER = 2;
@@ -114,8 +116,13 @@ export class InferencePool {
   }
 
   private spawn(): Promise<Slot> {
-    const worker = new Worker(WORKER_URL, {
-      workerData: { ortPath: ORT_PATH, threads: this.opts.threads, nice: this.opts.nice },
+    const worker = new Worker(WORKER_ENTRY, {
+      workerData: {
+        entry: WORKER_URL.href,
+        ortPath: ORT_PATH,
+        threads: this.opts.threads,
+        nice: this.opts.nice,
+      },
     });
     const slot: Slot = { worker, inFlight: new Map(), dead: false };
     return new Promise((resolve, reject) => {

@@ -4,20 +4,9 @@
 // its first job (the pool sends the model source with it), so a pool shared by the detector and the
 // plate reader only pays for what is used.
 'use strict';
-const { getPriority, setPriority } = require('node:os');
+// Started through streams/worker-entry.mjs, which lowers the thread by `workerData.nice` before this
+// file loads onnxruntime, whose own threads then take the lowered priority.
 const { parentPort, workerData } = require('node:worker_threads');
-
-// `nice`: how far below the thread that started it this one runs (issue 13: the service's alarm thread
-// above its helpers). Done before onnxruntime loads and starts its own threads, which take this
-// thread's priority. On Linux a priority is per thread; elsewhere it would lower the whole process.
-if (workerData.nice > 0 && process.platform === 'linux') {
-  try {
-    setPriority(Math.min(19, getPriority() + workerData.nice));
-  } catch {
-    // Refused: the service's pass over its threads (src/util/helper-threads.ts) tries again and says why.
-  }
-}
-
 const ort = require(workerData.ortPath);
 
 const sessions = new Map();

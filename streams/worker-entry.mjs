@@ -1,5 +1,6 @@
-// Entry of every worker thread the service starts (the segment writer, the report workers). A worker
-// does not inherit the tsx loader the service was started with (bin/sharpeyes.js registers it in-process, which workers do not see), so a
+// Entry of every worker thread the service starts (the segment writer, the report workers, the
+// inference pool's workers, the detector's conversion). A worker does not inherit the tsx loader the
+// service was started with (bin/sharpeyes.js registers it in-process, which workers do not see), so a
 // TypeScript worker module registers tsx itself before it is imported.
 import { getPriority, setPriority } from 'node:os';
 import { workerData } from 'node:worker_threads';
