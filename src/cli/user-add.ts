@@ -7,6 +7,7 @@ import { Directory } from '../core/directory.js';
 import { openStore } from '../store/open.js';
 import { ROLES, type Role } from '../store/repositories.js';
 import { commonOptions, configFrom, type Verb } from './common.js';
+import { cliMessage } from './user-common.js';
 
 export const userAddVerb: Verb = {
   name: 'user add',
@@ -37,9 +38,7 @@ export const userAddVerb: Verb = {
     try {
       checkPassword(password, username);
     } catch (err) {
-      throw new Error(
-        `--password: ${err instanceof Error ? err.message.replace(/^http: /, '') : String(err)}`,
-      );
+      throw new Error(`--password: ${cliMessage(err)}`);
     }
     const { config } = configFrom(values);
     const access = new Access(new Directory(config));

@@ -11,6 +11,11 @@ export const userOptions = {
   reason: { type: 'string' },
 } as const;
 
+/** The message of an error of the shared code, as the command line says it (without `http: `). */
+export function cliMessage(err: unknown): string {
+  return err instanceof Error ? err.message.replace(/^http: /, '') : String(err);
+}
+
 /**
  * Opens the data dir's store for a `user …` verb and runs `fn` with the shared user administration
  * (the same code as the admin page, acting as `cli`, audited). A running service notices a change
@@ -27,7 +32,7 @@ export async function withUserAdmin<T>(
     return await fn(new UserAdmin(auth, new AuditLog(store.k, store.dialect), undefined));
   } catch (err) {
     // The shared code speaks HTTP; on the command line the message alone is the answer.
-    if (err instanceof HttpError) throw new Error(err.message.replace(/^http: /, ''));
+    if (err instanceof HttpError) throw new Error(cliMessage(err));
     throw err;
   } finally {
     await store.close();
