@@ -66,6 +66,22 @@ export function jurisdictionName(id) {
   return treeNames.get(id) ?? id;
 }
 
+/** The jurisdiction tree (the user's subtree), depth first: each node's id, name and depth. */
+export function treeNodes() {
+  const out = [];
+  const walk = (list, depth) => {
+    for (const n of list ?? []) {
+      out.push({ id: n.id, name: n.name, depth });
+      walk(n.children, depth + 1);
+    }
+  };
+  walk(state.tree, 0);
+  return out;
+}
+
+/** A node's name indented by its depth (ideographic spaces), as a select's option shows the tree. */
+export const indentedName = (n) => `${'\u3000'.repeat(n.depth)}${n.name}`;
+
 export function camerasOfSite(site) {
   return state.cameras.filter((c) => c.site === site);
 }

@@ -3,26 +3,14 @@
 import { api, optional } from './api.js';
 import { fill, h, toast } from './dom.js';
 import { fmtDateTime, t, tv } from './i18n.js';
-import { state } from './state.js';
-
-function nodes() {
-  const out = [];
-  const walk = (list, depth) => {
-    for (const n of list) {
-      out.push({ id: n.id, name: `${'　'.repeat(depth)}${n.name}` });
-      walk(n.children ?? [], depth + 1);
-    }
-  };
-  walk(state.tree, 0);
-  return out;
-}
+import { indentedName, state, treeNodes } from './state.js';
 
 /** Node and month choice; "build report" opens the report page (same origin: it uses this session). */
 export function reportCard(monthSelect) {
   const node = h(
     'select',
     { id: 'rep-node' },
-    nodes().map((n) => h('option', { value: n.id }, n.name)),
+    treeNodes().map((n) => h('option', { value: n.id }, indentedName(n))),
   );
   const open = h(
     'button',
@@ -70,7 +58,7 @@ export function noticeCard() {
     );
   };
   const canSend = ['supervisor', 'admin'].includes(state.user?.role);
-  const picks = nodes().map((n) => ({ n, box: h('input', { type: 'checkbox', value: n.id }) }));
+  const picks = treeNodes().map((n) => ({ n, box: h('input', { type: 'checkbox', value: n.id }) }));
   const text = h('textarea', { id: 'notice-text', rows: 3, maxlength: 2000 });
   const minutes = h('input', { type: 'number', id: 'notice-minutes', min: 1, max: 1440, placeholder: '5' });
   const plate = h('input', { id: 'notice-plate', maxlength: 16 });

@@ -6,7 +6,7 @@
 import { ApiError, api } from './api.js';
 import { h } from './dom.js';
 import { t, tv } from './i18n.js';
-import { jurisdictionName, state } from './state.js';
+import { indentedName, jurisdictionName, state, treeNodes } from './state.js';
 import { dialog } from './widgets.js';
 
 /** The order the role select offers them: the desks first, the shop owners last. */
@@ -14,19 +14,6 @@ export const ROLES = ['operator', 'supervisor', 'investigator', 'admin', 'site']
 
 /** What the server accepts (src/api/user-routes.ts, src/auth/user-admin.ts). */
 const LIMITS = { username: 64, displayName: 100, passwordMin: 8, passwordMax: 256, reason: 500 };
-
-/** The admin's subtree, depth first, each node with its depth (the select indents by it). */
-function nodes() {
-  const out = [];
-  const walk = (list, depth) => {
-    for (const n of list ?? []) {
-      out.push({ id: n.id, name: n.name, depth });
-      walk(n.children, depth + 1);
-    }
-  };
-  walk(state.tree, 0);
-  return out;
-}
 
 /**
  * The scope select: nodes for staff, sites (grouped by their jurisdiction, with a name filter) for a
@@ -52,7 +39,7 @@ function scopePicker(role, scope) {
     if (!isSite) {
       select.replaceChildren(
         placeholder,
-        ...nodes().map((n) => h('option', { value: n.id }, `${'\u3000'.repeat(n.depth)}${n.name}`)),
+        ...treeNodes().map((n) => h('option', { value: n.id }, indentedName(n))),
       );
     } else {
       const words = filter.value.trim().toLowerCase();
