@@ -285,11 +285,34 @@ export class InferencePool {
     } else this.pump();
   }
 
+  /**
+   * Queued jobs fail at once; what the workers have started in onnxruntime (a session being created,
+   * a run) finishes first, and then each worker ends on its own. Terminating a worker in the middle of
+   * onnxruntime's work aborts the whole process, so only a worker still busy after `CLOSE_WAIT_MS` is.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.reject(new ModelError(`${this.name} is closed`));
-    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+    await Promise.all(this.slots.splice(0).map((s) => retire(s)));
   }
+}
+
+/** How long a closing pool waits for a worker's onnxruntime work (a session's creation is the longest). */
+const CLOSE_WAIT_MS = 30_000;
+
+async function retire(slot: Slot): Promise<void> {
+  if (slot.dead) {
+    await slot.worker.terminate();
+    return;
+  }
+  const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
+  slot.worker.postMessage({ type: 'close' });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), CLOSE_WAIT_MS);
+  });
+  if ((await Promise.race([exited, late])) === 'late') await slot.worker.terminate();
+  clearTimeout(timer);
 }
 
 type WorkerMessage = { type: 'ready' } | LoadedMessage | ResultMessage | ErrorMessage;

@@ -37,7 +37,40 @@ function session(name, source) {
   return s;
 }
 
-parentPort.on('message', async (msg) => {
+// What this worker has started in onnxruntime and not yet answered: a session being created or a run.
+const pending = new Set();
+
+parentPort.on('message', (msg) => {
+  if (msg.type === 'close') {
+    void close();
+    return;
+  }
+  const p = handle(msg);
+  pending.add(p);
+  void p.finally(() => pending.delete(p));
+});
+
+/**
+ * The pool's close: onnxruntime's native work ends before the thread does. Terminating a worker while
+ * a session was being created or a run was in flight aborted the whole process (onnxruntime-node's
+ * completion throws into a thread being torn down: "terminate called after throwing an instance of
+ * 'Napi::Error'"), so a service stopped during a verification lost the rest of its shutdown.
+ */
+async function close() {
+  await Promise.allSettled([...pending]);
+  for (const s of sessions.values()) {
+    try {
+      await (await s).release();
+    } catch {
+      // A session that failed to load has nothing to release.
+    }
+  }
+  sessions.clear();
+  // Nothing else keeps the thread alive: it ends on its own, and the pool sees its exit.
+  parentPort.close();
+}
+
+async function handle(msg) {
   if (msg.type === 'load') {
     try {
       const s = await session(msg.model, msg.source);
@@ -71,5 +104,5 @@ parentPort.on('message', async (msg) => {
   } catch (err) {
     parentPort.postMessage({ type: 'error', id: msg.id, message: String(err?.message ?? err) });
   }
-});
+}
 parentPort.postMessage({ type: 'ready' });

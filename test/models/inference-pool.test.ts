@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { childThreadNice } from '../helpers/thread-nice.js';
@@ -16,5 +17,28 @@ describe("inference pool, opened by a process's main thread with `nice`", () => 
     const added = Object.keys(after).filter((tid) => !(tid in before));
     expect(added.length).toBeGreaterThanOrEqual(2);
     expect(added.map((tid) => after[tid])).toEqual(added.map(() => 10));
+  });
+});
+
+describe('inference pool, closed while onnxruntime works', () => {
+  // Closing terminated the workers in the middle of onnxruntime's work, which aborted the whole
+  // process ("terminate called after throwing an instance of 'Napi::Error'", SIGABRT): a service
+  // stopped during a verification, or seconds after a start while the detector loaded, lost the rest
+  // of its shutdown and exited 134.
+  it('lets the session being created and the runs in flight finish, fails only the queued job, and the process exits 0', () => {
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'pool-close-child.ts')],
+      {
+        cwd: join(import.meta.dirname, '..', '..'),
+        encoding: 'utf8',
+      },
+    );
+    expect(child.stderr).not.toContain('terminate called');
+    expect({ status: child.status, signal: child.signal }).toEqual({ status: 0, signal: null });
+    expect(JSON.parse(child.stdout)).toEqual({
+      load: 'done',
+      runs: ['done', 'done', 'failed: models: running is closed'],
+    });
   });
 });
