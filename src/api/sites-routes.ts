@@ -193,9 +193,20 @@ export function siteRoutes(svc: Service): Router {
     route((req, res) => {
       const user = userOf(req);
       // A site user has no jurisdiction: their tree is empty.
-      const roots =
-        user.role === 'site' || !dir.tree.has(user.scope) ? [] : [subtreeView(dir.tree, user.scope)];
-      res.json({ roots });
+      if (user.role === 'site' || !dir.tree.has(user.scope)) {
+        res.json({ roots: [], above: [] });
+        return;
+      }
+      // The nodes above the user's own, nearest first, by name only: where their alarms escalate to
+      // ("已升级至 朔州市公安局110指挥中心", not the node's id). Nothing of those nodes' other branches.
+      const above = dir.tree
+        .ancestors(user.scope)
+        .slice(1)
+        .map((id) => {
+          const n = dir.tree.get(id)!;
+          return { id: n.id, name: n.name, kind: n.kind };
+        });
+      res.json({ roots: [subtreeView(dir.tree, user.scope)], above });
     }),
   );
 

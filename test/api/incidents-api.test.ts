@@ -200,7 +200,10 @@ describe('incidents, units, sites and reports over REST', () => {
           children: [{ id: 'north-grid-1', name: 'North grid 1', kind: 'grid', children: [] }],
         },
       ],
+      // Where the station's alarms escalate to, by name; nothing of the city's other branches.
+      above: [{ id: 'city', name: 'City 110', kind: 'city' }],
     });
+    expect((await api<{ above: unknown[] }>(url('/api/tree'), sup)).body.above).toEqual([]);
     await post(`/api/incidents/${id}/false-alarm`, op);
   });
 

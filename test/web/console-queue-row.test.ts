@@ -36,6 +36,7 @@ describe('the queue row of an overdue, escalated alarm (headless Chromium)', () 
   let browser: Browser;
   let shop: PanelSimulator;
   let password: string;
+  let gridPassword: string;
 
   beforeAll(async () => {
     svc = await startTestService({ yaml: ESCALATING_YAML });
@@ -44,6 +45,7 @@ describe('the queue row of an overdue, escalated alarm (headless Chromium)', () 
     // Armed away, as a shop is out of hours: the panel cell names it beside 在线.
     await shop.send('arm', { cid: 'R401' });
     password = await addUser(svc, 'op-row', 'operator', 'city');
+    gridPassword = await addUser(svc, 'op-grid', 'operator', 'north-grid-1');
   });
 
   afterAll(async () => {
@@ -111,6 +113,23 @@ describe('the queue row of an overdue, escalated alarm (headless Chromium)', () 
       }));
       expect(heights.row).toBe(heights.fixed);
       expect(heights.cell).toBeLessThanOrEqual(heights.cellBox);
+    } finally {
+      await desk.close();
+    }
+  });
+
+  // The grid's own desk sees its alarm go up to the station above it. The console knew the names of
+  // the user's own subtree only, so the chip read "⇧ 已升级至north": now `/api/tree` names the nodes above.
+  it("names the node above the desk's own that the alarm went up to", async () => {
+    const desk = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' });
+    const page = await desk.newPage();
+    try {
+      await loginInPage(page, svc.httpUrl, 'op-grid', gridPassword);
+      const row = page.locator('#queue-list .row.escalated[data-site="shop-1"]');
+      await row.waitFor({ timeout: 10_000 });
+      expect((await row.locator('.badge-esc').innerText()).replace(/\s+/g, ' ')).toBe('⇧ 已升级至北城派出所');
+      expect(await row.locator('.badge-esc').getAttribute('title')).toBe('北城派出所');
+      await shot(page, '12-queue-row-escalated-above-grid-desk');
     } finally {
       await desk.close();
     }

@@ -14,6 +14,8 @@ export const state = {
   cameras: [],
   units: [],
   tree: [],
+  /** The nodes above the user's own, nearest first (`/api/tree`'s `above`): names only. */
+  treeAbove: [],
   connected: false,
   available: { sites: false, panels: false, cameras: false, units: false, tree: false },
 };
@@ -62,6 +64,8 @@ export function jurisdictionName(id) {
       }
     };
     walk(state.tree);
+    // The nodes above the user's own (where their alarms escalate to) come by name only.
+    for (const n of state.treeAbove) treeNames.set(n.id, n.name);
   }
   return treeNames.get(id) ?? id;
 }
@@ -143,6 +147,7 @@ export async function loadReference() {
   state.units = units?.units ?? [];
   state.available.tree = Array.isArray(tree?.roots);
   state.tree = tree?.roots ?? [];
+  state.treeAbove = tree?.above ?? [];
   treeNames = undefined;
   emit('reference');
 }
@@ -219,5 +224,6 @@ export function resetState() {
   state.cameras = [];
   state.units = [];
   state.tree = [];
+  state.treeAbove = [];
   updateRing(() => undefined);
 }
