@@ -31,6 +31,15 @@ const createBody = z.strictObject({
   scope,
   displayName: displayName.optional(),
 });
+/** The users page's search, filters and paging; without `limit` every matching user, as before paging. */
+const listQuery = z.strictObject({
+  q: z.string().trim().max(100).optional(),
+  role: z.enum(ROLES).optional(),
+  status: z.enum(['enabled', 'disabled']).optional(),
+  scopeMissing: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
+});
 const updateBody = z
   .strictObject({
     role: z.enum(ROLES).optional(),
@@ -45,7 +54,7 @@ const updateBody = z
 
 /**
  * The admin users page's API (admins only, limited to the users scoped in their subtree):
- * `GET /api/users`, `POST /api/users {username, password, role, scope, displayName?}`,
+ * `GET /api/users?q=&role=&status=&scopeMissing=&limit=&offset=`, `POST /api/users {username, password, role, scope, displayName?}`,
  * `PATCH /api/users/:username {role?, scope?, displayName?, reason?}`,
  * `POST /api/users/:username/{disable,enable,revoke}` `{reason?}` and
  * `POST /api/users/:username/password {password, reason?}`. Each change is audited and ends the
@@ -60,7 +69,13 @@ export function userRoutes(svc: Service): Router {
   r.get(
     '/api/users',
     route(async (req, res) => {
-      res.json({ users: await admin.list({ kind: 'user', user: userOf(req) }) });
+      const q = parse(listQuery, req.query, 'query');
+      res.json(
+        await admin.search(userOf(req), {
+          ...q,
+          scopeMissing: q.scopeMissing === undefined ? undefined : q.scopeMissing === 'true',
+        }),
+      );
     }),
   );
 

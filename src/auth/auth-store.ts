@@ -189,10 +189,21 @@ export class AuthStore {
       : undefined;
   }
 
-  /** Every user (or the one of id `only`) with their live session count at `now`. */
-  async listUsers(now: string, only?: number): Promise<UserSummary[]> {
+  /**
+   * Every user (or those of the ids in `only`, in that order) with their live session count at `now`.
+   * The session counts are one subquery a user: ask for a page's ids, not for thousands.
+   */
+  async listUsers(now: string, only?: number | readonly number[]): Promise<UserSummary[]> {
+    const ids = only === undefined ? undefined : typeof only === 'number' ? [only] : only;
+    if (ids !== undefined && ids.length > CHUNK) {
+      const out: UserSummary[] = [];
+      for (let i = 0; i < ids.length; i += CHUNK)
+        out.push(...(await this.listUsers(now, ids.slice(i, i + CHUNK))));
+      return out;
+    }
+    if (ids !== undefined && ids.length === 0) return [];
     let q = this.k.selectFrom('users as u');
-    if (only !== undefined) q = q.where('u.id', '=', only);
+    if (ids !== undefined) q = q.where('u.id', 'in', ids);
     const rows = await q
       .select((eb) => [
         ...USER_COLUMNS,
@@ -205,13 +216,35 @@ export class AuthStore {
       ])
       .orderBy('u.username')
       .execute();
-    return rows.map((r) => ({
+    const users = rows.map((r) => ({
       ...toUser(r),
       createdAt: r.created_at,
       disabledAt: r.disabled_at,
       passwordChangedAt: r.password_changed_at,
       lastLoginAt: r.last_login_at,
       sessions: Number(r.live ?? 0),
+    }));
+    if (ids === undefined) return users;
+    const byId = new Map(users.map((u) => [u.id, u]));
+    return ids.map((id) => byId.get(id)).filter((u) => u !== undefined);
+  }
+
+  /**
+   * Every user's name, role, scope and state: what the admin users page searches and pages through
+   * (src/auth/user-search.ts). No session counts, no hashes.
+   */
+  async userIndex(): Promise<User[]> {
+    const q = this.k
+      .selectFrom('users as u')
+      .select(['u.id', 'u.username', 'u.role', 'u.scope', 'u.display_name', 'u.disabled']);
+    const rows = await q.execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      username: r.username,
+      role: r.role as Role,
+      scope: r.scope,
+      displayName: r.display_name,
+      disabled: Number(r.disabled) === 1,
     }));
   }
 

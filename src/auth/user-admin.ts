@@ -4,6 +4,8 @@ import { HttpError, SharpeyesError } from '../errors.js';
 import type { Role, User } from '../store/repositories.js';
 import type { AuthService } from './auth-service.js';
 import type { UserSummary } from './auth-store.js';
+import { managesUser, scopeMissing } from './user-place.js';
+import { searchUsers, type UserPage, type UserQuery } from './user-search.js';
 
 export type UserAction = 'disable' | 'enable' | 'passwd' | 'revoke';
 
@@ -60,7 +62,8 @@ export interface UserChange {
  * every change audited (`user.add`, `user.update`, `user.disable`, `user.enable`, `user.passwd`,
  * `user.revoke`). A console admin manages the users scoped inside their own subtree (a site user
  * through the site's jurisdiction), never their own access; a user outside it is a 404, as if it did
- * not exist, and so is a scope outside it that they would give a user.
+ * not exist, and so is a scope outside it that they would give a user. A user whose site or node left
+ * the config belongs to the admins of a root of the tree (src/auth/user-place.ts).
  */
 export class UserAdmin {
   constructor(
@@ -71,10 +74,7 @@ export class UserAdmin {
 
   private manages(actor: Actor, u: User): boolean {
     if (actor.kind === 'cli') return true;
-    const me = actor.user;
-    if (me.role !== 'admin' || !this.dir) return false;
-    const node = u.role === 'site' ? this.dir.site(u.scope)?.jurisdiction : u.scope;
-    return node !== undefined && this.dir.tree.within(node, me.scope);
+    return this.dir !== undefined && managesUser(this.dir, actor.user, u);
   }
 
   private actorName(actor: Actor): string {
@@ -84,6 +84,12 @@ export class UserAdmin {
   async list(actor: Actor): Promise<UserSummary[]> {
     const all = await this.auth.store.listUsers(new Date().toISOString());
     return all.filter((u) => this.manages(actor, u));
+  }
+
+  /** The admin users page: one page of the users `me` manages that match `query`. */
+  async search(me: User, query: UserQuery): Promise<UserPage> {
+    if (!this.dir) throw new SharpeyesError('auth', 'searching users needs the jurisdiction tree and sites');
+    return searchUsers(this.auth.store, this.dir, me, query, new Date().toISOString());
   }
 
   /** The user `actor` manages by that name; 404 whether missing or outside their subtree. */
@@ -132,11 +138,11 @@ export class UserAdmin {
     return { user: await this.summary(u), sessionsEnded: ended };
   }
 
-  /** The user as `list` shows them, now. */
-  private async summary(u: User): Promise<UserSummary> {
+  /** The user as the users page lists them, now (`scopeMissing` where the config is at hand). */
+  private async summary(u: User): Promise<UserSummary & { scopeMissing?: boolean }> {
     const [after] = await this.auth.store.listUsers(new Date().toISOString(), u.id);
     if (!after) throw new HttpError(404, 'not_found', `user ${u.username} does not exist`);
-    return after;
+    return this.dir ? { ...after, scopeMissing: scopeMissing(this.dir, after) } : after;
   }
 
   /**
