@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Access } from '../auth/access.js';
+import { managesUser } from '../auth/user-place.js';
 import type { Directory } from '../core/directory.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -13,6 +14,8 @@ export interface RefusalAuditDeps {
   dir: Directory;
   /** Where an incident id is placed (site, jurisdiction), for "exists but out of scope". */
   incidentPlace(id: string): Promise<{ site: string; jurisdiction: string } | undefined>;
+  /** A console user's role and scope by username, for "exists but outside the admin's area". */
+  userPlace(username: string): Promise<Pick<User, 'role' | 'scope'> | undefined>;
   log: Logger;
   metrics: Metrics;
   now?: () => number;
@@ -20,11 +23,20 @@ export interface RefusalAuditDeps {
 
 const INCIDENT_ID = /^INC-\d{8}-[0-9A-F]{8}$/;
 
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment; // a malformed escape names nothing we have
+  }
+}
+
 /**
  * Puts refused requests in the audit log as `access.denied`: every 401 (a missing, expired, forged or
  * URL-borne token), every 403, and a 404 that hides a camera, site, panel or incident which exists
- * but lies outside the caller's scope, or a site or jurisdiction node of another area named as the
- * body's `scope` (a user an admin would place there); the caller sees "does not exist", the audit
+ * but lies outside the caller's scope, a console user of another area that an admin acted on
+ * (`/api/users/:username…`), or a site or jurisdiction node of another area named as the body's
+ * `scope` (a user an admin would place there); the caller sees "does not exist", the audit
  * log says who tried what. Bounded: one row per (who, what, why) a minute and 600 a minute in all, each saying
  * how many it stands for, so an intruder cannot flood the hash chain.
  */
@@ -142,16 +154,16 @@ export class RefusalAudit {
   private async outOfScope(user: User, req: Request): Promise<string | undefined> {
     const { dir, access } = this.deps;
     const url = new URL(req.originalUrl, 'http://x');
-    const names = [
-      ...url.pathname.split('/').map((s) => {
-        try {
-          return decodeURIComponent(s);
-        } catch {
-          return s; // a malformed escape names nothing we have
-        }
-      }),
-      ...url.searchParams.values(),
-    ].filter((s) => s.length > 0 && s.length <= 64);
+    // An admin's action on a user (edit, disable, enable, revoke, password): the user by name.
+    const named = /^\/api\/users\/([^/]+)/.exec(url.pathname)?.[1];
+    if (named !== undefined) {
+      const username = decoded(named);
+      const target = username.length <= 64 ? await this.deps.userPlace(username) : undefined;
+      if (target && !managesUser(dir, user, target)) return `user:${username}`;
+    }
+    const names = [...url.pathname.split('/').map(decoded), ...url.searchParams.values()].filter(
+      (s) => s.length > 0 && s.length <= 64,
+    );
     for (const n of names) {
       if (dir.camera(n) && !access.canSeeCamera(user, n)) return `camera:${n}`;
       if (dir.site(n) && !access.canSeeSite(user, n)) return `site:${n}`;

@@ -169,6 +169,10 @@ export const httpModule: Module = {
         access: svc.need('access'),
         dir: svc.need('dir'),
         incidentPlace: (id) => svc.need('core').repo.placeOf(id),
+        userPlace: async (username) => {
+          const u = await svc.need('auth').store.userWithHash(username);
+          return u && { role: u.role, scope: u.scope };
+        },
         log: svc.log,
         metrics: svc.metrics,
       }),

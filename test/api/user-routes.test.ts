@@ -55,15 +55,49 @@ describe('admin users API: list, disable, enable, revoke, password — scoped an
     expect((await post<Err>('/api/users/op-north/disable', token)).status).toBe(403);
   });
 
-  it('an admin of the south cannot touch a north user: 404, audited as a refusal', async () => {
-    const res = await post<Err>('/api/users/op-north/disable', southAdmin, { reason: 'try' });
-    expect(res.status).toBe(404);
-    expect(res.body.error.code).toBe('not_found');
-    expect(
-      (await api<{ users: UserSummary[] }>(url('/api/users'), cityAdmin)).body.users.find(
-        (u) => u.username === 'op-north',
-      )?.disabled,
-    ).toBe(false);
+  // Each refusal names its own north user: the refusal audit keeps one row per (who, what, why) a minute.
+  it.each([
+    ['disable', 'POST', 'disable', { reason: 'try' }],
+    ['enable', 'POST', 'enable', {}],
+    ['revoke', 'POST', 'revoke', {}],
+    ['password', 'POST', 'password', { password: 'a-stolen-password' }],
+    ['edit', 'PATCH', '', { displayName: '冒名' }],
+  ])(
+    'an admin of the south cannot %s a north user: 404, audited as a refusal naming the user',
+    async (what, method, action, body) => {
+      const target = `north-${what}`;
+      await svc.login(target, 'operator', 'north');
+      const path = `/api/users/${target}${action ? `/${action}` : ''}`;
+      const res = await api<Err>(url(path), southAdmin, { method, body: JSON.stringify(body) });
+      expect(res.status).toBe(404);
+      expect(res.body.error).toMatchObject({ code: 'not_found', message: `user ${target} does not exist` });
+      expect(
+        (await api<{ users: UserSummary[] }>(url('/api/users'), cityAdmin)).body.users.find(
+          (u) => u.username === target,
+        ),
+      ).toMatchObject({ disabled: false, displayName: null, sessions: 1 });
+      await expect
+        .poll(async () =>
+          (await svc.svc.need('audit').list({ action: 'access.denied', target: `user:${target}` })).map(
+            (r) => [r.actor, r.detail?.['method'], r.detail?.['path']],
+          ),
+        )
+        .toEqual([['admin-south', method, path]]);
+    },
+  );
+
+  it('a user who does not exist is a 404 that names nobody in the audit log', async () => {
+    expect((await post<Err>('/api/users/nobody-here/disable', southAdmin)).status).toBe(404);
+    // A refusal sent after it is audited: by then the lookup of nobody-here has had its turn.
+    await svc.login('north-after', 'operator', 'north');
+    await post<Err>('/api/users/north-after/disable', southAdmin);
+    await expect
+      .poll(
+        async () =>
+          (await svc.svc.need('audit').list({ action: 'access.denied', target: 'user:north-after' })).length,
+      )
+      .toBe(1);
+    expect(await svc.svc.need('audit').list({ target: 'user:nobody-here' })).toEqual([]);
   });
 
   it('disable ends the sessions and closes the /ops socket at once; enable lets the user log in again', async () => {
