@@ -241,7 +241,7 @@ onLangChange(() => {
 });
 onSoundChange(renderStatus);
 subscribe((kind) => {
-  if (['connection', 'incident', 'incidents', 'reference'].includes(kind)) renderStatus();
+  if (['connection', 'incident', 'incidents', 'reference', 'user'].includes(kind)) renderStatus();
 });
 window.addEventListener('hashchange', () => void route());
 const tick = () => {

@@ -143,6 +143,25 @@ describe('the users page (用户管理) in headless Chromium', () => {
     await context.close();
   });
 
+  it('编辑 of one’s own display name: the top bar reads the new name at once, without a reload', async () => {
+    const password = await addUser(svc, 'admin-rename', 'admin', 'city');
+    const context = await browser.newContext({ viewport: HALL, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await loginInPage(page, svc.httpUrl, 'admin-rename', password);
+    await page.goto(`${svc.httpUrl}/#/users`);
+    expect(await page.locator('#who').textContent()).toBe('admin-rename · 管理员 · 朔州市110指挥中心');
+    await page.locator('#admin-users tr[data-user="admin-rename"] button[data-action=edit]').click();
+    const form = page.locator('#overlay #user-form');
+    await form.waitFor();
+    await form.locator('input[name=displayName]').fill('钱主任');
+    await page.locator('#overlay .dialog .primary').click();
+    await expect
+      .poll(() => page.locator('#admin-users tr[data-user="admin-rename"] td').first().textContent())
+      .toBe('admin-rename钱主任');
+    expect(await page.locator('#who').textContent()).toBe('钱主任 · 管理员 · 朔州市110指挥中心');
+    await context.close();
+  });
+
   it('offers a station admin only the nodes and sites of their station', async () => {
     const password = await addUser(svc, 'admin-north', 'admin', 'north');
     const context = await browser.newContext({ viewport: HALL, locale: 'zh-CN' });

@@ -7,7 +7,7 @@ import { ApiError, api } from './api.js';
 import { fill, h, toast } from './dom.js';
 import { fmtDateTime, t, tv } from './i18n.js';
 import { scopeName } from './names.js';
-import { state } from './state.js';
+import { emit, state } from './state.js';
 import { createUser, editUser } from './user-form.js';
 import { dialog } from './widgets.js';
 
@@ -68,8 +68,14 @@ export function mount(root) {
   }
 
   async function edit(user) {
-    const res = await editUser(user, { self: user.username === state.user?.username });
+    const self = user.username === state.user?.username;
+    const res = await editUser(user, { self });
     if (!res || res.unchanged) return;
+    // The top bar says who is logged in: an admin who renamed themselves reads the new name at once.
+    if (self && res.user && state.user) {
+      state.user = { ...state.user, displayName: res.user.displayName };
+      emit('user');
+    }
     toast(
       res.sessionsEnded > 0
         ? t('userSavedSignedOut', { user: user.username, n: res.sessionsEnded })

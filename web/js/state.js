@@ -24,7 +24,7 @@ const listeners = new Set();
 let socket;
 let panelTimer;
 
-/** `fn(kind, payload)`; kinds: incidents, incident, reference, panels, connection, export. */
+/** `fn(kind, payload)`; kinds: incidents, incident, reference, panels, connection, export, user (the logged-in user's name changed). */
 export function subscribe(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);
