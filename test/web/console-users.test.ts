@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { districtYaml, homeOwner, seedUsers } from '../helpers/district.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { addUser, CITY_YAML, HALL, launchChromium, loginInPage, shot } from './console-helpers.js';
 
@@ -179,6 +180,100 @@ describe('the users page (用户管理) in headless Chromium', () => {
     await page.locator('#overlay select[name=role]').selectOption({ label: '单位用户' });
     expect((await scope.allTextContents()).sort()).toEqual(['北城第一小学', '惠民大药房', '鑫源金店'].sort());
     await page.keyboard.press('Escape');
+    await context.close();
+  });
+});
+
+/** 300 homes of 幸福里小区 (北城) and 南湖花园 (南城), each owner a 单位用户; two users whose place is gone. */
+describe('the users page of a district with 300 home owners, in headless Chromium', () => {
+  const HOMES = 300;
+  let svc: TestService;
+  let browser: Browser;
+  let password: string;
+
+  beforeAll(async () => {
+    svc = await startTestService({ yaml: districtYaml(CITY_YAML, HOMES) });
+    browser = await launchChromium();
+    password = await addUser(svc, 'admin-district', 'admin', 'city');
+    await seedUsers(svc, [
+      { username: 'duty-north', role: 'operator', scope: 'north', displayName: '赵警官' },
+      ...Array.from({ length: HOMES }, (_, i) => ({ ...homeOwner(i + 1), disabled: i < 5 })),
+      { username: 'ghost-home', role: 'site', scope: 'home-9999', displayName: '已拆迁住户' },
+      { username: 'ghost-desk', role: 'operator', scope: 'east' },
+    ]);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await svc?.close();
+  });
+
+  it('shows 50 a page with the count, finds an owner by name or by estate, filters, and lists the users whose place is gone', async () => {
+    const context = await browser.newContext({ viewport: HALL, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await loginInPage(page, svc.httpUrl, 'admin-district', password);
+    await page.goto(`${svc.httpUrl}/#/users`);
+    const rows = page.locator('#admin-users tr[data-user]');
+    const head = page.locator('#admin-users .users-head h3');
+    const range = page.locator('#admin-users .users-toolbar .users-range');
+    const next = page.locator('#admin-users .users-toolbar [data-page=next]');
+    const usernames = () => rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset['user']));
+    await rows.first().waitFor();
+    const total = HOMES + 4;
+    expect(await rows.count()).toBe(50);
+    expect(await head.textContent()).toBe(`用户管理 · 共 ${total} 人`);
+    expect(await range.textContent()).toBe(`第 1–50 人，共 ${total} 人`);
+    const banner = page.locator('#admin-users .users-banner');
+    expect(await banner.textContent()).toContain('有 2 个用户的单位或辖区已从配置中移除');
+    await shot(page, 'admin-users-district');
+
+    // The next page, then the last, whose 下一页 is off.
+    const first = (await usernames())[0];
+    await next.click();
+    await expect.poll(() => range.textContent()).toBe(`第 51–100 人，共 ${total} 人`);
+    expect((await usernames())[0]).not.toBe(first);
+    for (const from of [101, 151, 201, 251]) {
+      await next.click();
+      await expect.poll(() => range.textContent()).toBe(`第 ${from}–${from + 49} 人，共 ${total} 人`);
+    }
+    await next.click();
+    await expect.poll(() => range.textContent()).toBe(`第 301–${total} 人，共 ${total} 人`);
+    expect(await next.isDisabled()).toBe(true);
+    // The pager under the list says the same.
+    expect(await page.locator('#admin-users .users-list .users-range').textContent()).toBe(
+      `第 301–${total} 人，共 ${total} 人`,
+    );
+
+    // An owner by their Chinese name: the search starts over at the first page.
+    const search = page.locator('#admin-users input[name=user-search]');
+    await search.fill(homeOwner(123).displayName ?? '');
+    await expect.poll(usernames).toEqual(['owner-0123']);
+    expect(await head.textContent()).toBe('用户管理 · 找到 1 人');
+    expect(await rows.first().locator('td').nth(2).textContent()).toMatch(/^幸福里小区/);
+    // The owners of an estate by the homes' names, and the disabled ones among them.
+    await search.fill('南湖花园');
+    await expect.poll(() => head.textContent()).toBe('用户管理 · 找到 100 人');
+    expect(await rows.count()).toBe(50);
+    await search.fill('幸福里');
+    await page.locator('#admin-users select[name=user-status]').selectOption({ label: '已停用' });
+    await expect
+      .poll(usernames)
+      .toEqual(['owner-0001', 'owner-0002', 'owner-0003', 'owner-0004', 'owner-0005']);
+    await page.locator('#admin-users select[name=user-role]').selectOption({ label: '接警员' });
+    await expect
+      .poll(() => page.locator('#admin-users td.empty').textContent())
+      .toBe('没有符合条件的用户，请换个词或放宽筛选');
+    await shot(page, 'admin-users-district-none');
+
+    // The users whose site or node left the config: listed, and said so, for the admin to place them again.
+    await search.fill('');
+    await page.locator('#admin-users select[name=user-role]').selectOption('');
+    await page.locator('#users-show-missing').click();
+    await expect.poll(usernames).toEqual(['ghost-desk', 'ghost-home']);
+    const scope = (user: string) =>
+      page.locator(`#admin-users tr[data-user="${user}"] td`).nth(2).textContent();
+    expect(await scope('ghost-home')).toBe('单位已移除（home-9999）');
+    expect(await scope('ghost-desk')).toBe('辖区已移除（east）');
+    await shot(page, 'admin-users-district-missing');
     await context.close();
   });
 });

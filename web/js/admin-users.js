@@ -2,13 +2,16 @@
 // station's operators, a shop owner), edit one's display name, role and scope (a new role or scope
 // signs them out everywhere), disable (ends every session at once: their queue and video close
 // within seconds), enable, end sessions (a lost laptop), set a new password. Every change is
-// audited on the server (GET/POST/PATCH /api/users).
+// audited on the server (GET/POST/PATCH /api/users). Thousands of home owners are searched and paged
+// on the server (web/js/users-finder.js); a user whose site or node left the config is listed with
+// that said, so an admin can place them again.
 import { ApiError, api } from './api.js';
 import { fill, h, toast } from './dom.js';
 import { fmtDateTime, t, tv } from './i18n.js';
 import { scopeName } from './names.js';
 import { emit, state } from './state.js';
 import { createUser, editUser } from './user-form.js';
+import { usersFinder } from './users-finder.js';
 import { dialog } from './widgets.js';
 
 /** The server keeps a reason of up to 500 characters (src/api/user-routes.ts). */
@@ -25,6 +28,30 @@ export function mount(root) {
   const card = h('section', { class: 'card', id: 'admin-users' });
   root.append(h('div', { class: 'page-admin-users' }, card));
   let dead = false;
+  /** Answers to an older question (typing on) are dropped. */
+  let asked = 0;
+  const finder = usersFinder(() => void load());
+  const count = h('h3', {}, t('navUsers'));
+  const banner = h('div', { class: 'users-banner', role: 'status' });
+  const list = h('div', { class: 'users-list' });
+  // Where the admin is in the list, above it as well as under it: the bottom is 50 rows away.
+  const topPager = h('div', { class: 'users-pager-slot' });
+  fill(
+    card,
+    h(
+      'div',
+      { class: 'users-head' },
+      count,
+      h(
+        'button',
+        { type: 'button', class: 'primary', id: 'user-create', onclick: () => void create() },
+        t('userCreate'),
+      ),
+    ),
+    h('div', { class: 'users-toolbar' }, finder.el, topPager),
+    banner,
+    list,
+  );
 
   async function act(user, action) {
     const a = ACTIONS[action];
@@ -97,7 +124,13 @@ export function mount(root) {
       { dataset: { user: u.username } },
       h('td', {}, u.username, u.displayName ? h('div', { class: 'muted' }, u.displayName) : null),
       h('td', {}, tv('role', u.role)),
-      h('td', { title: u.scope }, scopeName(u)),
+      u.scopeMissing
+        ? h(
+            'td',
+            { class: 'bad scope-missing', title: t('userScopeGoneHint') },
+            t(u.role === 'site' ? 'userSiteGone' : 'userNodeGone', { id: u.scope }),
+          )
+        : h('td', { title: u.scope }, scopeName(u)),
       h('td', { class: u.disabled ? 'bad' : 'ok' }, u.disabled ? t('userDisabled') : t('userEnabled')),
       h('td', {}, String(u.sessions)),
       h('td', {}, u.lastLoginAt ? fmtDateTime(u.lastLoginAt) : t('noData')),
@@ -117,26 +150,44 @@ export function mount(root) {
   }
 
   async function load() {
-    let users;
+    const seq = ++asked;
+    let page;
     try {
-      users = (await api('/api/users')).users;
+      page = await api(`/api/users?${finder.query()}`);
     } catch (err) {
-      if (!dead) fill(card, h('h3', {}, t('navUsers')), h('div', { class: 'bad' }, err.message));
+      if (!dead && seq === asked) fill(list, h('div', { class: 'bad' }, err.message));
       return;
     }
-    if (dead) return;
+    if (dead || seq !== asked) return;
+    if (finder.stepBackIfPast(page.total)) return load();
+    count.textContent = `${t('navUsers')} · ${t(finder.narrowed() ? 'userFound' : 'userCount', { n: page.total })}`;
     fill(
-      card,
-      h(
-        'div',
-        { class: 'users-head' },
-        h('h3', {}, `${t('navUsers')} · ${users.length}`),
-        h(
-          'button',
-          { type: 'button', class: 'primary', id: 'user-create', onclick: () => void create() },
-          t('userCreate'),
-        ),
-      ),
+      banner,
+      page.missingScopes > 0
+        ? [
+            t('userScopeGoneBanner', { n: page.missingScopes }),
+            finder.showingMissing()
+              ? null
+              : h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'ghost',
+                    id: 'users-show-missing',
+                    onclick: () => finder.showMissing(),
+                  },
+                  t('userScopeGoneShow'),
+                ),
+          ]
+        : null,
+    );
+    banner.hidden = page.missingScopes === 0;
+    fill(
+      topPager,
+      finder.pager(page, () => void load()),
+    );
+    fill(
+      list,
       h(
         'table',
         { class: 'grid' },
@@ -153,8 +204,11 @@ export function mount(root) {
             '',
           ].map((x) => h('th', {}, x)),
         ),
-        users.map(row),
+        page.users.length > 0
+          ? page.users.map(row)
+          : h('tr', {}, h('td', { colSpan: 7, class: 'empty' }, t('userNoMatch'))),
       ),
+      finder.pager(page, () => void load()),
     );
   }
 

@@ -4,6 +4,7 @@
 import { CONSOLE_STRINGS } from './i18n-console.js';
 import { ERROR_STRINGS } from './i18n-errors.js';
 import { NAME_STRINGS } from './i18n-names.js';
+import { USER_STRINGS } from './i18n-users.js';
 import { formatIn } from './zone.js';
 
 export const STRINGS = {
@@ -519,7 +520,7 @@ export const STRINGS = {
   },
 };
 
-for (const table of [ERROR_STRINGS, NAME_STRINGS, CONSOLE_STRINGS])
+for (const table of [ERROR_STRINGS, NAME_STRINGS, CONSOLE_STRINGS, USER_STRINGS])
   for (const [l, strings] of Object.entries(table)) Object.assign(STRINGS[l], strings);
 // --- Issue 19: monthly report, ratings, notices (supervision helper's block) ---
 Object.assign(STRINGS['zh-CN'], {
