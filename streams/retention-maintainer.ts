@@ -48,7 +48,7 @@ async function statfsFree(path: string): Promise<number> {
 /**
  * A storage path's room as the last pass found it: `short` when it had less than `minFreeHours` of
  * recording left (the oldest footage is purged early), `full` when it was short and every segment
- * it could purge is under an evidence lock (new footage cannot be written).
+ * it could purge is under an evidence lock or a playback hold (new footage cannot be written).
  */
 export interface StorageRoom {
   path: string;
@@ -64,11 +64,13 @@ const UNLINK_CONCURRENCY = 4;
 /**
  * Keeps recordings within their limits: age, bytes per storage path, and free disk space (less than
  * `minFreeHours` of recording room left purges the oldest segments). Segments under an evidence lock
- * are never touched by any of the three. All file work is async and a pass deletes at most
- * `maxDeletesPerPass` segments, so a purge of a week of footage is many short passes a second apart,
- * never one long stall of the event loop. A segment's row goes before its file (the claim that no lock
- * covers it, `SegmentIndex.claimUnprotected`), so a crash in between leaves a file without a row,
- * which the start-up reconcile indexes again (and the next pass deletes).
+ * are never touched by any of the three, nor are those a playback in progress holds
+ * (`playback-holds.ts`) while it holds them: each limit takes the oldest footage nobody holds
+ * instead. All file work is async and a pass deletes at most `maxDeletesPerPass` segments, so a
+ * purge of a week of footage is many short passes a second apart, never one long stall of the event
+ * loop. A segment's row goes before its file (the claim that no lock or hold covers it,
+ * `SegmentIndex.claimUnprotected`), so a crash in between leaves a file without a row, which the
+ * start-up reconcile indexes again (and the next pass deletes).
  */
 export class RetentionMaintainer {
   private timer: NodeJS.Timeout | undefined;
@@ -156,7 +158,7 @@ export class RetentionMaintainer {
           if (batch.segs.length === 0)
             this.o.log.error(
               { path: sp.path, free, need },
-              'retention: disk full and every segment is locked',
+              'retention: disk full and every segment is locked or held by a playback',
             );
           else
             this.o.log.warn(
@@ -173,6 +175,8 @@ export class RetentionMaintainer {
     }
     if (budget <= 0) r.more = true;
     const pruned = await this.o.index.pruneGaps(cutoff);
+    // Holds whose node stopped renewing them (holds lapse by the real clock, as they are renewed).
+    await this.o.index.pruneHolds(Date.now());
     if (this.o.exports)
       r.exports = await this.o.exports.expire(now - this.o.exports.retentionDays * 86_400_000);
     if (r.byAge + r.byBytes + r.byDisk + r.exports + pruned > 0)

@@ -87,18 +87,34 @@ const toLock = (r: Selectable<DB['evidence_locks']>): EvidenceLock => ({
   createdAt: r.created_at,
 });
 
-/** A segment is protected while any evidence lock of its camera (or of all cameras) overlaps it. */
-const unprotected = (eb: ExpressionBuilder<DB & { s: DB['recording_segments'] }, 's'>) =>
-  eb.not(
-    eb.exists(
-      eb
-        .selectFrom('evidence_locks as l')
-        .select(eb.lit(1).as('one'))
-        .where((w) => w.or([w('l.camera', 'is', null), w('l.camera', '=', w.ref('s.camera'))]))
-        .whereRef('l.start_ms', '<', 's.end_ms')
-        .whereRef('l.end_ms', '>', 's.start_ms'),
+/**
+ * A segment is protected while any evidence lock of its camera (or of all cameras) overlaps it, or a
+ * playback hold of its camera that has not lapsed by `nowMs` (a stream in progress still reading it).
+ */
+const unprotectedAt = (nowMs: number) => (eb: ExpressionBuilder<DB & { s: DB['recording_segments'] }, 's'>) =>
+  eb.and([
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('evidence_locks as l')
+          .select(eb.lit(1).as('one'))
+          .where((w) => w.or([w('l.camera', 'is', null), w('l.camera', '=', w.ref('s.camera'))]))
+          .whereRef('l.start_ms', '<', 's.end_ms')
+          .whereRef('l.end_ms', '>', 's.start_ms'),
+      ),
     ),
-  );
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('playback_holds as h')
+          .select(eb.lit(1).as('one'))
+          .whereRef('h.camera', '=', 's.camera')
+          .whereRef('h.start_ms', '<', 's.end_ms')
+          .whereRef('h.end_ms', '>', 's.start_ms')
+          .where('h.expires_ms', '>', nowMs),
+      ),
+    ),
+  ]);
 
 /** A LIKE pattern matching what starts with `s` (backslash is PostgreSQL's default LIKE escape). */
 const likePrefix = (s: string) => `${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -308,11 +324,12 @@ export class SegmentIndex {
   }
 
   /**
-   * Takes the segments of `segs` that no evidence lock covers now out of the index (rows and runs),
-   * in one transaction under the footage's turn, and returns them: their files are the caller's to
-   * delete. A lock placed meanwhile (an investigator's export, an alarm's clip) either commits first
-   * and keeps its segments out of this, or second and finds them gone; before, retention read the
-   * unlocked segments, then deleted the files of any a lock had covered since.
+   * Takes the segments of `segs` that no evidence lock or playback hold covers now out of the index
+   * (rows and runs), in one transaction under the footage's turn, and returns them: their files are
+   * the caller's to delete. A lock or hold placed meanwhile (an investigator's export or playback, an
+   * alarm's clip) either commits first and keeps its segments out of this, or second and finds them
+   * gone; before, retention read the unlocked segments, then deleted the files of any a lock had
+   * covered since.
    */
   async claimUnprotected(segs: readonly Segment[]): Promise<Segment[]> {
     if (segs.length === 0) return [];
@@ -327,7 +344,7 @@ export class SegmentIndex {
         const r = await tx
           .deleteFrom('recording_segments as s')
           .where('s.id', '=', s.id)
-          .where(unprotected)
+          .where(unprotectedAt(Date.now()))
           .executeTakeFirst();
         if (Number(r.numDeletedRows) === 0) continue;
         await this.leaveRun(tx, s);
@@ -379,7 +396,7 @@ export class SegmentIndex {
     return (Number(r.bytes) / (ms / 1000)) * Number(r.cams);
   }
 
-  /** Oldest segments of a storage path that no evidence lock covers. */
+  /** Oldest segments of a storage path that no evidence lock or playback hold covers. */
   async oldestUnprotected(
     storage: string,
     limit: number,
@@ -390,7 +407,7 @@ export class SegmentIndex {
       .selectAll('s')
       .where('s.storage', '=', storage)
       .where('s.end_ms', '<=', beforeMs)
-      .where(unprotected)
+      .where(unprotectedAt(Date.now()))
       .orderBy('s.start_ms')
       .limit(limit)
       .execute();
@@ -456,6 +473,12 @@ export class SegmentIndex {
   /** Gaps older than `beforeMs` go with the footage around them. */
   async pruneGaps(beforeMs: number): Promise<number> {
     const r = await this.k.deleteFrom('recording_gaps').where('end_ms', '<', beforeMs).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  /** Playback holds that lapsed before `nowMs` (their node stopped renewing them: it died). */
+  async pruneHolds(nowMs: number): Promise<number> {
+    const r = await this.k.deleteFrom('playback_holds').where('expires_ms', '<=', nowMs).executeTakeFirst();
     return Number(r.numDeletedRows);
   }
 

@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely';
 
 /**
- * The recording index's tables (migrations 040 and 042) as Kysely sees them, on SQLite and
+ * The recording index's tables (migrations 040, 042 and 043) as Kysely sees them, on SQLite and
  * PostgreSQL alike. Times are epoch milliseconds (BIGINT on PostgreSQL, read back as numbers by the
  * store's type parser); booleans are integers 0/1.
  */
@@ -11,6 +11,7 @@ declare module '../src/store/db-types.js' {
     recording_runs: RecordingRunsTable;
     recording_gaps: RecordingGapsTable;
     evidence_locks: EvidenceLocksTable;
+    playback_holds: PlaybackHoldsTable;
   }
 }
 
@@ -55,4 +56,15 @@ export interface EvidenceLocksTable {
   reason: string;
   created_by: string;
   created_at: string;
+}
+
+export interface PlaybackHoldsTable {
+  id: string;
+  camera: string;
+  start_ms: number;
+  end_ms: number;
+  /** Who is watching (a username), for the log and for a person reading the table. */
+  holder: string;
+  /** Epoch ms after which the hold no longer counts (renewed while its stream runs). */
+  expires_ms: number;
 }

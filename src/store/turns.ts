@@ -32,8 +32,9 @@ export const TURNS = {
    */
   runs: 725040,
   /**
-   * Evidence locks and retention's claim of the footage it deletes: a lock placed as retention picks
-   * its segments either comes first and keeps them, or comes second and finds them gone.
+   * Evidence locks, playback holds and retention's claim of the footage it deletes: a lock or hold
+   * placed as retention picks its segments either comes first and keeps them, or comes second and
+   * finds them gone.
    */
   footage: 725700,
 } as const;

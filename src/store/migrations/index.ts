@@ -11,6 +11,7 @@ import { cameraLastFrame } from './031-camera-last-frame.js';
 import { recording } from './040-recording.js';
 import { recordingClipJobs } from './041-recording-clip-jobs.js';
 import { recordingTimeline } from './042-recording-timeline.js';
+import { playbackHolds } from './043-playback-holds.js';
 import { live } from './050-live.js';
 import { consolePrefs } from './060-console.js';
 import { consoleHandover } from './061-console-handover.js';
@@ -62,6 +63,7 @@ export const MIGRATIONS: readonly Migration[] = [
   recording,
   recordingClipJobs,
   recordingTimeline,
+  playbackHolds,
   live,
   consolePrefs,
   consoleHandover,
