@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Gauge } from 'prom-client';
 import { loadOrCreateSiteKey } from '../../streams/evidence-keys.js';
+import { PlaybackHolds } from '../../streams/playback-holds.js';
 import { type HubLike, Recorder } from '../../streams/recorder.js';
 import { RetentionMaintainer } from '../../streams/retention-maintainer.js';
 import { SegmentIndex } from '../../streams/segment-index.js';
@@ -26,6 +27,8 @@ export interface RecordingPart {
   writer: SegmentWriter;
   recorder: Recorder | undefined;
   retention: RetentionMaintainer;
+  /** What this node's range playbacks hold while they stream. */
+  holds: PlaybackHolds;
   exports: ExportService;
   clips: AlarmClips;
   /** The background reconcile started at start-up (tests wait for it). */
@@ -225,7 +228,8 @@ export function recordingModule(): Module {
       else await clips.start();
       const app = svc.need('app');
       const maxRangeMs = cfg.maxExportSeconds * 1000;
-      app.use(recordingRoutes(svc, { index, store, views: new PlaybackViews(), maxRangeMs }));
+      const holds = new PlaybackHolds({ index, log: svc.log });
+      app.use(recordingRoutes(svc, { index, store, views: new PlaybackViews(), holds, maxRangeMs }));
       app.use(clipRoutes(svc, { index, store, exports, clipsDir }));
       app.use(exportRoutes(svc, { index, exports, maxRangeMs }));
       app.use(bookmarkRoutes(svc, { index, store }));
@@ -238,6 +242,7 @@ export function recordingModule(): Module {
         writer,
         recorder,
         retention,
+        holds,
         exports,
         clips,
         reconciled,
@@ -261,6 +266,7 @@ export function recordingModule(): Module {
       offCameras?.();
       await followed;
       await p.retention.stop();
+      await p.holds.stop();
       // A running export is aborted, not waited for: SIGTERM must exit promptly.
       await p.exports.stop();
       await p.clips.stop();

@@ -1,42 +1,25 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Router } from 'express';
 import { z } from 'zod';
-import { footage, spawnConcat } from '../../streams/clip-assembler.js';
 import { rebaseSegmentFile } from '../../streams/fmp4-rebase.js';
-import type { Segment, SegmentIndex } from '../../streams/segment-index.js';
+import type { PlaybackHolds } from '../../streams/playback-holds.js';
+import type { SegmentIndex } from '../../streams/segment-index.js';
 import { resolveInside } from '../../streams/segment-paths.js';
 import { parse, requireUser, route, userOf } from '../api/middleware.js';
 import { HttpError } from '../errors.js';
 import type { Service } from '../service.js';
 import type { PlaybackViews } from './playback-views.js';
+import { rangePlayback } from './range-playback.js';
 import type { RecordingStore } from './recording-store.js';
-import { cameraId, checkRange, instant, iso, visibleCamera } from './route-helpers.js';
-
-const rangeQuery = z.strictObject({
-  camera: cameraId,
-  from: instant,
-  to: instant,
-  token: z.string().optional(),
-});
+import { checkRange, iso, rangeQuery, visibleCamera } from './route-helpers.js';
 
 export interface RecordingDeps {
   index: SegmentIndex;
   store: RecordingStore;
   views: PlaybackViews;
+  /** What a range playback holds while it streams, so retention does not cut it short. */
+  holds: PlaybackHolds;
   maxRangeMs: number;
-}
-
-/** Whether every segment's file is still on disk (retention removes the oldest as it goes). */
-async function allThere(segs: readonly Segment[]): Promise<boolean> {
-  const there = await Promise.all(
-    segs.map((s) =>
-      access(resolveInside(s.storage, s.path)).then(
-        () => true,
-        () => false,
-      ),
-    ),
-  );
-  return there.every(Boolean);
 }
 
 /** Longest window one playback index covers (the player asks again as the playhead moves). */
@@ -199,78 +182,6 @@ export function recordingRoutes(svc: Service, d: RecordingDeps): Router {
     }),
   );
 
-  /**
-   * The range as one fragmented MP4 stream for a plain `<video src>` (issue 6 contract; the console's
-   * player uses the index instead). Concat `-c copy`, timestamps from zero, audited `footage.view`.
-   */
-  r.get(
-    '/api/recordings/play',
-    route(async (req, res) => {
-      const user = userOf(req);
-      const q = parse(rangeQuery, req.query, 'query');
-      visibleCamera(svc, user, q.camera);
-      checkRange(q.from, q.to, d.maxRangeMs);
-      const segs = await footage(d.index, q.camera, q.from, q.to);
-      if (segs.length === 0)
-        throw new HttpError(
-          404,
-          'no_footage',
-          `camera ${q.camera} has no footage between ${iso(q.from)} and ${iso(q.to)}`,
-        );
-      const proc = await spawnConcat(segs, {
-        out: ['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', 'pipe:1'],
-      });
-      let stderr = '';
-      proc.stderr.on('data', (c: Buffer) => {
-        stderr = (stderr + c.toString()).slice(-2000);
-      });
-      res.once('close', () => proc.kill('SIGKILL'));
-      // Audited once ffmpeg has something to serve, before the first byte goes out: a range whose
-      // files retention removed between the check above and ffmpeg opening them serves nothing.
-      let wake = () => {};
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        proc.stdout.once('readable', wake);
-        void proc.done.then(wake);
-      });
-      proc.stdout.off('readable', wake);
-      if (proc.stdout.readableLength === 0) {
-        const code = await proc.done;
-        // The viewer left before anything was sent (ffmpeg killed above): no view, nothing to answer.
-        if (res.destroyed) return;
-        if (code !== 0) {
-          if (!(await allThere(segs)))
-            throw new HttpError(
-              404,
-              'no_footage',
-              `camera ${q.camera}'s footage between ${iso(q.from)} and ${iso(q.to)} was removed by recording retention as it was opened: choose a later range`,
-            );
-          // Nothing was sent yet: the client gets an error it can show instead of an empty video.
-          svc.log.error({ code, stderr, err: proc.spawnError }, 'recording: playback ffmpeg failed');
-          res
-            .status(503)
-            .json({ error: { code: 'playback_failed', message: 'the recording could not be read' } });
-          return;
-        }
-      }
-      try {
-        await audit.append({
-          actor: user.username,
-          action: 'footage.view',
-          target: `camera:${q.camera}`,
-          detail: { from: iso(q.from), to: iso(q.to), segments: segs.length },
-        });
-      } catch (err) {
-        proc.kill('SIGKILL');
-        throw err;
-      }
-      res.status(200).type('video/mp4').setHeader('cache-control', 'no-store');
-      proc.stdout.pipe(res, { end: false });
-      const code = await proc.done;
-      if (code !== 0 && code !== null)
-        svc.log.warn({ code, stderr }, 'recording: playback ffmpeg ended early');
-      res.end();
-    }),
-  );
+  r.get('/api/recordings/play', rangePlayback(svc, d));
   return r;
 }

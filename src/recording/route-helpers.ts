@@ -17,6 +17,14 @@ export const cameraList = z
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 
+/** One camera over a range, as the recording routes take it (`token`: a signed media URL's). */
+export const rangeQuery = z.strictObject({
+  camera: cameraId,
+  from: instant,
+  to: instant,
+  token: z.string().optional(),
+});
+
 /** Range checks shared by the timeline, playback and export: reversed and huge ranges are 400s. */
 export function checkRange(fromMs: number, toMs: number, maxMs: number): void {
   if (toMs <= fromMs) throw new HttpError(400, 'bad_range', '`to` must be after `from`');
