@@ -64,6 +64,7 @@ export function mount(root, [id]) {
     // page's tiles are large: they play the main stream (the sub-stream is 320 px wide).
     if (tiles.length === 0) tiles = cameras.slice(0, 4).map((c) => liveTile(c, { stream: 'main' }));
     const firstCam = cameras[0];
+    const clips = inc.clips ?? [];
     fill(
       page,
       h(
@@ -149,51 +150,55 @@ export function mount(root, [id]) {
           h(
             'div',
             { class: 'clip-row' },
-            h(
-              'div',
-              {},
-              h('h3', {}, t('alarmClip')),
-              (inc.clips ?? []).length > 0
-                ? inc.clips.map((c) =>
+            // The count says how many clips there are before any is seen (a zone can have four cameras).
+            h('h3', {}, clips.length > 1 ? `${t('alarmClip')} · ${clips.length}` : t('alarmClip')),
+            ...(clips.length > 0
+              ? clips.map((c) =>
+                  h(
+                    'div',
+                    { class: 'clip' },
+                    keep(`clip:${c.url}`, () =>
+                      bindMediaSrc(h('video', { controls: true, preload: 'metadata' }), c.url),
+                    ),
                     h(
                       'div',
-                      { class: 'clip' },
-                      keep(`clip:${c.url}`, () =>
-                        bindMediaSrc(h('video', { controls: true, preload: 'metadata' }), c.url),
-                      ),
-                      h(
-                        'div',
-                        { class: 'muted' },
-                        `${cameraName(c.camera)} · ${fmtTime(c.start)}–${fmtTime(c.end)} · SHA-256 ${String(c.sha256 ?? '').slice(0, 12)}…`,
-                      ),
+                      { class: 'muted' },
+                      `${cameraName(c.camera)} · ${fmtTime(c.start)}–${fmtTime(c.end)} · SHA-256 ${String(c.sha256 ?? '').slice(0, 12)}…`,
                     ),
-                  )
-                : h('span', { class: 'muted' }, t(firstCam ? 'clipPending' : 'noCameras')),
-            ),
+                  ),
+                )
+              : [h('span', { class: 'muted' }, t(firstCam ? 'clipPending' : 'noCameras'))]),
+            // The still beside the clips when the row has room, under them when not; named on the image.
+            // Without a clip or a camera there is no still either (the line above says why).
             h(
               'div',
-              {},
-              h('h3', {}, t('snapshot')),
-              inc.clips?.[0]?.url
-                ? keep(`snap:${inc.clips[0].url}`, () =>
+              { class: 'still', hidden: !clips[0]?.url && !firstCam },
+              clips[0]?.url
+                ? keep(`snap:${clips[0].url}`, () =>
                     h(
                       'div',
                       { class: 'video-box' },
+                      h('span', { class: 'label' }, t('snapshot')),
                       bindMediaSrc(
                         h('img', {
                           alt: t('snapshot'),
                           onerror: (e) =>
                             e.target.replaceWith(firstCam ? snapshotImg(firstCam.id).el : t('noData')),
                         }),
-                        `${inc.clips[0].url}/snapshot`,
+                        `${clips[0].url}/snapshot`,
                       ),
                     ),
                   )
                 : firstCam
                   ? keep(`cam:${firstCam.id}`, () =>
-                      h('div', { class: 'video-box' }, snapshotImg(firstCam.id).el),
+                      h(
+                        'div',
+                        { class: 'video-box' },
+                        h('span', { class: 'label' }, t('snapshot')),
+                        snapshotImg(firstCam.id).el,
+                      ),
                     )
-                  : h('span', { class: 'muted' }, t('noData')),
+                  : null,
             ),
           ),
         ),
