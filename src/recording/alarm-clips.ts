@@ -35,9 +35,10 @@ interface Pending {
 
 /**
  * Alarm clips: when an incident opens (or an event joins it), every camera linked to the events'
- * panel zones gets a clip from `preroll` before the first event to `postroll` after the last, cut from
- * the recorded segments once the postroll has passed. The range is locked as evidence at once, so
- * retention cannot take the preroll while the postroll is still being recorded.
+ * panel zones gets a clip from `preroll` before the first event (of the hour before the latest) to
+ * `postroll` after the last, cut from the recorded segments once the postroll has passed. The range
+ * is locked as evidence at once, so retention cannot take the preroll while the postroll is still
+ * being recorded.
  */
 export class AlarmClips {
   private readonly pending = new Map<string, Pending>();
@@ -212,8 +213,12 @@ export class AlarmClips {
   private onIncident(inc: Incident): void {
     if (inc.events.length === 0) return;
     const times = inc.events.map((e) => Date.parse(e.receivedAt)).filter((t) => Number.isFinite(t));
-    const first = Math.min(...times);
     const last = Math.max(...times);
+    // A camera without a window here (a new incident, or one forgotten an hour after its clip, or
+    // before a restart) starts at the first event an extension could not have covered: within the
+    // hour before the latest. Before, it started at the incident's first event, so an alarm joining
+    // an incident open since morning was cut with hours of footage and all of it locked.
+    const first = Math.min(...times.filter((t) => t >= last - FORGET_MS));
     let p = this.pending.get(inc.id);
     if (!p) {
       p = { incidentId: inc.id, cameras: new Map(), dueMs: 0 };
