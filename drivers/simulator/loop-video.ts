@@ -66,13 +66,7 @@ export function prepareLoopVideo(
   if (!existsSync(spec.source)) return Promise.reject(new LoopVideoError(`${spec.source} does not exist`));
   if (!Number.isInteger(spec.fps) || spec.fps < 1)
     return Promise.reject(new LoopVideoError('fps must be whole'));
-  const st = statSync(spec.source);
-  const key = createHash('sha256')
-    .update(JSON.stringify([ENCODING_VERSION, spec, st.size, st.mtimeMs]))
-    .digest('hex')
-    .slice(0, 12);
-  const name = `${basename(spec.source, extname(spec.source))}-${spec.width}x${spec.height}-${spec.fps}fps-${key}`;
-  const file = join(cacheDir, `${name}.ts`);
+  const file = loopFile(spec, cacheDir);
   const known = making.get(file);
   if (known) return known;
   // An abort stops the encoder (and so every caller waiting on this file); a later call starts anew.
@@ -80,6 +74,22 @@ export function prepareLoopVideo(
   making.set(file, p);
   p.catch(() => making.delete(file));
   return p;
+}
+
+/** Where the loop of `spec` is kept in `cacheDir`, named for the source file and the settings. */
+function loopFile(spec: LoopVideoSpec, cacheDir: string): string {
+  const st = statSync(spec.source);
+  const key = createHash('sha256')
+    .update(JSON.stringify([ENCODING_VERSION, spec, st.size, st.mtimeMs]))
+    .digest('hex')
+    .slice(0, 12);
+  const name = `${basename(spec.source, extname(spec.source))}-${spec.width}x${spec.height}-${spec.fps}fps-${key}`;
+  return join(cacheDir, `${name}.ts`);
+}
+
+/** Whether the loop of `spec` is already made (`prepareLoopVideo` then only reads its length). */
+export function loopVideoCached(spec: LoopVideoSpec, cacheDir: string): boolean {
+  return existsSync(spec.source) && existsSync(loopFile(spec, cacheDir));
 }
 
 async function make(spec: LoopVideoSpec, file: string, signal?: AbortSignal): Promise<LoopVideo> {

@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CameraSimulator } from '../../drivers/simulator/camera-simulator/camera-simulator.js';
-import { type LoopVideo, OPENCV_VTEST, prepareLoopVideo } from '../../drivers/simulator/loop-video.js';
+import {
+  type LoopVideo,
+  type LoopVideoSpec,
+  loopVideoCached,
+  OPENCV_VTEST,
+  prepareLoopVideo,
+} from '../../drivers/simulator/loop-video.js';
 import {
   type RtspSource,
   type RtspSourceOptions,
@@ -76,10 +82,15 @@ export async function startDemoCameras(
   const sims: CameraSimulator[] = [];
   const sources: { src: RtspSource; paths: string[] }[] = [];
   const { onvif, rtsp } = localCameras(cameras);
+  // Footage already encoded (every start but the first on this machine): the cameras start on it.
+  // Started on the test pattern and switched a moment later, their servers dropped the readers the
+  // registry had just connected, and each start logged cameras lost.
+  const ready = await cachedFootage(opts, log);
   for (const { cam, port } of onvif) {
     try {
       const sim = new CameraSimulator({
         ...DEMO_PATTERN,
+        ...(ready ? { video: { main: ready, sub: ready } } : {}),
         port,
         name: cam.name ?? cam.id,
         onRtspRestart: restarted(log, { camera: cam.id }),
@@ -98,6 +109,7 @@ export async function startDemoCameras(
         ...DEMO_PATTERN,
         port,
         paths: g.paths,
+        ...(ready ? { videos: Object.fromEntries(g.paths.map((p) => [p, { file: ready.file }])) } : {}),
         onRestart: restarted(log, { port, paths: g.paths }),
         ...(g.username !== undefined ? { username: g.username, password: g.password ?? '' } : {}),
       });
@@ -108,15 +120,17 @@ export async function startDemoCameras(
   }
   log.info({ onvif: sims.length, rtsp: sources.length }, 'demo: simulated cameras online');
   const abort = new AbortController();
-  const footage = showFootage(opts, log, abort.signal, async (video) => {
-    if (abort.signal.aborted) return;
-    await Promise.all([
-      ...sims.map((s) => s.showVideo({ main: video, sub: video })),
-      ...sources.map(({ src, paths }) =>
-        src.showVideos(Object.fromEntries(paths.map((p) => [p, { file: video.file }]))),
-      ),
-    ]);
-  });
+  const footage = ready
+    ? Promise.resolve<'real'>('real')
+    : showFootage(opts, log, abort.signal, async (video) => {
+        if (abort.signal.aborted) return;
+        await Promise.all([
+          ...sims.map((s) => s.showVideo({ main: video, sub: video })),
+          ...sources.map(({ src, paths }) =>
+            src.showVideos(Object.fromEntries(paths.map((p) => [p, { file: video.file }]))),
+          ),
+        ]);
+      });
   return {
     motionSomewhere() {
       const sim = sims[Math.floor(Math.random() * sims.length)];
@@ -135,6 +149,27 @@ export async function startDemoCameras(
   };
 }
 
+/** The demo's footage: the source, its loop's settings and where the loop is kept. */
+function footageOf(opts: DemoCamerasOptions): { spec: LoopVideoSpec; cacheDir: string } {
+  return {
+    spec: { source: opts.video ?? OPENCV_VTEST, width: 768, height: 576, fps: 10 },
+    cacheDir: opts.cacheDir ?? join(tmpdir(), 'sharpeyes-cache'),
+  };
+}
+
+/** The footage's loop when it is already encoded (reading its length only), else undefined. */
+async function cachedFootage(opts: DemoCamerasOptions, log: Logger): Promise<LoopVideo | undefined> {
+  const { spec, cacheDir } = footageOf(opts);
+  if (!loopVideoCached(spec, cacheDir)) return undefined;
+  try {
+    const video = await prepareLoopVideo(spec, cacheDir);
+    log.info({ video: spec.source, loopSeconds: video.seconds }, 'demo: cameras show real footage');
+    return video;
+  } catch {
+    return undefined; // a cached file ffprobe cannot read: encoded again in the background
+  }
+}
+
 /**
  * Encodes the footage once (about 7 s of one core for vtest.avi; cached) and hands it to `show`.
  * Main and sub streams are the same 768×576 loop: verification samples the sub stream, and people
@@ -146,7 +181,8 @@ async function showFootage(
   signal: AbortSignal,
   show: (video: LoopVideo) => Promise<void>,
 ): Promise<'real' | 'test pattern'> {
-  const source = opts.video ?? OPENCV_VTEST;
+  const { spec, cacheDir } = footageOf(opts);
+  const source = spec.source;
   if (!existsSync(source)) {
     log.warn(
       { video: source },
@@ -155,11 +191,7 @@ async function showFootage(
     return 'test pattern';
   }
   try {
-    const video = await prepareLoopVideo(
-      { source, width: 768, height: 576, fps: 10 },
-      opts.cacheDir ?? join(tmpdir(), 'sharpeyes-cache'),
-      signal,
-    );
+    const video = await prepareLoopVideo(spec, cacheDir, signal);
     await show(video);
     log.info({ video: source, loopSeconds: video.seconds }, 'demo: cameras show real footage');
     return 'real';

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,5 +97,47 @@ describe('the demo city’s simulated cameras', () => {
       height: 360,
     });
     expect(await serverOn(port)).not.toBe(pid);
+  });
+});
+
+describe('the demo city’s simulated cameras, the footage encoded by an earlier start', () => {
+  const log = createLogger({ level: 'silent' });
+  let dir: string;
+  let port: number;
+  let cameras: ReturnType<typeof cameraSchema.parse>[];
+  let opts: { video: string; cacheDir: string };
+  const running: DemoCameras[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sharpeyes-demo-footage-'));
+    const video = join(dir, 'people.mp4');
+    await run('ffmpeg', [
+      ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=10:duration=2'],
+      ...['-c:v', 'libx264', '-pix_fmt', 'yuv420p', video],
+    ]);
+    opts = { video, cacheDir: join(dir, 'cache') };
+    port = await freePort();
+    cameras = [cameraSchema.parse({ id: 'cam-door', site: 'bank-1', rtsp: `rtsp://127.0.0.1:${port}/door` })];
+    // The first start on this machine encodes the loop and switches the cameras to it.
+    const first = await startDemoCameras(cameras, log, opts);
+    expect(await first.footage).toBe('real');
+    await first.stop();
+  }, 60_000);
+  afterAll(async () => {
+    for (const d of running.splice(0)) await d.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Started on the test pattern and switched a moment later, the servers dropped the readers the
+  // camera registry had just connected: each `npm start` logged "upstream lost, reconnecting".
+  it('start on the footage: the first reader gets it, nothing is switched under it', async () => {
+    const demo = await startDemoCameras(cameras, log, opts);
+    running.push(demo);
+    expect(await Promise.race([demo.footage, Promise.resolve('still on the test pattern')])).toBe('real');
+    expect(await probe(`rtsp://127.0.0.1:${port}/door`)).toEqual({
+      codec_name: 'h264',
+      width: 768,
+      height: 576,
+    });
   });
 });
