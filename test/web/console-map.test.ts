@@ -91,6 +91,37 @@ describe('the map with the intranet tile server from config', () => {
     await ctx.close();
   });
 
+  // The desk's own outermost area is drawn as an outline (Leaflet's `fill: false`, an attribute), but
+  // the stylesheet's `fill` overrode it at full opacity: a station's whole map was one blue slab over
+  // the intranet's tiles.
+  it("outlines a station desk's own area over the tiles, without painting it over", async () => {
+    const ctx = await browser.newContext({ viewport: HALL, locale: 'zh-CN' });
+    const page = await ctx.newPage();
+    await loginInPage(
+      page,
+      svc.httpUrl,
+      'op-north-tiles',
+      await addUser(svc, 'op-north-tiles', 'operator', 'north'),
+    );
+    await page.goto(`${svc.httpUrl}/#/map`);
+    await page.locator('#map-canvas[data-ready=true]').waitFor();
+    await page.locator('#map-canvas path.area-d0').waitFor();
+    await expect.poll(() => page.locator('#map-canvas img.leaflet-tile-loaded').count()).toBeGreaterThan(3);
+    await shot(page, '60-map-tiles-station-1920');
+    const painted = await page.locator('#map-canvas path.area').evaluateAll((paths) =>
+      paths.map((p) => {
+        const st = getComputedStyle(p);
+        return {
+          area: p.getAttribute('class')?.match(/area-d\d/)?.[0],
+          opacity: st.fill === 'none' ? 0 : Number(st.fillOpacity),
+        };
+      }),
+    );
+    expect(painted.map((a) => a.area).sort()).toEqual(['area-d0', 'area-d1', 'area-d1']);
+    expect(painted.filter((a) => a.opacity > 0.1)).toEqual([]);
+    await ctx.close();
+  });
+
   it('tells each user the base map and only the areas of their own scope', async () => {
     const north = await svc.login('op-north-map', 'operator', 'north');
     const { body } = await api<{ tiles: { url: string } | null; areas: { id: string }[] }>(
