@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { assembleClip, footage, snapshotFromClip } from '../../streams/clip-assembler.js';
+import { assembleClip, ClipError, footage, snapshotFromClip } from '../../streams/clip-assembler.js';
 import type { Recorder } from '../../streams/recorder.js';
 import type { SegmentIndex } from '../../streams/segment-index.js';
 import { resolveInside, sanitizeName } from '../../streams/segment-paths.js';
@@ -355,7 +355,22 @@ export class AlarmClips {
           this.o.bus.emit('incident:update', inc, { kind: 'clip', camera, url, snapshot: `${url}/snapshot` });
         this.o.log.info({ incident: p.incidentId, camera, clip: id }, 'recording: alarm clip ready');
       } catch (err) {
-        this.o.log.error({ err, incident: p.incidentId, camera }, 'recording: alarm clip failed');
+        if (err instanceof ClipError && err.code === 'no_footage') {
+          // Nothing was recorded in the range: the camera or the service was down then (a stop inside
+          // the postroll leaves the rest of the job to a start that has nothing to cut). Said once, and
+          // the camera's part of the job is done: before, every start tried again and logged an error.
+          this.o.log.warn(
+            {
+              incident: p.incidentId,
+              camera,
+              from: new Date(fromMs).toISOString(),
+              to: new Date(w.toMs).toISOString(),
+            },
+            'recording: nothing recorded for this part of the alarm clip (the camera or the service was down)',
+          );
+          w.doneMs = w.toMs;
+          this.persist(p);
+        } else this.o.log.error({ err, incident: p.incidentId, camera }, 'recording: alarm clip failed');
       }
     }
     this.forgetLater(p);

@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RtspSource, startRtspSource } from '../../drivers/simulator/rtsp-source.js';
 import type { Incident } from '../../src/core/incident-types.js';
+import { createLogger } from '../../src/log.js';
 import type { RecordingPart } from '../../src/recording/recording-module.js';
 import { nextEvent, opsClient, startTestService, type TestService } from '../helpers/service.js';
 import { probeTiming } from '../streams/media-probe.js';
@@ -120,5 +122,82 @@ describe('an alarm joining an incident opened hours before', () => {
     const media = await probeTiming(join(dataDir, 'clips', inc.id, `${late.id}.mp4`));
     const claimed = (Date.parse(late.end) - Date.parse(late.start)) / 1000;
     expect(Math.abs(media.duration - claimed)).toBeLessThan(0.5);
+  }, 90_000);
+});
+
+/**
+ * A clip job whose range nothing was recorded in: a stop inside the postroll, the camera down. Every
+ * start tried it again and logged "alarm clip failed" at error level.
+ */
+describe('a pending alarm clip with nothing recorded in its range', () => {
+  let rtsp: RtspSource;
+  let dataDir: string;
+  const running: TestService[] = [];
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({
+    level: 'info',
+    destination: new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        for (const line of chunk.toString().split('\n').filter(Boolean))
+          lines.push(JSON.parse(line) as Record<string, unknown>);
+        cb();
+      },
+    }),
+  });
+  const start = async () => {
+    const svc = await startTestService({ yaml: recordingCityYaml(rtsp), dataDir, keepData: true, log });
+    running.push(svc);
+    return { svc, rec: svc.svc.part<RecordingPart>('recording') };
+  };
+
+  beforeAll(async () => {
+    rtsp = await startRtspSource({ width: 320, height: 240, fps: 15, paths: ['cam1', 'cam2'] });
+    dataDir = mkdtempSync(join(tmpdir(), 'sharpeyes-no-footage-'));
+  });
+  afterAll(async () => {
+    for (const svc of running.splice(0)) await svc.close();
+    await rtsp?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('says once that nothing was recorded, as a warning, and does not try again at the next start', async () => {
+    const first = await start();
+    await waitForSegments(first.rec, 'cam-1', 2);
+    // An alarm of two hours ago whose clip was never cut (the service stopped inside its postroll,
+    // the camera had been dark): nothing of cam-1 was recorded then.
+    const at = Date.now() - 2 * HOUR;
+    const cameras = { 'cam-1': { fromMs: at - 2_000, toMs: at + 1_000, alarmMs: at } };
+    first.svc.svc
+      .need('store')
+      .db.prepare(
+        'INSERT INTO recording_clip_jobs (incident_id, cameras, due_ms, updated_at) VALUES (?, ?, ?, ?)',
+      )
+      .run('INC-20261207-0000DEAD', JSON.stringify(cameras), at + 1_000, new Date().toISOString());
+    running.splice(running.indexOf(first.svc), 1);
+    await first.svc.close();
+
+    const clipLines = () =>
+      lines.filter((l) => l['incident'] === 'INC-20261207-0000DEAD' && String(l['msg']).includes('clip'));
+    const second = await start();
+    const until = Date.now() + 20_000;
+    while (!clipLines().some((l) => l['camera'] === 'cam-1') && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 100));
+    await second.rec.clips.settled();
+    expect(clipLines().map((l) => [l['level'], l['msg']])).toEqual([
+      [30, 'recording: resuming a pending alarm clip'],
+      [
+        40,
+        'recording: nothing recorded for this part of the alarm clip (the camera or the service was down)',
+      ],
+    ]);
+    running.splice(running.indexOf(second.svc), 1);
+    await second.svc.close();
+
+    // The next start finds the camera's part done: nothing to resume, nothing logged.
+    lines.length = 0;
+    const third = await start();
+    await new Promise((r) => setTimeout(r, 1_000));
+    await third.rec.clips.settled();
+    expect(clipLines()).toEqual([]);
   }, 90_000);
 });
