@@ -239,8 +239,10 @@ export function mount(root) {
     mapEl.leafletMap = map; // for diagnostics and the browser tests, like video.livePlayer
     mapEl.dataset.ready = 'true';
   });
-  // Ratings from the supervisors' report; the site list carries the current month's too.
-  void optional(`/api/reports/ratings?month=${monthOf(Date.now())}`)
+  // Ratings from the supervisors' report, for the desks that may read it (not an investigator); the
+  // site list carries the current month's too.
+  const mayReadRatings = ['admin', 'supervisor', 'operator'].includes(state.user?.role);
+  void (mayReadRatings ? optional(`/api/reports/ratings?month=${monthOf(Date.now())}`) : Promise.resolve())
     .then((res) => {
       for (const r of res?.sites ?? []) if (r.id && r.rating) ratings.set(r.id, r.rating);
       if (ratings.size > 0) {
