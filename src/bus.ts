@@ -22,7 +22,16 @@ export interface BusEvents {
  */
 export type IncidentChange =
   | { kind: 'event'; eventKey: string; count?: number }
-  | { kind: 'transition'; from: string; to: string; by: string; note?: string; eventKey?: string }
+  | {
+      kind: 'transition';
+      from: string;
+      to: string;
+      by: string;
+      note?: string;
+      /** How it was closed (src/core/close-outcomes.ts), on a move to resolved or false_alarm. */
+      outcome?: string;
+      eventKey?: string;
+    }
   | { kind: 'priority'; from: number; to: number; eventKey?: string; confirmedBy?: string }
   | { kind: 'escalation'; step: number; jurisdiction: string }
   | { kind: 'clip'; camera: string; url?: string; snapshot?: string }

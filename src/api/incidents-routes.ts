@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { checkOutcome, isClosing } from '../core/close-outcomes.js';
 import { incidentsViewer, incidentViewer } from '../core/incident-extend.js';
 import type { Incident, IncidentState } from '../core/incident-types.js';
 import { INCIDENT_STATES, OPEN_STATES } from '../core/incident-types.js';
@@ -37,6 +38,10 @@ const noteOnly = z.strictObject({
   note: z.string().max(2000).optional(),
   /** Issue 17: a supervisor closes although required plan steps are open, and says why. */
   override: z.strictObject({ reason: z.string().trim().min(4).max(2000) }).optional(),
+});
+/** Resolve and false-alarm: `outcome` says how it was closed (src/core/close-outcomes.ts). */
+const closing = noteOnly.extend({
+  outcome: z.string().min(1).max(64).optional().describe('Outcome code (resolve) or cause (false-alarm).'),
 });
 const withUnit = z.strictObject({
   unit: z.string().min(1).max(64).optional(),
@@ -174,14 +179,17 @@ export function incidentRoutes(svc: Service): Router {
       const to = SIMPLE_ACTIONS[req.path.split('/').at(-1) ?? '']!;
       const inc = await visibleIncident(svc, user, String(req.params['id']));
       mustAct(user);
-      const body = parse(noteOnly, req.body ?? {});
+      // A move that closes nothing (ack) takes no outcome: its schema refuses the key.
+      const body: z.infer<typeof closing> = parse(isClosing(to) ? closing : noteOnly, req.body ?? {});
+      const outcome = body.outcome;
+      checkOutcome(to, outcome, body.note);
       if (body.override && user.role !== 'supervisor' && user.role !== 'admin')
         throw new HttpError(
           403,
           'forbidden',
           'only a supervisor may close an incident with steps still open',
         );
-      const opts = body.override ? { override: body.override } : {};
+      const opts = { ...(body.override ? { override: body.override } : {}), ...(outcome ? { outcome } : {}) };
       // The audit row is appended by the incident-audit sink as the change is published.
       res.json(await extend(await core().transition(inc.id, to, user.username, body.note, opts)));
     }),

@@ -208,9 +208,9 @@ export class EventCore {
     to: IncidentState,
     by: string,
     note?: string,
-    opts: { override?: { reason: string } } = {},
+    opts: { override?: { reason: string }; outcome?: string } = {},
   ): Promise<Incident> {
-    return this.move(id, to, by, note, undefined, opts.override);
+    return this.move(id, to, by, note, undefined, opts.override, opts.outcome);
   }
 
   /**
@@ -423,6 +423,7 @@ export class EventCore {
     note: string | undefined,
     also?: (tx: Tx) => Promise<unknown>,
     override?: { reason: string },
+    outcome?: string,
   ): Promise<Incident> {
     const inc = await this.mustGetSummary(id);
     if (!canTransition(inc.state, to)) {
@@ -447,14 +448,22 @@ export class EventCore {
         to,
         ...(override ? { override } : {}),
       });
-      const moved = await this.decisions.transition(tx, id, inc.state, to, by, at, note);
+      // The outcome is a column of the transition row: it commits with the state change or not at all.
+      const moved = await this.decisions.transition(tx, id, inc.state, to, by, at, note, outcome);
       // Another desk moved it first: nothing of this one is kept, what the guard wrote (an
       // acknowledgement's take) included.
       if (!moved) throw new HttpError(409, 'conflict', `incident ${id} changed meanwhile; reload and retry`);
       await also?.(tx);
       await this.deps.outbox.append(tx, [
         ...guarded.map((c) => this.updateRow(inc, c)),
-        this.updateRow(inc, { kind: 'transition', from: inc.state, to, by, ...(note ? { note } : {}) }),
+        this.updateRow(inc, {
+          kind: 'transition',
+          from: inc.state,
+          to,
+          by,
+          ...(note ? { note } : {}),
+          ...(outcome ? { outcome } : {}),
+        }),
       ]);
     });
     this.deps.outbox.wake();

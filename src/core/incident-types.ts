@@ -20,6 +20,11 @@ export interface Transition {
   by: string;
   at: string;
   note?: string;
+  /**
+   * How it was closed (src/core/close-outcomes.ts): on a move to `resolved` the outcome, on a move
+   * to `false_alarm` the cause. Absent on other moves and on closings that gave none.
+   */
+  outcome?: string;
 }
 
 export interface Escalation {
@@ -87,4 +92,6 @@ export interface Incident {
   confirmedBy?: string;
   units?: IncidentUnit[];
   notes?: IncidentNote[];
+  /** The outcome of its closing transition, when it is closed with one (the closed list shows it). */
+  outcome?: string;
 }

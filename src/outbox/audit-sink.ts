@@ -12,7 +12,11 @@ function changeEntry(target: string, change: IncidentChange): AuditEntry {
         actor: change.by,
         action: `incident.${change.to}`,
         target,
-        detail: { from: change.from, ...(change.note ? { note: change.note } : {}) },
+        detail: {
+          from: change.from,
+          ...(change.note ? { note: change.note } : {}),
+          ...(change.outcome ? { outcome: change.outcome } : {}),
+        },
       };
     case 'event':
       return { actor: 'system', action: 'incident.event', target, detail: { event: change.eventKey } };

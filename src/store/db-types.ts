@@ -53,6 +53,8 @@ export interface TransitionsTable {
   by_user: string;
   at: string;
   note: string | null;
+  /** How it was closed (migration 013): set only on a move to `resolved` or `false_alarm`. */
+  outcome: string | null;
 }
 
 export interface EscalationsTable {

@@ -372,8 +372,9 @@ export class DecisionStore {
     by: string,
     at: string,
     note?: string,
+    outcome?: string,
   ): Promise<boolean> {
-    return writeTransition(tx, id, from, to, by, at, note);
+    return writeTransition(tx, id, from, to, by, at, note, outcome);
   }
 
   setSiteState(
@@ -466,6 +467,7 @@ export async function writeTransition(
   by: string,
   at: string,
   note?: string,
+  outcome?: string,
 ): Promise<boolean> {
   const closed = to === 'resolved' || to === 'false_alarm';
   const res = await db
@@ -483,7 +485,16 @@ export async function writeTransition(
   if (Number(res.numUpdatedRows) !== 1) return false;
   await db
     .insertInto('transitions')
-    .values({ incident_id: id, from_state: from, to_state: to, by_user: by, at, note: note ?? null })
+    .values({
+      incident_id: id,
+      from_state: from,
+      to_state: to,
+      by_user: by,
+      at,
+      note: note ?? null,
+      // Only a closing move carries one: the outcome belongs to the state it closes into.
+      outcome: closed ? (outcome ?? null) : null,
+    })
     .execute();
   return true;
 }

@@ -66,6 +66,16 @@ const eventsOf = (k: Kysely<DB>, id: string) =>
     // The latest first (then turned round), so a limit keeps the newest.
     .orderBy('e.received_at', 'desc')
     .orderBy('e.key', 'desc');
+/** The outcome of the move that closed it (the last one into its closed state), if it gave one. */
+function closingOutcome(
+  state: string,
+  transitions: readonly { to_state: string; outcome: string | null }[],
+): { outcome?: string } {
+  if (state !== 'resolved' && state !== 'false_alarm') return {};
+  const closing = transitions.findLast((t) => t.to_state === state);
+  return closing?.outcome ? { outcome: closing.outcome } : {};
+}
+
 const Q = {
   incident: byId((k, p) => k.selectFrom('incidents').select(COLUMNS).where('id', '=', p('id'))),
   allEvents: byId((k, p) => eventsOf(k, p('id'))),
@@ -73,7 +83,7 @@ const Q = {
   transitions: byId((k, p) =>
     k
       .selectFrom('transitions')
-      .select(['from_state', 'to_state', 'by_user', 'at', 'note'])
+      .select(['from_state', 'to_state', 'by_user', 'at', 'note', 'outcome'])
       .where('incident_id', '=', p('id'))
       .orderBy('seq'),
   ),
@@ -301,6 +311,7 @@ export class KyselyIncidentRepository implements IncidentRepository {
           at: t.at,
         };
         if (t.note !== null) tr.note = t.note;
+        if (t.outcome !== null) tr.outcome = t.outcome;
         return tr;
       }),
       escalations: escalations.map((e) => ({ ...e, step: Number(e.step) }) as Escalation),
@@ -315,6 +326,7 @@ export class KyselyIncidentRepository implements IncidentRepository {
         }),
       ),
       notes: notes.map((n): IncidentNote => ({ by: n.by_user, at: n.at, text: n.text })),
+      ...closingOutcome(r.state, transitions),
     };
   }
 }

@@ -3,6 +3,7 @@ import { audit } from './002-audit.js';
 import { core } from './010-core.js';
 import { webhookOutbox } from './011-webhook-outbox.js';
 import { outbox } from './012-outbox.js';
+import { transitionOutcome } from './013-transition-outcome.js';
 import { panels } from './020-panels.js';
 import { panelSupervisedSince } from './021-panel-supervised-since.js';
 import { panelCommandExpiry } from './022-panel-command-expiry.js';
@@ -55,6 +56,7 @@ export const MIGRATIONS: readonly Migration[] = [
   core,
   webhookOutbox,
   outbox,
+  transitionOutcome,
   panels,
   panelSupervisedSince,
   panelCommandExpiry,
