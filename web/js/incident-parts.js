@@ -7,6 +7,7 @@ import { fmtTime, t, tv } from './i18n.js';
 import { incidentsLayer, siteLabels, sitesLayer } from './map-layers.js';
 import { areasLayer, createMap } from './map-leaflet.js';
 import { cameraName, deviceName, eventText, unitKind } from './names.js';
+import { outcomeText } from './outcome-picker.js';
 import { workflowTimeline } from './plan-panel.js';
 import { jurisdictionName, siteName, state, upsertIncident } from './state.js';
 import { zoneName } from './widgets.js';
@@ -30,6 +31,8 @@ export function timelineOf(inc) {
       text: `${tr.from ? `${tv('state', tr.from)} → ` : ''}${tv('state', tr.to)}`,
       by: tr.by === 'system' ? t('system') : tr.by,
       note: tr.note,
+      // How it was closed (结案 outcome, 误报 cause), in words; a code this console does not know as is.
+      outcome: tr.outcome ? outcomeText(tr.outcome) : undefined,
     })),
     ...(inc.escalations ?? []).map((e) => ({
       at: e.at,

@@ -109,6 +109,9 @@ export function mount(root, [id]) {
                   'div',
                   {},
                   h('b', {}, i.text),
+                  i.outcome
+                    ? [' ', h('span', { class: 'outcome', dataset: { kind: 'outcome' } }, i.outcome)]
+                    : null,
                   i.by ? h('span', { class: 'muted' }, ` · ${i.by}`) : null,
                   i.note ? h('div', { class: 'note-text' }, i.note) : null,
                 ),

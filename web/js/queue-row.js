@@ -3,6 +3,7 @@
 // in words ("已升级至 朔城区分局", "超时 2 分") that cannot be missed from across the hall.
 import { h } from './dom.js';
 import { fmtAge, fmtSeconds, fmtTime, t } from './i18n.js';
+import { outcomeText } from './outcome-picker.js';
 import { escalationsUp, holderOf, overdueSeconds } from './queue-order.js';
 import { jurisdictionName, siteName, siteOf } from './state.js';
 import { incidentType, incidentZone, panelState, priorityBadge, stateChip } from './widgets.js';
@@ -88,7 +89,10 @@ export function queueRow(inc, { selected, onSelect, onOpen }) {
       'span',
       { class: 'c-state' },
       h('span', { class: 'line' }, stateChip(inc.state), overdueBadge(inc), escalatedBadge(inc)),
-      holderLine(inc),
+      // A closed alarm says how it was closed (已结 tab); one closed without a code, who held it.
+      inc.outcome
+        ? h('small', { class: 'outcome-line', dataset: { outcome: inc.outcome } }, outcomeText(inc.outcome))
+        : holderLine(inc),
     ),
     h('span', { class: 'c-panel' }, panelState(inc.site)),
   );

@@ -7,6 +7,7 @@ import { fmtAge, fmtTime, t } from './i18n.js';
 import { icon } from './icons.js';
 import { snapshotImg } from './live.js';
 import { deviceName, ruleName } from './names.js';
+import { outcomeText } from './outcome-picker.js';
 import { pushPref } from './prefs.js';
 import { overdueSeconds, queueOf, TABS, tabCounts } from './queue-order.js';
 
@@ -206,6 +207,8 @@ export function mount(root) {
         h('dd', {}, ruleName(inc.rule)),
         h('dt', {}, t('colState')),
         h('dd', {}, stateChip(inc.state), ' ', overdueBadge(inc), ' ', escalatedBadge(inc)),
+        inc.outcome ? h('dt', {}, t(inc.state === 'false_alarm' ? 'pickCause' : 'pickOutcome')) : null,
+        inc.outcome ? h('dd', { class: 'side-outcome' }, outcomeText(inc.outcome)) : null,
         h('dt', {}, t('holder')),
         h('dd', {}, holderLine(inc)),
         h('dt', {}, t('colTime')),

@@ -1,11 +1,13 @@
 // Small pieces several views share: priority badge, state chip, panel state, incident actions and
 // the modal dialog (keyboard driven: Enter confirms, Escape cancels).
 import { api } from './api.js';
+import { NEEDS_NOTE } from './close-outcomes.js';
 import { dispatchPicker } from './dispatch.js';
 import { h, toast } from './dom.js';
 import { NOTE_LIMITS, noteBox } from './form-checks.js';
 import { fmtAge, t, tv } from './i18n.js';
 import { eventText, panelLabel } from './names.js';
+import { outcomePicker } from './outcome-picker.js';
 import { loadUnits, state, upsertIncident } from './state.js';
 
 export function priorityBadge(p) {
@@ -133,6 +135,7 @@ export async function act(inc, to, extra = {}) {
     const body = {};
     if (extra.note) body.note = extra.note;
     if (extra.unit) body.unit = extra.unit;
+    if (extra.outcome) body.outcome = extra.outcome;
     const updated = await api(`/api/incidents/${current.id}/${ROUTE[to]}`, { method: 'POST', body });
     upsertIncident(updated);
     if (to === 'dispatched' || to === 'on_scene' || to === 'resolved' || to === 'false_alarm')
@@ -144,15 +147,30 @@ export async function act(inc, to, extra = {}) {
   }
 }
 
-/** Asks for confirmation (and a note, and for dispatch a unit from the ranked list), then acts. */
+/**
+ * Asks for confirmation (and a note; for dispatch a unit from the ranked list; for resolving its
+ * outcome and for a false alarm its cause, which must be chosen), then acts.
+ */
 export async function confirmAndAct(inc, to) {
   if (!canAct() || !reachable(inc, to)) return undefined;
   if (to === 'acknowledged') return act(inc, to);
-  const picker = to === 'dispatched' && state.available.units ? await dispatchPicker(inc) : undefined;
+  const closing = outcomePicker(to);
+  const picker =
+    closing ?? (to === 'dispatched' && state.available.units ? await dispatchPicker(inc) : undefined);
   const answer = await dialog({
     title: t('confirmAction', { action: t(ACTION_LABEL[to]) }),
     note: NOTE_LIMITS.action,
     picker,
+    // The API takes a close without an outcome (older callers); the console always asks for one.
+    ...(closing
+      ? {
+          submit: (a) => {
+            if (!a.outcome) return t(to === 'resolved' ? 'chooseOutcomeFirst' : 'chooseCauseFirst');
+            if (NEEDS_NOTE.includes(a.outcome) && !a.note) return t('err_note_required');
+            return undefined;
+          },
+        }
+      : {}),
   });
   if (!answer) return undefined;
   return act(inc, to, answer);
@@ -242,6 +260,7 @@ export function dialog({ title, note = 0, picker, body, submit, wide = false, ok
       } else if (picker?.onKey && !(e.target instanceof HTMLTextAreaElement) && picker.onKey(e)) {
         e.preventDefault();
         e.stopPropagation();
+        if (problem) problem.textContent = ''; // what it asked for may just have been chosen
       }
     };
     const okButton = h(
@@ -268,6 +287,7 @@ export function dialog({ title, note = 0, picker, body, submit, wide = false, ok
         okButton,
       ),
     );
+    if (problem) picker?.el.addEventListener('click', () => (problem.textContent = ''));
     overlay.replaceChildren(el);
     overlay.hidden = false;
     openDialog = close;
