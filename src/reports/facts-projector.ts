@@ -51,6 +51,7 @@ export function factOf(
     escalated_ms: earliest(...steps.map((e) => ms(e.at))),
     escalated_to: steps.at(-1)?.jurisdiction ?? null,
     updated_at: now.toISOString(),
+    outcome: s.outcome,
   };
   const dispatches = s.units.flatMap((u) => {
     const at = ms(u.dispatchedAt);

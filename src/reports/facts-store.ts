@@ -23,6 +23,8 @@ export interface IncidentSource {
   movedTo: Map<string, string>;
   units: { unit: string; dispatchedAt: string; arrivedAt: string | null }[];
   escalations: { step: number; jurisdiction: string; at: string }[];
+  /** The outcome code of its closing move, when it gave one. */
+  outcome: string | null;
 }
 
 export type FactRow = DB['report_incidents'];
@@ -89,6 +91,16 @@ const firstMoves = prepare<Ids>()((k, p) =>
     .groupBy(['incident_id', 'to_state']),
 );
 
+/** The outcome of the closing move (closed states are final: one such move an incident at most). */
+const closingOutcomes = prepare<Ids>()((k, p) =>
+  k
+    .selectFrom('transitions')
+    .select(['incident_id', 'outcome'])
+    .where('incident_id', 'in', p('ids'))
+    .where('to_state', 'in', ['resolved', 'false_alarm'])
+    .where('outcome', 'is not', null),
+);
+
 const unitsOf = prepare<Ids>()((k, p) =>
   k
     .selectFrom('incident_units')
@@ -130,6 +142,7 @@ const FACT_COLUMNS = [
   'escalated_ms',
   'escalated_to',
   'updated_at',
+  'outcome',
 ] as const satisfies readonly (keyof FactRow)[];
 
 const DISPATCH_COLUMNS = [
@@ -193,6 +206,9 @@ export class FactsStore {
     const moves = await firstMoves.all(this.k, { ids: found });
     const units = await unitsOf.all(this.k, { ids: found });
     const escalations = await escalationsOf.all(this.k, { ids: found });
+    const outcomes = new Map(
+      (await closingOutcomes.all(this.k, { ids: found })).map((o) => [o.incident_id, o.outcome]),
+    );
     return rows.map((r) => ({
       id: r.id,
       site: r.site,
@@ -213,6 +229,7 @@ export class FactsStore {
       escalations: escalations
         .filter((e) => e.incident_id === r.id)
         .map((e) => ({ step: Number(e.step), jurisdiction: e.jurisdiction, at: e.at })),
+      outcome: outcomes.get(r.id) ?? null,
     }));
   }
 

@@ -1,4 +1,5 @@
 import type { UnitConfig } from '../config/sections/units.js';
+import { CLOSE_OUTCOMES } from '../core/close-outcomes.js';
 import type { Directory } from '../core/directory.js';
 import type { FiguresRaw } from './report-ops.js';
 import type { Period, SpreadRow } from './report-queries.js';
@@ -61,6 +62,34 @@ function summarise(rows: FiguresRaw['counts'], grp: string): CountSummary {
   return s;
 }
 
+/**
+ * Closed alarms by how they were closed: each code of src/core/close-outcomes.ts in its order (zero
+ * when unused, so months line up), then those closed without one (`outcome: null`).
+ */
+export function outcomeCounts(rows: FiguresRaw['counts'], grp: string) {
+  const out = (['resolved', 'false_alarm'] as const).flatMap((state) => {
+    const n = (code: string | null) =>
+      rows
+        .filter((r) => r.grp === grp && r.kind === 'alarm' && r.state === state && r.outcome === code)
+        .reduce((a, r) => a + r.n, 0);
+    const known = new Set<string>(CLOSE_OUTCOMES[state].map((o) => o.code));
+    // A code this build does not list (written by a newer node) is still counted, under its code.
+    const others = [
+      ...new Set(
+        rows
+          .filter((r) => r.grp === grp && r.state === state && r.outcome !== null && !known.has(r.outcome))
+          .map((r) => r.outcome as string),
+      ),
+    ].sort();
+    return [
+      ...CLOSE_OUTCOMES[state].map((o) => ({ state, outcome: o.code as string | null, label: o.label })),
+      ...others.map((code) => ({ state, outcome: code as string | null, label: code })),
+      { state, outcome: null, label: '未填写' },
+    ].map((o) => ({ ...o, count: n(o.outcome) }));
+  });
+  return out;
+}
+
 const rate = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 1000 : 0);
 
 /**
@@ -112,6 +141,8 @@ export function shapeFigures(
       falseAlarmRate: rate(counts.falseAlarms, counts.alarms),
       byType: [...byType.values()].sort((a, b) => b.count - a.count || a.type.localeCompare(b.type)),
       byPriority: [1, 2, 3, 4].map((priority) => ({ priority, count: byPriority.get(priority) ?? 0 })),
+      /** Closed alarms by outcome (resolved) and by cause (false alarms); `outcome: null` = none given. */
+      byOutcome: outcomeCounts(raw.counts, p.node),
     },
     response: response(p.node),
     children: deps.children.map((id) => {

@@ -40,6 +40,9 @@ export function monthlyCsv(r: MonthlyReport): string {
     if (typeof v === 'number') add('counts', r.node.id, '', k, v);
   for (const t of f.counts.byType) add('counts_by_type', r.node.id, t.kind, t.type, t.count);
   for (const p of f.counts.byPriority) add('counts_by_priority', r.node.id, '', `P${p.priority}`, p.count);
+  // Closed alarms by outcome / false-alarm cause: item is the state, measure the code (`none`: not given).
+  for (const o of f.counts.byOutcome)
+    add('counts_by_outcome', r.node.id, o.state, o.outcome ?? 'none', o.count);
   for (const [m, s] of Object.entries(f.response)) spread('response', r.node.id, m, s);
   for (const c of f.children) {
     add('child_counts', c.id, c.name, 'alarms', c.counts.alarms);

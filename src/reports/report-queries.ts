@@ -124,7 +124,7 @@ export function responseSpreads(db: Kysely<DB>, p: Period, groups: readonly stri
   return spreads(db, base as never);
 }
 
-/** Incidents opened in the period, per group and (kind, type, priority, outcome). */
+/** Incidents opened in the period, per group and (kind, type, priority, state, confirmed, closing code). */
 export async function incidentCounts(db: Kysely<DB>, p: Period, groups: readonly string[]) {
   const rows = await db
     .selectFrom('report_incidents as f')
@@ -132,7 +132,7 @@ export async function incidentCounts(db: Kysely<DB>, p: Period, groups: readonly
     .where('t.ancestor', 'in', [...groups])
     .where('f.opened_ms', '>=', p.from)
     .where('f.opened_ms', '<', p.to)
-    .select(['t.ancestor as grp', 'f.kind', 'f.type', 'f.priority', 'f.state', 'f.confirmed'])
+    .select(['t.ancestor as grp', 'f.kind', 'f.type', 'f.priority', 'f.state', 'f.confirmed', 'f.outcome'])
     .select((eb) => [
       eb.fn.countAll<number>().as('n'),
       eb.fn.sum<number>(sql`CASE WHEN f.escalations > 0 THEN 1 ELSE 0 END`).as('escalated'),
@@ -142,7 +142,7 @@ export async function incidentCounts(db: Kysely<DB>, p: Period, groups: readonly
         )
         .as('unanswered'),
     ])
-    .groupBy(['t.ancestor', 'f.kind', 'f.type', 'f.priority', 'f.state', 'f.confirmed'])
+    .groupBy(['t.ancestor', 'f.kind', 'f.type', 'f.priority', 'f.state', 'f.confirmed', 'f.outcome'])
     .execute();
   return rows.map((r) => ({
     grp: r.grp,
@@ -151,6 +151,7 @@ export async function incidentCounts(db: Kysely<DB>, p: Period, groups: readonly
     priority: Number(r.priority),
     state: r.state,
     confirmed: Number(r.confirmed) === 1,
+    outcome: r.outcome,
     n: Number(r.n),
     escalated: Number(r.escalated),
     unanswered: Number(r.unanswered),

@@ -1,5 +1,5 @@
 /**
- * Kysely types of the supervision tables (migrations 090-092), added to the one `DB` schema the way
+ * Kysely types of the supervision tables (migrations 090-093), added to the one `DB` schema the way
  * src/cameras/camera-state-store.ts adds its table. Times are epoch milliseconds unless named `_at`.
  */
 declare module '../store/db-types.js' {
@@ -44,6 +44,8 @@ export interface ReportIncidentsTable {
   escalated_ms: number | null;
   escalated_to: string | null;
   updated_at: string;
+  /** How it was closed (src/core/close-outcomes.ts, migration 093); null while open or closed uncoded. */
+  outcome: string | null;
 }
 
 export interface ReportDispatchesTable {

@@ -182,6 +182,10 @@ describe('the report page, in Chromium', () => {
     );
     expect(inked).toHaveLength(6);
     for (const n of inked) expect(n).toBeGreaterThan(500);
+    // How the month's alarms were closed: outcomes and false-alarm causes, each code a row.
+    const outcomes = page.locator('#rp-outcomes');
+    expect(await outcomes.locator('h2').allTextContents()).toEqual(['结案结果', '误报原因']);
+    expect(await outcomes.textContent()).toContain('设备故障');
     await page.screenshot({ path: join(svc.dataDir, 'report.png'), fullPage: true });
     if (process.env['SHARPEYES_KEEP_SCREENSHOT'])
       await page.screenshot({ path: process.env['SHARPEYES_KEEP_SCREENSHOT'], fullPage: true });

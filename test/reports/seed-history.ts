@@ -15,6 +15,8 @@ export interface SeedIncident {
   opened: string;
   ack?: string;
   closed?: string;
+  /** The closing move's outcome code (written as that move's transition row). */
+  outcome?: string;
   units?: { unit: string; at: string; arrived?: string }[];
   escalations?: { step: number; jurisdiction: string; at: string }[];
 }
@@ -65,6 +67,19 @@ export async function seedIncidents(k: Kysely<DB>, list: readonly SeedIncident[]
         })
         .execute();
       await tx.insertInto('incident_events').values({ incident_id: i.id, event_key: key }).execute();
+      if (i.closed && i.outcome)
+        await tx
+          .insertInto('transitions')
+          .values({
+            incident_id: i.id,
+            from_state: 'acknowledged',
+            to_state: i.state ?? 'resolved',
+            by_user: 'seed',
+            at: iso(i.closed),
+            note: null,
+            outcome: i.outcome,
+          })
+          .execute();
       for (const u of i.units ?? [])
         await tx
           .insertInto('incident_units')

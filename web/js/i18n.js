@@ -524,6 +524,10 @@ for (const table of [ERROR_STRINGS, NAME_STRINGS, CONSOLE_STRINGS, USER_STRINGS]
   for (const [l, strings] of Object.entries(table)) Object.assign(STRINGS[l], strings);
 // --- Issue 19: monthly report, ratings, notices (supervision helper's block) ---
 Object.assign(STRINGS['zh-CN'], {
+  rpOutcomes: '结案结果',
+  rpCauses: '误报原因',
+  rpNoOutcome: '未填写',
+  rpShare: '占比',
   rpTitle: '月度报告',
   rpOpen: '生成报告',
   rpNode: '辖区',
@@ -619,6 +623,10 @@ Object.assign(STRINGS['zh-CN'], {
   ntPlateWatch: '布控车牌 {plate}，至 {until}',
 });
 Object.assign(STRINGS.en, {
+  rpOutcomes: 'Resolved alarms by outcome',
+  rpCauses: 'False alarms by cause',
+  rpNoOutcome: 'Not given',
+  rpShare: 'Share',
   rpTitle: 'Monthly report',
   rpOpen: 'Build report',
   rpNode: 'Jurisdiction',

@@ -4,7 +4,7 @@
 // (window.Chart, served from node_modules at /vendor/chart.js/).
 import { getToken } from './api.js';
 import { fill, h } from './dom.js';
-import { fmtDateTime, getLang, setLang, t, tv } from './i18n.js';
+import { fmtDateTime, getLang, hasString, setLang, t, tv } from './i18n.js';
 import { setZones } from './zone.js';
 
 const params = new URLSearchParams(location.search);
@@ -342,6 +342,33 @@ function render(r) {
           ]),
       ),
     ),
+    // How the month's alarms were closed (结案 outcome, 误报 cause): older reports carry no byOutcome.
+    f.counts.byOutcome
+      ? h(
+          'div',
+          { class: 'grid2', id: 'rp-outcomes' },
+          ...['resolved', 'false_alarm'].map((state) => {
+            const rows = f.counts.byOutcome.filter((o) => o.state === state);
+            const all = rows.reduce((a, o) => a + o.count, 0);
+            return section(
+              t(state === 'resolved' ? 'rpOutcomes' : 'rpCauses'),
+              table(
+                ['', t('rpCount'), t('rpShare')],
+                rows.map((o) => [
+                  o.outcome === null
+                    ? t('rpNoOutcome')
+                    : hasString(`outcome_${o.outcome}`)
+                      ? t(`outcome_${o.outcome}`)
+                      : o.label,
+                  String(o.count),
+                  all > 0 ? pct(o.count / all) : '–',
+                ]),
+                [1, 2],
+              ),
+            );
+          }),
+        )
+      : null,
     h(
       'div',
       { class: 'grid2' },

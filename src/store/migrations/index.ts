@@ -22,6 +22,7 @@ import { webhookHookDue } from './081-webhook-hook-due.js';
 import { reports } from './090-reports.js';
 import { ratings } from './091-ratings.js';
 import { notices } from './092-notices.js';
+import { reportOutcome } from './093-report-outcome.js';
 import { workflowIncidents } from './100-workflow-incidents.js';
 import { notifications } from './101-notifications.js';
 import { testRunawayStorm } from './102-test-runaway-storm.js';
@@ -75,6 +76,7 @@ export const MIGRATIONS: readonly Migration[] = [
   reports,
   ratings,
   notices,
+  reportOutcome,
   workflowIncidents,
   notifications,
   testRunawayStorm,
