@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { viewFor } from '../auth/people-names.js';
 import { checkOutcome, isClosing } from '../core/close-outcomes.js';
 import { incidentsViewer, incidentViewer } from '../core/incident-extend.js';
 import type { Incident, IncidentState } from '../core/incident-types.js';
@@ -78,8 +79,11 @@ export function incidentRoutes(svc: Service): Router {
   const core = () => svc.need('core');
   const units = () => svc.part<UnitRegistry>('units');
   // Modules that annotate incidents (issue 9: `verification`) publish this hook.
-  const extend = incidentViewer(svc.parts);
+  const viewer = incidentViewer(svc.parts);
   const extendAll = incidentsViewer(svc.parts);
+  const people = svc.need('auth').people;
+  /** The incident as `user` sees it: annotated, and with `people` for staff roles. */
+  const show = (user: User) => async (inc: Incident) => viewFor(people, user.role, await viewer(inc));
   r.use('/api/incidents', requireUser(svc.need('auth')));
 
   r.get(
@@ -112,7 +116,7 @@ export function incidentRoutes(svc: Service): Router {
       const page = list.slice(0, limit);
       const more = list.length > limit;
       res.json({
-        incidents: await extendAll(page),
+        incidents: (await extendAll(page)).map((i) => viewFor(people, user.role, i)),
         offset,
         limit,
         ...(more ? { nextOffset: offset + limit } : {}),
@@ -123,7 +127,8 @@ export function incidentRoutes(svc: Service): Router {
   r.get(
     '/api/incidents/:id',
     route(async (req, res) => {
-      res.json(await extend(await visibleIncident(svc, userOf(req), String(req.params['id']))));
+      const user = userOf(req);
+      res.json(await show(user)(await visibleIncident(svc, user, String(req.params['id']))));
     }),
   );
 
@@ -144,7 +149,7 @@ export function incidentRoutes(svc: Service): Router {
             busy,
           });
       }
-      res.json(await extend(await core().dispatch(inc.id, user.username, body)));
+      res.json(await show(user)(await core().dispatch(inc.id, user.username, body)));
     }),
   );
 
@@ -155,7 +160,7 @@ export function incidentRoutes(svc: Service): Router {
       const inc = await visibleIncident(svc, user, String(req.params['id']));
       mustAct(user);
       const body = parse(withUnit, req.body ?? {});
-      res.json(await extend(await core().onScene(inc.id, user.username, body)));
+      res.json(await show(user)(await core().onScene(inc.id, user.username, body)));
     }),
   );
 
@@ -166,7 +171,7 @@ export function incidentRoutes(svc: Service): Router {
       const inc = await visibleIncident(svc, user, String(req.params['id']));
       mustAct(user);
       const body = parse(noteBody, req.body ?? {});
-      res.status(201).json(await extend(await core().addNote(inc.id, user.username, body.text)));
+      res.status(201).json(await show(user)(await core().addNote(inc.id, user.username, body.text)));
     }),
   );
 
@@ -191,7 +196,7 @@ export function incidentRoutes(svc: Service): Router {
         );
       const opts = { ...(body.override ? { override: body.override } : {}), ...(outcome ? { outcome } : {}) };
       // The audit row is appended by the incident-audit sink as the change is published.
-      res.json(await extend(await core().transition(inc.id, to, user.username, body.note, opts)));
+      res.json(await show(user)(await core().transition(inc.id, to, user.username, body.note, opts)));
     }),
   );
   return r;

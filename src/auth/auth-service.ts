@@ -10,6 +10,7 @@ import { AuthStore, newSessionRef, type SessionInfo } from './auth-store.js';
 import { LoginThrottle } from './login-throttle.js';
 import { MediaUrls } from './media-urls.js';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import { PeopleNames } from './people-names.js';
 import { type SessionEnd, SessionWatch } from './session-watch.js';
 import { SharedLoginThrottle } from './shared-throttle.js';
 
@@ -37,6 +38,8 @@ export class AuthService {
   readonly store: AuthStore;
   readonly watch: SessionWatch;
   readonly options: Resolved;
+  /** Display names by username, for the views that name who acted (never a read per view). */
+  readonly people: PeopleNames;
   private readonly throttle: LoginThrottle;
   /** The count over every node (`realtime.redis`), beside this node's own. */
   private shared: SharedLoginThrottle | undefined;
@@ -64,6 +67,7 @@ export class AuthService {
       log,
       now,
     });
+    this.people = new PeopleNames(() => this.store.displayNames(), log);
   }
 
   private iso(ms = this.now()): string {
@@ -95,6 +99,7 @@ export class AuthService {
       this.now,
     );
     this.watch.start(o.sessionCheckSeconds * 1000);
+    await this.people.start();
     await this.purge();
     this.purgeTimer = setInterval(() => void this.purge(), o.sessionPurgeSeconds * 1000);
     this.purgeTimer.unref();
@@ -107,6 +112,7 @@ export class AuthService {
 
   stop(): void {
     this.watch.stop();
+    this.people.stop();
     if (this.purgeTimer) clearInterval(this.purgeTimer);
     this.purgeTimer = undefined;
     this.shared?.close();
@@ -260,7 +266,9 @@ export class AuthService {
       scope: u.scope,
     };
     if (u.displayName) input.displayName = u.displayName;
-    return this.db.users.create(input);
+    const created = await this.db.users.create(input);
+    this.people.set(created.username, created.displayName);
+    return created;
   }
 
   /**
@@ -274,7 +282,7 @@ export class AuthService {
     scope: string;
     displayName: string | null;
   }): Promise<User | undefined> {
-    return this.db.users.createIfNew({
+    const created = await this.db.users.createIfNew({
       username: u.username,
       passwordHash: await hashPassword(u.password, this.options.passwordHashCost),
       role: u.role,
@@ -282,6 +290,8 @@ export class AuthService {
       displayName: u.displayName,
       at: this.iso(),
     });
+    if (created) this.people.set(created.username, created.displayName);
+    return created;
   }
 
   /**
@@ -295,6 +305,7 @@ export class AuthService {
   ): Promise<number | undefined> {
     const reseat = next.role !== user.role || next.scope !== user.scope;
     const n = await this.store.updateUser(user.id, user, next, reseat);
+    if (n !== undefined) this.people.set(user.username, next.displayName);
     if (n !== undefined && reseat) this.endSessions({ userId: user.id, reason: 'role_changed' });
     return n;
   }

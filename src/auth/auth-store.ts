@@ -248,6 +248,16 @@ export class AuthStore {
     }));
   }
 
+  /** Every display name there is, by username (src/auth/people-names.ts reads it once a minute). */
+  async displayNames(): Promise<{ username: string; displayName: string | null }[]> {
+    const rows = await this.k
+      .selectFrom('users')
+      .select(['username', 'display_name'])
+      .where('display_name', 'is not', null)
+      .execute();
+    return rows.map((r) => ({ username: r.username, displayName: r.display_name }));
+  }
+
   /** The username that differs from `username` at most in case, if any ("Wang" when asked for "wang"). */
   async usernameLike(username: string): Promise<string | undefined> {
     const r = await this.k

@@ -21,14 +21,16 @@ const listQuery = z.strictObject({
 });
 
 /**
- * `GET /api/console/handover-notes` → `{notes}` (the user's subtree, newest first) and
- * `POST /api/console/handover-notes {text, shift}` → 201 `{note}` (operators, supervisors, admins;
- * filed under the writer's scope node, audited as `console.handover_note`).
+ * `GET /api/console/handover-notes` → `{notes, people}` (the user's subtree, newest first; `people`:
+ * the authors' display names by username) and `POST /api/console/handover-notes {text, shift}` → 201
+ * `{note, people}` (operators, supervisors, admins; filed under the writer's scope node, audited as
+ * `console.handover_note`).
  */
 export function handoverRoutes(svc: Service, store: ConsoleStore): Router {
   const r = Router();
   const access = svc.need('access');
   const audit = svc.need('audit');
+  const people = svc.need('auth').people;
   // A site user has no desk and no shift: the handover is the duty desks'.
   r.use(
     '/api/console/handover-notes',
@@ -43,7 +45,8 @@ export function handoverRoutes(svc: Service, store: ConsoleStore): Router {
       const q = parse(listQuery, req.query, 'query');
       const since = q.since ? new Date(q.since) : new Date(Date.now() - 24 * 3600_000);
       const nodes = access.visibleJurisdictions(user) ?? [];
-      res.json({ notes: await store.handoverNotes(nodes, since.toISOString(), q.limit ?? 200) });
+      const notes = await store.handoverNotes(nodes, since.toISOString(), q.limit ?? 200);
+      res.json({ notes, people: people.of(notes.map((n) => n.author)) });
     }),
   );
 
@@ -66,7 +69,7 @@ export function handoverRoutes(svc: Service, store: ConsoleStore): Router {
         target: `jurisdiction:${user.scope}`,
         detail: { note: note.id, shift: note.shift },
       });
-      res.status(201).json({ note });
+      res.status(201).json({ note, people: people.of([note.author]) });
     }),
   );
   return r;

@@ -94,4 +94,9 @@ export interface Incident {
   notes?: IncidentNote[];
   /** The outcome of its closing transition, when it is closed with one (the closed list shows it). */
   outcome?: string;
+  /**
+   * The display name of each user who acted on it, by username (src/auth/people-names.ts): added to
+   * the views of staff roles only; one without a name is absent and is shown by their login.
+   */
+  people?: Record<string, string>;
 }

@@ -1,6 +1,7 @@
 import { auditRoutes } from '../api/audit-routes.js';
 import { siteRoutes } from '../api/sites-routes.js';
 import { auditConfigChange } from '../audit/incident-audit.js';
+import { withPeople } from '../auth/people-names.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { OutboxDispatcher } from '../outbox/outbox-dispatcher.js';
 import { webhookSink } from '../outbox/webhook-sink.js';
@@ -47,7 +48,9 @@ export function incidentsModule(): Module {
               // The desks must still hear of it; only its annotations are missing.
               svc.log.error({ err, incident: inc.id }, 'core: escalation push sent without annotations');
             }
-            ops.local.to(jurisdictionRoom(esc.jurisdiction)).emit('incident:escalated', out, esc);
+            // A jurisdiction room holds staff only: they read who acted by name.
+            const named = withPeople(svc.need('auth').people, out);
+            ops.local.to(jurisdictionRoom(esc.jurisdiction)).emit('incident:escalated', named, esc);
           });
         }),
       );

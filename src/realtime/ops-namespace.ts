@@ -1,6 +1,7 @@
 import type { Namespace } from 'socket.io';
 import type { RefusalAudit } from '../api/refusal-audit.js';
 import type { AuthService, AuthSession } from '../auth/auth-service.js';
+import { withPeople } from '../auth/people-names.js';
 import type { Bus } from '../bus.js';
 import type { Directory } from '../core/directory.js';
 import type { Incident } from '../core/incident-types.js';
@@ -15,7 +16,12 @@ export const siteRoom = (site: string) => `s:${site}`;
  * room and so hears its whole subtree), and the site's own room for site users.
  */
 export function roomsFor(dir: Directory, target: { site: string; jurisdiction: string }): string[] {
-  return [...dir.tree.ancestors(target.jurisdiction).map(jurisdictionRoom), siteRoom(target.site)];
+  return [...staffRoomsFor(dir, target), siteRoom(target.site)];
+}
+
+/** The jurisdiction rooms of `roomsFor`: the desks', whose users are staff (never role `site`). */
+export function staffRoomsFor(dir: Directory, target: { jurisdiction: string }): string[] {
+  return dir.tree.ancestors(target.jurisdiction).map(jurisdictionRoom);
 }
 
 export function roomOfUser(user: User): string {
@@ -88,8 +94,10 @@ export function attachOpsNamespace(
       deps.log.error({ err, incident: inc.id }, 'realtime: incident.extend failed; sent without it');
     }
     // Local: every node relays the shared outbox to its own sockets (with the Redis adapter a
-    // broadcast would reach each desk once per node).
-    ops.local.to(roomsFor(deps.dir, inc)).emit(event, out, extra);
+    // broadcast would reach each desk once per node). The desks hear who acted by name (`people`,
+    // from memory); the site's own room hears the incident without it. A socket is in one room only.
+    ops.local.to(staffRoomsFor(deps.dir, inc)).emit(event, withPeople(deps.auth.people, out), extra);
+    ops.local.to(siteRoom(inc.site)).emit(event, out, extra);
   };
   // The annotations are read asynchronously (issue 17); pushes still leave in the order they came.
   let chain: Promise<void> = Promise.resolve();

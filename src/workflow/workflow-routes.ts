@@ -3,8 +3,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { visibleIncident } from '../api/incidents-routes.js';
 import { parse, requireUser, route, userOf } from '../api/middleware.js';
+import { viewFor } from '../auth/people-names.js';
 import type { IncidentChange } from '../bus.js';
 import { incidentViewer } from '../core/incident-extend.js';
+import type { Incident } from '../core/incident-types.js';
 import { HttpError } from '../errors.js';
 import type { Service } from '../service.js';
 import type { IncidentSummary, Tx } from '../store/decision-store.js';
@@ -54,7 +56,10 @@ export function workflowIncidentRoutes(
 ): Router {
   const r = Router();
   const core = () => svc.need('core');
-  const view = incidentViewer(svc.parts);
+  const viewer = incidentViewer(svc.parts);
+  const people = svc.need('auth').people;
+  /** The incident as `user` sees it: annotated, and with `people` for staff roles. */
+  const view = async (inc: Incident, user: User) => viewFor(people, user.role, await viewer(inc));
   const cfg = svc.config;
   r.use('/api/incidents', requireUser(svc.need('auth')));
 
@@ -152,7 +157,7 @@ export function workflowIncidentRoutes(
           },
         ];
       });
-      res.json(await view(out));
+      res.json(await view(out, user));
     }),
   );
 
@@ -215,7 +220,7 @@ export function workflowIncidentRoutes(
         changes.push(...(await panicCallback(tx, summary, user.username, at)));
         return changes;
       });
-      res.status(201).json(await view(out));
+      res.status(201).json(await view(out, user));
     }),
   );
 
@@ -260,7 +265,7 @@ export function workflowIncidentRoutes(
         ];
       });
       void s.notifier.flush();
-      res.status(202).json(await view(out));
+      res.status(202).json(await view(out, user));
     }),
   );
 
@@ -299,7 +304,7 @@ export function workflowIncidentRoutes(
         },
         { guard: false },
       );
-      return res.json(await view(out));
+      return res.json(await view(out, user));
     }),
   );
 
@@ -327,7 +332,7 @@ export function workflowIncidentRoutes(
         },
         { guard: false },
       );
-      return res.json(await view(out));
+      return res.json(await view(out, user));
     }),
   );
   return r;

@@ -1,0 +1,162 @@
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/core/incident-types.js';
+import { ev } from '../core/core-fixture.js';
+import { api, nextEvent, opsClient, startTestService, type TestService } from '../helpers/service.js';
+import { API_CITY_YAML } from './api-fixture.js';
+
+/**
+ * The desks name who acted on an incident by display name (`people: {username: displayName}` on each
+ * incident view, REST and /ops pushes, and beside the handover notes); a shop owner is told no names.
+ */
+describe('who acted, by name (REST and /ops)', () => {
+  let svc: TestService;
+  let op: string;
+  let sup: string;
+  let admin: string;
+  let owner: string;
+  let desk: Socket;
+  let shop: Socket;
+  const url = (p: string) => `${svc.httpUrl}${p}`;
+  const send = <T>(method: string, p: string, token: string, body: unknown = {}) =>
+    api<T>(url(p), token, { method, body: JSON.stringify(body) });
+
+  /** A user made as `sharpeyes user add --name` or the users page makes one, then logged in. */
+  const person = async (username: string, role: string, scope: string, displayName?: string) => {
+    await svc.svc.need('auth').createUser({
+      username,
+      password: `pw-${username}-123`,
+      role: role as 'operator',
+      scope,
+      ...(displayName ? { displayName } : {}),
+    });
+    return svc.login(username, role, scope);
+  };
+
+  beforeAll(async () => {
+    svc = await startTestService({ yaml: API_CITY_YAML });
+    op = await person('038512', 'operator', 'north', '北城值班 王磊');
+    sup = await person('sup-city', 'supervisor', 'city'); // no display name: shown by the login
+    admin = await person('admin-city', 'admin', 'city', '系统管理员');
+    owner = await person('owner-shop', 'site', 'shop-1', '金店店主');
+    [desk, shop] = await Promise.all([opsClient(svc.httpUrl, sup), opsClient(svc.httpUrl, owner)]);
+  });
+  afterAll(async () => {
+    desk?.close();
+    shop?.close();
+    await svc?.close();
+  });
+
+  /** The shop's alarm (joined by every later panic while it is open), or the bank's. */
+  const open = async (site = 'shop-1', device = 'panel-1') =>
+    (await svc.svc.need('core').ingest(ev('panic', { site, device, zone: '1' }))).incident!;
+
+  it('names the people of every act to staff, and none to the shop owner, over REST and the socket', async () => {
+    const id = await open();
+    const deskHeard = nextEvent<Incident>(
+      desk,
+      'incident:update',
+      (i) => i.id === id && i.state === 'acknowledged',
+    );
+    const shopHeard = nextEvent<Incident>(
+      shop,
+      'incident:update',
+      (i) => i.id === id && i.state === 'acknowledged',
+    );
+    const acked = await send<Incident>('POST', `/api/incidents/${id}/ack`, op);
+    expect(acked.status).toBe(200);
+    expect(acked.body.people).toEqual({ '038512': '北城值班 王磊' });
+    expect((await deskHeard).people).toEqual({ '038512': '北城值班 王磊' });
+    expect((await shopHeard).people).toBeUndefined();
+
+    // The supervisor adds a note, the operator dispatches: the supervisor has no name, so is absent.
+    await send('POST', `/api/incidents/${id}/notes`, sup, { text: '已电话联系店主' });
+    const d = await send<Incident>('POST', `/api/incidents/${id}/dispatch`, op, { unit: 'north-car-1' });
+    expect(d.body.units).toMatchObject([{ dispatchedBy: '038512' }]);
+    expect(d.body.people).toEqual({ '038512': '北城值班 王磊' });
+
+    const list = await api<{ incidents: Incident[] }>(url('/api/incidents?site=shop-1'), sup);
+    expect(list.body.incidents.find((i) => i.id === id)?.people).toEqual({ '038512': '北城值班 王磊' });
+    const one = await api<Incident>(url(`/api/incidents/${id}`), sup);
+    expect(one.body.people).toEqual({ '038512': '北城值班 王磊' });
+
+    // The shop owner reads their incident as before: no names of the police's people.
+    const theirs = await api<Incident>(url(`/api/incidents/${id}`), owner);
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.people).toBeUndefined();
+    const theirList = await api<{ incidents: Incident[] }>(url('/api/incidents'), owner);
+    expect(theirList.body.incidents.length).toBeGreaterThan(0);
+    expect(theirList.body.incidents.every((i) => i.people === undefined)).toBe(true);
+  });
+
+  it('names the holder and who did the plan steps', async () => {
+    const id = await open();
+    const taken = await send<Incident & { owner?: { username: string } }>(
+      'POST',
+      `/api/incidents/${id}/take`,
+      op,
+    );
+    expect(taken.status).toBe(200);
+    expect(taken.body.people).toEqual({ '038512': '北城值班 王磊' });
+    // A second operator takes it over and works the plan: now they hold it and did the steps.
+    const other = await person('041207', 'operator', 'north', '北城值班 张伟');
+    await send('POST', `/api/incidents/${id}/take`, other, { takeover: true });
+    await send('POST', `/api/incidents/${id}/steps/call-site`, other, { outcome: 'reached' });
+    const step = await send<Incident & { plan?: { steps: { id: string; by?: string }[] } }>(
+      'POST',
+      `/api/incidents/${id}/steps/forward-station`,
+      other,
+      { outcome: 'forwarded' },
+    );
+    expect(step.status).toBe(200);
+    expect(step.body.plan?.steps.find((s) => s.id === 'call-site')?.by).toBe('041207');
+    expect(step.body.people?.['041207']).toBe('北城值班 张伟');
+  });
+
+  it('shows a rename at once, with no read of the users table per view', async () => {
+    const id = await open(); // the shop's open alarm, which 038512 acknowledged
+    const renamed = await send('PATCH', '/api/users/038512', admin, { displayName: '王磊' });
+    expect(renamed.status).toBe(200);
+    const after = await api<Incident>(url(`/api/incidents/${id}`), sup);
+    expect(after.body.people?.['038512']).toBe('王磊');
+    // A name taken away: the login is what the desks read again.
+    await send('PATCH', '/api/users/038512', admin, { displayName: '' });
+    expect((await api<Incident>(url(`/api/incidents/${id}`), sup)).body.people).not.toHaveProperty('038512');
+    await send('PATCH', '/api/users/038512', admin, { displayName: '北城值班 王磊' });
+  });
+
+  it('learns names written elsewhere (another node, the command line) at its next refresh', async () => {
+    const id = await open('bank-2', 'panel-2');
+    await svc.svc.need('store').users.create({
+      passwordHash: 'x',
+      username: 'op-elsewhere',
+      role: 'operator',
+      scope: 'north',
+      displayName: '李娜',
+    });
+    await svc.svc.need('core').addNote(id, 'op-elsewhere', '现场无异常');
+    const before = await api<Incident>(url(`/api/incidents/${id}`), sup);
+    expect(before.body.notes?.at(-1)?.by).toBe('op-elsewhere');
+    expect(before.body.people).not.toHaveProperty('op-elsewhere');
+    await svc.svc.need('auth').people.refresh();
+    const after = await api<Incident>(url(`/api/incidents/${id}`), sup);
+    expect(after.body.people?.['op-elsewhere']).toBe('李娜');
+  });
+
+  it('names the authors of handover notes', async () => {
+    const posted = await send<{ note: { author: string }; people: Record<string, string> }>(
+      'POST',
+      '/api/console/handover-notes',
+      op,
+      { text: '金店报警已派警，待回告', shift: '2026-1-1-day' },
+    );
+    expect(posted.status).toBe(201);
+    expect(posted.body.people).toEqual({ '038512': '北城值班 王磊' });
+    const got = await api<{ notes: { author: string }[]; people: Record<string, string> }>(
+      url('/api/console/handover-notes'),
+      sup,
+    );
+    expect(got.body.notes.map((n) => n.author)).toContain('038512');
+    expect(got.body.people).toEqual({ '038512': '北城值班 王磊' });
+  });
+});
