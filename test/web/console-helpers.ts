@@ -133,16 +133,26 @@ export async function shopWithPanic(svc: TestService): Promise<PanelSimulator> {
   return shop;
 }
 
-/** Creates a user directly in the store (no login attempt is spent) with password `pw-<name>-123`. */
+/**
+ * Creates a user directly in the store (no login attempt is spent) with password `pw-<name>-123`
+ * and, when given, the display name the console shows for them.
+ */
 export async function addUser(
   svc: TestService,
   username: string,
   role: string,
   scope: string,
+  displayName?: string,
 ): Promise<string> {
   const password = `pw-${username}-123`;
   if (!(await svc.svc.need('store').users.findByUsername(username))) {
-    await svc.svc.need('auth').createUser({ username, password, role: role as 'operator', scope });
+    await svc.svc.need('auth').createUser({
+      username,
+      password,
+      role: role as 'operator',
+      scope,
+      ...(displayName ? { displayName } : {}),
+    });
   }
   return password;
 }

@@ -4,6 +4,7 @@ import { unitStateText } from './dispatch.js';
 import { h } from './dom.js';
 import { fmtAge, fmtDateTime, fmtTime, t } from './i18n.js';
 import { unitKind } from './names.js';
+import { personEl } from './people.js';
 import { escalationsUp, holderOf } from './queue-order.js';
 import { jurisdictionName, siteName, state } from './state.js';
 import { incidentType, priorityBadge, stateChip } from './widgets.js';
@@ -44,7 +45,7 @@ export function openSection(incidents) {
           h('td', {}, siteName(i.site)),
           h('td', {}, incidentType(i)),
           h('td', {}, stateChip(i.state)),
-          h('td', {}, holderOf(i) ?? t('nobodyHolds')),
+          h('td', {}, holderOf(i) ? personEl(i.people, holderOf(i)) : t('nobodyHolds')),
           h('td', {}, unitsOf(i) || t('noData')),
         ),
       ),
@@ -160,7 +161,8 @@ export function figuresSection(shiftIncidents) {
   );
 }
 
-export function notesList(notes) {
+/** The shift's handover notes, newest first; `people` names their authors (GET /api/console/handover-notes). */
+export function notesList(notes, people) {
   if (notes.length === 0) return h('div', { class: 'muted', id: 'ho-notes' }, t('hoNoNotes'));
   return h(
     'ol',
@@ -172,7 +174,9 @@ export function notesList(notes) {
         h(
           'div',
           { class: 'muted small' },
-          `${fmtDateTime(n.createdAt)} · ${n.author} · ${jurisdictionName(n.jurisdiction)}`,
+          `${fmtDateTime(n.createdAt)} · `,
+          personEl(people, n.author),
+          ` · ${jurisdictionName(n.jurisdiction)}`,
         ),
         h('div', { class: 'ho-note-text' }, n.text),
       ),

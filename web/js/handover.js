@@ -28,6 +28,7 @@ export function mount(root) {
   const shift = shiftOf();
   let shiftIncidents = [];
   let notes = [];
+  let people = {};
   let dead = false;
   const page = h('div', { class: 'page handover-view', id: 'handover-view' });
   root.append(page);
@@ -51,6 +52,7 @@ export function mount(root) {
     ]);
     shiftIncidents = list?.incidents ?? [];
     notes = notesRes?.notes ?? [];
+    people = notesRes?.people ?? {};
     if (!dead) render();
   }
 
@@ -119,7 +121,7 @@ export function mount(root) {
           'section',
           { class: 'card handover-section notes-section' },
           h('h3', {}, t('hoNotes')),
-          notesList(notes),
+          notesList(notes, people),
           box
             ? h(
                 'form',

@@ -8,6 +8,7 @@ import { incidentsLayer, siteLabels, sitesLayer } from './map-layers.js';
 import { areasLayer, createMap } from './map-leaflet.js';
 import { cameraName, deviceName, eventText, unitKind } from './names.js';
 import { outcomeText } from './outcome-picker.js';
+import { personName } from './people.js';
 import { workflowTimeline } from './plan-panel.js';
 import { jurisdictionName, siteName, state, upsertIncident } from './state.js';
 import { zoneName } from './widgets.js';
@@ -16,8 +17,12 @@ function unitName(id) {
   return state.units.find((u) => u.id === id)?.name ?? id;
 }
 
-/** Every event, transition, escalation, note and unit movement, oldest first, in words. */
+/**
+ * Every event, transition, escalation, note and unit movement, oldest first, in words. `by` is what
+ * the line says did it (a device, 系统, a person's name); `user`, when a person did, their login.
+ */
 export function timelineOf(inc) {
+  const person = (username) => (username ? { by: personName(inc.people, username), user: username } : {});
   const items = [
     ...(inc.events ?? []).map((e) => ({
       at: e.ts,
@@ -29,7 +34,7 @@ export function timelineOf(inc) {
       at: tr.at,
       kind: 'transition',
       text: `${tr.from ? `${tv('state', tr.from)} → ` : ''}${tv('state', tr.to)}`,
-      by: tr.by === 'system' ? t('system') : tr.by,
+      ...(tr.by === 'system' ? { by: t('system') } : person(tr.by)),
       note: tr.note,
       // How it was closed (结案 outcome, 误报 cause), in words; a code this console does not know as is.
       outcome: tr.outcome ? outcomeText(tr.outcome) : undefined,
@@ -39,9 +44,19 @@ export function timelineOf(inc) {
       kind: e.kind === 'escalate' ? 'escalation' : 'reannounce',
       text: `${t(e.kind === 'escalate' ? 'escalation' : 'reannounce')} #${e.step} → ${jurisdictionName(e.jurisdiction)}`,
     })),
-    ...(inc.notes ?? []).map((n) => ({ at: n.at, kind: 'note', text: n.text ?? n.note ?? '', by: n.by })),
+    ...(inc.notes ?? []).map((n) => ({
+      at: n.at,
+      kind: 'note',
+      text: n.text ?? n.note ?? '',
+      ...person(n.by),
+    })),
     ...(inc.units ?? []).flatMap((u) => [
-      { at: u.dispatchedAt, kind: 'unit', text: `${t('dispatch')} ${unitName(u.unit)}`, by: u.dispatchedBy },
+      {
+        at: u.dispatchedAt,
+        kind: 'unit',
+        text: `${t('dispatch')} ${unitName(u.unit)}`,
+        ...person(u.dispatchedBy),
+      },
       ...(u.arrivedAt
         ? [{ at: u.arrivedAt, kind: 'unit', text: `${t('onScene')} ${unitName(u.unit)}` }]
         : []),

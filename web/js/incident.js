@@ -9,6 +9,7 @@ import { fmtAge, fmtDateTime, fmtTime, t } from './i18n.js';
 import { miniMap, postNote, timelineOf, unitsPanel, verificationView } from './incident-parts.js';
 import { liveTile, snapshotImg } from './live.js';
 import { cameraName, ruleName } from './names.js';
+import { personTitle } from './people.js';
 import { workflowCard } from './plan-panel.js';
 import { escalatedBadge, holderLine, overdueBadge } from './queue-row.js';
 import { camerasOfSite, jurisdictionName, siteOf, state, subscribe, upsertIncident } from './state.js';
@@ -112,7 +113,13 @@ export function mount(root, [id]) {
                   i.outcome
                     ? [' ', h('span', { class: 'outcome', dataset: { kind: 'outcome' } }, i.outcome)]
                     : null,
-                  i.by ? h('span', { class: 'muted' }, ` · ${i.by}`) : null,
+                  i.by
+                    ? h(
+                        'span',
+                        { class: 'muted by', title: i.user ? personTitle(inc.people, i.user) : undefined },
+                        ` · ${i.by}`,
+                      )
+                    : null,
                   i.note ? h('div', { class: 'note-text' }, i.note) : null,
                 ),
               ),

@@ -3,18 +3,23 @@
 import { ApiError, api } from './api.js';
 import { h, toast } from './dom.js';
 import { fmtTime, hasString, t } from './i18n.js';
+import { personEl, personName, personTitle } from './people.js';
 import { jurisdictionName, state } from './state.js';
 
 const CALL_RESULTS = ['reached', 'no_answer', 'busy', 'wrong_number'];
 
-async function send(path, body, onChange) {
+async function send(path, body, onChange, people) {
   try {
     onChange(await api(path, { method: 'POST', body }));
   } catch (err) {
     // The server says why (held by another operator, bad outcome); the operator reads it as is.
-    // Another operator took it a moment before (both clicked the new alarm): say who.
+    // Another operator took it a moment before (both clicked the new alarm): say who, by name when
+    // the incident as the page has it names them.
     if (err instanceof ApiError && err.code === 'owned_by_other')
-      toast(err.data?.owner ? t('wfOwnedBy', { owner: err.data.owner }) : t('wfOwnedByOther'), 'error');
+      toast(
+        err.data?.owner ? t('wfOwnedBy', { owner: personName(people, err.data.owner) }) : t('wfOwnedByOther'),
+        'error',
+      );
     else toast(err.message, 'error');
   }
 }
@@ -46,7 +51,9 @@ function planSection(inc, onChange) {
             ? h(
                 'span',
                 { class: 'muted wf-outcome' },
-                ` ${t(`wfOutcome_${s.outcome}`)} · ${s.by ?? ''} ${s.at ? fmtTime(s.at) : ''}`,
+                ` ${t(`wfOutcome_${s.outcome}`)} · `,
+                s.by ? personEl(inc.people, s.by) : null,
+                ` ${s.at ? fmtTime(s.at) : ''}`,
               )
             : h(
                 'span',
@@ -58,7 +65,12 @@ function planSection(inc, onChange) {
                       class: 'button small',
                       dataset: { outcome: o },
                       onclick: () =>
-                        void send(`${base}/steps/${encodeURIComponent(s.id)}`, { outcome: o }, onChange),
+                        void send(
+                          `${base}/steps/${encodeURIComponent(s.id)}`,
+                          { outcome: o },
+                          onChange,
+                          inc.people,
+                        ),
                     },
                     t(`wfOutcome_${o}`),
                   ),
@@ -82,14 +94,18 @@ function ownerSection(inc, onChange) {
   return h(
     'div',
     { class: 'wf-owner', id: 'wf-owner' },
-    h('span', {}, holder ? t('wfHeldBy', { user: holder }) : t('wfNobodyHolds')),
+    h(
+      'span',
+      { title: holder ? personTitle(inc.people, holder) : undefined },
+      holder ? t('wfHeldBy', { user: personName(inc.people, holder) }) : t('wfNobodyHolds'),
+    ),
     holder !== me
       ? h(
           'button',
           {
             class: 'button small',
             id: 'wf-take',
-            onclick: () => void send(`${base}/take`, holder ? { takeover: true } : {}, onChange),
+            onclick: () => void send(`${base}/take`, holder ? { takeover: true } : {}, onChange, inc.people),
           },
           holder ? t('wfTakeOver') : t('wfTake'),
         )
@@ -133,7 +149,8 @@ function callSection(inc, onChange) {
                       class: 'button small',
                       dataset: { result: r },
                       title: `${i + 1}`,
-                      onclick: () => void send(`${base}/calls`, { contact: c.index, result: r }, onChange),
+                      onclick: () =>
+                        void send(`${base}/calls`, { contact: c.index, result: r }, onChange, inc.people),
                     },
                     t(`wfOutcome_${r}`),
                   ),
@@ -144,7 +161,7 @@ function callSection(inc, onChange) {
                 {
                   class: 'button small wf-notify',
                   dataset: { notify: String(c.index) },
-                  onclick: () => void send(`${base}/notify`, { contact: c.index }, onChange),
+                  onclick: () => void send(`${base}/notify`, { contact: c.index }, onChange, inc.people),
                 },
                 t('wfNotify'),
               ),
@@ -153,7 +170,14 @@ function callSection(inc, onChange) {
                 { class: 'muted wf-call-log' },
                 calls
                   .filter((x) => x.contact === c.index)
-                  .map((x) => h('li', {}, `${fmtTime(x.at)} ${t(`wfOutcome_${x.result}`)} · ${x.by}`)),
+                  .map((x) =>
+                    h(
+                      'li',
+                      {},
+                      `${fmtTime(x.at)} ${t(`wfOutcome_${x.result}`)} · `,
+                      personEl(inc.people, x.by),
+                    ),
+                  ),
               ),
               noteLog((inc.notifications ?? []).filter((n) => n.recipient === c.name)),
             ),
@@ -190,7 +214,8 @@ export function workflowTimeline(inc) {
       at: c.at,
       kind: 'call',
       text: t('wfTimelineCall', { name: c.name, phone: c.phone, result: t(`wfOutcome_${c.result}`) }),
-      by: c.by,
+      by: personName(inc.people, c.by),
+      user: c.by,
       note: c.note,
     })),
     ...(inc.notifications ?? []).map((n) => ({
@@ -211,7 +236,7 @@ export function workflowCard(inc, onChange) {
   return h(
     'section',
     { class: 'card workflow-card', id: 'workflow-card' },
-    ownerSection(inc, onChange),
+    ownerSection(inc, onChange, inc.people),
     h('a', { class: 'wf-site-link', href: `#/sitedesk/${encodeURIComponent(inc.site)}` }, t('wfSiteDesk')),
     inc.confirmation
       ? h('div', { class: 'chip wf-confirmed' }, t('wfConfirmedBy', { rule: inc.confirmation.rule }))
@@ -223,7 +248,7 @@ export function workflowCard(inc, onChange) {
           t('wfForwardedTo', { station: jurisdictionName(inc.forward.station) }),
         )
       : null,
-    planSection(inc, onChange),
-    callSection(inc, onChange),
+    planSection(inc, onChange, inc.people),
+    callSection(inc, onChange, inc.people),
   );
 }

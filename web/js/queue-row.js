@@ -4,6 +4,7 @@
 import { h } from './dom.js';
 import { fmtAge, fmtSeconds, fmtTime, t } from './i18n.js';
 import { outcomeText } from './outcome-picker.js';
+import { personName, personTitle } from './people.js';
 import { escalationsUp, holderOf, overdueSeconds } from './queue-order.js';
 import { jurisdictionName, siteName, siteOf } from './state.js';
 import { incidentType, incidentZone, panelState, priorityBadge, stateChip } from './widgets.js';
@@ -34,13 +35,17 @@ export function overdueBadge(inc, now = Date.now()) {
   );
 }
 
-/** Who holds the incident, in a line: "op-city 处理中" or "无人接手". */
+/** Who holds the incident, in a line: "北城派出所值班 处理中" (the login on hover) or "无人接警". */
 export function holderLine(inc) {
   const who = holderOf(inc);
   return h(
     'small',
-    { class: `holder ${who ? '' : 'nobody'}`, dataset: { holder: who ?? '' } },
-    who ? t('heldBy', { who }) : inc.state === 'new' ? t('nobodyHolds') : '',
+    {
+      class: `holder ${who ? '' : 'nobody'}`,
+      dataset: { holder: who ?? '' },
+      title: who ? personTitle(inc.people, who) : undefined,
+    },
+    who ? t('heldBy', { who: personName(inc.people, who) }) : inc.state === 'new' ? t('nobodyHolds') : '',
   );
 }
 

@@ -8,8 +8,9 @@ import { icon } from './icons.js';
 import { snapshotImg } from './live.js';
 import { deviceName, ruleName } from './names.js';
 import { outcomeText } from './outcome-picker.js';
+import { personName } from './people.js';
 import { pushPref } from './prefs.js';
-import { overdueSeconds, queueOf, TABS, tabCounts } from './queue-order.js';
+import { holderOf, overdueSeconds, queueOf, TABS, tabCounts } from './queue-order.js';
 
 import { escalatedBadge, holderLine, overdueBadge, queueRow } from './queue-row.js';
 import { isMuted, onSoundChange } from './sound.js';
@@ -160,7 +161,8 @@ export function mount(root) {
       inc.state,
       inc.priority,
       (inc.escalations ?? []).length,
-      inc.owner ?? '',
+      holderOf(inc) ?? '',
+      personName(inc.people, holderOf(inc) ?? ''),
       ev && detailOf(ev.key) !== undefined ? 1 : 0,
       Math.floor(overdueSeconds(inc) / 60),
       overdueSeconds(inc) > 0 ? 1 : 0,
