@@ -44,6 +44,8 @@ export function workflowStatusRoutes(
           ...(x.incident ? { incident: x.incident } : {}),
         })),
         testModes,
+        // Who started each storm and test mode, by name (README "Who acted, by name").
+        people: svc.need('auth').people.of([...storms.map((s) => s.by), ...testModes.map((m) => m.by)]),
       });
     }),
   );

@@ -159,4 +159,27 @@ describe('who acted, by name (REST and /ops)', () => {
     expect(got.body.notes.map((n) => n.author)).toContain('038512');
     expect(got.body.people).toEqual({ '038512': '北城值班 王磊' });
   });
+  it('names who put a site on test and who started a storm (the desks’ strip, the site desk, 系统状态)', async () => {
+    const supNorth = await person('sup-north', 'supervisor', 'north', '北城所长 赵强');
+    const test = await send('POST', '/api/sites/shop-1/test-mode', op, { minutes: 30, reason: '维保测试' });
+    expect(test.status).toBe(201);
+    const storm = await send('POST', '/api/storms', supNorth, {
+      node: 'north',
+      categories: ['trouble'],
+      action: 'demote',
+      minutes: 30,
+      reason: '运营商线路故障',
+    });
+    expect(storm.status).toBe(201);
+    const status = await api<{ people: Record<string, string> }>(url('/api/workflow/status'), sup);
+    expect(status.body.people).toEqual({ '038512': '北城值班 王磊', 'sup-north': '北城所长 赵强' });
+    const storms = await api<{ people: Record<string, string> }>(url('/api/storms'), sup);
+    expect(storms.body.people).toEqual({ 'sup-north': '北城所长 赵强' });
+    const modes = await api<{ people: Record<string, string> }>(url('/api/sites/shop-1/test-mode'), sup);
+    expect(modes.body.people).toEqual({ '038512': '北城值班 王磊' });
+    // The shop's own user reads their site's test modes without names, as before.
+    const theirs = await api<{ people?: unknown }>(url('/api/sites/shop-1/test-mode'), owner);
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.people).toBeUndefined();
+  });
 });

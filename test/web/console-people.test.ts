@@ -115,6 +115,19 @@ describe('who worked an alarm, by name (headless Chromium)', () => {
     expect(await author.getAttribute('title')).toBe(HOVER);
   });
 
+  it('the site desk names who put the site on test', async () => {
+    const wang = await svc.login('op-wang', 'operator', 'north');
+    const on = await api(`${svc.httpUrl}/api/sites/shop-1/test-mode`, wang, {
+      method: 'POST',
+      body: JSON.stringify({ minutes: 30, reason: '维保测试' }),
+    });
+    expect(on.status).toBe(201);
+    await desk.goto(`${svc.httpUrl}/#/sitedesk/shop-1`);
+    const by = desk.locator('#wf-test-active .person');
+    await expect.poll(() => by.textContent()).toBe(NAME);
+    expect(await by.getAttribute('title')).toBe(HOVER);
+  });
+
   it('the shop owner reads neither the name nor the login of the police’s people', async () => {
     const ctx = await browser.newContext({ viewport: LAPTOP, locale: 'zh-CN' });
     const owner = await ctx.newPage();

@@ -6,6 +6,7 @@ import { api } from './api.js';
 import { fill, h, toast } from './dom.js';
 import { fmtDateTime, fmtTime, t } from './i18n.js';
 import { eventText, panelLabel } from './names.js';
+import { personEl } from './people.js';
 import { loadPanels, siteName, state, subscribe } from './state.js';
 import { testBadge } from './workflow-status.js';
 
@@ -121,7 +122,7 @@ export function mount(root, [siteId]) {
                 testBadge(),
                 ` ${m.panel ? `${panelLabel(m.panel)} · ${m.panel}` : t('wfWholeSite')} · `,
                 t('wfTestUntil', { until: fmtTime(m.endsAt) }),
-                h('span', { class: 'muted' }, ` · ${m.reason} · ${m.by}`),
+                h('span', { class: 'muted' }, ` · ${m.reason} · `, personEl(test.people, m.by)),
                 ' ',
                 endOne(m),
               ),
@@ -236,7 +237,13 @@ export function mount(root, [siteId]) {
                       'li',
                       { class: 'wf-desk-change', dataset: { change: c.id } },
                       `${span(c)} · ${hoursText(c.hours)}`,
-                      h('span', { class: 'muted' }, ` · ${c.reason} · ${c.by} `),
+                      h(
+                        'span',
+                        { class: 'muted' },
+                        ` · ${c.reason} · `,
+                        personEl(schedule.people, c.by),
+                        ' ',
+                      ),
                       h(
                         'button',
                         {

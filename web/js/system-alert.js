@@ -9,6 +9,7 @@
 import { api } from './api.js';
 import { $, h, toast } from './dom.js';
 import { fmtTime, hasString, t } from './i18n.js';
+import { personName } from './people.js';
 import { chime } from './sound.js';
 import { state, subscribe } from './state.js';
 
@@ -252,7 +253,11 @@ function stormControl(tr, of) {
     'div',
     { class: 'sys-alert-storm-row' },
     storm && storm !== 'starting'
-      ? h('span', { class: 'sys-alert-storm-on' }, t(of.on, { at: fmtTime(storm.endsAt), by: storm.by }))
+      ? h(
+          'span',
+          { class: 'sys-alert-storm-on' },
+          t(of.on, { at: fmtTime(storm.endsAt), by: storm.byName ?? storm.by }),
+        )
       : h(
           'button',
           {
@@ -271,7 +276,7 @@ async function readStorm(category) {
   storms.set(category, null);
   let found = null;
   try {
-    const { storms: list } = await api('/api/storms');
+    const { storms: list, people } = await api('/api/storms');
     const now = new Date().toISOString();
     found =
       list.find(
@@ -282,6 +287,8 @@ async function readStorm(category) {
           !s.releasedAt &&
           s.endsAt > now,
       ) ?? null;
+    // Who turned it on, by name (the login when they have none).
+    if (found) found = { ...found, byName: personName(people, found.by) };
   } catch {
     found = null;
   }
@@ -305,8 +312,10 @@ async function startStorm(tr, of) {
         reason: t(of.reason, { n: tr.figures?.lost ?? 0 }),
       },
     });
-    storms.set(of.category, storm);
-    toast(t(of.on, { at: fmtTime(storm.endsAt), by: storm.by }), 'info');
+    // This desk turned it on: named as the top bar names its user.
+    const byName = state.user?.displayName || storm.by;
+    storms.set(of.category, { ...storm, byName });
+    toast(t(of.on, { at: fmtTime(storm.endsAt), by: byName }), 'info');
   } catch (err) {
     storms.set(of.category, null);
     // Another supervisor was quicker: say so, and show theirs.

@@ -7,6 +7,7 @@ import { api } from './api.js';
 import { fill, h, toast } from './dom.js';
 import { fmtDateTime, fmtTime, t } from './i18n.js';
 import { deviceName } from './names.js';
+import { personEl } from './people.js';
 import { jurisdictionName, siteName, state } from './state.js';
 
 const POLL_MS = 5000;
@@ -39,7 +40,7 @@ function endButton(cls, path, label, done, refresh) {
   );
 }
 
-function stormLine(s, refresh) {
+function stormLine(s, refresh, people) {
   return h(
     'li',
     { class: `wf-storm ${s.action}`, dataset: { storm: s.id } },
@@ -50,7 +51,8 @@ function stormLine(s, refresh) {
       { class: 'muted' },
       ` · ${t('wfSinceUntil', { since: fmtDateTime(s.startedAt), until: fmtTime(s.endsAt) })}`,
       s.action === 'hold' ? ` · ${t('wfHeldCount', { n: s.held })}` : '',
-      ` · ${s.reason} · ${s.by}`,
+      ` · ${s.reason} · `,
+      personEl(people, s.by),
     ),
     isBoss()
       ? endButton(
@@ -111,7 +113,7 @@ export function workflowStatus() {
     }
     if (dead) return;
     const lines = [
-      ...s.storms.map((x) => stormLine(x, refresh)),
+      ...s.storms.map((x) => stormLine(x, refresh, s.people)),
       ...s.runaways.map((x) => runawayLine(x, refresh)),
       ...s.testModes.map(testLine),
     ];

@@ -45,9 +45,11 @@ export function scheduleRoutes(
   r.get(
     '/api/sites/:id/schedule',
     route(async (req, res) => {
-      const site = visibleSite(userOf(req), String(req.params['id']));
+      const user = userOf(req);
+      const site = visibleSite(user, String(req.params['id']));
       const schedule = cfg.sites[site.id];
       const day = today();
+      const deskChanges = schedule ? await deps.store.changes(k(), site.id, day) : [];
       res.json({
         site: site.id,
         timezone: cfg.timezone,
@@ -56,7 +58,9 @@ export function scheduleRoutes(
         hours: schedule?.hours ?? {},
         holidays: [...cfg.holidays, ...(schedule?.holidays ?? [])].filter((d) => d >= day).sort(),
         changes: (schedule?.changes ?? []).filter((c) => (c.to ?? c.from) >= day),
-        deskChanges: schedule ? await deps.store.changes(k(), site.id, day) : [],
+        deskChanges,
+        // Who changed the hours at a desk, by name; the site's own user is told no names.
+        ...(user.role === 'site' ? {} : { people: svc.need('auth').people.of(deskChanges.map((c) => c.by)) }),
       });
     }),
   );

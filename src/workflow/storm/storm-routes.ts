@@ -33,7 +33,7 @@ export function stormRoutes(
     route(async (req, res) => {
       const user = userOf(req);
       const storms = (await deps.store.recent(k(), 50)).filter((s) => inScope(user, s.node));
-      res.json({ storms });
+      res.json({ storms, people: svc.need('auth').people.of(storms.map((s) => s.by)) });
     }),
   );
 

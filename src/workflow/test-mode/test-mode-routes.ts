@@ -46,13 +46,19 @@ export function testModeRoutes(
   r.get(
     '/api/sites/:id/test-mode',
     route(async (req, res) => {
-      const site = visibleSite(userOf(req), String(req.params['id']));
+      const user = userOf(req);
+      const site = visibleSite(user, String(req.params['id']));
       const at = deps.now().toISOString();
-      res.json({
-        site: site.id,
-        active: await deps.store.inForce(k(), site.id, at),
-        recent: await deps.store.history(k(), site.id, 20),
-      });
+      const active = await deps.store.inForce(k(), site.id, at);
+      const recent = await deps.store.history(k(), site.id, 20);
+      // The desks read who put the site on test by name; the site's own user is told no names.
+      const people =
+        user.role === 'site'
+          ? undefined
+          : svc
+              .need('auth')
+              .people.of([...active, ...recent].flatMap((m) => (m.endedBy ? [m.by, m.endedBy] : [m.by])));
+      res.json({ site: site.id, active, recent, ...(people ? { people } : {}) });
     }),
   );
 
