@@ -105,6 +105,8 @@ describe('the close dialog asks for the outcome, by number key', () => {
       .toBe('设备故障');
     await page.locator(`#queue-list .row[data-id="${id}"]`).click();
     await expect.poll(() => page.locator('#queue-side .side-outcome').textContent()).toBe('设备故障');
+    // Held by nobody now: the side panel names who closed it, not "op-close 处理中".
+    expect(await page.locator('#queue-side .holder').textContent()).toBe('op-close 判定误报');
     await shot(page, 'close-outcome-closed-tab');
 
     // The incident page's timeline carries it beside the move.

@@ -15,6 +15,8 @@ export const CONSOLE_STRINGS = {
     escalatedTo: '已升级至{node}',
     overdue: '超时 {age}',
     heldBy: '{who} 处理中',
+    closedBy_resolved: '{who} 已结案',
+    closedBy_false_alarm: '{who} 判定误报',
     // How an alarm was closed (src/core/close-outcomes.ts: the server's reports use the same words).
     pickOutcome: '处置结果',
     pickCause: '误报原因',
@@ -304,6 +306,8 @@ export const CONSOLE_STRINGS = {
     escalatedTo: 'Escalated to {node}',
     overdue: 'Overdue {age}',
     heldBy: 'Held by {who}',
+    closedBy_resolved: 'Closed by {who}',
+    closedBy_false_alarm: 'False alarm, by {who}',
     pickOutcome: 'Outcome',
     pickCause: 'Cause of the false alarm',
     pickByNumber: 'press its number',

@@ -37,7 +37,15 @@ export function overdueBadge(inc, now = Date.now()) {
 
 /** Who holds the incident, in a line: "北城派出所值班 处理中" (the login on hover) or "无人接警". */
 export function holderLine(inc) {
-  const who = holderOf(inc);
+  // A closed alarm is held by nobody any more: the line names who closed it ("王磊 已结案").
+  const closed = inc.state === 'resolved' || inc.state === 'false_alarm';
+  const closer = closed ? (inc.transitions ?? []).findLast((tr) => tr.to === inc.state)?.by : undefined;
+  const who = closed ? (closer === 'system' ? undefined : closer) : holderOf(inc);
+  const text = !who
+    ? inc.state === 'new'
+      ? t('nobodyHolds')
+      : ''
+    : t(closed ? `closedBy_${inc.state}` : 'heldBy', { who: personName(inc.people, who) });
   return h(
     'small',
     {
@@ -45,7 +53,7 @@ export function holderLine(inc) {
       dataset: { holder: who ?? '' },
       title: who ? personTitle(inc.people, who) : undefined,
     },
-    who ? t('heldBy', { who: personName(inc.people, who) }) : inc.state === 'new' ? t('nobodyHolds') : '',
+    text,
   );
 }
 
