@@ -23,7 +23,9 @@ export interface UserSummary extends User {
 
 type UserRow = Omit<DB['users'], 'id' | 'password_hash'> & { id: number };
 
-const toUser = (r: UserRow): User => ({
+const toUser = (
+  r: Pick<UserRow, 'id' | 'username' | 'role' | 'scope' | 'display_name' | 'disabled'>,
+): User => ({
   id: Number(r.id),
   username: r.username,
   role: r.role as Role,
@@ -237,15 +239,7 @@ export class AuthStore {
     const q = this.k
       .selectFrom('users as u')
       .select(['u.id', 'u.username', 'u.role', 'u.scope', 'u.display_name', 'u.disabled']);
-    const rows = await q.execute();
-    return rows.map((r) => ({
-      id: Number(r.id),
-      username: r.username,
-      role: r.role as Role,
-      scope: r.scope,
-      displayName: r.display_name,
-      disabled: Number(r.disabled) === 1,
-    }));
+    return (await q.execute()).map(toUser);
   }
 
   /** Every display name there is, by username (src/auth/people-names.ts reads it once a minute). */

@@ -2,13 +2,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoCameras, startDemoCameras } from '../../src/cameras/demo-cameras.js';
 import { cameraSchema } from '../../src/config/sections/cameras.js';
 import { createLogger } from '../../src/log.js';
 import { freePort } from '../helpers/free-port.js';
+import { capturedLogger } from '../helpers/log-lines.js';
 
 const run = promisify(execFile);
 
@@ -33,17 +33,7 @@ async function serverOn(port: number): Promise<number> {
 }
 
 describe('the demo city’s simulated cameras', () => {
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger({
-    level: 'info',
-    destination: new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        for (const line of chunk.toString().split('\n').filter(Boolean))
-          lines.push(JSON.parse(line) as Record<string, unknown>);
-        cb();
-      },
-    }),
-  });
+  const { log, lines } = capturedLogger();
   let port: number;
   let demo: DemoCameras;
 

@@ -1,14 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RtspSource, startRtspSource } from '../../drivers/simulator/rtsp-source.js';
 import type { Incident } from '../../src/core/incident-types.js';
-import { createLogger } from '../../src/log.js';
 import type { RecordingPart } from '../../src/recording/recording-module.js';
+import { capturedLogger } from '../helpers/log-lines.js';
 import { nextEvent, opsClient, startTestService, type TestService } from '../helpers/service.js';
 import { probeTiming } from '../streams/media-probe.js';
 import { recordingCityYaml, waitForSegments } from './recording-fixture.js';
@@ -133,17 +132,7 @@ describe('a pending alarm clip with nothing recorded in its range', () => {
   let rtsp: RtspSource;
   let dataDir: string;
   const running: TestService[] = [];
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger({
-    level: 'info',
-    destination: new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        for (const line of chunk.toString().split('\n').filter(Boolean))
-          lines.push(JSON.parse(line) as Record<string, unknown>);
-        cb();
-      },
-    }),
-  });
+  const { log, lines } = capturedLogger();
   const start = async () => {
     const svc = await startTestService({ yaml: recordingCityYaml(rtsp), dataDir, keepData: true, log });
     running.push(svc);
