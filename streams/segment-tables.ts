@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely';
 
 /**
- * The recording index's tables (migrations 040, 042 and 043) as Kysely sees them, on SQLite and
+ * The recording index's tables (migrations 040, 042, 043 and 044) as Kysely sees them, on SQLite and
  * PostgreSQL alike. Times are epoch milliseconds (BIGINT on PostgreSQL, read back as numbers by the
  * store's type parser); booleans are integers 0/1.
  */
@@ -67,4 +67,6 @@ export interface PlaybackHoldsTable {
   holder: string;
   /** Epoch ms after which the hold no longer counts (renewed while its stream runs). */
   expires_ms: number;
+  /** The console player's hold this row is one camera of (`player-holds.ts`); null for a range playback's. */
+  player_hold: string | null;
 }

@@ -13,6 +13,7 @@ import { recording } from './040-recording.js';
 import { recordingClipJobs } from './041-recording-clip-jobs.js';
 import { recordingTimeline } from './042-recording-timeline.js';
 import { playbackHolds } from './043-playback-holds.js';
+import { playerHolds } from './044-player-holds.js';
 import { live } from './050-live.js';
 import { consolePrefs } from './060-console.js';
 import { consoleHandover } from './061-console-handover.js';
@@ -67,6 +68,7 @@ export const MIGRATIONS: readonly Migration[] = [
   recordingClipJobs,
   recordingTimeline,
   playbackHolds,
+  playerHolds,
   live,
   consolePrefs,
   consoleHandover,
