@@ -37,6 +37,12 @@ export class PlaybackViews {
     return view;
   }
 
+  /** Whether `id` is a live view of `username`'s (whatever it covers). */
+  owns(id: string, username: string): boolean {
+    const v = this.views.get(id);
+    return v !== undefined && v.expiresAt > this.now() && v.username === username;
+  }
+
   /** The view, when it is live, belongs to `username` and covers `[startMs, endMs)` of `camera`. */
   allows(id: string, username: string, camera: string, startMs: number, endMs: number): boolean {
     const v = this.views.get(id);

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Gauge } from 'prom-client';
 import { loadOrCreateSiteKey } from '../../streams/evidence-keys.js';
 import { PlaybackHolds } from '../../streams/playback-holds.js';
+import { PlayerHolds } from '../../streams/player-holds.js';
 import { type HubLike, Recorder } from '../../streams/recorder.js';
 import { RetentionMaintainer } from '../../streams/retention-maintainer.js';
 import { SegmentIndex } from '../../streams/segment-index.js';
@@ -16,6 +17,7 @@ import { clipRoutes } from './clip-routes.js';
 import { evidenceRoutes } from './evidence-routes.js';
 import { exportRoutes } from './export-routes.js';
 import { ExportService } from './export-service.js';
+import { holdRoutes } from './hold-routes.js';
 import { PlaybackViews } from './playback-views.js';
 import { recordingRoutes } from './recording-routes.js';
 import { RecordingStore } from './recording-store.js';
@@ -29,6 +31,8 @@ export interface RecordingPart {
   retention: RetentionMaintainer;
   /** What this node's range playbacks hold while they stream. */
   holds: PlaybackHolds;
+  /** What the console's players hold while investigators have footage open (renewed by the page). */
+  playerHolds: PlayerHolds;
   exports: ExportService;
   clips: AlarmClips;
   /** The background reconcile started at start-up (tests wait for it). */
@@ -229,6 +233,8 @@ export function recordingModule(): Module {
       const app = svc.need('app');
       const maxRangeMs = cfg.maxExportSeconds * 1000;
       const holds = new PlaybackHolds({ index, log: svc.log });
+      const playerHolds = new PlayerHolds({ index });
+      app.use(holdRoutes(svc, { holds: playerHolds }));
       app.use(recordingRoutes(svc, { index, store, views: new PlaybackViews(), holds, maxRangeMs }));
       app.use(clipRoutes(svc, { index, store, exports, clipsDir }));
       app.use(exportRoutes(svc, { index, exports, maxRangeMs }));
@@ -243,6 +249,7 @@ export function recordingModule(): Module {
         recorder,
         retention,
         holds,
+        playerHolds,
         exports,
         clips,
         reconciled,

@@ -22,6 +22,8 @@ export interface RecordingDeps {
   maxRangeMs: number;
 }
 
+const segmentQuery = z.strictObject({ view: z.uuid(), token: z.string().optional() });
+
 /** Longest window one playback index covers (the player asks again as the playhead moves). */
 const INDEX_WINDOW_MS = 2 * 3_600_000;
 /** Longest range one timeline request covers (runs, gaps and markers are few per day). */
@@ -161,9 +163,22 @@ export function recordingRoutes(svc: Service, d: RecordingDeps): Router {
       const user = userOf(req);
       const id = Number(req.params['id']);
       const seg = Number.isSafeInteger(id) && id > 0 ? await d.index.segmentById(id) : undefined;
-      if (!seg || !svc.need('access').canSeeCamera(user, seg.camera))
+      if (!seg) {
+        // A segment the user's own live view listed and the index no longer has was taken out of it
+        // since (retention, or a start-up reconcile that found its file gone): the player says so
+        // instead of stalling at the hole. Anyone else gets the 404 an unknown id gets.
+        const v = segmentQuery.safeParse(req.query);
+        if (v.success && d.views.owns(v.data.view, user.username))
+          throw new HttpError(
+            404,
+            'purged',
+            `segment ${id} is no longer kept: recording retention purged it (past its retention period, or to free disk space)`,
+          );
         throw new HttpError(404, 'not_found', `segment ${req.params['id']} does not exist`);
-      const q = parse(z.strictObject({ view: z.uuid(), token: z.string().optional() }), req.query, 'query');
+      }
+      if (!svc.need('access').canSeeCamera(user, seg.camera))
+        throw new HttpError(404, 'not_found', `segment ${req.params['id']} does not exist`);
+      const q = parse(segmentQuery, req.query, 'query');
       if (!d.views.allows(q.view, user.username, seg.camera, seg.startMs, seg.endMs))
         throw new HttpError(403, 'view_expired', 'open the recording again: this playback view has expired');
       const file = resolveInside(seg.storage, seg.path);
