@@ -260,6 +260,12 @@ export const STRINGS = {
     pbErr_forbidden: '无权执行此操作',
     pbErr_playback_failed: '录像无法读取',
     pbErr_no_file: '录像文件已不存在',
+    pbErr_purged: '此段录像已被清理（超过保存期限或为腾出磁盘空间）',
+    pbGonePurged: '此段录像已被清理（超过保存期限或为腾出磁盘空间）',
+    pbGoneFile: '此段录像文件已丢失（被删除或磁盘故障）',
+    pbSkippedGone: '已跳过已清理的录像',
+    pbLegendGone: '已清理',
+    pbHoldLimit: '同时打开的回放页面过多：本页的录像不受保护，可能被按期清理（请关闭其他回放页面）',
     pbErr_not_ready: '证据包尚未生成',
   },
   en: {
@@ -516,6 +522,13 @@ export const STRINGS = {
     pbErr_forbidden: 'Not allowed',
     pbErr_playback_failed: 'The recording could not be read',
     pbErr_no_file: 'The recording file is gone',
+    pbErr_purged: 'This recording has been purged (past its retention period, or to free disk space)',
+    pbGonePurged: 'This recording has been purged (past its retention period, or to free disk space)',
+    pbGoneFile: 'The file of this recording is lost (deleted, or a disk fault)',
+    pbSkippedGone: 'Skipped purged footage',
+    pbLegendGone: 'Purged',
+    pbHoldLimit:
+      'Too many playback pages open: this page’s footage is not protected from retention (close another playback page)',
     pbErr_not_ready: 'The evidence zip is not ready yet',
   },
 };

@@ -10,11 +10,18 @@ import { SegmentIndex } from './segment-index.js';
 const AHEAD_S = 20; // seconds of footage kept loaded ahead of the playhead, at 1x
 const BEHIND_S = 60; // seconds kept behind (stepping back, reverse)
 const MAX_AHEAD_SEGMENTS = 24;
+/**
+ * What a segment fetch answers when the footage the index listed is gone: `purged` (retention took it
+ * since the index was read), `no_file` (its file was deleted by hand or lost to a disk fault), and
+ * `not_found` (gone from the index, as an older server says it).
+ */
+const GONE = new Set(['purged', 'no_file', 'not_found']);
 
 export class CameraPlayer {
   /**
    * @param {{camera: string, range: {from: number, to: number}, video: HTMLVideoElement,
-   *   onState?: (state: string, detail?: object) => void}} o
+   *   onState?: (state: string, detail?: object) => void,
+   *   onGone?: (seg: object, code: string) => void}} o
    */
   constructor(o) {
     this.camera = o.camera;
@@ -22,6 +29,8 @@ export class CameraPlayer {
     this.origin = o.range.from;
     this.video = o.video;
     this.onState = o.onState ?? (() => {});
+    this.onGone = o.onGone ?? (() => {});
+    this.gone = new Map(); // segment id -> why its footage is gone (a GONE code)
     this.index = new SegmentIndex(o.camera, o.range);
     this.loaded = new Map(); // segment id -> segment, appended to the buffer
     this.stuck = undefined; // {at, since}: where the playhead stood still short of its footage's end
@@ -100,7 +109,13 @@ export class CameraPlayer {
     let p = this.loading.get(seg.id);
     if (p) return p;
     p = (async () => {
-      const data = await fetchMedia(seg.url);
+      const data = await fetchMedia(seg.url).catch((err) => {
+        if (GONE.has(err?.code) && !this.gone.has(seg.id)) {
+          this.gone.set(seg.id, err.code);
+          this.onGone(seg, err.code);
+        }
+        throw err;
+      });
       await this.enqueue(async () => {
         const sb = await this.sourceBuffer(seg.codec);
         await this.waitIdle(sb);
@@ -112,6 +127,31 @@ export class CameraPlayer {
     })().finally(() => this.loading.delete(seg.id));
     this.loading.set(seg.id, p);
     return p;
+  }
+
+  /** The segment at `ms` whose footage this page found gone (purged, lost), or undefined. */
+  goneAt(ms) {
+    const seg = this.index.at(ms);
+    return seg && this.gone.has(seg.id) ? seg : undefined;
+  }
+
+  /** The segment at `ms` when it can be played: indexed, and not found gone. */
+  playable(ms) {
+    const seg = this.index.at(ms);
+    return seg && !this.gone.has(seg.id) ? seg : undefined;
+  }
+
+  /** Names the gone footage at the playhead on the tile: why, and where this camera's footage resumes. */
+  showGone(seg, ms) {
+    let next = this.index.next(seg);
+    while (next && this.gone.has(next.id)) next = this.index.next(next);
+    this.setState('gone', {
+      at: ms,
+      code: this.gone.get(seg.id),
+      start: seg.start,
+      end: seg.end,
+      next: next?.start,
+    });
   }
 
   /** Whether the camera has recorded footage at `ms` (fetching that part of the index first). */
@@ -141,11 +181,16 @@ export class CameraPlayer {
       });
       return false;
     }
+    if (this.gone.has(seg.id)) {
+      this.showGone(seg, ms);
+      return false;
+    }
     if (!this.loaded.has(seg.id)) this.setState('loading');
     try {
       await this.load(seg);
     } catch (err) {
-      this.setState('error', { message: err?.message ?? String(err), code: err?.code });
+      if (this.gone.has(seg.id)) this.showGone(seg, ms);
+      else this.setState('error', { message: err?.message ?? String(err), code: err?.code });
       return false;
     }
     if (this.target !== ms) return false; // a newer seek won
@@ -162,7 +207,12 @@ export class CameraPlayer {
     let seg = this.index.at(now) ?? this.index.after(now);
     let n = 0;
     while (seg && seg.start < now + AHEAD_S * 1000 * Math.max(1, rate) && n < MAX_AHEAD_SEGMENTS) {
-      await this.load(seg).catch(() => undefined);
+      if (!this.gone.has(seg.id))
+        await this.load(seg).catch((err) => {
+          // Footage found gone is marked (`gone`, the timeline shows it, the tile names it when the
+          // playhead gets there); anything else is tried again when the playhead reaches it.
+          if (!this.gone.has(seg.id)) console.warn('playback: could not load ahead', seg.id, err);
+        });
       seg = this.index.next(seg);
       n++;
     }

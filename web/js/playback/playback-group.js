@@ -2,9 +2,12 @@
 // (wall ms): while playing, the first camera that has footage there drives it (its <video> keeps real
 // time); where no camera has footage the clock runs on its own and jumps to the next recording. Every
 // other camera follows the clock: it is set to the same wall time when it drifts, shows its own gap
-// where it has none, and resumes where its recording does.
+// where it has none, and resumes where its recording does. Footage found gone since the index was read
+// (purged, a lost file) is a gap too: named on its tile, marked on the timeline, passed over in play.
+// The group holds its cameras' footage around the clock from retention while it is open (FootageHold).
 
 import { CameraPlayer } from './camera-player.js';
+import { FootageHold } from './footage-hold.js';
 import { SEEK_RECHECK_MS } from './segment-index.js';
 
 const TICK_MS = 100;
@@ -14,7 +17,9 @@ export class PlaybackGroup {
   /**
    * @param {{range: {from: number, to: number}, cameras: {camera: string, video: HTMLVideoElement}[],
    *   onTick: (ms: number) => void, onCamera: (camera: string, state: string, detail?: object) => void,
-   *   onJump: (info: {from: number, to: number}) => void, onEnd: () => void,
+   *   onJump: (info: {from: number, to: number, gone?: boolean}) => void, onEnd: () => void,
+   *   onGone?: (camera: string, seg: object, code: string) => void,
+   *   onHold?: (state: string, detail?: object) => void,
    *   nextRecorded?: (ms: number) => number | undefined}} o
    */
   constructor(o) {
@@ -27,8 +32,15 @@ export class PlaybackGroup {
           range: o.range,
           video: c.video,
           onState: (state, detail) => o.onCamera(c.camera, state, detail),
+          onGone: (seg, code) => o.onGone?.(c.camera, seg, code),
         }),
     );
+    this.hold = new FootageHold({
+      cameras: o.cameras.map((c) => c.camera),
+      range: o.range,
+      position: () => this.position,
+      onState: (state, detail) => o.onHold?.(state, detail),
+    });
     this.position = o.range.from;
     this.playing = false;
     this.reverse = false;
@@ -148,7 +160,7 @@ export class PlaybackGroup {
     let stalled = false;
     let resume;
     for (const p of this.players) {
-      const seg = p.index.at(this.position);
+      const seg = p.playable(this.position);
       if (!seg || p.video.readyState >= 3) continue;
       const at = p.holeAt(seg);
       if (at === undefined) stalled = true;
@@ -166,10 +178,13 @@ export class PlaybackGroup {
     }
     let any = false;
     for (const p of this.players) {
-      const seg = p.index.at(this.position);
+      const seg = p.playable(this.position);
       if (!seg) {
         if (!p.video.paused) p.video.pause();
-        if (p.state !== 'gap' && p.index.has(this.position)) void p.show(this.position);
+        const gone = p.goneAt(this.position);
+        if (gone) {
+          if (p.state !== 'gone') p.showGone(gone, this.position);
+        } else if (p.state !== 'gap' && p.index.has(this.position)) void p.show(this.position);
         if (!p.index.has(this.position)) void p.index.ensure(this.position);
         continue;
       }
@@ -186,11 +201,18 @@ export class PlaybackGroup {
     if (!any && this.players.every((p) => p.index.has(this.position))) {
       // Nobody recorded this moment: on to the next recording of any camera (the timeline knows
       // the whole range; the index only the windows fetched so far).
-      const next =
+      let next =
         this.o.nextRecorded?.(this.position) ??
         Math.min(...this.players.map((p) => p.index.after(this.position)?.start ?? Number.POSITIVE_INFINITY));
+      // The timeline's runs still hold footage this page found gone: on past it.
+      const gone = this.players.some((p) => p.goneAt(this.position));
+      for (let i = 0; i < 10_000 && Number.isFinite(next); i++) {
+        const ends = this.players.map((p) => p.goneAt(next)?.end).filter((e) => e !== undefined);
+        if (ends.length === 0 || this.players.some((p) => p.playable(next))) break;
+        next = Math.max(...ends);
+      }
       if (Number.isFinite(next) && next > this.position) {
-        this.o.onJump({ from: this.position, to: next });
+        this.o.onJump({ from: this.position, to: next, gone });
         void this.seek(next);
       } else {
         this.pause();
@@ -203,6 +225,7 @@ export class PlaybackGroup {
   close() {
     clearInterval(this.timer);
     clearInterval(this.fillTimer);
+    this.hold.close();
     this.stopReverse();
     for (const p of this.players) p.close();
   }

@@ -57,6 +57,8 @@ export function playerView(o) {
   });
   const clock = h('output', { class: 'pb-clock', id: 'pb-clock' }, wallText(o.start));
   const status = h('span', { class: 'pb-status muted', id: 'pb-status' });
+  // Said apart from the status line (which each seek clears): it lasts as long as the refusal.
+  const holdNote = h('span', { class: 'pb-status pb-hold-note', id: 'pb-hold', hidden: true });
   const marks = { in: undefined, out: undefined };
   const markText = h('span', { class: 'pb-marks muted', id: 'pb-marks' });
 
@@ -85,16 +87,23 @@ export function playerView(o) {
       tile.el.dataset.state = state;
       tile.note.hidden = state === 'ready';
       tile.note.textContent =
-        state === 'gap'
-          ? `${t('pbNoRecording')}${detail?.reason ? ` · ${gapReason(detail.reason)}` : ''}${detail?.next ? ` · ${t('pbResumesAt')} ${wallText(detail.next).slice(11, 19)}` : ''}`
-          : state === 'loading'
-            ? t('pbLoading')
-            : state === 'error'
-              ? `${t('pbCannotPlay')}${detail?.code === 'codec' ? ` (${t('pbCodec')})` : ''}`
-              : '';
+        state === 'gone'
+          ? `${t(detail?.code === 'no_file' ? 'pbGoneFile' : 'pbGonePurged')}${detail?.next ? ` · ${t('pbResumesAt')} ${wallText(detail.next).slice(11, 19)}` : ''}`
+          : state === 'gap'
+            ? `${t('pbNoRecording')}${detail?.reason ? ` · ${gapReason(detail.reason)}` : ''}${detail?.next ? ` · ${t('pbResumesAt')} ${wallText(detail.next).slice(11, 19)}` : ''}`
+            : state === 'loading'
+              ? t('pbLoading')
+              : state === 'error'
+                ? `${t('pbCannotPlay')}${detail?.code === 'codec' ? ` (${t('pbCodec')})` : ''}`
+                : '';
     },
-    onJump: ({ from, to }) => {
-      status.textContent = `${t('pbSkippedGap')} ${wallText(from).slice(11, 19)} → ${wallText(to).slice(11, 19)}`;
+    onJump: ({ from, to, gone }) => {
+      status.textContent = `${t(gone ? 'pbSkippedGone' : 'pbSkippedGap')} ${wallText(from).slice(11, 19)} → ${wallText(to).slice(11, 19)}`;
+    },
+    onGone: (camera, seg, code) => timeline.markGone(camera, { start: seg.start, end: seg.end, code }),
+    onHold: (state) => {
+      holdNote.hidden = state !== 'limit';
+      holdNote.textContent = state === 'limit' ? t('pbHoldLimit') : '';
     },
     onEnd: () => {
       status.textContent = t('pbEnd');
@@ -231,6 +240,8 @@ export function playerView(o) {
       t('pbLegendRecorded'),
       h('i', { class: 'lg-gap' }),
       t('pbLegendGap'),
+      h('i', { class: 'lg-gone' }),
+      t('pbLegendGone'),
       h('i', { class: 'lg-alarm' }),
       t('pbLegendAlarm'),
       h('i', { class: 'lg-motion' }),
@@ -306,7 +317,7 @@ export function playerView(o) {
   const el = h(
     'section',
     { class: 'card pb-card', id: 'player' },
-    h('div', { class: 'pb-head' }, clock, status),
+    h('div', { class: 'pb-head' }, clock, status, holdNote),
     h(
       'div',
       // data-origin: the wall clock of media time 0 of every tile (tests read positions from it).
@@ -318,7 +329,10 @@ export function playerView(o) {
     timeline.el,
     markText,
   );
-  void loadTimeline().then(() => seek(o.start));
+  // Held first, read second: the footage of the window is kept from retention before the player
+  // reads its index (a hold refused or failed still plays; the hold says so and tries again).
+  group.rebase(o.start);
+  void Promise.all([group.hold.start(), loadTimeline()]).then(() => seek(o.start));
   return {
     el,
     group,

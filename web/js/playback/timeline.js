@@ -44,6 +44,7 @@ export class Timeline {
     this.o = o;
     this.view = { ...o.view };
     this.data = new Map();
+    this.gone = new Map(); // camera -> [{start, end, code}]: footage the player found gone since
     this.playhead = undefined;
     this.marks = { in: undefined, out: undefined };
     this.axis = h('div', { class: 'tl-axis' });
@@ -129,6 +130,19 @@ export class Timeline {
     this.render();
   }
 
+  /**
+   * Marks `[start, end)` of `camera` as footage the player found gone (purged by retention, or a file
+   * lost): drawn over the run the timeline was read with, adjacent ones merged.
+   */
+  markGone(camera, { start, end, code }) {
+    const list = this.gone.get(camera) ?? [];
+    const last = list.find((g) => g.code === code && Math.abs(g.end - start) <= 250);
+    if (last) last.end = Math.max(last.end, end);
+    else list.push({ start, end, code });
+    this.gone.set(camera, list);
+    this.render();
+  }
+
   setMarks(marks) {
     this.marks = marks;
     this.renderMarks();
@@ -190,6 +204,19 @@ export class Timeline {
       for (const g of d.gaps ?? []) {
         const style = this.bar(Date.parse(g.start), Date.parse(g.end));
         if (style) kids.push(h('div', { class: 'tl-gap', style, title: gapTitle(g) }));
+      }
+      for (const g of this.gone.get(lane.camera) ?? []) {
+        const style = this.bar(g.start, g.end);
+        const why = g.code === 'no_file' ? t('pbGoneFile') : t('pbGonePurged');
+        if (style)
+          kids.push(
+            h('div', {
+              class: 'tl-gone',
+              style,
+              title: `${clockText(g.start)}–${clockText(g.end)} ${why}`,
+              dataset: { code: g.code },
+            }),
+          );
       }
       for (const m of d.markers ?? []) {
         const at = Date.parse(m.at);
