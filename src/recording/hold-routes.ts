@@ -17,6 +17,20 @@ export interface HoldRouteDeps {
 export const MAX_HOLD_MS = 2 * 3_600_000;
 
 const holdId = z.uuid();
+
+/** The hold the path names; an id that is no hold's (not even its shape) is a hold that is gone. */
+function pathHold(id: unknown): string {
+  const ok = holdId.safeParse(id);
+  if (!ok.success) throw gone(String(id));
+  return ok.data;
+}
+
+const gone = (id: string) =>
+  new HttpError(
+    404,
+    'hold_gone',
+    `playback hold ${id} has lapsed or was released: place a new one and read the index again`,
+  );
 const placeBody = z.strictObject({
   cameras: z.array(cameraId).min(1).max(4),
   from: instant,
@@ -77,7 +91,7 @@ export function holdRoutes(svc: Service, d: HoldRouteDeps): Router {
     '/api/recordings/holds/:id',
     route(async (req, res) => {
       const user = userOf(req);
-      const id = parse(holdId, req.params['id'], 'path');
+      const id = pathHold(req.params['id']);
       const b = parse(renewBody, req.body ?? {});
       if ((b.from === undefined) !== (b.to === undefined))
         throw new HttpError(400, 'bad_range', 'give both `from` and `to`, or neither');
@@ -87,12 +101,7 @@ export function holdRoutes(svc: Service, d: HoldRouteDeps): Router {
         user.username,
         b.from !== undefined && b.to !== undefined ? { startMs: b.from, endMs: b.to } : undefined,
       );
-      if (!h)
-        throw new HttpError(
-          404,
-          'hold_gone',
-          `playback hold ${id} has lapsed or was released: place a new one and read the index again`,
-        );
+      if (!h) throw gone(id);
       res.json(out(h, d.holds.ttlMs));
     }),
   );
@@ -101,7 +110,7 @@ export function holdRoutes(svc: Service, d: HoldRouteDeps): Router {
     '/api/recordings/holds/:id',
     route(async (req, res) => {
       const user = userOf(req);
-      const id = parse(holdId, req.params['id'], 'path');
+      const id = pathHold(req.params['id']);
       // Idempotent: a hold already gone (lapsed, released by another request) is released too.
       await d.holds.release(id, user.username);
       res.status(204).end();

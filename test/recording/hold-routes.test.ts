@@ -155,6 +155,14 @@ describe('/api/recordings/holds: the footage an investigator has open in the pla
       (await api(`${svc.httpUrl}/api/recordings/holds/${theirs}`, south, { method: 'PUT', body: '{}' }))
         .status,
     ).toBe(200);
+    // An id that is no hold's, not even in shape, is a hold that is gone: 404 as for any unknown id.
+    for (const method of ['PUT', 'DELETE'])
+      expect(
+        await api<{ error?: { code: string } }>(`${svc.httpUrl}/api/recordings/holds/no-such-hold`, inv, {
+          method,
+          body: '{}',
+        }).then((r) => [r.status, r.body.error?.code]),
+      ).toEqual([404, 'hold_gone']);
     // Without a session, nothing.
     expect((await place('', ['cam-bank'])).status).toBe(401);
   });
