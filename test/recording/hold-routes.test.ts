@@ -2,13 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
 import type { RecordingPart } from '../../src/recording/recording-module.js';
-import { RetentionMaintainer } from '../../streams/retention-maintainer.js';
 import type { Segment } from '../../streams/segment-index.js';
 import { resolveInside } from '../../streams/segment-paths.js';
 import { API_CITY_YAML } from '../api/api-fixture.js';
 import { api, startTestService, type TestService } from '../helpers/service.js';
+import { oneByteRetention } from './recording-fixture.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const S = 1000;
@@ -54,14 +53,7 @@ describe('/api/recordings/holds: the footage an investigator has open in the pla
   };
   const all = (camera: string) => rec.index.segments(camera, 0, Number.MAX_SAFE_INTEGER);
   /** A retention pass whose byte cap (one byte) wants every segment it may take. */
-  const purge = () =>
-    new RetentionMaintainer({
-      index: rec.index,
-      paths: [{ path: storage, maxBytes: 1 }],
-      retentionDays: 3650,
-      minFreeHours: 0,
-      log: silentLogger,
-    }).runOnce();
+  const purge = () => oneByteRetention(rec.index, storage).runOnce();
   const starts = (segs: Segment[]) => segs.map((s) => (s.startMs - base) / S);
 
   beforeAll(async () => {

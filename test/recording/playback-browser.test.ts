@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
@@ -11,29 +11,19 @@ import { signedUrl } from '../helpers/media.js';
 import { api, type TestService } from '../helpers/service.js';
 import { unzip } from '../helpers/zip.js';
 import { probeTiming } from '../streams/media-probe.js';
-import { addUser, launchChromium, loginInPage } from '../web/console-helpers.js';
+import { beijing, investigatorPage, playbackShot, position } from './player-page.js';
 import { startRecordingCity, waitForSegments } from './recording-fixture.js';
 
-const SHOTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'playback');
 const FRAME_MS = 1000 / 15;
+const shot = playbackShot;
 
-async function shot(page: Page, name: string) {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.evaluate(() => document.fonts.ready);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
-/** The playhead (wall ms) and the wall clock each tile's <video> shows. */
-const position = async (page: Page) => Number(await page.locator('#pb-clock').getAttribute('data-ms'));
+/** The wall clock each tile's <video> shows. */
 const tileWall = (page: Page, camera: string) =>
   page.evaluate((cam) => {
     const grid = document.querySelector<HTMLElement>('.pb-grid')!;
     const v = document.querySelector<HTMLVideoElement>(`.pb-tile[data-camera="${cam}"] video`)!;
     return Number(grid.dataset['origin']) + v.currentTime * 1000;
   }, camera);
-
-/** `YYYY-MM-DDTHH:MM:SS` of an instant in Beijing time (the page's time zone). */
-const beijing = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 19);
 
 describe('the investigator plays recorded footage in headless Chromium', () => {
   let rtsp: RtspSource;
@@ -92,22 +82,15 @@ describe('the investigator plays recorded footage in headless Chromium', () => {
 
   beforeAll(async () => {
     ({ rtsp, svc, rec } = await startRecordingCity());
-    browser = await launchChromium();
-    const ctx = await browser.newContext({
-      viewport: { width: 1600, height: 1000 },
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-    });
-    page = await ctx.newPage();
-    page.on('request', (r) => requested.push(r.url()));
-    page.on('response', (r) => {
-      if (r.status() === 401 || r.status() === 403) forbidden.push(`${r.status()} ${r.url()}`);
-    });
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
-    });
-    const password = await addUser(svc, 'inv', 'investigator', 'city');
-    await loginInPage(page, svc.httpUrl, 'inv', password);
+    ({ browser, page } = await investigatorPage(svc, (p) => {
+      p.on('request', (r) => requested.push(r.url()));
+      p.on('response', (r) => {
+        if (r.status() === 401 || r.status() === 403) forbidden.push(`${r.status()} ${r.url()}`);
+      });
+      p.on('console', (m) => {
+        if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
+      });
+    }));
     await waitForSegments(rec, 'cam-1', 20, 40_000);
   }, 90_000);
   afterAll(async () => {

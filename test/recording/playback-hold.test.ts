@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../../src/log.js';
 import type { RecordingPart } from '../../src/recording/recording-module.js';
 import { CameraRecorder } from '../../streams/recorder.js';
-import { RetentionMaintainer } from '../../streams/retention-maintainer.js';
 import { resolveInside } from '../../streams/segment-paths.js';
 import { API_CITY_YAML } from '../api/api-fixture.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { feedTestStream, probe } from '../streams/recording-fixture.js';
+import { oneByteRetention } from './recording-fixture.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -81,14 +81,7 @@ describe('a playback in progress keeps the footage it has not reached', () => {
   });
 
   /** Retention with a byte cap of one byte on the storage path: every unprotected segment is over it. */
-  const purge = () =>
-    new RetentionMaintainer({
-      index: rec.index,
-      paths: [{ path: storage, maxBytes: 1 }],
-      retentionDays: 3650,
-      minFreeHours: 0,
-      log: silentLogger,
-    }).runOnce();
+  const purge = () => oneByteRetention(rec.index, storage).runOnce();
 
   const open = (camera: string, from: number, to: number, name: string) =>
     new Promise<OpenPlayback>((resolve, reject) => {

@@ -1,24 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RtspSource } from '../../drivers/simulator/rtsp-source.js';
-import { silentLogger } from '../../src/log.js';
 import type { RecordingPart } from '../../src/recording/recording-module.js';
-import { RetentionMaintainer } from '../../streams/retention-maintainer.js';
 import type { Segment } from '../../streams/segment-index.js';
 import { resolveInside } from '../../streams/segment-paths.js';
 import type { TestService } from '../helpers/service.js';
-import { addUser, launchChromium, loginInPage } from '../web/console-helpers.js';
-import { startRecordingCity, waitForSegments } from './recording-fixture.js';
-
-const SHOTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'playback');
-
-/** The playhead (wall ms). */
-const position = async (page: Page) => Number(await page.locator('#pb-clock').getAttribute('data-ms'));
-/** `YYYY-MM-DDTHH:MM:SS` of an instant in Beijing time (the page's time zone). */
-const beijing = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 19);
+import { beijing, investigatorPage, playbackShot, position } from './player-page.js';
+import { oneByteRetention, startRecordingCity, waitForSegments } from './recording-fixture.js';
 
 /**
  * The investigator's own player (the console, not `/api/recordings/play`) against retention run for
@@ -37,13 +27,7 @@ describe('retention and the footage open in the console player', () => {
   const cam1 = () => rec.index.segments('cam-1', 0, Number.MAX_SAFE_INTEGER);
   /** A real retention pass over the recordings whose byte cap (one byte) wants every segment it may take. */
   const purge = async () => {
-    const r = new RetentionMaintainer({
-      index: rec.index,
-      paths: [{ path: storage, maxBytes: 1 }],
-      retentionDays: 3650,
-      minFreeHours: 0,
-      log: silentLogger,
-    });
+    const r = oneByteRetention(rec.index, storage);
     let pass = await r.runOnce();
     let byBytes = pass.byBytes;
     // A pass deletes a bounded batch; the maintainer runs the next a second later, this at once.
@@ -79,15 +63,7 @@ describe('retention and the footage open in the console player', () => {
   beforeAll(async () => {
     ({ rtsp, svc, rec } = await startRecordingCity());
     storage = `${svc.dataDir}/recordings`;
-    browser = await launchChromium();
-    const ctx = await browser.newContext({
-      viewport: { width: 1600, height: 1000 },
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-    });
-    page = await ctx.newPage();
-    const password = await addUser(svc, 'inv', 'investigator', 'city');
-    await loginInPage(page, svc.httpUrl, 'inv', password);
+    ({ browser, page } = await investigatorPage(svc));
     await waitForSegments(rec, 'cam-1', 45, 90_000);
   }, 150_000);
   afterAll(async () => {
@@ -175,8 +151,6 @@ describe('retention and the footage open in the console player', () => {
     expect(note).toContain('此段录像已被清理（超过保存期限或为腾出磁盘空间）');
     await page.locator('#timeline .tl-gone[data-code=purged]').first().waitFor();
     await page.locator('.pb-zoom button[data-span="3600000"]').click();
-    mkdirSync(SHOTS, { recursive: true });
-    await page.evaluate(() => document.fonts.ready);
-    await page.screenshot({ path: join(SHOTS, '05-purged.png') });
+    await playbackShot(page, '05-purged');
   }, 120_000);
 });

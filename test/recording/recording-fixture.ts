@@ -1,5 +1,8 @@
 import { type RtspSource, startRtspSource } from '../../drivers/simulator/rtsp-source.js';
+import { silentLogger } from '../../src/log.js';
 import type { RecordingPart } from '../../src/recording/recording-module.js';
+import { RetentionMaintainer } from '../../streams/retention-maintainer.js';
+import type { SegmentIndex } from '../../streams/segment-index.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 /** Two cameras on the simulated RTSP source: cam-1 at shop-1 (north, zone 1 of panel-1), cam-2 at bank-2 (south). */
@@ -53,4 +56,18 @@ export async function waitForSegments(rec: RecordingPart, camera: string, n: num
     if (Date.now() > until) throw new Error(`${camera} has ${segs.length} segments, wanted ${n}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A real retention over `storage` whose byte cap (one byte) wants every segment it may take: what a
+ * lock or a hold keeps is all that stays. Each `runOnce()` is one pass (a bounded batch).
+ */
+export function oneByteRetention(index: SegmentIndex, storage: string): RetentionMaintainer {
+  return new RetentionMaintainer({
+    index,
+    paths: [{ path: storage, maxBytes: 1 }],
+    retentionDays: 3650,
+    minFreeHours: 0,
+    log: silentLogger,
+  });
 }

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PlayerHolds } from '../../streams/player-holds.js';
-import { type NewSegment, SegmentIndex } from '../../streams/segment-index.js';
+import { SegmentIndex } from '../../streams/segment-index.js';
 import { stopSharedPostgres, storeBackends } from '../helpers/postgres.js';
+import { indexedSegment } from './recording-fixture.js';
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5, 0);
 const S = 1000;
@@ -10,16 +11,8 @@ const BACKENDS = storeBackends('pholds');
 
 afterAll(() => stopSharedPostgres(), 60_000);
 
-const seg = (camera: string, startMs: number): NewSegment => ({
-  camera,
-  startMs,
-  endMs: startMs + 4 * S,
-  bytes: 100_000,
-  storage: '/rec',
-  path: `${camera}/2026-01-02/${startMs}.mp4`,
-  keyframe: true,
-  codec: 'h264',
-});
+/** A 4 s segment of `camera` from `startMs`. */
+const seg = (camera: string, startMs: number) => indexedSegment(camera, startMs, startMs + 4 * S);
 
 describe.each(BACKENDS)("the console player's holds on %s", (_name, open) => {
   let db: Awaited<ReturnType<typeof open>>;

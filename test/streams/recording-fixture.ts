@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/log.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { Fmp4Splitter } from '../../streams/fmp4.js';
 import { CameraRecorder, type MediaFragment, type StreamConsumer } from '../../streams/recorder.js';
-import { SegmentIndex } from '../../streams/segment-index.js';
+import { type NewSegment, SegmentIndex } from '../../streams/segment-index.js';
 import { SegmentWriter } from '../../streams/segment-writer.js';
 
 /**
@@ -140,3 +140,21 @@ export async function probe(file: string): Promise<{ frames: number; duration: n
   };
   return { frames: Number(j.streams?.[0]?.nb_read_frames ?? 0), duration: Number(j.format?.duration ?? 0) };
 }
+
+/** A segment row as the recorder indexes one (a 2026-01-02 path under `/rec`); `o` changes any field. */
+export const indexedSegment = (
+  camera: string,
+  startMs: number,
+  endMs: number,
+  o: Partial<NewSegment> = {},
+): NewSegment => ({
+  camera,
+  startMs,
+  endMs,
+  bytes: 100_000,
+  storage: '/rec',
+  path: `${camera}/2026-01-02/${startMs}.mp4`,
+  keyframe: true,
+  codec: 'h264',
+  ...o,
+});

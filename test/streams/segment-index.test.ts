@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type NewSegment, SegmentIndex } from '../../streams/segment-index.js';
+import { SegmentIndex } from '../../streams/segment-index.js';
 import { stopSharedPostgres, storeBackends } from '../helpers/postgres.js';
+import { indexedSegment } from './recording-fixture.js';
 
 /** A real moment of 2026: epoch ms past 2^32, so a 32-bit column or a string result shows. */
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5, 0);
@@ -11,17 +12,7 @@ const BACKENDS = storeBackends('segidx');
 
 afterAll(() => stopSharedPostgres(), 60_000);
 
-const seg = (camera: string, startMs: number, endMs: number, o: Partial<NewSegment> = {}): NewSegment => ({
-  camera,
-  startMs,
-  endMs,
-  bytes: 100_000,
-  storage: '/rec',
-  path: `${camera}/${DAY}/${startMs}.mp4`,
-  keyframe: true,
-  codec: 'h264',
-  ...o,
-});
+const seg = indexedSegment;
 
 describe.each(BACKENDS)('segment index on %s', (_name, open) => {
   let db: Awaited<ReturnType<typeof open>>;
