@@ -1,7 +1,40 @@
 import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { DB } from '../src/store/db-types.js';
 import { takeTurn } from '../src/store/turns.js';
 import type { SegmentIndex } from './segment-index.js';
+
+/**
+ * Writes hold rows of `playback_holds`, one per camera, over whole milliseconds around the range.
+ * Call it in a transaction that took the footage's turn (`takeTurn(tx, dialect, 'footage')`).
+ */
+export async function insertHolds(
+  tx: Kysely<DB>,
+  h: {
+    cameras: readonly { id: string; camera: string }[];
+    startMs: number;
+    endMs: number;
+    holder: string;
+    expiresMs: number;
+    playerHold?: string;
+  },
+): Promise<void> {
+  await tx
+    .insertInto('playback_holds')
+    .values(
+      h.cameras.map(({ id, camera }) => ({
+        id,
+        camera,
+        start_ms: Math.floor(h.startMs),
+        end_ms: Math.ceil(h.endMs),
+        holder: h.holder,
+        expires_ms: h.expiresMs,
+        ...(h.playerHold !== undefined ? { player_hold: h.playerHold } : {}),
+      })),
+    )
+    .execute();
+}
 
 /** A playback's hold on one camera's footage over a range; `release` when the stream is done with it. */
 export interface PlaybackHold {
@@ -54,17 +87,13 @@ export class PlaybackHolds {
     const { k, dialect } = this.o.index;
     await k.transaction().execute(async (tx) => {
       await takeTurn(tx, dialect, 'footage');
-      await tx
-        .insertInto('playback_holds')
-        .values({
-          id,
-          camera: h.camera,
-          start_ms: Math.floor(h.startMs),
-          end_ms: Math.ceil(h.endMs),
-          holder: h.holder,
-          expires_ms: this.now() + this.ttlMs,
-        })
-        .execute();
+      await insertHolds(tx, {
+        cameras: [{ id, camera: h.camera }],
+        startMs: h.startMs,
+        endMs: h.endMs,
+        holder: h.holder,
+        expiresMs: this.now() + this.ttlMs,
+      });
     });
     this.held.add(id);
     this.timer ??= setInterval(() => void this.renew(), Math.max(1000, this.ttlMs / 3)).unref();

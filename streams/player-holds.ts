@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../src/store/db-types.js';
 import { takeTurn } from '../src/store/turns.js';
+import { insertHolds } from './playback-holds.js';
 import type { SegmentIndex } from './segment-index.js';
 
 /** The footage a console player has open: its cameras over one window, held for one user. */
@@ -73,7 +72,14 @@ export class PlayerHolds {
         .executeTakeFirstOrThrow();
       const held = Number(r.n);
       if (held >= this.maxPerHolder) return { ok: false, reason: 'limit', held };
-      await this.insert(tx, id, h.holder, h.cameras, h.startMs, h.endMs, expiresMs);
+      await insertHolds(tx, {
+        cameras: h.cameras.map((camera) => ({ id: `${id}/${camera}`, camera })),
+        startMs: h.startMs,
+        endMs: h.endMs,
+        holder: h.holder,
+        expiresMs,
+        playerHold: id,
+      });
       return {
         ok: true,
         hold: {
@@ -136,30 +142,5 @@ export class PlayerHolds {
       .where('holder', '=', holder)
       .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
-  }
-
-  private async insert(
-    tx: Transaction<DB> | Kysely<DB>,
-    id: string,
-    holder: string,
-    cameras: readonly string[],
-    startMs: number,
-    endMs: number,
-    expiresMs: number,
-  ): Promise<void> {
-    await tx
-      .insertInto('playback_holds')
-      .values(
-        cameras.map((camera) => ({
-          id: `${id}/${camera}`,
-          camera,
-          start_ms: Math.floor(startMs),
-          end_ms: Math.ceil(endMs),
-          holder,
-          expires_ms: expiresMs,
-          player_hold: id,
-        })),
-      )
-      .execute();
   }
 }
