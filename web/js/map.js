@@ -8,7 +8,7 @@ import { incidentsLayer, ratingsLayer, siteLabels, sitesLayer, unitsLayer } from
 import { areasLayer, boundsOf, createMap } from './map-leaflet.js';
 import { pushPref } from './prefs.js';
 import { isOpen, jurisdictionName, siteName, state, subscribe } from './state.js';
-import { priorityBadge, stateChip } from './widgets.js';
+import { canAct, priorityBadge, stateChip } from './widgets.js';
 import { monthOf } from './zone.js';
 
 const COLOUR_KEY = 'sharpeyes.mapColour';
@@ -241,8 +241,7 @@ export function mount(root) {
   });
   // Ratings from the supervisors' report, for the desks that may read it (not an investigator); the
   // site list carries the current month's too.
-  const mayReadRatings = ['admin', 'supervisor', 'operator'].includes(state.user?.role);
-  void (mayReadRatings ? optional(`/api/reports/ratings?month=${monthOf(Date.now())}`) : Promise.resolve())
+  void (canAct() ? optional(`/api/reports/ratings?month=${monthOf(Date.now())}`) : Promise.resolve())
     .then((res) => {
       for (const r of res?.sites ?? []) if (r.id && r.rating) ratings.set(r.id, r.rating);
       if (ratings.size > 0) {

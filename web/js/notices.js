@@ -7,6 +7,7 @@ import { api } from './api.js';
 import { h } from './dom.js';
 import { fmtDateTime, t } from './i18n.js';
 import { state, subscribe } from './state.js';
+import { canAct } from './widgets.js';
 
 const open = new Map();
 let layer;
@@ -87,7 +88,7 @@ function show(n, reminder = false) {
 
 export function mountNotices() {
   // Notices go to the desks of stations and centres (the API's staff): not to shops, not to investigators.
-  if (!['operator', 'supervisor', 'admin'].includes(state.user?.role)) return () => {};
+  if (!canAct()) return () => {};
   const off = subscribe((kind, payload) => {
     if (kind === 'notice:new') show(payload);
     else if (kind === 'notice:reminder') {
