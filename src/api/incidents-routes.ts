@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { viewFor } from '../auth/people-names.js';
+import { asSeenBySite, viewFor } from '../auth/people-names.js';
 import { checkOutcome, isClosing } from '../core/close-outcomes.js';
 import { incidentsViewer, incidentViewer } from '../core/incident-extend.js';
 import type { Incident, IncidentState } from '../core/incident-types.js';
@@ -82,8 +82,9 @@ export function incidentRoutes(svc: Service): Router {
   const viewer = incidentViewer(svc.parts);
   const extendAll = incidentsViewer(svc.parts);
   const people = svc.need('auth').people;
-  /** The incident as `user` sees it: annotated, and with `people` for staff roles. */
-  const show = (user: User) => async (inc: Incident) => viewFor(people, user.role, await viewer(inc));
+  const asSite = asSeenBySite(people, (id) => svc.need('dir').tree.get(id)?.name);
+  /** The incident as `user` sees it: annotated, with `people` for staff roles, logins as nodes for site users. */
+  const show = (user: User) => async (inc: Incident) => viewFor(people, user.role, await viewer(inc), asSite);
   r.use('/api/incidents', requireUser(svc.need('auth')));
 
   r.get(
@@ -116,7 +117,7 @@ export function incidentRoutes(svc: Service): Router {
       const page = list.slice(0, limit);
       const more = list.length > limit;
       res.json({
-        incidents: (await extendAll(page)).map((i) => viewFor(people, user.role, i)),
+        incidents: (await extendAll(page)).map((i) => viewFor(people, user.role, i, asSite)),
         offset,
         limit,
         ...(more ? { nextOffset: offset + limit } : {}),

@@ -67,7 +67,11 @@ export class AuthService {
       log,
       now,
     });
-    this.people = new PeopleNames(() => this.store.displayNames(), log);
+    this.people = new PeopleNames(
+      () => this.store.staffNames(),
+      log,
+      (names) => this.store.displayNamesOf(names),
+    );
   }
 
   private iso(ms = this.now()): string {
@@ -267,7 +271,7 @@ export class AuthService {
     };
     if (u.displayName) input.displayName = u.displayName;
     const created = await this.db.users.create(input);
-    this.people.set(created.username, created.displayName);
+    this.people.set(created);
     return created;
   }
 
@@ -290,7 +294,7 @@ export class AuthService {
       displayName: u.displayName,
       at: this.iso(),
     });
-    if (created) this.people.set(created.username, created.displayName);
+    if (created) this.people.set(created);
     return created;
   }
 
@@ -305,7 +309,7 @@ export class AuthService {
   ): Promise<number | undefined> {
     const reseat = next.role !== user.role || next.scope !== user.scope;
     const n = await this.store.updateUser(user.id, user, next, reseat);
-    if (n !== undefined) this.people.set(user.username, next.displayName);
+    if (n !== undefined) this.people.set({ username: user.username, ...next });
     if (n !== undefined && reseat) this.endSessions({ userId: user.id, reason: 'role_changed' });
     return n;
   }

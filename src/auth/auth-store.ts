@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/db-types.js';
 import type { Role, User } from '../store/repositories.js';
+import type { StaffName } from './people-names.js';
 
 /** A live session as the server sees it: whose, its public reference, when it ends. */
 export interface SessionInfo {
@@ -242,12 +243,28 @@ export class AuthStore {
     return (await q.execute()).map(toUser);
   }
 
-  /** Every display name there is, by username (src/auth/people-names.ts reads it once a minute). */
-  async displayNames(): Promise<{ username: string; displayName: string | null }[]> {
+  /**
+   * The staff (every role but `site`): their display names and nodes (src/auth/people-names.ts reads
+   * them once a minute). A city's shop owners are not among them: they do not act on incidents.
+   */
+  async staffNames(): Promise<StaffName[]> {
+    const rows = await this.k
+      .selectFrom('users')
+      .select(['username', 'display_name', 'scope'])
+      .where('role', '!=', 'site')
+      .execute();
+    return rows.map((r) => ({ username: r.username, displayName: r.display_name, scope: r.scope }));
+  }
+
+  /** The display names of these users, any role (a route naming who put a site on test). */
+  async displayNamesOf(
+    usernames: readonly string[],
+  ): Promise<{ username: string; displayName: string | null }[]> {
+    if (usernames.length === 0) return [];
     const rows = await this.k
       .selectFrom('users')
       .select(['username', 'display_name'])
-      .where('display_name', 'is not', null)
+      .where('username', 'in', usernames)
       .execute();
     return rows.map((r) => ({ username: r.username, displayName: r.display_name }));
   }

@@ -1,8 +1,8 @@
 import type { Namespace } from 'socket.io';
 import type { RefusalAudit } from '../api/refusal-audit.js';
 import type { AuthService, AuthSession } from '../auth/auth-service.js';
-import { withPeople } from '../auth/people-names.js';
-import type { Bus } from '../bus.js';
+import { asSeenBySite, changeForSite, incidentForSite, withPeople } from '../auth/people-names.js';
+import type { Bus, IncidentChange } from '../bus.js';
 import type { Directory } from '../core/directory.js';
 import type { Incident } from '../core/incident-types.js';
 import type { Logger } from '../log.js';
@@ -84,8 +84,15 @@ export function attachOpsNamespace(
     socket.once('disconnect', unwatch);
     void socket.join(roomOfUser(user));
   });
-  // Extended once per emitted incident (one indexed read), not once per room or socket.
-  const send = async (event: 'incident:new' | 'incident:update', inc: Incident, extra?: unknown) => {
+  // Extended once per emitted incident (one indexed read), not once per room or socket; not at all
+  // when no socket here is in its rooms (socket.io would encode the packet before it looks for
+  // sockets): a site's owner is rarely connected, and a node of a city may have no desk at all.
+  const send = async (event: 'incident:new' | 'incident:update', inc: Incident, extra?: IncidentChange) => {
+    const rooms = ops.adapter.rooms;
+    const desks = staffRoomsFor(deps.dir, inc).filter((r) => rooms.get(r)?.size);
+    const site = siteRoom(inc.site);
+    const owners = (rooms.get(site)?.size ?? 0) > 0;
+    if (desks.length === 0 && !owners) return;
     let out = inc;
     try {
       out = deps.extend ? await deps.extend(inc) : inc;
@@ -95,10 +102,19 @@ export function attachOpsNamespace(
     }
     // Local: every node relays the shared outbox to its own sockets (with the Redis adapter a
     // broadcast would reach each desk once per node). The desks hear who acted by name (`people`,
-    // from memory); the site's own room hears the incident without it. A socket is in one room only.
-    ops.local.to(staffRoomsFor(deps.dir, inc)).emit(event, withPeople(deps.auth.people, out), extra);
-    ops.local.to(siteRoom(inc.site)).emit(event, out, extra);
+    // from memory); the site's own room hears the incident without it, each login as the name of
+    // the acting user's node. A socket is in one room only.
+    if (desks.length > 0) ops.local.to(desks).emit(event, withPeople(deps.auth.people, out), extra);
+    if (owners)
+      ops.local
+        .to(site)
+        .emit(
+          event,
+          incidentForSite(out, asSite),
+          extra === undefined ? extra : changeForSite(extra, asSite),
+        );
   };
+  const asSite = asSeenBySite(deps.auth.people, (id) => deps.dir.tree.get(id)?.name);
   // The annotations are read asynchronously (issue 17); pushes still leave in the order they came.
   let chain: Promise<void> = Promise.resolve();
   const inOrder = (fn: () => Promise<void>) => {

@@ -45,7 +45,9 @@ export function workflowStatusRoutes(
         })),
         testModes,
         // Who started each storm and test mode, by name (README "Who acted, by name").
-        people: svc.need('auth').people.of([...storms.map((s) => s.by), ...testModes.map((m) => m.by)]),
+        people: await svc
+          .need('auth')
+          .people.named([...storms.map((s) => s.by), ...testModes.map((m) => m.by)]),
       });
     }),
   );

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { visibleIncident } from '../api/incidents-routes.js';
 import { parse, requireUser, route, userOf } from '../api/middleware.js';
-import { viewFor } from '../auth/people-names.js';
+import { asSeenBySite, viewFor } from '../auth/people-names.js';
 import type { IncidentChange } from '../bus.js';
 import { incidentViewer } from '../core/incident-extend.js';
 import type { Incident } from '../core/incident-types.js';
@@ -58,8 +58,9 @@ export function workflowIncidentRoutes(
   const core = () => svc.need('core');
   const viewer = incidentViewer(svc.parts);
   const people = svc.need('auth').people;
-  /** The incident as `user` sees it: annotated, and with `people` for staff roles. */
-  const view = async (inc: Incident, user: User) => viewFor(people, user.role, await viewer(inc));
+  const asSite = asSeenBySite(people, (id) => svc.need('dir').tree.get(id)?.name);
+  /** The incident as `user` sees it: annotated, with `people` for staff roles, logins as nodes for site users. */
+  const view = async (inc: Incident, user: User) => viewFor(people, user.role, await viewer(inc), asSite);
   const cfg = svc.config;
   r.use('/api/incidents', requireUser(svc.need('auth')));
 

@@ -69,8 +69,10 @@ describe('who acted, by name (REST and /ops)', () => {
     expect((await deskHeard).people).toEqual({ '038512': '北城值班 王磊' });
     expect((await shopHeard).people).toBeUndefined();
 
-    // The supervisor adds a note, the operator dispatches: the supervisor has no name, so is absent.
-    await send('POST', `/api/incidents/${id}/notes`, sup, { text: '已电话联系店主' });
+    // The operator, who holds it, adds a note and dispatches.
+    expect((await send('POST', `/api/incidents/${id}/notes`, op, { text: '已电话联系店主' })).status).toBe(
+      201,
+    );
     const d = await send<Incident>('POST', `/api/incidents/${id}/dispatch`, op, { unit: 'north-car-1' });
     expect(d.body.units).toMatchObject([{ dispatchedBy: '038512' }]);
     expect(d.body.people).toEqual({ '038512': '北城值班 王磊' });
@@ -80,13 +82,35 @@ describe('who acted, by name (REST and /ops)', () => {
     const one = await api<Incident>(url(`/api/incidents/${id}`), sup);
     expect(one.body.people).toEqual({ '038512': '北城值班 王磊' });
 
-    // The shop owner reads their incident as before: no names of the police's people.
+    // The shop owner reads their incident without the police's people's names, and without their
+    // logins: who acted reads as the station they work at.
     const theirs = await api<Incident>(url(`/api/incidents/${id}`), owner);
     expect(theirs.status).toBe(200);
     expect(theirs.body.people).toBeUndefined();
+    expect(theirs.body.transitions.map((t) => t.by)).toEqual(['system', 'North station', 'North station']);
+    expect(theirs.body.notes?.map((n) => n.by)).toEqual(['North station']);
+    expect(theirs.body.units).toMatchObject([{ dispatchedBy: 'North station' }]);
     const theirList = await api<{ incidents: Incident[] }>(url('/api/incidents'), owner);
     expect(theirList.body.incidents.length).toBeGreaterThan(0);
     expect(theirList.body.incidents.every((i) => i.people === undefined)).toBe(true);
+    for (const body of [theirs.body, ...theirList.body.incidents, await shopHeard])
+      expect(JSON.stringify(body)).not.toMatch(/038512|sup-city/);
+  });
+
+  it('tells the shop owner which station holds their alarm, not who, in the socket’s changes too', async () => {
+    const id = await open(); // held by 038512 since the acknowledgement
+    const change = new Promise<[Incident & { owner?: { username: string } }, unknown]>((resolve) =>
+      shop.on('incident:update', (i: Incident, c: { kind: string; what?: string }) => {
+        if (i.id === id && c?.kind === 'workflow' && c.what === 'owner') resolve([i, c]);
+      }),
+    );
+    // The city's supervisor (no display name) takes it over from the station, then hands it back.
+    expect((await send('POST', `/api/incidents/${id}/take`, sup, { takeover: true })).status).toBe(200);
+    const [heard, c] = await change;
+    expect(heard.owner?.username).toBe('City 110');
+    expect(c).toMatchObject({ by: 'City 110', detail: { owner: 'City 110', from: 'North station' } });
+    expect(JSON.stringify([heard, c])).not.toMatch(/038512|sup-city/);
+    expect((await send('POST', `/api/incidents/${id}/release`, sup)).status).toBe(200);
   });
 
   it('names the holder and who did the plan steps', async () => {
@@ -181,5 +205,26 @@ describe('who acted, by name (REST and /ops)', () => {
     const theirs = await api<{ people?: unknown }>(url('/api/sites/shop-1/test-mode'), owner);
     expect(theirs.status).toBe(200);
     expect(theirs.body.people).toBeUndefined();
+  });
+
+  it('names a shop owner who put their own site on test, though site users are not kept in memory', async () => {
+    await svc.svc.need('auth').people.refresh();
+    // The minute's refresh reads the staff only: a city's thousands of shop owners stay in the store.
+    expect(svc.svc.need('auth').people.of(['owner-shop', '038512'])).toEqual({ '038512': '北城值班 王磊' });
+    const ended = await send('DELETE', '/api/sites/shop-1/test-mode', op);
+    expect(ended.status).toBeLessThan(300);
+    const test = await send('POST', '/api/sites/shop-1/test-mode', owner, {
+      minutes: 30,
+      reason: '店内自测',
+    });
+    expect(test.status).toBe(201);
+    const modes = await api<{ active: { by: string }[]; people: Record<string, string> }>(
+      url('/api/sites/shop-1/test-mode'),
+      sup,
+    );
+    expect(modes.body.active.map((m) => m.by)).toEqual(['owner-shop']);
+    expect(modes.body.people['owner-shop']).toBe('金店店主');
+    const status = await api<{ people: Record<string, string> }>(url('/api/workflow/status'), sup);
+    expect(status.body.people['owner-shop']).toBe('金店店主');
   });
 });

@@ -52,12 +52,13 @@ export function testModeRoutes(
       const active = await deps.store.inForce(k(), site.id, at);
       const recent = await deps.store.history(k(), site.id, 20);
       // The desks read who put the site on test by name; the site's own user is told no names.
+      // A site user may have put it on test: `named` reads their name, the staff's come from memory.
       const people =
         user.role === 'site'
           ? undefined
-          : svc
+          : await svc
               .need('auth')
-              .people.of([...active, ...recent].flatMap((m) => (m.endedBy ? [m.by, m.endedBy] : [m.by])));
+              .people.named([...active, ...recent].flatMap((m) => (m.endedBy ? [m.by, m.endedBy] : [m.by])));
       res.json({ site: site.id, active, recent, ...(people ? { people } : {}) });
     }),
   );
