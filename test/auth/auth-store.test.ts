@@ -1,0 +1,57 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { AuthStore } from '../../src/auth/auth-store.js';
+import { stopSharedPostgres, storeBackends } from '../helpers/postgres.js';
+
+afterAll(stopSharedPostgres);
+
+describe.each(storeBackends('auth-store'))('the desks’ names as the store gives them (%s)', (_name, open) => {
+  it('reads the staff only, every one of them, a page at a time, and any user’s name when asked by username', async () => {
+    const { store, cleanup } = await open();
+    try {
+      const add = (
+        username: string,
+        role: 'operator' | 'site' | 'admin',
+        scope: string,
+        displayName?: string,
+      ) =>
+        store.users.create({
+          username,
+          passwordHash: 'x',
+          role,
+          scope,
+          ...(displayName ? { displayName } : {}),
+        });
+      // Staff and shop owners interleaved, so the pages' keys cross both.
+      for (let i = 0; i < 7; i++) {
+        await add(`op-${i}`, 'operator', 'north', i % 2 ? undefined : `值班员${i}`);
+        await add(`home-${i}`, 'site', `home-${i}`, `住户${i}`);
+      }
+      await add('admin-city', 'admin', 'city', '管理员');
+      const auth = new AuthStore(store.k);
+      for (const page of [1, 3, 8, 500]) {
+        const staff = await auth.staffNames(page);
+        expect(staff.map((s) => s.username)).toEqual([
+          ...[0, 1, 2, 3, 4, 5, 6].map((i) => `op-${i}`),
+          'admin-city',
+        ]);
+      }
+      expect((await auth.staffNames(3))[0]).toEqual({
+        username: 'op-0',
+        displayName: '值班员0',
+        scope: 'north',
+      });
+      expect((await auth.staffNames(3))[1]).toEqual({ username: 'op-1', displayName: null, scope: 'north' });
+      expect(
+        (await auth.displayNamesOf(['home-3', 'op-1', 'nobody'])).sort((a, b) =>
+          a.username.localeCompare(b.username),
+        ),
+      ).toEqual([
+        { username: 'home-3', displayName: '住户3' },
+        { username: 'op-1', displayName: null },
+      ]);
+      expect(await auth.displayNamesOf([])).toEqual([]);
+    } finally {
+      await cleanup();
+    }
+  });
+});
