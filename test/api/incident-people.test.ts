@@ -202,17 +202,29 @@ describe('who acted, by name (REST and /ops)', () => {
     const modes = await api<{ people: Record<string, string> }>(url('/api/sites/shop-1/test-mode'), sup);
     expect(modes.body.people).toEqual({ '038512': '北城值班 王磊' });
     // The shop's own user reads their site's test modes without names, as before.
-    const theirs = await api<{ people?: unknown }>(url('/api/sites/shop-1/test-mode'), owner);
+    const theirs = await api<{ people?: unknown; active: { by: string }[] }>(
+      url('/api/sites/shop-1/test-mode'),
+      owner,
+    );
     expect(theirs.status).toBe(200);
     expect(theirs.body.people).toBeUndefined();
+    // ...and who put it on test as the desk's station, not the operator's login.
+    expect(theirs.body.active.map((m) => m.by)).toEqual(['North station']);
+    expect(JSON.stringify(theirs.body)).not.toContain('038512');
   });
 
   it('names a shop owner who put their own site on test, though site users are not kept in memory', async () => {
     await svc.svc.need('auth').people.refresh();
     // The minute's refresh reads the staff only: a city's thousands of shop owners stay in the store.
     expect(svc.svc.need('auth').people.of(['owner-shop', '038512'])).toEqual({ '038512': '北城值班 王磊' });
-    const ended = await send('DELETE', '/api/sites/shop-1/test-mode', op);
-    expect(ended.status).toBeLessThan(300);
+    // The shop owner ends the desk's test mode: told it was the station's.
+    const ended = await send<{ ended: { by: string; endedBy: string }[] }>(
+      'DELETE',
+      '/api/sites/shop-1/test-mode',
+      owner,
+    );
+    expect(ended.status).toBe(200);
+    expect(ended.body.ended.map((m) => [m.by, m.endedBy])).toEqual([['North station', 'owner-shop']]);
     const test = await send('POST', '/api/sites/shop-1/test-mode', owner, {
       minutes: 30,
       reason: '店内自测',

@@ -2,8 +2,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { parse, requireRole, requireUser, route, userOf } from '../../api/middleware.js';
 import type { AuditLog } from '../../audit/audit-log.js';
+import { asSeenBySite } from '../../auth/people-names.js';
 import { HttpError } from '../../errors.js';
 import type { Service } from '../../service.js';
+import type { User } from '../../store/repositories.js';
 import { takeTurn } from '../../store/turns.js';
 import type { TestMode, TestModeStore } from './test-mode-store.js';
 
@@ -43,14 +45,24 @@ export function testModeRoutes(
     return site;
   };
 
+  // A site's own user reads who put it on test or ended it as the desk's station, never a police
+  // login (README "Who acted, by name"); their own login stays.
+  const asSite = asSeenBySite(svc.need('auth').people, (id) => svc.need('dir').tree.get(id)?.name);
+  const seenBy =
+    (user: User) =>
+    (m: TestMode): TestMode =>
+      user.role !== 'site'
+        ? m
+        : { ...m, by: asSite(m.by), ...(m.endedBy ? { endedBy: asSite(m.endedBy) } : {}) };
+
   r.get(
     '/api/sites/:id/test-mode',
     route(async (req, res) => {
       const user = userOf(req);
       const site = visibleSite(user, String(req.params['id']));
       const at = deps.now().toISOString();
-      const active = await deps.store.inForce(k(), site.id, at);
-      const recent = await deps.store.history(k(), site.id, 20);
+      const active = (await deps.store.inForce(k(), site.id, at)).map(seenBy(user));
+      const recent = (await deps.store.history(k(), site.id, 20)).map(seenBy(user));
       // The desks read who put the site on test by name; the site's own user is told no names.
       // A site user may have put it on test: `named` reads their name, the staff's come from memory.
       const people =
@@ -131,7 +143,7 @@ export function testModeRoutes(
           detail: { id: m.id, panel: m.panel, endedAt: m.endedAt },
         });
       for (const m of ended) deps.announce(site.id, m, false);
-      res.json({ ended });
+      res.json({ ended: ended.map(seenBy(user)) });
     }),
   );
   return r;
