@@ -192,21 +192,28 @@ export function siteRoutes(svc: Service): Router {
     auth,
     route((req, res) => {
       const user = userOf(req);
-      // A site user has no jurisdiction: their tree is empty.
-      if (user.role === 'site' || !dir.tree.has(user.scope)) {
-        res.json({ roots: [], above: [] });
-        return;
-      }
       // The nodes above the user's own, nearest first, by name only: where their alarms escalate to
       // ("已升级至 朔州市公安局110指挥中心", not the node's id). Nothing of those nodes' other branches.
-      const above = dir.tree
-        .ancestors(user.scope)
-        .slice(1)
-        .map((id) => {
+      const named = (ids: string[]) =>
+        ids.map((id) => {
           const n = dir.tree.get(id)!;
           return { id: n.id, name: n.name, kind: n.kind };
         });
-      res.json({ roots: [subtreeView(dir.tree, user.scope)], above });
+      // A site user has no jurisdiction of their own: no tree, and above them their site's grid cell,
+      // station and city, whose names their incident's escalations and handlers read as.
+      if (user.role === 'site') {
+        const node = dir.site(user.scope)?.jurisdiction;
+        res.json({ roots: [], above: node && dir.tree.has(node) ? named(dir.tree.ancestors(node)) : [] });
+        return;
+      }
+      if (!dir.tree.has(user.scope)) {
+        res.json({ roots: [], above: [] });
+        return;
+      }
+      res.json({
+        roots: [subtreeView(dir.tree, user.scope)],
+        above: named(dir.tree.ancestors(user.scope).slice(1)),
+      });
     }),
   );
 

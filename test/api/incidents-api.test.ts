@@ -204,6 +204,16 @@ describe('incidents, units, sites and reports over REST', () => {
       above: [{ id: 'city', name: 'City 110', kind: 'city' }],
     });
     expect((await api<{ above: unknown[] }>(url('/api/tree'), sup)).body.above).toEqual([]);
+    // A shop owner has no nodes, and reads the names of those above their site (its escalations).
+    const owner = await svc.login('owner-tree', 'site', 'shop-1');
+    expect((await api(url('/api/tree'), owner)).body).toEqual({
+      roots: [],
+      above: [
+        { id: 'north-grid-1', name: 'North grid 1', kind: 'grid' },
+        { id: 'north', name: 'North station', kind: 'station' },
+        { id: 'city', name: 'City 110', kind: 'city' },
+      ],
+    });
     await post(`/api/incidents/${id}/false-alarm`, op);
   });
 

@@ -5,6 +5,7 @@ import type { Incident } from '../../src/core/incident-types.js';
 import { api, startTestService, type TestService } from '../helpers/service.js';
 import {
   addUser,
+  CITY_IDS,
   CITY_YAML,
   HALL,
   LAPTOP,
@@ -153,6 +154,39 @@ describe('the shop owner’s page (headless Chromium)', () => {
     await shot(p, '52-owner-test-refused-1920');
     expect(await overflowProblems(p)).toEqual([]);
     expect(await textProblems(p, { chinese: true })).toEqual({ rawIds: [], english: [] });
+    await ctx.close();
+  });
+
+  it('shows the owner their alarm by names, not ids or logins, with nothing of the police’s to press', async () => {
+    const ctx = await browser.newContext({ viewport: HALL, locale: 'zh-CN' });
+    const p = await ctx.newPage();
+    await loginInPage(p, svc.httpUrl, 'owner-bank-2', await addUser(svc, 'owner-bank-2', 'site', 'bank-2'));
+    // The bank's intrusion (P2) goes unanswered and escalates; then the city's operator takes it.
+    await bank.send('arm', { cid: 'R401' });
+    await bank.waitForAck(await bank.send('intrusion', { zone: '1' }), 'received');
+    const incident = async () =>
+      (await api<{ incidents: Incident[] }>(`${svc.httpUrl}/api/incidents?site=bank-2&open=true`, token)).body
+        .incidents[0];
+    await expect
+      .poll(async () => (await incident())?.escalations?.length ?? 0, { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    const inc = (await incident())!;
+    expect(
+      (await api(`${svc.httpUrl}/api/incidents/${inc.id}/take`, token, { method: 'POST', body: '{}' }))
+        .status,
+    ).toBe(200);
+    await p.goto(`${svc.httpUrl}/#/incident/${inc.id}`);
+    const timeline = p.locator('#timeline');
+    await expect.poll(() => timeline.textContent()).toContain('升级 #1 → 南城派出所');
+    await expect.poll(() => p.locator('#wf-owner').textContent()).toContain('朔州市110指挥中心');
+    expect(await p.locator('#workflow-card button').count()).toBe(0);
+    expect(await p.locator('#wf-plan, .wf-site-link').count()).toBe(0);
+    expect(await p.locator('#workflow-card').textContent()).toContain('李所长');
+    await shot(p, '54-owner-incident-1920');
+    expect(await textProblems(p, { chinese: true, ids: [...CITY_IDS, 'op-api'] })).toEqual({
+      rawIds: [],
+      english: [],
+    });
     await ctx.close();
   });
 

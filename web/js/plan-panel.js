@@ -5,6 +5,7 @@ import { h, toast } from './dom.js';
 import { fmtTime, hasString, t } from './i18n.js';
 import { personEl, personName, personTitle } from './people.js';
 import { jurisdictionName, state } from './state.js';
+import { canAct } from './widgets.js';
 
 const CALL_RESULTS = ['reached', 'no_answer', 'busy', 'wrong_number'];
 
@@ -55,27 +56,29 @@ function planSection(inc, onChange) {
                 s.by ? personEl(inc.people, s.by) : null,
                 ` ${s.at ? fmtTime(s.at) : ''}`,
               )
-            : h(
-                'span',
-                { class: 'wf-outcomes' },
-                s.outcomes.map((o) =>
-                  h(
-                    'button',
-                    {
-                      class: 'button small',
-                      dataset: { outcome: o },
-                      onclick: () =>
-                        void send(
-                          `${base}/steps/${encodeURIComponent(s.id)}`,
-                          { outcome: o },
-                          onChange,
-                          inc.people,
-                        ),
-                    },
-                    t(`wfOutcome_${o}`),
+            : !canAct()
+              ? null
+              : h(
+                  'span',
+                  { class: 'wf-outcomes' },
+                  s.outcomes.map((o) =>
+                    h(
+                      'button',
+                      {
+                        class: 'button small',
+                        dataset: { outcome: o },
+                        onclick: () =>
+                          void send(
+                            `${base}/steps/${encodeURIComponent(s.id)}`,
+                            { outcome: o },
+                            onChange,
+                            inc.people,
+                          ),
+                      },
+                      t(`wfOutcome_${o}`),
+                    ),
                   ),
                 ),
-              ),
         ),
       ),
     ),
@@ -99,7 +102,7 @@ function ownerSection(inc, onChange) {
       { title: holder ? personTitle(inc.people, holder) : undefined },
       holder ? t('wfHeldBy', { user: personName(inc.people, holder) }) : t('wfNobodyHolds'),
     ),
-    holder !== me
+    holder !== me && canAct()
       ? h(
           'button',
           {
@@ -139,32 +142,36 @@ function callSection(inc, onChange) {
               c.role ? h('span', { class: 'muted' }, ` (${named('wfRole_', c.role)})`) : null,
               ' · ',
               h('a', { href: `tel:${c.phone}` }, c.phone),
-              h(
-                'span',
-                { class: 'wf-results' },
-                CALL_RESULTS.map((r, i) =>
-                  h(
+              canAct()
+                ? h(
+                    'span',
+                    { class: 'wf-results' },
+                    CALL_RESULTS.map((r, i) =>
+                      h(
+                        'button',
+                        {
+                          class: 'button small',
+                          dataset: { result: r },
+                          title: `${i + 1}`,
+                          onclick: () =>
+                            void send(`${base}/calls`, { contact: c.index, result: r }, onChange, inc.people),
+                        },
+                        t(`wfOutcome_${r}`),
+                      ),
+                    ),
+                  )
+                : null,
+              canAct()
+                ? h(
                     'button',
                     {
-                      class: 'button small',
-                      dataset: { result: r },
-                      title: `${i + 1}`,
-                      onclick: () =>
-                        void send(`${base}/calls`, { contact: c.index, result: r }, onChange, inc.people),
+                      class: 'button small wf-notify',
+                      dataset: { notify: String(c.index) },
+                      onclick: () => void send(`${base}/notify`, { contact: c.index }, onChange, inc.people),
                     },
-                    t(`wfOutcome_${r}`),
-                  ),
-                ),
-              ),
-              h(
-                'button',
-                {
-                  class: 'button small wf-notify',
-                  dataset: { notify: String(c.index) },
-                  onclick: () => void send(`${base}/notify`, { contact: c.index }, onChange, inc.people),
-                },
-                t('wfNotify'),
-              ),
+                    t('wfNotify'),
+                  )
+                : null,
               h(
                 'ul',
                 { class: 'muted wf-call-log' },
@@ -233,11 +240,16 @@ export function workflowTimeline(inc) {
 /** The workflow card for the incident page (undefined when the service runs without issue 17). */
 export function workflowCard(inc, onChange) {
   if (!inc.plan && !inc.callList) return null;
+  // Who may only read (a shop owner, an investigator) is offered nothing to press; a shop owner is
+  // not shown the police's own plan, only who handles the alarm and the calls to their contacts.
+  const site = state.user?.role === 'site';
   return h(
     'section',
     { class: 'card workflow-card', id: 'workflow-card' },
     ownerSection(inc, onChange, inc.people),
-    h('a', { class: 'wf-site-link', href: `#/sitedesk/${encodeURIComponent(inc.site)}` }, t('wfSiteDesk')),
+    canAct()
+      ? h('a', { class: 'wf-site-link', href: `#/sitedesk/${encodeURIComponent(inc.site)}` }, t('wfSiteDesk'))
+      : null,
     inc.confirmation
       ? h('div', { class: 'chip wf-confirmed' }, t('wfConfirmedBy', { rule: inc.confirmation.rule }))
       : null,
@@ -248,7 +260,7 @@ export function workflowCard(inc, onChange) {
           t('wfForwardedTo', { station: jurisdictionName(inc.forward.station) }),
         )
       : null,
-    planSection(inc, onChange, inc.people),
+    site ? null : planSection(inc, onChange, inc.people),
     callSection(inc, onChange, inc.people),
   );
 }

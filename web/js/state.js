@@ -137,7 +137,8 @@ export async function loadReference() {
     optional('/api/cameras').then((r) => r ?? optional('/api/live/cameras')),
     // A site user gets the names of the units sent to their own alarms only.
     optional('/api/units'),
-    state.user?.role === 'site' ? undefined : optional('/api/tree'),
+    // A site user's has no nodes of their own, only the names above their site (escalations, handlers).
+    optional('/api/tree'),
   ]);
   state.available.sites = Array.isArray(sites?.sites);
   state.sites = new Map((sites?.sites ?? []).map((s) => [s.id, s]));
