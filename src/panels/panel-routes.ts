@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { PANEL_COMMANDS } from '../../drivers/mqtt-panel/protocol.js';
 import { parse, requireUser, route, userOf } from '../api/middleware.js';
+import { asSeenBySite } from '../auth/people-names.js';
 import type { PanelConfig } from '../config/sections/panels.js';
 import { HttpError } from '../errors.js';
 import type { Service } from '../service.js';
@@ -77,12 +78,22 @@ export function panelRoutes(
     }),
   );
 
+  const asSite = asSeenBySite(svc.need('auth').people, (id) => svc.need('dir').tree.get(id)?.name);
   r.get(
     '/api/panels/:id/commands',
     route(async (req, res) => {
-      const p = visiblePanel(userOf(req), String(req.params['id']));
+      const user = userOf(req);
+      const p = visiblePanel(user, String(req.params['id']));
       const q = parse(commandsQuery, req.query, 'query');
-      res.json({ commands: await deps.commands.list(p.id, q.limit) });
+      const commands = await deps.commands.list(p.id, q.limit);
+      // The site's own user reads a desk's command (a remote arming) as the desk's station, never a
+      // police login (README "Who acted, by name"); their own tests as their own.
+      res.json({
+        commands:
+          user.role === 'site'
+            ? commands.map((c) => ({ ...c, requestedBy: asSite(c.requestedBy) }))
+            : commands,
+      });
     }),
   );
 

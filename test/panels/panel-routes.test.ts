@@ -83,6 +83,13 @@ describe('panels API', () => {
       .toBe('home');
     const audit = await svc.svc.need('audit').list({ target: 'panel:panel-1', action: 'panel.command' });
     expect(audit[0]).toMatchObject({ actor: 'op-city', detail: { command: 'arm_home', requestId } });
+    // The shop's owner reads who armed it as the desk's station, not the operator's login.
+    const theirs = await api<{ commands: PanelCommand[] }>(
+      url('/api/panels/panel-1/commands'),
+      tokens['shop'],
+    );
+    expect(theirs.body.commands.find((c) => c.requestId === requestId)?.requestedBy).toBe('City 110');
+    expect(JSON.stringify(theirs.body)).not.toContain('op-city');
   });
 
   it('a panel that refuses a command marks it failed with its error', async () => {
