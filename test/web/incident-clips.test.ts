@@ -80,6 +80,8 @@ describe('incident page: every alarm clip is in sight', () => {
         throw new Error(`the shop's incident has ${inc?.clips?.length ?? 0} clips, not 2`);
       await new Promise((r) => setTimeout(r, 500));
     }
+    // The shop armed (after the clips were cut): its panel line in the site card is at its longest.
+    await shop.send('arm', { cid: 'R401' });
     password = await addUser(svc, 'op-clips', 'operator', 'city');
     browser = await launchChromium();
   }, 90_000);
@@ -111,6 +113,20 @@ describe('incident page: every alarm clip is in sight', () => {
         )
         .toBe(2);
       await shot(page, `incident-clips-${width}`);
+      // The site card's panel line wraps between its words, never inside one ("在/线", "外出布/防").
+      const panelWords = page.locator('.site-card .panel > span');
+      await expect.poll(() => page.locator('.site-card .panel').textContent()).toContain('外出布防');
+      // A flex item is one box however its text wraps: count the lines of its text instead.
+      const broken = await panelWords.evaluateAll((spans) =>
+        spans
+          .filter((el) => {
+            const text = document.createRange();
+            text.selectNodeContents(el);
+            return new Set([...text.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+          })
+          .map((el) => el.textContent),
+      );
+      expect(broken).toEqual([]);
       for (const n of [1, 0]) {
         const p = await clipPlacement(page, n);
         expect({ clip: n, ...p }).toMatchObject({ clip: n, inViewport: true, insideCard: true });
