@@ -101,8 +101,14 @@ export function reportRoutes(svc: Service, deps: ReportRouteDeps): Router {
       const user = userOf(req);
       const q = parse(monthlyQuery, req.query, 'query');
       const node = nodeFor(svc, user, q.node);
-      if (q.month > monthOf(Date.now(), tz))
-        throw new HttpError(400, 'bad_request', `query.month: ${q.month} has not begun yet`);
+      if (q.month > monthOf(Date.now(), tz)) {
+        const message = `query.month: ${q.month} has not begun yet`;
+        // As a detail, so that the console says which input is wrong and why (month_not_begun).
+        const details = [
+          { in: 'query', field: 'month', issue: 'custom', reason: 'month_not_begun', message },
+        ];
+        throw new HttpError(400, 'bad_request', message, { details });
+      }
       if (q.format === 'json')
         return answer(svc.log, req, res, (p) => monthlyReport(deps.report, { node, month: q.month }, p));
       const report = await monthlyReport(deps.report, { node, month: q.month });

@@ -2,8 +2,9 @@
 // signed-in user (progress streamed as NDJSON); the service's PDF renderer hands it the report in
 // window.__REPORT__ and waits for window.__reportReady before printing. Charts are Chart.js
 // (window.Chart, served from node_modules at /vendor/chart.js/).
-import { getToken } from './api.js';
+import { ApiError, getToken, toApiError } from './api.js';
 import { fill, h } from './dom.js';
+import { errorSentence } from './errors.js';
 import { fmtDateTime, getLang, hasString, setLang, t, tv } from './i18n.js';
 import { setZones } from './zone.js';
 
@@ -95,8 +96,10 @@ function render(r) {
         onclick: async (e) => {
           e.preventDefault();
           const res = await fetch(link(format), { headers: { authorization: `Bearer ${getToken()}` } });
-          if (!res.ok)
-            return alert(t('rpFailed', { message: (await res.json()).error?.message ?? res.status }));
+          if (!res.ok) {
+            const err = toApiError(res, await res.json().catch(() => undefined));
+            return alert(t('rpFailed', { message: err.message }));
+          }
           const a = h('a', {
             href: URL.createObjectURL(await res.blob()),
             download: `sharpeyes-${r.node.id}-${r.month}.${format}`,
@@ -439,12 +442,17 @@ function progress(p) {
 
 async function load() {
   const u = new URL('/api/reports/monthly', location.origin);
-  u.searchParams.set('node', params.get('node') ?? '');
+  // Without a node, the report is of the user's own area (the API's default).
+  if (params.get('node')) u.searchParams.set('node', params.get('node'));
   u.searchParams.set('month', params.get('month') ?? '');
   const res = await fetch(u, {
     headers: { authorization: `Bearer ${getToken()}`, accept: 'application/x-ndjson' },
+  }).catch((err) => {
+    console.warn('report: request failed', err);
+    throw new ApiError(0, 'network', errorSentence({ code: 'network' }));
   });
-  if (!res.ok) throw new Error((await res.json().catch(() => ({}))).error?.message ?? String(res.status));
+  // The refusal in the reader's language (errors.js); the server's English stays for support.
+  if (!res.ok) throw toApiError(res, await res.json().catch(() => undefined));
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buf = '';
   for (;;) {
@@ -456,7 +464,10 @@ async function load() {
       const msg = JSON.parse(buf.slice(0, nl));
       buf = buf.slice(nl + 1);
       if (msg.progress) progress(msg.progress);
-      if (msg.error) throw new Error(msg.error.message);
+      if (msg.error)
+        throw new ApiError(200, msg.error.code, errorSentence({ code: msg.error.code }), {
+          serverMessage: msg.error.message,
+        });
       if (msg.result) return msg.result;
       nl = buf.indexOf('\n');
     }
@@ -469,6 +480,14 @@ progress({ done: 0, total: 1 });
 Promise.resolve(window.__REPORT__ ?? load())
   .then(render)
   .catch((err) => {
-    root.replaceChildren(h('p', { class: 'error' }, t('rpFailed', { message: err.message })));
+    if (!(err instanceof ApiError)) console.error('report: failed', err);
+    const message = err instanceof ApiError ? err.message : errorSentence({ code: 'internal' });
+    fill(
+      root,
+      h('p', { class: 'error' }, t('rpFailed', { message })),
+      // The page has no login of its own: the console's is one click away.
+      err instanceof ApiError && err.status === 401 ? h('p', {}, h('a', { href: '/' }, t('rpLogIn'))) : null,
+    );
+    root.setAttribute('aria-busy', 'false');
     window.__reportReady = true;
   });
