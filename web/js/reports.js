@@ -8,7 +8,7 @@ import { escalatedBadge } from './queue-row.js';
 import { siteName, state, subscribe } from './state.js';
 import { noticeCard, ratingRulesText, reportCard } from './supervision-cards.js';
 import { incidentType, priorityBadge, stateChip } from './widgets.js';
-import { monthOf } from './zone.js';
+import { instantAt, monthOf, monthZone } from './zone.js';
 
 /** The built-in rule's text as the server states it; a configured rule (issue 19) is shown as given. */
 const DEFAULT_RATING_RULE =
@@ -35,6 +35,23 @@ function monthSelect() {
   });
   return h('select', { id: 'rep-month' }, options);
 }
+/** "2026-05" as the month select shows it: "2026年5月". */
+const monthText = (month) => {
+  const [y, m] = month.split('-').map(Number);
+  return t('monthLabel', { y, m });
+};
+
+/**
+ * The month's first instant and its end (now, for the running month) in the rated zone, as the
+ * figures' `from` and `to`: the response times are of the month the page shows, like the ratings.
+ */
+function monthSpan(month) {
+  const [year, m] = month.split('-').map(Number);
+  const from = instantAt({ year, month: m }, monthZone());
+  const to = Math.max(from + 1000, Math.min(instantAt({ year, month: m + 1 }, monthZone()), Date.now()));
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+}
+
 const spread = (s) => (s && s.count > 0 ? `${secs(s.p50)} / ${secs(s.p90)}` : t('noData'));
 
 function table(headers, rows) {
@@ -88,14 +105,20 @@ export function mount(root) {
     );
   }
 
+  let loading = 0;
   async function load() {
+    const seq = ++loading;
+    const chosen = month.value;
+    const span = new URLSearchParams(monthSpan(chosen));
     const [rt, rr] = await Promise.all([
-      optional('/api/reports/response-times').catch(() => undefined),
-      optional(`/api/reports/ratings?month=${month.value}`).catch(() => undefined),
+      optional(`/api/reports/response-times?${span}`).catch(() => undefined),
+      optional(`/api/reports/ratings?month=${chosen}`).catch(() => undefined),
     ]);
+    // A month chosen since: its answers draw, not these late ones.
+    if (seq !== loading) return;
     fill(
       times,
-      h('h3', {}, `${t('responseTimes')}（${t('percentiles')}）`),
+      h('h3', {}, `${t('responseTimes')} ${monthText(chosen)}（${t('percentiles')}）`),
 
       table(
         [t('station'), t('incidents'), t('falseAlarm'), t('toAck'), t('toArrival')],
@@ -128,7 +151,7 @@ export function mount(root) {
     );
     fill(
       ratings,
-      h('h3', {}, `${t('rating')} ${rr?.month ?? month.value}`),
+      h('h3', {}, `${t('rating')} ${monthText(rr?.month ?? chosen)}`),
       rr?.rule
         ? h(
             'div',
