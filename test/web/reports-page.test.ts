@@ -75,4 +75,29 @@ describe('the supervisors’ reports page (headless Chromium)', () => {
       english: [],
     });
   });
+
+  it('a notice says what it lacks in its own words before sending, and the server’s refusals name its fields', async () => {
+    // What the page says about the notice: beside its button, or as an error toast.
+    const refusal = async () =>
+      (await page.locator('#rep-notices [role=alert], #toasts [role=alert]').allInnerTexts())
+        .filter((s) => s.trim())
+        .at(-1);
+    const send = page.locator('#notice-send');
+    await send.click();
+    await expect.poll(refusal).toBe('请选择通知发送到的单位');
+    await page.locator('#rep-notices input[value="north"]').check();
+    await send.click();
+    await expect.poll(refusal).toBe('请填写通知内容');
+    // The server's refusal of the plate (too short once normalised), in the form's terms.
+    await page.locator('#notice-text').fill('今晚 22:00 起北城街临时管制，请各单位注意。');
+    await page.locator('#notice-plate').fill('晋F');
+    await send.click();
+    await expect.poll(refusal).toBe('布控车牌至少要 5 个字');
+    await page.locator('#notice-problem').scrollIntoViewIfNeeded();
+    await shot(page, 'reports-notice-refused');
+    await page.locator('#notice-plate').fill('晋F12345');
+    await send.click();
+    await expect.poll(() => page.locator('#toasts').innerText()).toContain('通知已发送');
+    expect(await page.locator('#notice-problem').innerText()).toBe('');
+  });
 });

@@ -3,12 +3,17 @@
 // this module makes of `code` and, for a bad_request, of each detail (field, issue, limit).
 import { getLang, hasString, t } from './i18n.js';
 
-/** The label of a request field (`body.text` → "备注"); the last named segment decides. */
-export function fieldLabel(field) {
+/**
+ * The label of a request field (`body.text` → "备注"); the last named segment decides. A form whose
+ * fields mean something else than the common ones (a notice's `to` are its recipients, not an end
+ * time) names them in `labels` (`{to: '发送单位'}`).
+ */
+export function fieldLabel(field, labels = {}) {
   const name = String(field ?? '')
     .split('.')
     .filter((p) => p && !/^\d+$/.test(p))
     .at(-1);
+  if (name && Object.hasOwn(labels, name)) return labels[name];
   return name && hasString(`field_${name}`) ? t(`field_${name}`) : t('field_unknown');
 }
 
@@ -16,9 +21,9 @@ function capitalise(s) {
   return getLang() === 'en' && s ? s.charAt(0).toUpperCase() + s.slice(1) : s;
 }
 
-/** One rejected field as a sentence. */
-export function detailSentence(d) {
-  const field = fieldLabel(d.field);
+/** One rejected field as a sentence (`labels`: as for fieldLabel). */
+export function detailSentence(d, labels = {}) {
+  const field = fieldLabel(d.field, labels);
   const vars = {
     field,
     limit: d.limit,
@@ -56,11 +61,12 @@ export function detailSentence(d) {
   return capitalise(t(key, vars));
 }
 
-/** The sentence for an error answer (or a network failure, code `network`). */
-export function errorSentence({ code, details }) {
+/** The sentence for an error answer (or a network failure, code `network`); `labels`: as for fieldLabel. */
+export function errorSentence({ code, details }, labels = {}) {
   if (code === 'bad_request' && Array.isArray(details) && details.length > 0) {
     // Several problems with one field say the same thing twice; one sentence each.
-    return [...new Set(details.map(detailSentence))].join(getLang() === 'en' ? '; ' : '；');
+    const sentences = details.map((d) => detailSentence(d, labels));
+    return [...new Set(sentences)].join(getLang() === 'en' ? '; ' : '；');
   }
   if (code && hasString(`err_${code}`)) return t(`err_${code}`);
   return t('err_unknown', { code: code || 'http' });

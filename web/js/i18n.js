@@ -633,6 +633,11 @@ Object.assign(STRINGS['zh-CN'], {
   ntPlate: '布控车牌（可选）',
   ntReceiptMinutes: '签收时限（分钟）',
   ntSent: '通知已发送',
+  ntPickTargets: '请选择通知发送到的单位',
+  ntFieldTo: '发送单位',
+  ntFieldText: '通知内容',
+  ntFieldMinutes: '签收时限（分钟）',
+  ntFieldPlate: '布控车牌',
   ntSilent: '超时未签收单位（全市通报）',
   ntPlateWatch: '布控车牌 {plate}，至 {until}',
 });
@@ -733,6 +738,11 @@ Object.assign(STRINGS.en, {
   ntPlate: 'Plate to watch (optional)',
   ntReceiptMinutes: 'Receipt within (minutes)',
   ntSent: 'Notice sent',
+  ntPickTargets: 'Choose where the notice goes',
+  ntFieldTo: 'the recipients',
+  ntFieldText: 'the notice text',
+  ntFieldMinutes: 'the receipt time (minutes)',
+  ntFieldPlate: 'the plate',
   ntSilent: 'Silent nodes (city-wide list)',
   ntPlateWatch: 'Watching plate {plate} until {until}',
 });

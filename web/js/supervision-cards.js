@@ -1,7 +1,8 @@
 // Issue 19 cards on the supervisors' page: the monthly report of a node (opens /report.html, which
 // has the charts, CSV and PDF), sending a notice with receipts, and the city-wide list of the silent.
-import { api, optional } from './api.js';
+import { ApiError, api, optional } from './api.js';
 import { fill, h, toast } from './dom.js';
+import { errorSentence } from './errors.js';
 import { fmtDateTime, t, tv } from './i18n.js';
 import { indentedName, state, treeNodes } from './state.js';
 
@@ -62,6 +63,16 @@ export function noticeCard() {
   const text = h('textarea', { id: 'notice-text', rows: 3, maxlength: 2000 });
   const minutes = h('input', { type: 'number', id: 'notice-minutes', min: 1, max: 1440, placeholder: '5' });
   const plate = h('input', { id: 'notice-plate', maxlength: 16 });
+  // What is wrong with the notice, next to its button: checked here first, then the server's word
+  // on each field in this form's terms (its `to` are recipients and its `text` the notice, not the
+  // end time and the note they are elsewhere).
+  const problem = h('div', { class: 'bad', id: 'notice-problem', role: 'alert' });
+  const fields = () => ({
+    to: t('ntFieldTo'),
+    text: t('ntFieldText'),
+    receiptMinutes: t('ntFieldMinutes'),
+    plate: t('ntFieldPlate'),
+  });
   const send = h(
     'button',
     {
@@ -74,6 +85,13 @@ export function noticeCard() {
         const body = { to, text: text.value };
         if (minutes.value) body.receiptMinutes = Number(minutes.value);
         if (plate.value.trim()) body.plate = plate.value.trim();
+        problem.textContent =
+          to.length === 0
+            ? t('ntPickTargets')
+            : text.value.trim() === ''
+              ? t('chk_empty', { field: t('ntFieldText') })
+              : '';
+        if (problem.textContent) return;
         send.disabled = true;
         try {
           await api('/api/notices', { method: 'POST', body });
@@ -81,7 +99,7 @@ export function noticeCard() {
           text.value = '';
           plate.value = '';
         } catch (err) {
-          toast(err.message, 'error');
+          problem.textContent = err instanceof ApiError ? errorSentence(err, fields()) : err.message;
         } finally {
           send.disabled = false;
         }
@@ -113,6 +131,7 @@ export function noticeCard() {
           h('label', {}, `${t('ntReceiptMinutes')} `, minutes),
           h('label', {}, `${t('ntPlate')} `, plate),
           send,
+          problem,
         )
       : null,
     silent,
