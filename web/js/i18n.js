@@ -5,7 +5,7 @@ import { CONSOLE_STRINGS } from './i18n-console.js';
 import { ERROR_STRINGS } from './i18n-errors.js';
 import { NAME_STRINGS } from './i18n-names.js';
 import { USER_STRINGS } from './i18n-users.js';
-import { formatIn } from './zone.js';
+import { formatIn, wallParts } from './zone.js';
 
 export const STRINGS = {
   'zh-CN': {
@@ -806,6 +806,19 @@ export function fmtTime(iso) {
 export function fmtDateTime(iso) {
   if (!iso) return t('noData');
   return formatter('datetime').format(new Date(iso));
+}
+
+/**
+ * When something in force ends (a storm, a test): the time alone when that is today on the city's
+ * clock, with the date when it is another day. "至 15:41" for a 24-hour storm begun at 15:41 reads
+ * as already over.
+ */
+export function fmtUntil(iso, now = Date.now()) {
+  if (!iso) return t('noData');
+  const end = wallParts(Date.parse(iso));
+  const today = wallParts(now);
+  const sameDay = end.year === today.year && end.month === today.month && end.day === today.day;
+  return sameDay ? fmtTime(iso) : fmtDateTime(iso);
 }
 
 /** "3 min" style age of an ISO time. */

@@ -4,7 +4,7 @@
 // closed all day, a reason) and removes.
 import { api } from './api.js';
 import { fill, h, toast } from './dom.js';
-import { fmtDateTime, fmtTime, t } from './i18n.js';
+import { fmtDateTime, fmtUntil, t } from './i18n.js';
 import { eventText, panelLabel } from './names.js';
 import { personEl } from './people.js';
 import { loadPanels, siteName, state, subscribe } from './state.js';
@@ -121,7 +121,7 @@ export function mount(root, [siteId]) {
                 { dataset: { mode: m.id } },
                 testBadge(),
                 ` ${m.panel ? `${panelLabel(m.panel)} · ${m.panel}` : t('wfWholeSite')} · `,
-                t('wfTestUntil', { until: fmtTime(m.endsAt) }),
+                t('wfTestUntil', { until: fmtUntil(m.endsAt) }),
                 h('span', { class: 'muted' }, ` · ${m.reason} · `, personEl(test.people, m.by)),
                 ' ',
                 endOne(m),

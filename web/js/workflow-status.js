@@ -5,7 +5,7 @@
 // the sites and panels on test. Hidden while there is nothing to say.
 import { api } from './api.js';
 import { fill, h, toast } from './dom.js';
-import { fmtDateTime, fmtTime, t } from './i18n.js';
+import { fmtDateTime, fmtUntil, t } from './i18n.js';
 import { deviceName } from './names.js';
 import { personEl } from './people.js';
 import { jurisdictionName, siteName, state } from './state.js';
@@ -49,7 +49,7 @@ function stormLine(s, refresh, people) {
     h(
       'span',
       { class: 'muted' },
-      ` · ${t('wfSinceUntil', { since: fmtDateTime(s.startedAt), until: fmtTime(s.endsAt) })}`,
+      ` · ${t('wfSinceUntil', { since: fmtDateTime(s.startedAt), until: fmtUntil(s.endsAt) })}`,
       s.action === 'hold' ? ` · ${t('wfHeldCount', { n: s.held })}` : '',
       ` · ${s.reason} · `,
       personEl(people, s.by),
@@ -94,7 +94,7 @@ function testLine(m) {
     ' ',
     h('a', { href: `#/sitedesk/${encodeURIComponent(m.site)}` }, siteName(m.site)),
     m.panel ? ` · ${deviceName(m.panel)}` : '',
-    h('span', { class: 'muted' }, ` · ${t('wfTestUntil', { until: fmtTime(m.endsAt) })} · ${m.reason}`),
+    h('span', { class: 'muted' }, ` · ${t('wfTestUntil', { until: fmtUntil(m.endsAt) })} · ${m.reason}`),
   );
 }
 

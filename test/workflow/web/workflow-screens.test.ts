@@ -32,6 +32,7 @@ schedules:
     shop-1: { hours: { mon: "09:00-21:00", tue: "09:00-21:00", wed: "09:00-21:00", thu: "09:00-21:00", fri: "09:00-21:00", sat: "10:00-22:00" } }
 workflow:
   runaway: { maxEvents: 8, windowSeconds: 60, clearBelowEvents: 1, clearSeconds: 600, reportSeconds: 1 }
+  testMode: { maxMinutes: 1440 }
 `,
     });
     shop = new PanelSimulator({ url: svc.mqttUrl, id: 'panel-1', secret: 'secret-panel-1' });
@@ -133,6 +134,60 @@ workflow:
     expect(panel.body.runaway).toBe(false);
     await shot(page, 'wf-12b-queue-runaway-ended');
   });
+
+  it('a storm or a test that ends on another day says the day, not only a time that reads as before it began', async () => {
+    // The longest storm (24 h) and test (as long as this city allows) end tomorrow at this time.
+    const storm = await api<Storm>(`${svc.httpUrl}/api/storms`, sup, {
+      method: 'POST',
+      body: JSON.stringify({
+        node: 'south',
+        categories: ['video_loss'],
+        action: 'demote',
+        minutes: 1440,
+        reason: '南城机房搬迁',
+      }),
+    });
+    expect(storm.status).toBe(201);
+    const test = await api<{ id: string; endsAt: string }>(
+      `${svc.httpUrl}/api/sites/pharmacy-4/test-mode`,
+      sup,
+      {
+        method: 'POST',
+        body: JSON.stringify({ minutes: 1440, reason: '更换探测器' }),
+      },
+    );
+    expect(test.status).toBe(201);
+    try {
+      await stripSaysTheDay(storm.body.endsAt, test.body.endsAt);
+    } finally {
+      await api(`${svc.httpUrl}/api/storms/${storm.body.id}`, sup, { method: 'DELETE' });
+      await api(`${svc.httpUrl}/api/sites/pharmacy-4/test-mode`, sup, { method: 'DELETE' });
+    }
+  });
+
+  async function stripSaysTheDay(stormEnds: string, testEnds: string): Promise<void> {
+    /** The date of an instant as the desks in the city read it: "2026/12/8". */
+    const day = (iso: string) =>
+      new Intl.DateTimeFormat('zh-CN', {
+        timeZone: 'Asia/Shanghai',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+      }).format(new Date(iso));
+    await page.goto(`${svc.httpUrl}/#/queue`);
+    await page.reload();
+    const strip = page.locator('#wf-status');
+    await expect.poll(() => strip.locator('.wf-storm').count()).toBe(1);
+    expect(await strip.locator('.wf-storm').textContent()).toContain(`，至 ${day(stormEnds)} `);
+    expect(await strip.locator('.wf-test[data-site="pharmacy-4"]').textContent()).toContain(
+      `测试至 ${day(testEnds)} `,
+    );
+    await shot(page, 'wf-12c-queue-storm-till-tomorrow');
+    await page.goto(`${svc.httpUrl}/#/sitedesk/pharmacy-4`);
+    await expect
+      .poll(() => page.locator('#wf-test-active li').textContent())
+      .toContain(`测试至 ${day(testEnds)} `);
+  }
 
   it('enters a temporary opening-hours change, refuses a past date in words, and deletes it', async () => {
     await page.goto(`${svc.httpUrl}/#/sitedesk/shop-1`);
