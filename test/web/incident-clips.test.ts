@@ -122,7 +122,7 @@ describe('incident page: every alarm clip is in sight', () => {
           .filter((el) => {
             const text = document.createRange();
             text.selectNodeContents(el);
-            return new Set([...text.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+            return new Set(Array.from(text.getClientRects(), (r) => Math.round(r.top))).size > 1;
           })
           .map((el) => el.textContent),
       );
