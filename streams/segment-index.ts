@@ -3,6 +3,7 @@ import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import type { DB } from '../src/store/db-types.js';
 import { relaxedTransaction } from '../src/store/relaxed.js';
 import { takeTurn } from '../src/store/turns.js';
+import { type KeptFootage, keptFootage, notePurged } from './purged-footage.js';
 import type { RecordingSegmentsTable } from './segment-tables.js';
 
 /** One closed segment: a self-contained fragmented MP4 starting at a keyframe. */
@@ -329,7 +330,8 @@ export class SegmentIndex {
    * the caller's to delete. A lock or hold placed meanwhile (an investigator's export or playback, an
    * alarm's clip) either commits first and keeps its segments out of this, or second and finds them
    * gone; before, retention read the unlocked segments, then deleted the files of any a lock had
-   * covered since.
+   * covered since. The same transaction widens each camera's purged stretch (`notePurged`): a player
+   * then says "purged" of those holes, not "not recorded".
    */
   async claimUnprotected(segs: readonly Segment[]): Promise<Segment[]> {
     if (segs.length === 0) return [];
@@ -350,8 +352,14 @@ export class SegmentIndex {
         await this.leaveRun(tx, s);
         claimed.push(s);
       }
+      await notePurged(tx, claimed);
       return claimed;
     });
+  }
+
+  /** A camera's oldest kept footage and the stretch retention purged of it (`purged-footage.ts`). */
+  kept(camera: string): Promise<KeptFootage> {
+    return keptFootage(this.k, camera);
   }
 
   /** Removes segment rows (their files are gone) and their ranges from the runs, in one transaction. */

@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely';
 
 /**
- * The recording index's tables (migrations 040, 042, 043 and 044) as Kysely sees them, on SQLite and
+ * The recording index's tables (migrations 040, 042, 043, 044 and 045) as Kysely sees them, on SQLite and
  * PostgreSQL alike. Times are epoch milliseconds (BIGINT on PostgreSQL, read back as numbers by the
  * store's type parser); booleans are integers 0/1.
  */
@@ -12,6 +12,7 @@ declare module '../src/store/db-types.js' {
     recording_gaps: RecordingGapsTable;
     evidence_locks: EvidenceLocksTable;
     playback_holds: PlaybackHoldsTable;
+    recording_purges: RecordingPurgesTable;
   }
 }
 
@@ -69,4 +70,11 @@ export interface PlaybackHoldsTable {
   expires_ms: number;
   /** The console player's hold this row is one camera of (`player-holds.ts`); null for a range playback's. */
   player_hold: string | null;
+}
+
+/** The stretch of a camera's footage retention has purged: oldest start, newest end (epoch ms). */
+export interface RecordingPurgesTable {
+  camera: string;
+  from_ms: number;
+  until_ms: number;
 }

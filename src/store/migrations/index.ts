@@ -14,6 +14,7 @@ import { recordingClipJobs } from './041-recording-clip-jobs.js';
 import { recordingTimeline } from './042-recording-timeline.js';
 import { playbackHolds } from './043-playback-holds.js';
 import { playerHolds } from './044-player-holds.js';
+import { recordingPurges } from './045-recording-purges.js';
 import { live } from './050-live.js';
 import { consolePrefs } from './060-console.js';
 import { consoleHandover } from './061-console-handover.js';
@@ -69,6 +70,7 @@ export const MIGRATIONS: readonly Migration[] = [
   recordingTimeline,
   playbackHolds,
   playerHolds,
+  recordingPurges,
   live,
   consolePrefs,
   consoleHandover,
