@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { rebaseSegmentFile } from '../../streams/fmp4-rebase.js';
 import type { PlaybackHolds } from '../../streams/playback-holds.js';
+import type { KeptFootage } from '../../streams/purged-footage.js';
 import type { SegmentIndex } from '../../streams/segment-index.js';
 import { resolveInside } from '../../streams/segment-paths.js';
 import { parse, requireUser, route, userOf } from '../api/middleware.js';
@@ -21,6 +22,13 @@ export interface RecordingDeps {
   holds: PlaybackHolds;
   maxRangeMs: number;
 }
+
+/** A camera's retention boundary as the timeline routes say it (ISO times; null: none). */
+const keptIso = (k: KeptFootage) => ({
+  oldestKept: k.oldestKeptMs === null ? null : iso(k.oldestKeptMs),
+  purgedFrom: k.purgedFromMs === null ? null : iso(k.purgedFromMs),
+  purgedUntil: k.purgedUntilMs === null ? null : iso(k.purgedUntilMs),
+});
 
 const segmentQuery = z.strictObject({ view: z.uuid(), token: z.string().optional() });
 
@@ -65,6 +73,7 @@ export function recordingRoutes(svc: Service, d: RecordingDeps): Router {
           reason: g.reason,
         })),
         playback: `/api/recordings/play?camera=${encodeURIComponent(q.camera)}&from=${iso(q.from)}&to=${iso(q.to)}`,
+        retention: keptIso(await d.index.kept(q.camera)),
       });
     }),
   );
@@ -78,11 +87,12 @@ export function recordingRoutes(svc: Service, d: RecordingDeps): Router {
       visibleCamera(svc, user, q.camera);
       checkRange(q.from, q.to, TIMELINE_MS);
       const site = svc.need('dir').camera(q.camera)?.site ?? '';
-      const [runs, gaps, markers, bookmarks] = await Promise.all([
+      const [runs, gaps, markers, bookmarks, kept] = await Promise.all([
         d.index.runs(q.camera, q.from, q.to),
         d.index.gaps(q.camera, q.from, q.to),
         d.store.markers(q.camera, site, q.from, q.to),
         d.store.bookmarks({ cameras: [q.camera], fromMs: q.from, toMs: q.to }),
+        d.index.kept(q.camera),
       ]);
       res.json({
         camera: q.camera,
@@ -106,6 +116,9 @@ export function recordingRoutes(svc: Service, d: RecordingDeps): Router {
           incident: b.incidentId,
           by: b.createdBy,
         })),
+        // The camera's retention boundary, wherever it lies: holes inside the purged stretch were
+        // recorded and are gone; the player draws and names them so, not as "no recording".
+        retention: keptIso(kept),
       });
     }),
   );
@@ -123,6 +136,7 @@ export function recordingRoutes(svc: Service, d: RecordingDeps): Router {
       checkRange(q.from, q.to, INDEX_WINDOW_MS);
       const segments = await d.index.segments(q.camera, q.from, q.to);
       const gaps = await d.index.gaps(q.camera, q.from, q.to);
+      const kept = await d.index.kept(q.camera);
       const view = d.views.open({ username: user.username, camera: q.camera, fromMs: q.from, toMs: q.to });
       await audit.append({
         actor: user.username,
@@ -152,6 +166,11 @@ export function recordingRoutes(svc: Service, d: RecordingDeps): Router {
           url: `/api/recordings/segments/${s.id}?view=${view.id}`,
         })),
         gaps: gaps.map((g) => ({ start: g.startMs, end: g.endMs, reason: g.reason })),
+        retention: {
+          oldestKept: kept.oldestKeptMs,
+          purgedFrom: kept.purgedFromMs,
+          purgedUntil: kept.purgedUntilMs,
+        },
       });
     }),
   );

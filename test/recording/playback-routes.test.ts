@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import type { RecordingPart } from '../../src/recording/recording-module.js';
 import { CameraRecorder } from '../../streams/recorder.js';
+import { RetentionMaintainer } from '../../streams/retention-maintainer.js';
 import { API_CITY_YAML } from '../api/api-fixture.js';
 import { ev } from '../core/core-fixture.js';
 import { api, startTestService, type TestService } from '../helpers/service.js';
@@ -321,5 +322,52 @@ describe('timeline and playback routes', () => {
     expect(res.body.error.code).toBe('no_footage');
     expect(res.body.error.message).toMatch(/retention/);
     expect(await views()).toBe(viewsBefore);
+  });
+
+  it("says each camera's retention boundary: its oldest kept footage and the stretch retention purged, in scope only", async () => {
+    // The locks the tests above placed (a bookmark's, an export's) go, as a supervisor's unlock would;
+    // then a real pass by age whose cutoff falls in cam-shop's gap: the first run (12 s) is past it.
+    for (const l of await rec.index.locks()) await rec.index.unlock(l.id);
+    const cutoff = base + 15_000;
+    const pass = await new RetentionMaintainer({
+      index: rec.index,
+      paths: [{ path: `${svc.dataDir}/recordings` }],
+      retentionDays: (Date.now() - cutoff) / 86_400_000,
+      minFreeHours: 0,
+      log: silentLogger,
+    }).runOnce();
+    expect(pass.byAge).toBe(6 + 4);
+    const range = `camera=cam-shop&from=${iso(base - 60_000)}&to=${iso(base + 60_000)}`;
+    const timeline = await get<{
+      runs: { start: string; end: string }[];
+      gaps: { start: string; reason: string }[];
+      retention: { oldestKept: string | null; purgedFrom: string | null; purgedUntil: string | null };
+    }>(`/api/recordings/timeline?${range}`);
+    expect(timeline.status).toBe(200);
+    expect(timeline.body.runs).toEqual([{ start: iso(base + 18_000), end: iso(base + 26_000) }]);
+    // The recorder's own gap stays a gap (nothing recorded), inside or outside the purged stretch.
+    expect(timeline.body.gaps.map((g) => [g.start, g.reason])).toEqual([
+      [iso(base + 12_000), 'not recording'],
+    ]);
+    expect(timeline.body.retention).toEqual({
+      oldestKept: iso(base + 18_000),
+      purgedFrom: iso(base),
+      purgedUntil: iso(base + 12_000),
+    });
+    const index = await get<{ retention: object }>(`/api/recordings/index?${range}`);
+    expect(index.body.retention).toEqual({
+      oldestKept: base + 18_000,
+      purgedFrom: base,
+      purgedUntil: base + 12_000,
+    });
+    const listing = await get<{ retention: object }>(`/api/recordings?${range}`);
+    expect(listing.body.retention).toEqual(timeline.body.retention);
+    // Another station's investigator learns nothing of the camera, its boundary included.
+    for (const path of ['/api/recordings/timeline', '/api/recordings/index', '/api/recordings']) {
+      const out = await get<{ error: { code: string }; retention?: unknown }>(`${path}?${range}`, south);
+      expect(out.status).toBe(404);
+      expect(out.body.error.code).toBe('not_found');
+      expect(out.body.retention).toBeUndefined();
+    }
   });
 });
