@@ -141,17 +141,39 @@ export class CameraPlayer {
     return seg && !this.gone.has(seg.id) ? seg : undefined;
   }
 
-  /** Names the gone footage at the playhead on the tile: why, and where this camera's footage resumes. */
+  /**
+   * Names the gone footage at the playhead on the tile (why; where footage resumes is asked of the
+   * server by the view, not read from this index, which may list footage purged since).
+   */
   showGone(seg, ms) {
-    let next = this.index.next(seg);
-    while (next && this.gone.has(next.id)) next = this.index.next(next);
-    this.setState('gone', {
-      at: ms,
-      code: this.gone.get(seg.id),
-      start: seg.start,
-      end: seg.end,
-      next: next?.start,
-    });
+    this.setState('gone', { at: ms, code: this.gone.get(seg.id), start: seg.start, end: seg.end });
+  }
+
+  /** The end of the footage at `ms` this page found gone, or undefined (for naming where footage resumes). */
+  goneEnd(ms) {
+    return this.goneAt(ms)?.end;
+  }
+
+  /** What the tile says of a hole at `ms`: `gone` (recorded, then purged or lost) or `gap` (never recorded). */
+  holeState(ms) {
+    return this.goneAt(ms) || this.index.purgedAt(ms) ? 'gone' : 'gap';
+  }
+
+  /**
+   * Takes the server's timeline of now (`KeptFootage`): segments this page listed that retention has
+   * purged since (behind its purged edge and in no kept run) are gone, without a request each.
+   */
+  forgetPurged(data) {
+    const until = data?.retention?.purgedUntil ? Date.parse(data.retention.purgedUntil) : undefined;
+    if (until === undefined) return;
+    const runs = (data.runs ?? []).map((r) => [Date.parse(r.start), Date.parse(r.end)]);
+    for (const seg of this.index.sorted) {
+      if (seg.start >= until) break;
+      if (seg.end > until || this.gone.has(seg.id)) continue;
+      if (runs.some(([a, b]) => a <= seg.start && b >= seg.end)) continue;
+      this.gone.set(seg.id, 'purged');
+      this.onGone(seg, 'purged');
+    }
   }
 
   /** Whether the camera has recorded footage at `ms` (fetching that part of the index first). */
@@ -163,22 +185,20 @@ export class CameraPlayer {
   /**
    * Shows the frame at wall time `ms`: loads the segment holding it, then sets the playhead (the
    * browser decodes from the segment's keyframe). False, with state `gap`, when nothing was recorded
-   * there; the detail names the recorder's reason and where footage resumes.
+   * there (the detail names the recorder's reason), or `gone` when retention purged it before the
+   * index was read (inside the camera's purged stretch, not a recorder's gap).
    */
   async show(ms, maxAgeMs) {
     this.target = ms;
     await this.index.ensure(ms, maxAgeMs);
     const seg = this.index.at(ms);
     if (!seg) {
-      const next = this.index.after(ms);
+      if (this.index.purgedAt(ms)) {
+        this.setState('gone', { at: ms, code: 'purged', retention: true });
+        return false;
+      }
       const gap = this.index.gapAt(ms);
-      this.setState('gap', {
-        at: ms,
-        next: next?.start,
-        reason: gap?.reason,
-        gapStart: gap?.start,
-        gapEnd: gap?.end,
-      });
+      this.setState('gap', { at: ms, reason: gap?.reason, gapStart: gap?.start, gapEnd: gap?.end });
       return false;
     }
     if (this.gone.has(seg.id)) {

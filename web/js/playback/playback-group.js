@@ -3,7 +3,8 @@
 // time); where no camera has footage the clock runs on its own and jumps to the next recording. Every
 // other camera follows the clock: it is set to the same wall time when it drifts, shows its own gap
 // where it has none, and resumes where its recording does. Footage found gone since the index was read
-// (purged, a lost file) is a gap too: named on its tile, marked on the timeline, passed over in play.
+// (purged, a lost file) is a gap too: named on its tile, marked on the timeline, passed over in play;
+// so is footage retention purged before the page read its index (the camera's purged stretch).
 // The group holds its cameras' footage around the clock from retention while it is open (FootageHold).
 
 import { CameraPlayer } from './camera-player.js';
@@ -184,7 +185,8 @@ export class PlaybackGroup {
         const gone = p.goneAt(this.position);
         if (gone) {
           if (p.state !== 'gone') p.showGone(gone, this.position);
-        } else if (p.state !== 'gap' && p.index.has(this.position)) void p.show(this.position);
+        } else if (p.state !== p.holeState(this.position) && p.index.has(this.position))
+          void p.show(this.position);
         if (!p.index.has(this.position)) void p.index.ensure(this.position);
         continue;
       }
@@ -204,8 +206,9 @@ export class PlaybackGroup {
       let next =
         this.o.nextRecorded?.(this.position) ??
         Math.min(...this.players.map((p) => p.index.after(this.position)?.start ?? Number.POSITIVE_INFINITY));
-      // The timeline's runs still hold footage this page found gone: on past it.
-      const gone = this.players.some((p) => p.goneAt(this.position));
+      // The timeline's runs still hold footage this page found gone: on past it. A stretch retention
+      // purged is said as skipped purged footage, not as one without recording.
+      const gone = this.players.some((p) => p.goneAt(this.position) || p.index.purgedAt(this.position));
       for (let i = 0; i < 10_000 && Number.isFinite(next); i++) {
         const ends = this.players.map((p) => p.goneAt(next)?.end).filter((e) => e !== undefined);
         if (ends.length === 0 || this.players.some((p) => p.playable(next))) break;

@@ -6,6 +6,7 @@ import { api } from '../api.js';
 import { h, svg, toast } from '../dom.js';
 import { t } from '../i18n.js';
 import { parseWall, wallIso } from '../zone.js';
+import { KeptFootage } from './kept-footage.js';
 import { PlaybackGroup } from './playback-group.js';
 import { gapReason, Timeline } from './timeline.js';
 
@@ -53,7 +54,7 @@ export function playerView(o) {
       h('span', { class: 'pb-name' }, c.label),
       note,
     );
-    return { camera: c.id, video, note, el };
+    return { camera: c.id, video, note, el, asked: 0 };
   });
   const clock = h('output', { class: 'pb-clock', id: 'pb-clock' }, wallText(o.start));
   const status = h('span', { class: 'pb-status muted', id: 'pb-status' });
@@ -73,6 +74,36 @@ export function playerView(o) {
     },
   });
 
+  // What each camera keeps now: the timeline's lanes, and where footage resumes after a hole.
+  const kept = new KeptFootage({
+    range: o.range,
+    onData: (camera, data) => {
+      timeline.setData(camera, data);
+      group.players.find((p) => p.camera === camera)?.forgetPurged(data);
+    },
+  });
+
+  /**
+   * Names where a camera's footage resumes after the hole at `at`, asked of the server at that moment:
+   * the index the page read may list footage retention has purged since, which is never named. A
+   * tile that moved on meanwhile keeps its own words.
+   */
+  async function nameResume(tile, at) {
+    const asked = tile.asked;
+    const player = group.players.find((p) => p.camera === tile.camera);
+    try {
+      await kept.load(tile.camera);
+    } catch (err) {
+      // Tolerated: the tile says what the hole is, without naming a time it could not check.
+      console.warn('playback: where footage resumes is unknown', err);
+      return;
+    }
+    if (tile.asked !== asked) return;
+    const next = kept.nextKept(tile.camera, at, (ms) => player?.goneEnd(ms));
+    tile.note.dataset.next = next === undefined ? 'none' : String(next);
+    tile.note.textContent += ` · ${next === undefined ? t('pbNoLaterRecording') : `${t('pbResumesAt')} ${wallText(next).slice(11, 19)}`}`;
+  }
+
   const group = new PlaybackGroup({
     range: o.range,
     cameras: tiles.map((x) => ({ camera: x.camera, video: x.video })),
@@ -86,16 +117,20 @@ export function playerView(o) {
       if (!tile) return;
       tile.el.dataset.state = state;
       tile.note.hidden = state === 'ready';
+      tile.asked++;
+      delete tile.note.dataset.next;
+      // A hole is said at once; where footage resumes follows once the server has said (nameResume).
       tile.note.textContent =
         state === 'gone'
-          ? `${t(detail?.code === 'no_file' ? 'pbGoneFile' : 'pbGonePurged')}${detail?.next ? ` · ${t('pbResumesAt')} ${wallText(detail.next).slice(11, 19)}` : ''}`
+          ? t(detail?.code === 'no_file' ? 'pbGoneFile' : 'pbGonePurged')
           : state === 'gap'
-            ? `${t('pbNoRecording')}${detail?.reason ? ` · ${gapReason(detail.reason)}` : ''}${detail?.next ? ` · ${t('pbResumesAt')} ${wallText(detail.next).slice(11, 19)}` : ''}`
+            ? `${t('pbNoRecording')}${detail?.reason ? ` · ${gapReason(detail.reason)}` : ''}`
             : state === 'loading'
               ? t('pbLoading')
               : state === 'error'
                 ? `${t('pbCannotPlay')}${detail?.code === 'codec' ? ` (${t('pbCodec')})` : ''}`
                 : '';
+      if ((state === 'gap' || state === 'gone') && detail?.at !== undefined) void nameResume(tile, detail.at);
     },
     onJump: ({ from, to, gone }) => {
       status.textContent = `${t(gone ? 'pbSkippedGone' : 'pbSkippedGap')} ${wallText(from).slice(11, 19)} → ${wallText(to).slice(11, 19)}`;
@@ -127,7 +162,17 @@ export function playerView(o) {
     goto.value = localInput(ms);
     const t0 = performance.now();
     const shown = await group.seek(ms);
-    if (!shown.some(Boolean)) status.textContent = t('pbNoRecordingAll');
+    if (!shown.some(Boolean)) {
+      // Footage purged is not footage never recorded, here as on the tiles.
+      const gone = group.players.filter((p) => p.state === 'gone').length;
+      status.textContent = t(
+        gone === 0
+          ? 'pbNoRecordingAll'
+          : gone === group.players.length
+            ? 'pbGoneAll'
+            : 'pbNothingPlayableAll',
+      );
+    }
     return performance.now() - t0;
   }
 
@@ -254,13 +299,8 @@ export function playerView(o) {
   async function loadTimeline() {
     await Promise.all(
       o.cameras.map(async (c) => {
-        const q = new URLSearchParams({
-          camera: c.id,
-          from: new Date(o.range.from).toISOString(),
-          to: new Date(o.range.to).toISOString(),
-        });
         try {
-          timeline.setData(c.id, await api(`/api/recordings/timeline?${q}`));
+          await kept.load(c.id);
         } catch (err) {
           toast(`${c.label}: ${errorText(err)}`, 'error');
         }

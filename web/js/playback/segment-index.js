@@ -24,6 +24,8 @@ export class SegmentIndex {
     this.gaps = [];
     this.covered = []; // {from, to, edge, at}: windows fetched, complete up to `edge`, fetched at `at`
     this.pending = new Map();
+    // The stretch retention has purged of this camera, as wide as any answer said (it only grows).
+    this.purged = { from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY };
   }
 
   /** Whether the index knows `ms`: fetched, and either settled or asked less than `maxAgeMs` ago. */
@@ -61,6 +63,12 @@ export class SegmentIndex {
             const gaps = new Map(this.gaps.map((g) => [`${g.start}`, g]));
             for (const g of res.gaps) gaps.set(`${g.start}`, g);
             this.gaps = [...gaps.values()].sort((a, b) => a.start - b.start);
+            const r = res.retention;
+            if (r?.purgedFrom != null && r?.purgedUntil != null)
+              this.purged = {
+                from: Math.min(this.purged.from, r.purgedFrom),
+                to: Math.max(this.purged.to, r.purgedUntil),
+              };
             // Complete up to its newest segment or gap, unless it ended long before it was asked.
             let edge = to <= asked - SETTLED_MS ? to : from;
             for (const x of [...res.segments, ...res.gaps]) edge = Math.max(edge, Math.min(to, x.end));
@@ -105,6 +113,14 @@ export class SegmentIndex {
   /** The recorded gap holding `ms` (with its reason), if the recorder wrote one. */
   gapAt(ms) {
     return this.gaps.find((g) => ms >= g.start && ms < g.end);
+  }
+
+  /**
+   * Whether `ms` is footage retention purged before the index was read: no segment and no recorder's
+   * gap there, inside the camera's purged stretch (outside it, the camera recorded nothing).
+   */
+  purgedAt(ms) {
+    return ms >= this.purged.from && ms < this.purged.to && !this.at(ms) && !this.gapAt(ms);
   }
 
   /** Wall time of the last keyframe strictly before `ms` (for reverse play and keyframe steps). */

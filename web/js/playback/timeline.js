@@ -1,10 +1,12 @@
 // The investigator's timeline: one lane per camera over a zoomable window of hours or days, with the
-// recorded runs, the gaps (and why), alarm and motion markers, bookmarks, the in/out marks and the
-// playhead. Drag or click to seek; the wheel zooms around the pointer.
+// recorded runs, the gaps (and why), the footage retention purged (before the page opened, from the
+// camera's retention boundary; since, as the player finds it), alarm and motion markers, bookmarks,
+// the in/out marks and the playhead. Drag or click to seek; the wheel zooms around the pointer.
 
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { clockText, offsetAt, wallParts } from '../zone.js';
+import { purgedStretches } from './kept-footage.js';
 
 const MIN_SPAN = 60_000;
 const MAX_SPAN = 31 * 86_400_000;
@@ -204,6 +206,20 @@ export class Timeline {
       for (const g of d.gaps ?? []) {
         const style = this.bar(Date.parse(g.start), Date.parse(g.end));
         if (style) kids.push(h('div', { class: 'tl-gap', style, title: gapTitle(g) }));
+      }
+      // Recorded, and purged by retention before this answer: drawn like footage found gone since,
+      // never as a stretch the camera did not record.
+      const oldest = d.retention?.oldestKept ? Date.parse(d.retention.oldestKept) : undefined;
+      for (const p of purgedStretches(d, this.view.from, this.view.to)) {
+        const style = this.bar(p.start, p.end);
+        if (style)
+          kids.push(
+            h('div', {
+              class: 'tl-purged',
+              style,
+              title: `${clockText(p.start)}–${clockText(p.end)} ${t('pbGonePurged')}${oldest !== undefined ? ` · ${t('pbOldestKept')} ${clockText(oldest)}` : ''}`,
+            }),
+          );
       }
       for (const g of this.gone.get(lane.camera) ?? []) {
         const style = this.bar(g.start, g.end);
