@@ -119,12 +119,12 @@ export class PeopleNames {
 
 /** The annotated incident as the views carry it (issue 17 adds plan, owner, calls, confirmation, forward). */
 interface ActedOn {
-  transitions?: readonly { by?: string }[];
+  transitions?: readonly { by: string; note?: string }[];
   notes?: readonly { by?: string }[];
   units?: readonly { dispatchedBy?: string }[];
   owner?: { username?: string };
   plan?: { steps?: readonly { by?: string }[] };
-  calls?: readonly { by?: string }[];
+  calls?: readonly { by?: string; note?: string }[];
   confirmation?: { by?: string };
   forward?: { by?: string };
 }
@@ -176,29 +176,24 @@ export function asSeenBySite(names: PeopleNames, nodeName: (id: string) => strin
   };
 }
 
-/** The incident as its site's users read it: every staff login replaced by their node's name. */
+/**
+ * The incident as its site's users read it: every staff login replaced by their node's name, and none
+ * of the police's own working text: the desks' notes (`notes` is empty), the notes on transitions and
+ * calls, and the action plan (`plan` is absent). A shop owner reads what happened and who handles it,
+ * never a remark an officer wrote for colleagues ("店主疑似报假警").
+ */
 export function incidentForSite(inc: Incident, as: AsSeenBySite): Incident {
-  const v = inc as Incident & Omit<ActedOn, 'plan'> & { plan?: { steps?: readonly StepActs[] } };
-  const by = <T extends { by?: string }>(x: T): T => (x.by ? { ...x, by: as(x.by) } : x);
+  const v = inc as Incident & ActedOn;
   const out: Record<string, unknown> = { ...v };
-  if (v.transitions) out['transitions'] = v.transitions.map(by);
-  if (v.notes) out['notes'] = v.notes.map(by);
+  delete out['plan'];
+  if (v.transitions)
+    out['transitions'] = v.transitions.map(({ note: _note, ...t }) => ({ ...t, by: as(t.by) }));
+  if (v.notes) out['notes'] = [];
   if (v.units)
     out['units'] = v.units.map((u) => (u.dispatchedBy ? { ...u, dispatchedBy: as(u.dispatchedBy) } : u));
   if (v.owner?.username) out['owner'] = { ...v.owner, username: as(v.owner.username) };
-  if (v.plan?.steps)
-    out['plan'] = {
-      ...v.plan,
-      steps: v.plan.steps.map((s) => {
-        const step: StepActs = by(s);
-        return {
-          ...step,
-          ...(s.dispatched ? { dispatched: by(s.dispatched) } : {}),
-          ...(s.forwarded ? { forwarded: by(s.forwarded) } : {}),
-        };
-      }),
-    };
-  if (v.calls) out['calls'] = v.calls.map(by);
+  if (v.calls) out['calls'] = v.calls.map(({ note: _note, ...c }) => (c.by ? { ...c, by: as(c.by) } : c));
+  const by = <T extends { by?: string }>(x: T): T => (x.by ? { ...x, by: as(x.by) } : x);
   if (v.confirmation) out['confirmation'] = by(v.confirmation);
   if (v.forward) out['forward'] = by(v.forward);
   return out as unknown as Incident;
@@ -216,10 +211,4 @@ export function changeForSite(change: IncidentChange, as: AsSeenBySite): Inciden
     out.detail = d;
   }
   return out;
-}
-
-interface StepActs {
-  by?: string;
-  dispatched?: { by?: string };
-  forwarded?: { by?: string };
 }

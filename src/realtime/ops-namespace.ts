@@ -105,7 +105,8 @@ export function attachOpsNamespace(
     // from memory); the site's own room hears the incident without it, each login as the name of
     // the acting user's node. A socket is in one room only.
     if (desks.length > 0) ops.local.to(desks).emit(event, withPeople(deps.auth.people, out), extra);
-    if (owners)
+    // A desk's note is the police's own: the site's room hears nothing of it (its view has no notes).
+    if (owners && !(extra?.kind === 'annotation' && extra.what === 'note'))
       ops.local
         .to(site)
         .emit(

@@ -17,6 +17,8 @@ describe('who acted, by name (REST and /ops)', () => {
   let owner: string;
   let desk: Socket;
   let shop: Socket;
+  /** Everything the shop owner's socket heard, as sent. */
+  const shopPushes: string[] = [];
   const url = (p: string) => `${svc.httpUrl}${p}`;
   const send = <T>(method: string, p: string, token: string, body: unknown = {}) =>
     api<T>(url(p), token, { method, body: JSON.stringify(body) });
@@ -40,6 +42,7 @@ describe('who acted, by name (REST and /ops)', () => {
     admin = await person('admin-city', 'admin', 'city', '系统管理员');
     owner = await person('owner-shop', 'site', 'shop-1', '金店店主');
     [desk, shop] = await Promise.all([opsClient(svc.httpUrl, sup), opsClient(svc.httpUrl, owner)]);
+    shop.on('incident:update', (...args: unknown[]) => shopPushes.push(JSON.stringify(args)));
   });
   afterAll(async () => {
     desk?.close();
@@ -88,7 +91,12 @@ describe('who acted, by name (REST and /ops)', () => {
     expect(theirs.status).toBe(200);
     expect(theirs.body.people).toBeUndefined();
     expect(theirs.body.transitions.map((t) => t.by)).toEqual(['system', 'North station', 'North station']);
-    expect(theirs.body.notes?.map((n) => n.by)).toEqual(['North station']);
+    // The desk's note is the police's own: the owner reads none.
+    expect(theirs.body.notes).toEqual([]);
+    expect(JSON.stringify(theirs.body)).not.toContain('已电话联系店主');
+    // The owner's socket heard the dispatch that came after the note.
+    await expect.poll(() => shopPushes.some((p) => p.includes('"state":"dispatched"'))).toBe(true);
+    expect(shopPushes.join('\n')).not.toMatch(/已电话联系店主|038512/);
     expect(theirs.body.units).toMatchObject([{ dispatchedBy: 'North station' }]);
     const theirList = await api<{ incidents: Incident[] }>(url('/api/incidents'), owner);
     expect(theirList.body.incidents.length).toBeGreaterThan(0);
