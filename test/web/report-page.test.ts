@@ -1,8 +1,16 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMonths, monthOf } from '../../src/reports/local-time.js';
-import { startTestService, type TestService } from '../helpers/service.js';
-import { CITY_YAML, HALL, launchChromium, shot, textProblems } from './console-helpers.js';
+import { api, startTestService, type TestService } from '../helpers/service.js';
+import {
+  CITY_YAML,
+  HALL,
+  LAPTOP,
+  launchChromium,
+  overflowProblems,
+  shot,
+  textProblems,
+} from './console-helpers.js';
 
 /** A finished month, whatever day the test runs. */
 const MONTH = addMonths(monthOf(Date.now(), 'Asia/Shanghai'), -1);
@@ -63,5 +71,207 @@ describe('the monthly report page (headless Chromium): a report it cannot build 
     ]);
     expect(await page.locator('#report a').getAttribute('href')).toBe('/');
     await shot(page, 'report-session-ended');
+  });
+});
+
+/** The month as the page's subtitle words it: "2026年11月". */
+const monthWords = (month: string) => `${Number(month.slice(0, 4))}年${Number(month.slice(5))}月`;
+
+// biome-ignore lint/suspicious/noExplicitAny: a report's JSON as the page reads it, changed in places.
+type Report = Record<string, any>;
+
+/** The only Latin on the Chinese page: the download links name their file formats. */
+const ONLY_FORMATS = { rawIds: [], english: ['CSV', 'PDF'] };
+
+/** What reaches past the window's right edge (the page scrolls down, as a printed report does). */
+async function sideways(page: Page): Promise<string[]> {
+  const width = page.viewportSize()?.width ?? 0;
+  return (await overflowProblems(page)).filter((p) => {
+    const right = /reaches (\d+)×/.exec(p)?.[1];
+    return right === undefined || Number(right) > width + 1;
+  });
+}
+
+describe('the monthly report page (headless Chromium): read by a Chinese supervisor, units and empty charts in words', () => {
+  let svc: TestService;
+  let browser: Browser;
+  let citySup: string;
+  /** The city's report of MONTH as the service builds it (nothing happened in it). */
+  let empty: Report;
+
+  beforeAll(async () => {
+    svc = await startTestService({ yaml: CITY_YAML });
+    citySup = await svc.login('sup-city', 'supervisor', 'city');
+    const res = await api<Report>(
+      `${svc.httpUrl}/api/reports/monthly?node=city&month=${MONTH}&format=json`,
+      citySup,
+    );
+    expect(res.status).toBe(200);
+    empty = res.body;
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await svc?.close();
+  });
+
+  /**
+   * The page drawn from `report` handed in as the PDF renderer hands it (window.__REPORT__), in
+   * `lang`, at `viewport`.
+   */
+  async function open(report: Report, lang: 'zh' | 'en', viewport = HALL): Promise<Page> {
+    const context = await browser.newContext({ viewport, locale: 'zh-CN' });
+    await context.addInitScript(
+      ([r, l]) => {
+        const w = window as unknown as Record<string, unknown>;
+        w.__REPORT__ = r;
+        if (l === 'en') w.__REPORT_LANG__ = 'en';
+      },
+      [report, lang] as const,
+    );
+    const page = await context.newPage();
+    await page.goto(`${svc.httpUrl}/report.html?node=city&month=${report.month}`);
+    await page.waitForFunction(() => (window as unknown as { __reportReady?: boolean }).__reportReady);
+    return page;
+  }
+
+  /** The section titled `title`. */
+  const sectionOf = (page: Page, title: string) =>
+    page.locator('section', { has: page.locator('h2', { hasText: title }) }).first();
+
+  /** The labels of the Chart.js chart in the section titled `title` (drawn on a canvas, not in the text). */
+  const chartLabels = (page: Page, title: string) =>
+    sectionOf(page, title)
+      .locator('canvas')
+      .evaluate((c) =>
+        (
+          window as unknown as { Chart: { getChart(c: unknown): { data: { labels: string[] } } } }
+        ).Chart.getChart(c).data.labels.map(String),
+      );
+
+  /** A month with figures in it: the empty report with acknowledgements, ratings, escalations, receipts. */
+  function withFigures(): Report {
+    const r: Report = structuredClone(empty);
+    r.charts.distributions.acknowledge = [4, 6, 3, 2, 1, 0, 0, 0, 1];
+    r.charts.distributions.arrive = [0, 0, 0, 2, 5, 3, 1, 0, 0];
+    r.ratings.counts = { green: 3, yellow: 1, red: 1 };
+    r.figures.units[0].dispatches = 7;
+    r.figures.units[0].busyHours = 5.5;
+    r.figures.escalations.list = [
+      { openedAt: `${MONTH}-12T02:03:04Z`, siteName: '鑫源金店', priority: 2, acknowledgeSeconds: 754 },
+      { openedAt: `${MONTH}-13T02:03:04Z`, siteName: '南城储蓄所', priority: 2, acknowledgeSeconds: null },
+    ];
+    r.figures.escalations.unanswered = 2;
+    r.notices = {
+      sent: 1,
+      targets: 2,
+      received: 1,
+      onTime: 1,
+      list: [
+        {
+          id: 'n1',
+          sentAt: `${MONTH}-14T02:00:00Z`,
+          text: '注意可疑车辆',
+          targets: [
+            { node: 'north', name: '北城派出所', receiptSeconds: 95 },
+            { node: 'south', name: '南城派出所', receiptSeconds: null },
+          ],
+        },
+      ],
+    };
+    return r;
+  }
+
+  it('names the month and its zone in words, not 2026-11 (Asia/Shanghai)', async () => {
+    const page = await open(withFigures(), 'zh');
+    expect(await page.locator('.report-head .muted').innerText()).toBe(`${monthWords(MONTH)}（北京时间）`);
+    expect(await textProblems(page, { chinese: true })).toEqual(ONLY_FORMATS);
+    await page.context().close();
+  });
+
+  it('labels the response-time buckets in 秒 and 分 (was 0–30s … >60m), and the times in the tables too', async () => {
+    const page = await open(withFigures(), 'zh');
+    expect(await chartLabels(page, '接警用时分布')).toEqual([
+      '0–30 秒',
+      '30 秒–1 分',
+      '1–2 分',
+      '2–5 分',
+      '5–10 分',
+      '10–20 分',
+      '20–30 分',
+      '30–60 分',
+      '60 分以上',
+    ]);
+    // 超时无人接警: how long until acknowledged, in words (was "接警 (s)" over 754).
+    const unanswered = sectionOf(page, '超时无人接警');
+    expect(await unanswered.locator('th').allInnerTexts()).toEqual(['时间', '单位', '级别', '接警用时']);
+    expect(await unanswered.locator('tr td:last-child').allInnerTexts()).toEqual(['12 分', '未接警']);
+    // 通知签收: the receipt time (was "95 s").
+    expect(await sectionOf(page, '通知签收').locator('tr td:last-child').allInnerTexts()).toEqual([
+      '1 分',
+      '未签收',
+    ]);
+    await page.context().close();
+  });
+
+  it('counts the sites of each colour beside the 三色评定 doughnut', async () => {
+    const page = await open(withFigures(), 'zh');
+    const ratings = sectionOf(page, '三色评定');
+    expect(await ratings.locator('.rating-legend li').allInnerTexts()).toEqual([
+      '绿 3 家 60%',
+      '黄 1 家 20%',
+      '红 1 家 20%',
+    ]);
+    expect(await ratings.innerText()).toContain('共 5 家单位');
+    await shot(page, 'report-figures-hall');
+    expect(await sideways(page)).toEqual([]);
+    await page.setViewportSize(LAPTOP);
+    expect(await sideways(page)).toEqual([]);
+    await shot(page, 'report-figures-laptop');
+    await page.context().close();
+  });
+
+  it('says 无数据 where a chart has nothing to draw, instead of bare axes', async () => {
+    const page = await open(empty, 'zh');
+    for (const [title, why] of [
+      ['接警用时分布', '当月没有接警或到场记录'],
+      ['警力工作量', '当月没有出警记录'],
+      ['报警时段分布', '当月没有报警'],
+    ] as const) {
+      const s = sectionOf(page, title);
+      expect(await s.locator('canvas').count(), title).toBe(0);
+      expect((await s.locator('.chart-empty').innerText()).split(/\n+/), title).toEqual(['无数据', why]);
+    }
+    expect(await textProblems(page, { chinese: true })).toEqual(ONLY_FORMATS);
+    await shot(page, 'report-empty-hall');
+    await page.context().close();
+  });
+
+  it('reads right in English too', async () => {
+    const page = await open(withFigures(), 'en', LAPTOP);
+    const [y, m] = MONTH.split('-').map(Number);
+    expect(await page.locator('.report-head .muted').innerText()).toBe(`${m}/${y} (Beijing time)`);
+    expect(await chartLabels(page, 'Time to acknowledge')).toEqual([
+      '0–30 s',
+      '30 s–1 min',
+      '1–2 min',
+      '2–5 min',
+      '5–10 min',
+      '10–20 min',
+      '20–30 min',
+      '30–60 min',
+      'over 60 min',
+    ]);
+    expect(
+      await sectionOf(page, 'Escalated, unanswered').locator('tr td:last-child').allInnerTexts(),
+    ).toEqual(['12 min', 'not acknowledged']);
+    expect(await sectionOf(page, 'Site ratings').locator('.rating-legend li').allInnerTexts()).toEqual([
+      'Green 3 60%',
+      'Yellow 1 20%',
+      'Red 1 20%',
+    ]);
+    expect(await sideways(page)).toEqual([]);
+    await shot(page, 'report-figures-en-laptop');
+    await page.context().close();
   });
 });

@@ -5,20 +5,13 @@
 import { ApiError, getToken, toApiError } from './api.js';
 import { fill, h } from './dom.js';
 import { errorSentence } from './errors.js';
-import { fmtDateTime, getLang, hasString, setLang, t, tv } from './i18n.js';
+import { fmtDateTime, fmtSeconds, getLang, hasString, setLang, t, tv } from './i18n.js';
+import { bucketLabels, COLORS, chart, monthText, ratingsChart, zoneText } from './report-charts.js';
 import { setZones } from './zone.js';
 
 const params = new URLSearchParams(location.search);
 const printing = params.get('print') === '1';
 const root = document.getElementById('report');
-const COLORS = {
-  red: '#d7263d',
-  yellow: '#e8b610',
-  green: '#24a35a',
-  blue: '#2f6fdb',
-  grey: '#8a94a6',
-  orange: '#f28c28',
-};
 
 const num = (v, digits = 0) => (v === null || v === undefined ? '—' : Number(v).toFixed(digits));
 const pct = (v) => `${(v * 100).toFixed(1)}%`;
@@ -43,36 +36,8 @@ function table(headers, rows, numeric = []) {
   );
 }
 
-function chart(type, data, options = {}) {
-  const canvas = h('canvas');
-  const box = h('div', { class: 'chart' }, canvas);
-  // Built after the canvas is in the page; no animation, so a print shows the final drawing.
-  queueMicrotask(() => {
-    new window.Chart(canvas, {
-      type,
-      data,
-      options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        plugins: { legend: { display: data.datasets.length > 1 } },
-        ...options,
-      },
-    });
-  });
-  return box;
-}
-
 function section(title, ...body) {
   return h('section', {}, h('h2', {}, title), ...body);
-}
-
-function bucketLabels(bounds) {
-  const fmt = (s) => (s < 60 ? `${s}s` : `${s / 60}m`);
-  return [
-    ...bounds.map((b, i) => `${i === 0 ? '0' : fmt(bounds[i - 1])}–${fmt(b)}`),
-    `>${fmt(bounds.at(-1))}`,
-  ];
 }
 
 function render(r) {
@@ -120,7 +85,14 @@ function render(r) {
         'div',
         {},
         h('h1', {}, `${r.node.name} · ${t('rpTitle')}`),
-        h('div', { class: 'muted' }, `${r.month} (${r.timezone})`),
+        h(
+          'div',
+          { class: 'muted' },
+          t('rpMonthZone', {
+            month: monthText(r.month),
+            zone: zoneText(r.timezone, Date.parse(r.from ?? r.asOf ?? '')),
+          }),
+        ),
       ),
       h(
         'div',
@@ -162,6 +134,7 @@ function render(r) {
         {
           scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
         },
+        t('rpEmptyByDay'),
       ),
     ),
     h(
@@ -178,6 +151,7 @@ function render(r) {
             ],
           },
           { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+          t('rpEmptyByHour'),
         ),
       ),
       section(
@@ -192,6 +166,7 @@ function render(r) {
             ],
           },
           { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+          t('rpEmptyDist'),
         ),
       ),
     ),
@@ -203,7 +178,7 @@ function render(r) {
         chart(
           'line',
           {
-            labels: c.trend.map((x) => x.month),
+            labels: c.trend.map((x) => monthText(x.month)),
             datasets: [
               {
                 label: t('rpAckP50'),
@@ -239,6 +214,7 @@ function render(r) {
               },
             },
           },
+          t('rpEmptyTrend'),
         ),
       ),
       section(
@@ -282,22 +258,7 @@ function render(r) {
     h(
       'div',
       { class: 'grid2' },
-      section(
-        t('rpRatings'),
-        chart(
-          'doughnut',
-          {
-            labels: ['green', 'yellow', 'red'].map((x) => tv('rating', x)),
-            datasets: [
-              {
-                data: [ratingCounts.green, ratingCounts.yellow, ratingCounts.red],
-                backgroundColor: [COLORS.green, COLORS.yellow, COLORS.red],
-              },
-            ],
-          },
-          { plugins: { legend: { display: true, position: 'right' } } },
-        ),
-      ),
+      section(t('rpRatings'), ratingsChart(ratingCounts)),
       section(
         t('rpUnits'),
         chart(
@@ -318,6 +279,7 @@ function render(r) {
             ],
           },
           { indexAxis: 'y', scales: { x: { beginAtZero: true } } },
+          t('rpEmptyUnits'),
         ),
       ),
     ),
@@ -401,10 +363,15 @@ function render(r) {
     section(
       t('rpUnanswered'),
       table(
-        [t('colTime'), t('site'), t('colPriority'), `${t('m_acknowledge')} (s)`],
+        [t('colTime'), t('site'), t('colPriority'), t('rpAckAfter')],
         f.escalations.list
           .slice(0, 20)
-          .map((e) => [fmtDateTime(e.openedAt), e.siteName, `P${e.priority}`, num(e.acknowledgeSeconds)]),
+          .map((e) => [
+            fmtDateTime(e.openedAt),
+            e.siteName,
+            `P${e.priority}`,
+            e.acknowledgeSeconds === null ? t('rpNotAcked') : fmtSeconds(e.acknowledgeSeconds),
+          ]),
         [3],
       ),
     ),
@@ -422,7 +389,7 @@ function render(r) {
             fmtDateTime(n.sentAt),
             n.text,
             x.name,
-            x.receiptSeconds === null ? '—' : `${x.receiptSeconds} s`,
+            x.receiptSeconds === null ? t('rpNotReceived') : fmtSeconds(x.receiptSeconds),
           ]),
         ),
       ),
