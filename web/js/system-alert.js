@@ -8,7 +8,7 @@
 // an unmount function.
 import { api } from './api.js';
 import { $, h, toast } from './dom.js';
-import { fmtTime, hasString, t } from './i18n.js';
+import { fmtTime, fmtUntil, hasString, t } from './i18n.js';
 import { personName } from './people.js';
 import { chime } from './sound.js';
 import { state, subscribe } from './state.js';
@@ -256,7 +256,7 @@ function stormControl(tr, of) {
       ? h(
           'span',
           { class: 'sys-alert-storm-on' },
-          t(of.on, { at: fmtTime(storm.endsAt), by: storm.byName ?? storm.by }),
+          t(of.on, { at: fmtUntil(storm.endsAt), by: storm.byName ?? storm.by }),
         )
       : h(
           'button',
@@ -315,7 +315,7 @@ async function startStorm(tr, of) {
     // This desk turned it on: named as the top bar names its user.
     const byName = state.user?.displayName || storm.by;
     storms.set(of.category, { ...storm, byName });
-    toast(t(of.on, { at: fmtTime(storm.endsAt), by: byName }), 'info');
+    toast(t(of.on, { at: fmtUntil(storm.endsAt), by: byName }), 'info');
   } catch (err) {
     storms.set(of.category, null);
     // Another supervisor was quicker: say so, and show theirs.
