@@ -5,7 +5,7 @@
 import { api } from './api.js';
 import { fill, h, toast } from './dom.js';
 import { fmtDateTime, fmtUntil, t } from './i18n.js';
-import { eventText, panelLabel } from './names.js';
+import { deviceName, eventText, panelLabel } from './names.js';
 import { personEl } from './people.js';
 import { loadPanels, siteName, state, subscribe } from './state.js';
 import { testBadge } from './workflow-status.js';
@@ -59,7 +59,8 @@ export function mount(root, [siteId]) {
       'select',
       { name: 'panel' },
       h('option', { value: '' }, t('wfWholeSite')),
-      panels.map((p) => h('option', { value: p.id }, `${panelLabel(p.id)} · ${p.id}`)),
+      // Named as the rest of the console names a panel (报警主机, numbered when several); never its id.
+      panels.map((p) => h('option', { value: p.id }, panelLabel(p.id))),
     );
     const minutes = h('input', { name: 'minutes', type: 'number', min: '1', value: '30', required: true });
     const reason = h('input', {
@@ -120,7 +121,7 @@ export function mount(root, [siteId]) {
                 'li',
                 { dataset: { mode: m.id } },
                 testBadge(),
-                ` ${m.panel ? `${panelLabel(m.panel)} · ${m.panel}` : t('wfWholeSite')} · `,
+                ` ${m.panel ? panelLabel(m.panel) : t('wfWholeSite')} · `,
                 t('wfTestUntil', { until: fmtUntil(m.endsAt) }),
                 h('span', { class: 'muted' }, ` · ${m.reason} · `, personEl(test.people, m.by)),
                 ' ',
@@ -141,7 +142,7 @@ export function mount(root, [siteId]) {
                 { dataset: { key: e.key } },
                 h('td', {}, testBadge()),
                 h('td', {}, fmtDateTime(e.at)),
-                h('td', {}, `${panelLabel(e.device)} · ${e.device}`),
+                h('td', {}, deviceName(e.device)),
                 h('td', {}, eventText({ ...e, receivedAt: e.at, ts: e.at })),
                 h('td', { class: 'muted' }, e.mode.reason),
               ),
