@@ -44,15 +44,20 @@ function stormLine(s, refresh, people) {
   return h(
     'li',
     { class: `wf-storm ${s.action}`, dataset: { storm: s.id } },
-    h('b', {}, t('wfStorm', { node: jurisdictionName(s.node) })),
-    ` ${t(`wfStormAction_${s.action}`)}：${s.categories.map((c) => t(`wfStormCat_${c}`)).join('、')}`,
+    // The words apart from the end button, which keeps to the right of the line (base.css).
     h(
       'span',
-      { class: 'muted' },
-      ` · ${t('wfSinceUntil', { since: fmtDateTime(s.startedAt), until: fmtUntil(s.endsAt) })}`,
-      s.action === 'hold' ? ` · ${t('wfHeldCount', { n: s.held })}` : '',
-      ` · ${s.reason} · `,
-      personEl(people, s.by),
+      { class: 'wf-line-text' },
+      h('b', {}, t('wfStorm', { node: jurisdictionName(s.node) })),
+      ` ${t(`wfStormAction_${s.action}`)}：${s.categories.map((c) => t(`wfStormCat_${c}`)).join('、')}`,
+      h(
+        'span',
+        { class: 'muted' },
+        ` · ${t('wfSinceUntil', { since: fmtDateTime(s.startedAt), until: fmtUntil(s.endsAt) })}`,
+        s.action === 'hold' ? ` · ${t('wfHeldCount', { n: s.held })}` : '',
+        ` · ${s.reason} · `,
+        personEl(people, s.by),
+      ),
     ),
     isBoss()
       ? endButton(
@@ -70,9 +75,13 @@ function runawayLine(r, refresh) {
   return h(
     'li',
     { class: 'wf-runaway', dataset: { panel: r.device } },
-    h('b', {}, t('wfRunaway', { panel: deviceName(r.device), site: siteName(r.site) })),
-    h('span', { class: 'muted' }, ` · ${t('wfRunawaySince', { since: fmtDateTime(r.since) })}`),
-    r.incident ? h('a', { href: `#/incident/${r.incident}` }, ` ${t('wfRunawayIncident')}`) : null,
+    h(
+      'span',
+      { class: 'wf-line-text' },
+      h('b', {}, t('wfRunaway', { panel: deviceName(r.device), site: siteName(r.site) })),
+      h('span', { class: 'muted' }, ` · ${t('wfRunawaySince', { since: fmtDateTime(r.since) })}`),
+      r.incident ? h('a', { href: `#/incident/${r.incident}` }, ` ${t('wfRunawayIncident')}`) : null,
+    ),
     // The installer has fixed the panel: its alarms ring one by one again without waiting to calm.
     isBoss()
       ? endButton(
