@@ -199,15 +199,21 @@ export function incidentForSite(inc: Incident, as: AsSeenBySite): Incident {
   return out as unknown as Incident;
 }
 
-/** A pushed change as the site's room hears it: who made it (and whose hold it took) by node. */
+/**
+ * A pushed change as the site's room hears it: who made it (and whose hold it took) by node, and
+ * without the desk's words (a transition's or a call's `note`).
+ */
 export function changeForSite(change: IncidentChange, as: AsSeenBySite): IncidentChange {
   if (change.kind !== 'transition' && change.kind !== 'annotation' && change.kind !== 'workflow')
     return change;
   const out = { ...change, ...(change.by ? { by: as(change.by) } : {}) };
-  if (out.kind === 'workflow' && out.what === 'owner' && out.detail) {
+  if (out.kind === 'transition') delete out.note;
+  if (out.kind === 'workflow' && out.detail) {
     const d: Record<string, unknown> = { ...out.detail };
-    for (const key of ['owner', 'from', 'released'])
-      if (typeof d[key] === 'string') d[key] = as(d[key] as string);
+    delete d['note'];
+    if (out.what === 'owner')
+      for (const key of ['owner', 'from', 'released'])
+        if (typeof d[key] === 'string') d[key] = as(d[key] as string);
     out.detail = d;
   }
   return out;

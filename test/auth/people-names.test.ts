@@ -137,7 +137,12 @@ describe('people names', () => {
       by: '北城派出所',
       detail: { owner: '北城派出所', from: '市局110指挥中心', via: 'take' },
     });
-    expect(changeForSite({ kind: 'transition', from: 'new', to: 'acknowledged', by: 'ack-er' }, as)).toEqual({
+    expect(
+      changeForSite(
+        { kind: 'transition', from: 'new', to: 'acknowledged', by: 'ack-er', note: '店主疑似报假警' },
+        as,
+      ),
+    ).toEqual({
       kind: 'transition',
       from: 'new',
       to: 'acknowledged',
