@@ -23,6 +23,9 @@ const day = (iso: string) =>
     day: 'numeric',
   }).format(new Date(iso));
 
+/** The date before a time when it is not today on the city's clock ("2026/12/8 "), else nothing. */
+const onDay = (iso: string) => (day(iso) === day(new Date().toISOString()) ? '' : `${day(iso)} `);
+
 /**
  * The storm line of the top bar's trouble list (web/js/system-alert.js): a storm that another
  * supervisor turned on for a day ends tomorrow, and says so.
@@ -89,7 +92,65 @@ describe('the top bar’s storm notice (headless Chromium)', () => {
         `^风暴模式已开启：通讯故障工单降为 P4，至 ${day(storm.body.endsAt)} \\d\\d:\\d\\d:\\d\\d（sup-night）$`,
       ),
     );
+    // A login without a name is one word: "sup-" and "night" on two lines read as two people.
+    const who = on.locator('.person[data-user="sup-night"]');
+    expect(await who.count()).toBe(1);
+    expect(await who.evaluate((el) => el.getClientRects().length)).toBe(1);
     expect(await textProblems(supervisor, { chinese: true })).toEqual({ rawIds: [], english: [] });
     await shot(supervisor, 'system-alert-storm-till-tomorrow');
+  });
+
+  it('a trouble that began yesterday, and taken in charge yesterday, says the date; the storm names who turned it on by name', async () => {
+    await addUser(svc, 'sup-long-night', 'supervisor', 'city', '钱夜班长');
+    const other = await svc.login('sup-long-night', 'supervisor', 'city');
+    const storm = await api<Storm>(`${svc.httpUrl}/api/storms`, other, {
+      method: 'POST',
+      body: JSON.stringify({
+        node: 'city',
+        categories: ['video_loss'],
+        action: 'demote',
+        minutes: 60,
+        reason: '交换机故障',
+      }),
+    });
+    expect(storm.status).toBe(201);
+    const since = new Date(Date.now() - 30 * 3600_000).toISOString();
+    const ackAt = new Date(Date.now() - 26 * 3600_000).toISOString();
+    const status: SystemStatus = {
+      node: 'node-y',
+      level: 'bad',
+      at: new Date().toISOString(),
+      troubles: [
+        {
+          kind: 'cameras',
+          level: 'bad',
+          since,
+          figures: { lost: 120, of: 900, lostAll: 124, firstAt: Date.parse(since), spanSeconds: 40 },
+          ack: { by: 'sup-long-night', byName: '钱夜班长', at: ackAt },
+        },
+      ],
+    };
+    svc.svc.need('ops').to(SYSTEM_ROOM).emit('system:status', status);
+    const badge = supervisor.locator('#sys-alert');
+    await badge.waitFor({ state: 'visible', timeout: 10_000 });
+    const item = supervisor.locator('#sys-alert-panel li[data-kind="cameras"]');
+    if (!(await supervisor.locator('#sys-alert-panel').isVisible())) await badge.click();
+    await item.waitFor({ timeout: 5_000 });
+    const time = '\\d\\d:\\d\\d:\\d\\d';
+    expect(await item.locator('.sys-alert-since').innerText()).toMatch(
+      new RegExp(`^自 ${day(since)} ${time} 起$`),
+    );
+    expect(await item.locator('.sys-alert-acked-by').innerText()).toMatch(
+      new RegExp(`^钱夜班长 已负责处理（${day(ackAt)} ${time}）$`),
+    );
+    const on = item.locator('.sys-alert-storm-on');
+    await on.waitFor({ timeout: 5_000 });
+    expect(await on.innerText()).toMatch(
+      new RegExp(`^风暴模式已开启：视频丢失工单降为 P4，至 ${onDay(storm.body.endsAt)}${time}（钱夜班长）$`),
+    );
+    // The login stays on hover for the record.
+    expect(await on.locator('.person').getAttribute('title')).toBe('登录名 sup-long-night');
+    expect(await textProblems(supervisor, { chinese: true })).toEqual({ rawIds: [], english: [] });
+    await shot(supervisor, 'system-alert-since-yesterday');
   });
 });

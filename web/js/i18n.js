@@ -851,17 +851,23 @@ export function fmtDateTime(iso) {
 }
 
 /**
- * When something in force ends (a storm, a test): the time alone when that is today on the city's
- * clock, with the date when it is another day. "至 15:41" for a 24-hour storm begun at 15:41 reads
- * as already over.
+ * An instant on the city's clock as a line beside something in force or under way: the time alone
+ * when that is today, with the date when it is another day. "至 15:41" for a 24-hour storm begun at
+ * 15:41 reads as already over; "自 09:12 起" for a trouble begun yesterday, as an hour old.
  */
-export function fmtUntil(iso, now = Date.now()) {
+function fmtOnDay(iso, now) {
   if (!iso) return t('noData');
-  const end = wallParts(Date.parse(iso));
+  const at = wallParts(Date.parse(iso));
   const today = wallParts(now);
-  const sameDay = end.year === today.year && end.month === today.month && end.day === today.day;
+  const sameDay = at.year === today.year && at.month === today.month && at.day === today.day;
   return sameDay ? fmtTime(iso) : fmtDateTime(iso);
 }
+
+/** When something in force ends (a storm, a test): see `fmtOnDay`. */
+export const fmtUntil = (iso, now = Date.now()) => fmtOnDay(iso, now);
+
+/** When something still under way began (a trouble, someone's taking charge of it): see `fmtOnDay`. */
+export const fmtSince = (iso, now = Date.now()) => fmtOnDay(iso, now);
 
 /** "3 min" style age of an ISO time. */
 export function fmtAge(iso, now = Date.now()) {

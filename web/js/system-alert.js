@@ -8,8 +8,8 @@
 // an unmount function.
 import { api } from './api.js';
 import { $, h, toast } from './dom.js';
-import { fmtTime, fmtUntil, hasString, t } from './i18n.js';
-import { personName } from './people.js';
+import { fmtSince, fmtUntil, hasString, t } from './i18n.js';
+import { personEl } from './people.js';
 import { chime } from './sound.js';
 import { state, subscribe } from './state.js';
 
@@ -48,6 +48,15 @@ const STORM_OF = {
     reason: 'sysAlertStormVideoReason',
   },
 };
+
+/** Where a person goes in a sentence built by `t` (a character no string or name holds). */
+const HOLE = '\u0000';
+
+/** A sentence with `HOLE` in it, the person's element in its place. */
+function withPerson(text, person) {
+  const [before, after = ''] = text.split(HOLE);
+  return [before, person, after];
+}
 
 /**
  * A sink's name in words (`bus:<node>` is the bus relay of one node of a city); `known` false for a
@@ -189,7 +198,7 @@ function render() {
           ? t('sysAlertOnNode', { node: tr.node, text: troubleSentence(tr) })
           : troubleSentence(tr),
       ),
-      h('span', { class: 'muted sys-alert-since' }, t('sysAlertSince', { at: fmtTime(tr.since) })),
+      h('span', { class: 'muted sys-alert-since' }, t('sysAlertSince', { at: fmtSince(tr.since) })),
       tr.ack
         ? h('span', { class: 'sys-alert-acked-by' }, ackedBy(tr.ack))
         : supervises
@@ -256,7 +265,8 @@ function stormControl(tr, of) {
       ? h(
           'span',
           { class: 'sys-alert-storm-on' },
-          t(of.on, { at: fmtUntil(storm.endsAt), by: storm.byName ?? storm.by }),
+          // Who turned it on, by name as the rest of the console names people (the login on hover).
+          withPerson(t(of.on, { at: fmtUntil(storm.endsAt), by: HOLE }), personEl(storm.people, storm.by)),
         )
       : h(
           'button',
@@ -287,8 +297,8 @@ async function readStorm(category) {
           !s.releasedAt &&
           s.endsAt > now,
       ) ?? null;
-    // Who turned it on, by name (the login when they have none).
-    if (found) found = { ...found, byName: personName(people, found.by) };
+    // Who turned it on is named from the people the answer carries (the login when they have none).
+    if (found) found = { ...found, people };
   } catch {
     found = null;
   }
@@ -314,7 +324,7 @@ async function startStorm(tr, of) {
     });
     // This desk turned it on: named as the top bar names its user.
     const byName = state.user?.displayName || storm.by;
-    storms.set(of.category, { ...storm, byName });
+    storms.set(of.category, { ...storm, people: { [storm.by]: byName } });
     toast(t(of.on, { at: fmtUntil(storm.endsAt), by: byName }), 'info');
   } catch (err) {
     storms.set(of.category, null);
@@ -340,8 +350,10 @@ export const takenInCharge = () =>
 
 /** "{name} 已负责处理（05:01:00）", the name as the user gave it (marked verbatim). */
 export function ackedBy(ack) {
-  const [before, after = ''] = t('sysAlertAckedBy', { name: '\u0000', at: fmtTime(ack.at) }).split('\u0000');
-  return [before, h('span', { dataset: { verbatim: '' } }, ack.byName), after];
+  return withPerson(
+    t('sysAlertAckedBy', { name: HOLE, at: fmtSince(ack.at) }),
+    h('span', { class: 'person', dataset: { verbatim: '' } }, ack.byName),
+  );
 }
 
 /** A supervisor or admin takes charge of a trouble: every desk is told by the trouble's node. */
