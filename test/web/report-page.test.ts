@@ -231,6 +231,85 @@ describe('the monthly report page (headless Chromium): read by a Chinese supervi
     await page.context().close();
   });
 
+  /** Response times in seconds, the trend of two months and shares that rounded to 101%. */
+  function withTimes(): Report {
+    const r = withFigures();
+    const spread = (p50: number | null, p90: number | null, max: number | null, count: number) => ({
+      count,
+      p50,
+      p90,
+      max,
+    });
+    r.figures.response = {
+      acknowledge: spread(95, 240, 754, 17),
+      dispatch: spread(40, 60, 120, 12),
+      arrive: spread(610, 1260, 3900, 11),
+      resolve: spread(null, null, null, 0),
+    };
+    expect(r.figures.children.length).toBeGreaterThan(0);
+    r.figures.children = r.figures.children.map((ch: Report, i: number) => ({
+      ...ch,
+      response: { ...ch.response, acknowledge: { p50: 95 + i }, arrive: { p50: 600 } },
+    }));
+    const before = addMonths(MONTH, -1);
+    r.charts.trend = [
+      { month: before, alarms: 12, falseAlarms: 3, acknowledge: { p50: 95 }, arrive: { p50: 610 } },
+      { month: MONTH, alarms: 8, falseAlarms: 1, acknowledge: { p50: 70 }, arrive: { p50: 480 } },
+    ];
+    // 28.6%, 28.6% and 42.9%: each rounded alone they read 29%, 29%, 43%, which is 101%.
+    r.ratings.counts = { green: 2, yellow: 2, red: 3 };
+    return r;
+  }
+
+  it('says the response times in 秒 and 分 (was plain seconds under “响应用时（秒）”)', async () => {
+    const page = await open(withTimes(), 'zh');
+    const response = sectionOf(page, '响应用时');
+    expect(await response.locator('h2').first().innerText()).toBe('响应用时');
+    const rows = await response
+      .locator('table')
+      .first()
+      .locator('tr')
+      .evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (c) => (c as HTMLElement).innerText)));
+    expect(rows.slice(1)).toEqual([
+      ['接警', '17', '1 分 35 秒', '4 分', '12 分 34 秒'],
+      ['派警', '12', '40 秒', '1 分', '2 分'],
+      ['到场', '11', '10 分 10 秒', '21 分', '1 时 5 分'],
+      ['处置完毕', '0', '—', '—', '—'],
+    ]);
+    // 下级单位: the medians too, and no heading says （秒）.
+    const children = response.locator('table').nth(1);
+    expect((await children.locator('tr').nth(1).locator('td').allInnerTexts()).slice(3, 5)).toEqual([
+      '1 分 35 秒',
+      '10 分',
+    ]);
+    expect((await response.locator('th').allInnerTexts()).filter((x) => /秒|\(s\)/.test(x))).toEqual([]);
+    // The trend's axis in whole units of 秒 and 分, not 0, 100, 200 … seconds.
+    const trend = await sectionOf(page, '近 12 个月趋势')
+      .locator('canvas')
+      .evaluate((c) => {
+        const chart = (
+          window as unknown as {
+            Chart: {
+              getChart(c: unknown): {
+                data: { datasets: { label: string }[] };
+                scales: { y: { ticks: { label: string }[] } };
+              };
+            };
+          }
+        ).Chart.getChart(c);
+        return {
+          axis: chart.scales.y.ticks.map((x) => x.label),
+          labels: chart.data.datasets.map((d) => d.label),
+        };
+      });
+    expect(trend.axis).toEqual(['0 秒', '2 分', '4 分', '6 分', '8 分', '10 分', '12 分']);
+    expect(trend.labels).toEqual(['接警用时中位数', '到场用时中位数', '报警']);
+    expect(await textProblems(page, { chinese: true })).toEqual(ONLY_FORMATS);
+    expect(await sideways(page)).toEqual([]);
+    await shot(page, 'report-times-hall');
+    await page.context().close();
+  });
+
   it('says 无数据 where a chart has nothing to draw, instead of bare axes', async () => {
     const page = await open(empty, 'zh');
     for (const [title, why] of [

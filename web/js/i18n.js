@@ -572,9 +572,9 @@ Object.assign(STRINGS['zh-CN'], {
   rpAckDist: '接警用时分布',
   rpArriveDist: '到场用时分布',
   rpTrend: '近 12 个月趋势',
-  rpAckP50: '接警用时中位数（秒）',
-  rpArriveP50: '到场用时中位数（秒）',
-  rpResponse: '响应用时（秒）',
+  rpAckP50: '接警用时中位数',
+  rpArriveP50: '到场用时中位数',
+  rpResponse: '响应用时',
   rpMeasure: '环节',
   rpCount: '次数',
   rpMedian: '中位数',
@@ -694,9 +694,9 @@ Object.assign(STRINGS.en, {
   rpAckDist: 'Time to acknowledge',
   rpArriveDist: 'Time to arrive',
   rpTrend: 'Last 12 months',
-  rpAckP50: 'Median time to acknowledge (s)',
-  rpArriveP50: 'Median time to arrive (s)',
-  rpResponse: 'Response times (s)',
+  rpAckP50: 'Median time to acknowledge',
+  rpArriveP50: 'Median time to arrive',
+  rpResponse: 'Response times',
   rpMeasure: 'Step',
   rpCount: 'Count',
   rpMedian: 'Median',
@@ -874,14 +874,18 @@ export function fmtAge(iso, now = Date.now()) {
   return fmtSeconds((now - new Date(iso).getTime()) / 1000);
 }
 
-/** A span of seconds as `fmtAge` words it: "45 秒", "12 分", "3 时 5 分". */
-export function fmtSeconds(seconds, { long = false } = {}) {
+/**
+ * A span of seconds as `fmtAge` words it: "45 秒", "12 分", "3 时 5 分". `exact` keeps the seconds
+ * under an hour ("1 分 35 秒"), where a figure is compared with another (a report's medians).
+ */
+export function fmtSeconds(seconds, { long = false, exact = false } = {}) {
   const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return lang === 'en' ? `${s} s` : `${s} 秒`;
+  const sec = lang === 'en' ? ' s' : ' 秒';
+  if (s < 60) return `${s}${sec}`;
   const m = Math.floor(s / 60);
   // Long: in a sentence ("服务未运行 8 分钟"); short: a badge or a cell ("超时 8 分").
   const [min, hour] = lang === 'en' ? [' min', ' h'] : long ? [' 分钟', ' 小时'] : [' 分', ' 时'];
-  if (m < 60) return `${m}${min}`;
+  if (m < 60) return exact && s % 60 ? `${m}${min} ${s % 60}${sec}` : `${m}${min}`;
   const h = Math.floor(m / 60);
   return m % 60 ? `${h}${hour} ${m % 60}${min}` : `${h}${hour}`;
 }

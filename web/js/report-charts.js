@@ -16,6 +16,13 @@ export const COLORS = {
 
 const pct0 = (v) => `${Math.round(v * 100)}%`;
 
+/** Steps of the seconds axis that read as whole units (10 秒, 30 秒, 1 分, 5 分 …), about five of them. */
+const STEPS = [5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
+export function secondsStep(values) {
+  const max = Math.max(0, ...values.filter((v) => typeof v === 'number'));
+  return STEPS.find((s) => max / s <= 6) ?? STEPS.at(-1);
+}
+
 /** Whether a chart's data has nothing to draw (every value 0 or missing). */
 const nothingIn = (data) => data.datasets.every((d) => d.data.every((v) => !v));
 

@@ -6,7 +6,15 @@ import { ApiError, getToken, toApiError } from './api.js';
 import { fill, h } from './dom.js';
 import { errorSentence } from './errors.js';
 import { fmtDateTime, fmtSeconds, getLang, hasString, setLang, t, tv } from './i18n.js';
-import { bucketLabels, COLORS, chart, monthText, ratingsChart, zoneText } from './report-charts.js';
+import {
+  bucketLabels,
+  COLORS,
+  chart,
+  monthText,
+  ratingsChart,
+  secondsStep,
+  zoneText,
+} from './report-charts.js';
 import { setZones } from './zone.js';
 
 const params = new URLSearchParams(location.search);
@@ -14,6 +22,8 @@ const printing = params.get('print') === '1';
 const root = document.getElementById('report');
 
 const num = (v, digits = 0) => (v === null || v === undefined ? '—' : Number(v).toFixed(digits));
+/** A response time as the page words its times, to the second under an hour: "1 分 35 秒". */
+const took = (v) => (v === null || v === undefined ? '—' : fmtSeconds(v, { exact: true }));
 const pct = (v) => `${(v * 100).toFixed(1)}%`;
 
 function table(headers, rows, numeric = []) {
@@ -204,8 +214,25 @@ function render(r) {
             ],
           },
           {
+            // The medians in 秒 and 分 on the axis and on hover, at steps of whole units.
+            plugins: {
+              legend: { display: true },
+              tooltip: {
+                callbacks: {
+                  label: (x) =>
+                    `${x.dataset.label}: ${x.dataset.yAxisID === 'y' ? fmtSeconds(x.parsed.y, { exact: true }) : x.parsed.y}`,
+                },
+              },
+            },
             scales: {
-              y: { beginAtZero: true, position: 'left' },
+              y: {
+                beginAtZero: true,
+                position: 'left',
+                ticks: {
+                  stepSize: secondsStep(c.trend.flatMap((x) => [x.acknowledge.p50, x.arrive.p50])),
+                  callback: (v) => fmtSeconds(v, { exact: true }),
+                },
+              },
               y1: {
                 beginAtZero: true,
                 position: 'right',
@@ -223,7 +250,7 @@ function render(r) {
           [t('rpMeasure'), t('rpCount'), t('rpMedian'), t('rpP90'), t('rpMax')],
           ['acknowledge', 'dispatch', 'arrive', 'resolve'].map((m) => {
             const s = f.response[m];
-            return [t(`m_${m}`), String(s.count), num(s.p50), num(s.p90), num(s.max)];
+            return [t(`m_${m}`), String(s.count), took(s.p50), took(s.p90), took(s.max)];
           }),
           [1, 2, 3, 4],
         ),
@@ -245,8 +272,8 @@ function render(r) {
                   ch.name,
                   String(ch.counts.alarms),
                   String(ch.counts.falseAlarms),
-                  num(ch.response.acknowledge.p50),
-                  num(ch.response.arrive.p50),
+                  took(ch.response.acknowledge.p50),
+                  took(ch.response.arrive.p50),
                   String(ch.counts.unanswered),
                 ]),
                 [1, 2, 3, 4, 5],
