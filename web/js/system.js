@@ -17,6 +17,7 @@ import {
   storageSentence,
   takenInCharge,
 } from './system-alert.js';
+import { GUTTER, waitAxis } from './system-chart-axes.js';
 
 const EVERY_MS = 5000;
 /** Points of the wait trace: 10 minutes at one a refresh. */
@@ -204,8 +205,11 @@ function pointText(p, step, long) {
  * not running). Each step's column has its numbers as a tooltip.
  */
 function historyChart(hist, hours, width) {
-  // Drawn at the card's width in CSS pixels, so its text is the page's size.
+  // Drawn at the card's width in CSS pixels, so its text is the page's size; the plot starts right of
+  // the axes' gutter.
   const w = width;
+  const left = GUTTER;
+  const pw = w - left - 8;
   const top = 4;
   const waitH = 92;
   const barsY = top + waitH + 8;
@@ -218,19 +222,19 @@ function historyChart(hist, hours, width) {
   const span = Date.parse(hist.to) - from;
   const step = hist.stepMinutes;
   const cols = Math.round(span / (step * 60_000));
-  const cw = w / cols;
+  const cw = pw / cols;
   const long = hours > 24;
   const first = Date.parse(hist.first);
   const due = dueBy(hist);
-  const x = (iso) => ((Date.parse(iso) - from) / span) * w;
+  const x = (iso) => left + ((Date.parse(iso) - from) / span) * pw;
   const y = (v) => top + waitH - logScale(v) * waitH;
   const most = Math.max(1, ...hist.points.map((p) => p.committed));
-  const byCol = new Map(hist.points.map((p) => [Math.round(x(p.at) / cw), p]));
+  const byCol = new Map(hist.points.map((p) => [Math.round((x(p.at) - left) / cw), p]));
   const cells = [];
   const lines = { p99: [], max: [] };
   for (let c = 0; c < cols; c++) {
     const p = byCol.get(c);
-    const cx = c * cw;
+    const cx = left + c * cw;
     if (!p) {
       // Grey only between the first minute recorded and the last one due by now: before, there was
       // no history yet; after, the minute is still running.
@@ -319,7 +323,7 @@ function historyChart(hist, hours, width) {
       svg(
         'text',
         {
-          x: (w * i) / 4,
+          x: left + (pw * i) / 4,
           y: axisY,
           class: 'sys-hist-tick',
           'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle',
@@ -331,10 +335,15 @@ function historyChart(hist, hours, width) {
   return svg(
     'svg',
     { class: 'sys-hist-chart', viewBox: `0 0 ${w} ${hgt}`, role: 'img', 'aria-label': t('sysHistLabel') },
-    svg('rect', { x: 0, y: top, width: w, height: waitH, class: 'sys-hist-bg' }),
-    svg('line', { x1: 0, x2: w, y1: y(WAIT_WARN_MS), y2: y(WAIT_WARN_MS), class: 'sys-trace-warn' }),
-    svg('text', { x: 4, y: y(WAIT_WARN_MS) - 3, class: 'sys-hist-tick' }, t('sysMs', { n: WAIT_WARN_MS })),
-    svg('text', { x: 4, y: y(1) - 3, class: 'sys-hist-tick' }, t('sysMs', { n: 1 })),
+    svg('rect', { x: left, y: top, width: pw, height: waitH, class: 'sys-hist-bg' }),
+    waitAxis(y, left, left + pw, WAIT_WARN_MS),
+    svg('line', {
+      x1: left,
+      x2: left + pw,
+      y1: y(WAIT_WARN_MS),
+      y2: y(WAIT_WARN_MS),
+      class: 'sys-trace-warn',
+    }),
     path(lines.max, 'sys-hist-max'),
     path(lines.p99, 'sys-hist-p99'),
     cells,

@@ -1,0 +1,80 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MinuteSample, SystemHistoryStore } from '../../src/health/system-history.js';
+import { historyNode } from '../../src/health/system-module.js';
+import { startTestService, type TestService } from '../helpers/service.js';
+import { addUser, CITY_YAML, HALL, launchChromium, loginInPage } from './console-helpers.js';
+
+const MIN = 60_000;
+
+/** The chart's texts of one kind, top to bottom then left to right, with where they sit. */
+const texts = (page: Page, sel: string) =>
+  page.locator(`#sys-history .sys-hist-chart ${sel}`).evaluateAll((els) =>
+    els
+      .map((e) => {
+        const b = (e as SVGGraphicsElement).getBBox();
+        return { text: e.textContent ?? '', x: b.x, y: b.y, right: b.x + b.width, mid: b.y + b.height / 2 };
+      })
+      .sort((a, b) => a.y - b.y || a.x - b.x),
+  );
+
+/** The plotted area of the waits (the background rectangle), in the chart's units. */
+const waitArea = (page: Page) =>
+  page.locator('#sys-history .sys-hist-bg').evaluate((e) => {
+    const b = (e as SVGGraphicsElement).getBBox();
+    return { x: b.x, y: b.y, width: b.width, height: b.height };
+  });
+
+describe('the system status history chart (headless Chromium): axes a supervisor can read', () => {
+  let svc: TestService;
+  let browser: Browser;
+  let page: Page;
+  const now = Math.floor(Date.now() / MIN) * MIN;
+
+  beforeAll(async () => {
+    svc = await startTestService({ yaml: CITY_YAML });
+    const rows = new SystemHistoryStore(svc.svc.need('store').k);
+    const node = historyNode(svc.svc);
+    const ok: MinuteSample = {
+      committed: 3,
+      waitP50Ms: 0.8,
+      waitP99Ms: 2.4,
+      waitMaxMs: 3.1,
+      sinksFailing: 0,
+      sinksBehind: 0,
+      sinksBehindSeconds: 0,
+      loopP99Ms: 0.3,
+      loopMaxMs: 6,
+      panels: { panels: 3, online: 3 },
+    };
+    // The last hour: at most 7 alarms a minute; a slow minute; and a minute every half hour before.
+    for (let m = 50; m >= 5; m--)
+      await rows.write(node, now - m * MIN, {
+        ...ok,
+        committed: m === 12 ? 7 : 3,
+        ...(m === 10 ? { waitP99Ms: 250, waitMaxMs: 1800 } : {}),
+      });
+    for (let m = 23 * 60; m > 60; m -= 30) await rows.write(node, now - m * MIN, ok);
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: HALL, locale: 'zh-CN' })).newPage();
+    await loginInPage(page, svc.httpUrl, 'sup-chart', await addUser(svc, 'sup-chart', 'supervisor', 'city'));
+    await page.goto(`${svc.httpUrl}/#/system`);
+    await page.locator('#sys-history .sys-hist-chart').waitFor();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await svc?.close();
+  });
+
+  it('the wait axis names every decade with its unit, beside the plot, not over it', async () => {
+    const area = await waitArea(page);
+    const labels = (await texts(page, '.sys-hist-tick')).filter(
+      (l) => l.mid >= area.y - 2 && l.mid <= area.y + area.height + 2,
+    );
+    expect(labels.map((l) => l.text)).toEqual(['1 秒', '100 毫秒', '10 毫秒', '1 毫秒']);
+    // Each label beside its gridline (a decade apart: a quarter-ish of the height each), left of the plot.
+    for (const l of labels) expect(l.right, l.text).toBeLessThanOrEqual(area.x);
+    const gaps = labels.slice(1).map((l, i) => l.mid - labels[i]!.mid);
+    for (const g of gaps) expect(Math.abs(g - area.height / 4)).toBeLessThan(2);
+  });
+});
