@@ -13,7 +13,16 @@ const texts = (page: Page, sel: string) =>
     els
       .map((e) => {
         const b = (e as SVGGraphicsElement).getBBox();
-        return { text: e.textContent ?? '', x: b.x, y: b.y, right: b.x + b.width, mid: b.y + b.height / 2 };
+        // `at`: the y the label is set on (its gridline); `mid`: where its glyphs' middle fell.
+        const at = Number(e.getAttribute('y'));
+        return {
+          text: e.textContent ?? '',
+          x: b.x,
+          y: b.y,
+          right: b.x + b.width,
+          mid: b.y + b.height / 2,
+          at,
+        };
       })
       .sort((a, b) => a.y - b.y || a.x - b.x),
   );
@@ -76,5 +85,29 @@ describe('the system status history chart (headless Chromium): axes a supervisor
     for (const l of labels) expect(l.right, l.text).toBeLessThanOrEqual(area.x);
     const gaps = labels.slice(1).map((l, i) => l.mid - labels[i]!.mid);
     for (const g of gaps) expect(Math.abs(g - area.height / 4)).toBeLessThan(2);
+  });
+
+  it('the stored alarms’ bars have their own axis with counts, and a bar stands to it', async () => {
+    const area = await waitArea(page);
+    const strip = await page
+      .locator('#sys-history .sys-hist-cell')
+      .first()
+      .evaluate((e) => (e as SVGGraphicsElement).getBBox().y);
+    const labels = (await texts(page, '.sys-hist-tick')).filter(
+      (l) => l.mid > area.y + area.height + 2 && l.mid < strip,
+    );
+    // At most 7 a minute: the axis runs to 10.
+    expect(labels.map((l) => l.text)).toEqual(['10 条', '5 条', '0 条']);
+    for (const l of labels) expect(l.right, l.text).toBeLessThanOrEqual(area.x);
+    const bars = await page.locator('#sys-history .sys-hist-bar').evaluateAll((els) =>
+      els.map((e) => {
+        const b = (e as SVGGraphicsElement).getBBox();
+        return { y: b.y, height: b.height };
+      }),
+    );
+    const tallest = bars.reduce((a, b) => (b.height > a.height ? b : a));
+    const [ten, , zero] = labels;
+    expect(Math.abs(tallest.y - (zero!.at - 0.7 * (zero!.at - ten!.at)))).toBeLessThan(0.5);
+    expect(Math.abs(tallest.y + tallest.height - zero!.at)).toBeLessThan(0.5);
   });
 });

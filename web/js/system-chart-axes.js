@@ -33,3 +33,33 @@ export function waitAxis(y, x0, x1, warn) {
     ),
   ]);
 }
+
+/**
+ * The top of the stored alarms' axis: twice a round step (1, 2 or 5 × 10ⁿ alarms) that reaches the
+ * most in a step, so its middle tick is a whole count too (7 → 10, 3 → 4, 1 → 2).
+ */
+export function countTop(most) {
+  for (let p = 1; ; p *= 10) for (const m of [1, 2, 5]) if (2 * m * p >= most) return 2 * m * p;
+}
+
+/** The stored alarms' axis: 0, half and the top of the bars' band, each a count, gridded. */
+export function countAxis(top, barsY, barsH, x0, x1) {
+  return [top, top / 2, 0].map((n) => {
+    const y = barsY + barsH - (n / top) * barsH;
+    return [
+      svg('line', { x1: x0, x2: x1, y1: y, y2: y, class: 'sys-hist-grid' }),
+      svg(
+        'text',
+        {
+          x: x0 - 6,
+          y,
+          class: 'sys-hist-tick',
+          'text-anchor': 'end',
+          'dominant-baseline': 'middle',
+          dataset: { count: n },
+        },
+        t('sysRowsN', { n }),
+      ),
+    ];
+  });
+}

@@ -17,7 +17,7 @@ import {
   storageSentence,
   takenInCharge,
 } from './system-alert.js';
-import { GUTTER, waitAxis } from './system-chart-axes.js';
+import { countAxis, countTop, GUTTER, waitAxis } from './system-chart-axes.js';
 
 const EVERY_MS = 5000;
 /** Points of the wait trace: 10 minutes at one a refresh. */
@@ -212,8 +212,8 @@ function historyChart(hist, hours, width) {
   const pw = w - left - 8;
   const top = 4;
   const waitH = 92;
-  const barsY = top + waitH + 8;
-  const barsH = 36;
+  const barsY = top + waitH + 12;
+  const barsH = 40;
   const stripY = barsY + barsH + 6;
   const stripH = 12;
   const axisY = stripY + stripH + 14;
@@ -228,7 +228,7 @@ function historyChart(hist, hours, width) {
   const due = dueBy(hist);
   const x = (iso) => left + ((Date.parse(iso) - from) / span) * pw;
   const y = (v) => top + waitH - logScale(v) * waitH;
-  const most = Math.max(1, ...hist.points.map((p) => p.committed));
+  const most = countTop(Math.max(1, ...hist.points.map((p) => p.committed)));
   const byCol = new Map(hist.points.map((p) => [Math.round((x(p.at) - left) / cw), p]));
   const cells = [];
   const lines = { p99: [], max: [] };
@@ -337,6 +337,7 @@ function historyChart(hist, hours, width) {
     { class: 'sys-hist-chart', viewBox: `0 0 ${w} ${hgt}`, role: 'img', 'aria-label': t('sysHistLabel') },
     svg('rect', { x: left, y: top, width: pw, height: waitH, class: 'sys-hist-bg' }),
     waitAxis(y, left, left + pw, WAIT_WARN_MS),
+    countAxis(most, barsY, barsH, left, left + pw),
     svg('line', {
       x1: left,
       x2: left + pw,
