@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MinuteSample, SystemHistoryStore } from '../../src/health/system-history.js';
 import { historyNode } from '../../src/health/system-module.js';
 import { startTestService, type TestService } from '../helpers/service.js';
-import { addUser, CITY_YAML, HALL, launchChromium, loginInPage } from './console-helpers.js';
+import { addUser, CITY_YAML, HALL, LAPTOP, launchChromium, loginInPage, shot } from './console-helpers.js';
 
 const MIN = 60_000;
 
@@ -34,6 +34,12 @@ const waitArea = (page: Page) =>
     return { x: b.x, y: b.y, width: b.width, height: b.height };
   });
 
+/** `{month, day}` of an instant on the city's clock (Asia/Shanghai has no summer time). */
+const shanghaiDay = (ms: number) => {
+  const d = new Date(ms + 8 * 3600_000);
+  return { month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+};
+
 describe('the system status history chart (headless Chromium): axes a supervisor can read', () => {
   let svc: TestService;
   let browser: Browser;
@@ -63,7 +69,7 @@ describe('the system status history chart (headless Chromium): axes a supervisor
         committed: m === 12 ? 7 : 3,
         ...(m === 10 ? { waitP99Ms: 250, waitMaxMs: 1800 } : {}),
       });
-    for (let m = 23 * 60; m > 60; m -= 30) await rows.write(node, now - m * MIN, ok);
+    for (let m = 23 * 60; m > 60; m -= 5) await rows.write(node, now - m * MIN, ok);
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: HALL, locale: 'zh-CN' })).newPage();
     await loginInPage(page, svc.httpUrl, 'sup-chart', await addUser(svc, 'sup-chart', 'supervisor', 'city'));
@@ -109,5 +115,89 @@ describe('the system status history chart (headless Chromium): axes a supervisor
     const [ten, , zero] = labels;
     expect(Math.abs(tallest.y - (zero!.at - 0.7 * (zero!.at - ten!.at)))).toBeLessThan(0.5);
     expect(Math.abs(tallest.y + tallest.height - zero!.at)).toBeLessThan(0.5);
+  });
+
+  const chartShot = async (name: string) => {
+    await page.locator('#sys-history').scrollIntoViewIfNeeded();
+    await shot(page, name);
+  };
+
+  it('the time axis says the date where the day changes, on the city’s clock, in Chinese and in English', async () => {
+    await chartShot('system-chart-hour');
+    await page.locator('#sys-history button[data-hours="24"]').click();
+    await expect
+      .poll(() => page.locator('#sys-history .sys-hist-legend').innerText(), { timeout: 10_000 })
+      .toContain('每点 5 分钟');
+    const strip = await page
+      .locator('#sys-history .sys-hist-cell')
+      .first()
+      .evaluate((e) => (e as SVGGraphicsElement).getBBox().y);
+    const axis = async () => (await texts(page, '.sys-hist-tick')).filter((l) => l.y > strip);
+    const labels = await axis();
+    // The day before at the left, and today where it begins: under the tick of 00:00.
+    const before = shanghaiDay(now - 24 * 3600_000);
+    const today = shanghaiDay(now);
+    const days = labels.filter((l) => /月/.test(l.text));
+    expect(days.map((l) => l.text)).toEqual([
+      `${before.month}月${before.day}日`,
+      `${today.month}月${today.day}日`,
+    ]);
+    const xOf = (sel: string) =>
+      page.locator(`#sys-history ${sel}`).evaluate((e) => Number(e.getAttribute('x')));
+    const midnight = new Date(
+      Date.UTC(new Date(now).getUTCFullYear(), today.month - 1, today.day) - 8 * 3600_000,
+    ).toISOString();
+    expect(await xOf(`text[data-day="${midnight}"]`)).toBeCloseTo(
+      await xOf(`text[data-time="${midnight}"]`),
+      3,
+    );
+    // The times are whole hours of the city's clock, every three hours.
+    const times = labels.filter((l) => /^\d\d:\d\d$/.test(l.text)).map((l) => l.text);
+    expect(times.length).toBeGreaterThanOrEqual(7);
+    for (const time of times) expect(time).toMatch(/^(00|03|06|09|12|15|18|21):00$/);
+    await chartShot('system-chart-day');
+    await page.setViewportSize(LAPTOP);
+    await page.waitForTimeout(400);
+    await chartShot('system-chart-day-laptop');
+
+    // The language redraws the page on its first range (a day is chosen again).
+    await page.locator('#lang').click();
+    await expect
+      .poll(() => page.locator('#sys-history .sys-hist-legend').innerText())
+      .toContain('one point a minute');
+    await page.locator('#sys-history button[data-hours="24"]').click();
+    await expect
+      .poll(async () => (await axis()).filter((l) => /^[A-Z][a-z]{2} \d+$/.test(l.text)).map((l) => l.text))
+      .toEqual([
+        new Date(now - 24 * 3600_000).toLocaleDateString('en-US', {
+          month: 'short',
+          day: 'numeric',
+          timeZone: 'Asia/Shanghai',
+        }),
+        new Date(now).toLocaleDateString('en-US', {
+          month: 'short',
+          day: 'numeric',
+          timeZone: 'Asia/Shanghai',
+        }),
+      ]);
+    expect((await texts(page, '.sys-hist-tick')).map((l) => l.text)).toEqual(
+      expect.arrayContaining(['1 s', '100 ms', '10 ms', '1 ms', '0']),
+    );
+    await chartShot('system-chart-day-laptop-en');
+    await page.locator('#sys-history button[data-hours="168"]').click();
+    await expect
+      .poll(() => page.locator('#sys-history .sys-hist-legend').innerText())
+      .toContain('30 minutes');
+    await chartShot('system-chart-week-laptop-en');
+    await page.locator('#lang').click();
+    await page.setViewportSize(HALL);
+    await expect
+      .poll(() => page.locator('#sys-history .sys-hist-legend').innerText())
+      .toContain('每点 1 分钟');
+    await page.locator('#sys-history button[data-hours="168"]').click();
+    await expect
+      .poll(() => page.locator('#sys-history .sys-hist-legend').innerText())
+      .toContain('每点 30 分钟');
+    await chartShot('system-chart-week');
   });
 });

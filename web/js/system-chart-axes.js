@@ -1,7 +1,8 @@
 // The axes of 系统状态's history chart (web/js/system.js), as a monitoring product draws them: the
 // labels in a gutter left of the plot, never over the lines, each with its unit.
 import { svg } from './dom.js';
-import { t } from './i18n.js';
+import { getLang, t } from './i18n.js';
+import { addDays, formatIn, instantAt, wallParts } from './zone.js';
 
 /** The gutter left of the plot that the axes' labels sit in, in CSS pixels. */
 export const GUTTER = 64;
@@ -62,4 +63,68 @@ export function countAxis(top, barsY, barsH, x0, x1) {
       ),
     ];
   });
+}
+
+/** Minutes between the time axis's ticks, by the range's hours: whole hours and days on the clock. */
+const TICK_MINUTES = { 1: 10, 6: 60, 24: 180, 168: 720 };
+const HOUR_MINUTE = { hourCycle: 'h23', hour: '2-digit', minute: '2-digit' };
+/** A day on the axis: 12月7日, Dec 7. */
+const DAY = { 'zh-CN': { month: 'long', day: 'numeric' }, en: { month: 'short', day: 'numeric' } };
+/** Closer than this to the plot's edges, a label is anchored inside it rather than centred. */
+const EDGE = 18;
+
+/** A label of the time axis, kept inside the plot at its edges. */
+function axisText(at, x0, x1, y, cls, text, dataset) {
+  const anchor = at - x0 < EDGE ? 'start' : x1 - at < EDGE ? 'end' : 'middle';
+  return svg('text', { x: at, y, class: cls, 'text-anchor': anchor, dataset }, text);
+}
+
+/**
+ * The time axis on the city's clock (web/js/zone.js): ticks at whole 10 minutes, hours, 3 hours or
+ * 12 hours by the range, and below them the date where each day begins (a line across the chart
+ * there) and the first day's at the left, so 23:00 and 01:00 are never read as the same night.
+ * `xAt(ms)` places an instant; the plot runs x0–x1, its waits and bars from `top` to `bottom`.
+ */
+export function timeAxis({ from, to, hours, xAt, x0, x1, top, bottom, axisY }) {
+  const lang = getLang();
+  const every = TICK_MINUTES[hours] ?? 60;
+  const first = wallParts(from);
+  const out = [];
+  for (let k = 0; ; k++) {
+    const at = instantAt({ year: first.year, month: first.month, day: first.day, minute: k * every });
+    if (at > to) break;
+    if (at < from) continue;
+    const x = xAt(at);
+    out.push(
+      svg('line', { x1: x, x2: x, y1: top, y2: bottom, class: 'sys-hist-grid' }),
+      axisText(x, x0, x1, axisY, 'sys-hist-tick', formatIn(lang, HOUR_MINUTE).format(at), {
+        time: new Date(at).toISOString(),
+      }),
+    );
+  }
+  const dayText = (at) => formatIn(lang, DAY[lang] ?? DAY.en).format(at);
+  const dayY = axisY + 15;
+  const days = [];
+  for (let n = 1; ; n++) {
+    const at = instantAt(addDays(first, n));
+    if (at > to) break;
+    days.push(at);
+  }
+  // The first day's date at the left, unless the next day's begins too close to it.
+  if (days.length === 0 || xAt(days[0]) - x0 > 120)
+    out.push(
+      axisText(x0, x0, x1, dayY, 'sys-hist-tick sys-hist-day', dayText(from), {
+        day: new Date(from).toISOString(),
+      }),
+    );
+  for (const at of days) {
+    const x = xAt(at);
+    out.push(
+      svg('line', { x1: x, x2: x, y1: top, y2: bottom, class: 'sys-hist-day-line' }),
+      axisText(x, x0, x1, dayY, 'sys-hist-tick sys-hist-day', dayText(at), {
+        day: new Date(at).toISOString(),
+      }),
+    );
+  }
+  return out;
 }

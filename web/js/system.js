@@ -17,7 +17,7 @@ import {
   storageSentence,
   takenInCharge,
 } from './system-alert.js';
-import { countAxis, countTop, GUTTER, waitAxis } from './system-chart-axes.js';
+import { countAxis, countTop, GUTTER, timeAxis, waitAxis } from './system-chart-axes.js';
 
 const EVERY_MS = 5000;
 /** Points of the wait trace: 10 minutes at one a refresh. */
@@ -212,12 +212,13 @@ function historyChart(hist, hours, width) {
   const pw = w - left - 8;
   const top = 4;
   const waitH = 92;
-  const barsY = top + waitH + 12;
+  const barsY = top + waitH + 16;
   const barsH = 40;
   const stripY = barsY + barsH + 6;
   const stripH = 12;
   const axisY = stripY + stripH + 14;
-  const hgt = axisY + 5;
+  // The times, then the dates below them.
+  const hgt = axisY + 20;
   const from = Date.parse(hist.from);
   const span = Date.parse(hist.to) - from;
   const step = hist.stepMinutes;
@@ -316,28 +317,24 @@ function historyChart(hist, hours, width) {
         ? svg('circle', { cx: r[0].split(',')[0], cy: r[0].split(',')[1], r: 2, class: `${cls}-dot` })
         : svg('polyline', { points: r.join(' '), class: cls }),
     );
-  const ticks = [];
-  for (let i = 0; i <= 4; i++) {
-    const at = new Date(from + (span * i) / 4).toISOString();
-    ticks.push(
-      svg(
-        'text',
-        {
-          x: left + (pw * i) / 4,
-          y: axisY,
-          class: 'sys-hist-tick',
-          'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle',
-        },
-        stamp(at, long),
-      ),
-    );
-  }
+  const ticks = timeAxis({
+    from,
+    to: from + span,
+    hours,
+    xAt: (ms) => left + ((ms - from) / span) * pw,
+    x0: left,
+    x1: left + pw,
+    top,
+    bottom: stripY + stripH + 3,
+    axisY,
+  });
   return svg(
     'svg',
     { class: 'sys-hist-chart', viewBox: `0 0 ${w} ${hgt}`, role: 'img', 'aria-label': t('sysHistLabel') },
     svg('rect', { x: left, y: top, width: pw, height: waitH, class: 'sys-hist-bg' }),
     waitAxis(y, left, left + pw, WAIT_WARN_MS),
     countAxis(most, barsY, barsH, left, left + pw),
+    ticks,
     svg('line', {
       x1: left,
       x2: left + pw,
@@ -348,7 +345,6 @@ function historyChart(hist, hours, width) {
     path(lines.max, 'sys-hist-max'),
     path(lines.p99, 'sys-hist-p99'),
     cells,
-    ticks,
   );
 }
 
