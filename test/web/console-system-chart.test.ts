@@ -200,4 +200,34 @@ describe('the system status history chart (headless Chromium): axes a supervisor
       .toContain('每点 30 分钟');
     await chartShot('system-chart-week');
   });
+
+  it('a step with only some of its minutes recorded is grey for the rest, as the summary counts them', async () => {
+    await page.locator('#sys-history button[data-hours="24"]').click();
+    await expect
+      .poll(() => page.locator('#sys-history .sys-hist-legend').innerText(), { timeout: 10_000 })
+      .toContain('每点 5 分钟');
+    // Before the last hour a minute was recorded every five: each step there is one minute kept, four down.
+    const steps = await page
+      .locator('#sys-history .sys-hist-cell')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-cell') ?? ''));
+    const stepOf = (ms: number) => steps.find((a) => Date.parse(a) <= ms && ms < Date.parse(a) + 5 * MIN)!;
+    const at = stepOf(now - 3 * 3600_000);
+    const widths = await page.evaluate((at) => {
+      const w = (sel: string) => {
+        const e = document.querySelector(`#sys-history ${sel}`) as SVGGraphicsElement | null;
+        return e ? e.getBBox().width : null;
+      };
+      return { kept: w(`.sys-hist-cell[data-cell="${at}"]`), gap: w(`[data-part-gap="${at}"]`) };
+    }, at);
+    expect(widths.gap).not.toBeNull();
+    expect(widths.gap! / (widths.kept! + widths.gap!)).toBeCloseTo(0.8, 2);
+    expect(await page.locator(`#sys-history [data-at="${at}"] title`).textContent()).toContain(
+      '其中 4 分钟无记录（服务未运行）',
+    );
+    // The last hour's steps, every minute recorded, have none.
+    const recent = stepOf(now - 30 * MIN);
+    expect(recent).toBeDefined();
+    expect(await page.locator(`#sys-history [data-part-gap="${recent}"]`).count()).toBe(0);
+    await chartShot('system-chart-day-part-down');
+  });
 });

@@ -177,11 +177,12 @@ const dueBy = (hist) => {
 /** A step's start as the axis and tooltips show it: the time within a day, the date beyond. */
 const stamp = (iso, long) => (long ? fmtDateTime(iso) : fmtTime(iso)).replace(/:00$/, '');
 
-/** What one step said, for its tooltip. */
-function pointText(p, step, long) {
+/** What one step said, for its tooltip (`missing`: its minutes with no row, the service not running). */
+function pointText(p, step, long, missing = 0) {
   const end = new Date(Date.parse(p.at) + step * 60_000).toISOString();
   return [
     `${stamp(p.at, long)} – ${stamp(end, long)}`,
+    missing > 0 ? t('sysHistPartDown', { d: fmtSeconds(missing * 60, { long: true }) }) : null,
     t('sysHistCommitted', { n: p.committed }),
     p.committed > 0 ? t('sysHistWait', { p99: ms(p.waitP99Ms), max: ms(p.waitMaxMs) }) : null,
     t('sysHistHeld', { v: ms(p.loopMaxMs) }),
@@ -227,6 +228,7 @@ function historyChart(hist, hours, width) {
   const long = hours > 24;
   const first = Date.parse(hist.first);
   const due = dueBy(hist);
+  const nodes = Math.max(1, hist.nodes.length);
   const x = (iso) => left + ((Date.parse(iso) - from) / span) * pw;
   const y = (v) => top + waitH - logScale(v) * waitH;
   const most = countTop(Math.max(1, ...hist.points.map((p) => p.committed)));
@@ -257,8 +259,31 @@ function historyChart(hist, hours, width) {
     }
     const level = pointLevel(p);
     const bh = (p.committed / most) * barsH;
+    // A step of several minutes with only some recorded: the rest of its strip is grey, as a whole
+    // step down is, so the strip agrees with the summary's 服务未运行 (a restart's minutes, a stop).
+    const at = Date.parse(p.at);
+    const dueMinutes = Math.max(0, Math.min(at + step * 60_000, due) - Math.max(at, first)) / 60_000;
+    const missing = Math.max(0, Math.round(dueMinutes * nodes - p.minutes) / nodes);
+    const kept = dueMinutes > 0 ? Math.min(1, 1 - missing / dueMinutes) : 1;
     cells.push(
-      svg('rect', { x: cx, y: stripY, width: cw, height: stripH, class: `sys-hist-cell sys-${level}` }),
+      svg('rect', {
+        x: cx,
+        y: stripY,
+        width: cw * kept,
+        height: stripH,
+        class: `sys-hist-cell sys-${level}`,
+        dataset: { cell: p.at },
+      }),
+      kept < 1
+        ? svg('rect', {
+            x: cx + cw * kept,
+            y: stripY,
+            width: cw * (1 - kept),
+            height: stripH,
+            class: 'sys-hist-gap',
+            dataset: { partGap: p.at },
+          })
+        : null,
       p.committed > 0
         ? svg('rect', {
             x: cx + cw * 0.1,
@@ -279,7 +304,7 @@ function historyChart(hist, hours, width) {
           class: 'sys-hist-hit',
           dataset: { at: p.at, level },
         },
-        svg('title', {}, pointText(p, step, long)),
+        svg('title', {}, pointText(p, step, long, missing)),
       ),
     );
     // A start (or restart) of the service: a mark across the waits, its first minutes hold the thread.
