@@ -2,15 +2,26 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Each thread of a process and its nice value, from /proc (Linux): field 19 of `stat`. */
+/**
+ * Each thread of a process and its nice value, from /proc (Linux): field 19 of `stat`. A thread that
+ * ended between the listing and its read is left out (the start test failed once in a clean-clone CI
+ * on `ENOENT … /task/<tid>/stat`, as `lowerHelperThreads` already skips a thread gone meanwhile).
+ */
 export function threadNice(pid: number | 'self' = 'self'): Map<number, number> {
-  return new Map(
-    readdirSync(`/proc/${pid}/task`).map((tid) => {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      // After "(comm) " the fields start at the state (field 3); nice is field 19.
-      return [Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])] as const;
-    }),
-  );
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH')
+        continue;
+      throw err;
+    }
+    // After "(comm) " the fields start at the state (field 3); nice is field 19.
+    out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return out;
 }
 
 /**
