@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { asSeenBySite, viewFor } from '../auth/people-names.js';
+import { siteViewOf, viewFor } from '../auth/people-names.js';
 import { checkOutcome, isClosing } from '../core/close-outcomes.js';
 import { incidentsViewer, incidentViewer } from '../core/incident-extend.js';
 import type { Incident, IncidentState } from '../core/incident-types.js';
@@ -82,7 +82,7 @@ export function incidentRoutes(svc: Service): Router {
   const viewer = incidentViewer(svc.parts);
   const extendAll = incidentsViewer(svc.parts);
   const people = svc.need('auth').people;
-  const asSite = asSeenBySite(people, (id) => svc.need('dir').tree.get(id)?.name);
+  const asSite = siteViewOf(svc);
   /** The incident as `user` sees it: annotated, with `people` for staff roles, logins as nodes for site users. */
   const show = (user: User) => async (inc: Incident) => viewFor(people, user.role, await viewer(inc), asSite);
   r.use('/api/incidents', requireUser(svc.need('auth')));

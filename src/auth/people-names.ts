@@ -1,6 +1,7 @@
 import type { IncidentChange } from '../bus.js';
 import type { Incident } from '../core/incident-types.js';
 import type { Logger } from '../log.js';
+import type { Service } from '../service.js';
 import type { Role } from '../store/repositories.js';
 
 /** How often the staff's names are read again: names changed on another node or by `sharpeyes user add`. */
@@ -174,6 +175,11 @@ export function asSeenBySite(names: PeopleNames, nodeName: (id: string) => strin
     const scope = names.scopeOf(username);
     return (scope !== undefined && nodeName(scope)) || username;
   };
+}
+
+/** `asSeenBySite` with the service's own names and tree (looked up at each call, as the routes do). */
+export function siteViewOf(svc: Pick<Service, 'need'>): AsSeenBySite {
+  return asSeenBySite(svc.need('auth').people, (id) => svc.need('dir').tree.get(id)?.name);
 }
 
 /**

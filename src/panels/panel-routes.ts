@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { PANEL_COMMANDS } from '../../drivers/mqtt-panel/protocol.js';
 import { parse, requireUser, route, userOf } from '../api/middleware.js';
-import { asSeenBySite } from '../auth/people-names.js';
+import { siteViewOf } from '../auth/people-names.js';
 import type { PanelConfig } from '../config/sections/panels.js';
 import { HttpError } from '../errors.js';
 import type { Service } from '../service.js';
@@ -78,7 +78,7 @@ export function panelRoutes(
     }),
   );
 
-  const asSite = asSeenBySite(svc.need('auth').people, (id) => svc.need('dir').tree.get(id)?.name);
+  const asSite = siteViewOf(svc);
   r.get(
     '/api/panels/:id/commands',
     route(async (req, res) => {

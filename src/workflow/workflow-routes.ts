@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { visibleIncident } from '../api/incidents-routes.js';
 import { parse, requireUser, route, userOf } from '../api/middleware.js';
-import { asSeenBySite, viewFor } from '../auth/people-names.js';
+import { siteViewOf, viewFor } from '../auth/people-names.js';
 import type { IncidentChange } from '../bus.js';
 import { incidentViewer } from '../core/incident-extend.js';
 import type { Incident } from '../core/incident-types.js';
@@ -58,7 +58,7 @@ export function workflowIncidentRoutes(
   const core = () => svc.need('core');
   const viewer = incidentViewer(svc.parts);
   const people = svc.need('auth').people;
-  const asSite = asSeenBySite(people, (id) => svc.need('dir').tree.get(id)?.name);
+  const asSite = siteViewOf(svc);
   /** The incident as `user` sees it: annotated, with `people` for staff roles, logins as nodes for site users. */
   const view = async (inc: Incident, user: User) => viewFor(people, user.role, await viewer(inc), asSite);
   const cfg = svc.config;

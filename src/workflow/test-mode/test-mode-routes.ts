@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { parse, requireRole, requireUser, route, userOf } from '../../api/middleware.js';
 import type { AuditLog } from '../../audit/audit-log.js';
-import { asSeenBySite } from '../../auth/people-names.js';
+import { siteViewOf } from '../../auth/people-names.js';
 import { HttpError } from '../../errors.js';
 import type { Service } from '../../service.js';
 import type { User } from '../../store/repositories.js';
@@ -47,7 +47,7 @@ export function testModeRoutes(
 
   // A site's own user reads who put it on test or ended it as the desk's station, never a police
   // login (README "Who acted, by name"); their own login stays.
-  const asSite = asSeenBySite(svc.need('auth').people, (id) => svc.need('dir').tree.get(id)?.name);
+  const asSite = siteViewOf(svc);
   const seenBy =
     (user: User) =>
     (m: TestMode): TestMode =>
