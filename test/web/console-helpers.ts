@@ -23,6 +23,15 @@ export const LAPTOP = { width: 1366, height: 768 };
 /** The city's zone, which the duty officers' desk PCs are set to. */
 export const OFFICERS_TIME_ZONE = 'Asia/Shanghai';
 
+/** The date of an instant as the desks in the city read it: "2026/12/8". */
+export const cityDay = (iso: string): string =>
+  new Intl.DateTimeFormat('zh-CN', {
+    timeZone: OFFICERS_TIME_ZONE,
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+  }).format(new Date(iso));
+
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',

@@ -7,6 +7,7 @@ import { api, startTestService, type TestService } from '../helpers/service.js';
 import {
   addUser,
   CITY_YAML,
+  cityDay,
   HALL,
   launchChromium,
   loginInPage,
@@ -14,14 +15,7 @@ import {
   textProblems,
 } from './console-helpers.js';
 
-/** The date of an instant as the desks in the city read it: "2026/12/8". */
-const day = (iso: string) =>
-  new Intl.DateTimeFormat('zh-CN', {
-    timeZone: 'Asia/Shanghai',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-  }).format(new Date(iso));
+const day = cityDay;
 
 /** The date before a time when it is not today on the city's clock ("2026/12/8 "), else nothing. */
 const onDay = (iso: string) => (day(iso) === day(new Date().toISOString()) ? '' : `${day(iso)} `);

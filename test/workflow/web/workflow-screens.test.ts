@@ -4,7 +4,15 @@ import { PanelSimulator } from '../../../drivers/simulator/panel-simulator.js';
 import { localDate } from '../../../src/workflow/schedules/opening-hours.js';
 import type { Storm } from '../../../src/workflow/storm/storm-store.js';
 import { api, startTestService, type TestService } from '../../helpers/service.js';
-import { addUser, CITY_YAML, HALL, launchChromium, loginInPage, shot } from '../../web/console-helpers.js';
+import {
+  addUser,
+  CITY_YAML,
+  cityDay,
+  HALL,
+  launchChromium,
+  loginInPage,
+  shot,
+} from '../../web/console-helpers.js';
 
 const tomorrow = () => localDate(Date.now() + 86_400_000, 'Asia/Shanghai');
 const yesterday = () => localDate(Date.now() - 86_400_000, 'Asia/Shanghai');
@@ -166,14 +174,7 @@ workflow:
   });
 
   async function stripSaysTheDay(stormEnds: string, testEnds: string): Promise<void> {
-    /** The date of an instant as the desks in the city read it: "2026/12/8". */
-    const day = (iso: string) =>
-      new Intl.DateTimeFormat('zh-CN', {
-        timeZone: 'Asia/Shanghai',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-      }).format(new Date(iso));
+    const day = cityDay;
     await page.goto(`${svc.httpUrl}/#/queue`);
     await page.reload();
     const strip = page.locator('#wf-status');
