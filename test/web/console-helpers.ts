@@ -8,6 +8,7 @@ import {
   type Page,
 } from 'playwright-core';
 import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
+import type { MinuteSample } from '../../src/health/system-history.js';
 import { underFaketime, withoutFaketime } from '../../src/util/without-faketime.js';
 import type { TestService } from '../helpers/service.js';
 
@@ -31,6 +32,20 @@ export const cityDay = (iso: string): string =>
     month: 'numeric',
     day: 'numeric',
   }).format(new Date(iso));
+
+/** A healthy minute of 系统状态's history, as the system tests write their rows. */
+export const OK_MINUTE: MinuteSample = {
+  committed: 3,
+  waitP50Ms: 0.8,
+  waitP99Ms: 2.4,
+  waitMaxMs: 3.1,
+  sinksFailing: 0,
+  sinksBehind: 0,
+  sinksBehindSeconds: 0,
+  loopP99Ms: 0.3,
+  loopMaxMs: 6,
+  panels: { panels: 3, online: 3 },
+};
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',

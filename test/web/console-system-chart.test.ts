@@ -1,9 +1,18 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MinuteSample, SystemHistoryStore } from '../../src/health/system-history.js';
+import { SystemHistoryStore } from '../../src/health/system-history.js';
 import { historyNode } from '../../src/health/system-module.js';
 import { startTestService, type TestService } from '../helpers/service.js';
-import { addUser, CITY_YAML, HALL, LAPTOP, launchChromium, loginInPage, shot } from './console-helpers.js';
+import {
+  addUser,
+  CITY_YAML,
+  HALL,
+  LAPTOP,
+  launchChromium,
+  loginInPage,
+  OK_MINUTE,
+  shot,
+} from './console-helpers.js';
 
 const MIN = 60_000;
 
@@ -50,18 +59,7 @@ describe('the system status history chart (headless Chromium): axes a supervisor
     svc = await startTestService({ yaml: CITY_YAML });
     const rows = new SystemHistoryStore(svc.svc.need('store').k);
     const node = historyNode(svc.svc);
-    const ok: MinuteSample = {
-      committed: 3,
-      waitP50Ms: 0.8,
-      waitP99Ms: 2.4,
-      waitMaxMs: 3.1,
-      sinksFailing: 0,
-      sinksBehind: 0,
-      sinksBehindSeconds: 0,
-      loopP99Ms: 0.3,
-      loopMaxMs: 6,
-      panels: { panels: 3, online: 3 },
-    };
+    const ok = OK_MINUTE;
     // The last hour: at most 7 alarms a minute; a slow minute; and a minute every half hour before.
     for (let m = 50; m >= 5; m--)
       await rows.write(node, now - m * MIN, {

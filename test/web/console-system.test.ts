@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
-import { type MinuteSample, SystemHistoryStore } from '../../src/health/system-history.js';
+import { SystemHistoryStore } from '../../src/health/system-history.js';
 import { historyNode } from '../../src/health/system-module.js';
 import { reportsAway, startTestService, type TestService } from '../helpers/service.js';
 import {
@@ -12,6 +12,7 @@ import {
   launchChromium,
   loginInPage,
   OFFICERS_TIME_ZONE,
+  OK_MINUTE,
   overflowProblems,
   shot,
   textProblems,
@@ -119,18 +120,7 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
     const now = Math.floor(Date.now() / MIN) * MIN;
     const rows = new SystemHistoryStore(svc.svc.need('store').k);
     const node = historyNode(svc.svc);
-    const ok: MinuteSample = {
-      committed: 3,
-      waitP50Ms: 0.8,
-      waitP99Ms: 2.4,
-      waitMaxMs: 3.1,
-      sinksFailing: 0,
-      sinksBehind: 0,
-      sinksBehindSeconds: 0,
-      loopP99Ms: 0.3,
-      loopMaxMs: 6,
-      panels: { panels: 3, online: 3 },
-    };
+    const ok = OK_MINUTE;
     // An hour ago to five minutes ago (this service started later: its own minutes come after), with
     // the service stopped for five minutes, a follow-up failing in one, and a disk stall in another.
     const gap = [30, 29, 28, 27, 26].map((m) => new Date(now - m * MIN).toISOString());
