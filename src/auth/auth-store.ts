@@ -35,6 +35,25 @@ const toUser = (
   disabled: Number(r.disabled) === 1,
 });
 
+/**
+ * A table read in pages of `page` rows by id, a turn of the event loop between pages: each page holds
+ * the thread for its own rows only. `read(after, limit)` returns the rows with id above `after`, in
+ * id order.
+ */
+async function* pagesById<R extends { id: number | string | bigint }, T>(
+  read: (after: number, limit: number) => Promise<R[]>,
+  page: number,
+  map: (row: R) => T,
+): AsyncGenerator<T[]> {
+  for (let after = 0; ; ) {
+    const rows = await read(after, page);
+    if (rows.length > 0) yield rows.map(map);
+    if (rows.length < page) return;
+    after = Number(rows.at(-1)!.id);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
 export const newSessionRef = (): string => randomBytes(16).toString('hex');
 
 /** Largest IN list per statement (SQLite's default limit is 32766 variables; PostgreSQL's 65535). */
@@ -233,14 +252,24 @@ export class AuthStore {
   }
 
   /**
-   * Every user's name, role, scope and state: what the admin users page searches and pages through
-   * (src/auth/user-search.ts). No session counts, no hashes.
+   * Every user's name, role, scope and state, in pages of `page` by id, a turn of the event loop
+   * between: what the admin users page searches and pages through (src/auth/user-search.ts). No
+   * session counts, no hashes. A district's thousands of owner accounts never hold the alarm thread
+   * for more than a page.
    */
-  async userIndex(): Promise<User[]> {
-    const q = this.k
-      .selectFrom('users as u')
-      .select(['u.id', 'u.username', 'u.role', 'u.scope', 'u.display_name', 'u.disabled']);
-    return (await q.execute()).map(toUser);
+  userPages(page = 500): AsyncGenerator<User[]> {
+    return pagesById(
+      (after, limit) =>
+        this.k
+          .selectFrom('users')
+          .select(['id', 'username', 'role', 'scope', 'display_name', 'disabled'])
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(limit)
+          .execute(),
+      page,
+      toUser,
+    );
   }
 
   /**
@@ -251,20 +280,21 @@ export class AuthStore {
    */
   async staffNames(page = 500): Promise<StaffName[]> {
     const out: StaffName[] = [];
-    for (let after = 0; ; ) {
-      const rows = await this.k
-        .selectFrom('users')
-        .select(['id', 'username', 'display_name', 'scope'])
-        .where('role', '!=', 'site')
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(page)
-        .execute();
-      for (const r of rows) out.push({ username: r.username, displayName: r.display_name, scope: r.scope });
-      if (rows.length < page) return out;
-      after = rows.at(-1)!.id;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    const pages = pagesById(
+      (after, limit) =>
+        this.k
+          .selectFrom('users')
+          .select(['id', 'username', 'display_name', 'scope'])
+          .where('role', '!=', 'site')
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(limit)
+          .execute(),
+      page,
+      (r): StaffName => ({ username: r.username, displayName: r.display_name, scope: r.scope }),
+    );
+    for await (const rows of pages) out.push(...rows);
+    return out;
   }
 
   /** The display names of these users, any role (a route naming who put a site on test). */

@@ -40,11 +40,19 @@ const byUsername = (a: User, b: User): number =>
   a.username < b.username ? -1 : a.username > b.username ? 1 : 0;
 
 /**
+ * Users read and matched between two turns of the event loop. Matching folds each user's text
+ * (NFKC), which costs more than reading the row: 200 hold the thread well under a millisecond here,
+ * 500 about two (bench/user-search.ts).
+ */
+const SEARCH_PAGE = 200;
+
+/**
  * One page of the users an admin manages. The subtree and the names of sites and nodes live in the
- * config, not in the database, so the store returns a narrow row for every user, the subtree, the
- * filters and the words are decided here (alike on SQLite and PostgreSQL, whose `lower()` and `LIKE`
- * differ), and the session counts are read for the page's users only. A district of thousands of
- * users is a few milliseconds.
+ * config, not in the database, so the store gives every user's narrow row, the subtree, the filters
+ * and the words are decided here (alike on SQLite and PostgreSQL, whose `lower()` and `LIKE` differ),
+ * and the session counts are read for the page's users only. The users are read and matched a store
+ * page at a time, a turn of the event loop between (`AuthStore.userPages`): a district's thousands of
+ * owner accounts hold the alarm thread for a page (`SEARCH_PAGE`) at most, never for the whole search.
  */
 export async function searchUsers(
   store: AuthStore,
@@ -53,18 +61,26 @@ export async function searchUsers(
   query: UserQuery,
   now: string,
 ): Promise<UserPage> {
-  const all = (await store.userIndex()).filter((u) => managesUser(dir, me, u));
   const words = fold(query.q ?? '')
     .split(/\s+/u)
     .filter((w) => w.length > 0);
-  const matches = all.filter((u) => {
-    if (query.role !== undefined && u.role !== query.role) return false;
-    if (query.status !== undefined && u.disabled !== (query.status === 'disabled')) return false;
-    if (query.scopeMissing !== undefined && scopeMissing(dir, u) !== query.scopeMissing) return false;
-    if (words.length === 0) return true;
-    const text = fold([u.username, u.displayName ?? '', u.scope, scopeName(dir, u) ?? ''].join('\n'));
-    return words.every((w) => text.includes(w));
-  });
+  const matches: User[] = [];
+  let missingScopes = 0;
+  for await (const page of store.userPages(SEARCH_PAGE)) {
+    for (const u of page) {
+      if (!managesUser(dir, me, u)) continue;
+      const missing = scopeMissing(dir, u);
+      if (missing) missingScopes++;
+      if (query.role !== undefined && u.role !== query.role) continue;
+      if (query.status !== undefined && u.disabled !== (query.status === 'disabled')) continue;
+      if (query.scopeMissing !== undefined && missing !== query.scopeMissing) continue;
+      if (words.length > 0) {
+        const text = fold([u.username, u.displayName ?? '', u.scope, scopeName(dir, u) ?? ''].join('\n'));
+        if (!words.every((w) => text.includes(w))) continue;
+      }
+      matches.push(u);
+    }
+  }
   matches.sort(byUsername);
   const offset = query.offset ?? 0;
   const page =
@@ -78,6 +94,6 @@ export async function searchUsers(
     total: matches.length,
     offset,
     ...(query.limit !== undefined ? { limit: query.limit } : {}),
-    missingScopes: all.filter((u) => scopeMissing(dir, u)).length,
+    missingScopes,
   };
 }

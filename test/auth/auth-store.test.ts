@@ -5,7 +5,7 @@ import { stopSharedPostgres, storeBackends } from '../helpers/postgres.js';
 afterAll(stopSharedPostgres);
 
 describe.each(storeBackends('auth-store'))('the desks’ names as the store gives them (%s)', (_name, open) => {
-  it('reads the staff only, every one of them, a page at a time, and any user’s name when asked by username', async () => {
+  it('reads the staff only, every one of them, a page at a time, every user a page at a time for the users page, and any user’s name when asked by username', async () => {
     const { store, cleanup } = await open();
     try {
       const add = (
@@ -32,6 +32,15 @@ describe.each(storeBackends('auth-store'))('the desks’ names as the store give
         const staff = await auth.staffNames(page);
         expect(staff.map((s) => s.username)).toEqual([
           ...[0, 1, 2, 3, 4, 5, 6].map((i) => `op-${i}`),
+          'admin-city',
+        ]);
+      }
+      for (const page of [1, 3, 8, 500]) {
+        const pages: string[][] = [];
+        for await (const rows of auth.userPages(page)) pages.push(rows.map((u) => u.username));
+        expect(pages.every((rows) => rows.length <= page)).toBe(true);
+        expect(pages.flat()).toEqual([
+          ...[0, 1, 2, 3, 4, 5, 6].flatMap((i) => [`op-${i}`, `home-${i}`]),
           'admin-city',
         ]);
       }

@@ -1,0 +1,81 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuthStore } from '../../src/auth/auth-store.js';
+import { searchUsers } from '../../src/auth/user-search.js';
+import { parseConfig } from '../../src/config/load.js';
+import { Directory } from '../../src/core/directory.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import { districtYaml, homeOwner } from '../helpers/district.js';
+
+const CITY_YAML = readFileSync(
+  join(import.meta.dirname, '..', 'fixtures', 'web', 'console-city.yaml'),
+  'utf8',
+);
+const HOMES = 1_200;
+
+let dir: string | undefined;
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+/**
+ * The users page's search runs on the alarm thread. On SQLite a read never lets the event loop turn
+ * by itself (better-sqlite3 answers at once), so a search that read every user in one statement held
+ * the thread for all of a district's owner accounts; a panic arriving then waited behind it.
+ */
+describe('the users page’s search beside the alarm path', () => {
+  it('reads and matches a district’s 1,200 owners a page at a time, letting the event loop turn between pages', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sharpeyes-user-search-'));
+    const store = new SqliteStore(join(dir, 'users.db'));
+    try {
+      const directory = new Directory(parseConfig(districtYaml(CITY_YAML, HOMES), 'city.yaml'));
+      const insert = store.db.prepare(
+        'INSERT INTO users (username, password_hash, role, scope, display_name, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      const at = new Date().toISOString();
+      store.db.transaction(() => {
+        for (let i = 1; i <= HOMES; i++) {
+          const u = homeOwner(i);
+          insert.run(u.username, 'x', u.role, u.scope, u.displayName ?? null, at);
+        }
+        insert.run('op-north', 'x', 'operator', 'north', '赵警官', at);
+      })();
+      const me = {
+        id: 0,
+        username: 'admin-city',
+        role: 'admin' as const,
+        scope: 'city',
+        displayName: null,
+        disabled: false,
+      };
+
+      let turns = 0;
+      let ticking = true;
+      const tick = (): void => {
+        if (!ticking) return;
+        turns++;
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+      const page = await searchUsers(new AuthStore(store.k), directory, me, { q: '赵', limit: 20 }, at);
+      ticking = false;
+
+      // Store pages of 200: the loop turned between them.
+      expect(turns).toBeGreaterThanOrEqual(2);
+      // And the search found what it found before: every owner or desk with 赵 in the name, in username order.
+      const expected = [
+        ...Array.from({ length: HOMES }, (_, i) => homeOwner(i + 1))
+          .filter((u) => u.displayName?.includes('赵'))
+          .map((u) => u.username),
+      ].sort();
+      expect(page.total).toBe(expected.length + 1);
+      expect(page.users.map((u) => u.username)).toEqual(['op-north', ...expected].sort().slice(0, 20));
+      expect(page.missingScopes).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
