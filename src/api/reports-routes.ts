@@ -13,6 +13,7 @@ import type { Service } from '../service.js';
 import type { User } from '../store/repositories.js';
 import { parse, requireRole, requireUser, route, userOf } from './middleware.js';
 import { visibleSites } from './sites-routes.js';
+import { sendSliced } from './sliced-json.js';
 
 const DAY_MS = 86_400_000;
 const month = z.string().regex(MONTH_PATTERN, 'a month as YYYY-MM');
@@ -189,16 +190,22 @@ export function reportRoutes(svc: Service, deps: ReportRouteDeps): Router {
         sites.map((s) => s.id),
         q.month,
       );
-      res.json({
-        month: got.month,
-        final: got.final,
-        rule: rulesText(deps.ratings.config),
-        rules: rulesView(deps.ratings.config),
-        sites: sites.flatMap((s) => {
+      // A district's thousands of sites: built and sent a slice at a time (sendSliced).
+      await sendSliced(
+        res,
+        {
+          month: got.month,
+          final: got.final,
+          rule: rulesText(deps.ratings.config),
+          rules: rulesView(deps.ratings.config),
+        },
+        'sites',
+        sites,
+        (s) => {
           const rating = got.ratings.get(s.id);
-          return rating ? [{ id: s.id, name: s.name, ...rating }] : [];
-        }),
-      });
+          return rating ? { id: s.id, name: s.name, ...rating } : undefined;
+        },
+      );
     }),
   );
 

@@ -5,6 +5,7 @@ import type { PanelConfig } from '../config/sections/panels.js';
 import type { SiteConfig } from '../config/sections/sites.js';
 import { ConsoleStore } from '../console/console-store.js';
 import type { SiteState } from '../core/core-repository.js';
+import type { Directory } from '../core/directory.js';
 import type { JurisdictionTree } from '../core/jurisdictions.js';
 import { rankUnits, type UnitRegistry } from '../core/units.js';
 import { HttpError } from '../errors.js';
@@ -13,6 +14,7 @@ import type { Service } from '../service.js';
 import type { User } from '../store/repositories.js';
 import { visibleIncident } from './incidents-routes.js';
 import { parse, requireUser, route, userOf } from './middleware.js';
+import { sendSliced } from './sliced-json.js';
 
 export interface TreeView {
   id: string;
@@ -94,15 +96,14 @@ export async function ratingsFor(
 }
 
 /** Zone names of a site's panels: what the console writes instead of "防区 1". */
-function zonesOf(panels: readonly PanelConfig[], site: string) {
-  return panels
-    .filter((p) => p.site === site)
-    .flatMap((p) => Object.entries(p.zones).map(([zone, z]) => ({ panel: p.id, zone, name: z.name })));
+function zonesOf(panels: readonly PanelConfig[]) {
+  return panels.flatMap((p) =>
+    Object.entries(p.zones).map(([zone, z]) => ({ panel: p.id, zone, name: z.name })),
+  );
 }
 
 function siteView(
-  tree: JurisdictionTree,
-  panels: readonly PanelConfig[],
+  dir: Directory,
   s: SiteConfig,
   open: number,
   rating: SiteRating | undefined,
@@ -112,9 +113,9 @@ function siteView(
     id: s.id,
     name: s.name,
     jurisdiction: s.jurisdiction,
-    jurisdictionName: tree.get(s.jurisdiction)?.name ?? s.jurisdiction,
-    jurisdictionPath: jurisdictionPath(tree, s.jurisdiction),
-    zones: zonesOf(panels, s.id),
+    jurisdictionName: dir.tree.get(s.jurisdiction)?.name ?? s.jurisdiction,
+    jurisdictionPath: jurisdictionPath(dir.tree, s.jurisdiction),
+    zones: zonesOf(dir.panelsOfSite(s.id)),
     kind: s.kind,
     location: s.location,
     address: s.address ?? null,
@@ -153,11 +154,10 @@ export function siteRoutes(svc: Service): Router {
         core.siteStates(),
         ratingsFor(svc, sites, q.month),
       ]);
-      res.json({
-        sites: sites.map((s) =>
-          siteView(dir.tree, dir.allPanels(), s, open.get(s.id) ?? 0, ratings.get(s.id), states.get(s.id)),
-        ),
-      });
+      // A district's thousands of sites: built and sent a slice at a time (sendSliced).
+      await sendSliced(res, {}, 'sites', sites, (s) =>
+        siteView(dir, s, open.get(s.id) ?? 0, ratings.get(s.id), states.get(s.id)),
+      );
     }),
   );
 
@@ -177,11 +177,8 @@ export function siteRoutes(svc: Service): Router {
         ratingsFor(svc, [site]),
       ]);
       res.json({
-        ...siteView(dir.tree, dir.allPanels(), site, open.get(id) ?? 0, ratings.get(id), states.get(id)),
-        panels: dir
-          .allPanels()
-          .filter((p) => p.site === id)
-          .map((p) => ({ id: p.id, zones: p.zones })),
+        ...siteView(dir, site, open.get(id) ?? 0, ratings.get(id), states.get(id)),
+        panels: dir.panelsOfSite(id).map((p) => ({ id: p.id, zones: p.zones })),
         cameras: dir.camerasOfSite(id).map((c) => ({ id: c.id, name: c.name ?? c.id })),
       });
     }),

@@ -11,11 +11,17 @@ export class Directory {
   private readonly panels = new Map<string, PanelConfig>();
   private readonly cameras = new Map<string, CameraConfig>();
   private readonly camerasBySite = new Map<string, CameraConfig[]>();
+  private readonly panelsBySite = new Map<string, PanelConfig[]>();
 
   constructor(config: Pick<Config, 'jurisdictions' | 'sites' | 'panels' | 'cameras'>) {
     this.tree = new JurisdictionTree(config.jurisdictions);
     for (const s of config.sites) this.sites.set(s.id, s);
-    for (const p of config.panels) this.panels.set(p.id, p);
+    for (const p of config.panels) {
+      this.panels.set(p.id, p);
+      const list = this.panelsBySite.get(p.site) ?? [];
+      list.push(p);
+      this.panelsBySite.set(p.site, list);
+    }
     for (const c of config.cameras) {
       this.cameras.set(c.id, c);
       const list = this.camerasBySite.get(c.site) ?? [];
@@ -41,6 +47,9 @@ export class Directory {
   }
   allCameras(): CameraConfig[] {
     return [...this.cameras.values()];
+  }
+  panelsOfSite(site: string): PanelConfig[] {
+    return this.panelsBySite.get(site) ?? [];
   }
   camerasOfSite(site: string): CameraConfig[] {
     return this.camerasBySite.get(site) ?? [];

@@ -2,6 +2,7 @@ import type { RatingsConfig } from '../config/sections/ratings.js';
 import { HttpError } from '../errors.js';
 import { addMonths, monthOf, monthRange } from '../reports/local-time.js';
 import type { Lane, ReportExecutor } from '../reports/report-runner.js';
+import { nextTurn } from '../util/next-turn.js';
 import { change, countRules, rate, streaks, thresholdsFor } from './rating-rules.js';
 import type { RatingStore, StoredRating } from './rating-store.js';
 
@@ -27,6 +28,10 @@ export interface MonthRatings {
 const RUNNING_TTL_MS = 30_000;
 /** A finished month not in the history (older than what was kept) is computed on demand and kept a while. */
 const PAST_TTL_MS = 300_000;
+/** Up to this many sites a stored month is read for those sites alone; more, the whole month is kept a while. */
+const FEW_SITES = 500;
+/** Views built between two turns of the event loop. */
+const SLICE = 200;
 
 export function view(r: StoredRating, final: boolean): SiteRating {
   const m = r.measures;
@@ -45,12 +50,35 @@ export function view(r: StoredRating, final: boolean): SiteRating {
 }
 
 /**
+ * Every rating's view by site, `SLICE` at a time with a turn of the event loop between: a district's
+ * 4,000 views built at once held the alarm thread some 30 ms on this machine.
+ */
+async function viewsOf(list: Iterable<StoredRating>, final: boolean): Promise<Map<string, SiteRating>> {
+  const out = new Map<string, SiteRating>();
+  let n = 0;
+  for (const r of list) {
+    if (++n % SLICE === 0) await nextTurn();
+    out.set(r.site, view(r, final));
+  }
+  return out;
+}
+
+interface Cached {
+  at: number;
+  ratings: Promise<StoredRating[]>;
+  /** The same ratings as views, built once for every request of the cache's life. */
+  views?: Promise<Map<string, SiteRating>>;
+}
+
+/**
  * Monthly site ratings (issue 19): finished months from the history the month-end maintainer stores,
  * the running month (or a finished month older than the history) computed on demand by the report
  * worker from the configured rules.
  */
 export class RatingService {
-  private readonly cache = new Map<string, { at: number; ratings: Promise<StoredRating[]> }>();
+  private readonly cache = new Map<string, Cached>();
+  /** Stored months asked for many sites at once (the site list, 统计考核): their views, kept a while. */
+  private readonly stored = new Map<string, { at: number; views: Promise<Map<string, SiteRating>> }>();
 
   constructor(
     private readonly deps: {
@@ -111,21 +139,28 @@ export class RatingService {
     });
   }
 
-  /** Ratings of `sites` (every site when omitted) for `month` (the running month when omitted). */
+  /**
+   * Ratings of `sites` (every site when omitted) for `month` (the running month when omitted). The
+   * views of a month's every site are built once, a slice at a time, and kept with the month's
+   * ratings: the desks' site list asks for a district's thousands of sites on every console load.
+   */
   async forSites(sites: readonly string[] | undefined, month?: string): Promise<MonthRatings> {
     const m = month ?? this.currentMonth();
     const current = this.currentMonth();
     if (m > current) throw new HttpError(400, 'bad_request', `month ${m} has not begun`);
-    const wanted = sites ? new Set(sites) : undefined;
-    const pick = (list: Iterable<StoredRating>, final: boolean) =>
-      new Map(
-        [...list].filter((r) => !wanted || wanted.has(r.site)).map((r) => [r.site, view(r, final)] as const),
-      );
-    if (m < current && (await this.deps.store.isRated(m))) {
+    const final = m < current && (await this.deps.store.isRated(m));
+    if (final && sites && sites.length <= FEW_SITES) {
       const stored = await this.deps.store.month(m, sites);
-      return { month: m, final: true, ratings: pick(stored.values(), true) };
+      return { month: m, final, ratings: await viewsOf(stored.values(), true) };
     }
-    return { month: m, final: false, ratings: pick(await this.cached(m, m === current), false) };
+    const all = final ? await this.storedViews(m) : await this.cachedViews(m, m === current);
+    if (!sites) return { month: m, final, ratings: new Map(all) };
+    const ratings = new Map<string, SiteRating>();
+    for (const id of sites) {
+      const r = all.get(id);
+      if (r) ratings.set(id, r);
+    }
+    return { month: m, final, ratings };
   }
 
   /** A site's stored months, newest first, with the running month in front. */
@@ -138,6 +173,24 @@ export class RatingService {
 
   invalidate(): void {
     this.cache.clear();
+    this.stored.clear();
+  }
+
+  private cachedViews(month: string, running: boolean): Promise<Map<string, SiteRating>> {
+    const ratings = this.cached(month, running);
+    const entry = this.cache.get(month)!;
+    entry.views ??= ratings.then((list) => viewsOf(list, false));
+    return entry.views;
+  }
+
+  private storedViews(month: string): Promise<Map<string, SiteRating>> {
+    const now = Date.now();
+    const hit = this.stored.get(month);
+    if (hit && now - hit.at < PAST_TTL_MS) return hit.views;
+    const views = this.deps.store.month(month).then((stored) => viewsOf(stored.values(), true));
+    views.catch(() => this.stored.delete(month));
+    this.stored.set(month, { at: now, views });
+    return views;
   }
 
   private cached(month: string, running: boolean): Promise<StoredRating[]> {

@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev } from '../core/core-fixture.js';
+import { districtYaml, homeId } from '../helpers/district.js';
+import { loopWatch } from '../helpers/loop-watch.js';
 import { api, startTestService, type TestService } from '../helpers/service.js';
 
 /** The console city's units with positions: distances and the own-station order are checkable. */
@@ -121,5 +125,55 @@ describe('sites and units for the console', () => {
     const bank = await svc.login('owner-bank', 'site', 'bank-2');
     expect((await api(`${svc.httpUrl}/api/sites/shop-1/signals`, bank)).status).toBe(404);
     expect((await api(`${svc.httpUrl}/api/sites/shop-1/signals?type=panic`, owner)).status).toBe(400);
+  });
+});
+
+describe('a district’s sites beside the alarm path', () => {
+  const HOMES = 1_000;
+  let svc: TestService;
+  beforeAll(async () => {
+    const city = readFileSync(
+      join(import.meta.dirname, '..', 'fixtures', 'web', 'console-city.yaml'),
+      'utf8',
+    );
+    // Each home's alarm phone, with the zone its owner named.
+    const phones = Array.from(
+      { length: HOMES },
+      (_, i) =>
+        `  - { id: phone-${i + 1}, site: ${homeId(i + 1)}, secret: secret-phone-${i + 1}, zones: { "1": { name: 入户门 } } }`,
+    ).join('\n');
+    svc = await startTestService({
+      yaml: districtYaml(city, HOMES).replace(/^panels:\n/m, `panels:\n${phones}\n`),
+    });
+  }, 60_000);
+  afterAll(async () => svc?.close());
+
+  it('lists a thousand homes with their zones, built a slice at a time with the event loop turning between', async () => {
+    const token = await svc.login('sup-district', 'supervisor', 'city');
+    // Each site's view names its place (the tree's nodes): counting those reads counts the views built.
+    const tree = svc.svc.need('dir').tree;
+    const get = tree.get.bind(tree);
+    let reads = 0;
+    tree.get = (id: string) => {
+      reads++;
+      return get(id);
+    };
+    try {
+      const watch = loopWatch(() => reads);
+      const res = await api<{
+        sites: { id: string; zones: { panel: string; zone: string; name: string }[] }[];
+      }>(`${svc.httpUrl}/api/sites`, token);
+      const stretches = watch.stop();
+      expect(res.status).toBe(200);
+      const homes = res.body.sites.filter((s) => s.id.startsWith('home-'));
+      expect(homes).toHaveLength(HOMES);
+      expect(homes.find((s) => s.id === homeId(321))?.zones).toEqual([
+        { panel: 'phone-321', zone: '1', name: '入户门' },
+      ]);
+      // Built in one stretch, the list held the alarm thread for every home at once.
+      expect(stretches.length).toBeGreaterThanOrEqual(5);
+    } finally {
+      tree.get = get;
+    }
   });
 });

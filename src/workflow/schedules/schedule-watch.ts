@@ -85,7 +85,7 @@ export class ScheduleWatch {
       const state = states.get(site);
       // Unknown (never armed or disarmed) says nothing; armed since the closing is on time.
       if (!state || state.armed) continue;
-      const panel = this.deps.dir.allPanels().find((p) => p.site === site)?.id ?? site;
+      const panel = this.deps.dir.panelsOfSite(site)[0]?.id ?? site;
       await this.raise(site, panel, 'late_to_close', `late-${new Date(closing).toISOString()}`, {
         closedAt: new Date(closing).toISOString(),
         disarmedSince: state.changedAt,
