@@ -25,7 +25,7 @@ import { Directory } from '../src/core/directory.js';
 import type { User } from '../src/store/repositories.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { districtYaml, homeOwner } from '../test/helpers/district.js';
-import { fmt, summary } from './lib/harness.js';
+import { fmt, holds, summary } from './lib/harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -113,23 +113,13 @@ const paged = async () => {
 const bareStmt = store.db.prepare('SELECT id, username, role, scope, display_name, disabled FROM users');
 const bare = async () => ({ total: (bareStmt.all() as unknown[]).length, first: undefined });
 
-/** Runs `fn` with a ticker on the loop: its whole time, and the longest stretch between two turns. */
+/** Runs `fn`: its whole time, and the longest stretch between two turns of the loop meanwhile. */
 async function held(fn: () => Promise<{ total: number; first: string | undefined }>) {
-  let last = performance.now();
-  let longest = 0;
-  let ticking = true;
-  const tick = () => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-    if (ticking) setImmediate(tick);
-  };
-  setImmediate(tick);
+  const probe = holds();
   const t0 = performance.now();
   const out = await fn();
   const whole = performance.now() - t0;
-  ticking = false;
-  longest = Math.max(longest, performance.now() - last);
+  const longest = probe.stop();
   await new Promise<void>((resolve) => setImmediate(resolve));
   return { whole, longest, out };
 }

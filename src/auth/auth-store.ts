@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/db-types.js';
 import type { Role, User } from '../store/repositories.js';
+import { nextTurn } from '../util/next-turn.js';
 import type { StaffName } from './people-names.js';
 
 /** A live session as the server sees it: whose, its public reference, when it ends. */
@@ -50,7 +51,7 @@ async function* pagesById<R extends { id: number | string | bigint }, T>(
     if (rows.length > 0) yield rows.map(map);
     if (rows.length < page) return;
     after = Number(rows.at(-1)!.id);
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
 }
 
