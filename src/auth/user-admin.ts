@@ -58,7 +58,7 @@ export interface UserChange {
 }
 
 /**
- * `sharpeyes user list|disable|enable|passwd|revoke` and the admin users page: one implementation,
+ * `sharpeyes user add|list|disable|enable|passwd|revoke` and the admin users page: one implementation,
  * every change audited (`user.add`, `user.update`, `user.disable`, `user.enable`, `user.passwd`,
  * `user.revoke`). A console admin manages the users scoped inside their own subtree (a site user
  * through the site's jurisdiction), never their own access; a user outside it is a 404, as if it did

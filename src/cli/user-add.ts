@@ -1,13 +1,10 @@
 import { parseArgs } from 'node:util';
-import { AuditLog } from '../audit/audit-log.js';
 import { Access } from '../auth/access.js';
-import { AuthService } from '../auth/auth-service.js';
 import { checkPassword, usernameProblem } from '../auth/user-admin.js';
 import { Directory } from '../core/directory.js';
-import { openStore } from '../store/open.js';
 import { ROLES, type Role } from '../store/repositories.js';
 import { commonOptions, configFrom, type Verb } from './common.js';
-import { cliMessage } from './user-common.js';
+import { cliMessage, withUserAdmin } from './user-common.js';
 
 export const userAddVerb: Verb = {
   name: 'user add',
@@ -49,29 +46,15 @@ export const userAddVerb: Verb = {
           : `--scope "${scope}" is not a jurisdiction node in the config`,
       );
     }
-    const store = await openStore(config.storage);
-    try {
-      const auth = new AuthService(store, config.auth);
-      // Also in another case: "Wang" and "wang" log in alike to a person.
-      const taken = await auth.store.usernameLike(username);
-      if (taken !== undefined) throw new Error(`user "${taken}" already exists`);
-      const user = await auth.createUser({
-        username,
-        password,
-        role: role as Role,
-        scope,
-        ...(values.name ? { displayName: values.name } : {}),
-      });
-      await new AuditLog(store.k, store.dialect).append({
-        actor: 'cli',
-        action: 'user.add',
-        target: `user:${username}`,
-        detail: { role, scope },
-      });
-      process.stdout.write(`created user ${user.username} (${user.role} @ ${user.scope})\n`);
-      return 0;
-    } finally {
-      await store.close();
-    }
+    // The admin page's code (src/auth/user-admin.ts): its duplicate check (also in another case),
+    // its insert that loses a race to another admin as a 409, its audit row.
+    const user = await withUserAdmin(values, (admin) =>
+      admin.create(
+        { kind: 'cli' },
+        { username, password, role: role as Role, scope, displayName: values.name },
+      ),
+    );
+    process.stdout.write(`created user ${user.username} (${user.role} @ ${user.scope})\n`);
+    return 0;
   },
 };

@@ -1,6 +1,7 @@
 import { AuditLog } from '../audit/audit-log.js';
 import { AuthService } from '../auth/auth-service.js';
 import { type UserAction, UserAdmin } from '../auth/user-admin.js';
+import { Directory } from '../core/directory.js';
 import { HttpError } from '../errors.js';
 import { openStore } from '../store/open.js';
 import { commonOptions, configFrom } from './common.js';
@@ -29,7 +30,7 @@ export async function withUserAdmin<T>(
   const store = await openStore(config.storage);
   try {
     const auth = new AuthService(store, config.auth);
-    return await fn(new UserAdmin(auth, new AuditLog(store.k, store.dialect), undefined));
+    return await fn(new UserAdmin(auth, new AuditLog(store.k, store.dialect), new Directory(config)));
   } catch (err) {
     // The shared code speaks HTTP; on the command line the message alone is the answer.
     if (err instanceof HttpError) throw new Error(cliMessage(err));

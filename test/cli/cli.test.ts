@@ -23,6 +23,12 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   }
 }
 
+/** `user add` with every option given (what each refusal below gets wrong is the one it changes). */
+const userAdd = (username: string, password = 'long-password', role = 'operator', scope = 'city') => [
+  ...['user', 'add', '--username', username, '--password', password],
+  ...['--role', role, '--scope', scope],
+];
+
 describe('sharpeyes CLI', () => {
   it('user add creates a scrypt-hashed user in the data dir, audited', async () => {
     const res = await cli(
@@ -56,81 +62,37 @@ describe('sharpeyes CLI', () => {
 
   it.each([
     [['user', 'add', '--username', 'x'], /--username, --password, --role and --scope are all required/],
-    [
-      ['user', 'add', '--username', 'x', '--password', 'long-password', '--role', 'king', '--scope', 'city'],
-      /--role must be one of/,
-    ],
-    [
-      [
-        'user',
-        'add',
-        '--username',
-        'x',
-        '--password',
-        'long-password',
-        '--role',
-        'operator',
-        '--scope',
-        'atlantis',
-      ],
-      /--scope "atlantis" is not a jurisdiction node/,
-    ],
-    [
-      ['user', 'add', '--username', 'x', '--password', 'long-password', '--role', 'site', '--scope', 'city'],
-      /is not a site in the config/,
-    ],
+    [userAdd('x', 'long-password', 'king'), /--role must be one of/],
+    [userAdd('x', 'long-password', 'operator', 'atlantis'), /--scope "atlantis" is not a jurisdiction node/],
+    [userAdd('x', 'long-password', 'site'), /is not a site in the config/],
     // The admin page's rules (POST /api/users), after duty1 above.
     [
-      [
-        'user',
-        'add',
-        '--username',
-        'duty 2',
-        '--password',
-        'long-password',
-        '--role',
-        'operator',
-        '--scope',
-        'city',
-      ],
+      userAdd('duty 2'),
       /--username: a username may not hold spaces, slashes, control or invisible characters/,
     ],
+    [userAdd('duty1'), /^sharpeyes user add: user duty1 already exists\n$/],
     [
-      [
-        'user',
-        'add',
-        '--username',
-        'DUTY1',
-        '--password',
-        'long-password',
-        '--role',
-        'operator',
-        '--scope',
-        'city',
-      ],
-      /user "duty1" already exists/,
+      userAdd('DUTY1'),
+      /^sharpeyes user add: user duty1 already exists \(usernames may not differ only in case\)\n$/,
     ],
-    [
-      [
-        'user',
-        'add',
-        '--username',
-        'samepass1',
-        '--password',
-        'SAMEPASS1',
-        '--role',
-        'operator',
-        '--scope',
-        'city',
-      ],
-      /--password: a password must not be the username/,
-    ],
+    [userAdd('samepass1', 'SAMEPASS1'), /--password: a password must not be the username/],
     [['fly'], /unknown verb "fly"/],
     [['start', '--http-port', 'abc'], /--http-port must be a port number/],
   ])('refuses %j with a clear message', async (args, message) => {
     const res = await cli(...args, '--data-dir', dir);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(message);
+  });
+
+  it('a refused duplicate changes nothing: one duty1, one user.add', () => {
+    const db = new Database(join(dir, 'sharpeyes.db'), { readonly: true });
+    expect(db.prepare("SELECT username FROM users WHERE lower(username) = 'duty1'").all()).toEqual([
+      { username: 'duty1' },
+    ]);
+    expect(db.prepare("SELECT target FROM audit_log WHERE action = 'user.add'").all()).toEqual([
+      { target: 'user:duty1' },
+    ]);
+    db.close();
   });
 
   it('names the file and key of a bad config', async () => {
