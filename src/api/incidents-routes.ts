@@ -144,12 +144,9 @@ export function incidentRoutes(svc: Service): Router {
         const unit = units().get(body.unit);
         if (!unit || !access.canSeeJurisdiction(user, unit.jurisdiction))
           throw new HttpError(404, 'unknown_unit', `unit ${body.unit} does not exist`);
-        const busy = await units().busyWith(body.unit);
-        if (busy && busy !== inc.id)
-          throw new HttpError(409, 'unit_busy', `unit ${body.unit} is committed to incident ${busy}`, {
-            busy,
-          });
       }
+      // Whether the unit is busy elsewhere is asked once, in the dispatch's transaction under the
+      // unit's turn (409 unit_busy): a look here first could only agree with it or be out of date.
       res.json(await show(user)(await core().dispatch(inc.id, user.username, body)));
     }),
   );

@@ -45,11 +45,6 @@ export class UnitRegistry {
     }
     return out;
   }
-
-  /** The open incident the unit is busy with, if any. */
-  async busyWith(id: string): Promise<string | undefined> {
-    return (await this.repo.busyUnits()).get(id)?.incident;
-  }
 }
 
 type LatLon = { lat: number; lon: number };
