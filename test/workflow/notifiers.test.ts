@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/core/incident-types.js';
 import type { WorkflowFields } from '../../src/workflow/workflow-view.js';
 import { api } from '../helpers/service.js';
+import { type SmsGateway, type SmsMessage, startSmsGateway } from '../helpers/sms-gateway.js';
 import { type Panel, startWorkflowRig, WORKFLOW_CITY_YAML, type WorkflowRig } from './workflow-fixture.js';
 
 type Inc = Incident & WorkflowFields;
@@ -34,12 +35,11 @@ describe('notifiers: email over a real SMTP server, an SMS gateway and a webhook
   let rig: WorkflowRig;
   let panel: Panel;
   let smtp: SMTPServer;
-  let gateway: Server;
+  let gateway: SmsGateway;
   let hook: Server;
   const mails: Mail[] = [];
-  const sms: { to: string; text: string; auth?: string }[] = [];
+  let sms: SmsMessage[] = [];
   const hooks: { body: string; signature?: string }[] = [];
-  let smsCalls = 0;
   let op: string;
 
   beforeAll(async () => {
@@ -63,22 +63,8 @@ describe('notifiers: email over a real SMTP server, an SMS gateway and a webhook
     });
     await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
     // The SMS gateway refuses the first message (a gateway hiccup): the notifier must retry.
-    gateway = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => {
-        body += c.toString();
-      });
-      req.on('end', () => {
-        smsCalls++;
-        if (smsCalls === 1) {
-          res.writeHead(503).end('busy');
-          return;
-        }
-        const m = JSON.parse(body) as { to: string; text: string };
-        sms.push({ ...m, ...(req.headers.authorization ? { auth: req.headers.authorization } : {}) });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-      });
-    });
+    gateway = await startSmsGateway({ refuseFirst: 1 });
+    sms = gateway.sent;
     hook = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => {
@@ -89,7 +75,6 @@ describe('notifiers: email over a real SMTP server, an SMS gateway and a webhook
         res.writeHead(204).end();
       });
     });
-    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', () => r()));
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
     const yaml = WORKFLOW_CITY_YAML.replace(
       '    - { name: 李钥匙, phone: "+86 351 555 0102", role: keyholder }',
@@ -99,7 +84,7 @@ describe('notifiers: email over a real SMTP server, an SMS gateway and a webhook
 notifiers:
   channels:
     - { id: mail, kind: email, host: 127.0.0.1, port: ${portOf(smtp.server)}, from: "联网报警中心 <alarm@example.cn>", timeoutMs: 5000 }
-    - { id: sms, kind: sms, url: "http://127.0.0.1:${portOf(gateway)}/send", token: sms-token-123, timeoutMs: 5000 }
+    - { id: sms, kind: sms, url: "${gateway.url}", token: sms-token-123, timeoutMs: 5000 }
     - { id: hook, kind: webhook, url: "http://127.0.0.1:${portOf(hook)}/notify", secret: "0123456789abcdef0123", timeoutMs: 5000 }
   initialBackoffMs: 50
   maxBackoffMs: 200
@@ -111,7 +96,7 @@ notifiers:
     await panel?.end();
     await rig?.svc.close();
     await new Promise<void>((r) => smtp?.close(() => r()));
-    gateway?.close();
+    await gateway?.close();
     hook?.close();
   });
 

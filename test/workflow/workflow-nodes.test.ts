@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/core/incident-types.js';
 import { freshPostgresDatabase, stopSharedPostgres } from '../helpers/postgres.js';
 import { api } from '../helpers/service.js';
+import { type SmsGateway, type SmsMessage, startSmsGateway } from '../helpers/sms-gateway.js';
 import { type Panel, startWorkflowRig, WORKFLOW_CITY_YAML, type WorkflowRig } from './workflow-fixture.js';
 
 /** How long the SMS gateway takes to answer: longer than a notifier's pass interval (1 s). */
@@ -17,30 +16,17 @@ describe('two nodes on one database', () => {
   let a: WorkflowRig;
   let b: WorkflowRig;
   let panel: Panel;
-  let gateway: Server;
-  const sms: { to: string; text: string }[] = [];
+  let gateway: SmsGateway;
+  let sms: SmsMessage[] = [];
 
   beforeAll(async () => {
-    gateway = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => {
-        body += c.toString();
-      });
-      req.on('end', () => {
-        sms.push(JSON.parse(body) as { to: string; text: string });
-        setTimeout(
-          () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
-          GATEWAY_MS,
-        );
-      });
-    });
-    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', () => r()));
-    const port = (gateway.address() as AddressInfo).port;
+    gateway = await startSmsGateway({ answerAfterMs: GATEWAY_MS });
+    sms = gateway.sent;
     const url = await freshPostgresDatabase();
     const yaml = (node: string) => `${WORKFLOW_CITY_YAML}
 notifiers:
   channels:
-    - { id: sms, kind: sms, url: "http://127.0.0.1:${port}/send", token: sms-token-123, timeoutMs: 5000 }
+    - { id: sms, kind: sms, url: "${gateway.url}", token: sms-token-123, timeoutMs: 5000 }
 storage: { database: { kind: postgres, url: "${url}", poolSize: 4 } }
 cluster: { nodeId: ${node} }
 `;
@@ -52,7 +38,7 @@ cluster: { nodeId: ${node} }
     await panel?.end();
     await a?.svc.close();
     await b?.svc.close();
-    gateway?.close();
+    await gateway?.close();
     await stopSharedPostgres();
   }, 60_000);
 

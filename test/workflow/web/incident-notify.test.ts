@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PanelSimulator } from '../../../drivers/simulator/panel-simulator.js';
 import { startTestService, type TestService } from '../../helpers/service.js';
+import { type SmsGateway, type SmsMessage, startSmsGateway } from '../../helpers/sms-gateway.js';
 import { addUser, CITY_YAML, HALL, launchChromium, loginInPage, shot } from '../../web/console-helpers.js';
 
 /**
@@ -15,26 +14,12 @@ describe('incident page: notify a contact, calls and notifications on the timeli
   let browser: Browser;
   let page: Page;
   let shop: PanelSimulator;
-  let gateway: Server;
-  const sms: { to: string; text: string }[] = [];
-  let calls = 0;
+  let gateway: SmsGateway;
+  let sms: SmsMessage[] = [];
 
   beforeAll(async () => {
-    gateway = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => {
-        body += c.toString();
-      });
-      req.on('end', () => {
-        if (++calls === 1) {
-          res.writeHead(503).end('busy');
-          return;
-        }
-        sms.push(JSON.parse(body) as { to: string; text: string });
-        res.writeHead(200).end('{}');
-      });
-    });
-    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', () => r()));
+    gateway = await startSmsGateway({ refuseFirst: 1 });
+    sms = gateway.sent;
     svc = await startTestService({
       yaml: `${CITY_YAML}
 callLists:
@@ -43,7 +28,7 @@ callLists:
     - { name: 李师傅, phone: "13800000002", role: keyholder }
 notifiers:
   channels:
-    - { id: gw, kind: sms, url: "http://127.0.0.1:${(gateway.address() as AddressInfo).port}/send", timeoutMs: 5000 }
+    - { id: gw, kind: sms, url: "${gateway.url}", timeoutMs: 5000 }
   rules: [{ on: [closed], roles: [owner] }]
   initialBackoffMs: 50
   maxBackoffMs: 200
@@ -60,7 +45,7 @@ notifiers:
     await shop?.close();
     await browser?.close();
     await svc?.close();
-    gateway?.close();
+    await gateway?.close();
   });
 
   it('a busy call and a notify to the keyholder: both on the timeline, the delivery shown as it goes', async () => {
