@@ -7,10 +7,12 @@ import {
   chromium,
   type Page,
 } from 'playwright-core';
+import { expect } from 'vitest';
 import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
 import type { MinuteSample } from '../../src/health/system-history.js';
 import { underFaketime, withoutFaketime } from '../../src/util/without-faketime.js';
-import type { TestService } from '../helpers/service.js';
+import type { Storm } from '../../src/workflow/storm/storm-store.js';
+import { api, type TestService } from '../helpers/service.js';
 
 export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'console');
 export const CITY_YAML = readFileSync(
@@ -155,6 +157,25 @@ export async function shopWithPanic(svc: TestService): Promise<PanelSimulator> {
   await shop.connect();
   await shop.waitForAck(await shop.send('panic', { zone: '1' }), 'received');
   return shop;
+}
+
+/**
+ * A supervisor (`token`) starts the storm the console's tests read: the north district's power cut
+ * (北城区域停电), its troubles and unconfirmed intrusions held for an hour.
+ */
+export async function northOutageStorm(svc: TestService, token: string): Promise<Storm> {
+  const storm = await api<Storm>(`${svc.httpUrl}/api/storms`, token, {
+    method: 'POST',
+    body: JSON.stringify({
+      node: 'north',
+      categories: ['trouble', 'unconfirmed_intrusion'],
+      action: 'hold',
+      minutes: 60,
+      reason: '北城区域停电',
+    }),
+  });
+  expect(storm.status).toBe(201);
+  return storm.body;
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Storm } from '../../src/workflow/storm/storm-store.js';
-import { api, startTestService, type TestService } from '../helpers/service.js';
+import { startTestService, type TestService } from '../helpers/service.js';
 import {
   addUser,
   CITY_YAML,
@@ -9,6 +8,7 @@ import {
   LAPTOP,
   launchChromium,
   loginInPage,
+  northOutageStorm,
   overflowProblems,
   shot,
   textProblems,
@@ -26,17 +26,7 @@ describe('the workflow strip above the queue (headless Chromium)', () => {
   beforeAll(async () => {
     svc = await startTestService({ yaml: CITY_YAML });
     const sup = await svc.login('sup-strip', 'supervisor', 'city');
-    const storm = await api<Storm>(`${svc.httpUrl}/api/storms`, sup, {
-      method: 'POST',
-      body: JSON.stringify({
-        node: 'north',
-        categories: ['trouble', 'unconfirmed_intrusion'],
-        action: 'hold',
-        minutes: 60,
-        reason: '北城区域停电',
-      }),
-    });
-    expect(storm.status).toBe(201);
+    await northOutageStorm(svc, sup);
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: HALL, locale: 'zh-CN' })).newPage();
     await loginInPage(

@@ -11,6 +11,7 @@ import {
   HALL,
   launchChromium,
   loginInPage,
+  northOutageStorm,
   shot,
 } from '../../web/console-helpers.js';
 
@@ -106,17 +107,7 @@ workflow:
   });
 
   it('shows a storm and a runaway panel above the queue; the supervisor ends the storm there', async () => {
-    const storm = await api<Storm>(`${svc.httpUrl}/api/storms`, sup, {
-      method: 'POST',
-      body: JSON.stringify({
-        node: 'north',
-        categories: ['trouble', 'unconfirmed_intrusion'],
-        action: 'hold',
-        minutes: 60,
-        reason: '北城区域停电',
-      }),
-    });
-    expect(storm.status).toBe(201);
+    await northOutageStorm(svc, sup);
     await bank.send('panic', { zone: '1' });
     for (let i = 0; i < 12; i++) await bank.send('intrusion', { zone: String((i % 3) + 1) });
 
