@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CameraSimulator } from '../../drivers/simulator/camera-simulator/camera-simulator.js';
@@ -43,7 +44,10 @@ export interface DemoCameras {
 /** The cameras of the config that point at this machine, grouped: ONVIF ones and RTSP ones by port. */
 function localCameras(cameras: CameraConfig[]) {
   const onvif: { cam: CameraConfig; port: number }[] = [];
-  const rtsp = new Map<number, { paths: string[]; username?: string; password?: string }>();
+  const rtsp = new Map<
+    number,
+    { cams: CameraConfig[]; paths: string[]; username?: string; password?: string }
+  >();
   for (const cam of cameras) {
     if (cam.onvif) {
       const u = new URL(cam.onvif.url);
@@ -52,7 +56,8 @@ function localCameras(cameras: CameraConfig[]) {
       const u = new URL(cam.rtsp);
       if (!LOCAL.has(u.hostname)) continue;
       const port = Number(u.port || 554);
-      const group = rtsp.get(port) ?? { paths: [] };
+      const group = rtsp.get(port) ?? { cams: [], paths: [] };
+      group.cams.push(cam);
       group.paths.push(u.pathname.replace(/^\//, '') || 'main');
       if (u.username) {
         group.username = decodeURIComponent(u.username);
@@ -67,8 +72,10 @@ function localCameras(cameras: CameraConfig[]) {
 /**
  * Simulates every camera of the config that points at this machine: an ONVIF simulator on the port
  * of its device URL (credentials from config), or an RTSP source on the port of its URL serving all
- * the paths cameras name on that port. A camera whose port is taken is skipped with a warning; the
- * registry then reports it offline.
+ * the paths cameras name on that port. A port something else already listens on (another demo on
+ * this machine, most likely: every demo names the same ports) is swapped for a free one, in the
+ * camera's URL too, and said in the log; a camera that still cannot be simulated is skipped with a
+ * warning, and the registry then reports it offline.
  *
  * Cameras start on the test pattern at once; the real footage (people walking, for the wall, the
  * recordings and person verification) is encoded once in the background and then swapped in without
@@ -88,10 +95,11 @@ export async function startDemoCameras(
   const ready = await cachedFootage(opts, log);
   for (const { cam, port } of onvif) {
     try {
+      const taken = await portTaken(port);
       const sim = new CameraSimulator({
         ...DEMO_PATTERN,
         ...(ready ? { video: { main: ready, sub: ready } } : {}),
-        port,
+        port: taken ? 0 : port,
         name: cam.name ?? cam.id,
         onRtspRestart: restarted(log, { camera: cam.id }),
         ...(cam.onvif?.username !== undefined
@@ -99,21 +107,24 @@ export async function startDemoCameras(
           : {}),
       });
       sims.push(await sim.start());
+      if (taken) movedTo(log, [cam], port, sim.port, { camera: cam.id, taken });
     } catch (err) {
       log.warn({ camera: cam.id, err: errorMessage(err) }, 'demo: cannot simulate camera');
     }
   }
   for (const [port, g] of rtsp) {
     try {
+      const taken = await portTaken(port);
       const src = await startRtspSource({
         ...DEMO_PATTERN,
-        port,
+        port: taken ? 0 : port,
         paths: g.paths,
         ...(ready ? { videos: Object.fromEntries(g.paths.map((p) => [p, { file: ready.file }])) } : {}),
         onRestart: restarted(log, { port, paths: g.paths }),
         ...(g.username !== undefined ? { username: g.username, password: g.password ?? '' } : {}),
       });
       sources.push({ src, paths: g.paths });
+      if (taken) movedTo(log, g.cams, port, src.port, { paths: g.paths, taken });
     } catch (err) {
       log.warn({ port, paths: g.paths, err: errorMessage(err) }, 'demo: cannot simulate RTSP cameras');
     }
@@ -147,6 +158,38 @@ export async function startDemoCameras(
       ]);
     },
   };
+}
+
+/** Why this machine's `port` cannot be listened on (`EADDRINUSE`, `EACCES`), or undefined when it can. */
+function portTaken(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(undefined)));
+  });
+}
+
+/**
+ * Points the cameras' URLs at the free port their simulator took instead of `from`: the objects are
+ * the service's config, so the camera registry, started after this, connects there.
+ */
+function movedTo(
+  log: Logger,
+  cams: CameraConfig[],
+  from: number,
+  to: number,
+  where: Record<string, unknown>,
+): void {
+  for (const cam of cams) {
+    const u = new URL(cam.onvif ? cam.onvif.url : (cam.rtsp ?? ''));
+    u.port = String(to);
+    if (cam.onvif) cam.onvif.url = u.href;
+    else cam.rtsp = u.href;
+  }
+  log.info(
+    { ...where, port: from, now: to },
+    `demo: cannot listen on port ${from} (${where['taken']}: another demo on this machine?); simulated on port ${to} instead`,
+  );
 }
 
 /** The demo's footage: the source, its loop's settings and where the loop is kept. */

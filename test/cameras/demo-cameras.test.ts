@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OnvifCamera } from '../../drivers/onvif/onvif-camera.js';
 import { type DemoCameras, startDemoCameras } from '../../src/cameras/demo-cameras.js';
 import { cameraSchema } from '../../src/config/sections/cameras.js';
 import { createLogger } from '../../src/log.js';
@@ -87,6 +89,65 @@ describe('the demo city’s simulated cameras', () => {
       height: 360,
     });
     expect(await serverOn(port)).not.toBe(pid);
+  });
+});
+
+// Every demo names the same camera ports (config/demo.yaml: 8101-8104, 8554): a second demo on the
+// machine (another developer's `npm start`, the start test run twice at once) found them taken and
+// its registry connected to the first demo's cameras, or to whatever else listened there.
+describe('the demo city’s simulated cameras, their ports taken by something else', () => {
+  const { log, lines } = capturedLogger();
+  const blockers: Server[] = [];
+  let cameras: ReturnType<typeof cameraSchema.parse>[];
+  let ports: { onvif: number; rtsp: number };
+  let demo: DemoCameras;
+
+  const block = async (): Promise<number> => {
+    const s = createServer((socket) => socket.destroy());
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    blockers.push(s);
+    return (s.address() as { port: number }).port;
+  };
+
+  beforeAll(async () => {
+    ports = { onvif: await block(), rtsp: await block() };
+    cameras = [
+      {
+        id: 'cam-counter',
+        site: 'bank-1',
+        onvif: {
+          url: `http://127.0.0.1:${ports.onvif}/onvif/device_service`,
+          username: 'admin',
+          password: 'demo-pass-1',
+        },
+      },
+      { id: 'cam-door', site: 'bank-1', rtsp: `rtsp://viewer:demo-pass-2@127.0.0.1:${ports.rtsp}/door` },
+    ].map((c) => cameraSchema.parse(c));
+    demo = await startDemoCameras(cameras, log, { video: '/nonexistent/footage.avi' });
+  });
+  afterAll(async () => {
+    await demo?.stop();
+    for (const s of blockers) s.close();
+  });
+
+  it('simulates each camera on a free port instead, points its URL there and says which', async () => {
+    expect(lines.find((l) => l['msg'] === 'demo: simulated cameras online')).toMatchObject({
+      onvif: 1,
+      rtsp: 1,
+    });
+    const onvifUrl = new URL(cameras[0]!.onvif!.url);
+    const rtspUrl = new URL(cameras[1]!.rtsp!);
+    expect(Number(onvifUrl.port)).not.toBe(ports.onvif);
+    expect(Number(rtspUrl.port)).not.toBe(ports.rtsp);
+    const said = lines.filter((l) => String(l['msg']).startsWith('demo: cannot listen on port'));
+    expect(said.map((l) => l['msg'])).toEqual([
+      `demo: cannot listen on port ${ports.onvif} (EADDRINUSE: another demo on this machine?); simulated on port ${onvifUrl.port} instead`,
+      `demo: cannot listen on port ${ports.rtsp} (EADDRINUSE: another demo on this machine?); simulated on port ${rtspUrl.port} instead`,
+    ]);
+    // What the camera registry, started after the demo's cameras, does with the URLs.
+    const cam = new OnvifCamera({ url: onvifUrl.href, username: 'admin', password: 'demo-pass-1' });
+    expect((await cam.connect()).info.model).toBe('cam-counter');
+    expect(await probe(rtspUrl.href)).toEqual({ codec_name: 'h264', width: 640, height: 360 });
   });
 });
 
