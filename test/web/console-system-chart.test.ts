@@ -158,12 +158,27 @@ describe('the system status history chart (headless Chromium): axes a supervisor
     await page.waitForTimeout(400);
     await chartShot('system-chart-day-laptop');
 
-    // The language redraws the page on its first range (a day is chosen again).
+    // The language changes the words only: the day chosen stays, and so do where the page was scrolled
+    // to and the wait trace gathered since it opened.
+    const kept = () =>
+      page.evaluate(() => ({
+        scrolled: document.querySelector('#system-view')!.scrollTop,
+        top: Math.round(document.querySelector('#sys-history')!.getBoundingClientRect().top),
+        trace: Number(document.querySelector<SVGElement>('.sys-trace')?.dataset['points'] ?? 0),
+      }));
+    const held = await kept();
+    expect(held.scrolled).toBeGreaterThan(100);
     await page.locator('#lang').click();
     await expect
       .poll(() => page.locator('#sys-history .sys-hist-legend').innerText())
-      .toContain('one point a minute');
-    await page.locator('#sys-history button[data-hours="24"]').click();
+      .toContain('one point per 5 minutes');
+    expect(await page.locator('#sys-history button[data-hours="24"]').getAttribute('aria-pressed')).toBe(
+      'true',
+    );
+    const after = await kept();
+    expect(Math.abs(after.top - held.top)).toBeLessThanOrEqual(24);
+    expect(after.trace).toBeGreaterThanOrEqual(held.trace);
+    expect(held.trace).toBeGreaterThan(0);
     await expect
       .poll(async () => (await axis()).filter((l) => /^[A-Z][a-z]{2} \d+$/.test(l.text)).map((l) => l.text))
       .toEqual([
@@ -191,12 +206,17 @@ describe('the system status history chart (headless Chromium): axes a supervisor
     await page.setViewportSize(HALL);
     await expect
       .poll(() => page.locator('#sys-history .sys-hist-legend').innerText())
-      .toContain('每点 1 分钟');
-    await page.locator('#sys-history button[data-hours="168"]').click();
-    await expect
-      .poll(() => page.locator('#sys-history .sys-hist-legend').innerText())
       .toContain('每点 30 分钟');
     await chartShot('system-chart-week');
+    // The range is in the address: a reload (or the address sent to a colleague) opens on it.
+    expect(new URL(page.url()).hash).toBe('#/system/168h');
+    await page.reload();
+    await expect
+      .poll(() => page.locator('#sys-history .sys-hist-legend').innerText(), { timeout: 10_000 })
+      .toContain('每点 30 分钟');
+    expect(await page.locator('#sys-history button[data-hours="168"]').getAttribute('aria-pressed')).toBe(
+      'true',
+    );
   });
 
   it('a step with only some of its minutes recorded is grey for the rest, as the summary counts them', async () => {

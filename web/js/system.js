@@ -6,7 +6,7 @@
 // point a minute up to six hours, wider steps up to a week) every minute: when did it begin?
 import { api } from './api.js';
 import { fill, h, svg } from './dom.js';
-import { fmtDateTime, fmtSeconds, fmtTime, t } from './i18n.js';
+import { fmtDateTime, fmtSeconds, fmtTime, getLang, t } from './i18n.js';
 import { jurisdictionName } from './state.js';
 import {
   ackedBy,
@@ -31,6 +31,20 @@ const BEHIND_WARN_S = 60;
 /** The history's ranges, in hours; the first is shown on opening. */
 const RANGES = [1, 6, 24, 168];
 const HISTORY_EVERY_MS = 60_000;
+/**
+ * The range chosen is in the address (#/system/24h), as a monitoring product keeps its time range:
+ * a reload, a link sent to a colleague and a language switch (web/app.js mounts the view again) open
+ * on it.
+ */
+const rangeOf = (param) => RANGES.find((r) => param === `${r}h`) ?? RANGES[0];
+
+/**
+ * What the page held when it was left: a language switch mounts it again at once, and it comes back
+ * in the new words with the same answers, wait trace and scroll, rather than empty and at the top.
+ */
+let left;
+/** A mount this soon after leaving in another language is that language switch. */
+const SWITCH_MS = 2000;
 
 const SINKS = [
   'bus',
@@ -109,6 +123,7 @@ function trace(points) {
       preserveAspectRatio: 'none',
       role: 'img',
       'aria-label': t('sysTraceLabel'),
+      dataset: { points: points.length },
     },
     svg('line', { x1: 0, x2: w, y1: y(WAIT_WARN_MS), y2: y(WAIT_WARN_MS), class: 'sys-trace-warn' }),
     svg('polyline', { points: path, class: 'sys-trace-line' }),
@@ -443,14 +458,17 @@ function historyCard(hist, error, hours, choose, width) {
   ];
 }
 
-export function mount(root) {
+export function mount(root, params = []) {
   const page = h('div', { class: 'page system-view', id: 'system-view' });
   root.append(page);
-  const waits = [];
+  const lang = getLang();
+  const was = left && left.lang !== lang && Date.now() - left.at < SWITCH_MS ? left : undefined;
+  left = undefined;
+  const waits = was?.waits ?? [];
   let dead = false;
   // The history card keeps its own element: the 5-s refresh moves it, the minute's reload fills it.
   const history = h('section', { class: 'card sys-history', id: 'sys-history' });
-  let hours = RANGES[0];
+  let hours = rangeOf(params[0]);
   let loaded = 0;
   let shown = { hist: undefined, error: undefined, width: 0 };
   const width = () => Math.max(480, Math.round(history.clientWidth - 32) || 960);
@@ -481,12 +499,17 @@ export function mount(root) {
   function choose(r) {
     if (r === hours) return;
     hours = r;
+    // Replaced, not pushed: the page is not opened again (hashchange), and Back leaves the page.
+    window.history.replaceState(null, '', `#/system/${r}h`);
     show(undefined, undefined);
     void loadHistory();
   }
   show(undefined, undefined);
+  /** The last health read, for the page to come back with after a language switch. */
+  let read = was?.read;
 
   function render(health, error, at) {
+    read = { health, error, at };
     if (error) {
       fill(
         page,
@@ -678,7 +701,7 @@ export function mount(root) {
   }
 
   /** Health answers without a login, and answers 503 with the same body when the database is down. */
-  async function read() {
+  async function readHealth() {
     let res;
     try {
       res = await fetch('/api/health', { cache: 'no-store' });
@@ -693,7 +716,7 @@ export function mount(root) {
   async function refresh() {
     const at = new Date().toISOString();
     try {
-      const health = await read();
+      const health = await readHealth();
       if (dead) return;
       waits.push(
         health.checks.core?.lastMinute?.committed ? health.checks.core.lastMinute.waitP99Ms : undefined,
@@ -705,11 +728,26 @@ export function mount(root) {
     }
   }
 
+  if (was) {
+    // The history card is in the page once the tiles are: drawn then, at its width.
+    if (read) render(read.health, read.error, read.at);
+    if (was.hist || was.histError) show(was.hist, was.histError);
+    page.scrollTop = was.scrollTop;
+  }
   void refresh();
   void loadHistory();
   const timer = setInterval(() => void refresh(), EVERY_MS);
   const historyTimer = setInterval(() => void loadHistory(), HISTORY_EVERY_MS);
   return () => {
+    left = {
+      lang,
+      at: Date.now(),
+      waits,
+      read,
+      hist: shown.hist,
+      histError: shown.error,
+      scrollTop: page.scrollTop,
+    };
     dead = true;
     clearInterval(timer);
     clearInterval(historyTimer);
