@@ -6,6 +6,7 @@ import { startTestService, type TestService } from '../helpers/service.js';
 import {
   addUser,
   CITY_YAML,
+  cityDay,
   HALL,
   LAPTOP,
   launchChromium,
@@ -15,6 +16,27 @@ import {
 } from './console-helpers.js';
 
 const MIN = 60_000;
+
+/** `18:05` on the city's clock. */
+const cityTime = (ms: number) =>
+  new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Asia/Shanghai',
+    hourCycle: 'h23',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(ms);
+
+/**
+ * A minute of yesterday on the city's clock within the last 24 hours: the middle of the part of the
+ * day range before today's midnight (which is only a few minutes long just before midnight).
+ */
+function yesterdayMinute(now: number): number {
+  const d = new Date(now + 8 * 3600_000);
+  const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - 8 * 3600_000;
+  const at = Math.floor((now - 24 * 3600_000 + midnight) / 2 / MIN) * MIN;
+  // Not one of the minutes written every five before the last hour (a minute is written once).
+  return (now - at) % (5 * MIN) === 0 ? at + MIN : at;
+}
 
 /** The chart's texts of one kind, top to bottom then left to right, with where they sit. */
 const texts = (page: Page, sel: string) =>
@@ -68,6 +90,8 @@ describe('the system status history chart (headless Chromium): axes a supervisor
         ...(m === 10 ? { waitP99Ms: 250, waitMaxMs: 1800 } : {}),
       });
     for (let m = 23 * 60; m > 60; m -= 5) await rows.write(node, now - m * MIN, ok);
+    // Yesterday, the day's slowest minute and the longest hold of the alarm thread.
+    await rows.write(node, yesterdayMinute(now), { ...ok, waitP99Ms: 400, waitMaxMs: 900, loopMaxMs: 700 });
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: HALL, locale: 'zh-CN' })).newPage();
     await loginInPage(page, svc.httpUrl, 'sup-chart', await addUser(svc, 'sup-chart', 'supervisor', 'city'));
@@ -217,6 +241,38 @@ describe('the system status history chart (headless Chromium): axes a supervisor
     expect(await page.locator('#sys-history button[data-hours="168"]').getAttribute('aria-pressed')).toBe(
       'true',
     );
+  });
+
+  it('the tooltips and the summary give the date of a time that is not today, on the city’s clock', async () => {
+    await page.locator('#sys-history button[data-hours="24"]').click();
+    await expect
+      .poll(() => page.locator('#sys-history .sys-hist-legend').innerText(), { timeout: 10_000 })
+      .toContain('每点 5 分钟');
+    // A step's tooltip: its start with the date when not today, its end with it when another day.
+    const steps = await page
+      .locator('#sys-history .sys-hist-hit')
+      .evaluateAll((els) => els.map((e) => Date.parse(e.getAttribute('data-at') ?? '')));
+    const tipOf = async (ms: number) => {
+      const start = steps.find((a) => a <= ms && ms < a + 5 * MIN)!;
+      const title = await page.locator(`#sys-history [data-at="${new Date(start).toISOString()}"] title`);
+      return { start, end: start + 5 * MIN, first: (await title.textContent())!.split('\n')[0] };
+    };
+    const dayOf = (ms: number) => cityDay(new Date(ms).toISOString());
+    const old = await tipOf(yesterdayMinute(now));
+    // The summary names the step it means by its start.
+    const summary = await page.locator('#sys-hist-summary').innerText();
+    const at = `${dayOf(old.start)} ${cityTime(old.start)}`;
+    expect(summary).toContain(`最慢一段 99% 等待 400 毫秒（${at}）`);
+    expect(summary).toContain(`报警线程最长被占用 700 毫秒（${at}）`);
+    expect(old.first).toBe(
+      `${dayOf(old.start)} ${cityTime(old.start)} – ${dayOf(old.end) === dayOf(old.start) ? '' : `${dayOf(old.end)} `}${cityTime(old.end)}`,
+    );
+    // Today's alone (half an hour ago is yesterday only in the first half hour of the day).
+    const recent = await tipOf(now - 30 * MIN);
+    if (dayOf(recent.start) === dayOf(now))
+      expect(recent.first).toBe(`${cityTime(recent.start)} – ${cityTime(recent.end)}`);
+    else expect(recent.first).toMatch(new RegExp(`^${dayOf(recent.start)} `));
+    await chartShot('system-chart-day-dates');
   });
 
   it('a step with only some of its minutes recorded is grey for the rest, as the summary counts them', async () => {

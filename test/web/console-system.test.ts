@@ -7,6 +7,7 @@ import { reportsAway, startTestService, type TestService } from '../helpers/serv
 import {
   addUser,
   CITY_YAML,
+  cityDay,
   HALL,
   LAPTOP,
   launchChromium,
@@ -115,6 +116,40 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
     }
   }, 90_000);
 
+  it('a follow-up failing since before today says the date it began', async () => {
+    // An outage of a day and more: the service's own health, its audit follow-up failing since then.
+    const since = Date.now() - 30 * 3600_000;
+    await page.route('**/api/health', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      body.checks.outbox.sinks.audit = {
+        ...body.checks.outbox.sinks.audit,
+        failures: 12,
+        failingSince: new Date(since).toISOString(),
+        behind: 40,
+        behindSeconds: 30 * 3600,
+      };
+      await route.fulfill({ response: res, json: body });
+    });
+    try {
+      await page.locator('#nav a[data-nav="system"]').click();
+      const audit = page.locator('#sys-sinks tr[data-sink="audit"]');
+      await expect.poll(() => audit.getAttribute('data-level'), { timeout: 15_000 }).toBe('bad');
+      const time = new Date(since).toLocaleTimeString('en-GB', {
+        hour12: false,
+        timeZone: OFFICERS_TIME_ZONE,
+      });
+      expect(await audit.innerText()).toContain(
+        `失败 12 次，自 ${cityDay(new Date(since).toISOString())} ${time} 起`,
+      );
+      await page.locator('#sys-sinks').scrollIntoViewIfNeeded();
+      await shot(page, 'system-sink-failing-since-yesterday');
+    } finally {
+      await page.unroute('**/api/health');
+    }
+    await expect.poll(() => level(page, '#sys-sinks tr[data-sink="audit"]'), { timeout: 15_000 }).toBe('ok');
+  });
+
   it('the history: the last hour minute by minute, a failing follow-up red, a slow minute yellow, a stop grey; a day in 5-minute steps', async () => {
     const MIN = 60_000;
     const now = Math.floor(Date.now() / MIN) * MIN;
@@ -183,7 +218,7 @@ describe('the system status page (headless Chromium): the receiver as a duty eng
     expect(tip).toContain('后续处理最多积压 14 条，最早一条已等 1 分钟');
     const summary = await page.locator('#sys-hist-summary').innerText();
     expect(summary).toMatch(
-      /^入库 \d+ 条 · 最慢一段 99% 等待 250 毫秒（\d\d:\d\d） · 报警线程最长被占用 1300 毫秒（\d\d:\d\d） · 服务启动 \d+ 次 · 后续处理失败累计 \d+ 分钟 · 录像写入失败累计 1 分钟 · 服务未运行 \d+ 分钟$/,
+      /^入库 \d+ 条 · 最慢一段 99% 等待 250 毫秒（(\d{4}\/\d+\/\d+ )?\d\d:\d\d） · 报警线程最长被占用 1300 毫秒（(\d{4}\/\d+\/\d+ )?\d\d:\d\d） · 服务启动 \d+ 次 · 后续处理失败累计 \d+ 分钟 · 录像写入失败累计 1 分钟 · 服务未运行 \d+ 分钟$/,
     );
     // At least the five minutes it was stopped (the minutes before this service's own first row too),
     // and at least the seeded failing minute (the test before may have left a real one).

@@ -853,9 +853,11 @@ export function fmtDateTime(iso) {
 /**
  * An instant on the city's clock as a line beside something in force or under way: the time alone
  * when that is today, with the date when it is another day. "至 15:41" for a 24-hour storm begun at
- * 15:41 reads as already over; "自 09:12 起" for a trouble begun yesterday, as an hour old.
+ * 15:41 reads as already over; "自 09:12 起" for a trouble begun yesterday, as an hour old. The one
+ * rule for a time the officer reads without a calendar beside it (系统状态's history too); `now` is
+ * the day it is read against (a span's end against its start: "2026/12/6 23:40 – 23:45").
  */
-function fmtOnDay(iso, now) {
+export function fmtOnDay(iso, now = Date.now()) {
   if (!iso) return t('noData');
   const at = wallParts(Date.parse(iso));
   const today = wallParts(now);

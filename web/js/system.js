@@ -6,7 +6,7 @@
 // point a minute up to six hours, wider steps up to a week) every minute: when did it begin?
 import { api } from './api.js';
 import { fill, h, svg } from './dom.js';
-import { fmtDateTime, fmtSeconds, fmtTime, getLang, t } from './i18n.js';
+import { fmtOnDay, fmtSeconds, fmtSince, fmtTime, getLang, t } from './i18n.js';
 import { jurisdictionName } from './state.js';
 import {
   ackedBy,
@@ -142,7 +142,7 @@ function sinkRows(sinks) {
     const label = sinkName(name);
     const status =
       level === 'bad'
-        ? t('sysSinkFailing', { n: s.failures, since: s.failingSince ? fmtTime(s.failingSince) : '—' })
+        ? t('sysSinkFailing', { n: s.failures, since: s.failingSince ? fmtSince(s.failingSince) : '—' })
         : level === 'warn'
           ? t('sysSinkSlow')
           : t('sysOk');
@@ -189,14 +189,18 @@ const dueBy = (hist) => {
   return Math.min(Date.parse(hist.to), Math.floor((now - 61_000) / 60_000) * 60_000 + 60_000);
 };
 
-/** A step's start as the axis and tooltips show it: the time within a day, the date beyond. */
-const stamp = (iso, long) => (long ? fmtDateTime(iso) : fmtTime(iso)).replace(/:00$/, '');
+/**
+ * A step's start or end as the tooltips and the summary give it, to the minute: with its date when
+ * not today (or, for an end, not its start's day), by the console's one rule (fmtOnDay). On the day
+ * and week ranges a bare 21:18 may be yesterday's or today's.
+ */
+const stamp = (iso, now) => fmtOnDay(iso, now).replace(/:00$/, '');
 
 /** What one step said, for its tooltip (`missing`: its minutes with no row, the service not running). */
-function pointText(p, step, long, missing = 0) {
+function pointText(p, step, missing = 0) {
   const end = new Date(Date.parse(p.at) + step * 60_000).toISOString();
   return [
-    `${stamp(p.at, long)} – ${stamp(end, long)}`,
+    `${stamp(p.at)} – ${stamp(end, Date.parse(p.at))}`,
     missing > 0 ? t('sysHistPartDown', { d: fmtSeconds(missing * 60, { long: true }) }) : null,
     t('sysHistCommitted', { n: p.committed }),
     p.committed > 0 ? t('sysHistWait', { p99: ms(p.waitP99Ms), max: ms(p.waitMaxMs) }) : null,
@@ -240,7 +244,6 @@ function historyChart(hist, hours, width) {
   const step = hist.stepMinutes;
   const cols = Math.round(span / (step * 60_000));
   const cw = pw / cols;
-  const long = hours > 24;
   const first = Date.parse(hist.first);
   const due = dueBy(hist);
   const nodes = Math.max(1, hist.nodes.length);
@@ -319,7 +322,7 @@ function historyChart(hist, hours, width) {
           class: 'sys-hist-hit',
           dataset: { at: p.at, level },
         },
-        svg('title', {}, pointText(p, step, long, missing)),
+        svg('title', {}, pointText(p, step, missing)),
       ),
     );
     // A start (or restart) of the service: a mark across the waits, its first minutes hold the thread.
@@ -429,11 +432,10 @@ function historyCard(hist, error, hours, choose, width) {
   const expected = Math.max(0, (due - Date.parse(hist.first)) / 60_000) * nodes;
   const recorded = pts.reduce((n, p) => n + p.minutes, 0);
   const down = Math.max(0, Math.round((expected - recorded) / nodes));
-  const long = hours > 24;
   const summary = [
     t('sysHistCommitted', { n: pts.reduce((n, p) => n + p.committed, 0) }),
-    worst ? t('sysHistWorst', { v: ms(worst.waitP99Ms), at: stamp(worst.at, long) }) : null,
-    held ? t('sysHistHeldWorst', { v: ms(held.loopMaxMs), at: stamp(held.at, long) }) : null,
+    worst ? t('sysHistWorst', { v: ms(worst.waitP99Ms), at: stamp(worst.at) }) : null,
+    held ? t('sysHistHeldWorst', { v: ms(held.loopMaxMs), at: stamp(held.at) }) : null,
     starts > 0 ? t('sysHistStarts', { n: starts }) : null,
     failing > 0
       ? t('sysHistFailing', { d: fmtSeconds(failing * 60, { long: true }) })
