@@ -190,6 +190,17 @@ const dueBy = (hist) => {
 };
 
 /**
+ * The minutes the history's rows should cover: each of its nodes (those with a row in the range), from
+ * the first minute recorded to the last due by now. Read once for the chart's grey and the summary's
+ * 服务未运行, so the two count the same minutes.
+ */
+const coverage = (hist) => ({
+  nodes: Math.max(1, hist.nodes.length),
+  first: Date.parse(hist.first),
+  due: dueBy(hist),
+});
+
+/**
  * A step's start or end as the tooltips and the summary give it, to the minute: with its date when
  * not today (or, for an end, not its start's day), by the console's one rule (fmtOnDay). On the day
  * and week ranges a bare 21:18 may be yesterday's or today's.
@@ -224,7 +235,7 @@ function pointText(p, step, missing = 0) {
  * stored (bars), and a strip of each step's level, grey where nothing was recorded (the service was
  * not running). Each step's column has its numbers as a tooltip.
  */
-function historyChart(hist, hours, width) {
+function historyChart(hist, hours, width, { nodes, first, due }) {
   // Drawn at the card's width in CSS pixels, so its text is the page's size; the plot starts right of
   // the axes' gutter.
   const w = width;
@@ -244,9 +255,6 @@ function historyChart(hist, hours, width) {
   const step = hist.stepMinutes;
   const cols = Math.round(span / (step * 60_000));
   const cw = pw / cols;
-  const first = Date.parse(hist.first);
-  const due = dueBy(hist);
-  const nodes = Math.max(1, hist.nodes.length);
   const x = (iso) => left + ((Date.parse(iso) - from) / span) * pw;
   const y = (v) => top + waitH - logScale(v) * waitH;
   const most = countTop(Math.max(1, ...hist.points.map((p) => p.committed)));
@@ -427,9 +435,9 @@ function historyCard(hist, error, hours, choose, width) {
   const recFailing = pts.reduce((n, p) => n + (p.recordingFailingMinutes ?? 0), 0);
   // Minutes without a row, from the first recorded one to the last due by now: the service was not
   // running (on each node).
-  const nodes = Math.max(1, hist.nodes.length);
-  const due = dueBy(hist);
-  const expected = Math.max(0, (due - Date.parse(hist.first)) / 60_000) * nodes;
+  const cover = coverage(hist);
+  const { nodes } = cover;
+  const expected = Math.max(0, (cover.due - cover.first) / 60_000) * nodes;
   const recorded = pts.reduce((n, p) => n + p.minutes, 0);
   const down = Math.max(0, Math.round((expected - recorded) / nodes));
   const summary = [
@@ -446,7 +454,7 @@ function historyCard(hist, error, hours, choose, width) {
   return [
     head,
     h('div', { class: 'sys-line', id: 'sys-hist-summary' }, summary.join(' · ')),
-    historyChart(hist, hours, width),
+    historyChart(hist, hours, width, cover),
     h(
       'div',
       { class: 'muted small sys-hist-legend' },
