@@ -1,5 +1,5 @@
-// The axes of 系统状态's history chart (web/js/system.js), as a monitoring product draws them: the
-// labels in a gutter left of the plot, never over the lines, each with its unit.
+// The axes of 系统状态's history chart (web/js/system-history-chart.js), as a monitoring product
+// draws them: the labels in a gutter left of the plot, never over the lines, each with its unit.
 import { svg } from './dom.js';
 import { getLang, t } from './i18n.js';
 import { addDays, formatIn, instantAt, wallParts } from './zone.js';
