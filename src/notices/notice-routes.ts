@@ -6,7 +6,7 @@ import { HttpError } from '../errors.js';
 import type { Service } from '../service.js';
 import type { User } from '../store/repositories.js';
 import { type NoticeService, noticeView } from './notice-service.js';
-import type { NoticeStore } from './notice-store.js';
+import type { Notice, NoticeStore } from './notice-store.js';
 import type { NoticeWatchlist } from './notice-watchlist.js';
 
 const nodeId = z.string().min(1).max(64);
@@ -33,6 +33,10 @@ const sendBody = z.strictObject({
     .optional(),
 });
 
+const sentQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe('How many of the latest notices.'),
+});
+
 const NOTICE_ID = /^N-\d{8}-[0-9a-f]{8}$/;
 
 /** A notice id from the path; anything else names no notice (404, as for an id that is not there). */
@@ -45,7 +49,8 @@ function noticeId(raw: unknown): string {
 /**
  * Notices with receipts (issue 19): `POST /api/notices` from a supervisor or the centre,
  * `POST /api/notices/:id/receipt` from a desk of a node it was sent to, `GET /api/notices/:id` with
- * each node's receipt time (or null), the desk's unconfirmed notices and the city-wide silent list.
+ * each node's receipt time (or null), the notices sent from the user's subtree with every target's
+ * receipt (`GET /api/notices/sent`), the desk's unconfirmed notices and the city-wide silent list.
  */
 export function noticeRoutes(
   svc: Service,
@@ -56,6 +61,9 @@ export function noticeRoutes(
   const staff = requireRole('admin', 'supervisor', 'operator');
   const tree = svc.need('dir').tree;
   const sees = (user: User) => (node: string) => tree.within(node, user.scope);
+  const people = (usernames: string[]) => svc.need('auth').people.of(usernames);
+  /** The view options for `user`: the sender's login only to the sender's node and those above. */
+  const as = (user: User, n: Notice) => ({ people, senderLogin: tree.within(n.senderScope, user.scope) });
 
   r.post(
     '/api/notices',
@@ -81,7 +89,9 @@ export function noticeRoutes(
       const ids = await deps.store.pendingFor(user.scope);
       const list = await Promise.all(ids.map((id) => deps.store.get(id)));
       res.json({
-        notices: list.flatMap((n) => (n ? [noticeView(n, tree, (node) => node === user.scope)] : [])),
+        notices: list.flatMap((n) =>
+          n ? [noticeView(n, tree, (node) => node === user.scope, as(user, n))] : [],
+        ),
       });
     }),
   );
@@ -108,6 +118,22 @@ export function noticeRoutes(
     }),
   );
 
+  // The receipts of what the user's node (or one below it) sent: every target, confirmed or not. A
+  // node the notices were sent to reads them one by one (GET /api/notices/:id), its own receipt only.
+  r.get(
+    '/api/notices/sent',
+    auth,
+    staff,
+    route(async (req, res) => {
+      const user = userOf(req);
+      const q = parse(sentQuery, req.query, 'query');
+      const list = await deps.store.sentFrom(tree.subtree(user.scope), q.limit);
+      res.json({
+        notices: list.map((n) => noticeView(n, tree, () => true, { ...as(user, n), photo: false })),
+      });
+    }),
+  );
+
   r.get(
     '/api/notices/:id',
     auth,
@@ -120,7 +146,7 @@ export function noticeRoutes(
       if (!n || (!n.targets.some((t) => sees(user)(t.node)) && !tree.within(n.senderScope, user.scope)))
         throw new HttpError(404, 'not_found', `notice ${id} does not exist`);
       const all = tree.within(n.senderScope, user.scope);
-      res.json(noticeView(n, tree, (node) => all || sees(user)(node)));
+      res.json(noticeView(n, tree, (node) => all || sees(user)(node), as(user, n)));
     }),
   );
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { People } from '../auth/people-names.js';
 import type { NoticesConfig } from '../config/sections/notices.js';
 import type { JurisdictionTree } from '../core/jurisdictions.js';
 import { HttpError } from '../errors.js';
@@ -25,34 +26,54 @@ export interface SendRequest {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+export interface ViewOptions {
+  /**
+   * Whether the viewer may read the sender's login: only the sender's node and those above it. A
+   * desk the notice went to reads the sending node's name instead (a login is half of a police
+   * account's credentials, and the people above a station are not its to know by login).
+   */
+  senderLogin?: boolean;
+  /** Display names of the logins the view carries (`people`, as on incident views); none when absent. */
+  people?: (usernames: string[]) => People;
+  /** A list leaves each notice's photo out (up to 200 KB each); the notice's own view carries it. */
+  photo?: boolean;
+}
+
 /** A notice as the API and the sockets show it, with the targets a viewer may see. */
 export function noticeView(
   n: Notice,
   tree: JurisdictionTree,
   visible: (node: string) => boolean = () => true,
+  opts: ViewOptions = {},
 ) {
+  const senderName = tree.get(n.senderScope)?.name ?? n.senderScope;
+  const targets = n.targets.filter((t) => visible(t.node));
+  const senderLogin = opts.senderLogin ?? true;
+  const logins = [
+    ...(senderLogin ? [n.sentBy] : []),
+    ...targets.flatMap((t) => (t.receivedBy ? [t.receivedBy] : [])),
+  ];
   return {
     id: n.id,
     sentAt: iso(n.sentMs),
-    sentBy: n.sentBy,
-    from: { id: n.senderScope, name: tree.get(n.senderScope)?.name ?? n.senderScope },
+    sentBy: senderLogin ? n.sentBy : senderName,
+    from: { id: n.senderScope, name: senderName },
     text: n.text,
     receiptMinutes: n.receiptMinutes,
     listMinutes: n.listMinutes,
     plate: n.plate,
     plateUntil: iso(n.plateUntilMs),
-    photo: n.photo,
-    targets: n.targets
-      .filter((t) => visible(t.node))
-      .map((t) => ({
-        node: t.node,
-        name: tree.get(t.node)?.name ?? t.node,
-        receivedAt: iso(t.receivedMs),
-        receivedBy: t.receivedBy,
-        receiptSeconds: t.receivedMs === null ? null : Math.round((t.receivedMs - n.sentMs) / 1000),
-        remindedAt: iso(t.remindedMs),
-        listedAt: iso(t.listedMs),
-      })),
+    ...(opts.photo === false ? {} : { photo: n.photo }),
+    targets: targets.map((t) => ({
+      node: t.node,
+      name: tree.get(t.node)?.name ?? t.node,
+      receivedAt: iso(t.receivedMs),
+      receivedBy: t.receivedBy,
+      receiptSeconds: t.receivedMs === null ? null : Math.round((t.receivedMs - n.sentMs) / 1000),
+      remindedAt: iso(t.remindedMs),
+      listedAt: iso(t.listedMs),
+    })),
+    ...(opts.people ? { people: opts.people(logins) } : {}),
   };
 }
 export type NoticeView = ReturnType<typeof noticeView>;
@@ -133,7 +154,7 @@ export class NoticeService {
       this.deps.emit(
         node,
         'notice:new',
-        noticeView(notice, tree, (n) => n === node),
+        noticeView(notice, tree, (n) => n === node, { senderLogin: tree.within(notice.senderScope, node) }),
       );
     this.deps.log.info({ notice: id, to, by: sender.username, plate: plate ?? undefined }, 'notices: sent');
     return id;
@@ -145,7 +166,7 @@ export class NoticeService {
 
   /**
    * A desk confirms receipt for its node. The first receipt of a node is kept; a repeat answers the
-   * stored time. The sender's node hears of it (`notice:receipt`).
+   * stored time. The sender's node and those above it hear of it (`notice:receipt`).
    */
   async receipt(
     id: string,
@@ -160,13 +181,15 @@ export class NoticeService {
     const first = await this.deps.store.receipt(id, target.node, desk.username, at);
     if (!first) return this.receipt(id, desk);
     this.receipts.inc({ late: String(at - n.sentMs > n.receiptMinutes * 60_000) });
-    this.deps.emit(n.senderScope, 'notice:receipt', {
+    // The sender's node and every node above it read the notice's receipts (GET /api/notices/sent).
+    const heard = {
       notice: id,
       node: target.node,
       name: this.deps.tree.get(target.node)?.name ?? target.node,
       receivedAt: new Date(at).toISOString(),
       receiptSeconds: Math.round((at - n.sentMs) / 1000),
-    });
+    };
+    for (const node of this.deps.tree.ancestors(n.senderScope)) this.deps.emit(node, 'notice:receipt', heard);
     return { node: target.node, receivedAt: new Date(at).toISOString(), first: true };
   }
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { DB } from '../store/db-types.js';
 import '../reports/report-tables.js';
 
@@ -25,6 +25,8 @@ export interface Notice {
   photo: string | null;
   targets: NoticeTarget[];
 }
+
+type NoticeRow = Selectable<DB['notices']>;
 
 const num = (v: number | null) => (v === null ? null : Number(v));
 
@@ -79,13 +81,40 @@ export class NoticeStore {
   async get(id: string): Promise<Notice | undefined> {
     const n = await this.k.selectFrom('notices').selectAll().where('id', '=', id).executeTakeFirst();
     if (!n) return undefined;
-    const targets = await this.k
+    return (await this.withTargets([n]))[0];
+  }
+
+  /**
+   * The latest notices sent from any of `senders` (a viewer's subtree), newest first, with their
+   * targets: what a sender's node and those above it read as the notices' receipts.
+   */
+  async sentFrom(senders: readonly string[], limit: number): Promise<Notice[]> {
+    if (senders.length === 0) return [];
+    const rows = await this.k
+      .selectFrom('notices')
+      .selectAll()
+      .where('sender_scope', 'in', senders)
+      .orderBy('sent_ms', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return this.withTargets(rows);
+  }
+
+  private async withTargets(rows: readonly NoticeRow[]): Promise<Notice[]> {
+    if (rows.length === 0) return [];
+    const all = await this.k
       .selectFrom('notice_targets')
       .selectAll()
-      .where('notice_id', '=', id)
+      .where(
+        'notice_id',
+        'in',
+        rows.map((n) => n.id),
+      )
+      .orderBy('notice_id')
       .orderBy('node')
       .execute();
-    return {
+    return rows.map((n) => ({
       id: n.id,
       sentBy: n.sent_by,
       senderScope: n.sender_scope,
@@ -96,16 +125,18 @@ export class NoticeStore {
       plate: n.plate,
       plateUntilMs: num(n.plate_until_ms),
       photo: n.photo,
-      targets: targets.map((t) => ({
-        node: t.node,
-        receivedMs: num(t.received_ms),
-        receivedBy: t.received_by,
-        remindDueMs: Number(t.remind_due_ms),
-        listDueMs: Number(t.list_due_ms),
-        remindedMs: num(t.reminded_ms),
-        listedMs: num(t.listed_ms),
-      })),
-    };
+      targets: all
+        .filter((t) => t.notice_id === n.id)
+        .map((t) => ({
+          node: t.node,
+          receivedMs: num(t.received_ms),
+          receivedBy: t.received_by,
+          remindDueMs: Number(t.remind_due_ms),
+          listDueMs: Number(t.list_due_ms),
+          remindedMs: num(t.reminded_ms),
+          listedMs: num(t.listed_ms),
+        })),
+    }));
   }
 
   /** Records the node's receipt; the first one counts (a second desk confirming changes nothing). */

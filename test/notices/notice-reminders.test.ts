@@ -176,6 +176,21 @@ describe('notices through reminder and the city-wide list (fake clock)', () => {
     expect(await w.store.due(T0 + 1e9)).toEqual([]);
   });
 
+  it('a station’s notice: its receipt is heard by the station and by every node above it, not beside it', async () => {
+    const id = await w.service.send(
+      { username: 'north-sup', scope: 'north' },
+      { to: ['north-grid-1'], text: '网格巡查' },
+    );
+    w.clock.now = T0 + 95_000;
+    await w.service.receipt(id, { username: 'grid-desk', scope: 'north-grid-1' });
+    expect(
+      events('notice:receipt').map((e) => [e.node, e.payload['node'], e.payload['receiptSeconds']]),
+    ).toEqual([
+      ['north', 'north-grid-1', 95],
+      ['city', 'north-grid-1', 95],
+    ]);
+  });
+
   it('a receipt from a desk the notice was not sent to is refused', async () => {
     const id = await w.service.send(centre, { to: ['south'], text: 'x' });
     await expect(w.service.receipt(id, { username: 'n', scope: 'north' })).rejects.toMatchObject({
