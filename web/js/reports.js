@@ -1,9 +1,12 @@
 // Supervisors' page: escalations nobody answered, response times per station and unit, and the
-// monthly green/yellow/red rating of sites (GET /api/reports/*). Missing routes show "—".
-import { optional } from './api.js';
+// monthly green/yellow/red rating of sites (GET /api/reports/*), the receipts of the notices sent.
+// A card with nothing to show says why (nothing rang, nothing in the area, not readable), not "—".
+import { ApiError, optional } from './api.js';
 import { wantDetails } from './details.js';
 import { fill, h } from './dom.js';
+import { errorSentence } from './errors.js';
 import { fmtAge, fmtTime, t } from './i18n.js';
+import { sentNoticesCard } from './notice-receipts.js';
 import { escalatedBadge } from './queue-row.js';
 import { siteName, state, subscribe } from './state.js';
 import { noticeCard, ratingRulesText, reportCard } from './supervision-cards.js';
@@ -54,8 +57,9 @@ function monthSpan(month) {
 
 const spread = (s) => (s && s.count > 0 ? `${secs(s.p50)} / ${secs(s.p90)}` : t('noData'));
 
-function table(headers, rows) {
-  if (rows.length === 0) return h('div', { class: 'muted' }, t('noData'));
+/** A table, or (no rows) the sentence saying why there is nothing to show. */
+function table(headers, rows, empty) {
+  if (rows.length === 0) return empty ? h('div', { class: 'muted empty-state' }, empty) : null;
   return h(
     'table',
     { class: 'grid' },
@@ -68,13 +72,23 @@ function table(headers, rows) {
   );
 }
 
-export function mount(root) {
+/** An answer that did not come: why, in the reader's words (a missing route: not readable now). */
+const unreadable = (res) =>
+  h(
+    'div',
+    { class: 'bad empty-state', role: 'alert' },
+    res?.error instanceof ApiError ? errorSentence(res.error) : t('emptyUnavailable'),
+  );
+
+/** `#/reports/notice/<id>` opens that notice's receipts first (a link from a desk or a colleague). */
+export function mount(root, params = []) {
   const month = monthSelect();
 
   const escalated = h('section', { class: 'card', id: 'rep-escalated' });
   const times = h('section', { class: 'card', id: 'rep-times' });
   const ratings = h('section', { class: 'card', id: 'rep-ratings' });
-  const notices = noticeCard();
+  const sent = sentNoticesCard(params[0] === 'notice' ? params[1] : undefined);
+  const notices = noticeCard(() => void sent.refresh());
 
   function renderEscalated() {
     const list = [...state.incidents.values()]
@@ -101,6 +115,7 @@ export function mount(root) {
             h('td', {}, stateChip(i.state), ' ', escalatedBadge(i)),
           ),
         ),
+        t('emptyEscalated'),
       ),
     );
   }
@@ -111,18 +126,29 @@ export function mount(root) {
     const chosen = month.value;
     const span = new URLSearchParams(monthSpan(chosen));
     const [rt, rr] = await Promise.all([
-      optional(`/api/reports/response-times?${span}`).catch(() => undefined),
-      optional(`/api/reports/ratings?month=${chosen}`).catch(() => undefined),
+      optional(`/api/reports/response-times?${span}`).catch((error) => ({ error })),
+      optional(`/api/reports/ratings?month=${chosen}`).catch((error) => ({ error })),
     ]);
+    const running = chosen === monthOf(Date.now());
+    const stations = rt?.stations ?? [];
+    // Every station at 0: the table stays (each station's 0 is a figure), and says why its times are "—".
+    const quiet =
+      stations.length > 0 && stations.every((s) => s.incidents === 0)
+        ? h(
+            'div',
+            { class: 'muted empty-state' },
+            t(running ? 'emptyNoAlarmsYet' : 'emptyNoAlarms', { month: monthText(chosen) }),
+          )
+        : null;
     // A month chosen since: its answers draw, not these late ones.
     if (seq !== loading) return;
     fill(
       times,
       h('h3', {}, `${t('responseTimes')} ${monthText(chosen)}（${t('percentiles')}）`),
-
+      rt?.stations ? quiet : unreadable(rt),
       table(
         [t('station'), t('incidents'), t('falseAlarm'), t('toAck'), t('toArrival')],
-        (rt?.stations ?? []).map((s) =>
+        stations.map((s) =>
           h(
             'tr',
             {},
@@ -133,6 +159,7 @@ export function mount(root) {
             h('td', {}, spread(s.arrival)),
           ),
         ),
+        rt?.stations ? t('emptyNoStations') : '',
       ),
       h('h3', {}, t('units')),
       table(
@@ -147,6 +174,7 @@ export function mount(root) {
             h('td', {}, spread(u.openToArrival)),
           ),
         ),
+        rt?.units ? t('emptyNoUnits') : '',
       ),
     );
     fill(
@@ -201,7 +229,13 @@ export function mount(root) {
               ),
             ),
           ),
+        !rr?.sites
+          ? ''
+          : state.available.sites && state.sites.size === 0
+            ? t('emptyNoSites')
+            : t('emptyNoRatings', { month: monthText(rr.month ?? chosen) }),
       ),
+      rr?.sites ? null : unreadable(rr),
     );
   }
 
@@ -210,8 +244,9 @@ export function mount(root) {
     h(
       'div',
       { class: 'page reports-view', id: 'reports-view' },
+      sent.top,
       h('div', { class: 'card inv-form' }, h('label', {}, t('month'), month)),
-      h('div', { class: 'reports-grid' }, reportCard(month), escalated, times, ratings, notices.el),
+      h('div', { class: 'reports-grid' }, reportCard(month), escalated, times, ratings, notices.el, sent.el),
     ),
   );
   renderEscalated();
@@ -219,5 +254,6 @@ export function mount(root) {
   return subscribe((kind) => {
     if (kind === 'incident' || kind === 'incidents' || kind === 'details') renderEscalated();
     if (kind === 'notice:silent' || kind === 'notice:receipt') void notices.refresh();
+    if (kind === 'notice:receipt' || kind === 'notice:silent') void sent.refresh();
   });
 }

@@ -38,8 +38,11 @@ export function reportCard(monthSelect) {
   );
 }
 
-/** Sending a notice (supervisors and admins) and the list of nodes still silent past the listing time. */
-export function noticeCard() {
+/**
+ * Sending a notice (supervisors and admins) and the list of nodes still silent past the listing time;
+ * `onSent` is told of each notice sent (the receipts card shows it at once).
+ */
+export function noticeCard(onSent = () => {}) {
   const card = h('section', { class: 'card', id: 'rep-notices' });
   const silent = h('div', { id: 'notice-silent' });
   const loadSilent = async () => {
@@ -48,7 +51,7 @@ export function noticeCard() {
       silent,
       h('h4', {}, t('ntSilent')),
       (res?.silent ?? []).length === 0
-        ? h('div', { class: 'muted' }, t('rpNone'))
+        ? h('div', { class: 'muted empty-state' }, t('ntNoneSilent'))
         : h(
             'ul',
             {},
@@ -96,6 +99,7 @@ export function noticeCard() {
         try {
           await api('/api/notices', { method: 'POST', body });
           toast(t('ntSent'));
+          onSent();
           text.value = '';
           plate.value = '';
         } catch (err) {
