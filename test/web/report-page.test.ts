@@ -206,11 +206,13 @@ describe('the monthly report page (headless Chromium): read by a Chinese supervi
     const unanswered = sectionOf(page, '超时无人接警');
     expect(await unanswered.locator('th').allInnerTexts()).toEqual(['时间', '单位', '级别', '接警用时']);
     expect(await unanswered.locator('tr td:last-child').allInnerTexts()).toEqual(['12 分', '未接警']);
-    // 通知签收: the receipt time (was "95 s").
+    // 通知签收: the receipt time to the second, as the response times above it (was "95 s", then "1 分").
     expect(await sectionOf(page, '通知签收').locator('tr td:last-child').allInnerTexts()).toEqual([
-      '1 分',
+      '1 分 35 秒',
       '未签收',
     ]);
+    await sectionOf(page, '通知签收').scrollIntoViewIfNeeded();
+    await shot(page, 'report-notices-hall');
     await page.context().close();
   });
 
@@ -283,6 +285,13 @@ describe('the monthly report page (headless Chromium): read by a Chinese supervi
       '10 分',
     ]);
     expect((await response.locator('th').allInnerTexts()).filter((x) => /秒|\(s\)/.test(x))).toEqual([]);
+    // 下级单位 stands apart from the 处置完毕 row above it, as each section's heading does from the one before.
+    const gap = await response.evaluate((s) => {
+      const rows = s.querySelector('table')!.querySelectorAll('tr');
+      const last = rows[rows.length - 1]!.getBoundingClientRect().bottom;
+      return s.querySelectorAll('h2')[1]!.getBoundingClientRect().top - last;
+    });
+    expect(gap).toBeGreaterThanOrEqual(12);
     // The trend's axis in whole units of 秒 and 分, not 0, 100, 200 … seconds.
     const trend = await sectionOf(page, '近 12 个月趋势')
       .locator('canvas')

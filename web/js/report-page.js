@@ -257,7 +257,7 @@ function render(r) {
         f.children.length > 0
           ? h(
               'div',
-              {},
+              { class: 'sub-table' },
               h('h2', {}, t('rpChildren')),
               table(
                 [
@@ -416,7 +416,7 @@ function render(r) {
             fmtDateTime(n.sentAt),
             n.text,
             x.name,
-            x.receiptSeconds === null ? t('rpNotReceived') : fmtSeconds(x.receiptSeconds),
+            x.receiptSeconds === null ? t('rpNotReceived') : took(x.receiptSeconds),
           ]),
         ),
       ),
