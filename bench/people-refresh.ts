@@ -15,33 +15,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { AuthStore } from '../src/auth/auth-store.js';
 import { SqliteStore } from '../src/store/sqlite.js';
+import { insertDistrictUsers } from '../test/helpers/district.js';
+import { districtUserArgs } from './lib/district-users.js';
 import { fmt, summary } from './lib/harness.js';
 
-const { values } = parseArgs({
-  options: {
-    owners: { type: 'string', default: '4000' },
-    staff: { type: 'string', default: '120' },
-    rounds: { type: 'string', default: '300' },
-  },
-});
-const OWNERS = Number(values.owners);
-const STAFF = Number(values.staff);
-const ROUNDS = Number(values.rounds);
+const { owners: OWNERS, staff: STAFF, rounds: ROUNDS } = districtUserArgs();
 
 const dir = mkdtempSync(join(tmpdir(), 'people-refresh-'));
 const store = new SqliteStore(join(dir, 'sharpeyes.db'));
-const at = new Date().toISOString();
-const insert = store.db.prepare(
-  'INSERT INTO users (username, password_hash, role, scope, display_name, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-);
-store.db.transaction(() => {
-  for (let i = 0; i < OWNERS; i++) insert.run(`home-${i}`, 'x', 'site', `home-${i}`, `住户${i}`, at);
-  for (let i = 0; i < STAFF; i++)
-    insert.run(`0385${String(i).padStart(2, '0')}`, 'x', 'operator', 'north', `值班员${i}`, at);
-})();
+insertDistrictUsers(store, OWNERS, STAFF);
 const auth = new AuthStore(store.k);
 
 /** Stop 51's read: every user's display name. */

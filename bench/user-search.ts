@@ -16,7 +16,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { AuthStore } from '../src/auth/auth-store.js';
 import { managesUser, scopeMissing, scopeName } from '../src/auth/user-place.js';
 import { fold, searchUsers } from '../src/auth/user-search.js';
@@ -24,19 +23,11 @@ import { parseConfig } from '../src/config/load.js';
 import { Directory } from '../src/core/directory.js';
 import type { User } from '../src/store/repositories.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { districtYaml, homeOwner } from '../test/helpers/district.js';
+import { districtYaml, insertDistrictUsers } from '../test/helpers/district.js';
+import { districtUserArgs } from './lib/district-users.js';
 import { fmt, holds, summary } from './lib/harness.js';
 
-const { values } = parseArgs({
-  options: {
-    owners: { type: 'string', default: '4000' },
-    staff: { type: 'string', default: '120' },
-    rounds: { type: 'string', default: '300' },
-  },
-});
-const OWNERS = Number(values.owners);
-const STAFF = Number(values.staff);
-const ROUNDS = Number(values.rounds);
+const { owners: OWNERS, staff: STAFF, rounds: ROUNDS } = districtUserArgs();
 
 const cityYaml = readFileSync(
   join(import.meta.dirname, '..', 'test', 'fixtures', 'web', 'console-city.yaml'),
@@ -46,24 +37,7 @@ const directory = new Directory(parseConfig(districtYaml(cityYaml, OWNERS), 'cit
 const dir = mkdtempSync(join(tmpdir(), 'user-search-'));
 const store = new SqliteStore(join(dir, 'sharpeyes.db'));
 const at = new Date().toISOString();
-const insert = store.db.prepare(
-  'INSERT INTO users (username, password_hash, role, scope, display_name, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-);
-store.db.transaction(() => {
-  for (let i = 1; i <= OWNERS; i++) {
-    const u = homeOwner(i);
-    insert.run(u.username, 'x', u.role, u.scope, u.displayName ?? null, at);
-  }
-  for (let i = 0; i < STAFF; i++)
-    insert.run(
-      `0385${String(i).padStart(2, '0')}`,
-      'x',
-      'operator',
-      i % 2 ? 'north' : 'south',
-      `值班员${i}`,
-      at,
-    );
-})();
+insertDistrictUsers(store, OWNERS, STAFF);
 const auth = new AuthStore(store.k);
 const me: User = {
   id: 0,

@@ -37,16 +37,9 @@ describe('notice receipts for the sender (GET /api/notices/sent, GET /api/notice
   const post = <T>(p: string, token: string, body: unknown = {}) =>
     api<T>(url(p), token, { method: 'POST', body: JSON.stringify(body) });
 
-  const person = async (username: string, role: string, scope: string, displayName?: string) => {
-    await svc.svc.need('auth').createUser({
-      username,
-      password: `pw-${username}-123`,
-      role: role as 'operator',
-      scope,
-      ...(displayName ? { displayName } : {}),
-    });
-    return svc.login(username, role, scope);
-  };
+  /** A user made as `sharpeyes user add --name` or the users page makes one, then logged in. */
+  const person = (username: string, role: string, scope: string, displayName?: string) =>
+    svc.login(username, role, scope, displayName);
 
   beforeAll(async () => {
     svc = await startTestService({ yaml: QUIET_API_CITY_YAML });

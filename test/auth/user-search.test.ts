@@ -7,7 +7,7 @@ import { searchUsers } from '../../src/auth/user-search.js';
 import { parseConfig } from '../../src/config/load.js';
 import { Directory } from '../../src/core/directory.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { districtYaml, homeOwner } from '../helpers/district.js';
+import { districtYaml, homeOwner, insertDistrictUsers } from '../helpers/district.js';
 
 const CITY_YAML = readFileSync(
   join(import.meta.dirname, '..', 'fixtures', 'web', 'console-city.yaml'),
@@ -32,17 +32,15 @@ describe('the users page’s search beside the alarm path', () => {
     const store = new SqliteStore(join(dir, 'users.db'));
     try {
       const directory = new Directory(parseConfig(districtYaml(CITY_YAML, HOMES), 'city.yaml'));
-      const insert = store.db.prepare(
-        'INSERT INTO users (username, password_hash, role, scope, display_name, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      );
+      insertDistrictUsers(store, HOMES);
+      await store.users.create({
+        username: 'op-north',
+        passwordHash: 'x',
+        role: 'operator',
+        scope: 'north',
+        displayName: '赵警官',
+      });
       const at = new Date().toISOString();
-      store.db.transaction(() => {
-        for (let i = 1; i <= HOMES; i++) {
-          const u = homeOwner(i);
-          insert.run(u.username, 'x', u.role, u.scope, u.displayName ?? null, at);
-        }
-        insert.run('op-north', 'x', 'operator', 'north', '赵警官', at);
-      })();
       const me = {
         id: 0,
         username: 'admin-city',

@@ -1,4 +1,5 @@
 import type { Role } from '../../src/store/repositories.js';
+import type { SqliteStore } from '../../src/store/sqlite.js';
 import type { TestService } from './service.js';
 
 /**
@@ -64,4 +65,31 @@ export async function seedUsers(svc: TestService, users: readonly SeededUser[]):
     });
     if (u.disabled) await auth.setDisabled(created.id, true, new Date().toISOString());
   }
+}
+
+/**
+ * Home owners 1 to `owners` (`homeOwner`) and `staff` desks (`038500`…, of 北城 and 南城 in turn)
+ * straight into a SQLite store's users table in one transaction: thousands in milliseconds, and
+ * none of them can log in.
+ */
+export function insertDistrictUsers(store: SqliteStore, owners: number, staff = 0): void {
+  const at = new Date().toISOString();
+  const insert = store.db.prepare(
+    'INSERT INTO users (username, password_hash, role, scope, display_name, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  store.db.transaction(() => {
+    for (let i = 1; i <= owners; i++) {
+      const u = homeOwner(i);
+      insert.run(u.username, 'x', u.role, u.scope, u.displayName ?? null, at);
+    }
+    for (let i = 0; i < staff; i++)
+      insert.run(
+        `0385${String(i).padStart(2, '0')}`,
+        'x',
+        'operator',
+        i % 2 ? 'north' : 'south',
+        `值班员${i}`,
+        at,
+      );
+  })();
 }

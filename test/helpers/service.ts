@@ -38,8 +38,11 @@ export interface TestService extends RunningService {
   dataDir: string;
   httpUrl: string;
   mqttUrl: string;
-  /** Logs in (creating the user on first use) and returns a token. */
-  login(username: string, role?: string, scope?: string): Promise<string>;
+  /**
+   * Logs in (creating the user on first use, with `displayName` if given, as `sharpeyes user add
+   * --name` or the users page makes one) and returns a token.
+   */
+  login(username: string, role?: string, scope?: string, displayName?: string): Promise<string>;
   /** Stops the service and removes its data dir. */
   close(): Promise<void>;
 }
@@ -83,10 +86,16 @@ export async function startTestService(
     dataDir,
     httpUrl,
     mqttUrl,
-    async login(username, role = 'operator', scope = 'city') {
+    async login(username, role = 'operator', scope = 'city', displayName?: string) {
       const password = `pw-${username}-123`;
       if (!created.has(username) && !(await svc.need('store').users.findByUsername(username))) {
-        await svc.need('auth').createUser({ username, password, role: role as 'operator', scope });
+        await svc.need('auth').createUser({
+          username,
+          password,
+          role: role as 'operator',
+          scope,
+          ...(displayName ? { displayName } : {}),
+        });
       }
       created.add(username);
       const { status, token } = await passwordLogin(httpUrl, username, password);
