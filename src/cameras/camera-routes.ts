@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { parse, requireUser, route, userOf } from '../api/middleware.js';
+import { sendSliced } from '../api/sliced-json.js';
 import { errorMessage, HttpError, SharpeyesError } from '../errors.js';
 import type { Service } from '../service.js';
 import type { User } from '../store/repositories.js';
@@ -33,13 +34,14 @@ export function cameraRoutes(svc: Service, registry: CameraRegistry): Router {
 
   r.get(
     '/api/cameras',
-    route((req, res) => {
+    route(async (req, res) => {
       const user = userOf(req);
       const site = typeof req.query['site'] === 'string' ? req.query['site'] : undefined;
       const cameras = registry
         .list()
         .filter((c) => access.canSeeCamera(user, c.id) && (site === undefined || c.site === site));
-      res.json({ cameras });
+      // A district's thousands of cameras: sent a slice at a time (sendSliced).
+      await sendSliced(res, {}, 'cameras', cameras, (c) => c);
     }),
   );
 

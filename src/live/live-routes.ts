@@ -4,6 +4,7 @@ import { type LiveSnapshots, SnapshotError } from '../../streams/live-snapshot.j
 import type { UpstreamHub } from '../../streams/upstream-hub.js';
 import { visibleIncident } from '../api/incidents-routes.js';
 import { parse, requireUser, route, userOf } from '../api/middleware.js';
+import { sendSliced } from '../api/sliced-json.js';
 import type { CameraConfig } from '../config/sections/cameras.js';
 import type { Incident } from '../core/incident-types.js';
 import { HttpError } from '../errors.js';
@@ -82,10 +83,11 @@ export function liveRoutes(svc: Service, hub: UpstreamHub, snapshots: LiveSnapsh
   r.get(
     '/api/live/cameras',
     auth,
-    route((req, res) => {
+    route(async (req, res) => {
       const site = typeof req.query['site'] === 'string' ? req.query['site'] : undefined;
       const cams = visible(userOf(req)).filter((c) => !site || c.site === site);
-      res.json({ cameras: cams.map(describe) });
+      // A district's thousands of cameras: built and sent a slice at a time (sendSliced).
+      await sendSliced(res, {}, 'cameras', cams, describe);
     }),
   );
 
