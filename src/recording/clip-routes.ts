@@ -132,8 +132,7 @@ export function clipRoutes(svc: Service, d: ClipDeps): Router {
           ...clips.map((c) => c.camera),
           ...svc
             .need('dir')
-            .allCameras()
-            .filter((c) => c.site === inc.site)
+            .camerasOfSite(inc.site)
             .map((c) => c.id),
         ]),
       ].filter((c) => access.canSeeCamera(user, c));
