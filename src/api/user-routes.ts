@@ -4,6 +4,7 @@ import { MAX_PASSWORD, type UserAction, UserAdmin, usernameProblem } from '../au
 import type { Service } from '../service.js';
 import { ROLES } from '../store/repositories.js';
 import { parse, requireRole, requireUser, route, userOf } from './middleware.js';
+import { sendSliced } from './sliced-json.js';
 
 const username = z.string().min(1).max(64);
 /** A new username, trimmed (see `usernameProblem`). */
@@ -70,12 +71,12 @@ export function userRoutes(svc: Service): Router {
     '/api/users',
     route(async (req, res) => {
       const q = parse(listQuery, req.query, 'query');
-      res.json(
-        await admin.search(userOf(req), {
-          ...q,
-          scopeMissing: q.scopeMissing === undefined ? undefined : q.scopeMissing === 'true',
-        }),
-      );
+      const { users, ...page } = await admin.search(userOf(req), {
+        ...q,
+        scopeMissing: q.scopeMissing === undefined ? undefined : q.scopeMissing === 'true',
+      });
+      // Without a limit, a district's thousands of owner accounts: sent a slice at a time (sendSliced).
+      await sendSliced(res, page, 'users', users, (u) => u);
     }),
   );
 

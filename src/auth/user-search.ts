@@ -1,5 +1,6 @@
 import type { Directory } from '../core/directory.js';
 import type { Role, User } from '../store/repositories.js';
+import { nextTurn } from '../util/next-turn.js';
 import type { AuthStore, UserSummary } from './auth-store.js';
 import { managesUser, scopeMissing, scopeName } from './user-place.js';
 
@@ -85,10 +86,13 @@ export async function searchUsers(
   const offset = query.offset ?? 0;
   const page =
     query.limit === undefined ? matches.slice(offset) : matches.slice(offset, offset + query.limit);
-  const summaries = await store.listUsers(
-    now,
-    page.map((u) => u.id),
-  );
+  // The page's summaries (session counts) the same way: all of them when the caller asked for no limit.
+  const summaries: UserSummary[] = [];
+  for (let i = 0; i < page.length; i += SEARCH_PAGE) {
+    if (i > 0) await nextTurn();
+    const ids = page.slice(i, i + SEARCH_PAGE).map((u) => u.id);
+    summaries.push(...(await store.listUsers(now, ids)));
+  }
   return {
     users: summaries.map((u) => ({ ...u, scopeMissing: scopeMissing(dir, u) })),
     total: matches.length,

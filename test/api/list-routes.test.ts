@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { districtYaml, homeId } from '../helpers/district.js';
+import { districtYaml, homeId, homeOwner, seedUsers } from '../helpers/district.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { enumerateRoutes, type LayerLike } from './route-walk.js';
 
@@ -39,6 +39,11 @@ describe('the desks’ lists in a district of a thousand homes', () => {
     svc = await startTestService({
       yaml: districtYaml(city, HOMES).replace(/^panels:\n/m, `panels:\n${phones}\n`),
     });
+    // Each home's owner has an account: the users page without a limit lists them all.
+    await seedUsers(
+      svc,
+      Array.from({ length: HOMES }, (_, i) => homeOwner(i + 1)),
+    );
     // Every body the service's routes hand to res.json, by path: the service's app shares this module.
     express.response.json = function (this: express.Response, body: unknown) {
       sent.push({ path: this.req.path, items: longestList(body) });
@@ -50,7 +55,7 @@ describe('the desks’ lists in a district of a thousand homes', () => {
     await svc?.close();
   });
 
-  it('sends no list of every home, panel or rating in one res.json, on any GET route a supervisor or admin reads', async () => {
+  it('sends no list of every home, panel, rating or owner in one res.json, on any GET route a supervisor or admin reads', async () => {
     const app = svc.svc.need('app') as unknown as { router: { stack: LayerLike[] } };
     const routes = enumerateRoutes(app.router.stack).filter(
       (r) => r.method === 'GET' && !r.path.includes(':'),
@@ -67,7 +72,9 @@ describe('the desks’ lists in a district of a thousand homes', () => {
         if (res.ok && text.includes('home-0777')) read.push(r.path);
       }
     // The walk reached the district's lists (it can fail)…
-    expect(new Set(read)).toEqual(new Set(['/api/sites', '/api/panels', '/api/reports/ratings']));
+    expect(new Set(read)).toEqual(
+      new Set(['/api/sites', '/api/panels', '/api/reports/ratings', '/api/users']),
+    );
     // …and none of them, nor anything else, went out as one body of a thousand items.
     expect(sent.filter((s) => s.items > 200)).toEqual([]);
   });
