@@ -187,7 +187,12 @@ export class RatingService {
     const now = Date.now();
     const hit = this.stored.get(month);
     if (hit && now - hit.at < PAST_TTL_MS) return hit.views;
-    const views = this.deps.store.month(month).then((stored) => viewsOf(stored.values(), true));
+    const views = (async () => {
+      const out = new Map<string, SiteRating>();
+      for await (const page of this.deps.store.monthPages(month))
+        for (const r of page) out.set(r.site, view(r, true));
+      return out;
+    })();
     views.catch(() => this.stored.delete(month));
     this.stored.set(month, { at: now, views });
     return views;

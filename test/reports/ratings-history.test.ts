@@ -168,4 +168,16 @@ describe('monthly ratings from a seeded history', () => {
       ['2026-08', 'green', true],
     ]);
   });
+
+  it('reads a stored month a page at a time, every site once, as the whole month reads', async () => {
+    const whole = await fx.ratingStore.month('2026-10');
+    for (const size of [1, 2, 500]) {
+      const pages: string[][] = [];
+      for await (const page of fx.ratingStore.monthPages('2026-10', size))
+        pages.push(page.map((r) => r.site));
+      expect(pages.every((p) => p.length <= size)).toBe(true);
+      expect(pages.flat()).toEqual([...whole.keys()].sort());
+    }
+    expect((await rated('2026-10')).size).toBe(whole.size);
+  });
 });
