@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { districtYaml, homeId, homeOwner, seedUsers } from '../helpers/district.js';
+import { districtYaml, homeOwner, seedUsers } from '../helpers/district.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { enumerateRoutes, type LayerLike } from './route-walk.js';
 
@@ -31,14 +31,8 @@ describe('the desks’ lists in a district of a thousand homes', () => {
       join(import.meta.dirname, '..', 'fixtures', 'web', 'console-city.yaml'),
       'utf8',
     );
-    const phones = Array.from(
-      { length: HOMES },
-      (_, i) =>
-        `  - { id: phone-${i + 1}, site: ${homeId(i + 1)}, secret: secret-phone-${i + 1}, zones: { "1": { name: 入户门 } } }`,
-    ).join('\n');
-    svc = await startTestService({
-      yaml: districtYaml(city, HOMES).replace(/^panels:\n/m, `panels:\n${phones}\n`),
-    });
+    // Each home's alarm phone, with the zone its owner named.
+    svc = await startTestService({ yaml: districtYaml(city, HOMES, { phones: true }) });
     // Each home's owner has an account: the users page without a limit lists them all.
     await seedUsers(
       svc,

@@ -137,14 +137,7 @@ describe('a district’s sites beside the alarm path', () => {
       'utf8',
     );
     // Each home's alarm phone, with the zone its owner named.
-    const phones = Array.from(
-      { length: HOMES },
-      (_, i) =>
-        `  - { id: phone-${i + 1}, site: ${homeId(i + 1)}, secret: secret-phone-${i + 1}, zones: { "1": { name: 入户门 } } }`,
-    ).join('\n');
-    svc = await startTestService({
-      yaml: districtYaml(city, HOMES).replace(/^panels:\n/m, `panels:\n${phones}\n`),
-    });
+    svc = await startTestService({ yaml: districtYaml(city, HOMES, { phones: true }) });
   }, 60_000);
   afterAll(async () => svc?.close());
 

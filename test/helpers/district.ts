@@ -5,10 +5,12 @@ import type { TestService } from './service.js';
 /**
  * A district that fitted its homes with alarm phones: `homes` household sites added to a city's YAML
  * (that of test/fixtures/web/console-city.yaml, whose grid cells they go under), the first two thirds
- * in 北城 (幸福里小区), the rest in 南城 (南湖花园). Home `i` is `home-0001`… Names are invented.
+ * in 北城 (幸福里小区), the rest in 南城 (南湖花园). Home `i` is `home-0001`… Names are invented. With
+ * `phones`, each home also gets its alarm phone `phone-<i>` with one zone, 入户门.
  */
-export function districtYaml(cityYaml: string, homes: number): string {
+export function districtYaml(cityYaml: string, homes: number, opts: { phones?: boolean } = {}): string {
   const lines: string[] = [];
+  const phones: string[] = [];
   for (let i = 1; i <= homes; i++) {
     const north = i <= Math.ceil((homes * 2) / 3);
     const estate = north ? '幸福里小区' : '南湖花园';
@@ -17,9 +19,17 @@ export function districtYaml(cityYaml: string, homes: number): string {
     lines.push(
       `  - { id: ${homeId(i)}, name: ${estate}${homeRoom(i)}, jurisdiction: ${grid}, kind: household, location: { lat: ${lat.toFixed(4)}, lon: 112.43 } }`,
     );
+    if (opts.phones)
+      phones.push(
+        `  - { id: phone-${i}, site: ${homeId(i)}, secret: secret-phone-${i}, zones: { "1": { name: 入户门 } } }`,
+      );
   }
   if (!/^sites:\n/m.test(cityYaml)) throw new Error('districtYaml: the city YAML has no sites list');
-  return cityYaml.replace(/^sites:\n/m, `sites:\n${lines.join('\n')}\n`);
+  if (opts.phones && !/^panels:\n/m.test(cityYaml))
+    throw new Error('districtYaml: the city YAML has no panels list');
+  return cityYaml
+    .replace(/^sites:\n/m, `sites:\n${lines.join('\n')}\n`)
+    .replace(/^panels:\n/m, phones.length > 0 ? `panels:\n${phones.join('\n')}\n` : 'panels:\n');
 }
 
 export const homeId = (i: number): string => `home-${String(i).padStart(4, '0')}`;
