@@ -143,13 +143,17 @@ describe('the system status history chart (headless Chromium): axes a supervisor
     await page.locator('#sys-history').scrollIntoViewIfNeeded();
     await shot(page, name);
   };
-
-  it('the time axis says the date where the day changes, on the city’s clock, in Chinese and in English', async () => {
-    await chartShot('system-chart-hour');
+  /** The 24-hour range chosen, and drawn (a point per 5 minutes). */
+  const showDay = async () => {
     await page.locator('#sys-history button[data-hours="24"]').click();
     await expect
       .poll(() => page.locator('#sys-history .sys-hist-legend').innerText(), { timeout: 10_000 })
       .toContain('每点 5 分钟');
+  };
+
+  it('the time axis says the date where the day changes, on the city’s clock, in Chinese and in English', async () => {
+    await chartShot('system-chart-hour');
+    await showDay();
     const strip = await page
       .locator('#sys-history .sys-hist-cell')
       .first()
@@ -244,10 +248,7 @@ describe('the system status history chart (headless Chromium): axes a supervisor
   });
 
   it('the tooltips and the summary give the date of a time that is not today, on the city’s clock', async () => {
-    await page.locator('#sys-history button[data-hours="24"]').click();
-    await expect
-      .poll(() => page.locator('#sys-history .sys-hist-legend').innerText(), { timeout: 10_000 })
-      .toContain('每点 5 分钟');
+    await showDay();
     // A step's tooltip: its start with the date when not today, its end with it when another day.
     const steps = await page
       .locator('#sys-history .sys-hist-hit')
@@ -276,10 +277,7 @@ describe('the system status history chart (headless Chromium): axes a supervisor
   });
 
   it('a step with only some of its minutes recorded is grey for the rest, as the summary counts them', async () => {
-    await page.locator('#sys-history button[data-hours="24"]').click();
-    await expect
-      .poll(() => page.locator('#sys-history .sys-hist-legend').innerText(), { timeout: 10_000 })
-      .toContain('每点 5 分钟');
+    await showDay();
     // Before the last hour a minute was recorded every five: each step there is one minute kept, four down.
     const steps = await page
       .locator('#sys-history .sys-hist-cell')
