@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/db-types.js';
 import type { Role, User } from '../store/repositories.js';
-import { nextTurn } from '../util/next-turn.js';
+import { keysetPages } from '../util/keyset-pages.js';
 import type { StaffName } from './people-names.js';
 
 /** A live session as the server sees it: whose, its public reference, when it ends. */
@@ -35,25 +35,6 @@ const toUser = (
   displayName: r.display_name,
   disabled: Number(r.disabled) === 1,
 });
-
-/**
- * A table read in pages of `page` rows by id, a turn of the event loop between pages: each page holds
- * the thread for its own rows only. `read(after, limit)` returns the rows with id above `after`, in
- * id order.
- */
-async function* pagesById<R extends { id: number | string | bigint }, T>(
-  read: (after: number, limit: number) => Promise<R[]>,
-  page: number,
-  map: (row: R) => T,
-): AsyncGenerator<T[]> {
-  for (let after = 0; ; ) {
-    const rows = await read(after, page);
-    if (rows.length > 0) yield rows.map(map);
-    if (rows.length < page) return;
-    after = Number(rows.at(-1)!.id);
-    await nextTurn();
-  }
-}
 
 export const newSessionRef = (): string => randomBytes(16).toString('hex');
 
@@ -259,8 +240,8 @@ export class AuthStore {
    * for more than a page.
    */
   userPages(page = 500): AsyncGenerator<User[]> {
-    return pagesById(
-      (after, limit) =>
+    return keysetPages({
+      read: (after: number, limit) =>
         this.k
           .selectFrom('users')
           .select(['id', 'username', 'role', 'scope', 'display_name', 'disabled'])
@@ -268,9 +249,11 @@ export class AuthStore {
           .orderBy('id')
           .limit(limit)
           .execute(),
+      first: 0,
+      key: (r) => Number(r.id),
+      map: toUser,
       page,
-      toUser,
-    );
+    });
   }
 
   /**
@@ -281,8 +264,8 @@ export class AuthStore {
    */
   async staffNames(page = 500): Promise<StaffName[]> {
     const out: StaffName[] = [];
-    const pages = pagesById(
-      (after, limit) =>
+    const pages = keysetPages({
+      read: (after: number, limit) =>
         this.k
           .selectFrom('users')
           .select(['id', 'username', 'display_name', 'scope'])
@@ -291,9 +274,11 @@ export class AuthStore {
           .orderBy('id')
           .limit(limit)
           .execute(),
+      first: 0,
+      key: (r) => Number(r.id),
+      map: (r): StaffName => ({ username: r.username, displayName: r.display_name, scope: r.scope }),
       page,
-      (r): StaffName => ({ username: r.username, displayName: r.display_name, scope: r.scope }),
-    );
+    });
     for await (const rows of pages) out.push(...rows);
     return out;
   }

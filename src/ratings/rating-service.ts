@@ -76,9 +76,8 @@ interface Cached {
  * worker from the configured rules.
  */
 export class RatingService {
+  /** By month and source: `2026-11:stored` (the history), `2026-12:computed` (the report worker). */
   private readonly cache = new Map<string, Cached>();
-  /** Stored months asked for many sites at once (the site list, 统计考核): their views, kept a while. */
-  private readonly stored = new Map<string, { at: number; views: Promise<Map<string, SiteRating>> }>();
 
   constructor(
     private readonly deps: {
@@ -153,7 +152,7 @@ export class RatingService {
       const stored = await this.deps.store.month(m, sites);
       return { month: m, final, ratings: await viewsOf(stored.values(), true) };
     }
-    const all = final ? await this.storedViews(m) : await this.cachedViews(m, m === current);
+    const all = await this.views(m, final, m === current);
     if (!sites) return { month: m, final, ratings: new Map(all) };
     const ratings = new Map<string, SiteRating>();
     for (const id of sites) {
@@ -167,45 +166,44 @@ export class RatingService {
   async history(site: string, months: number): Promise<SiteRating[]> {
     const current = this.currentMonth();
     const stored = await this.deps.store.ofSite(site, addMonths(current, -months));
-    const running = (await this.cached(current, true)).find((r) => r.site === site);
+    const running = (await this.computed(current, true).ratings).find((r) => r.site === site);
     return [...(running ? [view(running, false)] : []), ...stored.map((r) => view(r, true))];
   }
 
   invalidate(): void {
     this.cache.clear();
-    this.stored.clear();
   }
 
-  private cachedViews(month: string, running: boolean): Promise<Map<string, SiteRating>> {
-    const ratings = this.cached(month, running);
-    const entry = this.cache.get(month)!;
-    entry.views ??= ratings.then((list) => viewsOf(list, false));
+  /** Every site's view for `month`, built once per cache of its ratings (stored, or computed). */
+  private views(month: string, final: boolean, running: boolean): Promise<Map<string, SiteRating>> {
+    const entry = final
+      ? this.kept(`${month}:stored`, PAST_TTL_MS, () => this.storedMonth(month))
+      : this.computed(month, running);
+    entry.views ??= entry.ratings.then((list) => viewsOf(list, final));
     return entry.views;
   }
 
-  private storedViews(month: string): Promise<Map<string, SiteRating>> {
-    const now = Date.now();
-    const hit = this.stored.get(month);
-    if (hit && now - hit.at < PAST_TTL_MS) return hit.views;
-    const views = (async () => {
-      const out = new Map<string, SiteRating>();
-      for await (const page of this.deps.store.monthPages(month))
-        for (const r of page) out.set(r.site, view(r, true));
-      return out;
-    })();
-    views.catch(() => this.stored.delete(month));
-    this.stored.set(month, { at: now, views });
-    return views;
+  /** The running month (or a finished one older than the history), computed by the report worker. */
+  private computed(month: string, running: boolean): Cached {
+    return this.kept(`${month}:computed`, running ? RUNNING_TTL_MS : PAST_TTL_MS, () => this.compute(month));
   }
 
-  private cached(month: string, running: boolean): Promise<StoredRating[]> {
+  /** A stored month's every rating, read a page at a time (RatingStore.monthPages). */
+  private async storedMonth(month: string): Promise<StoredRating[]> {
+    const out: StoredRating[] = [];
+    for await (const page of this.deps.store.monthPages(month)) out.push(...page);
+    return out;
+  }
+
+  private kept(key: string, ttlMs: number, load: () => Promise<StoredRating[]>): Cached {
     const now = Date.now();
-    const hit = this.cache.get(month);
-    if (hit && now - hit.at < (running ? RUNNING_TTL_MS : PAST_TTL_MS)) return hit.ratings;
-    const ratings = this.compute(month);
-    // A failed computation is not kept: the next ask tries again.
-    ratings.catch(() => this.cache.delete(month));
-    this.cache.set(month, { at: now, ratings });
-    return ratings;
+    const hit = this.cache.get(key);
+    if (hit && now - hit.at < ttlMs) return hit;
+    const ratings = load();
+    // A failed read or computation is not kept: the next ask tries again.
+    ratings.catch(() => this.cache.delete(key));
+    const entry: Cached = { at: now, ratings };
+    this.cache.set(key, entry);
+    return entry;
   }
 }

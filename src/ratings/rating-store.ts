@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/db-types.js';
-import { nextTurn } from '../util/next-turn.js';
+import { keysetPages } from '../util/keyset-pages.js';
 import type { Colour, Reason } from './rating-rules.js';
 
 /** A site's rating for a month as stored (issue 19 history). */
@@ -76,21 +76,22 @@ export class RatingStore {
    * A month's every rating, in pages of `page` by site with a turn of the event loop between: a
    * district's 4,000 rows, each with two JSON columns to parse, never hold the alarm thread at once.
    */
-  async *monthPages(month: string, page = 200): AsyncGenerator<StoredRating[]> {
-    for (let after = ''; ; ) {
-      const rows = await this.k
-        .selectFrom('rating_history')
-        .selectAll()
-        .where('month', '=', month)
-        .where('site', '>', after)
-        .orderBy('site')
-        .limit(page)
-        .execute();
-      if (rows.length > 0) yield rows.map(fromRow);
-      if (rows.length < page) return;
-      after = rows.at(-1)!.site;
-      await nextTurn();
-    }
+  monthPages(month: string, page = 200): AsyncGenerator<StoredRating[]> {
+    return keysetPages({
+      read: (after: string, limit) =>
+        this.k
+          .selectFrom('rating_history')
+          .selectAll()
+          .where('month', '=', month)
+          .where('site', '>', after)
+          .orderBy('site')
+          .limit(limit)
+          .execute(),
+      first: '',
+      key: (r) => r.site,
+      map: fromRow,
+      page,
+    });
   }
 
   async ofSite(site: string, fromMonth: string): Promise<StoredRating[]> {
