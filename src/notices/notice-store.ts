@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { DB } from '../store/db-types.js';
 import '../reports/report-tables.js';
 
@@ -90,9 +90,22 @@ export class NoticeStore {
    */
   async sentFrom(senders: readonly string[], limit: number): Promise<Notice[]> {
     if (senders.length === 0) return [];
+    // The list leaves the photos out (up to 200 KB each): they are not read at all.
     const rows = await this.k
       .selectFrom('notices')
-      .selectAll()
+      .select([
+        'id',
+        'sent_by',
+        'sender_scope',
+        'sent_at',
+        'sent_ms',
+        'text',
+        'receipt_minutes',
+        'list_minutes',
+        'plate',
+        'plate_until_ms',
+      ])
+      .select(sql<string | null>`NULL`.as('photo'))
       .where('sender_scope', 'in', senders)
       .orderBy('sent_ms', 'desc')
       .orderBy('id', 'desc')
