@@ -80,6 +80,8 @@ interface Running {
   /** Not read again before this (`pauseMs` after its last batch), and the timer that kicks it then. */
   restUntil: number;
   rest: NodeJS.Timeout | undefined;
+  /** Hurried while a batch was in hand (`hurry`): no pause after it, the next read follows at once. */
+  hurried: boolean;
   /** `seq` handled but not yet stored (durable sinks store their cursor at most every `cursorMs`). */
   unsaved: boolean;
 }
@@ -181,6 +183,7 @@ export class OutboxDispatcher {
       failingSince: undefined,
       retry: undefined,
       restUntil: 0,
+      hurried: false,
       rest: undefined,
       unsaved: false,
     };
@@ -321,6 +324,21 @@ export class OutboxDispatcher {
     }
   }
 
+  /**
+   * Ends `name`'s pause now and reads: someone waits for it (a report on the running month waits for
+   * the reports sink, read-your-writes). A sink that is failing keeps its backoff.
+   */
+  hurry(name: string): void {
+    const r = this.sinks.find((x) => x.sink.name === name);
+    if (!r || this.stopped) return;
+    if (r.rest) clearTimeout(r.rest);
+    r.rest = undefined;
+    r.restUntil = 0;
+    if (r.busy) r.hurried = true;
+    this.generation++; // what was read before may be stale
+    this.kick(r);
+  }
+
   /** Where each sink is (health, tests). */
   positions(): Record<string, number> {
     return Object.fromEntries(this.sinks.map((r) => [r.sink.name, r.seq]));
@@ -394,6 +412,7 @@ export class OutboxDispatcher {
     }
     r.busy = true;
     r.again = false;
+    r.hurried = false;
     void this.drain(r).finally(() => {
       r.busy = false;
       if (r.again) this.kick(r);
@@ -441,7 +460,7 @@ export class OutboxDispatcher {
         }
         this.recovered(r);
         this.handled.inc({ sink: r.sink.name }, rows.length);
-        if (r.sink.pauseMs) r.restUntil = Date.now() + r.sink.pauseMs;
+        if (r.sink.pauseMs) r.restUntil = r.hurried ? 0 : Date.now() + r.sink.pauseMs;
       } catch (err) {
         this.failuresTotal.inc({ sink: r.sink.name });
         log.error(

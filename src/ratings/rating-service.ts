@@ -28,7 +28,10 @@ export interface MonthRatings {
 const RUNNING_TTL_MS = 30_000;
 /** A finished month not in the history (older than what was kept) is computed on demand and kept a while. */
 const PAST_TTL_MS = 300_000;
-/** Up to this many sites a stored month is read for those sites alone; more, the whole month is kept a while. */
+/**
+ * Up to this many sites a stored month is read for those sites alone, and a computed month's changed
+ * sites are computed again alone; more, the whole month is read (or computed) and kept a while.
+ */
 const FEW_SITES = 500;
 /** Views built between two turns of the event loop. */
 const SLICE = 200;
@@ -68,6 +71,37 @@ interface Cached {
   ratings: Promise<StoredRating[]>;
   /** The same ratings as views, built once for every request of the cache's life. */
   views?: Promise<Map<string, SiteRating>>;
+  /** Sites whose figures changed since these ratings were computed (`touched`). */
+  dirty: Set<string>;
+}
+
+/** A few sites' ratings computed again, and the sites asked for that are no longer rated. */
+interface Patch {
+  rated: StoredRating[];
+  gone: string[];
+}
+
+/** `base` with `patch`'s ratings in their sites' places, and its gone sites left out. */
+function patched(base: readonly StoredRating[], patch: Patch): StoredRating[] {
+  const bySite = new Map(patch.rated.map((r) => [r.site, r]));
+  const gone = new Set(patch.gone);
+  const out: StoredRating[] = [];
+  for (const r of base) {
+    if (gone.has(r.site)) continue;
+    out.push(bySite.get(r.site) ?? r);
+    bySite.delete(r.site);
+  }
+  // A site rated for the first time (configured since) goes at the end.
+  out.push(...bySite.values());
+  return out;
+}
+
+/** `views` with `patch`'s sites' views built again; the other views are the same objects. */
+function patchedViews(views: ReadonlyMap<string, SiteRating>, patch: Patch): Map<string, SiteRating> {
+  const out = new Map(views);
+  for (const site of patch.gone) out.delete(site);
+  for (const r of patch.rated) out.set(r.site, view(r, false));
+  return out;
 }
 
 /**
@@ -102,8 +136,8 @@ export class RatingService {
     return monthOf(this.nowMs(), this.deps.config.timezone);
   }
 
-  /** Rates every configured site that existed in `month`, as of the month's end (or now). */
-  async compute(month: string, lane: Lane = 'quick'): Promise<StoredRating[]> {
+  /** Rates every configured site (or those of `sites`) that existed in `month`, as of the month's end (or now). */
+  async compute(month: string, lane: Lane = 'quick', sites?: readonly string[]): Promise<StoredRating[]> {
     const cfg = this.deps.config;
     const { from, to } = monthRange(month, cfg.timezone);
     const now = this.nowMs();
@@ -111,8 +145,12 @@ export class RatingService {
     const asOf = Math.min(to, now);
     if (to > now) await this.deps.settle?.();
     const [measures, previous] = await Promise.all([
-      this.deps.runner.run('ratings', { from, to, asOf, counts: countRules(cfg) }, { lane }),
-      this.deps.store.month(addMonths(month, -1)),
+      this.deps.runner.run(
+        'ratings',
+        { from, to, asOf, counts: countRules(cfg), ...(sites ? { sites: [...sites] } : {}) },
+        { lane },
+      ),
+      this.deps.store.month(addMonths(month, -1), sites),
     ]);
     const computedAt = new Date(now).toISOString();
     return measures.map((s) => {
@@ -166,7 +204,7 @@ export class RatingService {
   async history(site: string, months: number): Promise<SiteRating[]> {
     const current = this.currentMonth();
     const stored = await this.deps.store.ofSite(site, addMonths(current, -months));
-    const running = (await this.computed(current, true).ratings).find((r) => r.site === site);
+    const running = (await (await this.computed(current, true)).ratings).find((r) => r.site === site);
     return [...(running ? [view(running, false)] : []), ...stored.map((r) => view(r, true))];
   }
 
@@ -174,18 +212,60 @@ export class RatingService {
     this.cache.clear();
   }
 
+  /**
+   * The reporting tables changed for `sites` (the reports sink, after each batch). A computed month
+   * kept in the cache computes those sites again when next asked, and only those: in a stream of
+   * alarms each desk's site list would otherwise wait for the whole district to be rated again
+   * (4,000 sites, 0.3–0.5 s of the report worker each time, stop 53).
+   */
+  touched(sites: Iterable<string>): void {
+    const entries = [...this.cache.entries()].filter(([key]) => key.endsWith(':computed'));
+    if (entries.length === 0) return;
+    for (const site of sites) for (const [, e] of entries) e.dirty.add(site);
+  }
+
   /** Every site's view for `month`, built once per cache of its ratings (stored, or computed). */
-  private views(month: string, final: boolean, running: boolean): Promise<Map<string, SiteRating>> {
+  private async views(month: string, final: boolean, running: boolean): Promise<Map<string, SiteRating>> {
     const entry = final
       ? this.kept(`${month}:stored`, PAST_TTL_MS, () => this.storedMonth(month))
-      : this.computed(month, running);
+      : await this.computed(month, running);
     entry.views ??= entry.ratings.then((list) => viewsOf(list, final));
     return entry.views;
   }
 
-  /** The running month (or a finished one older than the history), computed by the report worker. */
-  private computed(month: string, running: boolean): Cached {
-    return this.kept(`${month}:computed`, running ? RUNNING_TTL_MS : PAST_TTL_MS, () => this.compute(month));
+  /**
+   * The running month (or a finished one older than the history), computed by the report worker.
+   * The running month's ask first waits for the reporting tables to hold what was committed before
+   * it (`settle`, read-your-writes); kept ratings whose sites changed since are then brought up to
+   * date site by site (`patch`).
+   */
+  private async computed(month: string, running: boolean): Promise<Cached> {
+    const key = `${month}:computed`;
+    const ttl = running ? RUNNING_TTL_MS : PAST_TTL_MS;
+    if (running && this.fresh(key, ttl)) await this.deps.settle?.();
+    const hit = this.fresh(key, ttl);
+    if (hit && hit.dirty.size === 0) return hit;
+    if (hit && hit.dirty.size <= FEW_SITES) return this.patch(key, hit, month);
+    return this.keep(key, () => this.compute(month));
+  }
+
+  /**
+   * A new cache entry: `hit`'s ratings with its changed sites computed again, and the other sites'
+   * views kept as they are. Chained on `hit`, so patches apply in order; sites that change meanwhile
+   * go to the new entry's own `dirty`, for the next ask.
+   */
+  private patch(key: string, hit: Cached, month: string): Cached {
+    const sites = [...hit.dirty];
+    const done = (async () => {
+      const [base, rated] = await Promise.all([hit.ratings, this.compute(month, 'quick', sites)]);
+      const got = new Set(rated.map((r) => r.site));
+      const patch: Patch = { rated, gone: sites.filter((s) => !got.has(s)) };
+      return { patch, list: patched(base, patch) };
+    })();
+    const next: Cached = { at: hit.at, dirty: new Set(), ratings: done.then((d) => d.list) };
+    const views = hit.views;
+    if (views) next.views = done.then(async (d) => patchedViews(await views, d.patch));
+    return this.store(key, next);
   }
 
   /** A stored month's every rating, read a page at a time (RatingStore.monthPages). */
@@ -196,13 +276,23 @@ export class RatingService {
   }
 
   private kept(key: string, ttlMs: number, load: () => Promise<StoredRating[]>): Cached {
-    const now = Date.now();
+    return this.fresh(key, ttlMs) ?? this.keep(key, load);
+  }
+
+  private fresh(key: string, ttlMs: number): Cached | undefined {
     const hit = this.cache.get(key);
-    if (hit && now - hit.at < ttlMs) return hit;
-    const ratings = load();
+    return hit && Date.now() - hit.at < ttlMs ? hit : undefined;
+  }
+
+  private keep(key: string, load: () => Promise<StoredRating[]>): Cached {
+    return this.store(key, { at: Date.now(), ratings: load(), dirty: new Set() });
+  }
+
+  private store(key: string, entry: Cached): Cached {
     // A failed read or computation is not kept: the next ask tries again.
-    ratings.catch(() => this.cache.delete(key));
-    const entry: Cached = { at: now, ratings };
+    entry.ratings.catch(() => {
+      if (this.cache.get(key) === entry) this.cache.delete(key);
+    });
     this.cache.set(key, entry);
     return entry;
   }

@@ -38,16 +38,18 @@ export function reportsModule(): Module {
       const dispatcher = svc.part<OutboxDispatcher>('outbox.dispatcher');
       const outbox = svc.need('outbox');
       // Read-your-writes: a report on a period still running waits (up to 2 s) for the sink to
-      // have projected what was committed before it was asked for.
+      // have projected what was committed before it was asked for. The sink rests half a second
+      // between batches (a burst of alarms, one refresh); whoever waits for it ends the rest.
       const settle = async () => {
         const tail = await outbox.tail();
         const deadline = Date.now() + 2000;
+        if ((dispatcher.positions()['reports'] ?? tail) < tail) dispatcher.hurry('reports');
         while ((dispatcher.positions()['reports'] ?? tail) < tail && Date.now() < deadline)
           await new Promise((r) => setTimeout(r, 10));
       };
       let ratings: RatingService | undefined;
-      // The running month's ratings are reused until the tables change.
-      await dispatcher.add(reportsSink(projector, () => ratings?.invalidate()));
+      // The running month's ratings are kept, and the sites whose figures change computed again.
+      await dispatcher.add(reportsSink(projector, (sites) => ratings?.touched(sites)));
 
       const runner: ReportExecutor =
         store.dialect === 'postgres'

@@ -304,6 +304,49 @@ describe('outbox dispatcher', () => {
     expect(batches).toEqual([[from + 1], [from + 2, from + 3, from + 4, from + 5, from + 6]]);
   });
 
+  it('a paced sink hurried (someone waits for it) reads at once, also when hurried mid-batch', async () => {
+    const d = dispatcher(10);
+    const batches: number[][] = [];
+    let hold: Promise<void> | undefined;
+    await d.add({
+      name: 'paced',
+      durable: true,
+      pauseMs: 60_000,
+      handle: async (rows) => {
+        batches.push(rows.map((r) => r.seq));
+        await hold;
+      },
+    });
+    d.start();
+    await d.idle();
+    const from = await outbox.tail();
+    await outbox.publish([{ topic: 'event:stored', payload: { i: 0 } }]);
+    await expect.poll(() => batches.length).toBe(1);
+    // Resting for a minute: a row now waits for the rest, unless someone hurries the sink.
+    await outbox.publish([{ topic: 'event:stored', payload: { i: 1 } }]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(batches).toEqual([[from + 1]]);
+    d.hurry('paced');
+    await expect.poll(() => batches.length, { timeout: 2000 }).toBe(2);
+    expect(batches[1]).toEqual([from + 2]);
+
+    // Hurried while a batch is in hand: the next batch follows it without the rest.
+    let release!: () => void;
+    hold = new Promise((r) => {
+      release = r;
+    });
+    d.hurry('paced');
+    await outbox.publish([{ topic: 'event:stored', payload: { i: 2 } }]);
+    await expect.poll(() => batches.length, { timeout: 2000 }).toBe(3);
+    await outbox.publish([{ topic: 'event:stored', payload: { i: 3 } }]);
+    d.hurry('paced');
+    hold = undefined;
+    release();
+    await expect.poll(() => batches.length, { timeout: 2000 }).toBe(4);
+    expect(batches.slice(2)).toEqual([[from + 3], [from + 4]]);
+    d.hurry('no-such-sink'); // nothing to hurry: nothing happens
+  });
+
   it('a sink that stores its own cursor does not have it stored again', async () => {
     const d = dispatcher(10);
     const seen: number[] = [];

@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RatingMaintainer } from '../../src/ratings/rating-maintainer.js';
 import type { FactsBackfill } from '../../src/reports/facts-backfill.js';
 import { addMonths, monthOf, monthsBetween } from '../../src/reports/local-time.js';
+import type { ReportDeps } from '../../src/reports/monthly-report.js';
+import type { RatingsParams } from '../../src/reports/report-ops.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { withoutFaketime } from '../../src/util/without-faketime.js';
+import { ev } from '../core/core-fixture.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { launchChromium } from '../web/console-helpers.js';
 import { REPORT_CITY } from './report-fixture.js';
@@ -156,6 +159,36 @@ describe('ratings on the site list and the shop owner’s page', () => {
       final: true,
     });
     expect((await get('/api/ratings/sites/school-2', owner)).status).toBe(404);
+  });
+});
+
+describe('the running month’s ratings while alarms come in', () => {
+  it('an alarm brings its own site’s rating up to date: the report worker is asked for that site alone', async () => {
+    const report = svc.svc.part<ReportDeps>('reports');
+    const month = monthOf(Date.now(), svc.svc.config.ratings.timezone);
+    const ratings = async () => {
+      const res = await get(`/api/reports/ratings?month=${month}`, admin);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { sites: { id: string; alarms: number }[] };
+      return new Map(body.sites.map((s) => [s.id, s.alarms]));
+    };
+    const before = await ratings();
+    const asked: (string | undefined)[] = [];
+    const run = report.runner.run.bind(report.runner);
+    const spy = vi.spyOn(report.runner, 'run').mockImplementation((op, params, opts) => {
+      if (op === 'ratings') asked.push((params as RatingsParams).sites?.join(','));
+      return run(op, params, opts);
+    });
+    try {
+      await svc.svc.need('core').ingest(ev('panic', { site: 'school-2', device: 'panel-s2', zone: '1' }));
+      // Asked right after the PUBACK's commit: the ask waits for the reports sink (read-your-writes).
+      const after = await ratings();
+      expect(after.get('school-2')).toBe(before.get('school-2')! + 1);
+      expect(after.get('shop-1')).toBe(before.get('shop-1'));
+      expect(asked).toEqual(['school-2']);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
