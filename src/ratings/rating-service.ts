@@ -204,7 +204,7 @@ export class RatingService {
   async history(site: string, months: number): Promise<SiteRating[]> {
     const current = this.currentMonth();
     const stored = await this.deps.store.ofSite(site, addMonths(current, -months));
-    const running = (await (await this.computed(current, true)).ratings).find((r) => r.site === site);
+    const running = (await this.computed(current, true).ratings).find((r) => r.site === site);
     return [...(running ? [view(running, false)] : []), ...stored.map((r) => view(r, true))];
   }
 
@@ -225,25 +225,22 @@ export class RatingService {
   }
 
   /** Every site's view for `month`, built once per cache of its ratings (stored, or computed). */
-  private async views(month: string, final: boolean, running: boolean): Promise<Map<string, SiteRating>> {
+  private views(month: string, final: boolean, running: boolean): Promise<Map<string, SiteRating>> {
     const entry = final
       ? this.kept(`${month}:stored`, PAST_TTL_MS, () => this.storedMonth(month))
-      : await this.computed(month, running);
+      : this.computed(month, running);
     entry.views ??= entry.ratings.then((list) => viewsOf(list, final));
     return entry.views;
   }
 
   /**
    * The running month (or a finished one older than the history), computed by the report worker.
-   * The running month's ask first waits for the reporting tables to hold what was committed before
-   * it (`settle`, read-your-writes); kept ratings whose sites changed since are then brought up to
-   * date site by site (`patch`).
+   * Kept ratings whose sites the reports sink has projected since are brought up to date site by
+   * site (`patch`).
    */
-  private async computed(month: string, running: boolean): Promise<Cached> {
+  private computed(month: string, running: boolean): Cached {
     const key = `${month}:computed`;
-    const ttl = running ? RUNNING_TTL_MS : PAST_TTL_MS;
-    if (running && this.fresh(key, ttl)) await this.deps.settle?.();
-    const hit = this.fresh(key, ttl);
+    const hit = this.fresh(key, running ? RUNNING_TTL_MS : PAST_TTL_MS);
     if (hit && hit.dirty.size === 0) return hit;
     if (hit && hit.dirty.size <= FEW_SITES) return this.patch(key, hit, month);
     return this.keep(key, () => this.compute(month));

@@ -100,29 +100,6 @@ describe('the running month’s ratings while alarms come in', () => {
     }
   });
 
-  it('takes the sites that change while it waits for the reports sink, so a desk reads its own writes', async () => {
-    let during: (() => Promise<void>) | undefined;
-    const svc: RatingService = new RatingService({
-      runner: fx.runner,
-      store: fx.ratingStore,
-      config: fx.config.ratings,
-      now: () => new Date(NOW),
-      // The sink projects a desk's false alarm at bank-3 while the ask waits for it.
-      settle: async () => {
-        const f = during;
-        during = undefined;
-        await f?.();
-      },
-    });
-    const before = await svc.forSites(undefined);
-    expect(before.ratings.get('bank-3')).toMatchObject({ falseAlarms: 0 });
-    during = async () => svc.touched(await falseAlarm('dec-bank-fa', 'bank-3', 'south'));
-    svc.touched(['shop-1']);
-    const after = await svc.forSites(undefined);
-    expect(after.ratings.get('bank-3')).toMatchObject({ alarms: 1, falseAlarms: 1 });
-    expect(after.ratings.get('school-2')).toBe(before.ratings.get('school-2'));
-  });
-
   it('a patch that fails is not kept: the next ask computes the whole month again', async () => {
     const svc = new RatingService({
       runner: fx.runner,

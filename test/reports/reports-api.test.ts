@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { OutboxDispatcher } from '../../src/outbox/outbox-dispatcher.js';
 import type { RatingMaintainer } from '../../src/ratings/rating-maintainer.js';
 import type { FactsBackfill } from '../../src/reports/facts-backfill.js';
 import { addMonths, monthOf, monthsBetween } from '../../src/reports/local-time.js';
@@ -181,7 +182,8 @@ describe('the running month’s ratings while alarms come in', () => {
     });
     try {
       await svc.svc.need('core').ingest(ev('panic', { site: 'school-2', device: 'panel-s2', zone: '1' }));
-      // Asked right after the PUBACK's commit: the ask waits for the reports sink (read-your-writes).
+      // Once the reports sink has projected it.
+      await svc.svc.part<OutboxDispatcher>('outbox.dispatcher').idle();
       const after = await ratings();
       expect(after.get('school-2')).toBe(before.get('school-2')! + 1);
       expect(after.get('shop-1')).toBe(before.get('shop-1'));
