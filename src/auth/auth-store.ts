@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/db-types.js';
 import type { Role, User } from '../store/repositories.js';
+import { usernameKey } from '../store/username-key.js';
 import { keysetPages } from '../util/keyset-pages.js';
 import type { StaffName } from './people-names.js';
 
@@ -296,14 +297,17 @@ export class AuthStore {
     return rows.map((r) => ({ username: r.username, displayName: r.display_name }));
   }
 
-  /** The username that differs from `username` at most in case, if any ("Wang" when asked for "wang"). */
+  /**
+   * The username that is `username` but for case or width, if any ("Wang" when asked for "wang",
+   * "wang" for "ｗａｎｇ"; src/store/username-key.ts), the name itself when it is taken as it is.
+   */
   async usernameLike(username: string): Promise<string | undefined> {
-    const r = await this.k
+    const rows = await this.k
       .selectFrom('users')
       .select('username')
-      .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()))
-      .executeTakeFirst();
-    return r?.username;
+      .where((eb) => eb.or([eb('username_key', '=', usernameKey(username)), eb('username', '=', username)]))
+      .execute();
+    return rows.find((r) => r.username === username)?.username ?? rows[0]?.username;
   }
 
   /**

@@ -178,7 +178,10 @@ export class UserAdmin {
     throw new HttpError(404, 'not_found', `jurisdiction ${scope.slice(0, 64)} does not exist`);
   }
 
-  /** 409 user_exists when the name is taken, also in another case ("Wang" and "wang" log in alike to a person). */
+  /**
+   * 409 user_exists when the name is taken, also in another case or width ("Wang", "wang" and "ｗａｎｇ"
+   * read as one person; src/store/username-key.ts), naming the stored one.
+   */
   private async checkFree(username: string): Promise<void> {
     const taken = await this.auth.store.usernameLike(username);
     if (taken !== undefined)
@@ -187,7 +190,7 @@ export class UserAdmin {
         'user_exists',
         taken === username
           ? `user ${username} already exists`
-          : `user ${taken} already exists (usernames may not differ only in case)`,
+          : `user ${taken} already exists (usernames may not differ only in case or width)`,
       );
   }
 

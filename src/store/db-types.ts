@@ -148,6 +148,8 @@ export interface UsersTable {
   disabled_at: string | null;
   password_changed_at: string | null;
   last_login_at: string | null;
+  /** Migration 116: usernameKey(username), unique; NULL only for a later twin stored before it. */
+  username_key: string | null;
 }
 
 export interface SessionsTable {

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, UsersTable } from './db-types.js';
 import type { NewUser, Role, SessionRepository, User, UserRepository } from './repositories.js';
+import { usernameKey } from './username-key.js';
 
 function toUser(r: Selectable<UsersTable>): User {
   return {
@@ -28,6 +29,7 @@ export class KyselyUserRepository implements UserRepository {
       .insertInto('users')
       .values({
         username: u.username,
+        username_key: usernameKey(u.username),
         password_hash: u.passwordHash,
         role: u.role,
         scope: u.scope,
@@ -35,7 +37,8 @@ export class KyselyUserRepository implements UserRepository {
         created_at: u.at ?? new Date().toISOString(),
         disabled: 0,
       })
-      .onConflict((oc) => oc.column('username').doNothing())
+      // Taken as it is or under its key (`Wang` for `wang`): either unique index refuses it.
+      .onConflict((oc) => oc.doNothing())
       .returningAll()
       .executeTakeFirst();
     return r ? toUser(r) : undefined;

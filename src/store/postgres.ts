@@ -1,9 +1,9 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { SharpeyesError } from '../errors.js';
 import type { DB } from './db-types.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
-import { splitStatements, toPostgres } from './migrations/postgres.js';
+import { numberedParameters, splitStatements, toPostgres } from './migrations/postgres.js';
 import { Store } from './sqlite.js';
 import { takeTurn } from './turns.js';
 
@@ -35,6 +35,11 @@ export async function migratePostgres(
       last = m.version;
       if (applied.has(m.version)) continue;
       for (const stmt of splitStatements(m.postgres ?? toPostgres(m.sql))) await sql.raw(stmt).execute(tx);
+      if (m.fill) {
+        const update = numberedParameters(m.fill.update);
+        const selected = (await sql.raw<Record<string, unknown>>(m.fill.select).execute(tx)).rows;
+        for (const params of m.fill.rows(selected)) await tx.executeQuery(CompiledQuery.raw(update, params));
+      }
       await sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, ${m.name}, ${new Date().toISOString()})`.execute(
         tx,
       );

@@ -72,6 +72,11 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
     if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
+      if (m.fill) {
+        const update = db.prepare(m.fill.update);
+        const selected = db.prepare(m.fill.select).all() as Record<string, unknown>[];
+        for (const params of m.fill.rows(selected)) update.run(...params);
+      }
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         m.version,
         m.name,

@@ -72,16 +72,22 @@ describe.each(SERVICE_BACKENDS)('admin users API: create and edit on %s', (_name
     expect(JSON.stringify(await audit().list({ limit: 1000 }))).not.toContain('a-long-secret-77');
   });
 
-  it('a taken username is 409 user_exists, also in another case, and nothing changes', async () => {
+  it('a taken username is 409 user_exists, also in another case or in full-width letters, and nothing changes', async () => {
     const before = JSON.stringify(await users());
-    for (const username of ['op-new-south', 'OP-New-South', 'admin-city']) {
+    for (const username of [
+      'op-new-south',
+      'OP-New-South',
+      'ｏｐ-ｎｅｗ-ｓｏｕｔｈ',
+      'ＡＤＭＩＮ-city',
+      'admin-city',
+    ]) {
       const res = await send<Err>('POST', '/api/users', cityAdmin, {
         username,
         password: 'another-password-1',
         role: 'operator',
         scope: 'north',
       });
-      expect([username, res.status, res.body.error.code]).toEqual([username, 409, 'user_exists']);
+      expect([username, res.status, res.body.error?.code]).toEqual([username, 409, 'user_exists']);
     }
     expect(JSON.stringify(await users())).toBe(before);
   });

@@ -64,3 +64,43 @@ describe.each(storeBackends('auth-store'))('the desks’ names as the store give
     }
   });
 });
+
+/**
+ * A username's identity is its NFKC, case-folded form, decided in JavaScript: SQLite's lower() folds
+ * ASCII only, PostgreSQL's follows the server's locale, and neither folds full-width letters, which a
+ * Chinese input method types as readily as half-width ones.
+ */
+describe.each(storeBackends('auth-names'))('usernames alike but for case or width (%s)', (_name, open) => {
+  const pairs: [string, string][] = [
+    ['wang', 'WANG'],
+    ['Émile', 'émile'],
+    ['ΑΛΦΑ', 'αλφα'],
+    ['ΟΔΟΣ', 'οδοσ'],
+    ['ｗａｎｇ', 'wang'],
+    ['ＷＡＮＧ-1', 'wang-1'],
+    ['E\u0301mile', 'Émile'],
+    ['Straße', 'STRASSE'],
+  ];
+
+  it.each(pairs)('%s is taken for %s, by the lookup and by the unique index', async (first, second) => {
+    const { store, cleanup } = await open();
+    try {
+      const auth = new AuthStore(store.k);
+      const user = (username: string) => ({
+        username,
+        passwordHash: 'x',
+        role: 'operator' as const,
+        scope: 'north',
+      });
+      await store.users.create(user(first));
+      expect([second, await auth.usernameLike(second)]).toEqual([second, first]);
+      // Two admins adding the two names at once: the check passes for both, the index refuses one.
+      expect([second, await store.users.createIfNew(user(second))]).toEqual([second, undefined]);
+      expect(await auth.usernameLike('wang2')).toBeUndefined();
+      // An accent is not case: Emile is another name than Émile.
+      expect(await auth.usernameLike('Emile')).toBeUndefined();
+    } finally {
+      await cleanup();
+    }
+  });
+});

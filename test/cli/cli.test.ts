@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { usernameKey } from '../../src/store/username-key.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -73,7 +74,11 @@ describe('sharpeyes CLI', () => {
     [userAdd('duty1'), /^sharpeyes user add: user duty1 already exists\n$/],
     [
       userAdd('DUTY1'),
-      /^sharpeyes user add: user duty1 already exists \(usernames may not differ only in case\)\n$/,
+      /^sharpeyes user add: user duty1 already exists \(usernames may not differ only in case or width\)\n$/,
+    ],
+    [
+      userAdd('ｄｕｔｙ１'),
+      /^sharpeyes user add: user duty1 already exists \(usernames may not differ only in case or width\)\n$/,
     ],
     [userAdd('samepass1', 'SAMEPASS1'), /--password: a password must not be the username/],
     [['fly'], /unknown verb "fly"/],
@@ -86,9 +91,8 @@ describe('sharpeyes CLI', () => {
 
   it('a refused duplicate changes nothing: one duty1, one user.add', () => {
     const db = new Database(join(dir, 'sharpeyes.db'), { readonly: true });
-    expect(db.prepare("SELECT username FROM users WHERE lower(username) = 'duty1'").all()).toEqual([
-      { username: 'duty1' },
-    ]);
+    const names = db.prepare('SELECT username FROM users').all() as { username: string }[];
+    expect(names.filter((u) => usernameKey(u.username) === 'duty1')).toEqual([{ username: 'duty1' }]);
     expect(db.prepare("SELECT target FROM audit_log WHERE action = 'user.add'").all()).toEqual([
       { target: 'user:duty1' },
     ]);

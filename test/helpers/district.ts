@@ -1,5 +1,6 @@
 import type { Role } from '../../src/store/repositories.js';
 import type { SqliteStore } from '../../src/store/sqlite.js';
+import { usernameKey } from '../../src/store/username-key.js';
 import type { TestService } from './service.js';
 
 /**
@@ -85,21 +86,16 @@ export async function seedUsers(svc: TestService, users: readonly SeededUser[]):
 export function insertDistrictUsers(store: SqliteStore, owners: number, staff = 0): void {
   const at = new Date().toISOString();
   const insert = store.db.prepare(
-    'INSERT INTO users (username, password_hash, role, scope, display_name, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT INTO users (username, username_key, password_hash, role, scope, display_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
+  const row = (username: string, role: string, scope: string, displayName: string | null) =>
+    insert.run(username, usernameKey(username), 'x', role, scope, displayName, at);
   store.db.transaction(() => {
     for (let i = 1; i <= owners; i++) {
       const u = homeOwner(i);
-      insert.run(u.username, 'x', u.role, u.scope, u.displayName ?? null, at);
+      row(u.username, u.role, u.scope, u.displayName ?? null);
     }
     for (let i = 0; i < staff; i++)
-      insert.run(
-        `0385${String(i).padStart(2, '0')}`,
-        'x',
-        'operator',
-        i % 2 ? 'north' : 'south',
-        `值班员${i}`,
-        at,
-      );
+      row(`0385${String(i).padStart(2, '0')}`, 'operator', i % 2 ? 'north' : 'south', `值班员${i}`);
   })();
 }

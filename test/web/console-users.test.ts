@@ -49,8 +49,9 @@ describe('the users page (用户管理) in headless Chromium', () => {
     await page.locator('#user-create').click({ timeout: 10_000 });
     const form = page.locator('#overlay #user-form');
     await form.waitFor();
-    // A taken name, then confirm that differs: each said in Chinese in the form, which stays open.
-    await form.locator('input[name=username]').fill('duty-north');
+    // A taken name (typed full-width, as a Chinese input method may), then confirm that differs:
+    // each said in Chinese in the form, which stays open.
+    await form.locator('input[name=username]').fill('ｄｕｔｙ-ＮＯＲＴＨ');
     await form.locator('input[name=displayName]').fill('王店主');
     await form.locator('select[name=role]').selectOption({ label: '单位用户' });
     // A site user's scope is a site, found by its name among the sites of the admin's area.
@@ -63,7 +64,9 @@ describe('the users page (用户管理) in headless Chromium', () => {
     await expect.poll(() => problem.textContent()).toBe('两次输入的密码不一致');
     await form.locator('input[name=confirm-password]').fill('jewel-owner-18');
     await page.locator('#overlay .dialog .primary').click();
-    await expect.poll(() => problem.textContent()).toBe('这个用户名已有人使用（不区分大小写），请换一个');
+    await expect
+      .poll(() => problem.textContent())
+      .toBe('这个用户名已有人使用（不区分大小写和全角半角），请换一个');
     await form.locator('input[name=username]').fill('jewellery-owner');
     await shot(page, 'admin-users-create-form');
     // The form reads in Chinese, with names and no ids (the page behind it keeps usernames and titles).

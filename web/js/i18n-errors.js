@@ -52,7 +52,7 @@ export const ERROR_STRINGS = {
     err_view_expired: '回放已过期，请重新打开录像',
     err_weak_password: '密码太简单，请换一个更长、更难猜的密码',
     err_bad_scope: '辖区与角色不符：单位用户要选一个单位，其他角色要选一个辖区',
-    err_user_exists: '这个用户名已有人使用（不区分大小写），请换一个',
+    err_user_exists: '这个用户名已有人使用（不区分大小写和全角半角），请换一个',
     err_user_changed: '该用户刚被其他管理员修改过，请刷新页面看最新情况后再改',
     err_unknown_unit: '没有这个警力，或不在您的辖区',
     err_unit_not_dispatched: '该警力没有派往这起报警',
@@ -182,7 +182,8 @@ export const ERROR_STRINGS = {
     err_view_expired: 'This playback has expired; open the recording again',
     err_weak_password: 'This password is too easy to guess; choose a longer one',
     err_bad_scope: 'The area does not fit the role: a site user needs a site, the other roles an area',
-    err_user_exists: 'This username is taken (whatever the case of its letters); choose another',
+    err_user_exists:
+      'This username is taken (whatever the case or width of its letters: Wang, wang and ｗａｎｇ are one); choose another',
     err_user_changed: 'Another admin has just changed this user; reload the page and try again',
     err_unknown_unit: 'No such unit in your scope',
     err_unit_not_dispatched: 'This unit was not sent to this alarm',

@@ -36,6 +36,7 @@ import { decisionPages } from './112-decision-pages.js';
 import { systemMinutes } from './113-system-minutes.js';
 import { systemMinutesRecording } from './114-system-minutes-recording.js';
 import { systemTroubleAcks } from './115-system-trouble-acks.js';
+import { usernameKeys } from './116-username-keys.js';
 
 export interface Migration {
   /** Strictly increasing; a database records the highest version applied. */
@@ -45,6 +46,19 @@ export interface Migration {
   sql: string;
   /** PostgreSQL DDL when the mechanical translation (`migrations/postgres.ts`) is not enough. */
   postgres?: string;
+  /** Values of existing rows that only JavaScript computes alike on both databases. */
+  fill?: MigrationFill;
+}
+
+/**
+ * Run after a migration's SQL, in its transaction, on both databases: `select` is read, `rows` turns
+ * what it read into one parameter list of `update` (`?` placeholders) per row to write. Plain SQL
+ * both dialects read alike; `rows` sees them all at once, so it may decide one row by another.
+ */
+export interface MigrationFill {
+  select: string;
+  update: string;
+  rows: (selected: Record<string, unknown>[]) => unknown[][];
 }
 
 /**
@@ -92,4 +106,5 @@ export const MIGRATIONS: readonly Migration[] = [
   systemMinutes,
   systemMinutesRecording,
   systemTroubleAcks,
+  usernameKeys,
 ];

@@ -24,6 +24,12 @@ export function toPostgres(sqlite: string): string {
     .join(';\n');
 }
 
+/** `?` placeholders as PostgreSQL numbers them (`$1`, `$2`, …); a fill's update holds no `?` in quotes. */
+export function numberedParameters(statement: string): string {
+  let n = 0;
+  return statement.replace(/\?/g, () => `$${++n}`);
+}
+
 /** Statements of a script: split on `;` outside quotes and comments. */
 export function splitStatements(script: string): string[] {
   const out: string[] = [];
