@@ -86,7 +86,8 @@ export class NoticeStore {
 
   /**
    * The latest notices sent from any of `senders` (a viewer's subtree), newest first, with their
-   * targets: what a sender's node and those above it read as the notices' receipts.
+   * targets: what a sender's node and those above it read as the notices' receipts. By
+   * `notices_sender` (sender_scope, sent_ms, id; migration 117), newest first of each sender.
    */
   async sentFrom(senders: readonly string[], limit: number): Promise<Notice[]> {
     if (senders.length === 0) return [];

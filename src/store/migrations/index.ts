@@ -37,6 +37,7 @@ import { systemMinutes } from './113-system-minutes.js';
 import { systemMinutesRecording } from './114-system-minutes-recording.js';
 import { systemTroubleAcks } from './115-system-trouble-acks.js';
 import { usernameKeys } from './116-username-keys.js';
+import { noticesSender } from './117-notices-sender.js';
 
 export interface Migration {
   /** Strictly increasing; a database records the highest version applied. */
@@ -107,4 +108,5 @@ export const MIGRATIONS: readonly Migration[] = [
   systemMinutesRecording,
   systemTroubleAcks,
   usernameKeys,
+  noticesSender,
 ];
