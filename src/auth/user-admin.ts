@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Directory } from '../core/directory.js';
 import { HttpError, SharpeyesError } from '../errors.js';
 import type { Role, User } from '../store/repositories.js';
+import { usernameKey } from '../store/username-key.js';
 import type { AuthService } from './auth-service.js';
 import type { UserSummary } from './auth-store.js';
 import { managesUser, scopeMissing } from './user-place.js';
@@ -23,7 +24,8 @@ export function checkPassword(password: string, username: string): void {
       'weak_password',
       `a password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters long`,
     );
-  if (password.toLowerCase() === username.toLowerCase())
+  // The username as its identity (case and width folded): ＷＡＮＧ-1234 is no secret for wang-1234.
+  if (usernameKey(password) === usernameKey(username))
     throw new HttpError(400, 'weak_password', 'a password must not be the username');
 }
 
