@@ -233,6 +233,23 @@ describe('the monthly report page (headless Chromium): read by a Chinese supervi
     await page.context().close();
   });
 
+  // 61.5%, 30.8% and 7.7%: each rounded alone they read 62% + 31% + 8% = 101%. The largest remainders
+  // (0.77, 0.69) get the two points left over the floors (61 + 30 + 7), so the shares add up to 100%.
+  it.each([
+    ['zh', ['绿 8 家 61%', '黄 4 家 31%', '红 1 家 8%'], '共 13 家单位'],
+    ['en', ['Green 8 61%', 'Yellow 4 31%', 'Red 1 8%'], 'Sites rated: 13'],
+  ] as const)('the 三色评定 shares add up to 100 per cent, not 101 (%s)', async (lang, legend, total) => {
+    const r = withFigures();
+    r.ratings.counts = { green: 8, yellow: 4, red: 1 };
+    const page = await open(r, lang);
+    const ratings = page.locator('section', { has: page.locator('.rating-legend') });
+    expect(await ratings.locator('.rating-legend li').allInnerTexts()).toEqual(legend);
+    expect(await ratings.innerText()).toContain(total);
+    await ratings.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    await shot(page, `report-rating-shares-${lang}`);
+    await page.context().close();
+  });
+
   /** Response times in seconds, the trend of two months and shares that rounded to 101%. */
   function withTimes(): Report {
     const r = withFigures();

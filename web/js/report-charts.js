@@ -14,7 +14,27 @@ export const COLORS = {
   orange: '#f28c28',
 };
 
-const pct0 = (v) => `${Math.round(v * 100)}%`;
+/**
+ * Whole-percent shares of `counts` that add up to exactly 100 (largest remainder): each share rounded
+ * alone can read 62% + 31% + 8% = 101% (8, 4 and 1 sites). Each gets its floor, then the points left go
+ * to the largest remainders; a tie goes to the larger count, then to the earlier one. All zero: zeros.
+ */
+export function wholeShares(counts) {
+  const total = counts.reduce((a, n) => a + n, 0);
+  if (total === 0) return counts.map(() => 0);
+  const exact = counts.map((n) => (n * 100) / total);
+  const out = exact.map(Math.floor);
+  let left = 100 - out.reduce((a, n) => a + n, 0);
+  const order = counts
+    .map((n, i) => ({ i, n, rest: exact[i] - out[i] }))
+    .sort((a, b) => b.rest - a.rest || b.n - a.n || a.i - b.i);
+  for (const { i } of order) {
+    if (left <= 0) break;
+    out[i] += 1;
+    left -= 1;
+  }
+  return out;
+}
 
 /** Steps of the seconds axis that read as whole units (10 秒, 30 秒, 1 分, 5 分 …), about five of them. */
 const STEPS = [5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
@@ -106,6 +126,7 @@ export function zoneText(tz, at) {
 export function ratingsChart(counts) {
   const keys = ['green', 'yellow', 'red'];
   const total = keys.reduce((a, k) => a + (counts[k] ?? 0), 0);
+  const shares = wholeShares(keys.map((k) => counts[k] ?? 0));
   const doughnut = chart(
     'doughnut',
     {
@@ -126,7 +147,7 @@ export function ratingsChart(counts) {
       h(
         'ul',
         { class: 'rating-legend' },
-        keys.map((k) =>
+        keys.map((k, i) =>
           h(
             'li',
             { dataset: { rating: k } },
@@ -135,7 +156,7 @@ export function ratingsChart(counts) {
             ' ',
             h('b', {}, t('rpSitesN', { n: counts[k] ?? 0 })),
             ' ',
-            h('span', { class: 'muted' }, pct0((counts[k] ?? 0) / total)),
+            h('span', { class: 'muted' }, `${shares[i]}%`),
           ),
         ),
       ),
