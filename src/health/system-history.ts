@@ -110,10 +110,17 @@ export interface History {
   nodes: string[];
   /** The first minute with a row in the range (ISO), or null: minutes before it are not gaps. */
   first: string | null;
+  /**
+   * Nodes that joined in the range, with the first minute each ever recorded (ISO), after `first`:
+   * before it the node did not exist, so its minutes there are not gaps (服务未运行) either. A node
+   * with a row before the range is not here, its minutes from `first` on are due (down when missing).
+   */
+  joined: Record<string, string>;
   points: HistoryPoint[];
 }
 
 export const MINUTE_MS = 60_000;
+const DAY_MS = 1440 * MINUTE_MS;
 /** A history is read this many minutes at a time (rounded up to whole steps). */
 const CHUNK_MINUTES = 120;
 /** Points a history answers at most: a week is 336 steps of 30 minutes. */
@@ -200,14 +207,47 @@ export class SystemHistoryStore {
       for (const r of nodes) if (!firsts.has(r.node)) firsts.set(r.node, Number(r.first));
     }
     const first = firsts.size ? Math.min(...firsts.values()) : undefined;
+    // A node first seen after the range's first minute either joined then or was down since before
+    // the range: only its rows before the range tell which.
+    const joined: Record<string, string> = {};
+    for (const [node, at] of [...firsts].sort(([a], [b]) => a.localeCompare(b)))
+      if (first !== undefined && at > first && !(await this.seenBefore(node, from)))
+        joined[node] = new Date(at).toISOString();
     return {
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
       stepMinutes,
       nodes: [...firsts.keys()].sort(),
       first: first === undefined ? null : new Date(first).toISOString(),
+      joined,
       points,
     };
+  }
+
+  /**
+   * Whether `node` has a row before `before`. Looked for a day at a time, newest first, a turn of the
+   * loop between: a node that joined has none, and a month of every node's minutes searched at once
+   * would hold the alarm thread (on SQLite) as a week read at once did (see read()).
+   */
+  private async seenBefore(node: string, before: number): Promise<boolean> {
+    const oldest = await this.k
+      .selectFrom('system_minutes')
+      .select((eb) => eb.fn.min('minute').as('minute'))
+      .executeTakeFirst();
+    const floor = oldest?.minute == null ? before : Number(oldest.minute);
+    for (let end = before; end > floor; end -= DAY_MS) {
+      const row = await this.k
+        .selectFrom('system_minutes')
+        .select('minute')
+        .where('node', '=', node)
+        .where('minute', '<', end)
+        .where('minute', '>=', end - DAY_MS)
+        .limit(1)
+        .executeTakeFirst();
+      if (row) return true;
+      await nextTurn();
+    }
+    return false;
   }
 
   /** The steps of `stepMs` from `from` to `to`, in one grouped read. */

@@ -101,6 +101,19 @@ describe.each(BACKENDS)('system_minutes on %s', (_name, open) => {
     expect(h.points[0]!.sinksFailingMinutes).toBe(0);
   });
 
+  it('a node first recorded part way through the range joined then (before it, it did not exist); one seen before the range was down', async () => {
+    // a throughout; b from 03:30 on, never seen before; c seen yesterday, back at 03:40.
+    for (let m = 0; m < 60; m++) await store.write('a', T0 + m * MIN, sample({}));
+    for (let m = 30; m < 60; m++) await store.write('b', T0 + m * MIN, sample({}));
+    await store.write('c', T0 - 1440 * MIN, sample({}));
+    for (let m = 40; m < 60; m++) await store.write('c', T0 + m * MIN, sample({}));
+    const h = await store.read(T0, T0 + 60 * MIN, 1);
+    expect(h).toMatchObject({ nodes: ['a', 'b', 'c'], first: '2026-12-06T03:00:00.000Z' });
+    expect(h.joined).toEqual({ b: '2026-12-06T03:30:00.000Z' });
+    // Nobody joins a range whose nodes all have rows from its first minute.
+    expect((await store.read(T0 + 45 * MIN, T0 + 60 * MIN, 1)).joined).toEqual({});
+  });
+
   it('recording’s own faults: cameras failing summed over the nodes in a minute, the worst minute of a step, failing minutes counted; storage short and full', async () => {
     const rec = (camerasFailing: number, camerasDropping: number, storageShort = 0, storageFull = 0) => ({
       recording: { camerasFailing, camerasDropping, storageShort, storageFull },

@@ -303,3 +303,62 @@ describe('the system status history chart (headless Chromium): axes a supervisor
     await chartShot('system-chart-day-part-down');
   });
 });
+
+/**
+ * A second node joined the city twenty minutes ago: before its first minute recorded it did not
+ * exist, so the hour is not 服务未运行 for a quarter of it (30 of 100 node-minutes, over two nodes)
+ * and no step is half grey; the summary says when it joined, a step before it that it had not yet.
+ */
+describe('the system status history (headless Chromium): a node that joined part way through the range', () => {
+  let svc: TestService;
+  let browser: Browser;
+  let page: Page;
+  const now = Math.floor(Date.now() / MIN) * MIN;
+
+  beforeAll(async () => {
+    svc = await startTestService({ yaml: CITY_YAML });
+    const rows = new SystemHistoryStore(svc.svc.need('store').k);
+    // This node from 50 minutes ago, the new one from 20; both a few minutes past now, so the minutes
+    // that come due while the test runs are recorded (this node's own rows for them are ignored).
+    for (let m = 50; m >= -3; m--) await rows.write(historyNode(svc.svc), now - m * MIN, OK_MINUTE);
+    for (let m = 20; m >= -3; m--) await rows.write('node-2', now - m * MIN, OK_MINUTE);
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: HALL, locale: 'zh-CN' })).newPage();
+    await loginInPage(page, svc.httpUrl, 'sup-join', await addUser(svc, 'sup-join', 'supervisor', 'city'));
+    await page.goto(`${svc.httpUrl}/#/system`);
+    await page.locator('#sys-history .sys-hist-chart').waitFor();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await svc?.close();
+  });
+
+  it('is not counted as not running before it joined, and says when it joined (Chinese and English)', async () => {
+    const before = new Date(now - 30 * MIN).toISOString();
+    const summary = await page.locator('#sys-hist-summary').innerText();
+    expect(summary).not.toContain('服务未运行');
+    expect(summary).toContain(`新加入节点 1 个（${cityTime(now - 20 * MIN)} 起）`);
+    expect(await page.locator('#sys-history [data-part-gap], #sys-history [data-gap]').count()).toBe(0);
+    const tip = await page.locator(`#sys-history [data-at="${before}"] title`).textContent();
+    expect(tip).toContain('1 个节点尚未加入（不计入服务未运行）');
+    expect(tip).not.toContain('无记录（服务未运行）');
+    expect(
+      await page
+        .locator(`#sys-history [data-at="${new Date(now - 10 * MIN).toISOString()}"] title`)
+        .textContent(),
+    ).not.toContain('尚未加入');
+    await page.locator('#sys-history').scrollIntoViewIfNeeded();
+    await shot(page, 'system-history-node-joined');
+
+    await page.locator('#lang').click();
+    await expect
+      .poll(() => page.locator('#sys-hist-summary').innerText(), { timeout: 10_000 })
+      .toContain(`nodes joined: 1 (from ${cityTime(now - 20 * MIN)})`);
+    expect(await page.locator('#sys-hist-summary').innerText()).not.toContain('not running');
+    expect(await page.locator(`#sys-history [data-at="${before}"] title`).textContent()).toContain(
+      'nodes not joined yet: 1 (not counted as not running)',
+    );
+    await page.locator('#sys-history').scrollIntoViewIfNeeded();
+    await shot(page, 'system-history-node-joined-en');
+  });
+});

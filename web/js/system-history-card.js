@@ -48,18 +48,25 @@ export function historyCard(hist, error, hours, choose, width) {
   const held = pts.reduce((a, p) => (!a || p.loopMaxMs > a.loopMaxMs ? p : a), undefined);
   const failing = pts.reduce((n, p) => n + p.sinksFailingMinutes, 0);
   const recFailing = pts.reduce((n, p) => n + (p.recordingFailingMinutes ?? 0), 0);
-  // Minutes without a row, from the first recorded one to the last due by now: the service was not
-  // running (on each node).
+  // Minutes without a row, from the first recorded one (a node's, from when it joined) to the last
+  // due by now: the service was not running (on each node).
   const cover = coverage(hist);
   const { nodes } = cover;
-  const expected = Math.max(0, (cover.due - cover.first) / 60_000) * nodes;
+  const expected = cover.dueIn(cover.first, cover.due);
   const recorded = pts.reduce((n, p) => n + p.minutes, 0);
   const down = Math.max(0, Math.round((expected - recorded) / nodes));
+  const joined = [...cover.joined].sort((a, b) => a - b);
   const summary = [
     t('sysHistCommitted', { n: pts.reduce((n, p) => n + p.committed, 0) }),
     worst ? t('sysHistWorst', { v: ms(worst.waitP99Ms), at: stamp(worst.at) }) : null,
     held ? t('sysHistHeldWorst', { v: ms(held.loopMaxMs), at: stamp(held.at) }) : null,
     starts > 0 ? t('sysHistStarts', { n: starts }) : null,
+    joined.length > 0
+      ? t('sysHistJoined', {
+          n: joined.length,
+          at: joined.map((at) => stamp(new Date(at).toISOString())).join(t('sysHistJoinSep')),
+        })
+      : null,
     failing > 0
       ? t('sysHistFailing', { d: fmtSeconds(failing * 60, { long: true }) })
       : t('sysHistNoFailing'),

@@ -18,14 +18,25 @@ const dueBy = (hist) => {
 
 /**
  * The minutes the history's rows should cover: each of its nodes (those with a row in the range), from
- * the first minute recorded to the last due by now. Read once for the chart's grey and the summary's
- * 服务未运行, so the two count the same minutes.
+ * the first minute recorded, or from the minute it joined (`hist.joined`: before it the node did not
+ * exist, so nothing of it was missing), to the last due by now. Read once for the chart's grey and
+ * the summary's 服务未运行, so the two count the same minutes. `dueIn(a, b)`: the node-minutes due
+ * between two instants; `notJoined(at)`: the nodes that had not joined yet at an instant.
  */
-export const coverage = (hist) => ({
-  nodes: Math.max(1, hist.nodes.length),
-  first: Date.parse(hist.first),
-  due: dueBy(hist),
-});
+export function coverage(hist) {
+  const first = Date.parse(hist.first);
+  const due = dueBy(hist);
+  const joined = hist.joined ?? {};
+  const starts = hist.nodes.map((n) => (joined[n] ? Date.parse(joined[n]) : first));
+  return {
+    nodes: Math.max(1, hist.nodes.length),
+    first,
+    due,
+    joined: Object.values(joined).map((at) => Date.parse(at)),
+    dueIn: (a, b) => starts.reduce((n, s) => n + Math.max(0, Math.min(b, due) - Math.max(a, s)) / 60_000, 0),
+    notJoined: (at) => starts.filter((s) => s > at).length,
+  };
+}
 
 /**
  * A step's start or end as the tooltips and the summary give it, to the minute: with its date when
@@ -34,12 +45,16 @@ export const coverage = (hist) => ({
  */
 export const stamp = (iso, now) => fmtOnDay(iso, now).replace(/:00$/, '');
 
-/** What one step said, for its tooltip (`missing`: its minutes with no row, the service not running). */
-function pointText(p, step, missing = 0) {
+/**
+ * What one step said, for its tooltip (`missing`: its minutes with no row, the service not running;
+ * `notJoined`: nodes that joined the city after the step began).
+ */
+function pointText(p, step, missing = 0, notJoined = 0) {
   const end = new Date(Date.parse(p.at) + step * 60_000).toISOString();
   return [
     `${stamp(p.at)} – ${stamp(end, Date.parse(p.at))}`,
     missing > 0 ? t('sysHistPartDown', { d: fmtSeconds(missing * 60, { long: true }) }) : null,
+    notJoined > 0 ? t('sysHistNotJoined', { n: notJoined }) : null,
     t('sysHistCommitted', { n: p.committed }),
     p.committed > 0 ? t('sysHistWait', { p99: ms(p.waitP99Ms), max: ms(p.waitMaxMs) }) : null,
     t('sysHistHeld', { v: ms(p.loopMaxMs) }),
@@ -62,7 +77,7 @@ function pointText(p, step, missing = 0) {
  * stored (bars), and a strip of each step's level, grey where nothing was recorded (the service was
  * not running). Each step's column has its numbers as a tooltip.
  */
-export function historyChart(hist, hours, width, { nodes, first, due }) {
+export function historyChart(hist, hours, width, { nodes, first, due, dueIn, notJoined }) {
   // Drawn at the card's width in CSS pixels, so its text is the page's size; the plot starts right of
   // the axes' gutter.
   const w = width;
@@ -116,7 +131,8 @@ export function historyChart(hist, hours, width, { nodes, first, due }) {
     // step down is, so the strip agrees with the summary's 服务未运行 (a restart's minutes, a stop).
     const at = Date.parse(p.at);
     const dueMinutes = Math.max(0, Math.min(at + step * 60_000, due) - Math.max(at, first)) / 60_000;
-    const missing = Math.max(0, Math.round(dueMinutes * nodes - p.minutes) / nodes);
+    // A node not joined yet owes no minutes: its absence is not the service down.
+    const missing = Math.max(0, Math.round(dueIn(at, at + step * 60_000) - p.minutes) / nodes);
     const kept = dueMinutes > 0 ? Math.min(1, 1 - missing / dueMinutes) : 1;
     cells.push(
       svg('rect', {
@@ -157,7 +173,7 @@ export function historyChart(hist, hours, width, { nodes, first, due }) {
           class: 'sys-hist-hit',
           dataset: { at: p.at, level },
         },
-        svg('title', {}, pointText(p, step, missing)),
+        svg('title', {}, pointText(p, step, missing, notJoined(at))),
       ),
     );
     // A start (or restart) of the service: a mark across the waits, its first minutes hold the thread.
