@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
+import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import {
   addUser,
@@ -130,6 +130,120 @@ describe('the queue row of an overdue, escalated alarm (headless Chromium)', () 
       expect((await row.locator('.badge-esc').innerText()).replace(/\s+/g, ' ')).toBe('⇧ 已升级至北城派出所');
       expect(await row.locator('.badge-esc').getAttribute('title')).toBe('北城派出所');
       await shot(page, '12-queue-row-escalated-above-grid-desk');
+    } finally {
+      await desk.close();
+    }
+  });
+});
+
+/** The city's centre and a district's, by the long names real ones have, starting alike. */
+const CITY_CENTRE = '朔州市公安局110指挥中心';
+const DISTRICT_CENTRE = '朔州市公安局朔城区分局指挥中心';
+
+/**
+ * The console city with the district's centre between the city's and 北城派出所 (the north station
+ * and its grids moved under it): a panic nobody takes goes straight up to the city's centre, an
+ * intrusion up step by step, to the district's.
+ */
+function centresYaml(): string {
+  const lines = CITY_YAML.replace('name: 朔州市110指挥中心', `name: ${CITY_CENTRE}`)
+    .replace(
+      /escalation:[\s\S]*$/,
+      `escalation:
+  checkSeconds: 0.5
+  P1: [{ afterSeconds: 1, action: escalate, to: root }]
+  P2: [{ afterSeconds: 1, action: escalate }, { afterSeconds: 2, action: escalate }]
+`,
+    )
+    .split('\n');
+  const north = lines.indexOf('      - id: north');
+  const south = lines.indexOf('      - id: south');
+  return [
+    ...lines.slice(0, north),
+    '      - id: district',
+    `        name: ${DISTRICT_CENTRE}`,
+    '        kind: district',
+    '        children:',
+    ...lines.slice(north, south).map((l) => `    ${l}`),
+    ...lines.slice(south),
+  ].join('\n');
+}
+
+/**
+ * A station's queue with one alarm gone up to each centre: a chip too narrow shortens the names'
+ * shared start ("朔州市公安局") to "…", then drops the words before the name, then shortens the shared
+ * end ("指挥中心"), never the part that tells them apart, so a duty officer reads which at a glance.
+ * The row's chip used to cut the end: both read "⇧ 已升级至朔州市公安局…".
+ */
+describe('the queue rows of alarms escalated to two centres whose names start alike (headless Chromium)', () => {
+  let svc: TestService;
+  let browser: Browser;
+  const panels: PanelSimulator[] = [];
+  let password: string;
+
+  beforeAll(async () => {
+    svc = await startTestService({ yaml: centresYaml() });
+    browser = await launchChromium();
+    panels.push(await shopWithPanic(svc));
+    const school = new PanelSimulator({
+      url: svc.mqttUrl,
+      id: 'panel-3',
+      secret: 'secret-panel-3',
+      heartbeatSeconds: 10,
+    });
+    await school.connect();
+    panels.push(school);
+    await school.waitForAck(await school.send('intrusion', { zone: '1' }), 'received');
+    password = await addUser(svc, 'op-north', 'operator', 'north');
+  });
+
+  afterAll(async () => {
+    for (const p of panels) await p.close();
+    await browser?.close();
+    await svc?.close();
+  });
+
+  /** The chip as shown (what of it is hidden is not in innerText) and whether its end is cut. */
+  const chipOf = (page: Page, site: string) =>
+    page.locator(`#queue-list .row.escalated[data-site="${site}"] .badge-esc`).evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const cell = el.closest('.c-state')!.getBoundingClientRect();
+      return {
+        text: (el as HTMLElement).innerText,
+        cut: el.scrollWidth > el.clientWidth || r.right > cell.right + 0.5,
+        title: el.getAttribute('title'),
+      };
+    });
+
+  it.each([
+    [1920, 1080, 'zh-CN', { city: '⇧ 已升级至…110指挥中心', district: '⇧ …朔城区分局指挥中心 ×2' }],
+    [1280, 900, 'zh-CN', { city: '⇧ 已升级至…110指挥中心', district: '⇧ …朔城区分局… ×2' }],
+    [1366, 768, 'en-US', { city: '⇧ …110指挥中心', district: '⇧ …朔城区分局… ×2' }],
+  ] as const)('at %i×%i (%s) each chip reads which centre', async (width, height, locale, shown) => {
+    const desk: BrowserContext = await browser.newContext({ viewport: { width, height }, locale });
+    // Five minutes on: both overdue, their "超时 4 分" beside the chip, as on a busy night.
+    await desk.addInitScript(moveClock, 5 * 60_000);
+    const page: Page = await desk.newPage();
+    try {
+      await loginInPage(page, svc.httpUrl, 'op-north', password);
+      if (locale === 'en-US') await page.locator('#lang').click();
+      for (const site of ['shop-1', 'school-3'])
+        await page
+          .locator(`#queue-list .row.escalated.overdue[data-site="${site}"]`)
+          .waitFor({ timeout: 10_000 });
+      await expect
+        .poll(() => page.locator('#queue-list .row[data-site="school-3"] .badge-esc').textContent(), {
+          timeout: 10_000,
+        })
+        .toContain('×2');
+      await shot(page, `12-queue-row-centres-${width}-${locale}`);
+      const city = await chipOf(page, 'shop-1');
+      const district = await chipOf(page, 'school-3');
+      expect([city.cut, district.cut]).toEqual([false, false]);
+      expect({ city: city.text, district: district.text }).toEqual(shown);
+      // The whole path on hover, as before.
+      expect(city.title).toBe(CITY_CENTRE);
+      expect(district.title).toBe(`北城派出所 → ${DISTRICT_CENTRE}`);
     } finally {
       await desk.close();
     }

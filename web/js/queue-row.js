@@ -6,7 +6,7 @@ import { fmtAge, fmtSeconds, fmtTime, t } from './i18n.js';
 import { outcomeText } from './outcome-picker.js';
 import { personName, personTitle } from './people.js';
 import { escalationsUp, holderOf, overdueSeconds } from './queue-order.js';
-import { jurisdictionName, siteName, siteOf } from './state.js';
+import { jurisdictionName, nameParts, siteName, siteOf } from './state.js';
 import { incidentType, incidentZone, panelState, priorityBadge, stateChip } from './widgets.js';
 
 /** "已升级至 朔城区分局 ×2" for an escalated incident, else null. */
@@ -17,11 +17,52 @@ export function escalatedBadge(inc) {
     const re = (inc.escalations ?? []).length;
     return re > 0 ? h('span', { class: 'badge badge-re' }, `↻ ${t('reannounce')} ×${re}`) : null;
   }
+  // A long name is in parts, so that a row too narrow for it shortens its shared start, not the
+  // part that tells it apart (fitEscalations); the side panel, with room, always reads it whole.
+  const { head, tail, foot } = nameParts(last.jurisdiction);
+  const [before, after = ''] = t('escalatedTo', { node: '\u0000' }).split('\u0000');
   return h(
     'span',
-    { class: 'badge badge-esc', title: up.map((e) => jurisdictionName(e.jurisdiction)).join(' → ') },
-    `⇧ ${t('escalatedTo', { node: jurisdictionName(last.jurisdiction) })}${up.length > 1 ? ` ×${up.length}` : ''}`,
+    {
+      class: 'badge badge-esc',
+      title: up.map((e) => jurisdictionName(e.jurisdiction)).join(' → '),
+      dataset: tail ? { parts: '' } : {},
+    },
+    '⇧ ',
+    h('span', { class: 'esc-words' }, before),
+    h('span', { class: 'esc-head' }, head),
+    // Where a shortened part was: "…" only while it is (the chip's text is the name otherwise).
+    tail ? h('span', { class: 'esc-gap', dataset: { gap: 'short' } }) : null,
+    tail,
+    foot ? h('span', { class: 'esc-foot' }, foot) : null,
+    foot ? h('span', { class: 'esc-gap', dataset: { gap: 'shortest' } }) : null,
+    `${after}${up.length > 1 ? ` ×${up.length}` : ''}`,
   );
+}
+
+/** How a chip too narrow for its name gives way, step by step (web/css/console.css). */
+const SHORTER = ['short', 'shorter', 'shortest'];
+
+/**
+ * Shortens the escalation chips of `list`'s rows that do not fit, a step at a time, each a class:
+ * their names' shared start to "…" (`short`), then the words before it (`shorter`), then the shared
+ * end (`shortest`). One read of the layout a step for every such chip together; none when no chip's
+ * name is in parts.
+ */
+export function fitEscalations(list) {
+  let chips = [...list.querySelectorAll('.row .badge-esc[data-parts]')];
+  const gaps = (c, step) => c.querySelectorAll(`.esc-gap${step ? `[data-gap="${step}"]` : ''}`);
+  for (const c of chips) {
+    c.classList.remove(...SHORTER);
+    for (const g of gaps(c)) g.textContent = '';
+  }
+  for (const step of SHORTER) {
+    chips = chips.filter((c) => c.scrollWidth > c.clientWidth + 0.5);
+    for (const c of chips) {
+      c.classList.add(step);
+      for (const g of gaps(c, step)) g.textContent = '…';
+    }
+  }
 }
 
 /** "超时 2 分" when an unacknowledged alarm is past its target, else null. */

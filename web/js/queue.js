@@ -12,7 +12,7 @@ import { personName } from './people.js';
 import { pushPref } from './prefs.js';
 import { holderOf, overdueSeconds, queueOf, TABS, tabCounts } from './queue-order.js';
 
-import { escalatedBadge, holderLine, overdueBadge, queueRow } from './queue-row.js';
+import { escalatedBadge, fitEscalations, holderLine, overdueBadge, queueRow } from './queue-row.js';
 import { isMuted, onSoundChange } from './sound.js';
 import { camerasOfSite, jurisdictionName, siteName, siteOf, state, subscribe } from './state.js';
 import {
@@ -129,6 +129,7 @@ export function mount(root) {
       closed: 'queueEmptyClosed',
     };
     reconcile(list, rows.length > 0 ? rows : [h('div', { class: 'empty' }, t(empty[tab]))]);
+    fitEscalations(list);
     for (const id of rowCache.keys()) if (!state.incidents.has(id)) rowCache.delete(id);
     for (const el of list.querySelectorAll('.age')) el.textContent = fmtAge(el.dataset.at);
   }
@@ -344,6 +345,9 @@ export function mount(root) {
   // Ages and overdue badges move with the clock: the list is drawn again every 5 s.
 
   const ages = setInterval(render, 5000);
+  // A wider or narrower list (the window, the side panel) gives the chips' names more or less room.
+  const resized = new ResizeObserver(() => fitEscalations(list));
+  resized.observe(list);
   const view = root.querySelector('.queue-view');
   const blink = setInterval(() => view.classList.toggle('blink'), 500);
   return () => {
@@ -352,6 +356,7 @@ export function mount(root) {
     offSound();
     clearInterval(ages);
     clearInterval(blink);
+    resized.disconnect();
     wfStatus.destroy();
   };
 }

@@ -70,6 +70,47 @@ export function jurisdictionName(id) {
   return treeNames.get(id) ?? id;
 }
 
+/** Each node's parts, worked out once (against every name the console knows, a city's thousands). */
+const partsOf = new Map();
+
+/**
+ * A node's name split where it is like the others the console knows: `head` the longest start it
+ * shares with another node's name, `foot` the longest end ("朔州市公安局" and "指挥中心" of
+ * 朔州市公安局朔城区分局指挥中心 beside 朔州市公安局110指挥中心), `tail` what is between, which tells
+ * it apart. A narrow chip shortens the head, then the foot, never the tail. A name like no other's is
+ * all head (its start tells it apart), as is one that is all another's start; a foot that would leave
+ * nothing between is none.
+ */
+export function nameParts(id) {
+  const name = jurisdictionName(id);
+  const known = partsOf.get(id);
+  if (known?.name === name) return known.parts;
+  const parts = splitName(id, name);
+  partsOf.set(id, { name, parts });
+  return parts;
+}
+
+function splitName(id, name) {
+  let shared = 0;
+  let end = 0;
+  for (const [other, o] of treeNames)
+    if (other !== id && o !== name) {
+      let i = 0;
+      while (i < name.length && name[i] === o[i]) i++;
+      shared = Math.max(shared, i);
+      let k = 0;
+      while (k < name.length && k < o.length && name.at(-1 - k) === o.at(-1 - k)) k++;
+      end = Math.max(end, k);
+    }
+  if (shared === 0 || shared >= name.length) return { head: name, tail: '', foot: '' };
+  if (shared + end >= name.length) end = 0;
+  return {
+    head: name.slice(0, shared),
+    tail: name.slice(shared, name.length - end),
+    foot: name.slice(name.length - end),
+  };
+}
+
 /** The jurisdiction tree (the user's subtree), depth first: each node's id, name and depth. */
 export function treeNodes() {
   const out = [];
@@ -150,6 +191,7 @@ export async function loadReference() {
   state.tree = tree?.roots ?? [];
   state.treeAbove = tree?.above ?? [];
   treeNames = undefined;
+  partsOf.clear();
   emit('reference');
 }
 
