@@ -190,6 +190,12 @@ export const httpModule: Module = {
     app.use(mediaRoutes(svc)); // issue 15: signed media URLs
     app.use(userRoutes(svc)); // issue 15: admin users page
   },
+  // Redis is let go here, in reverse of where it was attached: after the modules that stop later than
+  // `listen` closes the sockets, so a stopping node's last word (system:status `stopped`) still
+  // reaches the desks on the other nodes.
+  async stop(svc) {
+    if (svc.parts.has('realtime.redis')) await svc.part<() => Promise<void>>('realtime.redis')();
+  },
 };
 
 export const realtimeModule: Module = {
@@ -265,6 +271,5 @@ export const listenModule: Module = {
       svc.io.close(() => resolve());
     });
     svc.http?.closeAllConnections();
-    if (svc.parts.has('realtime.redis')) await svc.part<() => Promise<void>>('realtime.redis')();
   },
 };

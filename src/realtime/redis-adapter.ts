@@ -39,10 +39,36 @@ export async function attachRedisAdapter(
   }
   io.adapter(createAdapter(pub, sub, { key: 'sharpeyes' }));
   log.info({ url: redactUrl(url) }, 'realtime: Socket.IO Redis adapter on');
+  // QUIT after what is queued, not a cut: a node's last word (a stopping node's `system:status`,
+  // published just before) still reaches the other nodes' desks, and the publish is not rejected as
+  // the connection closes (an unhandled rejection in the middle of a stop). A Redis that does not
+  // answer is cut after QUIT_MS.
   return async () => {
-    pub.disconnect();
-    sub.disconnect();
+    await Promise.all([pub, sub].map((client) => quit(client, log)));
   };
+}
+
+/** How long a stopping node waits for Redis to take its QUIT. */
+const QUIT_MS = 2_000;
+
+async function quit(client: Redis, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), QUIT_MS);
+  });
+  try {
+    const how = await Promise.race([client.quit(), late]);
+    if (how === 'late') {
+      log.warn({}, 'realtime: Redis did not take QUIT in time; connection cut');
+      client.disconnect();
+    }
+  } catch (err) {
+    // Already closed or unreachable: nothing is left to send.
+    log.debug({ err }, 'realtime: Redis QUIT failed; connection cut');
+    client.disconnect();
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
