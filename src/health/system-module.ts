@@ -6,6 +6,7 @@ import type { RecordingHealth } from '../recording/recording-module.js';
 import type { Module, Service } from '../service.js';
 import type { User } from '../store/repositories.js';
 import { type MinuteSample, SystemHistory, SystemHistoryStore } from './system-history.js';
+import { type SystemPeers, systemPeers } from './system-peers.js';
 import { systemRoutes } from './system-routes.js';
 import { TroubleAcks } from './system-trouble-acks.js';
 import { type SystemStatus, SystemWatch } from './system-watch.js';
@@ -123,11 +124,15 @@ export const systemModule: Module = {
       socket.emit('system:status', watch.current());
     });
     svc.parts.set('system.watch', watch);
-    svc.need('app').use(systemRoutes(svc, store, watch, acks));
+    // Taking charge of another node's trouble asks that node what stands (the nodes talk through Redis).
+    const peers = systemPeers(watch, svc.config.realtime.redis ? ops : undefined, svc.log);
+    svc.parts.set('system.peers', peers);
+    svc.need('app').use(systemRoutes(svc, store, watch, acks, peers));
     history.start();
     watch.start();
   },
   async stop(svc) {
+    (svc.parts.get('system.peers') as SystemPeers | undefined)?.stop();
     await (svc.parts.get('system.watch') as SystemWatch | undefined)?.stop();
     await (svc.parts.get('system.history') as SystemHistory | undefined)?.stop();
     (svc.parts.get('system.loop') as LoopDelay | undefined)?.stop();

@@ -4,6 +4,7 @@ import { parse, requireRole, requireUser, route, userOf } from '../api/middlewar
 import { HttpError } from '../errors.js';
 import type { Service } from '../service.js';
 import { MINUTE_MS, type SystemHistoryStore, stepFor } from './system-history.js';
+import { type SystemPeers, standingTrouble } from './system-peers.js';
 import { ackNode, type TroubleAcks, troubleKey } from './system-trouble-acks.js';
 import type { SystemWatch } from './system-watch.js';
 
@@ -11,7 +12,11 @@ const ackBody = z.strictObject({
   node: z.string().min(1).max(200),
   kind: z.enum(['database', 'sink', 'wait', 'storage', 'recording', 'panels', 'cameras']),
   name: z.string().min(1).max(100).optional(),
-  /** When the trouble began, as `system:status` said: the same trouble beginning again is a new one. */
+  /**
+   * When the trouble began, as the desk heard it from `system:status`. The acknowledgement is kept
+   * under the start the trouble's node gives it now (the answer's `since`): a desk may still hold an
+   * earlier start of the same trouble, and another node's is not this node's to know.
+   */
   since: z.iso.datetime(),
 });
 
@@ -32,10 +37,13 @@ export function systemRoutes(
   store: SystemHistoryStore,
   watch: SystemWatch,
   acks: TroubleAcks,
+  peers: SystemPeers,
 ): Router {
   const r = Router();
   // A supervisor or admin takes charge of a trouble: every desk sees by whom, operators stop calling
-  // the duty engineer about it. Any node takes it (the trouble's own node reads it at its next check).
+  // the duty engineer about it. Any node takes it: it asks the trouble's node what stands (through
+  // Redis in a city), keeps the acknowledgement under that trouble's own start, and has that node tell
+  // its desks now.
   r.post(
     '/api/system/troubles/ack',
     requireUser(svc.need('auth')),
@@ -44,15 +52,23 @@ export function systemRoutes(
       const b = parse(ackBody, req.body, 'body');
       const user = userOf(req);
       const trouble = troubleKey(b);
+      const standing = standingTrouble(await peers.statuses(), b);
+      if (!standing)
+        throw new HttpError(
+          409,
+          'trouble_not_standing',
+          `${b.node} has no ${trouble} trouble standing now (it has ended, or ${b.node} does not answer from here): refresh the system status`,
+        );
+      const { since } = standing.trouble;
       // Devices lost together are kept under the city (any node judging them reads it).
-      const taken = await acks.ack(ackNode(b.node, b.kind), trouble, b.since, user, new Date().toISOString());
+      const taken = await acks.ack(ackNode(b.node, b.kind), trouble, since, user, new Date().toISOString());
       // Someone's acknowledgement came first and was purged before it could be read: the trouble
       // began before the purge's horizon and stands nowhere, so there is nothing left to take charge of.
       if (taken.gone)
         throw new HttpError(
           409,
           'trouble_gone',
-          `the ${trouble} trouble of ${b.node} since ${b.since} is over and its acknowledgements were cleared: refresh the system status`,
+          `the ${trouble} trouble of ${b.node} since ${since} is over and its acknowledgements were cleared: refresh the system status`,
         );
       const { ack, first } = taken;
       if (first)
@@ -60,11 +76,11 @@ export function systemRoutes(
           actor: user.username,
           action: 'system.trouble.ack',
           target: `node:${b.node}`,
-          detail: { kind: b.kind, ...(b.name ? { name: b.name } : {}), since: b.since },
+          detail: { kind: b.kind, ...(b.name ? { name: b.name } : {}), since },
         });
-      // This node's own trouble: its desks are told now, not at the next check.
-      if (b.node === watch.current().node) void watch.check().catch(() => undefined);
-      res.json({ node: b.node, trouble, since: b.since, ack, first });
+      // The node telling the trouble tells its desks now, not at its next check.
+      peers.checkNow(standing.node);
+      res.json({ node: b.node, trouble, since, ack, first });
     }),
   );
   // This node's troubles now, as its desks hear them in `system:status` (every role but a site's).

@@ -8,7 +8,10 @@ import { startTestService, systemDesk, type TestService } from '../helpers/servi
 
 /**
  * Two nodes of a city on one PostgreSQL database and one Redis, in this process, and a desk connected
- * to node a while node b's recording fails. Node b stopping says so to the desk on node a.
+ * to node a while node b's recording fails. A supervisor whose requests land on node a takes charge
+ * of node b's trouble: the acknowledgement is kept under the start node b gave that trouble, whatever
+ * start the desk sent (a desk may hold an earlier one), and a trouble node b does not have is not
+ * acknowledged at all. Node b stopping says so to the desk on node a.
  */
 describe('another node’s trouble (two nodes, one database)', () => {
   let redis: TestRedis;
@@ -46,6 +49,47 @@ cluster: { nodeId: ${node} }
     await redis?.stop();
     await stopSharedPostgres();
   }, 60_000);
+
+  it('an acknowledgement sent to node a with a start node b’s trouble never had is kept under its real start; one node b has no trouble for is refused', async () => {
+    await expect.poll(() => desk.heard.map(recordingOfB).find(Boolean), { timeout: 15_000 }).toBeDefined();
+    const real = desk.heard.map(recordingOfB).find(Boolean)!.since;
+
+    const sup = await a.login('nodes-sup', 'supervisor', 'city');
+    const ack = (body: Record<string, unknown>) =>
+      fetch(`${a.httpUrl}/api/system/troubles/ack`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sup}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    // A start the trouble never had: a minute before its real one (a desk that heard an earlier one).
+    const shown = new Date(Date.parse(real) - 60_000).toISOString();
+    const res = await ack({ node: 'node-b', kind: 'recording', since: shown });
+    expect(res.status).toBe(200);
+    const taken = (await res.json()) as { since: string; first: boolean; ack: { by: string } };
+    expect(taken).toMatchObject({ first: true, ack: { by: 'nodes-sup' } });
+    expect(taken.since).toBe(real);
+    // Node b tells every desk who took charge, for the trouble as it stands.
+    await expect
+      .poll(() => desk.heard.map(recordingOfB).find((t) => t?.ack)?.ack?.by, { timeout: 10_000 })
+      .toBe('nodes-sup');
+    expect(desk.heard.map(recordingOfB).find((t) => t?.ack)?.since).toBe(real);
+    // The audit log keeps the start node b gave it.
+    const audited = await a.svc.need('audit').list({ action: 'system.trouble.ack' });
+    expect(audited.map((e) => e.detail)).toEqual([{ kind: 'recording', since: real }]);
+
+    // Node b has no storage trouble, and there is no node-c: nothing to take charge of, nothing kept.
+    for (const body of [
+      { node: 'node-b', kind: 'storage', since: real },
+      { node: 'node-c', kind: 'recording', since: real },
+    ]) {
+      const refused = await ack(body);
+      expect(refused.status, JSON.stringify(body)).toBe(409);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('trouble_not_standing');
+    }
+    expect(await a.svc.need('audit').list({ action: 'system.trouble.ack' })).toHaveLength(1);
+    const rows = await a.svc.need('store').k.selectFrom('system_trouble_acks').selectAll().execute();
+    expect(rows.map((r) => [r.node, r.trouble, r.since])).toEqual([['node-b', 'recording:', real]]);
+  }, 90_000);
 
   it('node b stopping while in trouble tells the desk on node a at once, which forgets its troubles', async () => {
     await expect.poll(() => desk.heard.map(recordingOfB).find(Boolean), { timeout: 15_000 }).toBeDefined();

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
 import { type RtspSource, startRtspSource } from '../../drivers/simulator/rtsp-source.js';
 import { SYSTEM_ROOM } from '../../src/health/system-module.js';
+import type { SystemPeers } from '../../src/health/system-peers.js';
 import type { SystemStatus, SystemTrouble } from '../../src/health/system-watch.js';
 import type { StreamHub } from '../../streams/upstream-hub.js';
 import { api, reportsAway, startTestService, type TestService } from '../helpers/service.js';
@@ -460,19 +461,31 @@ models: { verification: { enabled: false } }
     await operator.keyboard.press('Escape');
 
     // The supervisor takes charge of it: kept for the city, so whichever node judges it next reads it.
+    // This node asks what stands, and node-y answers with the trouble it tells now: its start moved
+    // half a minute on since the desk heard it (a denser window of losses), so the desk's is stale.
+    const peers = svc.svc.part<SystemPeers>('system.peers');
+    const statuses = peers.statuses;
+    const real = new Date(Date.parse(since) + 30_000).toISOString();
+    peers.statuses = async () => [
+      ...(await statuses()),
+      { node: 'node-y', level: 'bad', troubles: [{ ...trouble, since: real }], at: at() },
+    ];
     await supervisor.locator('#sys-alert').click();
-    const take = supervisor.locator('#sys-alert-panel li[data-kind="cameras"] button.sys-alert-ack');
-    await take.click();
-    await expect
-      .poll(() => supervisor.locator('#sys-alert-panel li[data-kind="cameras"] .sys-alert-acked-by').count())
-      .toBe(1);
+    const item = supervisor.locator('#sys-alert-panel li[data-kind="cameras"]');
+    const shown = await item.locator('.sys-alert-since').innerText();
+    await item.locator('button.sys-alert-ack').click();
+    await expect.poll(() => item.locator('.sys-alert-acked-by').count()).toBe(1);
+    // The desk shows the start the acknowledgement was kept under.
+    expect(await item.locator('.sys-alert-since').innerText()).not.toBe(shown);
+    await shot(supervisor, 'system-alert-cameras-taken');
     const acks = await svc.svc
       .need('store')
       .k.selectFrom('system_trouble_acks')
       .select(['node', 'trouble', 'since', 'by_user'])
       .where('trouble', '=', 'cameras:')
       .execute();
-    expect(acks).toEqual([{ node: '*', trouble: 'cameras:', since, by_user: 'sup-camloss' }]);
+    expect(acks).toEqual([{ node: '*', trouble: 'cameras:', since: real, by_user: 'sup-camloss' }]);
+    peers.statuses = statuses;
     await supervisor.keyboard.press('Escape');
 
     // The cameras are back: node-y says so, and every desk clears.

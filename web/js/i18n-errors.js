@@ -60,6 +60,8 @@ export const ERROR_STRINGS = {
     err_range_too_long: '时间范围太长，请缩短后再查',
     err_not_ready: '导出还没有完成，请稍候',
     err_trouble_gone: '这条系统故障早已结束，记录已清理，无需再确认；请刷新系统状态',
+    err_trouble_not_standing:
+      '这条系统故障已经结束（或报告它的节点暂时联系不上），无需再确认；请刷新系统状态',
     err_export_gone: '这份导出已过保存期限被清理，请重新导出',
     err_range_not_satisfiable: '续传的位置超出了文件大小，请重新下载',
     err_no_ptz: '这台摄像机不能转动（没有云台或没有连接）',
@@ -195,6 +197,8 @@ export const ERROR_STRINGS = {
     err_export_gone: 'This export is no longer kept (removed after its retention period); export it again',
     err_trouble_gone:
       'This system trouble ended long ago and its record was cleared; refresh the system status',
+    err_trouble_not_standing:
+      'This system trouble has ended (or the node telling it cannot be reached just now); refresh the system status',
     err_no_ptz: 'This camera cannot turn (no PTZ, or not connected)',
     err_unknown_preset: 'This camera has no such preset',
     err_unknown_camera: 'A camera does not exist or is outside your scope',

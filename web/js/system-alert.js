@@ -363,10 +363,11 @@ async function takeCharge(tr) {
       method: 'POST',
       body: { node: tr.node, kind: tr.kind, ...(tr.name ? { name: tr.name } : {}), since: tr.since },
     });
-    // Shown at once here; the node tells every desk within its next check.
+    // Shown at once here, for the trouble as its node tells it now (the answer's since: this desk may
+    // have held an earlier start); the node tells every desk at once too.
     const known = nodes.get(tr.node);
     const mine = known?.status.troubles?.find((x) => keyOf(x) === keyOf(tr));
-    if (mine && mine.since === tr.since) mine.ack = res.ack;
+    if (mine) Object.assign(mine, { since: res.since, ack: res.ack });
     render();
   } catch (err) {
     toast(err instanceof Error ? err.message : String(err), 'error');
