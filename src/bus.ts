@@ -33,7 +33,14 @@ export type IncidentChange =
       eventKey?: string;
     }
   | { kind: 'priority'; from: number; to: number; eventKey?: string; confirmedBy?: string }
-  | { kind: 'escalation'; step: number; jurisdiction: string }
+  | {
+      kind: 'escalation';
+      step: number;
+      jurisdiction: string;
+      /** When it was taken, and when it fell due (the same moment, or later after a restart). */
+      at?: string;
+      dueAt?: string;
+    }
   | { kind: 'clip'; camera: string; url?: string; snapshot?: string }
   | { kind: 'annotation'; what: string; by?: string }
   /**

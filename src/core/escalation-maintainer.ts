@@ -7,6 +7,9 @@ import type { EventCore } from './event-core.js';
 import type { Escalation, Priority } from './incident-types.js';
 import type { JurisdictionTree } from './jurisdictions.js';
 
+/** A step taken more than this after it fell due was not taken by a running maintainer's checks. */
+const LATE_SECONDS = 60;
+
 export interface EscalationMaintainerDeps {
   repo: CoreRepository;
   core: EventCore;
@@ -74,14 +77,32 @@ export class EscalationMaintainer {
     for (const pending of await repo.unacknowledged(priorities)) {
       for (const due of dueSteps(tree, config, pending, now)) {
         const at = new Date(now).toISOString();
-        const esc: Escalation = { step: due.step, kind: due.kind, jurisdiction: due.jurisdiction, at };
+        // Taken now, due when the policy says: after a stop longer than the steps, every overdue step
+        // is taken at the restart, and its due time is what tells the history when it should have been.
+        const esc: Escalation = {
+          step: due.step,
+          kind: due.kind,
+          jurisdiction: due.jurisdiction,
+          at,
+          dueAt: new Date(due.dueAt).toISOString(),
+        };
         // The step and its announcement commit together (one decision, one transaction).
         if (!(await core.escalate(pending.id, esc))) continue;
         taken++;
         this.escalated.inc({ priority: String(pending.priority as Priority), kind: due.kind });
+        const lateSeconds = Math.round((now - due.dueAt) / 1000);
         log.warn(
-          { incident: pending.id, step: due.step, kind: due.kind, jurisdiction: due.jurisdiction },
-          'core: incident not acknowledged; escalating',
+          {
+            incident: pending.id,
+            step: due.step,
+            kind: due.kind,
+            jurisdiction: due.jurisdiction,
+            dueAt: esc.dueAt,
+            ...(lateSeconds > LATE_SECONDS ? { lateSeconds } : {}),
+          },
+          lateSeconds > LATE_SECONDS
+            ? `core: incident not acknowledged; escalating ${lateSeconds} s after the step fell due (no check ran then: the service was stopped, or the database did not answer)`
+            : 'core: incident not acknowledged; escalating',
         );
       }
     }

@@ -350,7 +350,13 @@ export class EventCore {
       taken = await this.decisions.recordEscalation(tx, id, esc);
       if (!taken) return;
       await this.deps.outbox.append(tx, [
-        this.updateRow(inc, { kind: 'escalation', step: esc.step, jurisdiction: esc.jurisdiction }),
+        this.updateRow(inc, {
+          kind: 'escalation',
+          step: esc.step,
+          jurisdiction: esc.jurisdiction,
+          at: esc.at,
+          ...(esc.dueAt ? { dueAt: esc.dueAt } : {}),
+        }),
         {
           topic: 'incident:escalated',
           incidentId: id,

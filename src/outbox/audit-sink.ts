@@ -37,7 +37,13 @@ function changeEntry(target: string, change: IncidentChange): AuditEntry {
         actor: 'system',
         action: 'incident.escalation',
         target,
-        detail: { step: change.step, jurisdiction: change.jurisdiction },
+        // Both times: a step taken late (the service was down when it fell due) reads as such.
+        detail: {
+          step: change.step,
+          jurisdiction: change.jurisdiction,
+          ...(change.at ? { at: change.at } : {}),
+          ...(change.dueAt ? { dueAt: change.dueAt } : {}),
+        },
       };
     case 'clip':
       return { actor: 'system', action: 'incident.clip', target, detail: { camera: change.camera } };

@@ -131,6 +131,15 @@ describe('escalation maintainer (real SQLite file, fake clock)', () => {
       [2, 'escalate', 'district'],
       [3, 'escalate', 'city'],
     ]);
+    // Each says when it was taken (at the restart, all three) and when it fell due (a P1: 300, 300
+    // and 1800 s after the incident opened), so the history does not read as three steps at once.
+    await fx.settle();
+    const iso = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
+    expect(run.seen.map((s) => [s.esc.step, s.esc.dueAt, s.esc.at])).toEqual([
+      [1, iso(300), iso(2000)],
+      [2, iso(300), iso(2000)],
+      [3, iso(1800), iso(2000)],
+    ]);
   });
 
   it('an incident acknowledged in time never escalates', async () => {
