@@ -335,7 +335,14 @@ export class SystemWatch {
         changed = true;
         log.info({ trouble: t }, `system trouble taken in charge by ${t.ack.by}: ${describe(t)}`);
       }
-      if (!was || was.level !== t.level) {
+      if (was && was.since !== t.since) {
+        // Ended and began again between two checks (a sink whose one batch went through, then failed
+        // again): a new trouble, told at once, so no desk takes charge of the old start.
+        changed = true;
+        log.warn({ trouble: t, was: was.since }, `system trouble began again: ${describe(t)}`);
+        audit('end', was);
+        audit('begin', t);
+      } else if (!was || was.level !== t.level) {
         changed = true;
         log.warn({ trouble: t }, `system trouble ${was ? 'now' : 'began'}: ${describe(t)}`);
         audit(was ? 'level' : 'begin', t);

@@ -6,7 +6,7 @@ import type { AuditEntry } from '../../src/audit/audit-log.js';
 import type { Cluster } from '../../src/cluster/cluster.js';
 import { ackNode, type TroubleAck, TroubleAcks } from '../../src/health/system-trouble-acks.js';
 import { NODE_GONE_MS, type SystemStatus, SystemWatch, troublesIn } from '../../src/health/system-watch.js';
-import type { Logger } from '../../src/log.js';
+import { type Logger, silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import type { SinkStatus } from '../../src/outbox/outbox-dispatcher.js';
 import { QUIET_API_CITY_YAML } from '../api/api-fixture.js';
@@ -139,6 +139,37 @@ describe('SystemWatch: tells at once when a trouble begins, changes or ends, and
       },
     };
   }
+
+  it('a sink failing again between two checks (one batch went through) is a new trouble: told at once with its new start, the old one ended and the new one begun in the audit', async () => {
+    let failingSince = '2026-12-06T03:59:50.000Z';
+    const audited: AuditEntry[] = [];
+    const told: SystemStatus[] = [];
+    let now = Date.parse('2026-12-06T04:00:00Z');
+    const w = new SystemWatch({
+      node: 'node-a',
+      check: async () => ({
+        ok: true,
+        checks: { db: 'ok', outbox: { sinks: { webhooks: sink({ failures: 2, failingSince }) } } },
+      }),
+      emit: (st) => told.push(st),
+      log: silentLogger,
+      metrics: new Metrics({ defaults: false }),
+      audit: async (e) => void audited.push(e),
+      refreshMs: 60_000,
+      now: () => now,
+    });
+    await w.tick();
+    expect(told.map((st) => st.troubles[0]?.since)).toEqual([failingSince]);
+    failingSince = '2026-12-06T04:00:07.000Z';
+    now += 10_000;
+    await w.tick();
+    expect(told.map((st) => st.troubles[0]?.since)).toEqual(['2026-12-06T03:59:50.000Z', failingSince]);
+    expect(audited.map((e) => [e.action, e.detail?.['since']])).toEqual([
+      ['system.trouble.begin', '2026-12-06T03:59:50.000Z'],
+      ['system.trouble.end', '2026-12-06T03:59:50.000Z'],
+      ['system.trouble.begin', failingSince],
+    ]);
+  });
 
   it('a slow minute: begins (told, logged), stays (told once a minute), turns bad (told), ends (told, logged)', async () => {
     let core = minute(5, 9);
