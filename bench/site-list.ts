@@ -10,9 +10,11 @@
  *   (a shift change, every desk opening its console at once).
  *
  * The two phases take turns in blocks of `--block` panics, so a shared machine's noise lands on both.
+ * With `--pace MS` the desk starts a reload (both lists) at most every MS ms instead of back to back:
+ * back to back, a faster service is asked more often, and an A/B then compares different loads.
  * A/B against older code: run this file from a worktree at that commit (bench/README).
  *
- *   npx tsx bench/site-list.ts [--homes 4000] [--panics 400] [--block 50] [--gap 20]
+ *   npx tsx bench/site-list.ts [--homes 4000] [--panics 400] [--block 50] [--gap 20] [--pace 0]
  */
 import { parseArgs } from 'node:util';
 import { cityYaml } from './lib/city.js';
@@ -24,12 +26,14 @@ const { values } = parseArgs({
     panics: { type: 'string', default: '400' },
     block: { type: 'string', default: '50' },
     gap: { type: 'string', default: '20' },
+    pace: { type: 'string', default: '0' },
   },
 });
 const HOMES = Number(values.homes);
 const PANICS = Number(values.panics);
 const BLOCK = Number(values.block);
 const GAP = Number(values.gap);
+const PACE = Number(values.pace);
 
 await withBenchService(
   cityYaml(HOMES),
@@ -58,9 +62,12 @@ await withBenchService(
     let loading = false;
     const desk = async () => {
       while (loading) {
+        const began = performance.now();
         lists.sites.push((await get('/api/sites')).ms);
         if (!loading) break;
         lists.ratings.push((await get('/api/reports/ratings')).ms);
+        const rest = PACE - (performance.now() - began);
+        if (rest > 0) await new Promise((r) => setTimeout(r, rest));
       }
     };
     let reloading: Promise<void> | undefined;
@@ -92,7 +99,7 @@ await withBenchService(
     await reloading;
 
     console.log(
-      `${HOMES} homes, a panel each; ${PANICS} panics ${GAP} ms apart in blocks of ${BLOCK}, the phases taking turns; the site list ${(sizes.sites / 1e6).toFixed(1)} MB, the ratings ${(sizes.ratings / 1e6).toFixed(1)} MB`,
+      `${HOMES} homes, a panel each; ${PANICS} panics ${GAP} ms apart in blocks of ${BLOCK}, the phases taking turns; the desk reloading ${PACE > 0 ? `at most every ${PACE} ms` : 'back to back'}; the site list ${(sizes.sites / 1e6).toFixed(1)} MB, the ratings ${(sizes.ratings / 1e6).toFixed(1)} MB`,
     );
     console.log('| panic → PUBACK | panics | p50 | p99 | max |');
     console.log('|---|---|---|---|---|');
