@@ -1,5 +1,6 @@
 import type { Directory } from '../core/directory.js';
 import type { Role, User } from '../store/repositories.js';
+import { usernameKey } from '../store/username-key.js';
 import { nextTurn } from '../util/next-turn.js';
 import type { AuthStore, UserSummary } from './auth-store.js';
 import { managesUser, scopeMissing, scopeName } from './user-place.js';
@@ -31,10 +32,12 @@ export interface UserPage {
 }
 
 /**
- * Folds what a person may type differently: case (Latin, Greek, Cyrillic) and full-width forms that a
- * Chinese input method produces ("ＷＡＮＧ", "１２"). Chinese characters are left as they are.
+ * Folds what a person may type differently as a username's identity does (src/store/username-key.ts):
+ * full-width forms a Chinese input method produces ("ＷＡＮＧ", "１２") and case as Unicode folds it
+ * ("strasse" finds Straße, "οδοσ" ΟΔΟΣ), so the search finds every account the 409 of a new name
+ * calls taken. Display names and places fold alike (Weiß by "weiss"); Chinese is left as it is.
  */
-export const fold = (s: string): string => s.normalize('NFKC').toLowerCase();
+export const fold: (s: string) => string = usernameKey;
 
 /** Code-unit order, the same on SQLite and PostgreSQL whatever the database's collation: stable pages. */
 const byUsername = (a: User, b: User): number =>

@@ -1,19 +1,22 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AuthStore } from '../../src/auth/auth-store.js';
 import { searchUsers } from '../../src/auth/user-search.js';
 import { parseConfig } from '../../src/config/load.js';
 import { Directory } from '../../src/core/directory.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { districtYaml, homeOwner, insertDistrictUsers } from '../helpers/district.js';
+import { stopSharedPostgres, storeBackends } from '../helpers/postgres.js';
 
 const CITY_YAML = readFileSync(
   join(import.meta.dirname, '..', 'fixtures', 'web', 'console-city.yaml'),
   'utf8',
 );
 const HOMES = 1_200;
+
+afterAll(() => stopSharedPostgres(), 60_000);
 
 let dir: string | undefined;
 afterEach(() => {
@@ -77,3 +80,62 @@ describe('the users page’s search beside the alarm path', () => {
     }
   });
 });
+
+/**
+ * The search folds a username as the name's identity does (usernameKey: NFKC and Unicode case
+ * folding), so an admin finds by any spelling the account the 409 of a new name says is taken; a
+ * display name and a place's name fold alike (全角 letters, ß and ss, ς and σ).
+ */
+describe.each(storeBackends('user-fold'))(
+  'the users page’s search folds as usernames are one (%s)',
+  (_name, open) => {
+    const me = {
+      id: 0,
+      username: 'admin-city',
+      role: 'admin' as const,
+      scope: 'city',
+      displayName: null,
+      disabled: false,
+    };
+
+    it.each([
+      ['ss for ß', 'strasse', ['Straße']],
+      ['ß for ss', 'GROSS', ['groß-amt']],
+      ['full-width letters', 'ｗａｎｇ', ['wang']],
+      ['a final sigma as σ', 'οδοσ', ['ΟΔΟΣ']],
+      ['capitals of a display name in another script', 'ΆΝΝΑ', ['op-anna']],
+      ['ss in a display name written with ß', 'weiss', ['op-w']],
+      ['a display name in Chinese', '赵', ['op-zhao']],
+    ])('finds by %s', async (_what, q, expected) => {
+      const { store, cleanup } = await open();
+      try {
+        const directory = new Directory(parseConfig(CITY_YAML, 'city.yaml'));
+        const add = (username: string, displayName?: string) =>
+          store.users.create({
+            username,
+            passwordHash: 'x',
+            role: 'operator',
+            scope: 'north',
+            ...(displayName ? { displayName } : {}),
+          });
+        await add('Straße');
+        await add('groß-amt');
+        await add('wang');
+        await add('ΟΔΟΣ');
+        await add('op-anna', 'Άννα');
+        await add('op-w', 'Weiß');
+        await add('op-zhao', '赵警官');
+        const page = await searchUsers(
+          new AuthStore(store.k),
+          directory,
+          me,
+          { q },
+          new Date().toISOString(),
+        );
+        expect([q, page.users.map((u) => u.username)]).toEqual([q, expected]);
+      } finally {
+        await cleanup();
+      }
+    });
+  },
+);
