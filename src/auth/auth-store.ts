@@ -24,6 +24,14 @@ export interface UserSummary extends User {
   sessions: number;
 }
 
+/**
+ * Accounts stored as one name but for case or width before migration 116 (`AuthStore.sameNames`):
+ * the first holds the name (the oldest), the others log in by their exact names.
+ */
+export interface SameName {
+  usernames: string[];
+}
+
 type UserRow = Omit<DB['users'], 'id' | 'password_hash'> & { id: number };
 
 const toUser = (
@@ -308,6 +316,36 @@ export class AuthStore {
       .where((eb) => eb.or([eb('username_key', '=', usernameKey(username)), eb('username', '=', username)]))
       .execute();
     return rows.find((r) => r.username === username)?.username ?? rows[0]?.username;
+  }
+
+  /**
+   * The accounts that are one name but for case or width (`Wang`, `wang`, `ｗａｎｇ`), each group its
+   * usernames with the one that holds the name first, then by age. Only accounts stored before
+   * migration 116 can be such twins: the oldest holds `username_key`, the later ones keep none. So two
+   * indexed reads whatever the number of users: the keyless ones, then who holds their keys.
+   */
+  async sameNames(): Promise<SameName[]> {
+    const keyless = await this.k
+      .selectFrom('users')
+      .select(['id', 'username'])
+      .where('username_key', 'is', null)
+      .orderBy('id')
+      .execute();
+    if (keyless.length === 0) return [];
+    const groups = new Map<string, string[]>();
+    for (const r of keyless) groups.set(usernameKey(r.username), []);
+    const keys = [...groups.keys()];
+    for (let i = 0; i < keys.length; i += CHUNK) {
+      const holders = await this.k
+        .selectFrom('users')
+        .select(['username', 'username_key'])
+        .where('username_key', 'in', keys.slice(i, i + CHUNK))
+        .execute();
+      for (const h of holders) if (h.username_key !== null) groups.get(h.username_key)?.push(h.username);
+    }
+    for (const r of keyless) groups.get(usernameKey(r.username))?.push(r.username);
+    // A twin whose name nobody holds (none is ever deleted; should one be) shares it with nobody.
+    return [...groups.values()].filter((g) => g.length > 1).map((usernames) => ({ usernames }));
   }
 
   /**

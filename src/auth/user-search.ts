@@ -2,7 +2,7 @@ import type { Directory } from '../core/directory.js';
 import type { Role, User } from '../store/repositories.js';
 import { usernameKey } from '../store/username-key.js';
 import { nextTurn } from '../util/next-turn.js';
-import type { AuthStore, UserSummary } from './auth-store.js';
+import type { AuthStore, SameName, UserSummary } from './auth-store.js';
 import { managesUser, scopeMissing, scopeName } from './user-place.js';
 
 /** What the admin users page asks for (`GET /api/users?q=&role=&status=&scopeMissing=&limit=&offset=`). */
@@ -18,8 +18,22 @@ export interface UserQuery {
   offset?: number | undefined;
 }
 
-/** A user as the users page lists it: the summary, and whether its scope still names anything. */
-export type ListedUser = UserSummary & { scopeMissing: boolean };
+/**
+ * An account that is another's name but for case or width (`Wang` and `wang`, stored before migration
+ * 116): easy to mistake for each other at the login and in the audit log.
+ */
+export interface SameNameOf {
+  /** The other accounts of the name, the one holding it first (any area: the name is one city-wide). */
+  others: string[];
+  /** This account holds the name (the oldest): the others are the ones to give a new name. */
+  holds: boolean;
+}
+
+/**
+ * A user as the users page lists it: the summary, whether its scope still names anything, and the
+ * accounts it shares its name with, if any.
+ */
+export type ListedUser = UserSummary & { scopeMissing: boolean; sameName?: SameNameOf };
 
 export interface UserPage {
   users: ListedUser[];
@@ -29,6 +43,8 @@ export interface UserPage {
   limit?: number;
   /** The admin's users whose scope is missing, whatever the query: the page's "please fix" banner. */
   missingScopes: number;
+  /** The admin's users who share their name with another account, whatever the query. */
+  sameNames: number;
 }
 
 /**
@@ -68,13 +84,16 @@ export async function searchUsers(
   const words = fold(query.q ?? '')
     .split(/\s+/u)
     .filter((w) => w.length > 0);
+  const sameName = sameNamesByUser(await store.sameNames());
   const matches: User[] = [];
   let missingScopes = 0;
+  let sameNames = 0;
   for await (const page of store.userPages(SEARCH_PAGE)) {
     for (const u of page) {
       if (!managesUser(dir, me, u)) continue;
       const missing = scopeMissing(dir, u);
       if (missing) missingScopes++;
+      if (sameName.has(u.username)) sameNames++;
       if (query.role !== undefined && u.role !== query.role) continue;
       if (query.status !== undefined && u.disabled !== (query.status === 'disabled')) continue;
       if (query.scopeMissing !== undefined && missing !== query.scopeMissing) continue;
@@ -97,10 +116,23 @@ export async function searchUsers(
     summaries.push(...(await store.listUsers(now, ids)));
   }
   return {
-    users: summaries.map((u) => ({ ...u, scopeMissing: scopeMissing(dir, u) })),
+    users: summaries.map((u) => {
+      const same = sameName.get(u.username);
+      return { ...u, scopeMissing: scopeMissing(dir, u), ...(same ? { sameName: same } : {}) };
+    }),
     total: matches.length,
     offset,
     ...(query.limit !== undefined ? { limit: query.limit } : {}),
     missingScopes,
+    sameNames,
   };
+}
+
+/** Each account of a shared name (`AuthStore.sameNames`) with the others of it. */
+function sameNamesByUser(groups: readonly SameName[]): Map<string, SameNameOf> {
+  const out = new Map<string, SameNameOf>();
+  for (const { usernames } of groups)
+    for (const [i, username] of usernames.entries())
+      out.set(username, { others: usernames.filter((o) => o !== username), holds: i === 0 });
+  return out;
 }

@@ -172,3 +172,74 @@ describe.each(SERVICE_BACKENDS)('admin users API: search, filters and pages on %
     expect(res.error.details?.map((d) => d.field)).toEqual([field]);
   });
 });
+
+/**
+ * Accounts stored as one name but for case or width before migration 116 (the oldest holds the name,
+ * the later ones keep no key and log in by their exact names): the users page marks each with the
+ * others of its name, whichever area those are in, and counts the admin's among them.
+ */
+describe.each(SERVICE_BACKENDS)('admin users API: accounts that share a name on %s', (_name, storage) => {
+  let svc: TestService;
+  let cityAdmin: string;
+  let southAdmin: string;
+  const list = async (query: string, token = cityAdmin) =>
+    (await api<Page & { sameNames: number }>(`${svc.httpUrl}/api/users${query}`, token)).body;
+  const marks = (p: Page) =>
+    p.users.map((u) => [u.username, (u as Listed & { sameName?: unknown }).sameName]);
+
+  beforeAll(async () => {
+    svc = await startTestService({ yaml: `${CITY_YAML}${await storage()}` });
+    cityAdmin = await svc.login('admin-city', 'admin', 'city');
+    southAdmin = await svc.login('admin-south', 'admin', 'south');
+    await seedUsers(svc, [{ username: 'Wang', role: 'operator', scope: 'north', displayName: '王伟' }]);
+    // As they were stored before migration 116: the later twins without a key.
+    for (const [username, scope] of [
+      ['wang', 'south'],
+      ['ｗａｎｇ', 'north'],
+    ] as const)
+      await svc.svc
+        .need('store')
+        .k.insertInto('users')
+        .values({
+          username,
+          username_key: null,
+          password_hash: 'x',
+          role: 'operator',
+          scope,
+          created_at: new Date().toISOString(),
+          disabled: 0,
+        })
+        .execute();
+    await seedUsers(svc, [{ username: 'op-north', role: 'operator', scope: 'north' }]);
+  }, 120_000);
+  afterAll(async () => svc?.close());
+
+  it('marks each twin with the others of its name, the oldest as the one that keeps it', async () => {
+    const page = await list('?limit=50');
+    expect(marks(page)).toEqual([
+      ['Wang', { others: ['wang', 'ｗａｎｇ'], holds: true }],
+      ['admin-city', undefined],
+      ['admin-south', undefined],
+      ['op-north', undefined],
+      ['wang', { others: ['Wang', 'ｗａｎｇ'], holds: false }],
+      ['ｗａｎｇ', { others: ['Wang', 'wang'], holds: false }],
+    ]);
+    expect(page.sameNames).toBe(3);
+    // Without a limit too (sent a slice at a time), and found by any of the spellings.
+    expect(marks(await list('')).filter(([, m]) => m !== undefined)).toHaveLength(3);
+    expect((await list(`?q=${encodeURIComponent('ＷＡＮＧ')}`)).users.map((u) => u.username)).toEqual([
+      'Wang',
+      'wang',
+      'ｗａｎｇ',
+    ]);
+  });
+
+  it('a station admin sees their own twin marked, naming the others wherever they are', async () => {
+    const page = await list('', southAdmin);
+    expect(marks(page)).toEqual([
+      ['admin-south', undefined],
+      ['wang', { others: ['Wang', 'ｗａｎｇ'], holds: false }],
+    ]);
+    expect(page.sameNames).toBe(1);
+  });
+});
