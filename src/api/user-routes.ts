@@ -38,6 +38,7 @@ const listQuery = z.strictObject({
   role: z.enum(ROLES).optional(),
   status: z.enum(['enabled', 'disabled']).optional(),
   scopeMissing: z.enum(['true', 'false']).optional(),
+  sameName: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
 });
@@ -55,7 +56,7 @@ const updateBody = z
 
 /**
  * The admin users page's API (admins only, limited to the users scoped in their subtree):
- * `GET /api/users?q=&role=&status=&scopeMissing=&limit=&offset=`, `POST /api/users {username, password, role, scope, displayName?}`,
+ * `GET /api/users?q=&role=&status=&scopeMissing=&sameName=&limit=&offset=`, `POST /api/users {username, password, role, scope, displayName?}`,
  * `PATCH /api/users/:username {role?, scope?, displayName?, reason?}`,
  * `POST /api/users/:username/{disable,enable,revoke}` `{reason?}` and
  * `POST /api/users/:username/password {password, reason?}`. Each change is audited and ends the
@@ -74,6 +75,7 @@ export function userRoutes(svc: Service): Router {
       const { users, ...page } = await admin.search(userOf(req), {
         ...q,
         scopeMissing: q.scopeMissing === undefined ? undefined : q.scopeMissing === 'true',
+        sameName: q.sameName === undefined ? undefined : q.sameName === 'true',
       });
       // Without a limit, a district's thousands of owner accounts: sent a slice at a time (sendSliced).
       await sendSliced(res, page, 'users', users, (u) => u);

@@ -5,7 +5,7 @@ import { nextTurn } from '../util/next-turn.js';
 import type { AuthStore, SameName, UserSummary } from './auth-store.js';
 import { managesUser, scopeMissing, scopeName } from './user-place.js';
 
-/** What the admin users page asks for (`GET /api/users?q=&role=&status=&scopeMissing=&limit=&offset=`). */
+/** What the admin users page asks for (`GET /api/users?q=&role=&status=&scopeMissing=&sameName=&limit=&offset=`). */
 export interface UserQuery {
   /** Words that must each appear in the username, display name, or the scope's id or name. */
   q?: string | undefined;
@@ -13,6 +13,8 @@ export interface UserQuery {
   status?: 'enabled' | 'disabled' | undefined;
   /** Only the users whose site or node left the config. */
   scopeMissing?: boolean | undefined;
+  /** Only the users who share their name with another account (`ListedUser.sameName`). */
+  sameName?: boolean | undefined;
   /** Absent: every matching user (what callers older than paging get). */
   limit?: number | undefined;
   offset?: number | undefined;
@@ -97,6 +99,7 @@ export async function searchUsers(
       if (query.role !== undefined && u.role !== query.role) continue;
       if (query.status !== undefined && u.disabled !== (query.status === 'disabled')) continue;
       if (query.scopeMissing !== undefined && missing !== query.scopeMissing) continue;
+      if (query.sameName !== undefined && sameName.has(u.username) !== query.sameName) continue;
       if (words.length > 0) {
         const text = fold([u.username, u.displayName ?? '', u.scope, scopeName(dir, u) ?? ''].join('\n'));
         if (!words.every((w) => text.includes(w))) continue;

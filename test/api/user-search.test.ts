@@ -242,4 +242,16 @@ describe.each(SERVICE_BACKENDS)('admin users API: accounts that share a name on 
     ]);
     expect(page.sameNames).toBe(1);
   });
+
+  it('lists only them when asked (the page’s 同名账号 filter)', async () => {
+    const names = async (query: string, token = cityAdmin) => {
+      const res = await api<Page>(`${svc.httpUrl}/api/users${query}`, token);
+      return [res.status, res.body.users?.map((u) => u.username)];
+    };
+    expect(await names('?sameName=true')).toEqual([200, ['Wang', 'wang', 'ｗａｎｇ']]);
+    expect(await names('?sameName=false')).toEqual([200, ['admin-city', 'admin-south', 'op-north']]);
+    expect(await names('?sameName=true', southAdmin)).toEqual([200, ['wang']]);
+    const refused = await api<Err>(`${svc.httpUrl}/api/users?sameName=yes`, cityAdmin);
+    expect([refused.status, refused.body.error.details?.map((d) => d.field)]).toEqual([400, ['sameName']]);
+  });
 });
