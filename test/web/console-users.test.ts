@@ -185,6 +185,78 @@ describe('the users page (用户管理) in headless Chromium', () => {
     await page.keyboard.press('Escape');
     await context.close();
   });
+  it('同名账号: accounts that are one name but for case or width are marked, with which and what to do, in Chinese and English', async () => {
+    const password = await addUser(svc, 'admin-twins', 'admin', 'city');
+    await addUser(svc, 'Wang', 'operator', 'north', '王伟');
+    // As they were stored before migration 116: the later twins keep no key and log in as they are.
+    for (const [username, scope, displayName] of [
+      ['wang', 'south', '王磊'],
+      ['ｗａｎｇ', 'north', null],
+    ] as const)
+      await svc.svc
+        .need('store')
+        .k.insertInto('users')
+        .values({
+          username,
+          username_key: null,
+          password_hash: 'x',
+          role: 'operator',
+          scope,
+          display_name: displayName,
+          created_at: new Date().toISOString(),
+          disabled: 0,
+        })
+        .execute();
+    const context = await browser.newContext({ viewport: HALL, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await loginInPage(page, svc.httpUrl, 'admin-twins', password);
+    await page.goto(`${svc.httpUrl}/#/users`);
+    const row = (user: string) => page.locator(`#admin-users tr[data-user="${user}"]`);
+    await row('ｗａｎｇ').waitFor();
+    const marked = () =>
+      page
+        .locator('#admin-users tr[data-user]')
+        .evaluateAll((trs) =>
+          trs
+            .filter((tr) => tr.querySelector('.chip.same-name'))
+            .map((tr) => [
+              (tr as HTMLElement).dataset['user'],
+              tr.querySelector('.chip.same-name')?.textContent,
+            ]),
+        );
+    expect(await marked()).toEqual([
+      ['Wang', '同名账号'],
+      ['wang', '同名账号'],
+      ['ｗａｎｇ', '同名账号'],
+    ]);
+    const note = (user: string) => row(user).locator('.same-name-note').textContent();
+    expect(await note('wang')).toBe(
+      '与账号 Wang、ｗａｎｇ 只差大小写或全角半角，登录和日志中容易认错。建议另起新名：用新名字为此人新建账号，再停用本账号。',
+    );
+    expect(await note('Wang')).toBe(
+      '与账号 wang、ｗａｎｇ 只差大小写或全角半角，登录和日志中容易认错。本账号保留此名，建议给 wang、ｗａｎｇ 另起新名。',
+    );
+    expect(await row('wang').locator('td').first().innerText()).toMatch(/^wang\s*同名账号\n王磊\n与账号/);
+    const banner = page.locator('#admin-users .users-banner');
+    expect(await banner.textContent()).toContain('有 3 个账号与其他账号同名（只差大小写或全角半角）');
+    await shot(page, 'admin-users-same-name');
+    // 只看同名账号: the three, wherever they are in a long list.
+    await page.locator('#users-show-same-names').click();
+    await expect
+      .poll(() => page.locator('#admin-users tr[data-user]').evaluateAll((trs) => trs.length))
+      .toBe(3);
+    expect(await page.locator('#admin-users select[name=user-status]').inputValue()).toBe('samename');
+    await shot(page, 'admin-users-same-name-only');
+    await page.locator('#lang').click();
+    await expect.poll(() => row('wang').locator('.chip.same-name').textContent()).toBe('Same name');
+    expect(await note('wang')).toBe(
+      'Same name as Wang, ｗａｎｇ but for case or width: easy to mistake at login and in the logs. A new name is advised: create this person an account under another name, then disable this one.',
+    );
+    expect(await banner.textContent()).toContain('3 accounts share a name with another');
+    await shot(page, 'admin-users-same-name-en');
+    await page.locator('#lang').click();
+    await context.close();
+  });
 });
 
 /** 300 homes of 幸福里小区 (北城) and 南湖花园 (南城), each owner a 单位用户; two users whose place is gone. */

@@ -4,10 +4,11 @@
 // within seconds), enable, end sessions (a lost laptop), set a new password. Every change is
 // audited on the server (GET/POST/PATCH /api/users). Thousands of home owners are searched and paged
 // on the server (web/js/users-finder.js); a user whose site or node left the config is listed with
-// that said, so an admin can place them again.
+// that said, so an admin can place them again, and so is an account that is another's name but for
+// case or width (made before usernames were one whatever their case), with which and what to do.
 import { ApiError, api } from './api.js';
 import { fill, h, toast } from './dom.js';
-import { fmtDateTime, t, tv } from './i18n.js';
+import { fmtDateTime, getLang, t, tv } from './i18n.js';
 import { scopeName } from './names.js';
 import { emit, state } from './state.js';
 import { createUser, editUser } from './user-form.js';
@@ -23,6 +24,15 @@ const ACTIONS = {
   revoke: { label: 'userRevoke', path: 'revoke' },
   passwd: { label: 'userPassword', path: 'password' },
 };
+
+/**
+ * The accounts a twin shares its name with, and what to do: a username cannot change (the audit log
+ * and the incidents name it), so the later account gets a new one by a new account and is disabled.
+ */
+function sameNameNote(u) {
+  const others = u.sameName.others.join(getLang() === 'en' ? ', ' : '、');
+  return t(u.sameName.holds ? 'userSameNameKeeps' : 'userSameNameRename', { others });
+}
 
 export function mount(root) {
   const card = h('section', { class: 'card', id: 'admin-users' });
@@ -122,7 +132,14 @@ export function mount(root) {
     return h(
       'tr',
       { dataset: { user: u.username } },
-      h('td', {}, u.username, u.displayName ? h('div', { class: 'muted' }, u.displayName) : null),
+      h(
+        'td',
+        {},
+        u.username,
+        u.sameName ? h('span', { class: 'chip same-name' }, t('userSameName')) : null,
+        u.displayName ? h('div', { class: 'muted' }, u.displayName) : null,
+        u.sameName ? h('div', { class: 'same-name-note' }, sameNameNote(u)) : null,
+      ),
       h('td', {}, tv('role', u.role)),
       u.scopeMissing
         ? h(
@@ -161,27 +178,34 @@ export function mount(root) {
     if (dead || seq !== asked) return;
     if (finder.stepBackIfPast(page.total)) return load();
     count.textContent = `${t('navUsers')} · ${t(finder.narrowed() ? 'userFound' : 'userCount', { n: page.total })}`;
-    fill(
-      banner,
+    const notice = (id, text, showing, show, label) =>
+      h(
+        'div',
+        { class: 'users-notice' },
+        h('span', {}, text),
+        showing ? null : h('button', { type: 'button', class: 'ghost', id, onclick: show }, label),
+      );
+    fill(banner, [
       page.missingScopes > 0
-        ? [
+        ? notice(
+            'users-show-missing',
             t('userScopeGoneBanner', { n: page.missingScopes }),
-            finder.showingMissing()
-              ? null
-              : h(
-                  'button',
-                  {
-                    type: 'button',
-                    class: 'ghost',
-                    id: 'users-show-missing',
-                    onclick: () => finder.showMissing(),
-                  },
-                  t('userScopeGoneShow'),
-                ),
-          ]
+            finder.showingMissing(),
+            () => finder.showMissing(),
+            t('userScopeGoneShow'),
+          )
         : null,
-    );
-    banner.hidden = page.missingScopes === 0;
+      page.sameNames > 0
+        ? notice(
+            'users-show-same-names',
+            t('userSameNameBanner', { n: page.sameNames }),
+            finder.showingSameNames(),
+            () => finder.showSameNames(),
+            t('userSameNameShow'),
+          )
+        : null,
+    ]);
+    banner.hidden = !(page.missingScopes > 0 || page.sameNames > 0);
     fill(
       topPager,
       finder.pager(page, () => void load()),

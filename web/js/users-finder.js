@@ -1,6 +1,6 @@
 // The users page's search box, role and state filters and pager (web/js/admin-users.js). A district
 // has thousands of home owners: the server searches and pages (GET /api/users?q=&role=&status=
-// &scopeMissing=&limit=&offset=); this keeps what the admin asked for and says where they are in it.
+// &scopeMissing=&sameName=&limit=&offset=); this keeps what the admin asked for and says where they are in it.
 import { h } from './dom.js';
 import { t, tv } from './i18n.js';
 import { ROLES } from './user-form.js';
@@ -53,6 +53,7 @@ export function usersFinder(onChange) {
     h('option', { value: 'enabled' }, t('userEnabled')),
     h('option', { value: 'disabled' }, t('userDisabled')),
     h('option', { value: 'missing' }, t('userScopeGoneState')),
+    h('option', { value: 'samename' }, t('userSameName')),
   );
 
   return {
@@ -64,6 +65,7 @@ export function usersFinder(onChange) {
       if (words) p.set('q', words);
       if (role.value) p.set('role', role.value);
       if (status.value === 'missing') p.set('scopeMissing', 'true');
+      else if (status.value === 'samename') p.set('sameName', 'true');
       else if (status.value) p.set('status', status.value);
       p.set('limit', String(PAGE_SIZE));
       p.set('offset', String(offset));
@@ -75,6 +77,12 @@ export function usersFinder(onChange) {
     showingMissing: () => status.value === 'missing',
     showMissing() {
       status.value = 'missing';
+      changed();
+    },
+    /** Whether the list is already the accounts that share their name with another. */
+    showingSameNames: () => status.value === 'samename',
+    showSameNames() {
+      status.value = 'samename';
       changed();
     },
     /** The pager under the table for a `page` answer; `onMove()` loads the page moved to. */
