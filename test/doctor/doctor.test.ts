@@ -1,16 +1,22 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   pipelineCatalog,
   pipelineElements,
   testPatternLaunch,
 } from '../../drivers/simulator/gst-pipelines.js';
+import { parseConfig } from '../../src/config/load.js';
 import { missingPackages, runCheck, runDoctor } from '../../src/doctor/doctor.js';
 import { ELEMENT_PACKAGES, elementRequirements } from '../../src/doctor/requirements.js';
+import { MIGRATIONS } from '../../src/store/migrations/index.js';
+import { openStore, sqliteFile } from '../../src/store/open.js';
+import { migrate, openDatabase } from '../../src/store/sqlite.js';
+import { SERVICE_BACKENDS, stopSharedPostgres } from '../helpers/postgres.js';
+import { TEST_CITY_YAML } from '../helpers/service.js';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sharpeyes.js');
@@ -144,5 +150,108 @@ describe('sharpeyes doctor', () => {
     expect(report.packages).toEqual(
       expect.arrayContaining(['gstreamer1.0-tools', 'gstreamer1.0-x', 'gstreamer1.0-plugins-ugly']),
     );
+  });
+});
+
+afterAll(() => stopSharedPostgres(), 60_000);
+
+/**
+ * Accounts stored as one name but for case or width before migration 116 keep their accounts and log
+ * in by their exact names; nobody saw them. Doctor names them, with what an admin does about it.
+ */
+describe.each(SERVICE_BACKENDS)(
+  'sharpeyes doctor on a store whose accounts share a name (%s)',
+  (_name, storage) => {
+    it('prints a WARNING line a shared name, naming its accounts and what to do; the exit stays the programs’', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'doctor-users-'));
+      try {
+        const yaml = `${TEST_CITY_YAML}${await storage()}`;
+        const file = join(dir, 'city.yaml');
+        writeFileSync(file, yaml);
+        const store = await openStore(parseConfig(yaml, file).storage, { dataDir: dir });
+        try {
+          const user = (username: string) => ({
+            username,
+            passwordHash: 'x',
+            role: 'operator' as const,
+            scope: 'north',
+          });
+          for (const username of ['Wang', 'Émile', 'op-1']) await store.users.create(user(username));
+          // As they were stored before migration 116: the later twins keep no key.
+          for (const username of ['wang', 'ｗａｎｇ', 'émile'])
+            await store.k
+              .insertInto('users')
+              .values({
+                username,
+                username_key: null,
+                password_hash: 'x',
+                role: 'operator',
+                scope: 'north',
+                created_at: new Date().toISOString(),
+                disabled: 0,
+              })
+              .execute();
+        } finally {
+          await store.close();
+        }
+        const { stdout } = await run(process.execPath, [BIN, 'doctor', '--config', file, '--data-dir', dir]);
+        expect(stdout.split('\n').filter((l) => l.includes('WARNING'))).toEqual([
+          '  WARNING  same username: Wang, wang, ｗａｎｇ are one name but for case or width (stored before migration 116; each still logs in by its exact name). Wang keeps it; give wang, ｗａｎｇ a new name: an admin adds each person an account under another name (用户管理 or `user add`), then disables the old one (`user disable --username wang`)',
+          expect.stringMatching(
+            /^ {2}WARNING {2}same username: Émile, émile are one name .* give émile a new name: .*`user disable --username émile`\)$/,
+          ),
+        ]);
+        expect(stdout).toMatch(/^all \d+ present$/m);
+        const json = JSON.parse(
+          (await run(process.execPath, [BIN, 'doctor', '--json', '--config', file, '--data-dir', dir]))
+            .stdout,
+        ) as { sameNames: unknown };
+        expect(json.sameNames).toEqual([
+          { usernames: ['Wang', 'wang', 'ｗａｎｇ'] },
+          { usernames: ['Émile', 'émile'] },
+        ]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);
+
+describe('sharpeyes doctor on a data dir whose users it cannot check', () => {
+  it('has no users to check: no warning, and creates no database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'doctor-empty-'));
+    try {
+      const file = join(dir, 'city.yaml');
+      writeFileSync(file, TEST_CITY_YAML);
+      const { stdout } = await run(process.execPath, [BIN, 'doctor', '--config', file, '--data-dir', dir]);
+      expect(stdout).not.toMatch(/WARNING|NOTE/);
+      expect(existsSync(sqliteFile(dir))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a database older than migration 116 is said so in a NOTE, left as it was, and the exit stays the programs’', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'doctor-old-'));
+    try {
+      const file = join(dir, 'city.yaml');
+      writeFileSync(file, TEST_CITY_YAML);
+      const db = openDatabase(sqliteFile(dir));
+      migrate(
+        db,
+        MIGRATIONS.filter((m) => m.version <= 115),
+      );
+      db.close();
+      const { stdout } = await run(process.execPath, [BIN, 'doctor', '--config', file, '--data-dir', dir]);
+      expect(stdout.split('\n').filter((l) => /WARNING|NOTE/.test(l))).toEqual([
+        '  NOTE     users not checked: the database is older than migration 116, which keys usernames; the service brings it up to date when it starts',
+      ]);
+      expect(stdout).toMatch(/^all \d+ present$/m);
+      const after = openDatabase(sqliteFile(dir));
+      expect(after.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 115 });
+      after.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
