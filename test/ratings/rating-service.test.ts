@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RatingService } from '../../src/ratings/rating-service.js';
-import type { RatingsParams } from '../../src/reports/report-ops.js';
-import { type ReportFixture, reportFixture } from '../reports/report-fixture.js';
+import { type ReportFixture, ratingsAsked, reportFixture } from '../reports/report-fixture.js';
 import { seedIncidents } from '../reports/seed-history.js';
 
 // A Beijing month (ratings.timezone defaults to Asia/Shanghai); the fixture's three sites.
@@ -57,12 +56,7 @@ describe('the running month’s ratings while alarms come in', () => {
       config: fx.config.ratings,
       now: () => new Date(NOW),
     });
-    const calls: (string | undefined)[] = [];
-    const run = fx.runner.run.bind(fx.runner);
-    const spy = vi.spyOn(fx.runner, 'run').mockImplementation((op, params, opts) => {
-      if (op === 'ratings') calls.push((params as RatingsParams).sites?.join(','));
-      return run(op, params, opts);
-    });
+    const { calls, restore } = ratingsAsked(fx.runner);
     try {
       const first = await svc.forSites(undefined);
       expect([...first.ratings.keys()].sort()).toEqual(SITES);
@@ -96,7 +90,7 @@ describe('the running month’s ratings while alarms come in', () => {
       expect(calls.at(-1)).toBeUndefined();
       expect(calls).toHaveLength(4);
     } finally {
-      spy.mockRestore();
+      restore();
     }
   });
 
@@ -108,21 +102,14 @@ describe('the running month’s ratings while alarms come in', () => {
       now: () => new Date(NOW),
     });
     await svc.forSites(undefined);
-    const calls: (string | undefined)[] = [];
-    const run = fx.runner.run.bind(fx.runner);
-    const spy = vi.spyOn(fx.runner, 'run').mockImplementation((op, params, opts) => {
-      const sites = (params as RatingsParams).sites;
-      if (op === 'ratings') calls.push(sites?.join(','));
-      if (sites) return Promise.reject(new Error('report worker gone'));
-      return run(op, params, opts);
-    });
+    const { calls, restore } = ratingsAsked(fx.runner, { failSites: true });
     try {
       svc.touched(['shop-1']);
       await expect(svc.forSites(undefined)).rejects.toThrow('report worker gone');
       expect((await svc.forSites(undefined)).ratings.size).toBe(3);
       expect(calls).toEqual(['shop-1', undefined]);
     } finally {
-      spy.mockRestore();
+      restore();
     }
   });
 });

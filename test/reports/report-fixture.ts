@@ -18,6 +18,8 @@ import {
   WorkerReportRunner,
 } from '../../src/reports/report-runner.js';
 import '../../src/reports/report-tables.js';
+import { vi } from 'vitest';
+import type { RatingsParams } from '../../src/reports/report-ops.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { SqliteStore, type Store } from '../../src/store/sqlite.js';
 import { freshPostgresDatabase } from '../helpers/postgres.js';
@@ -121,4 +123,23 @@ export async function reportFixture(opts: {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The sites each ratings query asks the (real) report worker for, `undefined` for the whole month,
+ * until `restore`; with `failSites`, a query for some sites alone fails as a worker gone would.
+ */
+export function ratingsAsked(
+  runner: ReportExecutor,
+  opts: { failSites?: boolean } = {},
+): { calls: (string | undefined)[]; restore: () => void } {
+  const calls: (string | undefined)[] = [];
+  const run = runner.run.bind(runner);
+  const spy = vi.spyOn(runner, 'run').mockImplementation((op, params, o) => {
+    const sites = op === 'ratings' ? (params as RatingsParams).sites : undefined;
+    if (op === 'ratings') calls.push(sites?.join(','));
+    if (sites && opts.failSites) return Promise.reject(new Error('report worker gone'));
+    return run(op, params, o);
+  });
+  return { calls, restore: () => spy.mockRestore() };
 }

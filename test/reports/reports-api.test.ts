@@ -3,19 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboxDispatcher } from '../../src/outbox/outbox-dispatcher.js';
 import type { RatingMaintainer } from '../../src/ratings/rating-maintainer.js';
 import type { FactsBackfill } from '../../src/reports/facts-backfill.js';
 import { addMonths, monthOf, monthsBetween } from '../../src/reports/local-time.js';
 import type { ReportDeps } from '../../src/reports/monthly-report.js';
-import type { RatingsParams } from '../../src/reports/report-ops.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { withoutFaketime } from '../../src/util/without-faketime.js';
 import { ev } from '../core/core-fixture.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { launchChromium } from '../web/console-helpers.js';
-import { REPORT_CITY } from './report-fixture.js';
+import { REPORT_CITY, ratingsAsked } from './report-fixture.js';
 import { alarms, seedIncidents } from './seed-history.js';
 
 const YAML = `
@@ -174,12 +173,7 @@ describe('the running month’s ratings while alarms come in', () => {
       return new Map(body.sites.map((s) => [s.id, s.alarms]));
     };
     const before = await ratings();
-    const asked: (string | undefined)[] = [];
-    const run = report.runner.run.bind(report.runner);
-    const spy = vi.spyOn(report.runner, 'run').mockImplementation((op, params, opts) => {
-      if (op === 'ratings') asked.push((params as RatingsParams).sites?.join(','));
-      return run(op, params, opts);
-    });
+    const { calls: asked, restore } = ratingsAsked(report.runner);
     try {
       await svc.svc.need('core').ingest(ev('panic', { site: 'school-2', device: 'panel-s2', zone: '1' }));
       // Once the reports sink has projected it.
@@ -189,7 +183,7 @@ describe('the running month’s ratings while alarms come in', () => {
       expect(after.get('shop-1')).toBe(before.get('shop-1'));
       expect(asked).toEqual(['school-2']);
     } finally {
-      spy.mockRestore();
+      restore();
     }
   });
 });
