@@ -35,9 +35,10 @@ export interface Escalation {
   /** When the step was taken: the desks were notified then. */
   at: string;
   /**
-   * When the step fell due by the policy (the incident's opening plus the step's `afterSeconds`), on a
-   * step as it is taken (`incident:escalated`, its webhook and its audit entry). Well before `at` when
-   * the service was not running at that time: the step was taken late, after a restart.
+   * When the step fell due by the policy (the incident's opening plus the step's `afterSeconds`): on a
+   * step as it is taken (`incident:escalated`, its webhook and its audit entry) and on an incident read
+   * back (kept since migration 118; absent on steps recorded before). Well before `at` when the service
+   * was not running at that time: the step was taken late, after a restart.
    */
   dueAt?: string;
 }

@@ -63,6 +63,8 @@ export interface EscalationsTable {
   kind: string;
   jurisdiction: string;
   at: string;
+  /** When the step fell due (migration 118); NULL for steps recorded before. */
+  due_at: string | null;
 }
 
 export interface ClipsTable {

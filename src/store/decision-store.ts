@@ -433,15 +433,25 @@ export class DecisionStore {
     await tx.updateTable('incidents').set({ updated_at: note.at }).where('id', '=', id).execute();
   }
 
-  /** Inserts a step unless it is there already: the key (incident, step) makes it once everywhere. */
+  /**
+   * Inserts a step unless it is there already: the key (incident, step) makes it once everywhere. Its
+   * due time is kept beside when it was taken, so an incident read back tells a late step apart.
+   */
   async recordEscalation(
     tx: Tx,
     id: string,
-    esc: { step: number; kind: string; jurisdiction: string; at: string },
+    esc: { step: number; kind: string; jurisdiction: string; at: string; dueAt?: string },
   ): Promise<boolean> {
     const res = await tx
       .insertInto('escalations')
-      .values({ incident_id: id, step: esc.step, kind: esc.kind, jurisdiction: esc.jurisdiction, at: esc.at })
+      .values({
+        incident_id: id,
+        step: esc.step,
+        kind: esc.kind,
+        jurisdiction: esc.jurisdiction,
+        at: esc.at,
+        due_at: esc.dueAt ?? null,
+      })
       .onConflict((oc) => oc.columns(['incident_id', 'step']).doNothing())
       .executeTakeFirst();
     if (Number(res.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;

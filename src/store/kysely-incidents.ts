@@ -90,7 +90,7 @@ const Q = {
   escalations: byId((k, p) =>
     k
       .selectFrom('escalations')
-      .select(['step', 'kind', 'jurisdiction', 'at'])
+      .select(['step', 'kind', 'jurisdiction', 'at', 'due_at'])
       .where('incident_id', '=', p('id'))
       .orderBy('step'),
   ),
@@ -314,7 +314,17 @@ export class KyselyIncidentRepository implements IncidentRepository {
         if (t.outcome !== null) tr.outcome = t.outcome;
         return tr;
       }),
-      escalations: escalations.map((e) => ({ ...e, step: Number(e.step) }) as Escalation),
+      escalations: escalations.map((e): Escalation => {
+        const esc: Escalation = {
+          step: Number(e.step),
+          kind: e.kind as Escalation['kind'],
+          jurisdiction: e.jurisdiction,
+          at: e.at,
+        };
+        // A step recorded before migration 118 has no due time: it is left out, not guessed.
+        if (e.due_at !== null) esc.dueAt = e.due_at;
+        return esc;
+      }),
       clips: clips as Clip[],
       ...(r.confirmed_by ? { confirmedBy: r.confirmed_by } : {}),
       units: units.map(

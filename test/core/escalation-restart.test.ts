@@ -25,7 +25,7 @@ describe('escalation steps overdue after a stop', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('each step is taken once at the restart; its audit entry says when it fell due and when it was taken', async () => {
+  it('each step is taken once at the restart; its audit entry and the incident read back say when it fell due and when it was taken', async () => {
     const first = await startTestService({ yaml: YAML, dataDir, keepData: true });
     running = first;
     const now = new Date().toISOString();
@@ -64,7 +64,10 @@ describe('escalation steps overdue after a stop', () => {
     ]);
     // Taken at the restart, both: late by the stop, and said so beside when they were due.
     for (const s of steps) expect(Date.parse(s.at!)).toBeGreaterThanOrEqual(restarted);
+    // Read back, the incident says the same: when each step was taken and when it fell due.
     const inc = (await second.svc.need('core').get(id))!;
-    expect(inc.escalations.map((e) => [e.step, e.at])).toEqual(steps.map((s) => [s.step, s.at]));
+    expect(inc.escalations.map((e) => [e.step, e.at, e.dueAt])).toEqual(
+      steps.map((s) => [s.step, s.at, s.dueAt]),
+    );
   }, 60_000);
 });

@@ -38,6 +38,7 @@ import { systemMinutesRecording } from './114-system-minutes-recording.js';
 import { systemTroubleAcks } from './115-system-trouble-acks.js';
 import { usernameKeys } from './116-username-keys.js';
 import { noticesSender } from './117-notices-sender.js';
+import { escalationDueAt } from './118-escalation-due-at.js';
 
 export interface Migration {
   /** Strictly increasing; a database records the highest version applied. */
@@ -109,4 +110,5 @@ export const MIGRATIONS: readonly Migration[] = [
   systemTroubleAcks,
   usernameKeys,
   noticesSender,
+  escalationDueAt,
 ];
