@@ -7,7 +7,7 @@ import { unitKind } from './names.js';
 import { personEl } from './people.js';
 import { escalationsUp, holderOf } from './queue-order.js';
 import { jurisdictionName, siteName, state } from './state.js';
-import { incidentType, priorityBadge, stateChip } from './widgets.js';
+import { incidentType, priorityBadge, stateChip, stepLate } from './widgets.js';
 
 function table(id, headers, rows, emptyKey) {
   if (rows.length === 0) return h('div', { class: 'muted', id }, t(emptyKey));
@@ -98,7 +98,11 @@ export function escalatedSection(incidents, shift) {
           h('td', {}, priorityBadge(inc.priority)),
           h('td', {}, siteName(inc.site)),
           h('td', {}, incidentType(inc)),
-          h('td', {}, steps.map((s) => fmtTime(s.at)).join('、')),
+          h(
+            'td',
+            {},
+            steps.flatMap((s, n) => [n > 0 ? '、' : '', fmtTime(s.at), stepLate(s)]),
+          ),
           h('td', {}, [...new Set(steps.map((s) => jurisdictionName(s.jurisdiction)))].join('、')),
           h('td', {}, stateChip(inc.state)),
         ),

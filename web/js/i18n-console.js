@@ -13,6 +13,9 @@ export const CONSOLE_STRINGS = {
     queueEmptyMaintenance: '没有未修复的设备故障',
     queueEmptyClosed: '最近没有已结报警',
     escalatedTo: '已升级至{node}',
+    // A step taken more than a minute after it fell due: the service was not running then.
+    stepLate_escalate: '（应于 {due} 升级，服务恢复后补发）',
+    stepLate_reannounce: '（应于 {due} 重新提醒，服务恢复后补发）',
     overdue: '超时 {age}',
     heldBy: '{who} 处理中',
     closedBy_resolved: '{who} 已结案',
@@ -308,6 +311,8 @@ export const CONSOLE_STRINGS = {
     queueEmptyMaintenance: 'No open equipment troubles',
     queueEmptyClosed: 'No recently closed alarms',
     escalatedTo: 'Escalated to {node}',
+    stepLate_escalate: ' (due at {due}; sent when the service was back)',
+    stepLate_reannounce: ' (due at {due}; sent when the service was back)',
     overdue: 'Overdue {age}',
     heldBy: 'Held by {who}',
     closedBy_resolved: 'Closed by {who}',

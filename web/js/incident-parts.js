@@ -11,7 +11,7 @@ import { outcomeText } from './outcome-picker.js';
 import { personName } from './people.js';
 import { workflowTimeline } from './plan-panel.js';
 import { jurisdictionName, siteName, state, upsertIncident } from './state.js';
-import { zoneName } from './widgets.js';
+import { stepLate, zoneName } from './widgets.js';
 
 function unitName(id) {
   return state.units.find((u) => u.id === id)?.name ?? id;
@@ -19,7 +19,8 @@ function unitName(id) {
 
 /**
  * Every event, transition, escalation, note and unit movement, oldest first, in words. `by` is what
- * the line says did it (a device, 系统, a person's name); `user`, when a person did, their login.
+ * the line says did it (a device, 系统, a person's name); `user`, when a person did, their login;
+ * `late`, on an escalation step taken late, when it fell due.
  */
 export function timelineOf(inc) {
   const person = (username) => (username ? { by: personName(inc.people, username), user: username } : {});
@@ -43,6 +44,7 @@ export function timelineOf(inc) {
       at: e.at,
       kind: e.kind === 'escalate' ? 'escalation' : 'reannounce',
       text: `${t(e.kind === 'escalate' ? 'escalation' : 'reannounce')} #${e.step} → ${jurisdictionName(e.jurisdiction)}`,
+      late: stepLate(e),
     })),
     ...(inc.notes ?? []).map((n) => ({
       at: n.at,

@@ -110,6 +110,7 @@ export function mount(root, [id]) {
                   'div',
                   {},
                   h('b', {}, i.text),
+                  i.late ?? null,
                   i.outcome
                     ? [' ', h('span', { class: 'outcome', dataset: { kind: 'outcome' } }, i.outcome)]
                     : null,

@@ -5,7 +5,7 @@ import { NEEDS_NOTE } from './close-outcomes.js';
 import { dispatchPicker } from './dispatch.js';
 import { h, toast } from './dom.js';
 import { NOTE_LIMITS, noteBox } from './form-checks.js';
-import { fmtAge, t, tv } from './i18n.js';
+import { fmtAge, fmtOnDay, t, tv } from './i18n.js';
 import { eventText, panelLabel } from './names.js';
 import { outcomePicker } from './outcome-picker.js';
 import { loadUnits, state, upsertIncident } from './state.js';
@@ -40,6 +40,24 @@ export function incidentZone(inc) {
 
 export function isEscalated(inc) {
   return (inc.escalations ?? []).some((e) => e.kind === 'escalate');
+}
+
+/** A step taken this long after it fell due was not taken by a running service's checks. */
+const STEP_LATE_MS = 60_000;
+
+/**
+ * "（应于 10:05 升级，服务恢复后补发）" beside an escalation step taken more than a minute after it
+ * fell due (the service was stopped then, and took it at the restart), else null: the step's own time
+ * is when the desks were told, this says when they should have been. A step without `dueAt` (stored
+ * before the server kept it) or taken on time reads as before.
+ */
+export function stepLate(e, now = Date.now()) {
+  if (!e.dueAt || Date.parse(e.at) - Date.parse(e.dueAt) <= STEP_LATE_MS) return null;
+  return h(
+    'span',
+    { class: 'step-late', dataset: { dueAt: e.dueAt } },
+    t(`stepLate_${e.kind === 'reannounce' ? 'reannounce' : 'escalate'}`, { due: fmtOnDay(e.dueAt, now) }),
+  );
 }
 
 /** The arming state in words: "外出布防", "留守布防", "撤防". */
