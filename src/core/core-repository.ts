@@ -49,14 +49,6 @@ export interface CoreRepository {
   addNote(id: string, note: IncidentNote): Promise<void>;
   /** Open incident each unit is committed to (dispatched, not yet closed). */
   busyUnits(): Promise<Map<string, { incident: string; arrived: boolean }>>;
-  /** Inserts an escalation step unless it is there already; false means it was recorded before. */
-  recordEscalation(
-    id: string,
-    step: number,
-    kind: 'reannounce' | 'escalate',
-    jurisdiction: string,
-    at: string,
-  ): Promise<boolean>;
   /** Incidents still `new` whose priority is one of `priorities` (those that have escalation steps). */
   unacknowledged(priorities: readonly number[]): Promise<PendingEscalation[]>;
   openCountsBySite(): Promise<Map<string, number>>;

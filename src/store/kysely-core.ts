@@ -89,26 +89,6 @@ export class KyselyCoreRepository implements CoreRepository {
     return new Map(rows.map((r) => [r.unit, { incident: r.incident_id, arrived: r.arrived_at !== null }]));
   }
 
-  async recordEscalation(
-    id: string,
-    step: number,
-    kind: 'reannounce' | 'escalate',
-    jurisdiction: string,
-    at: string,
-  ): Promise<boolean> {
-    // The primary key (incident, step) is what makes a step happen once, across restarts and nodes.
-    return this.k.transaction().execute(async (tx) => {
-      const res = await tx
-        .insertInto('escalations')
-        .values({ incident_id: id, step, kind, jurisdiction, at })
-        .onConflict((oc) => oc.columns(['incident_id', 'step']).doNothing())
-        .executeTakeFirst();
-      const taken = Number(res.numInsertedOrUpdatedRows ?? 0n) === 1;
-      if (taken) await tx.updateTable('incidents').set({ updated_at: at }).where('id', '=', id).execute();
-      return taken;
-    });
-  }
-
   async unacknowledged(priorities: readonly number[]): Promise<PendingEscalation[]> {
     if (priorities.length === 0) return [];
     const rows = await this.k
