@@ -12,7 +12,7 @@ import { MediaUrls } from './media-urls.js';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { PeopleNames } from './people-names.js';
 import { type SessionEnd, SessionWatch } from './session-watch.js';
-import { SharedLoginThrottle } from './shared-throttle.js';
+import { type CityThrottle, SharedLoginThrottle } from './shared-throttle.js';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -42,7 +42,7 @@ export class AuthService {
   readonly people: PeopleNames;
   private readonly throttle: LoginThrottle;
   /** The count over every node (`realtime.redis`), beside this node's own. */
-  private shared: SharedLoginThrottle | undefined;
+  private shared: CityThrottle | undefined;
   private readonly dummy: string;
   private readonly endListeners = new Set<(e: SessionEnd) => void>();
   private media: MediaUrls | undefined;
@@ -167,8 +167,9 @@ export class AuthService {
     password: string,
     from = '',
   ): Promise<{ token: string; user: User; expiresAt: string; ref: string }> {
-    let verdict = this.throttle.check(username, from);
-    if (!verdict.limited && this.shared) verdict = await this.shared.check(username, from);
+    // The count over every node judges while it answers (a good login on one node clears it for all);
+    // this node's own, kept all along, when it does not.
+    const verdict = (await this.shared?.check(username, from)) ?? this.throttle.check(username, from);
     if (verdict.limited)
       throw new HttpError(
         429,

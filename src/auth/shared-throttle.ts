@@ -12,6 +12,18 @@ export interface SharedThrottleOptions {
   log: Logger;
 }
 
+/**
+ * A count of failed logins over every node, beside each node's own (in Redis: `realtime.redis`).
+ * `check` is undefined when the count does not answer in time: the login is then judged by the
+ * node's own count.
+ */
+export interface CityThrottle {
+  check(username: string, address: string): Promise<ThrottleVerdict | undefined>;
+  fail(username: string, address: string): Promise<void>;
+  succeed(username: string, address: string): Promise<void>;
+  close(): void;
+}
+
 const PREFIX = 'sharpeyes:login:';
 /** How long a node waits for Redis before it judges a login by its own count alone. */
 const ANSWER_MS = 500;
@@ -23,13 +35,15 @@ const WARN_EVERY_MS = 60_000;
  * throttle (`LoginThrottle`) counts the attempts it saw; behind a balancer that spreads a guesser's
  * attempts over N nodes, it allowed N times the limit. Here each failure is also counted in Redis, in
  * a fixed window that starts at the first failure (INCR, then an expiry set only if none is), and a
- * login is refused once either count is at its limit, whichever node it reaches.
+ * login is refused once that count is at its limit, whichever node it reaches. While it answers, it
+ * alone judges: a good login clears it for every node, where a node's own count, cleared only by the
+ * logins it saw, would still refuse the owner who mistyped there.
  *
  * Redis is a helper, not a gate: when it does not answer within half a second (down, a network
  * split), the node judges by its own count, as a single node does, and says so in the log once a
  * minute. An officer can always log in as before; a guesser gets at most the per-node limit.
  */
-export class SharedLoginThrottle {
+export class SharedLoginThrottle implements CityThrottle {
   private readonly windowMs: number;
   private warnedAt = Number.NEGATIVE_INFINITY;
 
@@ -54,17 +68,18 @@ export class SharedLoginThrottle {
     return new SharedLoginThrottle(redis, o);
   }
 
-  async check(username: string, address: string): Promise<ThrottleVerdict> {
+  async check(username: string, address: string): Promise<ThrottleVerdict | undefined> {
     const [user, addr] = this.keys(username, address);
     try {
       const r = await this.redis.multi().get(user).pttl(user).get(addr).pttl(addr).exec();
       const n = (i: number) => Number(r?.[i]?.[1] ?? 0) || 0;
       if (n(0) >= this.o.perUserAndAddress) return this.limited('user', n(1));
       if (n(2) >= this.o.perAddress) return this.limited('address', n(3));
+      return { limited: false };
     } catch (err) {
       this.unanswered(err);
+      return undefined;
     }
-    return { limited: false };
   }
 
   async fail(username: string, address: string): Promise<void> {

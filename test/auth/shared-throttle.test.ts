@@ -81,6 +81,19 @@ describe('failed logins counted across nodes (realtime.redis)', () => {
     });
   });
 
+  it('a good login on one node lets the owner in on the node that saw the failures', async () => {
+    for (const node of [a, a, a])
+      await expect(node.login('op-s', 'guess', '192.0.2.46')).rejects.toMatchObject({ status: 401 });
+    await expect(b.login('op-s', 'pass-word-s', '192.0.2.46')).resolves.toMatchObject({
+      user: { username: 'op-s' },
+    });
+    // Node a's own count holds four now; the count over both nodes, cleared on b, holds one.
+    await expect(a.login('op-s', 'guess', '192.0.2.46')).rejects.toMatchObject({ status: 401 });
+    await expect(a.login('op-s', 'pass-word-s', '192.0.2.46')).resolves.toMatchObject({
+      user: { username: 'op-s' },
+    });
+  });
+
   it('with Redis gone, each node still counts its own and logins go on; the log says so once', async () => {
     await redis.stop();
     const before = logged.warnings.length;
