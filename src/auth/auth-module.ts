@@ -39,8 +39,10 @@ export const authModule: Module = {
     const timer = setInterval(collect, 5_000);
     timer.unref();
     svc.parts.set('auth.metricsTimer', timer);
-    // Several nodes behind one balancer: failed logins are counted over all of them.
+    // Several nodes behind one balancer: failed logins are counted over all of them, in Redis when
+    // there is one, else in the PostgreSQL they share. A SQLite store is one node's alone.
     if (svc.config.realtime.redis) auth.shareThrottle(svc.config.realtime.redis);
+    else if (svc.need('store').dialect === 'postgres') auth.shareThrottleInStore();
     await auth.start();
   },
   async stop(svc) {

@@ -13,6 +13,7 @@ import { dummyHash, hashPassword, needsRehash, verifyPassword } from './password
 import { PeopleNames } from './people-names.js';
 import { type SessionEnd, SessionWatch } from './session-watch.js';
 import { type CityThrottle, SharedLoginThrottle } from './shared-throttle.js';
+import { StoreLoginThrottle } from './store-throttle.js';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -41,7 +42,7 @@ export class AuthService {
   /** Display names by username, for the views that name who acted (never a read per view). */
   readonly people: PeopleNames;
   private readonly throttle: LoginThrottle;
-  /** The count over every node (`realtime.redis`), beside this node's own. */
+  /** The count over every node (Redis, or a PostgreSQL the nodes share), beside this node's own. */
   private shared: CityThrottle | undefined;
   private readonly dummy: string;
   private readonly endListeners = new Set<(e: SessionEnd) => void>();
@@ -89,6 +90,25 @@ export class AuthService {
       perAddress: this.options.loginAttemptsPerAddressPerMinute,
       log: this.log,
     });
+  }
+
+  /**
+   * Counts failed logins over every node in the store, for a city on one PostgreSQL without Redis:
+   * see `StoreLoginThrottle`. A single node (SQLite) counts in its memory alone.
+   */
+  shareThrottleInStore(): void {
+    this.shared?.close();
+    this.shared = new StoreLoginThrottle(this.db.k, {
+      perUserAndAddress: this.options.loginAttemptsPerMinute,
+      perAddress: this.options.loginAttemptsPerAddressPerMinute,
+      log: this.log,
+      now: this.now,
+    });
+  }
+
+  /** Forgets the windows of failed logins over by `now` (the store's count; each node does it a minute). */
+  async purgeLoginFailures(now = this.now()): Promise<number> {
+    return this.shared instanceof StoreLoginThrottle ? this.shared.purge(now) : 0;
   }
 
   /** Loads (or creates) the media-URL key and starts the socket re-check and the session purge. */

@@ -13,9 +13,9 @@ export interface SharedThrottleOptions {
 }
 
 /**
- * A count of failed logins over every node, beside each node's own (in Redis: `realtime.redis`).
- * `check` is undefined when the count does not answer in time: the login is then judged by the
- * node's own count.
+ * A count of failed logins over every node, beside each node's own: in Redis (`realtime.redis`) or,
+ * without Redis, in a PostgreSQL the nodes share (`StoreLoginThrottle`). `check` is undefined when the
+ * count does not answer in time: the login is then judged by the node's own count.
  */
 export interface CityThrottle {
   check(username: string, address: string): Promise<ThrottleVerdict | undefined>;

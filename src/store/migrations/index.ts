@@ -39,6 +39,7 @@ import { systemTroubleAcks } from './115-system-trouble-acks.js';
 import { usernameKeys } from './116-username-keys.js';
 import { noticesSender } from './117-notices-sender.js';
 import { escalationDueAt } from './118-escalation-due-at.js';
+import { loginFailures } from './119-login-failures.js';
 
 export interface Migration {
   /** Strictly increasing; a database records the highest version applied. */
@@ -111,4 +112,5 @@ export const MIGRATIONS: readonly Migration[] = [
   usernameKeys,
   noticesSender,
   escalationDueAt,
+  loginFailures,
 ];
