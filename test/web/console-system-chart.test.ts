@@ -88,6 +88,8 @@ describe('the system status history chart (headless Chromium): axes a supervisor
   let browser: Browser;
   let page: Page;
   const now = cityMidnight(Date.now()) - 10 * HOUR;
+  /** The instant the history asked for ends at (its last minute's start). */
+  let until = now;
 
   beforeAll(async () => {
     svc = await startTestService({ yaml: CITY_YAML });
@@ -110,7 +112,7 @@ describe('the system status history chart (headless Chromium): axes a supervisor
     page = await context.newPage();
     await page.route('**/api/system/history?*', (route) => {
       const url = new URL(route.request().url());
-      url.searchParams.set('until', new Date(now).toISOString());
+      url.searchParams.set('until', new Date(until).toISOString());
       return route.continue({ url: url.toString() });
     });
     await loginInPage(page, svc.httpUrl, 'sup-chart', await addUser(svc, 'sup-chart', 'supervisor', 'city'));
@@ -329,6 +331,124 @@ describe('the system status history chart (headless Chromium): axes a supervisor
     expect(await page.locator(`#sys-history [data-part-gap="${recent}"]`).count()).toBe(0);
     await chartShot('system-chart-day-part-down');
   });
+  /**
+   * The range's ends where a day changes close to them, and a mid-day range (the 24 hours ending at
+   * `until`, its last minute's start): the morning's failure was 21:50, midnight 2 h 10 min from
+   * the left edge, its date left out at a laptop's width.
+   */
+  const midnight = cityMidnight(now);
+  const CASES = [
+    { name: 'midnight 10 minutes after the left edge', until: midnight + DAY - 11 * MIN, shot: 'left' },
+    { name: 'midnight 2 h 10 min after the left edge (21:50)', until: midnight + DAY - 2 * HOUR - 11 * MIN },
+    { name: 'midnight 10 minutes before the right edge', until: midnight + 9 * MIN, shot: 'right' },
+    { name: 'mid-day (14:00)', until: now },
+  ];
+  const WIDTHS = [HALL, LAPTOP, { width: 1280, height: 800 }];
+
+  /** The day row's and the times' labels under the strip, with where their glyphs sit. */
+  const axisLabels = () =>
+    page.locator('#sys-history .sys-hist-chart').evaluate((chart) => {
+      const strip = (chart.querySelector('.sys-hist-cell, .sys-hist-gap') as SVGGraphicsElement).getBBox();
+      const width = (chart as SVGSVGElement).viewBox.baseVal.width;
+      const labels = Array.from(chart.querySelectorAll<SVGTextElement>('text'))
+        .map((e) => {
+          const b = e.getBBox();
+          return {
+            text: e.textContent ?? '',
+            day: e.dataset['day'],
+            time: e.dataset['time'],
+            x: Number(e.getAttribute('x')),
+            left: b.x,
+            right: b.x + b.width,
+            top: b.y,
+            bottom: b.y + b.height,
+          };
+        })
+        .filter((l) => l.top > strip.y + strip.height);
+      return { width, labels };
+    });
+  const dateIn = (lang: 'zh-CN' | 'en', ms: number) => {
+    if (lang === 'en')
+      return new Date(ms).toLocaleDateString('en-US', {
+        month: 'short',
+        day: 'numeric',
+        timeZone: 'Asia/Shanghai',
+      });
+    const d = shanghaiDay(ms);
+    return `${d.month}月${d.day}日`;
+  };
+
+  it('near midnight too, the axis says the date of its left edge and of the day change, no label over another, at every width', async () => {
+    try {
+      for (const lang of ['zh-CN', 'en'] as const) {
+        if (lang === 'en') await page.locator('#lang').click();
+        for (const size of WIDTHS) {
+          await page.setViewportSize(size);
+          for (const c of CASES) {
+            until = c.until;
+            const to = Math.floor(until / MIN) * MIN + MIN;
+            const from = to - DAY;
+            const day = cityMidnight(to - 1);
+            const where = `${c.name}, ${lang} at ${size.width}`;
+            await page.goto(`${page.url().replace(/#.*/, '')}#/system/24h`);
+            await page.reload();
+            // Drawn for this range: its left edge's date is the one for `from`.
+            await expect
+              .poll(async () => (await axisLabels()).labels.filter((l) => l.day).map((l) => l.day), {
+                timeout: 10_000,
+                message: where,
+              })
+              .toContain(new Date(day).toISOString());
+            const { width, labels } = await axisLabels();
+            const days = labels.filter((l) => l.day).sort((a, b) => a.left - b.left);
+            expect(
+              days.map((l) => l.text),
+              where,
+            ).toEqual([dateIn(lang, from), dateIn(lang, to - 1)]);
+            expect(
+              days.map((l) => l.day),
+              where,
+            ).toEqual([new Date(from).toISOString(), new Date(day).toISOString()]);
+            // The day change's date sits at its line and its 00:00; the left edge's before the line.
+            const [first, change] = days as [(typeof days)[0], (typeof days)[0]];
+            const tick = labels.find((l) => l.time === new Date(day).toISOString());
+            expect(tick, where).toBeDefined();
+            expect(change.x, where).toBeCloseTo(tick!.x, 3);
+            expect(change.left, where).toBeLessThanOrEqual(change.x + 6);
+            expect(change.right, where).toBeGreaterThanOrEqual(change.x - 6);
+            expect(first.right, where).toBeLessThanOrEqual(change.x);
+            // Every label whole in the chart, none over another.
+            for (const l of labels) {
+              expect(l.left, `${where}: ${l.text}`).toBeGreaterThanOrEqual(0);
+              expect(l.right, `${where}: ${l.text}`).toBeLessThanOrEqual(width);
+            }
+            // (A label's box is its line's, about 16 px for 11 px type: the rows' boxes touch by a pixel.)
+            const over = labels.flatMap((a, i) =>
+              labels
+                .slice(i + 1)
+                .filter(
+                  (b) =>
+                    a.left < b.right + 2 &&
+                    b.left < a.right + 2 &&
+                    a.top < b.bottom - 2 &&
+                    b.top < a.bottom - 2,
+                )
+                .map((b) => `${a.text} × ${b.text}`),
+            );
+            expect(over, where).toEqual([]);
+            if (c.shot) {
+              await page.locator('#sys-history').scrollIntoViewIfNeeded();
+              await shot(page, `system-chart-midnight-${c.shot}-${size.width}-${lang}`);
+            }
+          }
+        }
+      }
+    } finally {
+      until = now;
+      await inChinese();
+      await page.setViewportSize(HALL);
+    }
+  }, 180_000);
 });
 
 /**

@@ -72,6 +72,13 @@ const HOUR_MINUTE = { hourCycle: 'h23', hour: '2-digit', minute: '2-digit' };
 const DAY = { 'zh-CN': { month: 'long', day: 'numeric' }, en: { month: 'short', day: 'numeric' } };
 /** Closer than this to the plot's edges, a label is anchored inside it rather than centred. */
 const EDGE = 18;
+/**
+ * A day beginning closer than this to the left edge has its date and the first day's either side of
+ * its line: room for the widest first date (12月26日, 11 px bold: about 50 px) and half the next.
+ */
+const NEAR = 120;
+/** Between a date set either side of its day's line and the line. */
+const DAY_PAD = 4;
 
 /** A label of the time axis, kept inside the plot at its edges. */
 function axisText(at, x0, x1, y, cls, text, dataset) {
@@ -110,21 +117,41 @@ export function timeAxis({ from, to, hours, xAt, x0, x1, top, bottom, axisY }) {
     if (at > to) break;
     days.push(at);
   }
-  // The first day's date at the left, unless the next day's begins too close to it.
-  if (days.length === 0 || xAt(days[0]) - x0 > 120)
-    out.push(
-      axisText(x0, x0, x1, dayY, 'sys-hist-tick sys-hist-day', dayText(from), {
-        day: new Date(from).toISOString(),
-      }),
+  // The first day's date always, at the left. Where the next day begins close to it (the last 24
+  // hours seen in the late evening), the two sit either side of that day's line instead: the first
+  // day's ending at it (into the gutter if need be, which the day row leaves free), the next starting
+  // there, each against the part of the range it names.
+  const near = days.length > 0 && xAt(days[0]) - x0 <= NEAR;
+  const dayLabel = (at, x, anchor, dx) =>
+    svg(
+      'text',
+      {
+        x,
+        y: dayY,
+        dx,
+        class: 'sys-hist-tick sys-hist-day',
+        'text-anchor': anchor,
+        dataset: { day: new Date(at).toISOString() },
+      },
+      dayText(at),
     );
-  for (const at of days) {
+  out.push(
+    near
+      ? dayLabel(from, xAt(days[0]), 'end', -DAY_PAD)
+      : axisText(x0, x0, x1, dayY, 'sys-hist-tick sys-hist-day', dayText(from), {
+          day: new Date(from).toISOString(),
+        }),
+  );
+  days.forEach((at, i) => {
     const x = xAt(at);
     out.push(
       svg('line', { x1: x, x2: x, y1: top, y2: bottom, class: 'sys-hist-day-line' }),
-      axisText(x, x0, x1, dayY, 'sys-hist-tick sys-hist-day', dayText(at), {
-        day: new Date(at).toISOString(),
-      }),
+      near && i === 0
+        ? dayLabel(at, x, 'start', DAY_PAD)
+        : axisText(x, x0, x1, dayY, 'sys-hist-tick sys-hist-day', dayText(at), {
+            day: new Date(at).toISOString(),
+          }),
     );
-  }
+  });
   return out;
 }
