@@ -78,6 +78,22 @@ const shanghaiDay = (ms: number) => {
 };
 
 /**
+ * A desk whose clock reads `clock` (and runs on from there), whose history ends at `until()` (the
+ * start of its last minute), whatever the time the test runs at.
+ */
+async function deskAt(browser: Browser, clock: number, until: () => number): Promise<Page> {
+  const context = await browser.newContext({ viewport: HALL, locale: 'zh-CN' });
+  await context.addInitScript(moveClock, clock - Date.now());
+  const page = await context.newPage();
+  await page.route('**/api/system/history?*', (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.set('until', new Date(until()).toISOString());
+    return route.continue({ url: url.toString() });
+  });
+  return page;
+}
+
+/**
  * The chart's range ends where the test says, whatever the time it runs at: the page's requests for
  * the history are given `until` (the API's own parameter for an earlier range), and the page's clock
  * is moved to the same instant (moveClock), so its "today" is that range's. Yesterday's 14:00 on the
@@ -107,14 +123,7 @@ describe('the system status history chart (headless Chromium): axes a supervisor
     // Yesterday, the day's slowest minute and the longest hold of the alarm thread.
     await rows.write(node, yesterdayMinute(now), { ...ok, waitP99Ms: 400, waitMaxMs: 900, loopMaxMs: 700 });
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: HALL, locale: 'zh-CN' });
-    await context.addInitScript(moveClock, now - Date.now());
-    page = await context.newPage();
-    await page.route('**/api/system/history?*', (route) => {
-      const url = new URL(route.request().url());
-      url.searchParams.set('until', new Date(until).toISOString());
-      return route.continue({ url: url.toString() });
-    });
+    page = await deskAt(browser, now, () => until);
     await loginInPage(page, svc.httpUrl, 'sup-chart', await addUser(svc, 'sup-chart', 'supervisor', 'city'));
     await page.goto(`${svc.httpUrl}/#/system`);
     await page.locator('#sys-history .sys-hist-chart').waitFor();
@@ -460,17 +469,18 @@ describe('the system status history (headless Chromium): a node that joined part
   let svc: TestService;
   let browser: Browser;
   let page: Page;
-  const now = Math.floor(Date.now() / MIN) * MIN;
+  // Yesterday's 14:00 on the city's clock, whatever the time the test runs at: the minutes before
+  // the node joined are today's then (at 00:10, 23:50 would be said with its date).
+  const now = cityMidnight(Date.now()) - 10 * HOUR;
 
   beforeAll(async () => {
     svc = await startTestService({ yaml: CITY_YAML });
     const rows = new SystemHistoryStore(svc.svc.need('store').k);
-    // This node from 50 minutes ago, the new one from 20; both a few minutes past now, so the minutes
-    // that come due while the test runs are recorded (this node's own rows for them are ignored).
-    for (let m = 50; m >= -3; m--) await rows.write(historyNode(svc.svc), now - m * MIN, OK_MINUTE);
-    for (let m = 20; m >= -3; m--) await rows.write('node-2', now - m * MIN, OK_MINUTE);
+    // This node from 50 minutes before the range's end, the new one from 20, both to its last minute.
+    for (let m = 50; m >= 0; m--) await rows.write(historyNode(svc.svc), now - m * MIN, OK_MINUTE);
+    for (let m = 20; m >= 0; m--) await rows.write('node-2', now - m * MIN, OK_MINUTE);
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: HALL, locale: 'zh-CN' })).newPage();
+    page = await deskAt(browser, now, () => now);
     await loginInPage(page, svc.httpUrl, 'sup-join', await addUser(svc, 'sup-join', 'supervisor', 'city'));
     await page.goto(`${svc.httpUrl}/#/system`);
     await page.locator('#sys-history .sys-hist-chart').waitFor();
