@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PanelSimulator } from '../../drivers/simulator/panel-simulator.js';
 import { type RtspSource, startRtspSource } from '../../drivers/simulator/rtsp-source.js';
@@ -20,6 +20,17 @@ import {
 } from './console-helpers.js';
 
 const HHMMSS = /^自 \d\d:\d\d:\d\d 起$/;
+
+/**
+ * The list's one sentence on what the troubles do to alarms: `sentence` for the trouble under test,
+ * or, when the machine running the suite made this node's alarm path slow meanwhile (a real `wait`
+ * trouble listed beside it, which outranks a follow-up or a camera loss), that one's.
+ */
+async function effectFor(panel: Locator, sentence: string): Promise<string> {
+  return (await panel.locator('li[data-kind="wait"]').count()) > 0
+    ? '报警照常入库和推送，只是变慢。'
+    : sentence;
+}
 
 describe('the receiver’s own troubles in every desk’s top bar (headless Chromium)', () => {
   let svc: TestService;
@@ -86,7 +97,9 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
       expect(await item.locator('.sys-alert-since').innerText()).toMatch(HHMMSS);
       expect(await panel.innerText()).toContain('请通知值班工程师处理。');
       // A follow-up failing leaves the alarms themselves as ever, and the desk says so.
-      expect(await panel.locator('.sys-alert-effect').innerText()).toBe('报警本身照常入库和推送，不受影响。');
+      expect(await panel.locator('.sys-alert-effect').innerText()).toBe(
+        await effectFor(panel, '报警本身照常入库和推送，不受影响。'),
+      );
       expect(await panel.locator('a[href="#/system"]').count()).toBe(0);
       await shot(operator, 'system-alert-operator');
       expect(await overflowProblems(operator)).toEqual([]);
@@ -355,7 +368,10 @@ models: { verification: { enabled: false } }
       );
     }
     expect(await panel.locator('.sys-alert-effect').innerText()).toBe(
-      '报警照常入库和推送；断线的摄像机暂无实时画面和录像，处警时请用其他办法核实现场。',
+      await effectFor(
+        panel,
+        '报警照常入库和推送；断线的摄像机暂无实时画面和录像，处警时请用其他办法核实现场。',
+      ),
     );
     expect(await item.locator('button').count()).toBe(0);
     expect(await textProblems(operator, { chinese: true })).toEqual({ rawIds: [], english: [] });
@@ -449,7 +465,8 @@ models: { verification: { enabled: false } }
     tell({ node: 'node-x', level: 'ok', troubles: [], at: at() });
     await operator.waitForTimeout(500);
     await badge.click();
-    const items = operator.locator('#sys-alert-panel li');
+    // Not counting a slow alarm path of this node's own (the machine running the suite).
+    const items = operator.locator('#sys-alert-panel li:not([data-kind="wait"])');
     await expect.poll(() => items.count()).toBe(1);
     expect(await items.first().getAttribute('data-kind')).toBe('cameras');
     const text = await items.first().locator('.sys-alert-text').innerText();
