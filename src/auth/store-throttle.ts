@@ -22,8 +22,8 @@ export interface LoginFailuresTable {
 /** How long a login waits for the database's count before it is judged by the node's own. */
 const ANSWER_MS = 500;
 /**
- * Queries of this count unanswered at once: beyond them a login is judged by the node's own count at
- * once, so a database that hangs holds at most these connections of the pool, never the alarm path's.
+ * Queries of this count unanswered at once: beyond them an ask waits for a place (within the same half
+ * second), so a database that hangs holds at most these connections of the pool, never the alarm path's.
  */
 const MAX_WAITING = 2;
 /** A database that does not answer is logged at most this often. */
@@ -43,7 +43,9 @@ const PURGE_EVERY_MS = 60_000;
 export class StoreLoginThrottle implements CityThrottle {
   private readonly windowMs: number;
   private warnedAt = Number.NEGATIVE_INFINITY;
+  /** Queries asked and not yet answered (at most `MAX_WAITING`), and the asks waiting for a place. */
   private waiting = 0;
+  private readonly queue: { resolve: (ok: boolean) => void; timer: NodeJS.Timeout | undefined }[] = [];
   private purging = false;
   private readonly timer: NodeJS.Timeout;
 
@@ -141,27 +143,65 @@ export class StoreLoginThrottle implements CityThrottle {
     clearInterval(this.timer);
   }
 
-  /** The query's result, or undefined when it failed, did not come in time or could not be asked. */
+  /**
+   * The query's result, or undefined when it failed or did not come within `ANSWER_MS` of the ask,
+   * its wait for one of the `MAX_WAITING` places included: a burst of logins (a shift change, or a
+   * guesser firing at once) is counted in turn, each taking a place as one frees, not left to the
+   * node's own count.
+   */
   private async ask<T>(query: () => Promise<T>): Promise<T | undefined> {
-    if (this.waiting >= MAX_WAITING) {
-      this.unanswered(new Error(`${MAX_WAITING} earlier queries are still unanswered`));
+    const deadline = Date.now() + ANSWER_MS;
+    if (!(await this.place(deadline))) {
+      this.unanswered(new Error(`${MAX_WAITING} earlier queries still unanswered after ${ANSWER_MS} ms`));
       return undefined;
     }
-    this.waiting++;
     const answer = query().then(
       (value) => ({ value }),
       (err: unknown) => ({ err }),
     );
-    void answer.finally(() => this.waiting--);
+    void answer.finally(() => this.free());
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<{ err: unknown }>((resolve) => {
-      timer = setTimeout(() => resolve({ err: new Error(`no answer within ${ANSWER_MS} ms`) }), ANSWER_MS);
+      timer = setTimeout(
+        () => resolve({ err: new Error(`no answer within ${ANSWER_MS} ms`) }),
+        Math.max(0, deadline - Date.now()),
+      );
     });
     const r = await Promise.race([answer, late]);
     clearTimeout(timer);
     if ('value' in r) return r.value;
     this.unanswered(r.err);
     return undefined;
+  }
+
+  /** One of the `MAX_WAITING` places for a query, taken in order of asking; false if none by `deadline`. */
+  private place(deadline: number): Promise<boolean> {
+    if (this.waiting < MAX_WAITING) {
+      this.waiting++;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const turn = { resolve, timer: undefined as NodeJS.Timeout | undefined };
+      turn.timer = setTimeout(
+        () => {
+          this.queue.splice(this.queue.indexOf(turn), 1);
+          resolve(false);
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      this.queue.push(turn);
+    });
+  }
+
+  /** A query's place is free: the next in line takes it. */
+  private free(): void {
+    const next = this.queue.shift();
+    if (!next) {
+      this.waiting--;
+      return;
+    }
+    clearTimeout(next.timer);
+    next.resolve(true);
   }
 
   private unanswered(err: unknown): void {

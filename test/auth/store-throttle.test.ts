@@ -68,6 +68,28 @@ describe.each(storeBackends('store-throttle'))('StoreLoginThrottle on %s', (_nam
     expect(await t.store.k.selectFrom('login_failures').select('key').execute()).toHaveLength(7);
   });
 
+  it('counts every failure of a burst (a shift change, or a guesser firing at once), each waiting its turn for the two connections it may hold', async () => {
+    const warned: string[] = [];
+    const log = { ...silentLogger, warn: (_o: unknown, msg?: string) => void warned.push(String(msg)) };
+    const burst = new StoreLoginThrottle(t.store.k, {
+      perUserAndAddress: 50,
+      perAddress: 100,
+      log: log as typeof silentLogger,
+      now: () => clock,
+    });
+    try {
+      await Promise.all(Array.from({ length: 20 }, () => burst.fail('op', '198.51.100.7')));
+      const rows = await t.store.k.selectFrom('login_failures').selectAll().orderBy('key').execute();
+      expect(rows.map((r) => [r.key.slice(0, 2), Number(r.failures)])).toEqual([
+        ['a:', 20],
+        ['u:', 20],
+      ]);
+      expect(warned).toEqual([]);
+    } finally {
+      burst.close();
+    }
+  });
+
   it('purges the windows that are over', async () => {
     await throttle.fail('op', '198.51.100.7');
     clock += 30_000;
