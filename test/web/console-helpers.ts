@@ -35,6 +35,10 @@ export const cityDay = (iso: string): string =>
     day: 'numeric',
   }).format(new Date(iso));
 
+/** The date before a time when it is not today on the city's clock ("2026/12/8 "), else nothing. */
+export const cityOnDay = (iso: string): string =>
+  cityDay(iso) === cityDay(new Date().toISOString()) ? '' : `${cityDay(iso)} `;
+
 /** A healthy minute of 系统状态's history, as the system tests write their rows. */
 export const OK_MINUTE: MinuteSample = {
   committed: 3,

@@ -8,6 +8,7 @@ import {
   addUser,
   CITY_YAML,
   cityDay,
+  cityOnDay,
   HALL,
   launchChromium,
   loginInPage,
@@ -16,9 +17,6 @@ import {
 } from './console-helpers.js';
 
 const day = cityDay;
-
-/** The date before a time when it is not today on the city's clock ("2026/12/8 "), else nothing. */
-const onDay = (iso: string) => (day(iso) === day(new Date().toISOString()) ? '' : `${day(iso)} `);
 
 /**
  * The storm line of the top bar's trouble list (web/js/system-alert.js): a storm that another
@@ -140,7 +138,9 @@ describe('the top bar’s storm notice (headless Chromium)', () => {
     const on = item.locator('.sys-alert-storm-on');
     await on.waitFor({ timeout: 5_000 });
     expect(await on.innerText()).toMatch(
-      new RegExp(`^风暴模式已开启：视频丢失工单降为 P4，至 ${onDay(storm.body.endsAt)}${time}（钱夜班长）$`),
+      new RegExp(
+        `^风暴模式已开启：视频丢失工单降为 P4，至 ${cityOnDay(storm.body.endsAt)}${time}（钱夜班长）$`,
+      ),
     );
     // The login stays on hover for the record.
     expect(await on.locator('.person').getAttribute('title')).toBe('登录名 sup-long-night');

@@ -10,6 +10,7 @@ import { api, reportsAway, startTestService, type TestService } from '../helpers
 import {
   addUser,
   CITY_YAML,
+  cityOnDay,
   HALL,
   LAPTOP,
   launchChromium,
@@ -246,12 +247,15 @@ describe('the receiver’s own troubles in every desk’s top bar (headless Chro
     await storm.click();
     const on = supItem.locator('.sys-alert-storm-on');
     await on.waitFor({ timeout: 5_000 });
-    expect(await on.innerText()).toMatch(
-      /^风暴模式已开启：通讯故障工单降为 P4，至 \d\d:\d\d:\d\d（alert-sup）$/,
-    );
-    expect(await storm.count()).toBe(0);
     const storms = await svc.svc.need('store').k.selectFrom('storms').selectAll().execute();
     expect(storms).toHaveLength(1);
+    // An hour from 23:00 on ends tomorrow, and the line says so.
+    expect(await on.innerText()).toMatch(
+      new RegExp(
+        `^风暴模式已开启：通讯故障工单降为 P4，至 ${cityOnDay(storms[0]!.ends_at)}\\d\\d:\\d\\d:\\d\\d（alert-sup）$`,
+      ),
+    );
+    expect(await storm.count()).toBe(0);
     expect(storms[0]).toMatchObject({
       node: 'city',
       action: 'demote',
@@ -413,11 +417,14 @@ models: { verification: { enabled: false } }
       .toContainEqual('这个辖区的风暴模式已经开启（可能是其他值班长刚开启的），无需重复开启');
     const on = supItem.locator('.sys-alert-storm-on');
     await on.waitFor({ timeout: 10_000 });
-    expect(await on.innerText()).toMatch(
-      /^风暴模式已开启：视频丢失工单降为 P4，至 \d\d:\d\d:\d\d（sup-camloss-2）$/,
-    );
     const storms = await svc.svc.need('store').k.selectFrom('storms').selectAll().execute();
     expect(storms).toHaveLength(1);
+    // Half an hour from 23:30 on ends tomorrow, and the line says so.
+    expect(await on.innerText()).toMatch(
+      new RegExp(
+        `^风暴模式已开启：视频丢失工单降为 P4，至 ${cityOnDay(storms[0]!.ends_at)}\\d\\d:\\d\\d:\\d\\d（sup-camloss-2）$`,
+      ),
+    );
     expect(storms[0]).toMatchObject({ node: 'city', action: 'demote', by_user: 'sup-camloss-2' });
     expect(JSON.parse(storms[0]!.categories)).toEqual(['video_loss']);
     await shot(supervisor, 'system-alert-cameras-storm-by-other');
