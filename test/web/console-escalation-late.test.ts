@@ -16,7 +16,7 @@ import {
 /** How long the shop's panic had been open when the service came back: every P1 step long overdue. */
 const DOWN_MS = (3 * 60 + 35) * 60_000;
 
-const TIME = { hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit' } as const;
+const TIME = { hourCycle: 'h23', hour: '2-digit', minute: '2-digit', second: '2-digit' } as const;
 const DAY = { year: 'numeric', month: 'numeric', day: 'numeric' } as const;
 const format = (iso: string, lang: string, options: Intl.DateTimeFormatOptions) =>
   new Intl.DateTimeFormat(lang, { timeZone: OFFICERS_TIME_ZONE, ...options }).format(new Date(iso));
