@@ -78,9 +78,13 @@ describe('retention and the footage open in the console player', () => {
     await page.route('**/api/recordings/holds**', (r) => r.abort());
     await svc.svc.need('store').k.deleteFrom('playback_holds').execute();
   };
-  /** cam-1's never-recorded stretch of the next test (a real stream loss), and where the page opened. */
+  /**
+   * cam-1's never-recorded stretch of the next test (a real stream loss), when the page was asked for,
+   * and a moment by which it had opened: its player's range ends between the two (the page's "now").
+   */
   let lost: { startMs: number; endMs: number } = { startMs: 0, endMs: 0 };
   let openedAt = 0;
+  let rangeEndBy = 0;
 
   beforeAll(async () => {
     ({ rtsp, svc, rec } = await startRecordingCity());
@@ -209,6 +213,7 @@ describe('retention and the footage open in the console player', () => {
     openedAt = Date.now();
     await page.goto(`${svc.httpUrl}/#/investigate/camera/cam-1/${new Date(at).toISOString()}`);
     await page.locator('.pb-tile[data-state=gap], .pb-tile[data-state=gone]').waitFor();
+    rangeEndBy = Date.now();
     // Recorded and past its retention, not "no recording"; and where the kept footage begins.
     await expect.poll(note, { timeout: 10_000 }).toContain(resumesAt(firstKept.startMs));
     expect(await note()).toContain('此段录像已被清理（超过保存期限或为腾出磁盘空间）');
@@ -265,7 +270,9 @@ describe('retention and the footage open in the console player', () => {
     await page.locator('.pb-tile[data-state=gone]').waitFor({ timeout: 10_000 });
     await expect.poll(note, { timeout: 10_000 }).toContain(resumesAt(next.startMs));
     expect(await note()).toContain('此段录像已被清理');
-    // Nothing kept after it inside the player's range: said so, no time named.
+    // Nothing kept after it inside the player's range: said so, no time named. The range ends where
+    // the page opened; a one-second segment begun meanwhile is in it, so the pass waits for it to end.
+    await fresh(rangeEndBy, 1);
     await purgeBefore(Date.now());
     await page.locator('#pb-goto').fill(beijing(lost.startMs + 1000));
     await page.locator('#pb-goto-btn').click();
