@@ -27,8 +27,26 @@ export interface CityThrottle {
 const PREFIX = 'sharpeyes:login:';
 /** How long a node waits for Redis before it judges a login by its own count alone. */
 const ANSWER_MS = 500;
-/** A Redis that does not answer is logged at most this often. */
+/** A shared count that does not answer is logged at most this often. */
 const WARN_EVERY_MS = 60_000;
+
+/**
+ * Says in the log, at most once a minute, that the shared count (`what`: Redis, the database) did not
+ * answer and this node's own count judges meanwhile: a minute of a dead Redis is one line, not one
+ * per login.
+ */
+export function unansweredWarner(log: Pick<Logger, 'warn'>, what: string): (err: unknown) => void {
+  let warnedAt = Number.NEGATIVE_INFINITY;
+  return (err) => {
+    const now = Date.now();
+    if (now - warnedAt < WARN_EVERY_MS) return;
+    warnedAt = now;
+    log.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      `auth: ${what}; failed logins are counted on this node only`,
+    );
+  };
+}
 
 /**
  * Failed logins counted across every node of a city (`realtime.redis`, issue 16). Each node's own
@@ -45,13 +63,14 @@ const WARN_EVERY_MS = 60_000;
  */
 export class SharedLoginThrottle implements CityThrottle {
   private readonly windowMs: number;
-  private warnedAt = Number.NEGATIVE_INFINITY;
+  private readonly unanswered: (err: unknown) => void;
 
   constructor(
     private readonly redis: Redis,
     private readonly o: SharedThrottleOptions,
   ) {
     this.windowMs = o.windowMs ?? 60_000;
+    this.unanswered = unansweredWarner(o.log, 'Redis does not answer');
   }
 
   /** A client of its own: commands fail at once while Redis is unreachable (no queue to wait in). */
@@ -118,15 +137,5 @@ export class SharedLoginThrottle implements CityThrottle {
   private limited(by: 'user' | 'address', pttl: number): ThrottleVerdict {
     const ms = pttl > 0 ? pttl : this.windowMs;
     return { limited: true, by, retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) };
-  }
-
-  private unanswered(err: unknown): void {
-    const now = Date.now();
-    if (now - this.warnedAt < WARN_EVERY_MS) return;
-    this.warnedAt = now;
-    this.o.log.warn(
-      { err: err instanceof Error ? err.message : String(err) },
-      'auth: Redis does not answer; failed logins are counted on this node only',
-    );
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/db-types.js';
 import { addressKey, type ThrottleVerdict } from './login-throttle.js';
-import type { CityThrottle, SharedThrottleOptions } from './shared-throttle.js';
+import { type CityThrottle, type SharedThrottleOptions, unansweredWarner } from './shared-throttle.js';
 
 declare module '../store/db-types.js' {
   interface DB {
@@ -26,8 +26,6 @@ const ANSWER_MS = 500;
  * second), so a database that hangs holds at most these connections of the pool, never the alarm path's.
  */
 const MAX_WAITING = 2;
-/** A database that does not answer is logged at most this often. */
-const WARN_EVERY_MS = 60_000;
 const PURGE_EVERY_MS = 60_000;
 
 /**
@@ -42,7 +40,7 @@ const PURGE_EVERY_MS = 60_000;
  */
 export class StoreLoginThrottle implements CityThrottle {
   private readonly windowMs: number;
-  private warnedAt = Number.NEGATIVE_INFINITY;
+  private readonly unanswered: (err: unknown) => void;
   /** Queries asked and not yet answered (at most `MAX_WAITING`), and the asks waiting for a place. */
   private waiting = 0;
   private readonly queue: { resolve: (ok: boolean) => void; timer: NodeJS.Timeout | undefined }[] = [];
@@ -54,6 +52,7 @@ export class StoreLoginThrottle implements CityThrottle {
     private readonly o: SharedThrottleOptions & { now?: () => number },
   ) {
     this.windowMs = o.windowMs ?? 60_000;
+    this.unanswered = unansweredWarner(o.log, 'the database does not answer in time');
     this.timer = setInterval(() => void this.purge(), PURGE_EVERY_MS);
     this.timer.unref();
     o.log.info('auth: failed logins counted across nodes in the database');
@@ -202,16 +201,6 @@ export class StoreLoginThrottle implements CityThrottle {
     }
     clearTimeout(next.timer);
     next.resolve(true);
-  }
-
-  private unanswered(err: unknown): void {
-    const now = Date.now();
-    if (now - this.warnedAt < WARN_EVERY_MS) return;
-    this.warnedAt = now;
-    this.o.log.warn(
-      { err: err instanceof Error ? err.message : String(err) },
-      'auth: the database does not answer in time; failed logins are counted on this node only',
-    );
   }
 }
 

@@ -2,8 +2,12 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPostgresStore } from '../../src/store/postgres.js';
-import { SqliteStore, type Store } from '../../src/store/sqlite.js';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { DB } from '../../src/store/db-types.js';
+import { MIGRATIONS } from '../../src/store/migrations/index.js';
+import { migratePostgres, openPostgresStore } from '../../src/store/postgres.js';
+import { migrate, openDatabase, SqliteStore, type Store } from '../../src/store/sqlite.js';
 import { freePort } from './free-port.js';
 
 /** Debian's PostgreSQL 15 binaries (package postgresql-15; `sharpeyes doctor` checks them). */
@@ -156,6 +160,58 @@ export function storeBackends(prefix: string): [string, () => Promise<TestStore>
       'postgres',
       async () => {
         const store = await openPostgresStore(await freshPostgresDatabase());
+        return { store, cleanup: () => store.close() };
+      },
+    ],
+  ];
+}
+
+/**
+ * The two databases as a migration test needs them: migrated to `before` (that version included),
+ * seeded with `seedSql` (statements separated by `;`, as both databases take them), then opened as the
+ * service opens a database, which runs every later migration over the seeded rows.
+ */
+export function storeBackendsFrom(
+  prefix: string,
+  before: number,
+  seedSql: string,
+): [string, () => Promise<TestStore>][] {
+  const upTo = MIGRATIONS.filter((m) => m.version <= before);
+  const statements = seedSql
+    .split(';')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+  return [
+    [
+      'sqlite',
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), `sharpeyes-${prefix}-`));
+        const file = join(dir, 'sharpeyes.db');
+        const db = openDatabase(file);
+        migrate(db, upTo);
+        for (const stmt of statements) db.exec(stmt);
+        db.close();
+        const store = new SqliteStore(file);
+        return {
+          store,
+          async cleanup() {
+            await store.close();
+            rmSync(dir, { recursive: true, force: true });
+          },
+        };
+      },
+    ],
+    [
+      'postgres',
+      async () => {
+        const url = await freshPostgresDatabase();
+        const k = new Kysely<DB>({
+          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
+        });
+        await migratePostgres(k, upTo);
+        for (const stmt of statements) await sql.raw(stmt).execute(k);
+        await k.destroy();
+        const store = await openPostgresStore(url);
         return { store, cleanup: () => store.close() };
       },
     ],

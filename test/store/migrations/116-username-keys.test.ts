@@ -1,19 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuthStore } from '../../../src/auth/auth-store.js';
-import type { DB } from '../../../src/store/db-types.js';
-import { MIGRATIONS } from '../../../src/store/migrations/index.js';
-import { migratePostgres, openPostgresStore } from '../../../src/store/postgres.js';
-import { migrate, openDatabase, SqliteStore, type Store } from '../../../src/store/sqlite.js';
-import { freshPostgresDatabase, stopSharedPostgres } from '../../helpers/postgres.js';
+import { stopSharedPostgres, storeBackendsFrom } from '../../helpers/postgres.js';
 
 afterAll(() => stopSharedPostgres(), 60_000);
-
-const BEFORE = MIGRATIONS.filter((m) => m.version <= 115);
 
 /** Users stored before 116, twins among them: SQLite's lower() folded ASCII only, nothing folded width. */
 const OLD_USERS = ['Wang', 'wang', 'ｗａｎｇ', 'Émile', 'émile', 'op-1'];
@@ -21,41 +10,7 @@ const insertOld = `INSERT INTO users (username, password_hash, role, scope, crea
   VALUES ${OLD_USERS.map((_, i) => `('${OLD_USERS[i]}', 'x', 'operator', 'north', '2026-12-01T00:00:00Z')`).join(', ')}`;
 
 /** A database at 115 holding OLD_USERS, then opened as the service opens it (every migration). */
-const backends: [string, () => Promise<{ store: Store; cleanup: () => Promise<void> }>][] = [
-  [
-    'sqlite',
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-mig116-'));
-      const file = join(dir, 'sharpeyes.db');
-      const before = openDatabase(file);
-      migrate(before, BEFORE);
-      before.exec(insertOld);
-      before.close();
-      const store = new SqliteStore(file);
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const url = await freshPostgresDatabase();
-      const k = new Kysely<DB>({
-        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
-      });
-      await migratePostgres(k, BEFORE);
-      await sql.raw(insertOld).execute(k);
-      await k.destroy();
-      const store = await openPostgresStore(url);
-      return { store, cleanup: () => store.close() };
-    },
-  ],
-];
+const backends = storeBackendsFrom('mig116', 115, insertOld);
 
 describe.each(backends)('migration 116: one name whatever its case or width (%s)', (_name, open) => {
   it('keeps every user stored before it; the oldest of twins holds the name, the others still log in as they are', async () => {

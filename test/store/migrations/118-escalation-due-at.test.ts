@@ -1,19 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DB } from '../../../src/store/db-types.js';
 import { DecisionStore } from '../../../src/store/decision-store.js';
-import { MIGRATIONS } from '../../../src/store/migrations/index.js';
-import { migratePostgres, openPostgresStore } from '../../../src/store/postgres.js';
-import { migrate, openDatabase, SqliteStore, type Store } from '../../../src/store/sqlite.js';
-import { freshPostgresDatabase, stopSharedPostgres } from '../../helpers/postgres.js';
+import { stopSharedPostgres, storeBackendsFrom } from '../../helpers/postgres.js';
 
 afterAll(() => stopSharedPostgres(), 60_000);
-
-const BEFORE = MIGRATIONS.filter((m) => m.version <= 117);
 
 /** A P1 opened at 10:00 whose first step was taken on time, stored before migration 118. */
 const insertOld = `
@@ -23,41 +12,7 @@ const insertOld = `
     VALUES ('inc-1', 1, 'reannounce', 'north-grid-1', '2026-12-07T02:05:00.000Z')`;
 
 /** A database at 117 holding the old step, then opened as the service opens it (every migration). */
-const backends: [string, () => Promise<{ store: Store; cleanup: () => Promise<void> }>][] = [
-  [
-    'sqlite',
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'sharpeyes-mig118-'));
-      const file = join(dir, 'sharpeyes.db');
-      const before = openDatabase(file);
-      migrate(before, BEFORE);
-      before.exec(insertOld);
-      before.close();
-      const store = new SqliteStore(file);
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const url = await freshPostgresDatabase();
-      const k = new Kysely<DB>({
-        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
-      });
-      await migratePostgres(k, BEFORE);
-      for (const stmt of insertOld.split(';')) await sql.raw(stmt).execute(k);
-      await k.destroy();
-      const store = await openPostgresStore(url);
-      return { store, cleanup: () => store.close() };
-    },
-  ],
-];
+const backends = storeBackendsFrom('mig118', 117, insertOld);
 
 describe.each(backends)('migration 118: an escalation step keeps when it fell due (%s)', (_name, open) => {
   it('a step taken late reads back with its due time; one stored before reads as it did', async () => {
