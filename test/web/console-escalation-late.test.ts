@@ -125,7 +125,7 @@ describe('an escalation step taken late, on the console (headless Chromium)', ()
       ],
       onTime: 'Escalated #1 → 南城派出所',
       cell: (at: string, due: (step: number) => string) =>
-        `${at} (due at ${due(2)}; sent when the service was back)、${at} (due at ${due(3)}; sent when the service was back)`,
+        `${at} (due at ${due(2)}; sent when the service was back), ${at} (due at ${due(3)}; sent when the service was back)`,
     },
   ];
 

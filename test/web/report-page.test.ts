@@ -253,6 +253,26 @@ describe('the monthly report page (headless Chromium): read by a Chinese supervi
     await page.context().close();
   });
 
+  // Three causes of one false alarm each: 33.3% each, rounded alone, add up to 99.9%. The largest
+  // remainder (a tie, so the first row) gets the tenth left over, as the doughnut's shares do.
+  it('the shares of 结案结果 and 误报原因 add up to 100.0 per cent', async () => {
+    const r = withFigures();
+    r.figures.counts.byOutcome = [
+      { state: 'resolved', outcome: null, label: null, count: 2 },
+      { state: 'false_alarm', outcome: 'cause-a', label: '员工误触', count: 1 },
+      { state: 'false_alarm', outcome: 'cause-b', label: '宠物触发', count: 1 },
+      { state: 'false_alarm', outcome: 'cause-c', label: '门窗未关', count: 1 },
+    ];
+    const page = await open(r, 'zh');
+    const shares = (title: string) =>
+      sectionOf(page, title)
+        .locator('tr:has(td)')
+        .evaluateAll((rows) => rows.map((tr) => (tr as HTMLTableRowElement).cells[2]?.textContent ?? ''));
+    expect(await shares('误报原因')).toEqual(['33.4%', '33.3%', '33.3%']);
+    expect(await shares('结案结果')).toEqual(['100.0%']);
+    await page.context().close();
+  });
+
   /** Response times in seconds, the trend of two months and shares that rounded to 101%. */
   function withTimes(): Report {
     const r = withFigures();

@@ -8,7 +8,7 @@
 // case or width (made before usernames were one whatever their case), with which and what to do.
 import { ApiError, api } from './api.js';
 import { fill, h, toast } from './dom.js';
-import { fmtDateTime, getLang, t, tv } from './i18n.js';
+import { fmtDateTime, joinList, t, tv } from './i18n.js';
 import { scopeName } from './names.js';
 import { emit, state } from './state.js';
 import { createUser, editUser } from './user-form.js';
@@ -30,7 +30,7 @@ const ACTIONS = {
  * and the incidents name it), so the later account gets a new one by a new account and is disabled.
  */
 function sameNameNote(u) {
-  const others = u.sameName.others.join(getLang() === 'en' ? ', ' : '、');
+  const others = joinList(u.sameName.others);
   return t(u.sameName.holds ? 'userSameNameKeeps' : 'userSameNameRename', { others });
 }
 

@@ -2,7 +2,7 @@
 // was escalated, what each unit is doing, the shift's figures and the notes for the next shift.
 import { unitStateText } from './dispatch.js';
 import { h } from './dom.js';
-import { fmtAge, fmtDateTime, fmtTime, t } from './i18n.js';
+import { fmtAge, fmtDateTime, fmtTime, joinList, t } from './i18n.js';
 import { unitKind } from './names.js';
 import { personEl } from './people.js';
 import { escalationsUp, holderOf } from './queue-order.js';
@@ -26,7 +26,7 @@ function table(id, headers, rows, emptyKey) {
 const unitsOf = (inc) =>
   (inc.units ?? [])
     .map((u) => state.units.find((x) => x.id === u.unit)?.name ?? t('police_someUnit'))
-    .join('、');
+    .join(t('listSep'));
 
 export function openSection(incidents) {
   return h(
@@ -101,9 +101,9 @@ export function escalatedSection(incidents, shift) {
           h(
             'td',
             {},
-            steps.flatMap((s, n) => [n > 0 ? '、' : '', fmtTime(s.at), stepLate(s)]),
+            steps.flatMap((s, n) => [n > 0 ? t('listSep') : '', fmtTime(s.at), stepLate(s)]),
           ),
-          h('td', {}, [...new Set(steps.map((s) => jurisdictionName(s.jurisdiction)))].join('、')),
+          h('td', {}, joinList([...new Set(steps.map((s) => jurisdictionName(s.jurisdiction)))])),
           h('td', {}, stateChip(inc.state)),
         ),
       ),

@@ -13,7 +13,7 @@ import {
   openSection,
   unitsSection,
 } from './handover-sections.js';
-import { fmtDateTime, t } from './i18n.js';
+import { fmtDateTime, labelled, t } from './i18n.js';
 import { icon } from './icons.js';
 import { scopeName } from './names.js';
 import { queueOf } from './queue-order.js';
@@ -135,9 +135,9 @@ export function mount(root) {
       h(
         'footer',
         { class: 'handover-sign print-only' },
-        h('span', {}, `${t('hoOutgoing')}：`),
-        h('span', {}, `${t('hoIncoming')}：`),
-        h('span', {}, `${t('hoSignedAt')}：`),
+        h('span', {}, labelled(t('hoOutgoing'))),
+        h('span', {}, labelled(t('hoIncoming'))),
+        h('span', {}, labelled(t('hoSignedAt'))),
       ),
     );
   }

@@ -9,6 +9,9 @@ import { formatIn, wallParts } from './zone.js';
 
 export const STRINGS = {
   'zh-CN': {
+    // Between the items of a list, and after a label: the language's own marks (、 and ： in Chinese).
+    listSep: '、',
+    labelSep: '：',
     appName: '联网报警指挥台',
     subtitle: '110 指挥中心',
     username: '用户名',
@@ -273,6 +276,8 @@ export const STRINGS = {
     pbErr_not_ready: '证据包尚未生成',
   },
   en: {
+    listSep: ', ',
+    labelSep: ': ',
     appName: 'Alarm Command Console',
     subtitle: '110 command centre',
     username: 'Username',
@@ -749,7 +754,7 @@ Object.assign(STRINGS.en, {
   rpOffline: 'Devices offline',
   rpPanels: 'Panels',
   rpCameras: 'Cameras',
-  rpHours: 'hours',
+  rpHours: 'Hours',
   rpNotices: 'Notice receipts',
   rpReceived: 'Received',
   rpOnTime: 'On time',
@@ -863,6 +868,12 @@ export function tv(prefix, value) {
   const key = `${prefix}_${value}`;
   return STRINGS[lang][key] ?? value;
 }
+
+/** The items as a list in the current language: `甲、乙、丙`, `A, B, C`. */
+export const joinList = (items) => items.join(t('listSep'));
+
+/** A label before what it labels: `外出：` in Chinese, `Outgoing: ` in English. */
+export const labelled = (label) => `${label}${t('labelSep')}`;
 
 export function getLang() {
   return lang;

@@ -18,13 +18,14 @@ export const COLORS = {
  * Whole-percent shares of `counts` that add up to exactly 100 (largest remainder): each share rounded
  * alone can read 62% + 31% + 8% = 101% (8, 4 and 1 sites). Each gets its floor, then the points left go
  * to the largest remainders; a tie goes to the larger count, then to the earlier one. All zero: zeros.
+ * `whole` is what they add up to: 1000 gives tenths of a percent (33.4% + 33.3% + 33.3%).
  */
-export function wholeShares(counts) {
+export function wholeShares(counts, whole = 100) {
   const total = counts.reduce((a, n) => a + n, 0);
   if (total === 0) return counts.map(() => 0);
-  const exact = counts.map((n) => (n * 100) / total);
+  const exact = counts.map((n) => (n * whole) / total);
   const out = exact.map(Math.floor);
-  let left = 100 - out.reduce((a, n) => a + n, 0);
+  let left = whole - out.reduce((a, n) => a + n, 0);
   const order = counts
     .map((n, i) => ({ i, n, rest: exact[i] - out[i] }))
     .sort((a, b) => b.rest - a.rest || b.n - a.n || a.i - b.i);

@@ -13,6 +13,7 @@ import {
   monthText,
   ratingsChart,
   secondsStep,
+  wholeShares,
   zoneText,
 } from './report-charts.js';
 import { setZones } from './zone.js';
@@ -342,18 +343,23 @@ function render(r) {
           ...['resolved', 'false_alarm'].map((state) => {
             const rows = f.counts.byOutcome.filter((o) => o.state === state);
             const all = rows.reduce((a, o) => a + o.count, 0);
+            // Tenths of a percent that add up to 100.0%, as the colours' shares add up to 100%.
+            const tenths = wholeShares(
+              rows.map((o) => o.count),
+              1000,
+            );
             return section(
               t(state === 'resolved' ? 'rpOutcomes' : 'rpCauses'),
               table(
                 ['', t('rpCount'), t('rpShare')],
-                rows.map((o) => [
+                rows.map((o, i) => [
                   o.outcome === null
                     ? t('rpNoOutcome')
                     : hasString(`outcome_${o.outcome}`)
                       ? t(`outcome_${o.outcome}`)
                       : o.label,
                   String(o.count),
-                  all > 0 ? pct(o.count / all) : '–',
+                  all > 0 ? `${(tenths[i] / 10).toFixed(1)}%` : '–',
                 ]),
                 [1, 2],
               ),

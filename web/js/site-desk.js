@@ -4,7 +4,7 @@
 // closed all day, a reason) and removes.
 import { api } from './api.js';
 import { fill, h, toast } from './dom.js';
-import { fmtDateTime, fmtUntil, t } from './i18n.js';
+import { fmtDateTime, fmtUntil, joinList, labelled, t } from './i18n.js';
 import { deviceName, eventText, panelLabel } from './names.js';
 import { personEl } from './people.js';
 import { loadPanels, siteName, state, subscribe } from './state.js';
@@ -15,7 +15,7 @@ const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const field = (label, input) => h('label', { class: 'wf-field' }, h('span', {}, label), input);
 
 function hoursText(hours) {
-  return hours === 'closed' || !hours ? t('wfClosedAllDay') : hours.replaceAll(',', '、');
+  return hours === 'closed' || !hours ? t('wfClosedAllDay') : joinList(hours.split(','));
 }
 
 export function mount(root, [siteId]) {
@@ -217,7 +217,7 @@ export function mount(root, [siteId]) {
               ),
             ),
             schedule.holidays.length
-              ? h('div', { class: 'muted' }, `${t('wfHolidays')}：${schedule.holidays.join('、')}`)
+              ? h('div', { class: 'muted' }, `${labelled(t('wfHolidays'))}${joinList(schedule.holidays)}`)
               : null,
             h('h4', {}, t('wfChanges')),
             schedule.changes.length + schedule.deskChanges.length === 0

@@ -1,7 +1,7 @@
 // What a shop owner reads about their alarm, in plain words: where the police are with it
 // ("已派警 北城巡逻1车 21:40"), and what a trouble means and what to do about it.
 import { detailOf } from './details.js';
-import { hasString, t } from './i18n.js';
+import { hasString, joinList, t } from './i18n.js';
 import { eventText } from './names.js';
 import { formatIn } from './zone.js';
 
@@ -24,7 +24,7 @@ export function policeWords(inc, unitName) {
     case 'dispatched': {
       const u = units.at(-1);
       return t('police_dispatched', {
-        units: units.map((x) => unitName(x.unit)).join('、') || t('police_someUnit'),
+        units: joinList(units.map((x) => unitName(x.unit))) || t('police_someUnit'),
         time: hhmm(u?.dispatchedAt ?? last('dispatched')?.at ?? inc.updatedAt),
       });
     }
@@ -32,7 +32,7 @@ export function policeWords(inc, unitName) {
       const u = arrived[0];
       return t('police_on_scene', {
         units:
-          (arrived.length > 0 ? arrived : units).map((x) => unitName(x.unit)).join('、') ||
+          joinList((arrived.length > 0 ? arrived : units).map((x) => unitName(x.unit))) ||
           t('police_someUnit'),
         time: hhmm(u?.arrivedAt ?? last('on_scene')?.at ?? inc.updatedAt),
       });

@@ -3,7 +3,7 @@
 import { ApiError, api, optional } from './api.js';
 import { fill, h, toast } from './dom.js';
 import { errorSentence } from './errors.js';
-import { fmtDateTime, t, tv } from './i18n.js';
+import { fmtDateTime, labelled, t, tv } from './i18n.js';
 import { indentedName, state, treeNodes } from './state.js';
 
 /** Node and month choice; "build report" opens the report page (same origin: it uses this session). */
@@ -161,7 +161,7 @@ export function ratingRulesText(rules) {
       .join(t('ruleOr'));
   const kinds = Object.entries(rules.thresholds).map(([kind, th]) => {
     const text = t('ruleKind', { red: level(th.red) || '—', yellow: level(th.yellow) || '—' });
-    return kind === 'default' ? text : `${tv('kind', kind)}：${text}`;
+    return kind === 'default' ? text : `${labelled(tv('kind', kind))}${text}`;
   });
   return `${kinds.join(' ')} ${t('ruleFlag', { n: rules.flagAfterMonths })}`;
 }

@@ -1,7 +1,7 @@
 // 系统状态's history card (web/js/system.js): the range buttons, what the range says in words (the
 // summary), the chart (system-history-chart.js) and its legend.
 import { h } from './dom.js';
-import { fmtSeconds, t } from './i18n.js';
+import { fmtSeconds, joinList, t } from './i18n.js';
 import { ms } from './system-alert.js';
 import { coverage, historyChart, stamp } from './system-history-chart.js';
 
@@ -64,7 +64,7 @@ export function historyCard(hist, error, hours, choose, width) {
     joined.length > 0
       ? t('sysHistJoined', {
           n: joined.length,
-          at: joined.map((at) => stamp(new Date(at).toISOString())).join(t('sysHistJoinSep')),
+          at: joinList(joined.map((at) => stamp(new Date(at).toISOString()))),
         })
       : null,
     failing > 0

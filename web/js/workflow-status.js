@@ -5,7 +5,7 @@
 // the sites and panels on test. Hidden while there is nothing to say.
 import { api } from './api.js';
 import { fill, h, toast } from './dom.js';
-import { fmtDateTime, fmtUntil, t } from './i18n.js';
+import { fmtDateTime, fmtUntil, joinList, labelled, t } from './i18n.js';
 import { deviceName } from './names.js';
 import { personEl } from './people.js';
 import { jurisdictionName, siteName, state } from './state.js';
@@ -49,7 +49,7 @@ function stormLine(s, refresh, people) {
       'span',
       { class: 'wf-line-text' },
       h('b', {}, t('wfStorm', { node: jurisdictionName(s.node) })),
-      ` ${t(`wfStormAction_${s.action}`)}：${s.categories.map((c) => t(`wfStormCat_${c}`)).join('、')}`,
+      ` ${labelled(t(`wfStormAction_${s.action}`))}${joinList(s.categories.map((c) => t(`wfStormCat_${c}`)))}`,
       h(
         'span',
         { class: 'muted' },

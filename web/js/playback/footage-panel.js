@@ -4,7 +4,7 @@
 
 import { ApiError, api, downloadSigned, getToken } from '../api.js';
 import { fill, h, toast } from '../dom.js';
-import { t, tv } from '../i18n.js';
+import { joinList, t, tv } from '../i18n.js';
 import { icon } from '../icons.js';
 import { cameraName } from '../names.js';
 import { state } from '../state.js';
@@ -54,7 +54,7 @@ export function exportLine(ex) {
   return h(
     'div',
     { class: 'pb-export', dataset: { id: ex.id, state: ex.state } },
-    h('div', {}, `${tv('export', ex.state)} · ${p}% · ${(ex.cameras ?? []).map(cameraText).join('、')}`),
+    h('div', {}, `${tv('export', ex.state)} · ${p}% · ${joinList((ex.cameras ?? []).map(cameraText))}`),
     (ex.summary ?? []).map((c) =>
       h(
         'div',
