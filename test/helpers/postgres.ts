@@ -135,6 +135,29 @@ export interface TestStore {
   cleanup(): Promise<void>;
 }
 
+/** A SQLite store in a temporary directory (`prefix` names it), its file first given to `prepare`. */
+function sqliteIn(prefix: string, prepare?: (file: string) => void): TestStore {
+  const dir = mkdtempSync(join(tmpdir(), `sharpeyes-${prefix}-`));
+  const file = join(dir, `${prefix}.db`);
+  prepare?.(file);
+  const store = new SqliteStore(file);
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A store on a fresh database of the shared PostgreSQL server, its URL first given to `prepare`. */
+async function postgresIn(prepare?: (url: string) => Promise<void>): Promise<TestStore> {
+  const url = await freshPostgresDatabase();
+  await prepare?.(url);
+  const store = await openPostgresStore(url);
+  return { store, cleanup: () => store.close() };
+}
+
 /**
  * The two databases a store runs on, for `describe.each`: a SQLite file in a temporary directory
  * (`prefix` names it) and a fresh database on the shared PostgreSQL server (call
@@ -142,27 +165,8 @@ export interface TestStore {
  */
 export function storeBackends(prefix: string): [string, () => Promise<TestStore>][] {
   return [
-    [
-      'sqlite',
-      async () => {
-        const dir = mkdtempSync(join(tmpdir(), `sharpeyes-${prefix}-`));
-        const store = new SqliteStore(join(dir, `${prefix}.db`));
-        return {
-          store,
-          async cleanup() {
-            await store.close();
-            rmSync(dir, { recursive: true, force: true });
-          },
-        };
-      },
-    ],
-    [
-      'postgres',
-      async () => {
-        const store = await openPostgresStore(await freshPostgresDatabase());
-        return { store, cleanup: () => store.close() };
-      },
-    ],
+    ['sqlite', async () => sqliteIn(prefix)],
+    ['postgres', () => postgresIn()],
   ];
 }
 
@@ -184,36 +188,25 @@ export function storeBackendsFrom(
   return [
     [
       'sqlite',
-      async () => {
-        const dir = mkdtempSync(join(tmpdir(), `sharpeyes-${prefix}-`));
-        const file = join(dir, 'sharpeyes.db');
-        const db = openDatabase(file);
-        migrate(db, upTo);
-        for (const stmt of statements) db.exec(stmt);
-        db.close();
-        const store = new SqliteStore(file);
-        return {
-          store,
-          async cleanup() {
-            await store.close();
-            rmSync(dir, { recursive: true, force: true });
-          },
-        };
-      },
+      async () =>
+        sqliteIn(prefix, (file) => {
+          const db = openDatabase(file);
+          migrate(db, upTo);
+          for (const stmt of statements) db.exec(stmt);
+          db.close();
+        }),
     ],
     [
       'postgres',
-      async () => {
-        const url = await freshPostgresDatabase();
-        const k = new Kysely<DB>({
-          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
-        });
-        await migratePostgres(k, upTo);
-        for (const stmt of statements) await sql.raw(stmt).execute(k);
-        await k.destroy();
-        const store = await openPostgresStore(url);
-        return { store, cleanup: () => store.close() };
-      },
+      () =>
+        postgresIn(async (url) => {
+          const k = new Kysely<DB>({
+            dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
+          });
+          await migratePostgres(k, upTo);
+          for (const stmt of statements) await sql.raw(stmt).execute(k);
+          await k.destroy();
+        }),
     ],
   ];
 }
