@@ -24,9 +24,9 @@ function table(id, headers, rows, emptyKey) {
 }
 
 const unitsOf = (inc) =>
-  (inc.units ?? [])
-    .map((u) => state.units.find((x) => x.id === u.unit)?.name ?? t('police_someUnit'))
-    .join(t('listSep'));
+  joinList(
+    (inc.units ?? []).map((u) => state.units.find((x) => x.id === u.unit)?.name ?? t('police_someUnit')),
+  );
 
 export function openSection(incidents) {
   return h(
