@@ -11,6 +11,7 @@ import {
   OFFICERS_TIME_ZONE,
   shot,
   textProblems,
+  wrappedTexts,
 } from './console-helpers.js';
 
 /** How long the shop's panic had been open when the service came back: every P1 step long overdue. */
@@ -161,6 +162,30 @@ describe('an escalation step taken late, on the console (headless Chromium)', ()
       await expect.poll(() => when(late), { timeout: 10_000 }).toBe(want.cell(at, due));
       expect(await when(onTime)).toBe(clock(onTime.escalations[0]!.at, lang));
       await shot(page, `71-handover-escalation-late-${lang}-1920`);
+      // Beside the late steps' long cell, the site's name and the alarm's type still read on one line
+      // (the table broke them inside a word: "鑫源金/店", "紧急/按钮").
+      expect(
+        await wrappedTexts(page.locator('#ho-escalated td:nth-child(2), #ho-escalated td:nth-child(3)')),
+      ).toEqual([]);
+      // The centres a step went to may take a line each, each name whole ("朔州/市110指挥中心" was not).
+      const brokenNames = await page
+        .locator(`#ho-escalated tr[data-id="${late.id}"] td`)
+        .nth(4)
+        .evaluate(
+          (td, names) => {
+            const text = td.firstChild as Text;
+            return names.filter((name) => {
+              const at = text.data.indexOf(name);
+              if (at < 0) return true;
+              const range = document.createRange();
+              range.setStart(text, at);
+              range.setEnd(text, at + name.length);
+              return new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top))).size > 1;
+            });
+          },
+          ['北城派出所', '朔州市110指挥中心'],
+        );
+      expect(brokenNames).toEqual([]);
       if (lang === 'zh-CN')
         expect(await textProblems(page, { chinese: true })).toEqual({ rawIds: [], english: [] });
     },

@@ -5,6 +5,7 @@ import {
   type BrowserContext,
   type BrowserContextOptions,
   chromium,
+  type Locator,
   type Page,
 } from 'playwright-core';
 import { expect } from 'vitest';
@@ -321,6 +322,22 @@ export async function textProblems(
   for (const re of ALLOWED_LATIN) latin = latin.replace(re, ' ');
   const english = opts.chinese ? [...new Set(latin.match(/[A-Za-z]{3,}/g) ?? [])] : [];
   return { rawIds, english };
+}
+
+/**
+ * The texts of `cells` that run over more than one line. A flex item or a cell is one box however its
+ * text wraps: the lines of its text are counted instead.
+ */
+export async function wrappedTexts(cells: Locator): Promise<(string | null)[]> {
+  return cells.evaluateAll((els) =>
+    els
+      .filter((el) => {
+        const text = document.createRange();
+        text.selectNodeContents(el);
+        return new Set(Array.from(text.getClientRects(), (r) => Math.round(r.top))).size > 1;
+      })
+      .map((el) => el.textContent),
+  );
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   overflowProblems,
   shot,
   textProblems,
+  wrappedTexts,
 } from './console-helpers.js';
 
 /** The console city with more units (own station first, distance, a busy one) and quick escalation. */
@@ -365,18 +366,9 @@ describe('a duty shift in the console (headless Chromium, 1920×1080 and 1366×7
     await checkPage(small, '28-shift-handover-1366');
     // At a laptop's width the sections stack, so a site's name and an alarm's type read on one line
     // ("北城第一小学", "紧急按钮"), not broken inside a word by a half-width table.
-    const wrapped = await small
-      .locator('#ho-open td:nth-child(3), #ho-open td:nth-child(4)')
-      .evaluateAll((cells) =>
-        cells
-          .filter((td) => {
-            const text = document.createRange();
-            text.selectNodeContents(td);
-            return new Set(Array.from(text.getClientRects(), (r) => Math.round(r.top))).size > 1;
-          })
-          .map((td) => td.textContent),
-      );
-    expect(wrapped).toEqual([]);
+    expect(await wrappedTexts(small.locator('#ho-open td:nth-child(3), #ho-open td:nth-child(4)'))).toEqual(
+      [],
+    );
     await page.emulateMedia({ media: 'print' });
     await shot(page, '29-shift-handover-print');
     expect(await page.locator('#topbar').isVisible()).toBe(false);

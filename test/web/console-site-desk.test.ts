@@ -23,7 +23,15 @@ describe('the site desk names panels, not their ids (headless Chromium)', () => 
   let shop: PanelSimulator;
 
   beforeAll(async () => {
-    svc = await startTestService({ yaml: CITY_YAML });
+    // Opening hours, so that the desk's form for a temporary change is on the page too.
+    svc = await startTestService({
+      yaml: `${CITY_YAML}
+schedules:
+  timezone: Asia/Shanghai
+  sites:
+    shop-1: { hours: { mon: "09:00-21:00", tue: "09:00-21:00" } }
+`,
+    });
     shop = new PanelSimulator({ url: svc.mqttUrl, id: 'panel-1', secret: 'secret-panel-1' });
     await shop.connect();
     const sup = await svc.login('sup-site-desk', 'supervisor', 'city');
@@ -56,6 +64,11 @@ describe('the site desk names panels, not their ids (headless Chromium)', () => 
     expect(await card.locator('#wf-test-active li').innerText()).toMatch(/^测试 报警主机 · 测试至 /);
     expect((await card.locator('#wf-test-events tr td').allInnerTexts())[2]).toBe('报警主机');
     expect(await card.locator('select[name=panel] option').allInnerTexts()).toEqual(['整个单位', '报警主机']);
+    expect(await page.locator('#wf-test-form .wf-field > span').allInnerTexts()).toEqual([
+      '测试范围',
+      '时长（分钟）',
+      '事由',
+    ]);
     expect(await textProblems(page, { chinese: true })).toEqual({ rawIds: [], english: [] });
     await shot(page, 'site-desk-panel-on-test');
 
@@ -65,6 +78,16 @@ describe('the site desk names panels, not their ids (headless Chromium)', () => 
       .toMatch(/^TEST Alarm panel · on test until /);
     expect((await card.locator('#wf-test-events tr td').allInnerTexts())[2]).toBe('Alarm panel');
     expect(await textProblems(page, { chinese: false })).toEqual({ rawIds: [], english: [] });
+    // The forms' labels are labels, not the words an error message puts a field in ('the reason').
+    expect(await page.locator('#wf-test-form .wf-field > span').allInnerTexts()).toEqual([
+      'On test',
+      'Minutes',
+      'Reason',
+    ]);
+    const changeLabels = await page.locator('.site-desk form .wf-field > span').allInnerTexts();
+    expect(changeLabels.filter((l) => !/^[A-Z]/.test(l))).toEqual([]);
+    expect(changeLabels.filter((l) => l === 'Reason')).toHaveLength(2);
+    expect(changeLabels).toHaveLength(9);
     await page.locator('#lang').click();
   });
 });

@@ -6,7 +6,15 @@ import type { RecordingPart } from '../../src/recording/recording-module.js';
 import { CameraRecorder } from '../../streams/recorder.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { feedTestStream } from '../streams/recording-fixture.js';
-import { addUser, CITY_YAML, launchChromium, loginInPage, shopWithPanic, shot } from './console-helpers.js';
+import {
+  addUser,
+  CITY_YAML,
+  launchChromium,
+  loginInPage,
+  shopWithPanic,
+  shot,
+  wrappedTexts,
+} from './console-helpers.js';
 
 /**
  * The shop's zone 1 sees two cameras, so its panic gets two alarm clips. Their footage is recorded
@@ -116,17 +124,7 @@ describe('incident page: every alarm clip is in sight', () => {
       // The site card's panel line wraps between its words, never inside one ("在/线", "外出布/防").
       const panelWords = page.locator('.site-card .panel > span');
       await expect.poll(() => page.locator('.site-card .panel').textContent()).toContain('外出布防');
-      // A flex item is one box however its text wraps: count the lines of its text instead.
-      const broken = await panelWords.evaluateAll((spans) =>
-        spans
-          .filter((el) => {
-            const text = document.createRange();
-            text.selectNodeContents(el);
-            return new Set(Array.from(text.getClientRects(), (r) => Math.round(r.top))).size > 1;
-          })
-          .map((el) => el.textContent),
-      );
-      expect(broken).toEqual([]);
+      expect(await wrappedTexts(panelWords)).toEqual([]);
       for (const n of [1, 0]) {
         const p = await clipPlacement(page, n);
         expect({ clip: n, ...p }).toMatchObject({ clip: n, inViewport: true, insideCard: true });

@@ -84,7 +84,7 @@ export function mount(root, [siteId]) {
       },
       field(t('wfTestWhat'), panel),
       field(t('wfMinutes'), minutes),
-      field(t('field_reason'), reason),
+      field(t('wfReason'), reason),
       h('button', { type: 'submit', class: 'primary' }, t('wfTestStart')),
     );
     return forms.test;
@@ -189,7 +189,7 @@ export function mount(root, [siteId]) {
       field(t('wfClosedAllDay'), closed),
       field(t('wfOpensAt'), open),
       field(t('wfClosesAt'), close),
-      field(t('field_reason'), reason),
+      field(t('wfReason'), reason),
       h('button', { type: 'submit', class: 'primary' }, t('wfChangeAdd')),
     );
     forms.change.addEventListener('reset', () => {
