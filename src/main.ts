@@ -85,6 +85,7 @@ export async function startService(opts: {
     svc.log.error({ err, event }, 'bus: a listener failed; the others ran');
   const started: Module[] = [];
   const stop = async () => {
+    svc.beginStop();
     for (const m of started.splice(0).reverse()) {
       try {
         await m.stop?.(svc);

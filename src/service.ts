@@ -60,6 +60,12 @@ export class Service {
   url?: string;
   /** Named values modules publish for others (broker port, panel gateway, stream hub...). */
   readonly parts = new Map<string, unknown>();
+  private readonly stopBegun = new AbortController();
+  /**
+   * Aborted when the service begins to stop, before its first module stops: what a module would start
+   * on its own later (the demo's footage swap) is not begun while the others are letting go.
+   */
+  readonly stopping: AbortSignal = this.stopBegun.signal;
 
   constructor(opts: ServiceOptions) {
     this.config = opts.config;
@@ -68,6 +74,11 @@ export class Service {
     this.metrics = opts.metrics;
     this.bus = opts.bus;
     this.demo = opts.demo;
+  }
+
+  /** The stop has begun (`stopping`). */
+  beginStop(): void {
+    this.stopBegun.abort();
   }
 
   need<

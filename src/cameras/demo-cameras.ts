@@ -22,6 +22,12 @@ import type { Logger } from '../log.js';
 const LOCAL = new Set(['127.0.0.1', 'localhost']);
 /** The test pattern while real footage is not there: small and slow enough for a laptop's encoders. */
 const DEMO_PATTERN = { width: 640, height: 360, fps: 10 } as const;
+/**
+ * A first start waits this long for the footage's encoding (2–3 s here, idle): the cameras then start
+ * on it. Started on the test pattern and switched, every camera's reader was dropped and each first
+ * start logged six cameras lost ("ffmpeg exited (code 0)") seconds after it said it had started.
+ */
+const FIRST_WAIT_MS = 20_000;
 
 export interface DemoCamerasOptions {
   /** Real footage for the cameras; default Debian opencv-doc's vtest.avi (people walking). */
@@ -31,6 +37,17 @@ export interface DemoCamerasOptions {
    * reboot clears it; pass `<dataDir>/cache` to keep it).
    */
   cacheDir?: string;
+  /**
+   * The service's stop has begun (`Service.stopping`): the footage is not swapped in from then on. A
+   * swap drops the readers, and while the stream hub is still up a stop logged six cameras lost
+   * ("ffmpeg exited (code 0)") when the first start's encoding ended just after the signal.
+   */
+  stopping?: AbortSignal;
+  /**
+   * How long a first start (the footage not yet encoded on this machine) waits for the encoding before
+   * the cameras start on the test pattern and are switched when it ends; default `FIRST_WAIT_MS`.
+   */
+  firstWaitMs?: number;
 }
 
 export interface DemoCameras {
@@ -77,9 +94,11 @@ function localCameras(cameras: CameraConfig[]) {
  * camera's URL too, and said in the log; a camera that still cannot be simulated is skipped with a
  * warning, and the registry then reports it offline.
  *
- * Cameras start on the test pattern at once; the real footage (people walking, for the wall, the
- * recordings and person verification) is encoded once in the background and then swapped in without
- * encoding: readers reconnect within a second. Without the footage the test pattern stays.
+ * The cameras start on the real footage (people walking, for the wall, the recordings and person
+ * verification), encoded once per machine and cached; a first start waits for the encoding up to
+ * `firstWaitMs`. Past that (a slow machine) they start on the test pattern and the footage is swapped
+ * in when ready, without encoding: readers reconnect within a second. Without the footage (no
+ * opencv-doc) the test pattern stays.
  */
 export async function startDemoCameras(
   cameras: CameraConfig[],
@@ -89,10 +108,24 @@ export async function startDemoCameras(
   const sims: CameraSimulator[] = [];
   const sources: { src: RtspSource; paths: string[] }[] = [];
   const { onvif, rtsp } = localCameras(cameras);
+  const abort = new AbortController();
+  if (opts.stopping?.aborted) abort.abort();
+  else opts.stopping?.addEventListener('abort', () => abort.abort(), { once: true });
   // Footage already encoded (every start but the first on this machine): the cameras start on it.
   // Started on the test pattern and switched a moment later, their servers dropped the readers the
-  // registry had just connected, and each start logged cameras lost.
-  const ready = await cachedFootage(opts, log);
+  // registry had just connected, and each start logged cameras lost. A first start encodes it first.
+  let ready = await cachedFootage(opts, log);
+  let encoding: Promise<LoopVideo | undefined> | undefined;
+  if (!ready) {
+    encoding = encodeFootage(opts, log, abort.signal);
+    const first = await within(encoding, opts.firstWaitMs ?? FIRST_WAIT_MS);
+    ready = first?.value;
+    if (ready) showsFootage(log, opts, ready);
+    else if (!first && !abort.signal.aborted)
+      log.info(
+        'demo: the footage is still being encoded; cameras start on the test pattern until it is ready',
+      );
+  }
   for (const { cam, port } of onvif) {
     try {
       const taken = await portTaken(port);
@@ -130,18 +163,21 @@ export async function startDemoCameras(
     }
   }
   log.info({ onvif: sims.length, rtsp: sources.length }, 'demo: simulated cameras online');
-  const abort = new AbortController();
-  const footage = ready
-    ? Promise.resolve<'real'>('real')
-    : showFootage(opts, log, abort.signal, async (video) => {
-        if (abort.signal.aborted) return;
-        await Promise.all([
-          ...sims.map((s) => s.showVideo({ main: video, sub: video })),
-          ...sources.map(({ src, paths }) =>
-            src.showVideos(Object.fromEntries(paths.map((p) => [p, { file: video.file }]))),
-          ),
-        ]);
-      });
+  const show = async (video: LoopVideo): Promise<'real' | 'test pattern'> => {
+    // The service began to stop meanwhile: the readers are not dropped under a hub still up.
+    if (abort.signal.aborted) return 'test pattern';
+    await Promise.all([
+      ...sims.map((s) => s.showVideo({ main: video, sub: video })),
+      ...sources.map(({ src, paths }) =>
+        src.showVideos(Object.fromEntries(paths.map((p) => [p, { file: video.file }]))),
+      ),
+    ]);
+    showsFootage(log, opts, video);
+    return 'real';
+  };
+  const footage: Promise<'real' | 'test pattern'> = ready
+    ? Promise.resolve('real')
+    : (encoding ?? Promise.resolve(undefined)).then((video) => (video ? show(video) : 'test pattern'));
   return {
     motionSomewhere() {
       const sim = sims[Math.floor(Math.random() * sims.length)];
@@ -206,24 +242,24 @@ async function cachedFootage(opts: DemoCamerasOptions, log: Logger): Promise<Loo
   if (!loopVideoCached(spec, cacheDir)) return undefined;
   try {
     const video = await prepareLoopVideo(spec, cacheDir);
-    log.info({ video: spec.source, loopSeconds: video.seconds }, 'demo: cameras show real footage');
+    showsFootage(log, opts, video);
     return video;
   } catch {
-    return undefined; // a cached file ffprobe cannot read: encoded again in the background
+    return undefined; // a cached file ffprobe cannot read: encoded again
   }
 }
 
 /**
- * Encodes the footage once (about 7 s of one core for vtest.avi; cached) and hands it to `show`.
- * Main and sub streams are the same 768×576 loop: verification samples the sub stream, and people
- * 40–120 pixels tall are what the detector was measured on.
+ * Encodes the footage once (about 7 s of one core for vtest.avi, 2–3 s of wall time on two; cached),
+ * or undefined (said in the log) when it is not there or cannot be encoded. Main and sub streams are
+ * the same 768×576 loop: verification samples the sub stream, and people 40–120 pixels tall are what
+ * the detector was measured on.
  */
-async function showFootage(
+async function encodeFootage(
   opts: DemoCamerasOptions,
   log: Logger,
   signal: AbortSignal,
-  show: (video: LoopVideo) => Promise<void>,
-): Promise<'real' | 'test pattern'> {
+): Promise<LoopVideo | undefined> {
   const { spec, cacheDir } = footageOf(opts);
   const source = spec.source;
   if (!existsSync(source)) {
@@ -231,17 +267,35 @@ async function showFootage(
       { video: source },
       'demo: no real footage (install the Debian package opencv-doc for vtest.avi); cameras show the test pattern',
     );
-    return 'test pattern';
+    return undefined;
   }
+  log.info({ video: source }, "demo: encoding the cameras' footage, once on this machine");
   try {
-    const video = await prepareLoopVideo(spec, cacheDir, signal);
-    await show(video);
-    log.info({ video: source, loopSeconds: video.seconds }, 'demo: cameras show real footage');
-    return 'real';
+    return await prepareLoopVideo(spec, cacheDir, signal);
   } catch (err) {
     if (!signal.aborted)
       log.warn({ err: errorMessage(err) }, 'demo: real footage not available; cameras show the test pattern');
-    return 'test pattern';
+    return undefined;
+  }
+}
+
+function showsFootage(log: Logger, opts: DemoCamerasOptions, video: LoopVideo): void {
+  log.info(
+    { video: footageOf(opts).spec.source, loopSeconds: video.seconds },
+    'demo: cameras show real footage',
+  );
+}
+
+/** What `p` resolves to, if it does within `ms`; undefined if it has not by then. */
+async function within<T>(p: Promise<T>, ms: number): Promise<{ value: T } | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([p.then((value) => ({ value })), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -73,7 +73,7 @@ export function demoModules(): { cameras: Module; panels: Module } {
       name: 'demo-cameras',
       async start(svc) {
         if (!svc.demo) return;
-        cameras = await startDemoCameras(svc.config.cameras, svc.log);
+        cameras = await startDemoCameras(svc.config.cameras, svc.log, { stopping: svc.stopping });
       },
       async stop() {
         await cameras?.stop();

@@ -169,9 +169,11 @@ describe('the demo city’s simulated cameras, the footage encoded by an earlier
     opts = { video, cacheDir: join(dir, 'cache') };
     port = await freePort();
     cameras = [cameraSchema.parse({ id: 'cam-door', site: 'bank-1', rtsp: `rtsp://127.0.0.1:${port}/door` })];
-    // The first start on this machine encodes the loop and switches the cameras to it.
+    // The first start on this machine encodes the loop, and its cameras start on it: a switch from the
+    // test pattern dropped every reader, and each first start logged six cameras lost.
     const first = await startDemoCameras(cameras, log, opts);
-    expect(await first.footage).toBe('real');
+    expect(await Promise.race([first.footage, Promise.resolve('still on the test pattern')])).toBe('real');
+    expect(await probe(`rtsp://127.0.0.1:${port}/door`)).toMatchObject({ width: 768, height: 576 });
     await first.stop();
   }, 60_000);
   afterAll(async () => {
@@ -191,4 +193,58 @@ describe('the demo city’s simulated cameras, the footage encoded by an earlier
       height: 576,
     });
   });
+});
+
+describe('the demo city’s simulated cameras, a first start whose encoding takes longer than it waits', () => {
+  const { log, lines } = capturedLogger();
+  let dir: string;
+  let video: string;
+  const running: DemoCameras[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sharpeyes-demo-slow-'));
+    video = join(dir, 'people.mp4');
+    await run('ffmpeg', [
+      ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=10:duration=2'],
+      ...['-c:v', 'libx264', '-pix_fmt', 'yuv420p', video],
+    ]);
+  }, 60_000);
+  afterAll(async () => {
+    for (const d of running.splice(0)) await d.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async (name: string, stopping?: AbortSignal) => {
+    const port = await freePort();
+    const cameras = [
+      cameraSchema.parse({ id: 'cam-door', site: 'bank-1', rtsp: `rtsp://127.0.0.1:${port}/door` }),
+    ];
+    const demo = await startDemoCameras(cameras, log, {
+      video,
+      cacheDir: join(dir, name),
+      firstWaitMs: 0,
+      ...(stopping ? { stopping } : {}),
+    });
+    running.push(demo);
+    return { demo, url: `rtsp://127.0.0.1:${port}/door` };
+  };
+
+  it('starts on the test pattern and switches to the footage when it is encoded', async () => {
+    const { demo, url } = await start('cache-slow');
+    expect(lines.map((l) => l['msg'])).toContain(
+      'demo: the footage is still being encoded; cameras start on the test pattern until it is ready',
+    );
+    expect(await demo.footage).toBe('real');
+    expect(await probe(url)).toMatchObject({ width: 768, height: 576 });
+  }, 60_000);
+
+  // A CI's stop began just as a first start's encoding ended: the switch dropped the readers of a
+  // stream hub not yet stopped, and the stop logged six cameras lost ("ffmpeg exited (code 0)").
+  it('keeps the test pattern once the service has begun to stop: nothing is switched under the readers', async () => {
+    const stopping = new AbortController();
+    const { demo, url } = await start('cache-stopping', stopping.signal);
+    stopping.abort();
+    expect(await demo.footage).toBe('test pattern');
+    expect(await probe(url)).toMatchObject({ width: 640, height: 360 });
+  }, 60_000);
 });
