@@ -10,6 +10,7 @@ import {
   overflowProblems,
   shopWithPanic,
   shot,
+  wrappedTexts,
 } from './console-helpers.js';
 
 /** The city's centre by the long name real ones have; a P1 nobody takes goes up twice, to it. */
@@ -68,6 +69,29 @@ describe('the queue side panel of an alarm escalated to a long-named centre (hea
         };
       });
       expect(place).toEqual({ inside: true, cut: false });
+      expect(await overflowProblems(page)).toEqual([]);
+    } finally {
+      await desk.close();
+    }
+  });
+
+  it.each([
+    [1366, 768],
+    [1920, 1080],
+  ])('at %i×%i in English each label of the panel reads on one line', async (width, height) => {
+    const desk = await browser.newContext({ viewport: { width, height }, locale: 'en-US' });
+    await desk.addInitScript(() => localStorage.setItem('sharpeyes.lang', 'en'));
+    const page = await desk.newPage();
+    try {
+      await loginInPage(page, svc.httpUrl, 'op-side', password);
+      const row = page.locator('#queue-list .row[data-site="shop-1"]');
+      await row.waitFor({ timeout: 10_000 });
+      await row.click();
+      const labels = page.locator('#queue-side .facts dt');
+      await expect.poll(() => labels.allInnerTexts()).toContain('Reported by');
+      await shot(page, `12-queue-side-en-${width}`);
+      // "Reported by" took two lines in the labels' fixed 5.5rem.
+      expect(await wrappedTexts(labels)).toEqual([]);
       expect(await overflowProblems(page)).toEqual([]);
     } finally {
       await desk.close();
