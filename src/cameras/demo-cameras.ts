@@ -114,18 +114,13 @@ export async function startDemoCameras(
   // Footage already encoded (every start but the first on this machine): the cameras start on it.
   // Started on the test pattern and switched a moment later, their servers dropped the readers the
   // registry had just connected, and each start logged cameras lost. A first start encodes it first.
-  let ready = await cachedFootage(opts, log);
-  let encoding: Promise<LoopVideo | undefined> | undefined;
-  if (!ready) {
-    encoding = encodeFootage(opts, log, abort.signal);
-    const first = await within(encoding, opts.firstWaitMs ?? FIRST_WAIT_MS);
-    ready = first?.value;
-    if (ready) showsFootage(log, opts, ready);
-    else if (!first && !abort.signal.aborted)
-      log.info(
-        'demo: the footage is still being encoded; cameras start on the test pattern until it is ready',
-      );
-  }
+  const cached = await cachedFootage(opts, log);
+  const encoding = cached ? Promise.resolve(cached) : encodeFootage(opts, log, abort.signal);
+  const first = cached ? { value: cached } : await within(encoding, opts.firstWaitMs ?? FIRST_WAIT_MS);
+  const ready = first?.value;
+  if (ready && !cached) showsFootage(log, opts, ready);
+  else if (!first && !abort.signal.aborted)
+    log.info('demo: the footage is still being encoded; cameras start on the test pattern until it is ready');
   for (const { cam, port } of onvif) {
     try {
       const taken = await portTaken(port);
@@ -177,7 +172,7 @@ export async function startDemoCameras(
   };
   const footage: Promise<'real' | 'test pattern'> = ready
     ? Promise.resolve('real')
-    : (encoding ?? Promise.resolve(undefined)).then((video) => (video ? show(video) : 'test pattern'));
+    : encoding.then((video) => (video ? show(video) : 'test pattern'));
   return {
     motionSomewhere() {
       const sim = sims[Math.floor(Math.random() * sims.length)];

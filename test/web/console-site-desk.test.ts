@@ -84,10 +84,10 @@ schedules:
       'Minutes',
       'Reason',
     ]);
-    const changeLabels = await page.locator('.site-desk form .wf-field > span').allInnerTexts();
-    expect(changeLabels.filter((l) => !/^[A-Z]/.test(l))).toEqual([]);
-    expect(changeLabels.filter((l) => l === 'Reason')).toHaveLength(2);
-    expect(changeLabels).toHaveLength(9);
+    const formLabels = await page.locator('.site-desk form .wf-field > span').allInnerTexts();
+    expect(formLabels.filter((l) => !/^[A-Z]/.test(l))).toEqual([]);
+    expect(formLabels.filter((l) => l === 'Reason')).toHaveLength(2);
+    expect(formLabels).toHaveLength(9);
     await page.locator('#lang').click();
   });
 });
